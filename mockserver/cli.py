@@ -1,0 +1,178 @@
+"""The ``lms-sandbox`` command: serve the sandbox, lint the specs."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .errors import SandboxError
+from .options import SandboxOptions
+from .vendors import vendor_names
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    """A boolean environment variable; 'false', '0', 'no' and 'off' are false."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise SystemExit(f"{name}={raw!r} is not a boolean; use true or false")
+
+
+def _credential(text: str) -> tuple[str, str]:
+    api, sep, value = text.partition("=")
+    if not sep or not api or not value:
+        raise argparse.ArgumentTypeError(f"expected API=VALUE, e.g. apprentiscope=my-token; got {text!r}")
+    return api, value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    apis = ", ".join(vendor_names())
+    parser = argparse.ArgumentParser(
+        prog="lms-sandbox",
+        description="Local, stateful sandbox of learning and apprenticeship platform APIs "
+        f"({apis}), with the specs to check any implementation against.",
+        epilog="Run 'lms-sandbox COMMAND --help' for a command's options.",
+    )
+    parser.add_argument("--version", action="version", version=f"lms-sandbox {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser(
+        "serve",
+        help="serve the sandbox over HTTP",
+        description="Serve every API (or those named with --api) on one port, each under its prefix, "
+        "with its Swagger UI, plus the control plane under /__sandbox__. Stop with Ctrl-C.",
+        epilog="Environment: LMS_SANDBOX_HOST, LMS_SANDBOX_PORT, LMS_SANDBOX_SEED and "
+        "LMS_SANDBOX_VALIDATE_RESPONSES (true/false) set the defaults of the matching options.",
+    )
+    serve.add_argument(
+        "--host",
+        default=os.environ.get("LMS_SANDBOX_HOST", "127.0.0.1"),
+        help="address to bind (default 127.0.0.1; use 0.0.0.0 only on a network you trust)",
+    )
+    serve.add_argument(
+        "--port",
+        type=int,
+        default=int(os.environ.get("LMS_SANDBOX_PORT", "8000")),
+        help="port to bind; 0 picks a free one (default 8000)",
+    )
+    serve.add_argument(
+        "--seed",
+        type=int,
+        default=int(os.environ.get("LMS_SANDBOX_SEED", "0")),
+        help="seed of the generated data: same seed, same data (default 0)",
+    )
+    serve.add_argument(
+        "--api",
+        action="append",
+        choices=vendor_names(),
+        dest="apis",
+        metavar="NAME",
+        help=f"serve only this API (repeatable; default all: {apis})",
+    )
+    serve.add_argument(
+        "--root",
+        action="store_true",
+        help="with exactly one --api, serve it at / instead of its prefix "
+        "(for clients that cannot take a prefix)",
+    )
+    serve.add_argument(
+        "--fixture",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="FILE",
+        help="scenario YAML to seed from instead of the API's default (repeatable; the file names its api)",
+    )
+    serve.add_argument(
+        "--credential",
+        action="append",
+        type=_credential,
+        default=[],
+        metavar="API=VALUE",
+        help="accept this token/key for API instead of the default (repeatable, e.g. apprentiscope=my-token)",
+    )
+    serve.add_argument(
+        "--validate-responses",
+        action="store_true",
+        default=env_bool("LMS_SANDBOX_VALIDATE_RESPONSES"),
+        help="validate every response against the spec; a violation answers 500 and is logged",
+    )
+    serve.add_argument(
+        "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
+    )
+    serve.set_defaults(handler=_serve)
+
+    lint = commands.add_parser(
+        "lint-specs",
+        help="validate the OpenAPI specs",
+        description="Validate every spec in specs/ with openapi-spec-validator and the house rules "
+        "(operationId, summary, typed parameters, documented 401 on secured operations).",
+    )
+    lint.add_argument("folder", nargs="?", type=Path, help="folder of specs (default: the bundled specs)")
+    lint.set_defaults(handler=_lint_specs)
+    return parser
+
+
+def options_from_args(args: argparse.Namespace) -> SandboxOptions:
+    credentials: dict[str, tuple[str, ...]] = {}
+    for api, value in args.credential:
+        credentials[api] = (*credentials.get(api, ()), value)
+    return SandboxOptions(
+        seed=args.seed,
+        apis=tuple(args.apis or ()),
+        root=args.root,
+        validate_responses=args.validate_responses,
+        fixtures=tuple(args.fixture),
+        credentials=credentials,
+    )
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from .server import serve
+
+    if args.root and len(args.apis or ()) != 1:
+        raise SystemExit("--root needs exactly one --api, e.g. --api apprentiscope --root")
+    serve(options_from_args(args), host=args.host, port=args.port, log_level=args.log_level)
+    return 0
+
+
+def _lint_specs(args: argparse.Namespace) -> int:
+    from .resources import data_dir
+    from .speclint import lint_specs
+
+    folder = args.folder or data_dir("specs")
+    results = lint_specs(folder)
+    for name, problems in results.items():
+        print(f"{'ok  ' if not problems else 'FAIL'} {name}")
+        for problem in problems:
+            print(f"     {problem}")
+    return 1 if any(results.values()) else 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args: Any = parser.parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except SandboxError as exc:
+        print(f"lms-sandbox: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,120 @@
+"""The control plane under ``/__sandbox__``: health, APIs, reset, state export/import, journal.
+
+It is not part of any vendor contract and has its own spec, ``specs/sandbox.yaml``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import connexion
+from connexion.lifecycle import ConnexionResponse
+from connexion.options import SwaggerUIOptions
+
+from .errors import SnapshotError, UnknownApi
+from .vendors.base import Handler, check_operations, load_spec
+
+if TYPE_CHECKING:
+    from .app import Sandbox
+
+CONTROL_SPEC = "sandbox.yaml"
+
+
+Reply = tuple[Any, int, dict[str, str]]
+
+
+def _json(body: Any, status: int = 200) -> Reply:
+    # Operations that also document problem+json errors need the content type named explicitly.
+    return body, status, {"Content-Type": "application/json"}
+
+
+def _problem(status: int, title: str, detail: str) -> Reply:
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail}
+    return body, status, {"Content-Type": "application/problem+json"}
+
+
+class ControlHandlers:
+    """Handlers for the control-plane operations, bound to one sandbox."""
+
+    def __init__(self, sandbox: Sandbox) -> None:
+        self.sandbox = sandbox
+
+    def _base_url(self) -> str:
+        request = connexion.request
+        prefix = request.scope.get("root_path", "")
+        root = prefix[: -len("/__sandbox__")] if prefix.endswith("/__sandbox__") else ""
+        return f"{request.url.scheme}://{request.url.netloc}{root}"
+
+    def health(self) -> Reply:
+        store = self.sandbox.store
+        return _json({"status": "ok", "seed": store.seed, "apis": store.apis})
+
+    def list_apis(self) -> Reply:
+        return _json(self.sandbox.api_list(self._base_url()))
+
+    def reset(self, body: Any = None) -> Reply:
+        # With no body (plain `curl -X POST`), connexion passes its default as raw bytes.
+        seed = body.get("seed") if isinstance(body, dict) else None
+        self.sandbox.reset(seed)
+        return _json({"seed": self.sandbox.store.seed, "apis": self.sandbox.store.apis})
+
+    def export_state(self, api: str) -> Reply:
+        try:
+            return _json(self.sandbox.store.export(api))
+        except UnknownApi as exc:
+            return _problem(404, "Unknown API", str(exc))
+
+    def import_state(self, api: str, body: dict[str, Any]) -> Reply:
+        try:
+            self.sandbox.store.import_(api, body)
+        except UnknownApi as exc:
+            return _problem(404, "Unknown API", str(exc))
+        except SnapshotError as exc:
+            return _problem(400, "Invalid state", str(exc))
+        exported = self.sandbox.store.export(api)
+        counts = {name: len(records) for name, records in exported["collections"].items()}
+        return _json({"api": api, "collections": counts})
+
+    def list_journal(
+        self,
+        api: str | None = None,
+        method: str | None = None,
+        path: str | None = None,
+        status: int | None = None,
+        operation_id: str | None = None,
+        limit: int | None = None,
+    ) -> Reply:
+        entries = self.sandbox.journal.entries(
+            api=api, method=method, path=path, status=status, operation_id=operation_id, limit=limit
+        )
+        return _json({"total": len(entries), "entries": [e.to_json() for e in entries]})
+
+    def clear_journal(self) -> ConnexionResponse:
+        self.sandbox.journal.clear()
+        return ConnexionResponse(status_code=204)
+
+    def operations(self) -> dict[str, Handler]:
+        return {
+            "getHealth": self.health,
+            "listApis": self.list_apis,
+            "resetSandbox": self.reset,
+            "exportState": self.export_state,
+            "importState": self.import_state,
+            "listJournal": self.list_journal,
+            "clearJournal": self.clear_journal,
+        }
+
+
+def build_control_app(sandbox: Sandbox) -> connexion.AsyncApp:
+    """The control plane as a Connexion app (problem+json errors, no auth)."""
+    spec = load_spec(CONTROL_SPEC)
+    handlers = ControlHandlers(sandbox).operations()
+    check_operations("control plane", spec, handlers)
+    app = connexion.AsyncApp(
+        "mockserver",
+        pythonic_params=True,
+        validate_responses=sandbox.options.validate_responses,
+        swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/ui"),
+    )
+    app.add_api(spec, base_path="", resolver=connexion.resolver.Resolver(handlers.__getitem__))
+    return app

@@ -1,0 +1,62 @@
+"""The exception root of mockserver and the vendor-neutral errors raised by vendor models.
+
+Each error also inherits the built-in it resembles, so callers can catch either. Vendor apps
+render model errors (``NotFound``, ``Conflict``, ``InvalidInput``) in their own error format.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class SandboxError(Exception):
+    """Root of every error raised by mockserver."""
+
+
+class UnknownApi(LookupError, SandboxError):
+    """An API name that is not in the vendor registry."""
+
+    def __init__(self, name: str, known: list[str]) -> None:
+        super().__init__(f"unknown API {name!r}; known: {', '.join(sorted(known))}")
+        self.name = name
+
+
+class UnhandledOperation(LookupError, SandboxError):
+    """A spec operationId without a handler, or a handler without an operation."""
+
+
+class FixtureError(ValueError, SandboxError):
+    """A scenario (fixture) file that cannot be loaded."""
+
+
+class SnapshotError(ValueError, SandboxError):
+    """A state snapshot that cannot be restored."""
+
+
+class ModelError(SandboxError):
+    """A request that the vendor's rules refuse; carries the HTTP status to answer with."""
+
+    status: ClassVar[int] = 400
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class InvalidInput(ModelError, ValueError):
+    """Input that breaks a vendor rule the schema cannot express."""
+
+    status = 400
+
+
+class NotFound(ModelError, LookupError):
+    """A resource, or a resource referred to by the request, that does not exist."""
+
+    status = 404
+
+
+class Conflict(ModelError):
+    """A request that conflicts with the current state (duplicate, still referenced, ...)."""
+
+    status = 409

@@ -1,0 +1,137 @@
+"""The request journal: a bounded record of the requests each vendor app answered."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+_BODY_LIMIT = 64 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class JournalEntry:
+    """One answered request."""
+
+    seq: int
+    time: str
+    api: str
+    method: str
+    path: str
+    query: str
+    status: int
+    operation_id: str | None
+    duration_ms: float
+    request_body: str
+    response_body: str
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class Journal:
+    """The last ``maxlen`` requests, oldest first; safe to use from several threads."""
+
+    def __init__(self, maxlen: int = 1000) -> None:
+        self._entries: deque[JournalEntry] = deque(maxlen=maxlen)
+        self._lock = threading.Lock()
+        self._seq = itertools.count(1)
+
+    def record(self, **fields: Any) -> JournalEntry:
+        with self._lock:
+            entry = JournalEntry(seq=next(self._seq), **fields)
+            self._entries.append(entry)
+        return entry
+
+    def entries(
+        self,
+        *,
+        api: str | None = None,
+        method: str | None = None,
+        path: str | None = None,
+        status: int | None = None,
+        operation_id: str | None = None,
+        limit: int | None = None,
+    ) -> list[JournalEntry]:
+        """Entries matching every given filter; ``path`` matches as a prefix; newest last."""
+        with self._lock:
+            found: Iterable[JournalEntry] = list(self._entries)
+        found = [
+            e
+            for e in found
+            if (api is None or e.api == api)
+            and (method is None or e.method == method.upper())
+            and (path is None or e.path.startswith(path))
+            and (status is None or e.status == status)
+            and (operation_id is None or e.operation_id == operation_id)
+        ]
+        return found[-limit:] if limit else found
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+def _text(chunks: list[bytes]) -> str:
+    return b"".join(chunks)[:_BODY_LIMIT].decode("utf-8", errors="replace")
+
+
+class JournalMiddleware:
+    """Records every HTTP request that reaches one vendor app, with the operationId Connexion routed to."""
+
+    def __init__(self, app: ASGIApp, *, api: str, journal: Journal) -> None:
+        self.app = app
+        self.api = api
+        self.journal = journal
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        # Connexion's routing writes the operationId into this shared dict (the mount copies scope shallowly).
+        extensions = scope.setdefault("extensions", {})
+        request_chunks: list[bytes] = []
+        response_chunks: list[bytes] = []
+        status = 500
+        started = time.perf_counter()
+
+        async def receive_and_keep() -> Message:
+            message = await receive()
+            if message["type"] == "http.request":
+                request_chunks.append(message.get("body", b""))
+            return message
+
+        async def send_and_keep(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            elif message["type"] == "http.response.body":
+                response_chunks.append(message.get("body", b""))
+            await send(message)
+
+        try:
+            await self.app(scope, receive_and_keep, send_and_keep)
+        finally:
+            routing = extensions.get("connexion_routing", {})
+            self.journal.record(
+                time=datetime.now(UTC).isoformat(timespec="milliseconds"),
+                api=self.api,
+                method=scope["method"],
+                path=scope["path"],  # starlette keeps the full path under a Mount
+                query=scope.get("query_string", b"").decode("latin-1"),
+                status=status,
+                operation_id=routing.get("operation_id"),
+                duration_ms=round((time.perf_counter() - started) * 1000, 3),
+                request_body=_text(request_chunks),
+                response_body=_text(response_chunks),
+            )

@@ -1,0 +1,42 @@
+"""Sandbox options: one frozen dataclass; parsing of CLI and environment happens at the edge."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+
+
+def _frozen_credentials() -> Mapping[str, tuple[str, ...]]:
+    return MappingProxyType({})
+
+
+@dataclass(frozen=True, slots=True)
+class SandboxOptions:
+    """Everything that shapes one sandbox app.
+
+    Args:
+        seed: seed for all generated data; the same seed gives byte-identical data.
+        apis: names of the APIs to serve; empty means every API in the registry.
+        root: serve the single selected API at ``/`` instead of its prefix.
+        validate_responses: validate every response against the spec (a violation is a 500).
+        fixtures: scenario files to load instead of the defaults; each names its API.
+        credentials: per API, the accepted tokens or keys, replacing the defaults.
+        journal_size: how many requests the journal keeps.
+    """
+
+    seed: int = 0
+    apis: tuple[str, ...] = ()
+    root: bool = False
+    validate_responses: bool = False
+    fixtures: tuple[Path, ...] = ()
+    credentials: Mapping[str, tuple[str, ...]] = field(default_factory=_frozen_credentials)
+    journal_size: int = 1000
+
+    def __post_init__(self) -> None:
+        if self.root and len(self.apis) != 1:
+            raise ValueError("root=True needs exactly one API in apis, e.g. apis=('apprentiscope',)")
+        if self.journal_size < 1:
+            raise ValueError("journal_size must be at least 1")
+        object.__setattr__(self, "credentials", MappingProxyType(dict(self.credentials)))

@@ -1,0 +1,69 @@
+"""Running a sandbox over a real socket with uvicorn (the CLI and the pytest plugin use this)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from typing import Any
+
+import uvicorn
+
+from .app import CONTROL_PREFIX, Sandbox, create_app
+from .options import SandboxOptions
+
+
+def banner(sandbox: Sandbox, base_url: str) -> str:
+    """What ``serve`` prints on start: each API's URL, docs and credentials."""
+    lines = [f"lms-sandbox serving on {base_url} (seed {sandbox.store.seed})", ""]
+    for api in sandbox.api_list(base_url):
+        auth = ", ".join(f"{k}: {v}" for k, v in api["headers"].items())
+        lines += [
+            f"  {api['title']}",
+            f"    base URL    {api['base_url'] or base_url}",
+            f"    Swagger UI  {api['docs_url']}",
+            f"    spec        {api['spec_url']}",
+            f"    credentials {auth}",
+        ]
+    lines += ["", f"  control plane {base_url}{CONTROL_PREFIX}/ui/   (Ctrl-C to stop)"]
+    return "\n".join(lines)
+
+
+class _Server(uvicorn.Server):
+    """A uvicorn server that prints the banner once it is bound (so port 0 shows the real port)."""
+
+    def __init__(self, config: uvicorn.Config, sandbox: Sandbox, quiet: bool = False) -> None:
+        super().__init__(config)
+        self.sandbox = sandbox
+        self.quiet = quiet
+        self.bound = threading.Event()
+        self.port = 0
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        for server in self.servers:
+            for sock in server.sockets:
+                self.port = sock.getsockname()[1]
+        if not self.quiet:
+            print(banner(self.sandbox, f"http://{self.config.host}:{self.port}"), flush=True)
+        self.bound.set()
+
+
+def make_server(
+    sandbox: Sandbox,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    log_level: str = "warning",
+    quiet: bool = True,
+) -> Any:
+    """A uvicorn server for ``sandbox``; ``.run()`` it, or start it in a thread and wait on ``.bound``."""
+    config = uvicorn.Config(sandbox, host=host, port=port, log_level=log_level, lifespan="off")
+    return _Server(config, sandbox, quiet=quiet)
+
+
+def serve(
+    options: SandboxOptions, *, host: str = "127.0.0.1", port: int = 8000, log_level: str = "info"
+) -> None:
+    """Serve until interrupted (Ctrl-C stops cleanly)."""
+    sandbox = create_app(options)
+    make_server(sandbox, host=host, port=port, log_level=log_level, quiet=False).run()

@@ -1,0 +1,52 @@
+"""ApprentiScope (https://api.apprentiscope.com), served at ``/apprentiscope``."""
+
+from __future__ import annotations
+
+import functools
+
+from starlette.types import ASGIApp
+
+from ..base import (
+    AuthMessages,
+    TrailingSlashMiddleware,
+    Vendor,
+    VendorContext,
+    build_connexion_app,
+    load_spec,
+)
+from .auth import INVALID_TOKEN, MISSING_TOKEN, TokenAuth
+from .errors import render_error
+from .handlers import operations
+from .seed import seed
+
+SPEC = "apprentiscope.yaml"
+
+
+def build(ctx: VendorContext) -> ASGIApp:
+    """The ApprentiScope app: its spec, handlers, token auth and error body; trailing slashes accepted."""
+    app = build_connexion_app(
+        ctx=ctx,
+        spec=load_spec(SPEC),
+        operations=operations(ctx),
+        render_error=render_error,
+        security_map={"apiKey": functools.partial(TokenAuth, ctx.credentials)},
+        auth_messages=AuthMessages(missing=MISSING_TOKEN, invalid=INVALID_TOKEN),
+    )
+    return TrailingSlashMiddleware(app)
+
+
+def _auth_help(token: str) -> dict[str, str]:
+    return {"Authorization": token}
+
+
+VENDOR = Vendor(
+    name="apprentiscope",
+    title="ApprentiScope",
+    prefix="/apprentiscope",
+    specs=(SPEC,),
+    default_fixture="apprentiscope/default.yaml",
+    default_credentials=("sandbox-apprentiscope-token",),
+    auth_help=_auth_help,
+    seed=seed,
+    build=build,
+)

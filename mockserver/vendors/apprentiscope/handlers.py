@@ -1,0 +1,203 @@
+"""ApprentiScope handlers: one per operationId, translating HTTP to model calls and back."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import connexion
+
+from ...errors import Conflict
+from ...store import Record
+from ..base import Handler, VendorContext
+from . import model
+
+Reply = tuple[Any, int]
+
+
+def _copy(record: Record) -> Record:
+    # Serialisation happens after the lock is released, so hand Connexion a copy.
+    return copy.deepcopy(record)
+
+
+def _score_text(value: int | float) -> str:
+    return str(value)
+
+
+def grade_with_text_scores(grade: Record) -> Record:
+    """read-grade's shape: the doc shows ``score_possible``/``score_received`` as strings there."""
+    shaped = _copy(grade)
+    for name in ("score_possible", "score_received"):
+        shaped[name] = _score_text(shaped[name])
+    return shaped
+
+
+def _deleted(rid: str) -> dict[str, Any]:
+    return {"id": rid, "deleted": True}
+
+
+class Handlers:
+    """The handlers of one ApprentiScope app, bound to its store."""
+
+    def __init__(self, ctx: VendorContext) -> None:
+        self.store = ctx.store
+        self.data = ctx.data
+
+    # users
+    def create_user(self, body: dict[str, Any]) -> Reply:
+        with self.store.locked():
+            user = model.create_user(self.data, body["user"])
+        return {"id": user["id"]}, 201
+
+    def create_invitation(self, body: dict[str, Any]) -> Reply:
+        with self.store.locked():
+            invitation = model.create_invitation(self.data, body["item"])
+        return {"id": invitation["id"]}, 201
+
+    def read_users(self, user_type: str, filters: Any = None) -> Reply:
+        # Filters are any user field in the query string; read them raw, not as one parameter.
+        query: dict[str, list[str]] = {}
+        for key, value in connexion.request.query_params.multi_items():
+            if key != "filters":
+                query.setdefault(key, []).append(value)
+        with self.store.locked():
+            users = [_copy(u) for u in model.list_users(self.data, user_type, query)]
+        return users, 200
+
+    def read_user(self, id_: str) -> Reply:
+        with self.store.locked():
+            return _copy(model.get_user(self.data, id_)), 200
+
+    def update_user(self, id_: str, body: dict[str, Any]) -> Reply:
+        with self.store.locked():
+            return _copy(model.update_user(self.data, id_, body["item"])), 200
+
+    def delete_user(self, id_: str) -> Reply:
+        with self.store.locked():
+            model.delete_user(self.data, id_)
+        return _deleted(id_), 200
+
+    def read_progress(self, id_: str, type_: str) -> Reply:
+        with self.store.locked():
+            return model.progress(self.data, id_, type_), 200
+
+    # partners
+    def create_partner(self, body: dict[str, Any]) -> Reply:
+        with self.store.locked():
+            partner = model.create_partner(self.data, body["item"])
+        return {"id": partner["id"]}, 201
+
+    def read_partners(self, type_: str) -> Reply:
+        with self.store.locked():
+            return [_copy(p) for p in model.list_partners(self.data, type_)], 200
+
+    def read_partner(self, id_: str) -> Reply:
+        with self.store.locked():
+            return _copy(model.get_partner(self.data, id_)), 200
+
+    def update_partner(self, id_: str, body: dict[str, Any]) -> Reply:
+        with self.store.locked():
+            return _copy(model.update_partner(self.data, id_, body["item"])), 200
+
+    def delete_partner(self, id_: str) -> Reply:
+        with self.store.locked():
+            model.delete_partner(self.data, id_)
+        return _deleted(id_), 200
+
+    # occupations
+    def read_occupations(self) -> Reply:
+        with self.store.locked():
+            return [_copy(o) for o in model.list_occupations(self.data)], 200
+
+    def read_occupation(self, id_: str) -> Reply:
+        with self.store.locked():
+            return _copy(model.get_occupation(self.data, id_)), 200
+
+    def update_occupation(self, id_: str, body: dict[str, Any]) -> Reply:
+        with self.store.locked():
+            return _copy(model.update_occupation(self.data, id_, body["item"])), 200
+
+    def delete_occupation(self, id_: str) -> Reply:
+        with self.store.locked():
+            model.delete_occupation(self.data, id_)
+        return _deleted(id_), 200
+
+    # program: hours, files, grades
+    def read_submissions(
+        self, type_: int, start_date: str | None = None, end_date: str | None = None
+    ) -> Reply:
+        with self.store.locked():
+            found = model.list_submissions(self.data, type_, start_date, end_date)
+            return [_copy(s) for s in found], 200
+
+    def submit_hours(self, id_: str, type_: int, body: dict[str, Any]) -> Reply:
+        with self.store.locked():
+            submission = model.submit_hours(self.data, id_, type_, body["item"])
+        return {"id": submission["id"]}, 201
+
+    def create_file(self, body: dict[str, Any]) -> Reply:
+        with self.store.locked():
+            record = model.create_file(self.data, body)
+        return {"id": record["id"]}, 201
+
+    def create_file_for_user(self, id_: str, body: dict[str, Any]) -> Reply:
+        uid = body.get("uid", id_)
+        if uid != id_:
+            raise Conflict(f"uid '{uid}' in the body does not match user '{id_}' in the path", field="uid")
+        with self.store.locked():
+            record = model.create_file(self.data, {**body, "uid": id_})
+        return {"id": record["id"]}, 201
+
+    def create_grade(self, body: dict[str, Any]) -> Reply:
+        with self.store.locked():
+            grade = model.create_grade(self.data, body)
+        return {"id": grade["id"]}, 201
+
+    def read_grades(self, id_: str) -> Reply:
+        with self.store.locked():
+            return [_copy(g) for g in model.list_grades(self.data, id_)], 200
+
+    def read_grade(self, id_: str) -> Reply:
+        with self.store.locked():
+            return grade_with_text_scores(model.get_grade(self.data, id_)), 200
+
+    def update_grade(self, id_: str, body: dict[str, Any]) -> Reply:
+        with self.store.locked():
+            return grade_with_text_scores(model.update_grade(self.data, id_, body)), 200
+
+    def delete_grade(self, id_: str) -> Reply:
+        with self.store.locked():
+            model.delete_grade(self.data, id_)
+        return _deleted(id_), 200
+
+
+def operations(ctx: VendorContext) -> dict[str, Handler]:
+    """The explicit operationId -> handler table of specs/apprentiscope.yaml."""
+    h = Handlers(ctx)
+    return {
+        "createUser": h.create_user,
+        "createInvitation": h.create_invitation,
+        "readUsers": h.read_users,
+        "readUser": h.read_user,
+        "updateUser": h.update_user,
+        "deleteUser": h.delete_user,
+        "readProgress": h.read_progress,
+        "createPartner": h.create_partner,
+        "readPartners": h.read_partners,
+        "readPartner": h.read_partner,
+        "updatePartner": h.update_partner,
+        "deletePartner": h.delete_partner,
+        "readOccupations": h.read_occupations,
+        "readOccupation": h.read_occupation,
+        "updateOccupation": h.update_occupation,
+        "deleteOccupation": h.delete_occupation,
+        "readSubmissions": h.read_submissions,
+        "submitHours": h.submit_hours,
+        "createFile": h.create_file,
+        "createFileForUser": h.create_file_for_user,
+        "createGrade": h.create_grade,
+        "readGrades": h.read_grades,
+        "readGrade": h.read_grade,
+        "updateGrade": h.update_grade,
+        "deleteGrade": h.delete_grade,
+    }

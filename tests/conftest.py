@@ -1,0 +1,55 @@
+"""Shared fixtures: one sandbox per session, reset before each test, in-process clients."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from hypothesis import HealthCheck, settings
+
+from mockserver import Sandbox, create_app
+from mockserver.testing import sync_client
+
+settings.register_profile("dev", max_examples=30, deadline=None)
+settings.register_profile(
+    "ci",
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    print_blob=True,
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
+
+TOKEN = "sandbox-apprentiscope-token"
+AUTH = {"Authorization": TOKEN}
+
+
+@pytest.fixture(scope="session")
+def session_sandbox() -> Sandbox:
+    return create_app(validate_responses=True)
+
+
+@pytest.fixture
+def sandbox(session_sandbox: Sandbox) -> Iterator[Sandbox]:
+    """The session's sandbox, reset to seed 0; fails the test if a handler raised."""
+    session_sandbox.reset(0)
+    yield session_sandbox
+    errors = list(session_sandbox.errors)
+    session_sandbox.errors.clear()
+    assert not errors, f"the sandbox raised during the test: {errors!r}"
+
+
+@pytest.fixture
+def client(sandbox: Sandbox) -> Iterator[httpx.Client]:
+    """A client for the whole sandbox (control plane and every prefix), no credentials."""
+    with sync_client(sandbox) as c:
+        yield c
+
+
+@pytest.fixture
+def api(sandbox: Sandbox) -> Iterator[httpx.Client]:
+    """A client for ApprentiScope with the sandbox token attached."""
+    with sync_client(sandbox, base_url="http://sandbox/apprentiscope", headers=AUTH) as c:
+        yield c

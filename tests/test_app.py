@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+import httpx
+import pytest
+
+import mockserver
+from mockserver import FixtureError, SandboxOptions, UnhandledOperation, UnknownApi, create_app
+from mockserver.testing import sync_client
+from mockserver.vendors.base import check_operations
+
+from .conftest import AUTH
+
+PUBLIC = {
+    "CONTROL_PREFIX",
+    "ApiInfo",
+    "Conflict",
+    "FixtureError",
+    "InvalidInput",
+    "Journal",
+    "JournalEntry",
+    "ModelError",
+    "NotFound",
+    "Sandbox",
+    "SandboxError",
+    "SandboxOptions",
+    "SnapshotError",
+    "Store",
+    "UnhandledOperation",
+    "UnknownApi",
+    "VendorData",
+    "__version__",
+    "create_app",
+}
+
+
+def test_public_surface_is_pinned() -> None:
+    assert set(mockserver.__all__) == PUBLIC
+    for name in PUBLIC:
+        assert hasattr(mockserver, name)
+
+
+def test_unknown_api_is_refused_with_the_known_names() -> None:
+    with pytest.raises(UnknownApi, match=r"unknown API 'absorbb'; known: .*apprentiscope"):
+        create_app(apis=("absorbb",))
+
+
+def test_root_needs_exactly_one_api() -> None:
+    with pytest.raises(ValueError, match="exactly one API"):
+        SandboxOptions(root=True)
+
+
+def test_spec_operation_without_handler_fails_at_startup() -> None:
+    spec = {"paths": {"/a": {"get": {"operationId": "getA"}, "post": {"operationId": "postA"}}}}
+    with pytest.raises(UnhandledOperation, match="no handler for operationId postA"):
+        check_operations("demo", spec, {"getA": lambda: None})
+
+
+def test_handler_without_operation_fails_at_startup() -> None:
+    spec = {"paths": {"/a": {"get": {"operationId": "getA"}}}}
+    with pytest.raises(UnhandledOperation, match="not in the spec: stale"):
+        check_operations("demo", spec, {"getA": lambda: None, "stale": lambda: None})
+
+
+def test_two_apps_never_share_data() -> None:
+    one, two = create_app(apis=("apprentiscope",)), create_app(apis=("apprentiscope",))
+    one.store.vendor("apprentiscope").collection("users").clear()
+    assert two.store.vendor("apprentiscope").collection("users")
+
+
+def test_root_mode_serves_the_api_at_slash() -> None:
+    app = create_app(apis=("apprentiscope",), root=True)
+    with sync_client(app, headers=AUTH) as client:
+        assert client.get("/read-occupations").status_code == 200
+        assert client.get("/apprentiscope/read-occupations").status_code == 404
+        assert client.get("/__sandbox__/health").status_code == 200
+        assert client.get("/openapi.json").json()["info"]["title"] == "ApprentiScope API"
+
+
+def test_each_api_serves_its_spec_and_swagger_ui(client: httpx.Client) -> None:
+    spec = client.get("/apprentiscope/openapi.json")
+    assert spec.status_code == 200
+    assert spec.json()["servers"][0]["url"].endswith("/apprentiscope")
+    ui = client.get("/apprentiscope/ui/")
+    assert ui.status_code == 200
+    assert "swagger" in ui.text.lower()
+
+
+def test_fixture_for_an_api_not_served_is_refused(tmp_path: object) -> None:
+    from pathlib import Path
+
+    scenario = Path(str(tmp_path)) / "s.yaml"
+    scenario.write_text("api: nosuch\n")
+    with pytest.raises(FixtureError, match="not served"):
+        create_app(fixtures=(scenario,))
+
+
+def test_fixture_without_api_key_is_refused(tmp_path: object) -> None:
+    from pathlib import Path
+
+    scenario = Path(str(tmp_path)) / "s.yaml"
+    scenario.write_text("sizes: {}\n")
+    with pytest.raises(FixtureError, match="'api' key"):
+        create_app(fixtures=(scenario,))
+
+
+def test_configured_credentials_replace_the_default() -> None:
+    app = create_app(apis=("apprentiscope",), credentials={"apprentiscope": ("mine",)})
+    with sync_client(app, base_url="http://s/apprentiscope") as client:
+        assert client.get("/read-occupations", headers={"Authorization": "mine"}).status_code == 200
+        assert client.get("/read-occupations", headers=AUTH).status_code == 401

@@ -1,0 +1,145 @@
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import httpx
+import pytest
+
+from mockserver import create_app
+from mockserver.cli import build_parser, env_bool, main, options_from_args
+from mockserver.server import banner, make_server
+
+
+def test_help_lists_the_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    assert "serve" in out
+    assert "lint-specs" in out
+    assert "apprentiscope" in out
+
+
+def test_serve_help_explains_every_option(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["serve", "--help"])
+    out = capsys.readouterr().out
+    for option in (
+        "--host",
+        "--port",
+        "--seed",
+        "--api",
+        "--root",
+        "--fixture",
+        "--credential",
+        "--validate-responses",
+        "127.0.0.1",
+    ):
+        assert option in out
+
+
+def test_serve_defaults_bind_loopback_port_8000(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in (
+        "LMS_SANDBOX_HOST",
+        "LMS_SANDBOX_PORT",
+        "LMS_SANDBOX_SEED",
+        "LMS_SANDBOX_VALIDATE_RESPONSES",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    args = build_parser().parse_args(["serve"])
+    assert (args.host, args.port, args.seed) == ("127.0.0.1", 8000, 0)
+    assert options_from_args(args).apis == ()
+
+
+def test_serve_options_become_sandbox_options() -> None:
+    args = build_parser().parse_args(
+        [
+            "serve",
+            "--seed",
+            "7",
+            "--api",
+            "apprentiscope",
+            "--root",
+            "--credential",
+            "apprentiscope=a",
+            "--credential",
+            "apprentiscope=b",
+            "--fixture",
+            "x.yaml",
+            "--validate-responses",
+        ]
+    )
+    options = options_from_args(args)
+    assert options.seed == 7
+    assert options.apis == ("apprentiscope",)
+    assert options.root
+    assert options.credentials["apprentiscope"] == ("a", "b")
+    assert options.fixtures == (Path("x.yaml"),)
+    assert options.validate_responses
+
+
+def test_unknown_api_is_refused_by_the_parser(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["serve", "--api", "absorbb"])
+    assert "invalid choice" in capsys.readouterr().err
+
+
+def test_bad_credential_syntax_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["serve", "--credential", "just-a-token"])
+    assert "API=VALUE" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("true", True), ("1", True), ("false", False), ("0", False), ("no", False), ("", False)],
+)
+def test_env_bool_parses_real_booleans(monkeypatch: pytest.MonkeyPatch, raw: str, expected: bool) -> None:
+    monkeypatch.setenv("X_FLAG", raw)
+    assert env_bool("X_FLAG", default=not expected) is expected
+
+
+def test_env_bool_refuses_nonsense(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("X_FLAG", "maybe")
+    with pytest.raises(SystemExit, match="not a boolean"):
+        env_bool("X_FLAG")
+
+
+def test_lint_specs_passes_on_the_bundled_specs(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["lint-specs"]) == 0
+    out = capsys.readouterr().out
+    assert "ok   apprentiscope.yaml" in out
+    assert "ok   sandbox.yaml" in out
+
+
+def test_lint_specs_fails_on_a_broken_spec(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "bad.yaml").write_text(
+        "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n"
+        "      responses: {'200': {description: ok}}\n"
+    )
+    assert main(["lint-specs", str(tmp_path)]) == 1
+    assert "no operationId" in capsys.readouterr().out
+
+
+def test_banner_names_urls_docs_and_credentials() -> None:
+    text = banner(create_app(apis=("apprentiscope",)), "http://127.0.0.1:8000")
+    assert "http://127.0.0.1:8000/apprentiscope" in text
+    assert "http://127.0.0.1:8000/apprentiscope/ui/" in text
+    assert "Authorization: sandbox-apprentiscope-token" in text
+    assert "/__sandbox__" in text
+
+
+def test_server_binds_loopback_on_a_free_port_and_stops() -> None:
+    server = make_server(create_app(apis=("apprentiscope",)), port=0)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        assert server.bound.wait(10)
+        assert server.config.host == "127.0.0.1"
+        response = httpx.get(f"http://127.0.0.1:{server.port}/__sandbox__/health", timeout=5)
+        assert response.json()["status"] == "ok"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+    assert not thread.is_alive()
