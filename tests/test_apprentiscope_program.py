@@ -162,6 +162,7 @@ def test_file_attaches_to_an_existing_user(api: httpx.Client, client: httpx.Clie
     }
     response = api.post("/create-file", json=body)
     assert response.status_code == 201
+    assert response.json()["uid"] == uid
     files = client.get("/__sandbox__/state/apprentiscope").json()["collections"]["files"]
     assert {k: files[response.json()["id"]][k] for k in body} == body
 

@@ -138,15 +138,15 @@ class Handlers:
     def create_file(self, body: dict[str, Any]) -> Reply:
         with self.store.locked():
             record = model.create_file(self.data, body)
-        return {"id": record["id"]}, 201
+        return {"id": record["id"], "uid": record["uid"]}, 201
 
-    def create_file_for_user(self, id_: str, body: dict[str, Any]) -> Reply:
-        uid = body.get("uid", id_)
-        if uid != id_:
-            raise Conflict(f"uid '{uid}' in the body does not match user '{id_}' in the path", field="uid")
+    def create_file_for_user(self, uid: str, body: dict[str, Any]) -> Reply:
+        named = body.get("uid", uid)
+        if named != uid:
+            raise Conflict(f"uid '{named}' in the body does not match user '{uid}' in the path", field="uid")
         with self.store.locked():
-            record = model.create_file(self.data, {**body, "uid": id_})
-        return {"id": record["id"]}, 201
+            record = model.create_file(self.data, {**body, "uid": uid})
+        return {"id": record["id"], "uid": uid}, 201
 
     def create_grade(self, body: dict[str, Any]) -> Reply:
         with self.store.locked():
