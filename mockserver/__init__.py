@@ -12,7 +12,7 @@ with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
     import connexion  # noqa: F401
 
-from .app import CONTROL_PREFIX, ApiInfo, Sandbox, create_app
+from .app import CONTROL_PREFIX, ApiInfo, Sandbox, SpecInfo, create_app
 from .errors import (
     Conflict,
     FixtureError,
@@ -42,6 +42,7 @@ __all__ = [
     "SandboxError",
     "SandboxOptions",
     "SnapshotError",
+    "SpecInfo",
     "Store",
     "UnhandledOperation",
     "UnknownApi",

@@ -20,16 +20,48 @@ CONTROL_PREFIX = "/__sandbox__"
 
 
 @dataclass(frozen=True, slots=True)
+class SpecInfo:
+    """One OpenAPI document of an API: its file, the path its operations answer under, its URLs.
+
+    ``base_path``, ``spec_url`` and ``docs_url`` are paths on the sandbox, the API's prefix included.
+    """
+
+    file: str
+    base_path: str
+    spec_url: str
+    docs_url: str
+
+    def to_json(self, base: str) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "base_url": f"{base}{self.base_path}",
+            "spec_url": f"{base}{self.spec_url}",
+            "docs_url": f"{base}{self.docs_url}",
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class ApiInfo:
-    """Where one API is served and how to authenticate against it."""
+    """Where one API is served and how to authenticate against it.
+
+    ``spec_url``/``docs_url`` are those of the API's main spec; ``specs`` lists every document
+    (an API such as DfE's serves several under one prefix).
+    """
 
     name: str
     title: str
     prefix: str
-    spec_url: str
-    docs_url: str
+    specs: tuple[SpecInfo, ...]
     credentials: tuple[str, ...]
     headers: dict[str, str]
+
+    @property
+    def spec_url(self) -> str:
+        return self.specs[0].spec_url
+
+    @property
+    def docs_url(self) -> str:
+        return self.specs[0].docs_url
 
     def to_json(self, base_url: str = "") -> dict[str, Any]:
         base = base_url.rstrip("/")
@@ -40,6 +72,7 @@ class ApiInfo:
             "base_url": f"{base}{self.prefix}",
             "spec_url": f"{base}{self.spec_url}",
             "docs_url": f"{base}{self.docs_url}",
+            "specs": [spec.to_json(base) for spec in self.specs],
             "credentials": list(self.credentials),
             "headers": self.headers,
         }
@@ -79,8 +112,15 @@ class Sandbox:
                 name=name,
                 title=vendor.title,
                 prefix=prefix,
-                spec_url=f"{prefix}{vendor.spec_route}",
-                docs_url=f"{prefix}{vendor.docs_path}",
+                specs=tuple(
+                    SpecInfo(
+                        file=mount.file,
+                        base_path=f"{prefix}{mount.base_path}",
+                        spec_url=f"{prefix}{mount.spec_route}",
+                        docs_url=f"{prefix}{mount.docs_route}",
+                    )
+                    for mount in vendor.specs
+                ),
                 credentials=credentials,
                 headers=vendor.auth_help(credentials[0]),
             )

@@ -24,6 +24,7 @@ PUBLIC = {
     "SandboxError",
     "SandboxOptions",
     "SnapshotError",
+    "SpecInfo",
     "Store",
     "UnhandledOperation",
     "UnknownApi",

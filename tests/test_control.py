@@ -22,6 +22,14 @@ def test_apis_lists_urls_and_credentials(client: httpx.Client) -> None:
     assert api["base_url"] == "http://sandbox/apprentiscope"
     assert api["spec_url"] == "http://sandbox/apprentiscope/openapi.json"
     assert api["docs_url"] == "http://sandbox/apprentiscope/ui/"
+    assert api["specs"] == [
+        {
+            "file": "apprentiscope.yaml",
+            "base_url": "http://sandbox/apprentiscope",
+            "spec_url": "http://sandbox/apprentiscope/openapi.json",
+            "docs_url": "http://sandbox/apprentiscope/ui/",
+        }
+    ]
     assert api["credentials"] == ["sandbox-apprentiscope-token"]
     assert api["headers"] == {"Authorization": "sandbox-apprentiscope-token"}
 

@@ -60,6 +60,26 @@ class VendorContext:
 
 
 @dataclass(frozen=True, slots=True)
+class SpecMount:
+    """One OpenAPI document a vendor serves, and where under the vendor's prefix it is served.
+
+    Its operations answer under ``{prefix}{base_path}``; the document itself is served at
+    ``{prefix}{base_path}/openapi.json`` and its Swagger UI at ``{prefix}{base_path}/ui/``.
+    """
+
+    file: str
+    base_path: str = ""
+
+    @property
+    def spec_route(self) -> str:
+        return f"{self.base_path}/openapi.json"
+
+    @property
+    def docs_route(self) -> str:
+        return f"{self.base_path}/ui/"
+
+
+@dataclass(frozen=True, slots=True)
 class Vendor:
     """A vendor in the registry.
 
@@ -67,7 +87,8 @@ class Vendor:
         name: API name used on the command line and in the control plane (``apprentiscope``).
         title: human name (``ApprentiScope``).
         prefix: mount point (``/apprentiscope``).
-        specs: spec files in ``specs/``, the first one served at ``{prefix}/openapi.json``.
+        specs: the OpenAPI documents in ``specs/`` it serves, each at its base path; the first is the
+            API's main spec (``ApiInfo.spec_url``).
         default_fixture: scenario in ``fixtures/`` used unless another is given.
         default_credentials: the tokens or keys accepted unless others are configured.
         auth_help: the headers a client sends to authenticate with one credential.
@@ -78,14 +99,12 @@ class Vendor:
     name: str
     title: str
     prefix: str
-    specs: tuple[str, ...]
+    specs: tuple[SpecMount, ...]
     default_fixture: str
     default_credentials: tuple[str, ...]
     auth_help: Callable[[str], dict[str, str]]
     seed: Callable[[VendorData, Scenario], None]
     build: Callable[[VendorContext], ASGIApp]
-    docs_path: str = "/ui/"
-    spec_route: str = "/openapi.json"
     notes: tuple[str, ...] = field(default=())
 
 
@@ -124,10 +143,19 @@ def check_operations(api: str, spec: Mapping[str, Any], operations: Mapping[str,
         raise UnhandledOperation(f"{api}: handlers for operationIds not in the spec: {', '.join(stale)}")
 
 
-def allowed_methods(spec: Mapping[str, Any]) -> Callable[[Scope], str]:
-    """Maps a request scope to the ``Allow`` value of the spec path it falls under."""
+def allowed_methods(specs: Mapping[str, Mapping[str, Any]]) -> Callable[[Scope], str]:
+    """Maps a request scope to the ``Allow`` value of the spec path it falls under.
+
+    Args:
+        specs: base path -> OpenAPI document served under it.
+    """
     templates = []
-    for template, item in spec.get("paths", {}).items():
+    paths = [
+        (base_path + template, item)
+        for base_path, spec in specs.items()
+        for template, item in spec.get("paths", {}).items()
+    ]
+    for template, item in paths:
         regex = re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template.rstrip("/")))
         methods = sorted(m.upper() for m in item if m in HTTP_METHODS)
         if "GET" in methods:
@@ -237,14 +265,17 @@ def install_error_handlers(
 def build_connexion_app(
     *,
     ctx: VendorContext,
-    spec: dict[str, Any],
+    specs: Mapping[str, dict[str, Any]],
     operations: Mapping[str, Handler],
     render_error: ErrorRenderer,
     security_map: Mapping[str, Any] | None = None,
     auth_messages: AuthMessages | None = None,
 ) -> connexion.AsyncApp:
-    """One Connexion ``AsyncApp`` serving ``spec`` with explicit handlers and the vendor's errors."""
-    check_operations(ctx.name, spec, operations)
+    """One Connexion ``AsyncApp`` serving ``specs`` (base path -> document) with explicit handlers.
+
+    ``operations`` holds the handlers of every document together; each operationId must have one.
+    """
+    check_operations(ctx.name, {"paths": _all_paths(specs)}, operations)
     app = connexion.AsyncApp(
         "mockserver",
         security_map=dict(security_map or {}),
@@ -252,9 +283,20 @@ def build_connexion_app(
         validate_responses=ctx.options.validate_responses,
         swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/ui"),
     )
-    app.add_api(spec, base_path="", resolver=_resolver(ctx.name, operations), name=ctx.name)
-    install_error_handlers(app, render_error, ctx.errors, auth_messages, allowed_methods(spec))
+    resolver = _resolver(ctx.name, operations)
+    for base_path, spec in specs.items():
+        app.add_api(spec, base_path=base_path, resolver=resolver, name=f"{ctx.name}{base_path}")
+    install_error_handlers(app, render_error, ctx.errors, auth_messages, allowed_methods(specs))
     return app
+
+
+def _all_paths(specs: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    return {base + template: item for base, spec in specs.items() for template, item in spec["paths"].items()}
+
+
+def load_specs(vendor_specs: tuple[SpecMount, ...]) -> dict[str, dict[str, Any]]:
+    """Base path -> a fresh copy of the document, for ``build_connexion_app``."""
+    return {mount.base_path: load_spec(mount.file) for mount in vendor_specs}
 
 
 class TrailingSlashMiddleware:

@@ -8,25 +8,26 @@ from starlette.types import ASGIApp
 
 from ..base import (
     AuthMessages,
+    SpecMount,
     TrailingSlashMiddleware,
     Vendor,
     VendorContext,
     build_connexion_app,
-    load_spec,
+    load_specs,
 )
 from .auth import INVALID_TOKEN, MISSING_TOKEN, TokenAuth
 from .errors import render_error
 from .handlers import operations
 from .seed import seed
 
-SPEC = "apprentiscope.yaml"
+SPECS = (SpecMount("apprentiscope.yaml"),)
 
 
 def build(ctx: VendorContext) -> ASGIApp:
     """The ApprentiScope app: its spec, handlers, token auth and error body; trailing slashes accepted."""
     app = build_connexion_app(
         ctx=ctx,
-        spec=load_spec(SPEC),
+        specs=load_specs(SPECS),
         operations=operations(ctx),
         render_error=render_error,
         security_map={"apiKey": functools.partial(TokenAuth, ctx.credentials)},
@@ -43,7 +44,7 @@ VENDOR = Vendor(
     name="apprentiscope",
     title="ApprentiScope",
     prefix="/apprentiscope",
-    specs=(SPEC,),
+    specs=SPECS,
     default_fixture="apprentiscope/default.yaml",
     default_credentials=("sandbox-apprentiscope-token",),
     auth_help=_auth_help,
