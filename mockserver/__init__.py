@@ -10,6 +10,8 @@ __version__ = "0.1.0"
 # use that client, so keep the warning away from every `lms-sandbox` run.
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+    # ... and jsonschema's RefResolver, deprecated; keeps projects with `-W error` able to import us.
+    warnings.filterwarnings("ignore", message=r"jsonschema\.(exceptions\.)?Ref\w+ is deprecated")
     import connexion  # noqa: F401
 
 from .app import CONTROL_PREFIX, ApiInfo, Sandbox, SpecInfo, create_app

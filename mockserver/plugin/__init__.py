@@ -1,0 +1,28 @@
+"""What the pytest plugin hands to tests: sandbox and vendor handles, journal assertions, live servers.
+
+``mockserver.pytest_plugin`` holds only the fixtures, hooks, options and marker; the machinery is here
+so it can be imported, typed and tested without pytest.
+"""
+
+from __future__ import annotations
+
+from .calls import Call, JournalAssertions
+from .handles import Factory, SandboxHandle, SandboxRaised, VendorSandbox, VendorState
+from .live import LiveSandbox, LiveServer
+from .pool import SandboxPool
+from .settings import MarkerSettings, resolve_options
+
+__all__ = [
+    "Call",
+    "Factory",
+    "JournalAssertions",
+    "LiveSandbox",
+    "LiveServer",
+    "MarkerSettings",
+    "SandboxHandle",
+    "SandboxPool",
+    "SandboxRaised",
+    "VendorSandbox",
+    "VendorState",
+    "resolve_options",
+]

@@ -1,0 +1,272 @@
+"""What the ``sandbox`` and ``<vendor>_sandbox`` fixtures give a test."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, Generic, TypeVar
+
+import httpx
+
+from ..app import ApiInfo, Sandbox
+from ..errors import SandboxError, UnknownApi
+from ..journal import Journal
+from ..options import SandboxOptions
+from ..store import Record, Store, VendorData
+from ..testing import async_client, sync_client
+from .calls import JournalAssertions
+
+IN_PROCESS_URL = "http://sandbox"
+
+F = TypeVar("F")
+# A vendor's factory class: built from the store (for its lock) and the vendor's data.
+Factory = Callable[[Store, VendorData], F]
+
+
+class SandboxRaised(SandboxError, RuntimeError):
+    """Code inside the sandbox raised while answering a request made during the test."""
+
+    @classmethod
+    def of(cls, errors: Sequence[BaseException]) -> SandboxRaised:
+        listed = "; ".join(f"{type(e).__name__}: {e}" for e in errors)
+        noun = "an exception" if len(errors) == 1 else f"{len(errors)} exceptions"
+        return cls(
+            f"the sandbox raised {noun} while answering requests made by this test (the client saw a 500): "
+            f"{listed}"
+        )
+
+
+class VendorState(Mapping[str, list[Record]]):
+    """Read-only view of one API's data, to check what the code under test did.
+
+    ``state["users"]`` is a copy of every record of that collection, oldest first.
+    """
+
+    def __init__(self, store: Store, api: str) -> None:
+        self._store = store
+        self._api = api
+
+    def _data(self) -> VendorData:
+        return self._store.vendor(self._api)
+
+    def __getitem__(self, collection: str) -> list[Record]:
+        with self._store.locked():
+            collections = self._data().collections
+            if collection not in collections:
+                known = ", ".join(sorted(collections))
+                raise KeyError(f"{self._api} has no collection {collection!r}; it has {known}")
+            return copy.deepcopy(list(collections[collection].values()))
+
+    def __iter__(self) -> Iterator[str]:
+        with self._store.locked():
+            return iter(list(self._data().collections))
+
+    def __len__(self) -> int:
+        return len(self._data().collections)
+
+    def record(self, collection: str, rid: str) -> Record | None:
+        """A copy of record ``rid`` of ``collection``, or None."""
+        with self._store.locked():
+            found = self._data().collections.get(collection, {}).get(rid)
+            return copy.deepcopy(found) if found is not None else None
+
+    def find(self, collection: str, **fields: Any) -> list[Record]:
+        """Copies of the records of ``collection`` whose fields equal every one given."""
+        return [r for r in self[collection] if all(k in r and r[k] == v for k, v in fields.items())]
+
+    def export(self) -> dict[str, Any]:
+        """The API's whole state, as ``GET /__sandbox__/state/{api}`` answers it."""
+        return self._store.export(self._api)
+
+
+class SandboxHandle(JournalAssertions):
+    """The session's sandbox app for one test: reset to its seed before the test, clients closed after.
+
+    In-process URLs (``http://sandbox/...``) work only with this sandbox's clients or transport;
+    ``sandbox_server`` gives real ones.
+    """
+
+    url = IN_PROCESS_URL
+
+    def __init__(self, app: Sandbox, options: SandboxOptions) -> None:
+        self.app = app
+        self.options = options
+        self._closers: list[Callable[[], None]] = []
+
+    # the app
+    @property
+    def store(self) -> Store:
+        return self.app.store
+
+    @property
+    def journal(self) -> Journal:
+        return self.app.journal
+
+    @property
+    def errors(self) -> list[BaseException]:
+        """Exceptions raised inside the sandbox since the last reset (each answered with a 500)."""
+        return self.app.errors
+
+    @property
+    def seed(self) -> int:
+        return self.app.store.seed
+
+    @property
+    def apis(self) -> Mapping[str, ApiInfo]:
+        return self.app.apis
+
+    def api(self, name: str) -> ApiInfo:
+        """Where API ``name`` is served and its credentials; ``UnknownApi`` if it is not served."""
+        try:
+            return self.app.apis[name]
+        except KeyError:
+            raise UnknownApi(name, list(self.app.apis)) from None
+
+    def base_url(self, api: str) -> str:
+        """The in-process base URL of ``api``, e.g. ``http://sandbox/apprentiscope``."""
+        return f"{self.url}{self.api(api).prefix}"
+
+    def headers(self, api: str) -> dict[str, str]:
+        """The headers that authenticate against ``api`` with its first credential."""
+        return dict(self.api(api).headers)
+
+    def credentials(self, api: str) -> tuple[str, ...]:
+        return self.api(api).credentials
+
+    def reset(self, seed: int | None = None) -> None:
+        """Regenerate every API's data (from this test's seed unless given) and clear the journal."""
+        self.app.reset(self.options.seed if seed is None else seed)
+
+    def take_errors(self) -> list[BaseException]:
+        """The sandbox's exceptions so far, cleared so they do not fail the test."""
+        errors = list(self.app.errors)
+        self.app.errors.clear()
+        return errors
+
+    # clients
+    def client(
+        self, api: str | None = None, *, headers: Mapping[str, str] | None = None, **kwargs: Any
+    ) -> httpx.Client:
+        """An in-process ``httpx.Client`` for ``api`` (credentials attached), or for the whole sandbox.
+
+        Closed when the test ends.
+        """
+        base, auth = self._client_setup(api, headers)
+        client = sync_client(self.app, base_url=base, headers=auth, **kwargs)
+        self._closers.append(client.close)
+        return client
+
+    def async_client(
+        self, api: str | None = None, *, headers: Mapping[str, str] | None = None, **kwargs: Any
+    ) -> httpx.AsyncClient:
+        """An in-process ``httpx.AsyncClient`` for ``api`` (credentials attached), or the whole sandbox."""
+        base, auth = self._client_setup(api, headers)
+        return async_client(self.app, base_url=base, headers=auth, **kwargs)
+
+    def _client_setup(self, api: str | None, headers: Mapping[str, str] | None) -> tuple[str, dict[str, str]]:
+        auth = self.headers(api) if api else {}
+        return (self.base_url(api) if api else self.url), {**auth, **(headers or {})}
+
+    def vendor(
+        self,
+        name: str,
+        *,
+        factory: Factory[F] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> VendorSandbox[F]:
+        """The handle of one API: clients with credentials (plus ``headers``), ``factory``, ``state``."""
+        self.api(name)
+        return VendorSandbox(self, name, factory=factory, headers=headers)
+
+    def close(self) -> None:
+        closers, self._closers = self._closers, []
+        for close in closers:
+            close()
+
+    # journal assertions over every API
+    def _journal_scope(self) -> tuple[Journal, str | None, str]:
+        return self.app.journal, None, ""
+
+    def _served_apis(self) -> Sequence[str]:
+        return list(self.app.apis)
+
+
+class VendorSandbox(JournalAssertions, Generic[F]):
+    """One API of the sandbox for a test: ready clients, a factory, its state and its calls.
+
+    ``client`` and ``async_client`` are made on first use, with the base URL and credentials set;
+    ``path=`` in journal assertions is relative to the API's base URL.
+    """
+
+    def __init__(
+        self,
+        sandbox: SandboxHandle,
+        name: str,
+        *,
+        factory: Factory[F] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        self.sandbox = sandbox
+        self.name = name
+        self._factory_type = factory
+        self._factory: F | None = None
+        self._extra_headers = dict(headers or {})
+        self._client: httpx.Client | None = None
+        self._async_client: httpx.AsyncClient | None = None
+
+    @property
+    def info(self) -> ApiInfo:
+        return self.sandbox.api(self.name)
+
+    @property
+    def base_url(self) -> str:
+        """The in-process base URL, e.g. ``http://sandbox/apprentiscope``."""
+        return self.sandbox.base_url(self.name)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """What the clients send on every request: credentials and the vendor's required headers."""
+        return {**self.sandbox.headers(self.name), **self._extra_headers}
+
+    @property
+    def credentials(self) -> tuple[str, ...]:
+        return self.sandbox.credentials(self.name)
+
+    @property
+    def client(self) -> httpx.Client:
+        """An in-process ``httpx.Client`` at the API's base URL with credentials attached."""
+        if self._client is None:
+            self._client = self.sandbox.client(self.name, headers=self._extra_headers)
+        return self._client
+
+    @property
+    def async_client(self) -> httpx.AsyncClient:
+        """An in-process ``httpx.AsyncClient`` at the API's base URL with credentials attached."""
+        if self._async_client is None:
+            self._async_client = self.sandbox.async_client(self.name, headers=self._extra_headers)
+        return self._async_client
+
+    @property
+    def data(self) -> VendorData:
+        """The API's live data (mutable; prefer ``factory`` to add and ``state`` to read)."""
+        return self.sandbox.store.vendor(self.name)
+
+    @property
+    def state(self) -> VendorState:
+        """Read-only copies of the API's collections, e.g. ``state["users"]``."""
+        return VendorState(self.sandbox.store, self.name)
+
+    @property
+    def factory(self) -> F:
+        """Creates records the way the API would return them (see the vendor's ``factory`` module)."""
+        if self._factory_type is None:
+            raise AttributeError(f"{self.name} has no factory; create its records through its client")
+        if self._factory is None:
+            self._factory = self._factory_type(self.sandbox.store, self.data)
+        return self._factory
+
+    def _journal_scope(self) -> tuple[Journal, str | None, str]:
+        return self.sandbox.journal, self.name, self.info.prefix
+
+    def __repr__(self) -> str:
+        return f"<VendorSandbox {self.name} at {self.base_url}>"

@@ -1,0 +1,133 @@
+"""pytest plugin of lms-sandbox (entry point ``lms_sandbox``): fixtures, hooks, options and the marker.
+
+Fixtures: ``sandbox`` (the session's app, reset before each test), one per vendor
+(``apprentiscope_sandbox``), ``sandbox_server`` (the same app on a real port) and the setting
+``sandbox_options``. The machinery lives in ``mockserver.plugin``; it is imported only when a
+test asks for a sandbox, so projects that install lms-sandbox pay nothing for tests that do not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from mockserver.options import SandboxOptions
+    from mockserver.plugin import LiveSandbox, SandboxHandle, SandboxPool, VendorSandbox
+    from mockserver.vendors.apprentiscope.factory import ApprentiscopeFactory
+
+_HANDLE = pytest.StashKey["SandboxHandle"]()
+
+MARKER = (
+    "sandbox(seed=None, fixture=None, apis=None): run this test against a sandbox built with another "
+    "seed, scenario file(s) (relative to the test file or the rootdir) or subset of APIs"
+)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("lms-sandbox", "lms-sandbox (local vendor API sandbox)")
+    group.addoption(
+        "--sandbox-seed",
+        type=int,
+        default=None,
+        metavar="N",
+        help="seed of the sandbox's generated data (default: sandbox_options' seed, 0)",
+    )
+    group.addoption(
+        "--sandbox-fixture",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="scenario file to seed an API from instead of its default (repeatable, one per API)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", MARKER)
+
+
+@pytest.fixture(scope="session")
+def sandbox_options() -> SandboxOptions:
+    """The sandbox's options; override in your conftest.py (``--sandbox-*`` and the marker still apply).
+
+    Default: every API, seed 0, responses validated against the specs (a violation fails the test).
+    """
+    from mockserver.options import SandboxOptions
+
+    return SandboxOptions(validate_responses=True)
+
+
+@pytest.fixture(scope="session")
+def sandbox_pool() -> Iterator[SandboxPool]:
+    """The session's apps, one per distinct configuration, and their live servers (stopped at the end)."""
+    from mockserver.plugin import SandboxPool
+
+    pool = SandboxPool()
+    yield pool
+    pool.close()
+
+
+@pytest.fixture
+def sandbox(
+    request: pytest.FixtureRequest, sandbox_options: SandboxOptions, sandbox_pool: SandboxPool
+) -> Iterator[SandboxHandle]:
+    """The sandbox app, reset to its seed before this test: URLs, credentials, clients, journal."""
+    from mockserver.plugin import MarkerSettings, SandboxHandle, resolve_options
+
+    marker = request.node.get_closest_marker("sandbox")
+    settings = MarkerSettings.from_kwargs(marker.args, marker.kwargs) if marker else MarkerSettings()
+    config = request.config
+    invoked = config.invocation_params.dir
+    options = resolve_options(
+        sandbox_options,
+        cli_seed=config.getoption("sandbox_seed"),
+        cli_fixtures=[invoked / Path(f) for f in config.getoption("sandbox_fixture")],
+        marker=settings,
+        marker_search=[request.path.parent, config.rootpath],
+    )
+    handle = SandboxHandle(sandbox_pool.app(options), options)
+    handle.reset()
+    request.node.stash[_HANDLE] = handle
+    yield handle
+    handle.close()
+
+
+@pytest.fixture
+def sandbox_server(sandbox: SandboxHandle, sandbox_pool: SandboxPool) -> LiveSandbox:
+    """The same sandbox on 127.0.0.1 and a free port (one server per session), for code taking a URL."""
+    from mockserver.plugin import LiveSandbox
+
+    return LiveSandbox(sandbox_pool.server(sandbox.app), sandbox)
+
+
+@pytest.fixture
+def apprentiscope_sandbox(sandbox: SandboxHandle) -> VendorSandbox[ApprentiscopeFactory]:
+    """ApprentiScope: clients with the token attached, ``factory``, ``state``, ``assert_called``."""
+    from mockserver.vendors.apprentiscope.factory import ApprentiscopeFactory
+
+    return sandbox.vendor("apprentiscope", factory=ApprentiscopeFactory)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    """Fail the test when the sandbox raised while answering its requests, showing the exception."""
+    __tracebackhide__ = True
+    try:
+        result = yield
+    except BaseException as failure:
+        handle = item.stash.get(_HANDLE, None)
+        if handle is not None:
+            for error in handle.take_errors():
+                failure.add_note(f"the sandbox also raised: {type(error).__name__}: {error}")
+        raise
+    handle = item.stash.get(_HANDLE, None)
+    if handle is not None:
+        errors = handle.take_errors()
+        if errors:
+            from mockserver.plugin import SandboxRaised
+
+            raise SandboxRaised.of(errors) from errors[0]
+    return result
