@@ -1,4 +1,8 @@
-"""Shared fixtures: one sandbox per session, reset before each test, in-process clients."""
+"""Shared fixtures: one sandbox per session, reset before each test, in-process clients.
+
+``sandbox`` here overrides the installed pytest plugin's fixture of the same name for this suite;
+the plugin itself is tested as a downstream project uses it, in tests/test_pytest_plugin.py.
+"""
 
 from __future__ import annotations
 
