@@ -7,7 +7,7 @@ so it can be imported, typed and tested without pytest.
 from __future__ import annotations
 
 from .calls import Call, JournalAssertions
-from .handles import Factory, SandboxHandle, SandboxRaised, VendorSandbox, VendorState
+from .handles import Factory, NotServed, SandboxHandle, SandboxRaised, VendorSandbox, VendorState
 from .live import LiveSandbox, LiveServer
 from .pool import SandboxPool
 from .settings import MarkerSettings, resolve_options
@@ -19,6 +19,7 @@ __all__ = [
     "LiveSandbox",
     "LiveServer",
     "MarkerSettings",
+    "NotServed",
     "SandboxHandle",
     "SandboxPool",
     "SandboxRaised",

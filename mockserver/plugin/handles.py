@@ -14,6 +14,7 @@ from ..journal import Journal
 from ..options import SandboxOptions
 from ..store import Record, Store, VendorData
 from ..testing import async_client, sync_client
+from ..vendors import REGISTRY
 from .calls import JournalAssertions
 
 IN_PROCESS_URL = "http://sandbox"
@@ -34,6 +35,17 @@ class SandboxRaised(SandboxError, RuntimeError):
             f"the sandbox raised {noun} while answering requests made by this test (the client saw a 500): "
             f"{listed}"
         )
+
+
+class NotServed(LookupError, SandboxError):
+    """A known API that this test's sandbox does not serve."""
+
+    def __init__(self, name: str, served: list[str]) -> None:
+        super().__init__(
+            f"API {name!r} is not served by this test's sandbox (it serves {', '.join(served)}); "
+            f"add it to apis in @pytest.mark.sandbox or sandbox_options"
+        )
+        self.name = name
 
 
 class VendorState(Mapping[str, list[Record]]):
@@ -116,11 +128,13 @@ class SandboxHandle(JournalAssertions):
         return self.app.apis
 
     def api(self, name: str) -> ApiInfo:
-        """Where API ``name`` is served and its credentials; ``UnknownApi`` if it is not served."""
+        """Where API ``name`` is served and its credentials; ``LookupError`` if it is not served."""
         try:
             return self.app.apis[name]
         except KeyError:
-            raise UnknownApi(name, list(self.app.apis)) from None
+            if name in REGISTRY:
+                raise NotServed(name, list(self.app.apis)) from None
+            raise UnknownApi(name, list(REGISTRY)) from None
 
     def base_url(self, api: str) -> str:
         """The in-process base URL of ``api``, e.g. ``http://sandbox/apprentiscope``."""
