@@ -75,7 +75,7 @@ def sandbox(
     request: pytest.FixtureRequest, sandbox_options: SandboxOptions, sandbox_pool: SandboxPool
 ) -> Iterator[SandboxHandle]:
     """The sandbox app, reset to its seed before this test: URLs, credentials, clients, journal."""
-    from mockserver.plugin import MarkerSettings, SandboxHandle, resolve_options
+    from mockserver.plugin import MarkerSettings, SandboxHandle, SandboxRaised, resolve_options
 
     marker = request.node.get_closest_marker("sandbox")
     settings = MarkerSettings.from_kwargs(marker.args, marker.kwargs) if marker else MarkerSettings()
@@ -93,6 +93,10 @@ def sandbox(
     request.node.stash[_HANDLE] = handle
     yield handle
     handle.close()
+    # Errors from requests made while other fixtures tore down (the test's own are raised in its call).
+    errors = handle.take_errors()
+    if errors:
+        raise SandboxRaised.of(errors) from errors[0]
 
 
 @pytest.fixture

@@ -355,12 +355,27 @@ def test_an_exception_inside_the_sandbox_fails_the_test_that_caused_it(project: 
             (error,) = sandbox.take_errors()
             assert str(error) == "kaboom in the sandbox"
 
+        @pytest.fixture
+        def cleanup_that_breaks(apprentiscope_sandbox, broken):
+            yield
+            apprentiscope_sandbox.client.get("/read-occupations")
+
+        def test_whose_fixture_caused_it_at_teardown(cleanup_that_breaks):
+            pass
+
         def test_next_one_is_clean(apprentiscope_sandbox):
             assert apprentiscope_sandbox.client.get("/read-occupations").status_code == 200
         """
     )
     result = project.runpytest()
-    result.assert_outcomes(passed=2, failed=2)
+    result.assert_outcomes(passed=3, failed=2, errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*ERROR at teardown of test_whose_fixture_caused_it_at_teardown*",
+            "RuntimeError: kaboom in the sandbox",
+            "E *SandboxRaised: the sandbox raised an exception *: RuntimeError: kaboom in the sandbox",
+        ]
+    )
     result.stdout.fnmatch_lines(
         [
             "RuntimeError: kaboom in the sandbox",
