@@ -258,23 +258,27 @@ def test_marker_chooses_seed_scenario_and_apis_for_one_test(project: pytest.Pyte
 
         FIRST = {}
 
-        def test_default(apprentiscope_sandbox):
-            FIRST[0] = apprentiscope_sandbox.state["occupations"][0]["id"]
+        def test_default(sandbox, apprentiscope_sandbox):
+            FIRST["occupation"] = apprentiscope_sandbox.state["occupations"][0]["id"]
+            FIRST["app"] = sandbox.app
 
         @pytest.mark.sandbox(seed=7)
-        def test_seed(sandbox, apprentiscope_sandbox):
+        def test_seed_resets_the_same_app(sandbox, apprentiscope_sandbox):
             assert sandbox.seed == 7
-            assert apprentiscope_sandbox.state["occupations"][0]["id"] != FIRST[0]
+            assert apprentiscope_sandbox.state["occupations"][0]["id"] != FIRST["occupation"]
+            assert sandbox.app is FIRST["app"]
 
         @pytest.mark.sandbox(fixture="scenario.yaml", apis=["apprentiscope"])
-        def test_scenario_and_apis(sandbox, apprentiscope_sandbox):
+        def test_scenario_and_apis_make_another_app(sandbox, apprentiscope_sandbox):
             assert list(sandbox.apis) == ["apprentiscope"]
             assert len(apprentiscope_sandbox.state["occupations"]) == 1
             assert len(apprentiscope_sandbox.state.find("users", user_type="apprentice")) == 2
+            assert sandbox.app is not FIRST["app"]
 
         def test_back_to_seed_0(sandbox, apprentiscope_sandbox):
             assert sandbox.seed == 0
-            assert apprentiscope_sandbox.state["occupations"][0]["id"] == FIRST[0]
+            assert apprentiscope_sandbox.state["occupations"][0]["id"] == FIRST["occupation"]
+            assert sandbox.app is FIRST["app"]
 
         @pytest.mark.sandbox(sede=7)
         def test_misspelt_argument(sandbox):
