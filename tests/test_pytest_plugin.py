@@ -117,16 +117,22 @@ def test_factories_create_records_as_the_read_operations_return_them(project: py
 def test_each_test_starts_from_the_seeded_data(project: pytest.Pytester) -> None:
     project.makepyfile(
         """
+        import pytest
+
         def test_creates(apprentiscope_sandbox):
             api = apprentiscope_sandbox.client
             user = {"first_name": "A", "last_name": "B", "email": "ab@example.com", "user_type": "admin"}
             assert api.post("/create-user", json={"user": user}).status_code == 201
             apprentiscope_sandbox.factory.apprentice(email="made@example.com")
+            apprentiscope_sandbox.factory.invitation()
             occupation = api.get("/read-occupations").json()[0]
             api.put(f"/update-occupation/{occupation['id']}", json={"item": {"title": "Changed"}})
 
         def test_finds_nothing_of_it(apprentiscope_sandbox):
             state = apprentiscope_sandbox.state
+            assert state["invitations"] == []
+            with pytest.raises(KeyError, match="apprentiscope has no collection 'user'; it has .*users"):
+                state["user"]
             assert state.find("users", email="ab@example.com") == []
             assert state.find("users", email="made@example.com") == []
             assert "Changed" not in {o["title"] for o in state["occupations"]}

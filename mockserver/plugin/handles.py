@@ -20,7 +20,8 @@ from .calls import JournalAssertions
 IN_PROCESS_URL = "http://sandbox"
 
 F = TypeVar("F")
-# A vendor's factory class: built from the store (for its lock) and the vendor's data.
+# A vendor's factory class: built from the store (for its lock) and the vendor's data. A class
+# attribute COLLECTIONS, when present, names the collections ``state`` knows before they hold records.
 Factory = Callable[[Store, VendorData], F]
 
 
@@ -54,27 +55,33 @@ class VendorState(Mapping[str, list[Record]]):
     ``state["users"]`` is a copy of every record of that collection, oldest first.
     """
 
-    def __init__(self, store: Store, api: str) -> None:
+    def __init__(self, store: Store, api: str, known: Sequence[str] = ()) -> None:
         self._store = store
         self._api = api
+        # Collections the vendor declares exist even before a record is stored in them.
+        self._known = tuple(known)
 
     def _data(self) -> VendorData:
         return self._store.vendor(self._api)
 
+    def _names(self) -> list[str]:
+        return list(dict.fromkeys([*self._known, *self._data().collections]))
+
     def __getitem__(self, collection: str) -> list[Record]:
         with self._store.locked():
-            collections = self._data().collections
-            if collection not in collections:
-                known = ", ".join(sorted(collections))
+            if collection not in self._names():
+                known = ", ".join(sorted(self._names()))
                 raise KeyError(f"{self._api} has no collection {collection!r}; it has {known}")
-            return copy.deepcopy(list(collections[collection].values()))
+            records = self._data().collections.get(collection, {})
+            return copy.deepcopy(list(records.values()))
 
     def __iter__(self) -> Iterator[str]:
         with self._store.locked():
-            return iter(list(self._data().collections))
+            return iter(self._names())
 
     def __len__(self) -> int:
-        return len(self._data().collections)
+        with self._store.locked():
+            return len(self._names())
 
     def record(self, collection: str, rid: str) -> Record | None:
         """A copy of record ``rid`` of ``collection``, or None."""
@@ -268,7 +275,8 @@ class VendorSandbox(JournalAssertions, Generic[F]):
     @property
     def state(self) -> VendorState:
         """Read-only copies of the API's collections, e.g. ``state["users"]``."""
-        return VendorState(self.sandbox.store, self.name)
+        known = getattr(self._factory_type, "COLLECTIONS", ())
+        return VendorState(self.sandbox.store, self.name, known)
 
     @property
     def factory(self) -> F:

@@ -36,6 +36,16 @@ class ApprentiscopeFactory:
         >>> factory.grades(ada, 3)
     """
 
+    COLLECTIONS = (
+        model.USERS,
+        model.INVITATIONS,
+        model.PARTNERS,
+        model.OCCUPATIONS,
+        model.SUBMISSIONS,
+        model.FILES,
+        model.GRADES,
+    )
+
     def __init__(self, store: Store, data: VendorData) -> None:
         self.store = store
         self.data = data
