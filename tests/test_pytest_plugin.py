@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+import mockserver.plugin
+
 README = Path(__file__).resolve().parent.parent / "README.md"
 
 INI = """
@@ -43,6 +45,25 @@ def test_plugin_is_registered_through_the_pytest11_entry_point(project: pytest.P
     markers.stdout.fnmatch_lines(["@pytest.mark.sandbox(seed=None, fixture=None, apis=None): *"])
     helped = project.runpytest("--help")
     helped.stdout.fnmatch_lines(["*--sandbox-seed=N*", "*--sandbox-fixture=FILE*"])
+
+
+def test_the_plugin_package_exports_its_public_names() -> None:
+    assert set(mockserver.plugin.__all__) == {
+        "Call",
+        "Factory",
+        "JournalAssertions",
+        "LiveSandbox",
+        "LiveServer",
+        "MarkerSettings",
+        "NotServed",
+        "SandboxHandle",
+        "SandboxPool",
+        "SandboxRaised",
+        "VendorSandbox",
+        "VendorState",
+        "resolve_options",
+    }
+    assert all(hasattr(mockserver.plugin, name) for name in mockserver.plugin.__all__)
 
 
 def test_in_process_clients_reach_the_api_with_credentials_attached(project: pytest.Pytester) -> None:
@@ -149,6 +170,7 @@ def test_live_server_answers_plain_httpx_and_urllib_on_127_0_0_1(project: pytest
         import urllib.request
 
         import httpx
+        import pytest
 
         PORTS = []
 
@@ -170,9 +192,15 @@ def test_live_server_answers_plain_httpx_and_urllib_on_127_0_0_1(project: pytest
                 assert json.load(response) == []
             apprentiscope_sandbox.assert_called("readUsers", times=1, query={"email": "live@example.com"})
             assert PORTS[0] == PORTS[1]
+
+        @pytest.mark.sandbox(apis=["apprentiscope"], seed=3)
+        def test_another_configuration_gets_its_own_server(sandbox_server):
+            assert sandbox_server.port != PORTS[0]
+            health = httpx.get(f"{sandbox_server.url}/__sandbox__/health").json()
+            assert (health["seed"], health["apis"]) == (3, ["apprentiscope"])
         """
     )
-    project.runpytest().assert_outcomes(passed=2)
+    project.runpytest().assert_outcomes(passed=3)
 
 
 def test_journal_assertions_pass_for_the_calls_that_happened(project: pytest.Pytester) -> None:
