@@ -2,8 +2,8 @@
 
 Fixtures: ``sandbox`` (the session's app, reset before each test), one per vendor
 (``apprentiscope_sandbox``), ``sandbox_server`` (the same app on a real port) and the setting
-``sandbox_options``. The machinery lives in ``mockserver.plugin``; it is imported only when a
-test asks for a sandbox, so projects that install lms-sandbox pay nothing for tests that do not.
+``sandbox_options``. This module imports nothing heavy itself: the machinery in
+``mockserver.plugin`` and the vendors' factories are imported when a test first asks for them.
 """
 
 from __future__ import annotations
