@@ -1,0 +1,96 @@
+"""UK Apprenticeship Service (DfE), served at ``/apprenticeships`` behind an Azure-APIM-style gateway.
+
+The prefix stands for the host ``https://api.apprenticeships.education.gov.uk``: the Display Advert
+API answers under ``/apprenticeships/vacancies/...``, Track Apprenticeship Progress under
+``/apprenticeships/apprenticeships/{uln}/{plannedStartDate}/progress``.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+from collections.abc import Mapping
+from typing import Any
+
+from starlette.types import ASGIApp
+
+from ...resources import spec_path
+from ...store import VendorData
+from ..base import Handler, SpecMount, Vendor, VendorContext, build_connexion_app, load_specs
+from . import progress_handlers, progress_seed
+from .gateway import (
+    DEFAULT_RATE_LIMIT,
+    KEY_HEADER,
+    VERSION_HEADER,
+    ApimGateway,
+    GatedApi,
+    RateLimiter,
+    SubscriptionKeyAuth,
+    subscription_name,
+    versions_of,
+)
+from .problems import render_error, render_progress_error
+
+NAME = "dfe"
+ADVERT = SpecMount("dfe-display-advert.yaml", "/vacancies")
+TRACK_PROGRESS = SpecMount("dfe-track-progress.yaml", "")
+# The Display Advert API is being built alongside; until its modules land, DfE serves Track Progress.
+_HAS_ADVERT = spec_path(ADVERT.file).is_file() and all(
+    importlib.util.find_spec(f"{__name__}.{module}") is not None
+    for module in ("advert_handlers", "advert_seed")
+)
+SPECS = (ADVERT, TRACK_PROGRESS) if _HAS_ADVERT else (TRACK_PROGRESS,)
+
+
+def seed(data: VendorData, scenario: Mapping[str, Any]) -> None:
+    """The Display Advert data (accounts, subscriptions, vacancies), then the Track Progress data."""
+    if _HAS_ADVERT:
+        importlib.import_module(f"{__name__}.advert_seed").seed(data, scenario)
+    progress_seed.seed(data, scenario)
+
+
+def operations(ctx: VendorContext) -> dict[str, Handler]:
+    found: dict[str, Handler] = {}
+    if _HAS_ADVERT:
+        found.update(importlib.import_module(f"{__name__}.advert_handlers").operations(ctx))
+    return {**found, **progress_handlers.operations(ctx)}
+
+
+def build(ctx: VendorContext) -> ASGIApp:
+    """The DfE app: both documents in one Connexion app, behind the APIM gateway."""
+    specs = load_specs(SPECS)
+    app = build_connexion_app(
+        ctx=ctx,
+        specs=specs,
+        operations=operations(ctx),
+        render_error=render_error,
+        security_map={"apiKey": functools.partial(SubscriptionKeyAuth, ctx.credentials)},
+        document_errors={ADVERT.base_path: render_error, TRACK_PROGRESS.base_path: render_progress_error},
+    )
+    limiter = RateLimiter(ctx.options.rate_limits.get(NAME, DEFAULT_RATE_LIMIT))
+    # The limiter's windows are state outside the collections: the control plane's reset clears them.
+    ctx.store.on_reset(limiter.reset)
+    return ApimGateway(
+        app,
+        keys=ctx.credentials,
+        apis=[GatedApi(base, versions_of(spec)) for base, spec in specs.items()],
+        limiter=limiter,
+        name_of=functools.partial(subscription_name, ctx.store, NAME),
+    )
+
+
+def _auth_help(key: str) -> dict[str, str]:
+    return {KEY_HEADER: key, VERSION_HEADER: "1"}
+
+
+VENDOR = Vendor(
+    name=NAME,
+    title="UK Apprenticeship Service (DfE)",
+    prefix="/apprenticeships",
+    specs=SPECS,
+    default_fixture="dfe/default.yaml",
+    default_credentials=("sandbox-subscription-key",),
+    auth_help=_auth_help,
+    seed=seed,
+    build=build,
+)
