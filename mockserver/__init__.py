@@ -16,6 +16,7 @@ from .app import CONTROL_PREFIX, ApiInfo, Sandbox, SpecInfo, create_app
 from .errors import (
     Conflict,
     FixtureError,
+    Forbidden,
     InvalidInput,
     ModelError,
     NotFound,
@@ -33,6 +34,7 @@ __all__ = [
     "ApiInfo",
     "Conflict",
     "FixtureError",
+    "Forbidden",
     "InvalidInput",
     "Journal",
     "JournalEntry",
