@@ -227,6 +227,10 @@ def install_error_handlers(
     by_base = sorted((document_errors or {}).items(), key=lambda item: len(item[0]), reverse=True)
 
     def renderer(request: ConnexionRequest) -> ErrorRenderer:
+        routed = request.scope.get("extensions", {}).get("connexion_routing", {}).get("api_base_path")
+        if isinstance(routed, str) and routed in dict(by_base):
+            # Routing has already named the document (the scope's root_path may include its base path).
+            return dict(by_base)[routed]
         path = request.scope["path"][len(request.scope.get("root_path", "")) :]
         for base, chosen in by_base:
             if not base or path == base or path.startswith(base + "/"):

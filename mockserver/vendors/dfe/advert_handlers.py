@@ -62,10 +62,11 @@ class AdvertHandlers:
             routes=tuple(routes or ()),
             posted_in_last_number_of_days=posted_in_last_number_of_days,
             ukprn=ukprn,
-            account_legal_entity_public_hashed_id=account_legal_entity_public_hashed_id,
+            # ASP.NET binds an empty string as null: an empty filter is no filter.
+            account_legal_entity_public_hashed_id=account_legal_entity_public_hashed_id or None,
             filter_by_subscription=bool(filter_by_subscription),
             nation_wide_only=bool(nation_wide_only),
-            employer_name=employer_name,
+            employer_name=employer_name or None,
             exclude_recruiting_nationally=bool(exclude_recruiting_nationally),
             include_details=bool(include_details),
         )

@@ -303,7 +303,7 @@ class _Seeder:
             "vacancyReference": reference,
             "title": title,
             "description": (
-                f"Join {employer} as {_article(job)} {job.lower()} and work towards the {standard.title} "
+                f"Join {employer} as {_article(job)} {_lower(job)} and work towards the {standard.title} "
                 f"apprenticeship while earning a wage."
             )[:350],
             "numberOfPositions": rnd.choices([1, 2, 3, 5], weights=[70, 15, 10, 5])[0],
@@ -350,7 +350,7 @@ class _Seeder:
 
     def details(self, standard: Standard, employer: str, provider: str, home: Place) -> Record:
         rnd = self.rnd
-        job = standard.job.lower()
+        job = _lower(standard.job)
         release = rnd.choice(
             ["one day a week at college", "block release", "online sessions and workplace visits"]
         )
@@ -412,6 +412,11 @@ class _Seeder:
                 }
             )
         return found
+
+
+def _lower(text: str) -> str:
+    # "IT Support Apprentice" -> "IT support apprentice": acronyms keep their capitals.
+    return " ".join(w if w.isupper() and len(w) > 1 else w.lower() for w in text.split())
 
 
 def _article(word: str) -> str:

@@ -83,6 +83,17 @@ _ADDRESS_FIELDS = (
     "latitude",
     "longitude",
 )
+_NET_MIN_DATE = "0001-01-01T00:00:00Z"
+_VALUE_DEFAULTS: dict[str, Any] = {
+    "numberOfPositions": 0,
+    "postedDate": _NET_MIN_DATE,
+    "closingDate": _NET_MIN_DATE,
+    "startDate": _NET_MIN_DATE,
+    "hoursPerWeek": 0,
+    "ukprn": 0,
+    "isDisabilityConfident": False,
+    "isNationalVacancy": False,
+}
 # v1 lists at most nine addresses besides the main one.
 _MAX_OTHER_ADDRESSES = 9
 
@@ -375,6 +386,10 @@ def shape(
     out["distance"] = _rounded(distance) if distance is not None else None
     out.update({k: record.get(k) for k in _TAIL})
     out["vacancyReference"] = reference
+    for name, default in _VALUE_DEFAULTS.items():
+        # Value types are never null in DfE's models: a hand-edited record missing one gets .NET's default.
+        if out.get(name) is None:
+            out[name] = default
     if detailed:
         out.update({k: record.get(k) for k in DETAIL_FIELDS})
     return dict(_compact(out))
