@@ -21,7 +21,6 @@ from . import progress_handlers, progress_seed
 from .gateway import (
     DEFAULT_RATE_LIMIT,
     KEY_HEADER,
-    VERSION_HEADER,
     ApimGateway,
     GatedApi,
     RateLimiter,
@@ -80,7 +79,7 @@ def build(ctx: VendorContext) -> ASGIApp:
 
 
 def _auth_help(key: str) -> dict[str, str]:
-    return {KEY_HEADER: key, VERSION_HEADER: "1"}
+    return {KEY_HEADER: key}
 
 
 VENDOR = Vendor(

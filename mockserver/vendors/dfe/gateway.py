@@ -103,11 +103,14 @@ def parse_rate_limit(text: str) -> RateLimitItem:
 def subscription_name(store: Store, api: str, key: str) -> str:
     """The name APIM gives the subscription of ``key``: ``Employer-<hashed id>-Sandbox`` and so on.
 
-    A key's identity is its record in the ``subscriptions`` collection (id = the key); a configured
-    key without one is an External subscription.
+    A key's identity is its record in the ``subscriptions`` collection (id = the key): its ``name``,
+    else one made from its ``type`` and account or UKPRN; a configured key without a record is an
+    External subscription.
     """
     with store.locked():
         record = dict(store.vendor(api).collection(SUBSCRIPTIONS).get(key) or {})
+    if isinstance(record.get("name"), str) and record["name"]:
+        return str(record["name"])
     kind = record.get("type")
     if kind == "Employer" and record.get("accountPublicHashedId"):
         return f"Employer-{record['accountPublicHashedId']}-Sandbox"

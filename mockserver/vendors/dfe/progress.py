@@ -7,6 +7,7 @@ as its own snapshot, with an increasing ``progressId``.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
@@ -50,7 +51,11 @@ def _ksb_values(ksbs: Sequence[Mapping[str, Any]] | None) -> list[Record]:
                 f"KSB {ksb.get('id')} has value {value!r}; values are whole percentages from 0 to 100",
                 field="ksbs",
             )
-        values.append({"id": str(ksb.get("id")), "value": value})
+        try:
+            ksb_id = str(uuid.UUID(str(ksb.get("id"))))
+        except ValueError:
+            raise InvalidInput(f"KSB id {ksb.get('id')!r} is not a GUID", field="ksbs") from None
+        values.append({"id": ksb_id, "value": value})
     return values
 
 
