@@ -260,7 +260,9 @@ def _filters(data: VendorData, query: Search, who: Subscription) -> list[Callabl
         routes = {r.casefold() for r in query.routes}
         checks.append(lambda h: str((h.record.get("course") or {}).get("route", "")).casefold() in routes)
     if query.posted_in_last_number_of_days is not None:
-        since = today(data) - timedelta(days=query.posted_in_last_number_of_days)
+        now = today(data)
+        # A uint may reach back past year 1: then every advert was posted within it.
+        since = now - timedelta(days=min(query.posted_in_last_number_of_days, (now - date.min).days))
         checks.append(
             lambda h: (_when(h.record.get("postedDate")) or datetime.min.replace(tzinfo=UTC)).date() >= since
         )
