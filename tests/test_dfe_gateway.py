@@ -17,11 +17,11 @@ import pytest
 from starlette.types import Receive, Scope, Send
 
 from mockserver import Sandbox, create_app
-from mockserver.resources import spec_path
+from mockserver.cli import build_parser, options_from_args
 from mockserver.server import banner
 from mockserver.testing import sync_client
 from mockserver.vendors.base import HTTP_METHODS, load_spec
-from mockserver.vendors.dfe import ADVERT, TRACK_PROGRESS, problems
+from mockserver.vendors.dfe import ADVERT, SPECS, TRACK_PROGRESS, problems
 from mockserver.vendors.dfe import gateway as gw
 
 KEY = "sandbox-subscription-key"
@@ -59,10 +59,7 @@ def _body_example(operation: dict[str, Any]) -> Any:
 
 def _operations() -> list[Operation]:
     found = []
-    # The Display Advert spec is written alongside; every document present is covered.
-    for mount in (ADVERT, TRACK_PROGRESS):
-        if not spec_path(mount.file).is_file():
-            continue
+    for mount in SPECS:
         spec = load_spec(mount.file)
         shared = spec.get("components", {}).get("parameters", {})
         versions = gw.versions_of(spec)
@@ -108,8 +105,10 @@ def small_limit() -> Iterator[tuple[Sandbox, httpx.Client]]:
 
 
 def test_both_documents_are_covered() -> None:
-    assert {op.spec for op in OPERATIONS} >= {TRACK_PROGRESS.file}
-    assert "addApprenticeshipProgress" in {op.operation_id for op in OPERATIONS}
+    assert {op.spec for op in OPERATIONS} == {ADVERT.file, TRACK_PROGRESS.file}
+    ids = {op.operation_id for op in OPERATIONS}
+    assert {"addApprenticeshipProgress", "getVacancies"} <= ids
+    assert len(ids) == len(OPERATIONS)
 
 
 @pytest.mark.parametrize("op", OPERATIONS, ids=str)
@@ -229,9 +228,7 @@ def test_an_invalid_rate_limit_option_is_refused_naming_the_syntax() -> None:
 
 
 def test_the_served_documents_and_swagger_uis_need_no_key(client: httpx.Client) -> None:
-    for mount in (ADVERT, TRACK_PROGRESS):
-        if not spec_path(mount.file).is_file():
-            continue
+    for mount in SPECS:
         spec = client.get(f"{PREFIX}{mount.spec_route}")
         assert spec.status_code == 200
         assert spec.json()["info"]["title"] == load_spec(mount.file)["info"]["title"]
@@ -324,13 +321,10 @@ def test_versions_are_those_of_the_api_the_path_belongs_to() -> None:
 
 
 def test_the_default_key_is_the_seeded_employer_subscription(sandbox: Sandbox) -> None:
-    record = sandbox.store.vendor("dfe").collection(gw.SUBSCRIPTIONS).get(KEY)
+    record = sandbox.store.vendor("dfe").collection(gw.SUBSCRIPTIONS)[KEY]
+    assert record["type"] == "Employer"
     name = gw.subscription_name(sandbox.store, "dfe", KEY)
-    if record is None:  # the Display Advert seed has not landed: an External subscription
-        assert name.startswith("External-")
-    else:
-        assert record["type"] == "Employer"
-        assert name == f"Employer-{record['accountPublicHashedId']}-Sandbox"
+    assert name == f"Employer-{record['accountPublicHashedId']}-Sandbox"
 
 
 def test_a_configured_key_without_a_record_is_a_stable_external_subscription(sandbox: Sandbox) -> None:
@@ -345,10 +339,20 @@ def test_the_apis_listing_names_every_dfe_document_and_the_key_header(client: ht
     assert dfe["title"] == "UK Apprenticeship Service (DfE)"
     assert dfe["base_url"] == "http://sandbox/apprenticeships"
     assert dfe["headers"] == {"Ocp-Apim-Subscription-Key": KEY}
-    files = [s["file"] for s in dfe["specs"]]
-    assert TRACK_PROGRESS.file in files
-    progress = dfe["specs"][files.index(TRACK_PROGRESS.file)]
-    assert progress["docs_url"] == "http://sandbox/apprenticeships/ui/"
+    assert dfe["specs"] == [
+        {
+            "file": "dfe-display-advert.yaml",
+            "base_url": "http://sandbox/apprenticeships/vacancies",
+            "spec_url": "http://sandbox/apprenticeships/vacancies/openapi.json",
+            "docs_url": "http://sandbox/apprenticeships/vacancies/ui/",
+        },
+        {
+            "file": "dfe-track-progress.yaml",
+            "base_url": "http://sandbox/apprenticeships",
+            "spec_url": "http://sandbox/apprenticeships/openapi.json",
+            "docs_url": "http://sandbox/apprenticeships/ui/",
+        },
+    ]
 
 
 def test_the_banner_shows_each_dfe_document_and_the_key_header() -> None:
@@ -356,5 +360,34 @@ def test_the_banner_shows_each_dfe_document_and_the_key_header() -> None:
     assert "UK Apprenticeship Service (DfE)" in text
     assert "http://127.0.0.1:8000/apprenticeships/ui/" in text
     assert "Ocp-Apim-Subscription-Key: sandbox-subscription-key" in text
-    if spec_path(ADVERT.file).is_file():
-        assert "http://127.0.0.1:8000/apprenticeships/vacancies/ui/" in text
+    assert "http://127.0.0.1:8000/apprenticeships/vacancies/ui/" in text
+    assert "http://127.0.0.1:8000/apprenticeships/vacancies/openapi.json" in text
+
+
+# the option
+
+
+def test_the_rate_limit_option_is_parsed_from_the_command_line() -> None:
+    args = build_parser().parse_args(["serve", "--rate-limit", "dfe=1000/minute"])
+    assert options_from_args(args).rate_limits == {"dfe": "1000/minute"}
+
+
+def test_the_rate_limit_option_falls_back_to_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LMS_SANDBOX_RATE_LIMIT", "dfe=10 per 1 second")
+    assert options_from_args(build_parser().parse_args(["serve"])).rate_limits == {"dfe": "10 per 1 second"}
+    flag = build_parser().parse_args(["serve", "--rate-limit", "dfe=5/hour"])
+    assert options_from_args(flag).rate_limits == {"dfe": "5/hour"}
+
+
+def test_a_malformed_rate_limit_is_refused_by_the_parser(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["serve", "--rate-limit", "dfe=often"])
+    assert "invalid rate limit 'often'" in capsys.readouterr().err
+
+
+def test_the_rate_limit_option_is_documented_in_help(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["serve", "--help"])
+    out = capsys.readouterr().out
+    assert "--rate-limit API=LIMIT" in out
+    assert "LMS_SANDBOX_RATE_LIMIT" in out

@@ -12,6 +12,8 @@ import httpx
 import pytest
 
 from mockserver import FixtureError, InvalidInput, NotFound, Sandbox
+from mockserver.resources import spec_path
+from mockserver.speclint import lint_spec
 from mockserver.store import VendorData
 from mockserver.testing import sync_client
 from mockserver.vendors.base import load_spec
@@ -242,3 +244,7 @@ def test_the_spec_says_the_api_was_withdrawn_and_states_the_start_date_rule() ->
         if p.get("name") == "plannedStartDate"
     ]
     assert param["schema"]["pattern"] == progress.START_DATE_PATTERN
+
+
+def test_the_spec_passes_the_house_lint() -> None:
+    assert lint_spec(spec_path("dfe-track-progress.yaml")) == []

@@ -24,4 +24,3 @@ def test_track_progress_conforms_to_its_spec(case: Any) -> None:
 
 def test_the_sandbox_raised_nothing_under_schemathesis() -> None:
     assert APP.errors == []
-

@@ -8,16 +8,14 @@ API answers under ``/apprenticeships/vacancies/...``, Track Apprenticeship Progr
 from __future__ import annotations
 
 import functools
-import importlib.util
 from collections.abc import Mapping
 from typing import Any
 
 from starlette.types import ASGIApp
 
-from ...resources import spec_path
 from ...store import VendorData
 from ..base import Handler, SpecMount, Vendor, VendorContext, build_connexion_app, load_specs
-from . import progress_handlers, progress_seed
+from . import advert_handlers, advert_seed, progress_handlers, progress_seed
 from .gateway import (
     DEFAULT_RATE_LIMIT,
     KEY_HEADER,
@@ -33,26 +31,17 @@ from .problems import render_error, render_progress_error
 NAME = "dfe"
 ADVERT = SpecMount("dfe-display-advert.yaml", "/vacancies")
 TRACK_PROGRESS = SpecMount("dfe-track-progress.yaml", "")
-# The Display Advert API is being built alongside; until its modules land, DfE serves Track Progress.
-_HAS_ADVERT = spec_path(ADVERT.file).is_file() and all(
-    importlib.util.find_spec(f"{__name__}.{module}") is not None
-    for module in ("advert_handlers", "advert_seed")
-)
-SPECS = (ADVERT, TRACK_PROGRESS) if _HAS_ADVERT else (TRACK_PROGRESS,)
+SPECS = (ADVERT, TRACK_PROGRESS)
 
 
 def seed(data: VendorData, scenario: Mapping[str, Any]) -> None:
     """The Display Advert data (accounts, subscriptions, vacancies), then the Track Progress data."""
-    if _HAS_ADVERT:
-        importlib.import_module(f"{__name__}.advert_seed").seed(data, scenario)
+    advert_seed.seed(data, scenario)
     progress_seed.seed(data, scenario)
 
 
 def operations(ctx: VendorContext) -> dict[str, Handler]:
-    found: dict[str, Handler] = {}
-    if _HAS_ADVERT:
-        found.update(importlib.import_module(f"{__name__}.advert_handlers").operations(ctx))
-    return {**found, **progress_handlers.operations(ctx)}
+    return {**advert_handlers.operations(ctx), **progress_handlers.operations(ctx)}
 
 
 def build(ctx: VendorContext) -> ASGIApp:
