@@ -233,6 +233,7 @@ def test_the_served_documents_and_swagger_uis_need_no_key(client: httpx.Client) 
         assert spec.status_code == 200
         assert spec.json()["info"]["title"] == load_spec(mount.file)["info"]["title"]
         assert client.get(f"{PREFIX}{mount.docs_route}").status_code == 200
+        assert client.get(f"{PREFIX}{mount.base_path}/openapi.yaml").status_code == 200
 
 
 def test_gateway_refusals_are_in_the_journal(client: httpx.Client) -> None:

@@ -18,6 +18,7 @@ from mockserver.store import VendorData
 from mockserver.testing import sync_client
 from mockserver.vendors.base import load_spec
 from mockserver.vendors.dfe import progress, progress_seed
+from mockserver.vendors.dfe.reference import STANDARDS_BY_CODE
 
 KEY = "sandbox-subscription-key"
 HEADERS = {"Ocp-Apim-Subscription-Key": KEY, "X-Version": "1"}
@@ -208,6 +209,29 @@ def test_seeded_apprenticeships_are_well_formed(data: VendorData) -> None:
             assert re.fullmatch(r"[KSB][0-9]+", ksb["reference"])
     named = apprenticeships[f"{ULN}-{START}"]
     assert named["ksbs"][0]["id"] == KSB
+    assert named["standard"] == {"larsCode": 2, "title": "Software developer (level 4)"}
+
+
+def test_apprenticeships_on_one_standard_share_its_ksbs(data: VendorData) -> None:
+    by_standard: dict[int, list[list[str]]] = {}
+    for record in data.collection(progress.APPRENTICESHIPS).values():
+        assert record["standard"]["larsCode"] in STANDARDS_BY_CODE
+        by_standard.setdefault(record["standard"]["larsCode"], []).append([k["id"] for k in record["ksbs"]])
+    assert any(len(lists) > 1 for lists in by_standard.values())
+    for lists in by_standard.values():
+        assert all(ids == lists[0] for ids in lists)
+
+
+def test_a_standards_ksb_ids_do_not_depend_on_the_seed() -> None:
+    one, two = VendorData("dfe", 1), VendorData("dfe", 2)
+    section = {"apprenticeships": 0, "records": [{"uln": 1111111111, "plannedStartDate": "2025-01-01"}]}
+    progress_seed.seed(one, {"track_progress": section})
+    progress_seed.seed(two, {"track_progress": section})
+    (first,) = one.collection(progress.APPRENTICESHIPS).values()
+    (second,) = two.collection(progress.APPRENTICESHIPS).values()
+    assert first["firstName"] != second["firstName"] or first["lastName"] != second["lastName"]
+    assert first["ksbs"] == second["ksbs"]
+    assert 6 <= len(first["ksbs"]) <= 12
 
 
 def test_the_same_seed_gives_the_same_apprenticeships() -> None:
@@ -227,8 +251,24 @@ def test_the_same_seed_gives_the_same_apprenticeships() -> None:
         {"records": [{"uln": 1234567890, "plannedStartDate": "2025-09-02"}]},
         {"records": [{"uln": 1234567890, "plannedStartDate": "2025-09-01", "ksbs": ["not-a-guid"]}]},
         {"records": [{"plannedStartDate": "2025-09-01"}]},
+        {"records": [{"uln": 12345, "plannedStartDate": "2025-09-01"}]},
+        {"records": [{"uln": 1234567890, "plannedStartDate": "2025-09-01", "larsCode": 99999}]},
+        {
+            "records": [
+                {"uln": 1234567890, "plannedStartDate": "2025-09-01", "ksbs": [KSB]},
+                {"uln": 1234567891, "plannedStartDate": "2025-09-01", "ksbs": [str(uuid.UUID(int=1))]},
+            ]
+        },
     ],
-    ids=["unknown key", "start not on the 1st", "bad ksb", "no uln"],
+    ids=[
+        "unknown key",
+        "start not on the 1st",
+        "bad ksb",
+        "no uln",
+        "short uln",
+        "unknown standard",
+        "two ksb sets",
+    ],
 )
 def test_a_bad_track_progress_section_is_a_fixture_error(section: dict[str, Any]) -> None:
     with pytest.raises(FixtureError):

@@ -188,7 +188,8 @@ class ApimGateway:
     def _api_for(self, path: str) -> GatedApi | None:
         for api in self.apis:
             base = api.base_path
-            if path in (f"{base}/openapi.json", f"{base}/ui") or path.startswith(f"{base}/ui/"):
+            documents = (f"{base}/openapi.json", f"{base}/openapi.yaml", f"{base}/ui")
+            if path in documents or path.startswith(f"{base}/ui/"):
                 return None
             if not base or path == base or path.startswith(f"{base}/"):
                 return api
