@@ -392,3 +392,14 @@ def test_the_rate_limit_option_is_documented_in_help(capsys: pytest.CaptureFixtu
     out = capsys.readouterr().out
     assert "--rate-limit API=LIMIT" in out
     assert "LMS_SANDBOX_RATE_LIMIT" in out
+
+
+def test_served_at_the_root_the_paths_are_the_real_hosts() -> None:
+    app = create_app(apis=("dfe",), root=True)
+    with sync_client(app) as client:
+        op = next(op for op in OPERATIONS if op.operation_id == "addApprenticeshipProgress")
+        url = op.url.removeprefix(PREFIX)
+        assert url.startswith("/apprenticeships/")
+        assert client.post(url, json=op.body, headers={}).json()["message"] == problems.MISSING_KEY
+        assert client.post(url, json=op.body, headers=_valid(op)).status_code == 201
+        assert client.get("/vacancies/ui/").status_code == 200
