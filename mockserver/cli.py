@@ -45,6 +45,8 @@ def _rate_limit(text: str) -> tuple[str, str]:
     api, value = api.strip(), value.strip().strip("\"'")
     if not sep or not api or not value:
         raise argparse.ArgumentTypeError(f"expected API=LIMIT, e.g. dfe=150/5minutes; got {text!r}")
+    if api not in vendor_names():
+        raise argparse.ArgumentTypeError(f"unknown API {api!r}; known: {', '.join(vendor_names())}")
     try:
         limits.parse(value)
     except ValueError:

@@ -384,6 +384,9 @@ def test_a_malformed_rate_limit_is_refused_by_the_parser(capsys: pytest.CaptureF
     with pytest.raises(SystemExit):
         build_parser().parse_args(["serve", "--rate-limit", "dfe=often"])
     assert "invalid rate limit 'often'" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["serve", "--rate-limit", "dfee=1/minute"])
+    assert "unknown API 'dfee'" in capsys.readouterr().err
 
 
 def test_the_rate_limit_option_is_documented_in_help(capsys: pytest.CaptureFixture[str]) -> None:
