@@ -22,7 +22,7 @@ from .reference import Place, Standard
 from .vacancies import ACCOUNTS, DEFAULT_TODAY, LEGAL_ENTITIES, PROVIDERS, SUBSCRIPTIONS, TODAY_KEY, VACANCIES
 
 DEFAULT_SIZES: dict[str, Any] = {
-    "accounts": 8,
+    "accounts": 15,
     "legal_entities_per_account": [1, 3],
     "providers": 8,
     "vacancies": 120,
@@ -141,9 +141,11 @@ class _Seeder:
         taken[str(record["ukprn"])] = record
         return record
 
-    def account(self, providers: list[Record], named: Mapping[str, Any] | None = None) -> Record:
+    def account(
+        self, providers: list[Record], named: Mapping[str, Any] | None = None, route: str | None = None
+    ) -> Record:
         named = dict(named or {})
-        route = str(named.pop("route", self.rnd.choice(ref.ROUTES)))
+        route = str(named.pop("route", route or self.rnd.choice(ref.ROUTES)))
         if route not in ref.ROUTES:
             raise FixtureError(f"account route {route!r} is not one of {list(ref.ROUTES)}")
         home = self._place_named(named.pop("town", None)) or self.place()
@@ -156,7 +158,8 @@ class _Seeder:
         self.data.collection(ACCOUNTS)[account_id] = account
         if entities is None:
             low, high = self.sizes["legal_entities_per_account"]
-            count = self.rnd.randint(int(low), int(high))
+            # Only a limited company has sister companies in these data ("X Services Ltd").
+            count = self.rnd.randint(int(low), int(high)) if name.endswith(" Ltd") else 1
             suffixes = ["", " Services", " Holdings", " Group"]
             entities = [
                 {"accountLegalEntityName": f"{name.removesuffix(' Ltd')}{suffixes[i]} Ltd"}
@@ -437,7 +440,10 @@ def seed(data: VendorData, scenario: Mapping[str, Any]) -> None:
     if not providers:
         raise FixtureError("the Display Advert data needs at least one provider")
     accounts = [s.account(providers, a) for a in s.records.get("accounts", [])]
-    accounts += [s.account(providers) for _ in range(int(s.sizes["accounts"]))]
+    # Generated employers take the routes in turn (in a seeded order), so every route has adverts.
+    routes = list(ref.ROUTES)
+    data.random.shuffle(routes)
+    accounts += [s.account(providers, route=routes[i % len(routes)]) for i in range(int(s.sizes["accounts"]))]
     entities = list(data.collection(LEGAL_ENTITIES).values())
     for named in s.records.get("vacancies", []):
         named = dict(named)

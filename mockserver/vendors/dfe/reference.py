@@ -247,6 +247,7 @@ PLACES: tuple[Place, ...] = (
     _P("Croydon", "Greater London", "CR0", 51.3730, -0.0980),
     _P("Birmingham", "West Midlands", "B1", 52.4796, -1.9026),
     _P("Birmingham", "West Midlands", "B15", 52.4627, -1.9260),
+    _P("Birmingham", "West Midlands", "B3", 52.4820, -1.9000),
     _P("Coventry", "West Midlands", "CV1", 52.4080, -1.5100),
     _P("Wolverhampton", "West Midlands", "WV1", 52.5860, -2.1280),
     _P("Manchester", "Greater Manchester", "M1", 53.4780, -2.2350),
