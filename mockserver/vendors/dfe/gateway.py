@@ -5,6 +5,9 @@ key (429 with ``Retry-After``), ``X-Version`` (404 missing / unknown), then the 
 validation, handler). APIM also tells the backend whose subscription called, in the request header
 ``x-request-context-subscription-name`` (vendor notes 2.1); the gateway sets it here, overwriting
 anything a client sent. The served ``openapi.json`` documents and Swagger UIs are not gated.
+
+DfE issues a key per API; the sandbox accepts its keys on both APIs, so one key's requests to both
+count in the same window.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ DEFAULT_RATE_LIMIT = "150 per 5 minutes"
 SUBSCRIPTIONS = "subscriptions"
 # Namespace of the External-<guid> names given to configured keys that have no subscription record.
 _EXTERNAL_NAMESPACE = uuid.UUID("6f1c2a4e-3b7d-4d8e-9a51-0c2e7f6b9d13")
-_GATED_OUT = {SUBSCRIPTION_NAME_HEADER.encode(), IS_SANDBOX_HEADER.encode()}
+_APIM_HEADERS = {SUBSCRIPTION_NAME_HEADER.encode(), IS_SANDBOX_HEADER.encode()}
 
 Clock = Callable[[], float]
 
@@ -225,7 +228,7 @@ class ApimGateway:
             await _reply(send, 404, problems.unknown_version(version.strip(), api.versions))
             return
         scope = dict(scope)
-        scope["headers"] = [(k, v) for k, v in scope["headers"] if k.lower() not in _GATED_OUT] + [
+        scope["headers"] = [(k, v) for k, v in scope["headers"] if k.lower() not in _APIM_HEADERS] + [
             (SUBSCRIPTION_NAME_HEADER.encode(), self.name_of(key).encode("latin-1")),
             (IS_SANDBOX_HEADER.encode(), b"true"),
         ]
