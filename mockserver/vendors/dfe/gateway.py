@@ -51,6 +51,9 @@ class _ClockedMemoryStorage(MemoryStorage):
 
     def __init__(self, clock: Clock) -> None:
         super().__init__()
+        # The parent's background expiry reads the real time and would drop windows a moved clock
+        # still holds; expiry happens in ``get`` instead (a few keys, so nothing piles up).
+        self.timer.cancel()
         self._clock = clock
 
     def get(self, key: str) -> int:
