@@ -142,6 +142,12 @@ def test_a_uln_that_is_not_a_number_matches_no_route(dfe: httpx.Client) -> None:
     assert response.json()["title"] == "Not Found"
 
 
+def test_a_body_that_is_not_json_gets_415_problem_details(dfe: httpx.Client) -> None:
+    response = dfe.post(_url(), content=b"progress=1", headers={"Content-Type": "text/plain"})
+    assert response.status_code == 415
+    assert response.json()["title"] == "Unsupported Media Type"
+
+
 def test_a_wrong_method_gets_405_with_allow(dfe: httpx.Client) -> None:
     response = dfe.get(_url())
     assert response.status_code == 405
