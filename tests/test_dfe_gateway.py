@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import jsonschema
 import pytest
 from starlette.types import Receive, Scope, Send
 
@@ -39,6 +40,7 @@ class Operation:
     url: str
     body: Any
     versions: tuple[str, ...]
+    responses: dict[str, Any]
 
     def __str__(self) -> str:
         return self.operation_id
@@ -55,6 +57,20 @@ def _body_example(operation: dict[str, Any]) -> Any:
         return media["example"]
     examples = list(media.get("examples", {}).values())
     return examples[0]["value"] if examples else None
+
+
+def _inline(node: Any, spec: dict[str, Any]) -> Any:
+    """``node`` with every local ``$ref`` replaced by what it points at."""
+    if isinstance(node, dict):
+        if "$ref" in node:
+            target: Any = spec
+            for part in node["$ref"].removeprefix("#/").split("/"):
+                target = target[part]
+            return _inline(target, spec)
+        return {k: _inline(v, spec) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_inline(v, spec) for v in node]
+    return node
 
 
 def _operations() -> list[Operation]:
@@ -80,6 +96,7 @@ def _operations() -> list[Operation]:
                         url=f"{PREFIX}{mount.base_path}{path}",
                         body=_body_example(operation),
                         versions=versions,
+                        responses=_inline(operation["responses"], spec),
                     )
                 )
     return found
@@ -90,6 +107,16 @@ OPERATIONS = _operations()
 
 def _send(client: httpx.Client, op: Operation, headers: dict[str, str]) -> httpx.Response:
     return client.request(op.method, op.url, json=op.body, headers=headers)
+
+
+def _documented(op: Operation, response: httpx.Response) -> Any:
+    """The response's JSON body, after checking the operation documents its status, body and headers."""
+    documented = op.responses[str(response.status_code)]
+    body = response.json()
+    jsonschema.validate(body, documented["content"]["application/json"]["schema"])
+    for header in documented.get("headers", {}):
+        assert header in response.headers
+    return body
 
 
 def _valid(op: Operation, key: str = KEY) -> dict[str, str]:
@@ -116,7 +143,7 @@ def test_a_request_without_a_key_gets_401_missing_key(client: httpx.Client, op: 
     response = _send(client, op, {gw.VERSION_HEADER: op.versions[-1]})
     assert response.status_code == 401
     assert response.headers["content-type"] == "application/json"
-    assert response.json() == {
+    assert _documented(op, response) == {
         "statusCode": 401,
         "message": "Access denied due to missing subscription key. "
         "Make sure to include subscription key when making requests to an API.",
@@ -127,7 +154,7 @@ def test_a_request_without_a_key_gets_401_missing_key(client: httpx.Client, op: 
 def test_a_request_with_an_unknown_key_gets_401_invalid_key(client: httpx.Client, op: Operation) -> None:
     response = _send(client, op, _valid(op, key="not-a-key"))
     assert response.status_code == 401
-    assert response.json() == {
+    assert _documented(op, response) == {
         "statusCode": 401,
         "message": "Access denied due to invalid subscription key. "
         "Make sure to provide a valid key for an active subscription.",
@@ -140,7 +167,7 @@ def test_a_request_without_x_version_gets_404_saying_it_is_missing(
 ) -> None:
     response = _send(client, op, {gw.KEY_HEADER: KEY})
     assert response.status_code == 404
-    body = response.json()
+    body = _documented(op, response)
     assert body == {"statusCode": 404, "message": problems.missing_version(op.versions)}
     assert "X-Version header is missing" in body["message"]
 
@@ -149,7 +176,7 @@ def test_a_request_without_x_version_gets_404_saying_it_is_missing(
 def test_a_request_for_an_unknown_version_gets_404_naming_it(client: httpx.Client, op: Operation) -> None:
     response = _send(client, op, {gw.KEY_HEADER: KEY, gw.VERSION_HEADER: "99"})
     assert response.status_code == 404
-    body = response.json()
+    body = _documented(op, response)
     assert body == {"statusCode": 404, "message": problems.unknown_version("99", op.versions)}
     assert "version '99' of this API does not exist" in body["message"]
 
@@ -162,11 +189,12 @@ def test_every_served_version_passes_the_gateway(client: httpx.Client, op: Opera
         assert "statusCode" not in response.json()
 
 
-def _assert_rate_limited(response: httpx.Response, window_seconds: int) -> None:
+def _assert_rate_limited(op: Operation, response: httpx.Response, window_seconds: int) -> None:
     assert response.status_code == 429
+    assert "Retry-After" in op.responses["429"]["headers"]
     retry_after = int(response.headers["Retry-After"])
     assert 1 <= retry_after <= window_seconds
-    body = response.json()
+    body = _documented(op, response)
     assert body["statusCode"] == 429
     found = RETRY_MESSAGE.match(body["message"])
     assert found is not None, body
@@ -177,9 +205,9 @@ def _assert_rate_limited(response: httpx.Response, window_seconds: int) -> None:
 def test_the_151st_request_in_a_window_gets_429_with_retry_after(client: httpx.Client, op: Operation) -> None:
     for _ in range(150):
         assert _send(client, op, _valid(op)).status_code != 429
-    _assert_rate_limited(_send(client, op, _valid(op)), 300)
+    _assert_rate_limited(op, _send(client, op, _valid(op)), 300)
     # Every further request in the window is refused too, whatever it asks for.
-    _assert_rate_limited(_send(client, op, {gw.KEY_HEADER: KEY}), 300)
+    _assert_rate_limited(op, _send(client, op, {gw.KEY_HEADER: KEY}), 300)
 
 
 @pytest.mark.parametrize("op", OPERATIONS, ids=str)
@@ -189,7 +217,7 @@ def test_a_shrunk_limit_refuses_the_request_after_it(
     _app, client = small_limit
     for _ in range(3):
         assert _send(client, op, _valid(op)).status_code != 429
-    _assert_rate_limited(_send(client, op, _valid(op)), 60)
+    _assert_rate_limited(op, _send(client, op, _valid(op)), 60)
 
 
 def test_the_key_is_checked_before_the_rate_limit(small_limit: tuple[Sandbox, httpx.Client]) -> None:
@@ -218,7 +246,7 @@ def test_several_configured_keys_are_accepted_and_limited_apart() -> None:
         assert _send(client, op, _valid(op, key=KEY)).json()["message"] == problems.INVALID_KEY
         for _ in range(2):
             assert _send(client, op, _valid(op, key="key-a")).status_code not in (401, 429)
-        _assert_rate_limited(_send(client, op, _valid(op, key="key-a")), 3600)
+        _assert_rate_limited(op, _send(client, op, _valid(op, key="key-a")), 3600)
         assert _send(client, op, _valid(op, key="key-b")).status_code not in (401, 429)
 
 
