@@ -356,6 +356,17 @@ def test_the_default_key_is_the_seeded_employer_subscription(sandbox: Sandbox) -
     assert name == f"Employer-{record['accountPublicHashedId']}-Sandbox"
 
 
+def test_each_seeded_subscription_is_named_as_apim_names_it(sandbox: Sandbox) -> None:
+    records = sandbox.store.vendor("dfe").collection(gw.SUBSCRIPTIONS)
+    names = {key: gw.subscription_name(sandbox.store, "dfe", key) for key in records}
+    assert {name.split("-", 1)[0] for name in names.values()} == {"Employer", "Provider", "External"}
+    for key, name in names.items():
+        kind, ident, suffix = name.split("-", 2)[0], name.split("-")[1], name.rsplit("-", 1)[1]
+        assert (kind, suffix) == (records[key]["type"], "Sandbox")
+        if kind == "Provider":
+            assert ident == str(records[key]["ukprn"])
+
+
 def test_a_configured_key_without_a_record_is_a_stable_external_subscription(sandbox: Sandbox) -> None:
     first = gw.subscription_name(sandbox.store, "dfe", "another-key")
     assert re.fullmatch(r"External-[0-9a-f-]{36}-Sandbox", first)
