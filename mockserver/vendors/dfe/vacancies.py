@@ -230,8 +230,13 @@ def _owns_legal_entity(data: VendorData, who: Subscription, entity_id: str) -> b
     if who.type == "Employer":
         return str(entity.get("accountPublicHashedId", "")).upper() == who.account
     if who.type == "Provider":
-        return who.ukprn in (entity.get("trainingProviderUkprns") or [])
+        return who.ukprn in _ukprns(entity)
     return False
+
+
+def _ukprns(entity: Mapping[str, Any]) -> list[Any]:
+    found = entity.get("trainingProviderUkprns")
+    return found if isinstance(found, list) else []
 
 
 def _number(value: Any) -> float:
@@ -423,11 +428,7 @@ def account_legal_entities(data: VendorData, who: Subscription) -> Record:
             if str(e.get("accountPublicHashedId", "")).upper() == who.account
         )
     elif who.type == "Provider":
-        entities = (
-            e
-            for e in data.collection(LEGAL_ENTITIES).values()
-            if who.ukprn in (e.get("trainingProviderUkprns") or [])
-        )
+        entities = (e for e in data.collection(LEGAL_ENTITIES).values() if who.ukprn in _ukprns(e))
     else:
         raise Forbidden("Only employer and provider subscriptions have account legal entities")
     accounts = data.collection(ACCOUNTS)
