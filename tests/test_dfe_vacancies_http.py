@@ -12,6 +12,8 @@ import pytest
 
 from mockserver import Sandbox, create_app
 from mockserver.testing import sync_client
+from mockserver.vendors.base import load_spec
+from mockserver.vendors.dfe.advert_query import CaseInsensitiveQuery
 
 EMPLOYER_KEY = "sandbox-subscription-key"
 PROVIDER_KEY = "sandbox-provider-key"
@@ -282,3 +284,24 @@ def test_a_scenario_file_sets_up_the_vacancies_a_test_needs(tmp_path: Path) -> N
     ]
     assert page["vacancies"][0]["addresses"][0]["postcode"].startswith("YO1 ")
     assert app.errors == []
+
+
+def test_parameter_names_are_bound_ignoring_case_as_aspnet_binds_them(call: Any) -> None:
+    exact = call("/vacancy", PageSize=3, Routes=["Digital", "Care services"], Sort="AgeAsc").json()
+    loose = call("/vacancy", pageSize=3, routes=["Digital", "Care services"], SORT="AgeAsc").json()
+    assert loose == exact
+    assert len(loose["vacancies"]) == 3
+    assert loose["totalFiltered"] < loose["total"]
+
+
+async def _unused_app(scope: Any, receive: Any, send: Any) -> None:
+    raise AssertionError("not called")
+
+
+def test_names_are_renamed_without_touching_values_or_unknown_keys() -> None:
+    middleware = CaseInsensitiveQuery(_unused_app, {"/vacancies": load_spec("dfe-display-advert.yaml")})
+    assert (
+        middleware._rename(b"employername=A%26B+Ltd&Other=1&PageSize=2")
+        == b"EmployerName=A%26B+Ltd&Other=1&PageSize=2"
+    )
+    assert middleware._rename(b"PageSize=2&x") is None

@@ -16,6 +16,7 @@ from starlette.types import ASGIApp
 from ...store import VendorData
 from ..base import Handler, SpecMount, Vendor, VendorContext, build_connexion_app, load_specs
 from . import advert_handlers, advert_seed, progress_handlers, progress_seed
+from .advert_query import CaseInsensitiveQuery
 from .gateway import (
     DEFAULT_RATE_LIMIT,
     KEY_HEADER,
@@ -55,6 +56,8 @@ def build(ctx: VendorContext) -> ASGIApp:
         security_map={"apiKey": functools.partial(SubscriptionKeyAuth, ctx.credentials)},
         document_errors={ADVERT.base_path: render_error, TRACK_PROGRESS.base_path: render_progress_error},
     )
+    # ASP.NET binds query names ignoring case (?pageSize=5): so does the sandbox (advert_query.py).
+    app = CaseInsensitiveQuery(app, specs)
     limiter = RateLimiter(ctx.options.rate_limits.get(NAME, DEFAULT_RATE_LIMIT))
     # The limiter's windows are state outside the collections: the control plane's reset clears them.
     ctx.store.on_reset(limiter.reset)
