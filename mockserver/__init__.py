@@ -18,6 +18,7 @@ from .app import CONTROL_PREFIX, ApiInfo, Sandbox, SpecInfo, create_app
 from .errors import (
     Conflict,
     FixtureError,
+    Forbidden,
     InvalidInput,
     ModelError,
     NotFound,
@@ -35,6 +36,7 @@ __all__ = [
     "ApiInfo",
     "Conflict",
     "FixtureError",
+    "Forbidden",
     "InvalidInput",
     "Journal",
     "JournalEntry",

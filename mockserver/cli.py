@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import limits
+
 from . import __version__
 from .errors import SandboxError
 from .options import SandboxOptions
@@ -38,6 +40,30 @@ def _credential(text: str) -> tuple[str, str]:
     return api, value
 
 
+def _rate_limit(text: str) -> tuple[str, str]:
+    api, sep, value = text.partition("=")
+    api, value = api.strip(), value.strip().strip("\"'")
+    if not sep or not api or not value:
+        raise argparse.ArgumentTypeError(f"expected API=LIMIT, e.g. dfe=150/5minutes; got {text!r}")
+    if api not in vendor_names():
+        raise argparse.ArgumentTypeError(f"unknown API {api!r}; known: {', '.join(vendor_names())}")
+    try:
+        limits.parse(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"invalid rate limit {value!r}; write e.g. dfe=150/5minutes or dfe='150 per 5 minutes'"
+        ) from None
+    return api, value
+
+
+def _env_rate_limits() -> list[tuple[str, str]]:
+    raw = os.environ.get("LMS_SANDBOX_RATE_LIMIT", "")
+    try:
+        return [_rate_limit(item) for item in raw.split(",") if item.strip()]
+    except argparse.ArgumentTypeError as exc:
+        raise SystemExit(f"LMS_SANDBOX_RATE_LIMIT: {exc}") from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     apis = ", ".join(vendor_names())
     parser = argparse.ArgumentParser(
@@ -54,8 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="serve the sandbox over HTTP",
         description="Serve every API (or those named with --api) on one port, each under its prefix, "
         "with its Swagger UI, plus the control plane under /__sandbox__. Stop with Ctrl-C.",
-        epilog="Environment: LMS_SANDBOX_HOST, LMS_SANDBOX_PORT, LMS_SANDBOX_SEED and "
-        "LMS_SANDBOX_VALIDATE_RESPONSES (true/false) set the defaults of the matching options.",
+        epilog="Environment: LMS_SANDBOX_HOST, LMS_SANDBOX_PORT, LMS_SANDBOX_SEED, "
+        "LMS_SANDBOX_VALIDATE_RESPONSES (true/false) and LMS_SANDBOX_RATE_LIMIT (comma-separated "
+        "API=LIMIT, e.g. dfe=1000/minute) set the defaults of the matching options.",
     )
     serve.add_argument(
         "--host",
@@ -105,6 +132,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="accept this token/key for API instead of the default (repeatable, e.g. apprentiscope=my-token)",
     )
     serve.add_argument(
+        "--rate-limit",
+        action="append",
+        type=_rate_limit,
+        default=None,
+        metavar="API=LIMIT",
+        dest="rate_limits",
+        help="rate limit per subscription key of an API with a gateway, as N/PERIOD "
+        "(repeatable; default dfe=150/5minutes, DfE's documented limit; e.g. dfe=1000/minute to loosen it)",
+    )
+    serve.add_argument(
         "--validate-responses",
         action="store_true",
         default=env_bool("LMS_SANDBOX_VALIDATE_RESPONSES"),
@@ -137,6 +174,7 @@ def options_from_args(args: argparse.Namespace) -> SandboxOptions:
         validate_responses=args.validate_responses,
         fixtures=tuple(args.fixture),
         credentials=credentials,
+        rate_limits=dict(_env_rate_limits() if args.rate_limits is None else args.rate_limits),
     )
 
 

@@ -1,7 +1,7 @@
 """The exception root of mockserver and the vendor-neutral errors raised by vendor models.
 
 Each error also inherits the built-in it resembles, so callers can catch either. Vendor apps
-render model errors (``NotFound``, ``Conflict``, ``InvalidInput``) in their own error format.
+render model errors (``NotFound``, ``Conflict``, ``InvalidInput``, ``Forbidden``) in their own error format.
 """
 
 from __future__ import annotations
@@ -54,6 +54,12 @@ class NotFound(ModelError, LookupError):
     """A resource, or a resource referred to by the request, that does not exist."""
 
     status = 404
+
+
+class Forbidden(ModelError, PermissionError):
+    """A request for data the caller's credentials do not give access to."""
+
+    status = 403
 
 
 class Conflict(ModelError):

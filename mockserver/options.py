@@ -12,6 +12,10 @@ def _frozen_credentials() -> Mapping[str, tuple[str, ...]]:
     return MappingProxyType({})
 
 
+def _frozen_rate_limits() -> Mapping[str, str]:
+    return MappingProxyType({})
+
+
 @dataclass(frozen=True, slots=True)
 class SandboxOptions:
     """Everything that shapes one sandbox app.
@@ -24,6 +28,8 @@ class SandboxOptions:
         fixtures: scenario files to load instead of the defaults; each names its API.
         credentials: per API, the accepted tokens or keys, replacing the defaults.
         journal_size: how many requests the journal keeps.
+        rate_limits: per API with a rate limit (``dfe``), a ``limits`` string replacing its default,
+            e.g. ``{"dfe": "150 per 5 minutes"}``.
     """
 
     seed: int = 0
@@ -33,6 +39,7 @@ class SandboxOptions:
     fixtures: tuple[Path, ...] = ()
     credentials: Mapping[str, tuple[str, ...]] = field(default_factory=_frozen_credentials)
     journal_size: int = 1000
+    rate_limits: Mapping[str, str] = field(default_factory=_frozen_rate_limits)
 
     def __post_init__(self) -> None:
         if self.root and len(self.apis) != 1:
@@ -40,3 +47,4 @@ class SandboxOptions:
         if self.journal_size < 1:
             raise ValueError("journal_size must be at least 1")
         object.__setattr__(self, "credentials", MappingProxyType(dict(self.credentials)))
+        object.__setattr__(self, "rate_limits", MappingProxyType(dict(self.rate_limits)))

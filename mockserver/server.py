@@ -17,13 +17,17 @@ def banner(sandbox: Sandbox, base_url: str) -> str:
     lines = [f"lms-sandbox serving on {base_url} (seed {sandbox.store.seed})", ""]
     for api in sandbox.api_list(base_url):
         auth = ", ".join(f"{k}: {v}" for k, v in api["headers"].items())
-        lines += [
-            f"  {api['title']}",
-            f"    base URL    {api['base_url'] or base_url}",
-            f"    Swagger UI  {api['docs_url']}",
-            f"    spec        {api['spec_url']}",
-            f"    credentials {auth}",
-        ]
+        lines.append(f"  {api['title']}")
+        # An API serving several documents (DfE) gets a base URL, Swagger UI and spec line for each.
+        for doc in api["specs"]:
+            if len(api["specs"]) > 1:
+                lines.append(f"    document    {doc['file']}")
+            lines += [
+                f"    base URL    {doc['base_url'] or base_url}",
+                f"    Swagger UI  {doc['docs_url']}",
+                f"    spec        {doc['spec_url']}",
+            ]
+        lines.append(f"    credentials {auth}")
     lines += ["", f"  control plane {base_url}{CONTROL_PREFIX}/ui/   (Ctrl-C to stop)"]
     return "\n".join(lines)
 

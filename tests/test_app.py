@@ -15,6 +15,7 @@ PUBLIC = {
     "ApiInfo",
     "Conflict",
     "FixtureError",
+    "Forbidden",
     "InvalidInput",
     "Journal",
     "JournalEntry",

@@ -5,6 +5,7 @@ import json
 import httpx
 
 from mockserver import Sandbox
+from mockserver.vendors import vendor_names
 
 from .conftest import AUTH
 
@@ -13,12 +14,14 @@ BASE = "/__sandbox__"
 
 def test_health_reports_seed_and_apis(client: httpx.Client) -> None:
     body = client.get(f"{BASE}/health").json()
-    assert body == {"status": "ok", "seed": 0, "apis": ["apprentiscope"]}
+    assert body == {"status": "ok", "seed": 0, "apis": vendor_names()}
+    assert {"apprentiscope", "dfe"} <= set(body["apis"])
 
 
 def test_apis_lists_urls_and_credentials(client: httpx.Client) -> None:
-    (api,) = client.get(f"{BASE}/apis").json()
-    assert api["name"] == "apprentiscope"
+    apis = client.get(f"{BASE}/apis").json()
+    assert [a["name"] for a in apis] == vendor_names()
+    (api,) = [a for a in apis if a["name"] == "apprentiscope"]
     assert api["base_url"] == "http://sandbox/apprentiscope"
     assert api["spec_url"] == "http://sandbox/apprentiscope/openapi.json"
     assert api["docs_url"] == "http://sandbox/apprentiscope/ui/"
@@ -44,7 +47,7 @@ def test_reset_restores_seeded_data_and_clears_the_journal(client: httpx.Client)
         json={"item": {"title": "Changed"}},
     )
     assert client.get(f"{BASE}/state/apprentiscope").json() != before
-    assert client.post(f"{BASE}/reset").json() == {"seed": 0, "apis": ["apprentiscope"]}
+    assert client.post(f"{BASE}/reset").json() == {"seed": 0, "apis": vendor_names()}
     assert client.get(f"{BASE}/state/apprentiscope").json() == before
     assert client.get(f"{BASE}/journal").json()["total"] == 0
 

@@ -11,8 +11,9 @@ from types import MappingProxyType
 from ..errors import UnknownApi
 from .apprentiscope import VENDOR as APPRENTISCOPE
 from .base import Vendor, VendorContext
+from .dfe import VENDOR as DFE
 
-_VENDORS: tuple[Vendor, ...] = (APPRENTISCOPE,)
+_VENDORS: tuple[Vendor, ...] = (APPRENTISCOPE, DFE)
 
 REGISTRY: Mapping[str, Vendor] = MappingProxyType({v.name: v for v in _VENDORS})
 

@@ -217,14 +217,31 @@ def install_error_handlers(
     errors: list[BaseException],
     auth: AuthMessages | None = None,
     allowed: Callable[[Scope], str] | None = None,
+    document_errors: Mapping[str, ErrorRenderer] | None = None,
 ) -> None:
-    """Route every failure (validation, auth, routing, model rules, bugs) to the vendor's error body."""
+    """Route every failure (validation, auth, routing, model rules, bugs) to the vendor's error body.
 
-    def on_model_error(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    ``document_errors`` maps a base path to the renderer of the document served there, for a vendor
+    whose documents answer in different formats; other requests use ``render``.
+    """
+    by_base = sorted((document_errors or {}).items(), key=lambda item: len(item[0]), reverse=True)
+
+    def renderer(request: ConnexionRequest) -> ErrorRenderer:
+        routed = request.scope.get("extensions", {}).get("connexion_routing", {}).get("api_base_path")
+        if isinstance(routed, str) and routed in dict(by_base):
+            # Routing has already named the document (the scope's root_path may include its base path).
+            return dict(by_base)[routed]
+        path = request.scope["path"][len(request.scope.get("root_path", "")) :]
+        for base, chosen in by_base:
+            if not base or path == base or path.startswith(base + "/"):
+                return chosen
+        return render
+
+    def on_model_error(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
         assert isinstance(exc, ModelError)
-        return error_response(render, exc.status, exc.message, field=exc.field)
+        return error_response(renderer(request), exc.status, exc.message, field=exc.field)
 
-    def on_problem(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    def on_problem(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
         assert isinstance(exc, ProblemException)
         message = _first_paragraph(str(exc.detail or exc.title or "Request failed"))
         if auth is not None and isinstance(exc, OAuthResponseProblem):
@@ -233,7 +250,7 @@ def install_error_handlers(
             message = auth.missing
         if exc.status >= 500:
             errors.append(exc)
-        return error_response(render, exc.status, message, headers=exc.headers)
+        return error_response(renderer(request), exc.status, message, headers=exc.headers)
 
     def on_http(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
         assert isinstance(exc, HTTPException)
@@ -245,15 +262,15 @@ def install_error_handlers(
             if allowed is not None:
                 # Starlette routes each method of a path separately; the spec knows them all.
                 headers["Allow"] = allowed(request.scope)
-        return error_response(render, exc.status_code, detail, headers=headers)
+        return error_response(renderer(request), exc.status_code, detail, headers=headers)
 
-    def on_undecodable(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
-        return error_response(render, 400, f"Request body is not valid UTF-8: {exc}")
+    def on_undecodable(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+        return error_response(renderer(request), 400, f"Request body is not valid UTF-8: {exc}")
 
-    def on_bug(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    def on_bug(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
         log.error("sandbox handler failed", exc_info=exc)
         errors.append(exc)
-        return error_response(render, 500, f"Internal sandbox error: {type(exc).__name__}: {exc}")
+        return error_response(renderer(request), 500, f"Internal sandbox error: {type(exc).__name__}: {exc}")
 
     app.add_error_handler(ModelError, on_model_error)
     app.add_error_handler(ProblemException, on_problem)
@@ -270,10 +287,12 @@ def build_connexion_app(
     render_error: ErrorRenderer,
     security_map: Mapping[str, Any] | None = None,
     auth_messages: AuthMessages | None = None,
+    document_errors: Mapping[str, ErrorRenderer] | None = None,
 ) -> connexion.AsyncApp:
     """One Connexion ``AsyncApp`` serving ``specs`` (base path -> document) with explicit handlers.
 
     ``operations`` holds the handlers of every document together; each operationId must have one.
+    ``document_errors`` (base path -> renderer) overrides ``render_error`` for one document's requests.
     """
     check_operations(ctx.name, {"paths": _all_paths(specs)}, operations)
     app = connexion.AsyncApp(
@@ -286,7 +305,9 @@ def build_connexion_app(
     resolver = _resolver(ctx.name, operations)
     for base_path, spec in specs.items():
         app.add_api(spec, base_path=base_path, resolver=resolver, name=f"{ctx.name}{base_path}")
-    install_error_handlers(app, render_error, ctx.errors, auth_messages, allowed_methods(specs))
+    install_error_handlers(
+        app, render_error, ctx.errors, auth_messages, allowed_methods(specs), document_errors
+    )
     return app
 
 

@@ -1,0 +1,471 @@
+"""Deterministic Display Advert data: accounts, legal entities, providers, subscriptions, vacancies.
+
+Each account works in one occupational route, so its legal entities are named like employers of
+that route and most of its adverts are for that route's standards. Every date is relative to the
+scenario's ``anchor_date`` (the advert rules' "today"), so a seed gives the same bytes on any day.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from faker.providers.person.en_GB import Provider as BritishNames
+
+from ...errors import FixtureError
+from ...store import Record, VendorData
+from . import reference as ref
+from .reference import Place, Standard
+from .vacancies import ACCOUNTS, DEFAULT_TODAY, LEGAL_ENTITIES, PROVIDERS, SUBSCRIPTIONS, TODAY_KEY, VACANCIES
+
+DEFAULT_SIZES: dict[str, Any] = {
+    "accounts": 15,
+    "legal_entities_per_account": [1, 3],
+    "providers": 8,
+    "vacancies": 120,
+}
+DEFAULT_KEY = "sandbox-subscription-key"
+FIRST_REFERENCE = 1000020000
+
+_FIRST_NAMES = BritishNames.first_names_female + BritishNames.first_names_male
+_LAST_NAMES = tuple(BritishNames.last_names)
+_PROVIDER_PATTERNS = (
+    "{town} College",
+    "{last} Training Ltd",
+    "{town} College of Further Education",
+    "{last} Learning Group Ltd",
+    "{town} Skills Academy",
+)
+# Working pattern per weekly hours, as an advert would word it.
+_WEEKS = {
+    30: "Monday to Friday, 9.30am to 3.30pm.",
+    35: "Monday to Friday, 9am to 4.30pm with a 30 minute lunch break.",
+    37.5: "Monday to Friday, 9am to 5pm with a 30 minute lunch break.",
+    39: "Monday to Thursday 8am to 4.30pm, Friday 8am to 3pm.",
+    40: "Monday to Friday, 8am to 4.30pm with a 30 minute lunch break.",
+}
+# Yearly pay bands for Custom wages, by standard level.
+_PAY_BANDS = {2: (15000, 20000), 3: (17000, 23500), 4: (19000, 27000), 5: (21000, 28000), 6: (21000, 30000)}
+_BENEFITS = (
+    "25 days holiday plus bank holidays",
+    "Company pension scheme",
+    "Free on-site parking",
+    "Cycle to work scheme",
+    "Employee assistance programme",
+    "Annual pay review",
+    "Discounted gym membership",
+)
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.lower().replace("&", "and"))
+
+
+def subscription_name(kind: str, ident: str) -> str:
+    """The ``x-request-context-subscription-name`` APIM sends for a subscription."""
+    return f"{kind}-{ident}-Sandbox"
+
+
+class _Seeder:
+    def __init__(self, data: VendorData, scenario: Mapping[str, Any]) -> None:
+        self.data = data
+        self.rnd = data.random
+        self.anchor = date.fromisoformat(str(scenario.get("anchor_date", DEFAULT_TODAY.isoformat())))
+        sizes = scenario.get("sizes", {}) or {}
+        unknown = set(sizes) - set(DEFAULT_SIZES)
+        if unknown:
+            raise FixtureError(f"unknown sizes {sorted(unknown)}; known: {sorted(DEFAULT_SIZES)}")
+        self.sizes = {**DEFAULT_SIZES, **sizes}
+        self.records: Mapping[str, Any] = scenario.get("records", {}) or {}
+        self.home: dict[str, Place] = {}
+        self.sector: dict[str, str] = {}
+        self.next_reference = FIRST_REFERENCE
+
+    # ids and names
+    def hashed_id(self, collection: str) -> str:
+        taken = self.data.collection(collection)
+        while True:
+            candidate = "".join(self.rnd.choice(ref.HASHED_ID_ALPHABET) for _ in range(6))
+            if candidate not in taken:
+                return candidate
+
+    def person(self) -> tuple[str, str]:
+        return self.rnd.choice(_FIRST_NAMES), self.rnd.choice(_LAST_NAMES)
+
+    def _name(self, patterns: Sequence[str], town: str) -> str:
+        return self.rnd.choice(patterns).format(
+            last=self.rnd.choice(_LAST_NAMES), last2=self.rnd.choice(_LAST_NAMES), town=town
+        )
+
+    def place(self) -> Place:
+        return self.rnd.choice(ref.PLACES)
+
+    def postcode(self, place: Place) -> str:
+        letters = "".join(self.rnd.choice(ref.INWARD_LETTERS) for _ in range(2))
+        return f"{place.district} {self.rnd.randint(1, 9)}{letters}"
+
+    def address(self, place: Place) -> Record:
+        # Within a district the sector centres sit about a mile from its centre.
+        line1 = (
+            f"{self.rnd.randint(1, 180)} {self.rnd.choice(ref.STREETS)}"
+            if self.rnd.random() < 0.7
+            else f"Unit {self.rnd.randint(1, 40)}, {self.rnd.choice(ref.BUSINESS_PARKS)}"
+        )
+        return {
+            "addressLine1": line1,
+            "addressLine3": place.town,
+            "addressLine4": place.county,
+            "postcode": self.postcode(place),
+            "latitude": round(place.latitude + self.rnd.uniform(-0.012, 0.012), 6),
+            "longitude": round(place.longitude + self.rnd.uniform(-0.018, 0.018), 6),
+        }
+
+    # accounts, legal entities, providers
+    def provider(self, named: Mapping[str, Any] | None = None) -> Record:
+        taken = self.data.collection(PROVIDERS)
+        ukprn = self.rnd.randint(10000000, 10099999)
+        while str(ukprn) in taken:
+            ukprn = self.rnd.randint(10000000, 10099999)
+        record: Record = {"ukprn": ukprn, "name": self._name(_PROVIDER_PATTERNS, self.place().town)}
+        record.update(named or {})
+        if not re.fullmatch(r"1\d{7}", str(record["ukprn"])):
+            raise FixtureError(f"provider ukprn {record['ukprn']!r} is not 8 digits starting with 1")
+        record["ukprn"] = int(record["ukprn"])
+        taken[str(record["ukprn"])] = record
+        return record
+
+    def account(
+        self, providers: list[Record], named: Mapping[str, Any] | None = None, route: str | None = None
+    ) -> Record:
+        named = dict(named or {})
+        route = str(named.pop("route", route or self.rnd.choice(ref.ROUTES)))
+        if route not in ref.ROUTES:
+            raise FixtureError(f"account route {route!r} is not one of {list(ref.ROUTES)}")
+        home = self._place_named(named.pop("town", None)) or self.place()
+        entities = named.pop("legalEntities", None)
+        name = self._name(ref.EMPLOYER_PATTERNS[route], home.town)
+        account: Record = {"accountPublicHashedId": self.hashed_id(ACCOUNTS), "accountName": name}
+        account.update(named)
+        account_id = str(account["accountPublicHashedId"]).upper()
+        account["accountPublicHashedId"] = account_id
+        self.data.collection(ACCOUNTS)[account_id] = account
+        if entities is None:
+            low, high = self.sizes["legal_entities_per_account"]
+            # Only a limited company has sister companies in these data ("X Services Ltd").
+            count = self.rnd.randint(int(low), int(high)) if name.endswith(" Ltd") else 1
+            suffixes = ["", " Services", " Holdings", " Group"]
+            entities = [
+                {"accountLegalEntityName": f"{name.removesuffix(' Ltd')}{suffixes[i]} Ltd"}
+                for i in range(count)
+            ]
+            entities[0]["accountLegalEntityName"] = name
+        for entity in entities:
+            self.legal_entity(account, route, home, providers, entity)
+        return account
+
+    def legal_entity(
+        self, account: Record, route: str, home: Place, providers: list[Record], named: Mapping[str, Any]
+    ) -> Record:
+        chosen = self.rnd.sample(providers, k=min(len(providers), self.rnd.randint(1, 2)))
+        entity: Record = {
+            "accountLegalEntityPublicHashedId": self.hashed_id(LEGAL_ENTITIES),
+            "accountLegalEntityName": account["accountName"],
+            "accountPublicHashedId": account["accountPublicHashedId"],
+            "trainingProviderUkprns": sorted(int(p["ukprn"]) for p in chosen),
+        }
+        entity.update(named)
+        entity_id = str(entity["accountLegalEntityPublicHashedId"])
+        self.data.collection(LEGAL_ENTITIES)[entity_id] = entity
+        self.home[entity_id] = home
+        self.sector[entity_id] = route
+        return entity
+
+    def _place_named(self, town: Any) -> Place | None:
+        if town is None:
+            return None
+        for place in ref.PLACES:
+            if str(town).lower() in (place.town.lower(), place.district.lower()):
+                return place
+        raise FixtureError(
+            f"town {town!r} is not in the sandbox's places; known: {sorted({p.town for p in ref.PLACES})}"
+        )
+
+    def subscription(self, named: Mapping[str, Any]) -> Record:
+        record = dict(named)
+        key = record.pop("key", None)
+        kind = record.get("type")
+        if not key or kind not in ("Employer", "Provider", "External"):
+            raise FixtureError("a subscription needs a 'key' and a 'type' of Employer, Provider or External")
+        if kind == "Employer":
+            account = str(record.get("accountPublicHashedId", "")).upper()
+            if account not in self.data.collection(ACCOUNTS):
+                raise FixtureError(
+                    f"subscription {key!r} names account {account!r}, which the scenario lacks"
+                )
+            record["accountPublicHashedId"] = account
+            record.setdefault("name", subscription_name(kind, account))
+        elif kind == "Provider":
+            ukprn = int(record.get("ukprn", 0))
+            if str(ukprn) not in self.data.collection(PROVIDERS):
+                raise FixtureError(f"subscription {key!r} names provider {ukprn}, which the scenario lacks")
+            record["ukprn"] = ukprn
+            record.setdefault("name", subscription_name(kind, str(ukprn)))
+        else:
+            guid = uuid.UUID(int=self.rnd.getrandbits(128), version=4)
+            record.setdefault("name", subscription_name(kind, str(guid)))
+        record["id"] = key
+        self.data.collection(SUBSCRIPTIONS)[str(key)] = record
+        return record
+
+    # vacancies
+    def reference(self) -> str:
+        taken = self.data.collection(VACANCIES)
+        while True:
+            self.next_reference += self.rnd.randint(1, 97)
+            if str(self.next_reference) not in taken:
+                return str(self.next_reference)
+
+    def standard_for(self, route: str) -> Standard:
+        in_route = [s for s in ref.STANDARDS if s.route == route]
+        # Most employers advertise in their own route; any employer may take on an administrator.
+        if in_route and self.rnd.random() < 0.8:
+            return self.rnd.choice(in_route)
+        return self.rnd.choice(ref.STANDARDS)
+
+    def wage(self, standard: Standard, hours: float) -> Record:
+        rnd = self.rnd
+        kind = rnd.choices(ref.WAGE_TYPES, weights=[35, 10, 45, 10])[0]
+        wage: Record = {"wageType": kind}
+        yearly_minimum = ref.APPRENTICE_HOURLY_RATE * hours * 52
+        if kind == "ApprenticeshipMinimum":
+            wage.update(wageUnit="Annually", wageAmount=round(yearly_minimum, 2))
+        elif kind == "NationalMinimum":
+            wage.update(wageUnit="Annually", wageAmount=round(ref.NATIONAL_LIVING_WAGE * hours * 52, 2))
+        elif kind == "Custom":
+            low, high = _PAY_BANDS[min(standard.level, 6)]
+            yearly = max(rnd.randrange(low, high + 1, 500), math_ceil_to(yearly_minimum, 500))
+            unit = rnd.choices(["Annually", "Monthly", "Weekly"], weights=[70, 15, 15])[0]
+            amount = {"Annually": yearly, "Monthly": round(yearly / 12, 2), "Weekly": round(yearly / 52, 2)}[
+                unit
+            ]
+            wage.update(wageUnit=unit, wageAmount=amount)
+        else:
+            wage["wageUnit"] = "Unspecified"
+        if rnd.random() < 0.4:
+            wage["wageAdditionalInformation"] = rnd.choice(
+                [
+                    "Pay rises on successful completion of each year of the apprenticeship.",
+                    "Annual performance-related bonus.",
+                    "Paid overtime is available.",
+                ]
+            )
+        wage["workingWeekDescription"] = _WEEKS[hours]
+        return wage
+
+    def vacancy(self, entity: Record, named: Mapping[str, Any] | None = None) -> Record:
+        rnd = self.rnd
+        named = dict(named or {})
+        entity_id = str(entity["accountLegalEntityPublicHashedId"])
+        lars = named.pop("standardLarsCode", None)
+        if lars is not None and int(lars) not in ref.STANDARDS_BY_CODE:
+            raise FixtureError(f"vacancy standardLarsCode {lars} is not a sandbox standard")
+        standard = (
+            ref.STANDARDS_BY_CODE[int(lars)]
+            if lars is not None
+            else self.standard_for(self.sector[entity_id])
+        )
+        home = self._place_named(named.pop("town", None)) or self.home[entity_id]
+        ukprns = entity.get("trainingProviderUkprns") or []
+        ukprn = int(named.pop("ukprn", rnd.choice(ukprns) if ukprns else 0))
+        provider = self.data.collection(PROVIDERS).get(str(ukprn))
+        if provider is None:
+            raise FixtureError(f"vacancy names provider {ukprn}, which the scenario lacks")
+        reference = str(named.pop("vacancyReference", None) or self.reference())
+        employer = str(entity["accountLegalEntityName"])
+        domain = f"{_slug(employer.removesuffix(' Ltd').removesuffix(' LLP'))[:24]}.co.uk"
+        posted = datetime.combine(
+            self.anchor - timedelta(days=rnd.randint(0, 60)), time(rnd.randint(8, 17), rnd.randint(0, 59))
+        )
+        closing = datetime.combine(self.anchor + timedelta(days=rnd.randint(1, 56)), time(23, 59, 59))
+        start = datetime.combine(closing.date() + timedelta(days=rnd.randint(14, 90)), time())
+        hours = rnd.choice(list(_WEEKS))
+        national = rnd.random() < 0.08
+        addresses = [self.address(home)]
+        if rnd.random() < 0.15:
+            addresses += [self.address(self.place()) for _ in range(rnd.randint(1, 2))]
+        job = standard.job
+        title = rnd.choice([job, job, f"Level {standard.level} {job}", f"{job} - {home.town}"])
+        vacancy: Record = {
+            "vacancyReference": reference,
+            "title": title,
+            "description": (
+                f"Join {employer} as {_article(job)} {_lower(job)} and work towards the {standard.title} "
+                f"apprenticeship while earning a wage."
+            )[:350],
+            "numberOfPositions": rnd.choices([1, 2, 3, 5], weights=[70, 15, 10, 5])[0],
+            "postedDate": _stamp(posted),
+            "closingDate": _stamp(closing),
+            "startDate": _stamp(start),
+            "wage": self.wage(standard, hours),
+            "hoursPerWeek": hours,
+            "expectedDuration": f"{standard.months} months",
+            "addresses": addresses,
+            "employerName": employer,
+            "employerWebsiteUrl": f"https://www.{domain}",
+            "course": {
+                "larsCode": standard.lars_code,
+                "title": standard.title,
+                "level": standard.level,
+                "route": standard.route,
+                "type": "Standard",
+            },
+            "apprenticeshipLevel": standard.apprenticeship_level,
+            "providerName": provider["name"],
+            "ukprn": ukprn,
+            "isDisabilityConfident": rnd.random() < 0.3,
+            "isNationalVacancy": national,
+            "vacancyUrl": f"{ref.FIND_AN_APPRENTICESHIP}/apprenticeship/reference/{reference}",
+            "accountPublicHashedId": entity["accountPublicHashedId"],
+            "accountLegalEntityPublicHashedId": entity_id,
+        }
+        if national:
+            vacancy["isNationalVacancyDetails"] = (
+                f"This role is recruiting nationally: you can be based at any {employer} site in England."
+            )
+        if rnd.random() < 0.6:
+            first, last = self.person()
+            vacancy["employerContactName"] = f"{first} {last}"
+            vacancy["employerContactPhone"] = f"01632 960{rnd.randint(0, 999):03d}"
+            vacancy["employerContactEmail"] = f"{_slug(first)}.{_slug(last)}@{domain}"
+        if rnd.random() < 0.25:
+            vacancy["applicationUrl"] = f"https://www.{domain}/careers/apprenticeships/{reference}"
+        vacancy.update(self.details(standard, employer, str(provider["name"]), home))
+        vacancy.update(named)
+        self.data.collection(VACANCIES)[reference] = vacancy
+        return vacancy
+
+    def details(self, standard: Standard, employer: str, provider: str, home: Place) -> Record:
+        rnd = self.rnd
+        job = _lower(standard.job)
+        release = rnd.choice(
+            ["one day a week at college", "block release", "online sessions and workplace visits"]
+        )
+        details: Record = {
+            "employerDescription": (
+                f"{employer} is based in {home.town}, {home.county}, and employs around "
+                f"{rnd.choice([12, 25, 40, 80, 150, 400])} people."
+            ),
+            "trainingDescription": (
+                f"You will complete the {standard.title} apprenticeship standard with {provider}, "
+                f"through {release}."
+            ),
+            "outcomeDescription": (
+                "A permanent role for the right candidate once you complete the apprenticeship."
+            ),
+            "fullDescription": (
+                f"As {_article(job)} {job} at {employer} you will learn on the job alongside "
+                f"experienced colleagues, with 20% of your paid hours set aside for off-the-job training. "
+                f"You will be supported by a workplace mentor and reviewed every 12 weeks."
+            ),
+            "skills": sorted(rnd.sample(ref.SKILLS[standard.route], k=3)),
+            "qualifications": self.qualifications(standard),
+            "companyBenefitsInformation": ", ".join(rnd.sample(_BENEFITS, k=3)) + ".",
+        }
+        if rnd.random() < 0.3:
+            details["additionalTrainingDescription"] = "Functional Skills in English and maths, if needed."
+        if rnd.random() < 0.3:
+            details["thingsToConsider"] = rnd.choice(
+                [
+                    "The role involves early starts and some weekend work.",
+                    "You will need to travel between sites, so a driving licence would help.",
+                    "The work is physically active.",
+                ]
+            )
+        return details
+
+    def qualifications(self, standard: Standard) -> list[Record]:
+        found: list[Record] = [
+            {
+                "weighting": "Essential",
+                "qualificationType": "GCSE",
+                "subject": "English",
+                "grade": "4 (C) or above",
+            },
+            {
+                "weighting": "Essential",
+                "qualificationType": "GCSE",
+                "subject": "Maths",
+                "grade": "4 (C) or above",
+            },
+        ]
+        if standard.level >= 4:
+            found.append(
+                {
+                    "weighting": "Desired",
+                    "qualificationType": "A Level",
+                    "subject": "Any",
+                    "grade": "C or above",
+                }
+            )
+        return found
+
+
+def _lower(text: str) -> str:
+    # "IT Support Apprentice" -> "IT support apprentice": acronyms keep their capitals.
+    return " ".join(w if w.isupper() and len(w) > 1 else w.lower() for w in text.split())
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1].lower() in "aeiou" else "a"
+
+
+def math_ceil_to(value: float, step: int) -> int:
+    """``value`` rounded up to a multiple of ``step``."""
+    return -(-int(value) // step) * step
+
+
+def seed(data: VendorData, scenario: Mapping[str, Any]) -> None:
+    """Fill ``data`` from ``scenario`` (sizes and named records) deterministically."""
+    s = _Seeder(data, scenario)
+    data.extras[TODAY_KEY] = s.anchor
+    providers = [s.provider(p) for p in s.records.get("providers", [])]
+    providers += [s.provider() for _ in range(int(s.sizes["providers"]))]
+    if not providers:
+        raise FixtureError("the Display Advert data needs at least one provider")
+    accounts = [s.account(providers, a) for a in s.records.get("accounts", [])]
+    # Generated employers take the routes in turn (in a seeded order), so every route has adverts.
+    routes = list(ref.ROUTES)
+    data.random.shuffle(routes)
+    accounts += [s.account(providers, route=routes[i % len(routes)]) for i in range(int(s.sizes["accounts"]))]
+    entities = list(data.collection(LEGAL_ENTITIES).values())
+    for named in s.records.get("vacancies", []):
+        named = dict(named)
+        entity_id = (
+            named.pop("accountLegalEntityPublicHashedId", None)
+            or entities[0]["accountLegalEntityPublicHashedId"]
+        )
+        if entity_id not in data.collection(LEGAL_ENTITIES):
+            raise FixtureError(f"vacancy names legal entity {entity_id!r}, which the scenario lacks")
+        s.vacancy(data.collection(LEGAL_ENTITIES)[entity_id], named)
+    for index in range(int(s.sizes["vacancies"])):
+        # Every legal entity advertises at least once; the rest are spread at random.
+        entity = entities[index] if index < len(entities) else data.random.choice(entities)
+        s.vacancy(entity)
+    subscriptions = s.records.get("subscriptions")
+    if subscriptions is None and accounts:
+        subscriptions = [
+            {
+                "key": DEFAULT_KEY,
+                "type": "Employer",
+                "accountPublicHashedId": accounts[0]["accountPublicHashedId"],
+            }
+        ]
+    for named in subscriptions or []:
+        s.subscription(named)

@@ -1,0 +1,29 @@
+"""Track Apprenticeship Progress handlers: one per operationId of specs/dfe-track-progress.yaml."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..base import Handler, VendorContext
+from . import progress
+
+Reply = tuple[Any, int]
+
+
+class ProgressHandlers:
+    """The Track Progress handlers of one DfE app, bound to its store."""
+
+    def __init__(self, ctx: VendorContext) -> None:
+        self.store = ctx.store
+        self.data = ctx.data
+
+    def add_apprenticeship_progress(self, uln: int, planned_start_date: str, body: dict[str, Any]) -> Reply:
+        ksbs = (body.get("progress") or {}).get("ksbs")
+        with self.store.locked():
+            record = progress.record_progress(self.data, uln, planned_start_date, ksbs)
+        return {"progressId": record["progressId"]}, 201
+
+
+def operations(ctx: VendorContext) -> dict[str, Handler]:
+    handlers = ProgressHandlers(ctx)
+    return {"addApprenticeshipProgress": handlers.add_apprenticeship_progress}
