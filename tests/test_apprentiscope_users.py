@@ -257,3 +257,12 @@ def test_second_pending_invitation_to_the_same_email_conflicts(api: httpx.Client
 def test_invitation_to_an_existing_users_email_conflicts(api: httpx.Client) -> None:
     item = {"first_name": "J", "last_name": "A", "email": JOHNNY_EMAIL, "user_type": "apprentice"}
     assert api.post("/create-invitation", json={"item": item}).status_code == 409
+
+
+@pytest.mark.parametrize("path", ["/read-users/all%0A", "/read-partners/employer%0A", "/read-users/%0A"])
+def test_a_path_parameter_with_a_line_break_is_a_documented_404(api: httpx.Client, path: str) -> None:
+    # Schemathesis found this: the router cannot route a segment ending in a line break.
+    response = api.get(path)
+    assert response.status_code == 404
+    assert response.json()["error"] == "Not Found"
+    assert response.json()["message"].startswith("No route for GET ")
