@@ -171,3 +171,14 @@ def test_text_fields_keep_within_dfes_lengths(adverts: list[Record]) -> None:
         assert len(advert["description"]) <= 350
         assert len(advert.get("isNationalVacancyDetails", "")) <= 500
         assert len(advert["employerDescription"]) <= 4000
+
+
+def test_only_adverts_recruiting_nationally_say_how(adverts: list[Record]) -> None:
+    national = [a for a in adverts if a["isNationalVacancy"]]
+    assert national
+    assert all(a.get("isNationalVacancyDetails") for a in national)
+    assert not [
+        a["vacancyReference"]
+        for a in adverts
+        if not a["isNationalVacancy"] and "isNationalVacancyDetails" in a
+    ]

@@ -296,7 +296,8 @@ class _Seeder:
         closing = datetime.combine(self.anchor + timedelta(days=rnd.randint(1, 56)), time(23, 59, 59))
         start = datetime.combine(closing.date() + timedelta(days=rnd.randint(14, 90)), time())
         hours = rnd.choice(list(_WEEKS))
-        national = rnd.random() < 0.08
+        drawn = rnd.random() < 0.08  # drawn even when named, so the records after it stay the same
+        national = bool(named.get("isNationalVacancy", drawn))
         addresses = [self.address(home)]
         if rnd.random() < 0.15:
             addresses += [self.address(self.place()) for _ in range(rnd.randint(1, 2))]
