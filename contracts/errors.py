@@ -7,9 +7,5 @@ class ContractError(Exception):
     """Root of every error raised by contracts (not of contract failures, which are results)."""
 
 
-class UnknownWorkflow(LookupError, ContractError):
-    """A workflow model asked for by name that is not registered."""
-
-
 class TargetError(ValueError, ContractError):
     """A target that cannot be used: a malformed base URL or header."""

@@ -6,7 +6,7 @@ import dataclasses
 from typing import Any, Protocol
 
 import schemathesis
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis.errors import FlakyFailure
 from hypothesis.stateful import run_state_machine_as_test
@@ -54,12 +54,14 @@ class RunOptions:
         max_examples: Hypothesis examples per operation (fuzzing), per stateful/workflow run.
         seed: seed of every random choice; the same seed replays the same run.
         workflow_steps: steps per workflow example.
+        shrink: shrink a failing workflow to its shortest sequence (clearer, but slower to report).
     """
 
     phases: tuple[str, ...] = PHASES
     max_examples: int = 25
     seed: int = 0
-    workflow_steps: int = 10
+    workflow_steps: int = 20
+    shrink: bool = True
 
     def __post_init__(self) -> None:
         unknown = sorted(set(self.phases) - set(PHASES))
@@ -152,7 +154,7 @@ def _record_scenario(
                     curl=_curl(recorder, case_id, str(info.code_sample)),
                 )
             )
-    for label in counted or {recorder.label: 0}:
+    for label in counted:
         name = names.get(label, label)
         reporter.step(phase, name, not result.operation(name).failures)
 
@@ -206,6 +208,7 @@ def _run_workflow(
                 derandomize=False,
                 suppress_health_check=list(HealthCheck),
                 print_blob=False,
+                phases=list(Phase) if options.shrink else [p for p in Phase if p is not Phase.shrink],
             ),
         )
     except Exception as exc:  # a failing model run: report it, never crash the run
