@@ -91,6 +91,8 @@ def _config(target: Target, document: Document, options: RunOptions) -> Schemath
                 "stateful": {"enabled": "stateful" in enabled, "max-steps": options.workflow_steps},
             },
             "suppress-health-check": ["too_slow", "filter_too_much", "data_too_large"],
+            # The sandbox's credentials are public: show them, so a failure's curl runs as printed.
+            "output": {"sanitization": {"enabled": not target.is_sandbox}},
         }
     )
 
@@ -171,6 +173,8 @@ def _run_document(
     for event in from_schema(schema).execute():
         if isinstance(event, events.ScenarioFinished) and event.is_test_scenario:
             _record_scenario(result, document, names, event, reporter)
+        elif isinstance(event, events.NonFatalError) and not target.allow_writes and _links_excluded(event):
+            result.notes.append(f"{document.name}: no link chain is read-only, so the stateful phase did not run")
         elif isinstance(event, events.NonFatalError):
             label = names.get(event.label, event.label) if event.related_to_operation else RUN
             result.add_failure(Failure(label, str(event.phase or "engine"), "error", str(event.value)))
@@ -179,6 +183,10 @@ def _run_document(
         elif isinstance(event, events.EngineFinished):
             for failure in event.failures:
                 result.add_failure(Failure(RUN, "engine", str(failure.title), str(failure.message)))
+
+
+def _links_excluded(event: Any) -> bool:
+    return "excluded by filters" in str(event.value)
 
 
 def _violation(exc: BaseException) -> WorkflowViolation | None:

@@ -30,6 +30,8 @@ class Fault:
     operation: str
     phases: tuple[str, ...]
     wrap: Wrap
+    # Text one of the failures must contain (e.g. the check that should catch it), when it matters.
+    expect: str = ""
 
     def __str__(self) -> str:
         return self.name
@@ -41,7 +43,7 @@ class Rewrite:
     def __init__(
         self,
         app: ASGIApp,
-        method: str,
+        method: str | None,
         path: str,
         *,
         request: Callable[[Scope, bytes], tuple[Scope, bytes]] | None = None,
@@ -56,7 +58,11 @@ class Rewrite:
         self.short_circuit = short_circuit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != self.method or not self.path.search(scope["path"]):
+        if (
+            scope["type"] != "http"
+            or self.method not in (None, scope["method"])
+            or not self.path.search(scope["path"])
+        ):
             await self.app(scope, receive, send)
             return
         if self.short_circuit is not None:
@@ -85,11 +91,13 @@ class Rewrite:
             return
         status = 500
         chunks: list[bytes] = []
+        headers: list[tuple[bytes, bytes]] = []
 
         async def keep(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                headers.extend(message.get("headers", []))
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
 
@@ -100,21 +108,22 @@ class Rewrite:
         except ValueError:
             parsed = raw.decode("utf-8", errors="replace")
         new_status, new_body = self.response(status, parsed)
-        await _send_json(send, new_status, new_body)
+        await _send_json(send, new_status, new_body, headers)
 
 
-async def _send_json(send: Send, status: int, body: Body) -> None:
+async def _send_json(send: Send, status: int, body: Body, extra: list[tuple[bytes, bytes]] | None = None) -> None:
     if isinstance(body, str):
         payload, media = body.encode(), b"text/plain"
     else:
         payload, media = json.dumps(body).encode(), b"application/json"
-    headers = [(b"content-type", media), (b"content-length", str(len(payload)).encode())]
+    kept = [(k, v) for k, v in extra or [] if k.lower() not in (b"content-type", b"content-length")]
+    headers = [*kept, (b"content-type", media), (b"content-length", str(len(payload)).encode())]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": payload})
 
 
-def rewrite(method: str, path: str, **kwargs: Any) -> Wrap:
-    """A ``Fault.wrap`` applying ``Rewrite`` to the sandbox."""
+def rewrite(method: str | None, path: str, **kwargs: Any) -> Wrap:
+    """A ``Fault.wrap`` applying ``Rewrite`` to the sandbox (``method=None``: any method)."""
 
     def wrap(sandbox: Sandbox) -> ASGIApp:
         return Rewrite(sandbox, method, path, **kwargs)
@@ -153,6 +162,11 @@ def status_instead(wrong: int) -> Callable[[int, Body], tuple[int, Body]]:
 def error_as_text(status: int, body: Body) -> tuple[int, Body]:
     """Errors as a bare string instead of the vendor's JSON error body."""
     return (status, f"error {status}") if status >= 400 else (status, body)
+
+
+def only(status: int, change: Callable[[int, Body], tuple[int, Body]]) -> Callable[[int, Body], tuple[int, Body]]:
+    """Apply ``change`` to responses of one status."""
+    return lambda got, body: change(got, body) if got == status else (got, body)
 
 
 def drop_query(scope: Scope, body: bytes) -> tuple[Scope, bytes]:
@@ -245,6 +259,7 @@ FAULTS: tuple[Fault, ...] = (
         "readOccupations",
         ("fuzzing",),
         rewrite("GET", P + "/read-occupations/?$", request=with_credentials(APPRENTISCOPE_AUTH)),
+        expect="vendor_auth_refusal",
     ),
     Fault(
         "error body in the wrong format",
@@ -252,6 +267,14 @@ FAULTS: tuple[Fault, ...] = (
         "readUser",
         ("examples",),
         rewrite("GET", P + "/read-user/", response=error_as_text),
+    ),
+    Fault(
+        "undocumented error in the wrong format",
+        "apprentiscope",
+        "readOccupations",
+        ("coverage",),
+        rewrite(None, P + "/read-occupations/?$", response=only(405, error_as_text)),
+        expect="vendor's error format",
     ),
     # DfE (when it is in the registry): pagination totals that lie, e.g.
     # Fault("pagination totals that lie", "dfe", "<its paged operationId>", ("examples",),

@@ -25,6 +25,7 @@ def test_a_broken_sandbox_fails_its_contract_naming_the_operation(fault: Fault) 
     assert not result.ok
     assert result.exit_code == 1
     assert result.failed_operations() == {fault.operation}, [f.describe() for f in result.failures]
+    assert any(fault.expect in f.describe() for f in result.failures)
 
 
 @pytest.mark.parametrize("phases", sorted({fault.phases for fault in IN_REGISTRY}))
