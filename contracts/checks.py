@@ -36,17 +36,21 @@ def _json(response: Response) -> Any:
         return None
 
 
-def _documented(case: Case) -> Mapping[str, Any]:
+def _documented(case: Case[Any]) -> Mapping[str, Any]:
     return case.operation.definition.raw.get("responses") or {}
 
 
-def _spec(case: Case) -> Mapping[str, Any]:
+def _spec(case: Case[Any]) -> Mapping[str, Any]:
     raw: Mapping[str, Any] = case.operation.schema.raw_schema
     return raw
 
 
+def _version(case: Case[Any]) -> str:
+    return str(_spec(case).get("openapi", "3.0"))
+
+
 @schemathesis.check
-def vendor_error_envelope(ctx: CheckContext, response: Response, case: Case) -> bool | None:
+def vendor_error_envelope(ctx: CheckContext, response: Response, case: Case[Any]) -> bool | None:
     """An error the operation does not document must still use one of the spec's error bodies.
 
     Documented statuses are already checked against their own schema by ``response_schema_conformance``;
@@ -65,7 +69,7 @@ def vendor_error_envelope(ctx: CheckContext, response: Response, case: Case) -> 
             f"Error {status} is not in the vendor's error format: the body is not JSON "
             f"({response.content[:120]!r})"
         )
-    problems = [schema_errors(envelope, body) for envelope in envelopes]
+    problems = [schema_errors(envelope, body, openapi=_version(case)) for envelope in envelopes]
     if all(problems):
         raise AssertionError(
             f"Error {status} is not in the vendor's error format (no documented error schema matches): "
@@ -84,7 +88,7 @@ class vendor_auth_refusal:  # noqa: N801 - Schemathesis names a check after its 
     def __init__(self) -> None:
         self.probed: set[str] = set()
 
-    def after_response(self, ctx: CheckContext, response: Response, case: Case) -> bool | None:
+    def after_response(self, ctx: CheckContext, response: Response, case: Case[Any]) -> bool | None:
         label = case.operation.label
         if not 200 <= response.status_code < 300 or label in self.probed:
             return None
@@ -99,16 +103,17 @@ class vendor_auth_refusal:  # noqa: N801 - Schemathesis names a check after its 
             if status in AUTH_STATUSES
         }
         without = remove_auth(case, parameters)
-        self._expect_refusal(send_probe(ctx, case, without), documented, "without credentials")
+        openapi = _version(case)
+        self._expect_refusal(send_probe(ctx, case, without), documented, "without credentials", openapi)
         wrong = remove_auth(case, parameters)
         for parameter in parameters:
             set_auth_for_case(wrong, parameter)
-        self._expect_refusal(send_probe(ctx, case, wrong), documented, "with wrong credentials")
+        self._expect_refusal(send_probe(ctx, case, wrong), documented, "with wrong credentials", openapi)
         return None
 
     @staticmethod
     def _expect_refusal(
-        response: Response, documented: Mapping[int, dict[str, Any] | None], how: str
+        response: Response, documented: Mapping[int, dict[str, Any] | None], how: str, openapi: str
     ) -> None:
         allowed = sorted(documented) or [401, 403]
         if response.status_code not in allowed:
@@ -118,7 +123,7 @@ class vendor_auth_refusal:  # noqa: N801 - Schemathesis names a check after its 
             )
         schema = documented.get(response.status_code)
         if schema is not None:
-            problems = schema_errors(schema, _json(response))
+            problems = schema_errors(schema, _json(response), openapi=openapi)
             if problems:
                 raise AssertionError(
                     f"The {response.status_code} refusing a request {how} does not match its documented "
@@ -135,7 +140,7 @@ def _int(value: Any) -> int | None:
         return None
 
 
-def _parameter_default(case: Case, name: str) -> int | None:
+def _parameter_default(case: Case[Any], name: str) -> int | None:
     spec = _spec(case)
     for parameter in case.operation.definition.raw.get("parameters") or []:
         resolved = resolve(spec, parameter)
@@ -145,7 +150,7 @@ def _parameter_default(case: Case, name: str) -> int | None:
 
 
 @schemathesis.check
-def pagination_envelope(ctx: CheckContext, response: Response, case: Case) -> bool | None:
+def pagination_envelope(ctx: CheckContext, response: Response, case: Case[Any]) -> bool | None:
     """A paged answer's counts agree with each other and with the page asked for (``x-pagination``)."""
     declared = case.operation.definition.raw.get(PAGINATION)
     if not isinstance(declared, Mapping) or not 200 <= response.status_code < 300:

@@ -22,7 +22,11 @@ def target_from_args(args: argparse.Namespace) -> Target:
         if headers:
             # Explicit headers replace the sandbox's own credentials (e.g. to check a wrong token fails).
             target = Target(
-                api=target.api, base_url=target.base_url, headers=headers, app=target.app, sandbox=target.sandbox
+                api=target.api,
+                base_url=target.base_url,
+                headers=headers,
+                app=target.app,
+                sandbox=target.sandbox,
             )
         return target
     return url_target(args.api, args.base_url, headers=headers, allow_writes=args.allow_writes)

@@ -63,9 +63,8 @@ def summary(result: ContractResult) -> str:
     for op in result.operations.values():
         status = "ok  " if op.ok else "FAIL"
         phases = ",".join(sorted(op.phases)) or "-"
-        lines.append(
-            f"  {status} {op.operation:<{width}}  {op.label:<{label_width}}  {op.requests:>5} request(s)  {phases}"
-        )
+        name, label = f"{op.operation:<{width}}", f"{op.label:<{label_width}}"
+        lines.append(f"  {status} {name}  {label}  {op.requests:>5} request(s)  {phases}")
     if result.failures:
         lines += ["", f"Failures ({len(result.failures)}):"]
         for index, failure in enumerate(result.failures, 1):

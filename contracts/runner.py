@@ -12,9 +12,9 @@ from hypothesis.errors import FlakyFailure
 from hypothesis.stateful import run_state_machine_as_test
 from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import Status, events, from_schema
+from schemathesis.schemas import BaseSchema
 
 from . import checks as _checks  # noqa: F401 - registers the spec-driven checks with Schemathesis
-from .curl import curl_for
 from .documents import READ_METHODS, Contract, Document, load_contract
 from .results import PHASES, RUN, ContractResult, Failure
 from .targets import Target
@@ -97,12 +97,12 @@ def _config(target: Target, document: Document, options: RunOptions) -> Schemath
     )
 
 
-def load(target: Target, document: Document, options: RunOptions | None = None) -> Any:
-    """A Schemathesis schema of ``document`` aimed at ``target`` (read operations only unless it allows writes).
+def load(target: Target, document: Document, options: RunOptions | None = None) -> BaseSchema:
+    """A Schemathesis schema of ``document`` aimed at ``target`` (only reads unless it allows writes).
 
     Use it in your own tests with ``@schema.parametrize()`` or ``schema.as_state_machine()``.
     """
-    schema = schemathesis.openapi.from_dict(
+    schema: BaseSchema = schemathesis.openapi.from_dict(
         dict(document.spec), config=_config(target, document, options or RunOptions())
     )
     if target.app is not None:
@@ -113,7 +113,10 @@ def load(target: Target, document: Document, options: RunOptions | None = None) 
 
 
 def _operation_ids(document: Document) -> dict[str, str]:
-    return {f"{method} {path}": str(op.get("operationId", f"{method} {path}")) for method, path, op in document.operations()}
+    return {
+        f"{method} {path}": str(op.get("operationId", f"{method} {path}"))
+        for method, path, op in document.operations()
+    }
 
 
 def _curl(recorder: Any, case_id: str, fallback: str) -> str:
@@ -121,7 +124,11 @@ def _curl(recorder: Any, case_id: str, fallback: str) -> str:
     node = recorder.cases.get(case_id)
     if interaction is not None and node is not None and interaction.response is not None:
         headers = dict(interaction.request.headers)
-        return str(node.value.as_curl_command(headers={k: v[0] if isinstance(v, list) else v for k, v in headers.items()}))
+        return str(
+            node.value.as_curl_command(
+                headers={k: v[0] if isinstance(v, list) else v for k, v in headers.items()}
+            )
+        )
     return fallback
 
 
@@ -135,7 +142,9 @@ def _record_scenario(
         label = node.value.operation.label
         counted[label] = counted.get(label, 0) + 1
     for label, count in counted.items():
-        operation = result.operation(names.get(label, label), f"{label.split(' ', 1)[0]} {document.base_path}{label.split(' ', 1)[1]}")
+        operation = result.operation(
+            names.get(label, label), f"{label.split(' ', 1)[0]} {document.base_path}{label.split(' ', 1)[1]}"
+        )
         operation.requests += count
         operation.phases.add(phase)
     if event.status == Status.SKIP and recorder.label in names:
@@ -174,7 +183,9 @@ def _run_document(
         if isinstance(event, events.ScenarioFinished) and event.is_test_scenario:
             _record_scenario(result, document, names, event, reporter)
         elif isinstance(event, events.NonFatalError) and not target.allow_writes and _links_excluded(event):
-            result.notes.append(f"{document.name}: no link chain is read-only, so the stateful phase did not run")
+            result.notes.append(
+                f"{document.name}: no link chain is read-only, so the stateful phase did not run"
+            )
         elif isinstance(event, events.NonFatalError):
             label = names.get(event.label, event.label) if event.related_to_operation else RUN
             result.add_failure(Failure(label, str(event.phase or "engine"), "error", str(event.value)))
@@ -222,9 +233,13 @@ def _run_workflow(
     except Exception as exc:  # a failing model run: report it, never crash the run
         violation = _violation(exc)
         if violation is not None:
-            result.add_failure(Failure(violation.operation_id, "workflow", violation.message, "", violation.curl))
+            result.add_failure(
+                Failure(violation.operation_id, "workflow", violation.message, "", violation.curl)
+            )
         else:
-            result.add_failure(Failure(RUN, "workflow", f"{type(exc).__name__} in {model.__name__}", str(exc)))
+            result.add_failure(
+                Failure(RUN, "workflow", f"{type(exc).__name__} in {model.__name__}", str(exc))
+            )
     reporter.step("workflow", model.__name__, not any(f.phase == "workflow" for f in result.failures))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import jsonschema
+from openapi_schema_validator import OAS30Validator, OAS31Validator
 
 Spec = Mapping[str, Any]
 
@@ -37,7 +37,7 @@ def json_schema_of(spec: Spec, response: Mapping[str, Any]) -> dict[str, Any] | 
 
 
 def error_schemas(spec: Spec) -> list[dict[str, Any]]:
-    """Every distinct body schema the spec documents for a 4xx or 5xx response: the vendor's error envelope."""
+    """Every distinct body schema the spec documents for a 4xx or 5xx response (the vendor's error bodies)."""
     found: list[dict[str, Any]] = []
     for item in spec.get("paths", {}).values():
         for operation in item.values():
@@ -51,9 +51,9 @@ def error_schemas(spec: Spec) -> list[dict[str, Any]]:
     return found
 
 
-def schema_errors(schema: Mapping[str, Any], instance: Any) -> list[str]:
-    """Why ``instance`` does not match ``schema`` (OpenAPI 3.0 schemas are close to JSON Schema draft 4)."""
-    validator = jsonschema.Draft4Validator(schema)
+def schema_errors(schema: Mapping[str, Any], instance: Any, *, openapi: str = "3.0") -> list[str]:
+    """Why ``instance`` does not match ``schema``, read as an OpenAPI ``openapi`` (3.0 or 3.1) schema."""
+    validator = (OAS31Validator if openapi.startswith("3.1") else OAS30Validator)(dict(schema))
     return [
         f"{'/'.join(str(p) for p in error.absolute_path) or '(body)'}: {error.message}"
         for error in validator.iter_errors(instance)

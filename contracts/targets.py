@@ -67,7 +67,11 @@ class Target:
 
 
 def sandbox_target(
-    api: str, *, seed: int = 0, wrap: Callable[[Sandbox], ASGIApp] | None = None
+    api: str,
+    *,
+    seed: int = 0,
+    wrap: Callable[[Sandbox], ASGIApp] | None = None,
+    validate_responses: bool = False,
 ) -> Target:
     """A fresh in-process sandbox serving ``api``, with its default credentials.
 
@@ -75,8 +79,9 @@ def sandbox_target(
         api: a registered API name.
         seed: seed of the sandbox's data.
         wrap: makes the app to test from the sandbox (e.g. a middleware injecting a fault).
+        validate_responses: let the sandbox check its own responses too (a violation is a 500).
     """
-    sandbox = create_app(apis=(api,), seed=seed)
+    sandbox = create_app(apis=(api,), seed=seed, validate_responses=validate_responses)
     info = sandbox.apis[api]
     return Target(
         api=api,
@@ -109,7 +114,9 @@ def url_target(
     get_vendor(api)
     parts = urlsplit(base_url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise TargetError(f"expected an http(s) base URL such as http://127.0.0.1:8000/{api}; got {base_url!r}")
+        raise TargetError(
+            f"expected an http(s) base URL such as http://127.0.0.1:8000/{api}; got {base_url!r}"
+        )
     return Target(
         api=api,
         base_url=base_url.rstrip("/"),

@@ -136,10 +136,13 @@ def _add_contract_command(commands: Any) -> None:
         "stateful phases, the vendor's error/auth/pagination checks, and its workflow model) against "
         "the in-process sandbox, or against any implementation with --base-url. Prints a per-operation "
         "summary and the curl of every failure; exits 0 only when nothing failed.",
-        epilog="Example: lms-sandbox contract apprentiscope --base-url https://staging.example.com/apprentiscope "
+        epilog="Example: lms-sandbox contract apprentiscope "
+        "--base-url https://staging.example.com/apprentiscope "
         "--header 'Authorization: $TOKEN' --junit-xml reports/contract.xml",
     )
-    contract.add_argument("api", choices=vendor_names(), metavar="API", help=f"the API to verify: {', '.join(vendor_names())}")
+    contract.add_argument(
+        "api", choices=vendor_names(), metavar="API", help=f"the API to verify: {', '.join(vendor_names())}"
+    )
     contract.add_argument(
         "--base-url",
         metavar="URL",
@@ -151,7 +154,8 @@ def _add_contract_command(commands: Any) -> None:
         action="append",
         default=[],
         metavar="'NAME: VALUE'",
-        help="header sent with every request, e.g. credentials (repeatable); default with the sandbox: its own",
+        help="header sent with every request, e.g. credentials (repeatable); "
+        "default with the sandbox: its own credentials",
     )
     contract.add_argument(
         "--allow-writes",
@@ -161,16 +165,23 @@ def _add_contract_command(commands: Any) -> None:
     )
     contract.add_argument("--junit-xml", type=Path, metavar="FILE", help="write a JUnit XML report to FILE")
     contract.add_argument(
-        "--max-examples", type=int, default=25, metavar="N", help="generated examples per operation (default 25)"
+        "--max-examples",
+        type=int,
+        default=25,
+        metavar="N",
+        help="generated examples per operation (default 25)",
     )
-    contract.add_argument("--seed", type=int, default=0, metavar="N", help="seed: the same seed replays the same run")
+    contract.add_argument(
+        "--seed", type=int, default=0, metavar="N", help="seed: the same seed replays the same run"
+    )
     contract.add_argument(
         "--phase",
         action="append",
         dest="phases",
         choices=["examples", "coverage", "fuzzing", "stateful", "workflow"],
         metavar="PHASE",
-        help="run only this phase (repeatable): examples, coverage, fuzzing, stateful, workflow (default all)",
+        help="run only this phase (repeatable): examples, coverage, fuzzing, stateful, workflow "
+        "(default: all)",
     )
     contract.set_defaults(handler=_contract)
 

@@ -111,7 +111,9 @@ class Rewrite:
         await _send_json(send, new_status, new_body, headers)
 
 
-async def _send_json(send: Send, status: int, body: Body, extra: list[tuple[bytes, bytes]] | None = None) -> None:
+async def _send_json(
+    send: Send, status: int, body: Body, extra: list[tuple[bytes, bytes]] | None = None
+) -> None:
     if isinstance(body, str):
         payload, media = body.encode(), b"text/plain"
     else:
@@ -144,7 +146,9 @@ def on_success(change: Callable[[Body], Body]) -> Callable[[int, Body], tuple[in
 
 
 def each(change: Callable[[dict[str, Any]], dict[str, Any]]) -> Callable[[Body], Body]:
-    return lambda body: [change(dict(item)) for item in body] if isinstance(body, list) else change(dict(body))
+    return lambda body: (
+        [change(dict(item)) for item in body] if isinstance(body, list) else change(dict(body))
+    )
 
 
 def without(field: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
@@ -164,7 +168,9 @@ def error_as_text(status: int, body: Body) -> tuple[int, Body]:
     return (status, f"error {status}") if status >= 400 else (status, body)
 
 
-def only(status: int, change: Callable[[int, Body], tuple[int, Body]]) -> Callable[[int, Body], tuple[int, Body]]:
+def only(
+    status: int, change: Callable[[int, Body], tuple[int, Body]]
+) -> Callable[[int, Body], tuple[int, Body]]:
     """Apply ``change`` to responses of one status."""
     return lambda got, body: change(got, body) if got == status else (got, body)
 

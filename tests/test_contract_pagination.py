@@ -36,8 +36,16 @@ SPEC: dict[str, Any] = {
                     "first-page": 1,
                 },
                 "parameters": [
-                    {"name": "PageNumber", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 9, "default": 1}},
-                    {"name": "PageSize", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 30, "default": 10}},
+                    {
+                        "name": "PageNumber",
+                        "in": "query",
+                        "schema": {"type": "integer", "minimum": 1, "maximum": 9, "default": 1},
+                    },
+                    {
+                        "name": "PageSize",
+                        "in": "query",
+                        "schema": {"type": "integer", "minimum": 1, "maximum": 30, "default": 10},
+                    },
                 ],
                 "responses": {
                     "200": {
@@ -59,7 +67,9 @@ SPEC: dict[str, Any] = {
                     },
                     "400": {
                         "description": "Bad paging",
-                        "content": {"application/json": {"schema": {"type": "object", "required": ["message"]}}},
+                        "content": {
+                            "application/json": {"schema": {"type": "object", "required": ["message"]}}
+                        },
                     },
                 },
             }

@@ -53,7 +53,9 @@ def test_without_allow_writes_only_read_requests_reach_the_target(server: tuple[
     assert {op.label.split()[0] for op in result.operations.values()} == {"GET"}
 
 
-def test_with_credentials_and_allow_writes_the_run_passes_like_in_process(server: tuple[Sandbox, str]) -> None:
+def test_with_credentials_and_allow_writes_the_run_passes_like_in_process(
+    server: tuple[Sandbox, str],
+) -> None:
     sandbox, base_url = server
     target = url_target("apprentiscope", base_url, headers=AUTH, allow_writes=True)
     result = verify(target, RunOptions(max_examples=3, phases=SAFE_PHASES))
@@ -76,7 +78,14 @@ def test_the_cli_says_a_url_run_is_read_only_and_writes_junit(
 ) -> None:
     sandbox, base_url = server
     report = tmp_path / "reports" / "contract.xml"
-    argv = ["contract", "apprentiscope", "--base-url", base_url, "--header", f"Authorization: {AUTH['Authorization']}"]
+    argv = [
+        "contract",
+        "apprentiscope",
+        "--base-url",
+        base_url,
+        "--header",
+        f"Authorization: {AUTH['Authorization']}",
+    ]
     code = main([*argv, "--max-examples", "2", "--phase", "examples", "--junit-xml", str(report)])
     out = capsys.readouterr().out
     assert code == 0, out

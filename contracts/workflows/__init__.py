@@ -22,4 +22,12 @@ def workflow_for(api: str) -> type[Workflow] | None:
     return WORKFLOWS.get(api)
 
 
-__all__ = ["WORKFLOWS", "ApprentiScopeWorkflow", "Workflow", "WorkflowViolation", "bind", "workflow_for", "writes_allowed"]
+__all__ = [
+    "WORKFLOWS",
+    "ApprentiScopeWorkflow",
+    "Workflow",
+    "WorkflowViolation",
+    "bind",
+    "workflow_for",
+    "writes_allowed",
+]

@@ -23,7 +23,15 @@ GRADE_TYPES = st.sampled_from([1, 2, 3, 5, 6])
 SCORES = st.integers(min_value=0, max_value=100)
 HOURS = st.integers(min_value=1, max_value=8)
 INDEX = st.integers(min_value=0, max_value=1_000)
-USER_FIELDS = ("first_name", "last_name", "email", "user_type", "program_id", "company_id", "apprentice_status")
+USER_FIELDS = (
+    "first_name",
+    "last_name",
+    "email",
+    "user_type",
+    "program_id",
+    "company_id",
+    "apprentice_status",
+)
 
 
 class ApprentiScopeWorkflow(Workflow):
@@ -63,7 +71,9 @@ class ApprentiScopeWorkflow(Workflow):
         if employers:
             self.employer = str(employers[0]["id"])
         elif self.writes_allowed:
-            created = self.call("POST", "/create-partner", json={"item": {"title": "Acme", "type": "employer"}})
+            created = self.call(
+                "POST", "/create-partner", json={"item": {"title": "Acme", "type": "employer"}}
+            )
             self.expect_status(created, 201, "createPartner", "creating an employer")
             self.employer = str(created.json()["id"])
 
@@ -98,7 +108,9 @@ class ApprentiScopeWorkflow(Workflow):
             self.expect_status(response, 404, "updatePartner", "updating a deleted partner")
             return
         self.expect_status(response, 200, "updatePartner", "updating a partner's title")
-        self.expect(response.json().get("title") == title, "updatePartner", "the answer lacks the new title", response)
+        self.expect(
+            response.json().get("title") == title, "updatePartner", "the answer lacks the new title", response
+        )
         self.model_partners[pid]["title"] = title
         self._partner_reads_back(pid, "updatePartner")
 
@@ -113,7 +125,9 @@ class ApprentiScopeWorkflow(Workflow):
         kind = self.model_partners.pop(pid)["type"]
         self.gone.add(pid)
         read = self.call("GET", f"/read-partner/{pid}")
-        self.expect(read.status_code == 404, "deletePartner", f"deleted partner {pid} is still readable", read)
+        self.expect(
+            read.status_code == 404, "deletePartner", f"deleted partner {pid} is still readable", read
+        )
         listed = self.call("GET", f"/read-partners/{kind}")
         ids = {str(p["id"]) for p in listed.json()}
         self.expect(pid not in ids, "deletePartner", f"deleted partner {pid} is still listed", listed)
@@ -132,7 +146,9 @@ class ApprentiScopeWorkflow(Workflow):
         read = self.call("GET", f"/read-occupation/{oid}")
         self.expect_status(read, 200, "readOccupation", f"reading occupation {oid}")
         body = read.json()
-        self.expect(body.get("title") == new_title, "updateOccupation", "the new title does not read back", read)
+        self.expect(
+            body.get("title") == new_title, "updateOccupation", "the new title does not read back", read
+        )
         unchanged = {k: body.get(k) for k in ("rapids_code", "ojt_competencies")}
         before = {k: self.occupation.get(k) for k in unchanged}
         self.expect(unchanged == before, "updateOccupation", "fields the update did not name changed", read)
@@ -208,7 +224,9 @@ class ApprentiScopeWorkflow(Workflow):
         self.expect_status(response, 200, "readUsers", "listing apprentices by surname and status")
         got = sorted(str(u["id"]) for u in response.json())
         wanted = sorted(uid for uid, u in self.model_users.items() if u["apprentice_status"] == status)
-        self.expect(got == wanted, "readUsers", f"filter {params} returned {got}, expected {wanted}", response)
+        self.expect(
+            got == wanted, "readUsers", f"filter {params} returned {got}, expected {wanted}", response
+        )
 
     @rule(pick=INDEX, field=st.sampled_from(["email", "apprentice_status", "user_type", "last_name"]))
     def filter_existing_users(self, pick: int, field: str) -> None:
@@ -223,7 +241,9 @@ class ApprentiScopeWorkflow(Workflow):
         self.expect_status(response, 200, "readUsers", f"listing users with {field}={value}")
         got = sorted(str(u["id"]) for u in response.json())
         wanted = sorted(str(u["id"]) for u in having if str(u[field]).casefold() == value.casefold())
-        self.expect(got == wanted, "readUsers", f"filter {field}={value} returned {got}, expected {wanted}", response)
+        self.expect(
+            got == wanted, "readUsers", f"filter {field}={value} returned {got}, expected {wanted}", response
+        )
 
     # --- grades --------------------------------------------------------------------------------
 
@@ -244,13 +264,18 @@ class ApprentiScopeWorkflow(Workflow):
     def _grades_read_back(self, uid: str, operation_id: str) -> None:
         response = self.call("GET", f"/read-grades/{uid}")
         self.expect_status(response, 200, "readGrades", f"listing user {uid}'s grades")
-        got = {str(g["id"]): {"score_received": g.get("score_received"), "type": g.get("type")} for g in response.json()}
+        got = {
+            str(g["id"]): {"score_received": g.get("score_received"), "type": g.get("type")}
+            for g in response.json()
+        }
         wanted = {
             gid: {"score_received": g["score_received"], "type": g["type"]}
             for gid, g in self.model_grades.items()
             if g["uid"] == uid
         }
-        self.expect(got == wanted, operation_id, f"user {uid}'s grades read {got}, expected {wanted}", response)
+        self.expect(
+            got == wanted, operation_id, f"user {uid}'s grades read {got}, expected {wanted}", response
+        )
 
     @precondition(writes_allowed)
     @rule(gid=grades, score=SCORES)
@@ -261,7 +286,10 @@ class ApprentiScopeWorkflow(Workflow):
             return
         self.expect_status(response, 200, "updateGrade", "updating a score")
         self.expect(
-            response.json().get("score_received") == str(score), "updateGrade", "the answer lacks the new score", response
+            response.json().get("score_received") == str(score),
+            "updateGrade",
+            "the answer lacks the new score",
+            response,
         )
         self.model_grades[gid]["score_received"] = score
         self._grades_read_back(self.model_grades[gid]["uid"], "updateGrade")
@@ -300,9 +328,13 @@ class ApprentiScopeWorkflow(Workflow):
         response = self.call("GET", f"/read-progress/{uid}/1")
         self.expect_status(response, 200, "readProgress", f"reading user {uid}'s OJT progress")
         ojt = response.json().get("ojt") or {}
-        got = {str(i["id"]): i.get("hours_completed") for i in ojt.get("items", []) if i.get("hours_completed")}
+        got = {
+            str(i["id"]): i.get("hours_completed") for i in ojt.get("items", []) if i.get("hours_completed")
+        }
         wanted = {cid: h for cid, h in self.hours[uid].items() if h}
-        self.expect(got == wanted, "readProgress", f"progress shows {got} hours, submitted {wanted}", response)
+        self.expect(
+            got == wanted, "readProgress", f"progress shows {got} hours, submitted {wanted}", response
+        )
         self.expect(
             ojt.get("hours_completed") == sum(wanted.values()),
             "readProgress",
@@ -315,6 +347,10 @@ class ApprentiScopeWorkflow(Workflow):
             if self.original_occupation_title is not None and not self.target.is_sandbox:
                 # Leave a shared target's occupation as it was found.
                 oid = self.occupation["id"]
-                self.call("PUT", f"/update-occupation/{oid}", json={"item": {"title": self.original_occupation_title}})
+                self.call(
+                    "PUT",
+                    f"/update-occupation/{oid}",
+                    json={"item": {"title": self.original_occupation_title}},
+                )
         finally:
             super().teardown()

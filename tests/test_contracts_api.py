@@ -1,0 +1,134 @@
+"""The contracts package's public surface, reports and determinism."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pytest
+
+import contracts
+from contracts import ConsoleReporter, RunOptions, junit_xml, sandbox_target, summary, verify
+from contracts.workflows import WORKFLOWS
+from mockserver.cli import main
+from mockserver.vendors import REGISTRY
+
+from .contract_faults import FAULTS
+
+WRONG_STATUS = next(f for f in FAULTS if f.name == "wrong status on one operation")
+
+
+def test_public_api_is_pinned() -> None:
+    assert contracts.__all__ == [
+        "PHASES",
+        "WORKFLOWS",
+        "ConsoleReporter",
+        "Contract",
+        "ContractError",
+        "ContractResult",
+        "Document",
+        "Failure",
+        "OperationResult",
+        "Reporter",
+        "RunOptions",
+        "Target",
+        "TargetError",
+        "Workflow",
+        "WorkflowViolation",
+        "bind",
+        "junit_xml",
+        "load",
+        "load_contract",
+        "parse_header",
+        "sandbox_target",
+        "summary",
+        "url_target",
+        "verify",
+        "verify_api",
+        "workflow_for",
+        "write_junit_xml",
+        "writes_allowed",
+    ]
+    for name in contracts.__all__:
+        assert getattr(contracts, name) is not None
+
+
+def test_every_vendor_in_the_registry_has_a_workflow_model() -> None:
+    assert set(WORKFLOWS) == set(REGISTRY)
+
+
+def test_a_failure_report_names_the_operation_with_its_curl_and_junit_failure() -> None:
+    result = verify(sandbox_target("apprentiscope", wrap=WRONG_STATUS.wrap), RunOptions(phases=("examples",)))
+    text = summary(result)
+    assert "FAIL createPartner" in text
+    assert "reproduce: curl -X POST -H 'Authorization: sandbox-apprentiscope-token'" in text
+    assert "/apprentiscope/create-partner" in text
+    root = junit_xml(result).getroot()
+    failing = [case.get("name", "") for case in root.iter("testcase") if case.find("failure") is not None]
+    assert failing == ["createPartner (POST /create-partner)"]
+    assert root.find("testsuite").get("failures") == "1"  # type: ignore[union-attr]
+
+
+def test_the_same_seed_replays_the_same_failures() -> None:
+    def run(seed: int) -> list[str]:
+        target = sandbox_target("apprentiscope", wrap=WRONG_STATUS.wrap, seed=seed)
+        return [
+            f.describe()
+            for f in verify(target, RunOptions(phases=("fuzzing",), max_examples=5, seed=seed)).failures
+        ]
+
+    assert run(3) == run(3)
+
+
+def test_progress_is_plain_lines_when_not_a_terminal() -> None:
+    stream = io.StringIO()
+    verify(
+        sandbox_target("apprentiscope"), RunOptions(phases=("examples",)), reporter=ConsoleReporter(stream)
+    )
+    out = stream.getvalue()
+    assert "\r" not in out
+    assert "examples [apprentiscope.yaml]:" in out
+    assert "PASSED" in out
+
+
+def test_unknown_phases_are_refused() -> None:
+    with pytest.raises(ValueError, match="unknown phase"):
+        RunOptions(phases=("smoke",))
+
+
+def test_contract_help_explains_every_option(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["contract", "--help"])
+    out = capsys.readouterr().out
+    for option in (
+        "--base-url",
+        "--header",
+        "--allow-writes",
+        "--junit-xml",
+        "--max-examples",
+        "--seed",
+        "apprentiscope",
+    ):
+        assert option in out
+
+
+def test_the_cli_passes_on_the_sandbox_and_writes_valid_junit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    report = tmp_path / "contract.xml"
+    code = main(["contract", "apprentiscope", "--max-examples", "3", "--junit-xml", str(report)])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "PASSED" in out
+    root = ElementTree.parse(report).getroot()
+    names = {case.get("name", "").split()[0] for case in root.iter("testcase")}
+    assert {"createUser", "readProgress", "deleteGrade"} <= names
+    assert root.find(".//failure") is None
+
+
+def test_a_malformed_header_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert (
+        main(["contract", "apprentiscope", "--base-url", "http://127.0.0.1:9", "--header", "no-colon"]) == 2
+    )
+    assert "Name: value" in capsys.readouterr().err
