@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import settings
 
 from contracts import RunOptions, sandbox_target, verify
 from mockserver.vendors import REGISTRY
 
+from .contract_budget import many, some
 from .contract_faults import FAULTS, Fault
 
 IN_REGISTRY = [fault for fault in FAULTS if fault.api in REGISTRY]
 
 
 def _options(phases: tuple[str, ...]) -> RunOptions:
-    # The workflow needs examples to reach create -> update/delete sequences; Schemathesis phases, few.
-    examples = settings().max_examples if "workflow" in phases else max(5, settings().max_examples // 3)
+    # The workflow needs examples to reach create -> update/delete sequences; Schemathesis phases, fewer.
+    examples = many() if "workflow" in phases else some()
     return RunOptions(phases=phases, max_examples=examples, seed=0, shrink=False)
 
 

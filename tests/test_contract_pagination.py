@@ -1,4 +1,8 @@
-"""The pagination check, on a small paged API of the tests' own (DfE-shaped: x-pagination declared)."""
+"""The pagination check, on a small paged API of the tests' own.
+
+DfE-shaped: two documents under one root (one served at a base path), a paged search declared
+with ``x-pagination``.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,6 @@ import math
 from typing import Any
 
 import pytest
-from hypothesis import settings
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -14,7 +17,8 @@ from starlette.routing import Route
 
 from contracts import Contract, Document, RunOptions, Target, verify
 
-from .contract_faults import lie_about_totals
+from .contract_budget import some
+from .contract_faults import Rewrite, lie_about_totals, on_success
 
 RECORDS = [{"id": n, "title": f"Vacancy {n}"} for n in range(1, 24)]
 
@@ -96,28 +100,53 @@ async def search(request: Request) -> JSONResponse:
     return JSONResponse(body)
 
 
+REFERENCE_SPEC: dict[str, Any] = {
+    "openapi": "3.0.3",
+    "info": {"title": "Reference data", "version": "1"},
+    "paths": {
+        "/routes": {
+            "get": {
+                "operationId": "listRoutes",
+                "summary": "List routes",
+                "responses": {
+                    "200": {
+                        "description": "Route names",
+                        "content": {
+                            "application/json": {"schema": {"type": "array", "items": {"type": "string"}}}
+                        },
+                    }
+                },
+            }
+        }
+    },
+}
+
+
+async def routes(request: Request) -> JSONResponse:
+    return JSONResponse(["Agriculture", "Digital"])
+
+
 def paged_app() -> Starlette:
-    return Starlette(routes=[Route("/paged/vacancies", search)])
+    return Starlette(routes=[Route("/paged/vacancies", search), Route("/paged/reference/routes", routes)])
 
 
-class LyingTotals:
+def lying_totals() -> Rewrite:
     """The paged app, its ``totalFiltered`` one more than the records it pages through."""
-
-    def __init__(self) -> None:
-        from .contract_faults import Rewrite
-
-        self.app = Rewrite(paged_app(), "GET", "/vacancies$", response=lie_about_totals("totalFiltered"))
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        await self.app(scope, receive, send)
+    return Rewrite(paged_app(), "GET", "/vacancies$", response=lie_about_totals("totalFiltered"))
 
 
-CONTRACT = Contract(api="paged", documents=(Document(name="paged.yaml", base_path="", spec=SPEC),))
+CONTRACT = Contract(
+    api="paged",
+    documents=(
+        Document(name="paged.yaml", base_path="", spec=SPEC),
+        Document(name="reference.yaml", base_path="/reference", spec=REFERENCE_SPEC),
+    ),
+)
 
 
 def _run(app: Any) -> Any:
     target = Target(api="paged", base_url="http://sandbox/paged", app=app)
-    options = RunOptions(phases=("examples", "fuzzing"), max_examples=max(10, settings().max_examples // 3))
+    options = RunOptions(phases=("examples", "fuzzing"), max_examples=some())
     return verify(target, options, contract=CONTRACT)
 
 
@@ -127,16 +156,21 @@ def test_honest_pagination_passes() -> None:
     assert result.operations["searchVacancies"].requests > 0
 
 
+def test_every_document_of_an_api_is_verified_at_its_base_path() -> None:
+    result = _run(paged_app())
+    assert result.operations["listRoutes"].label == "GET /reference/routes"
+    assert result.operations["listRoutes"].requests > 0
+    assert result.ok
+
+
 def test_pagination_totals_that_lie_fail_naming_the_operation() -> None:
-    result = _run(LyingTotals())
+    result = _run(lying_totals())
     assert result.failed_operations() == {"searchVacancies"}
     assert any("pagination_envelope" in f.describe() for f in result.failures)
 
 
 @pytest.mark.parametrize("field", ["totalPages", "vacancies"])
 def test_pages_or_records_that_disagree_with_the_total_fail(field: str) -> None:
-    from .contract_faults import Rewrite, on_success
-
     def lie(body: dict[str, Any]) -> dict[str, Any]:
         if field == "totalPages":
             return {**body, "totalPages": body["totalPages"] + 1}

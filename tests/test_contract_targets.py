@@ -16,6 +16,7 @@ from mockserver.cli import main
 from mockserver.server import make_server
 
 from .conftest import AUTH
+from .contract_budget import few
 
 SAFE_PHASES = ("examples", "fuzzing", "stateful", "workflow")
 
@@ -44,7 +45,7 @@ def server(served: tuple[Sandbox, str]) -> tuple[Sandbox, str]:
 
 def test_without_allow_writes_only_read_requests_reach_the_target(server: tuple[Sandbox, str]) -> None:
     sandbox, base_url = server
-    result = verify(url_target("apprentiscope", base_url, headers=AUTH), RunOptions(max_examples=3))
+    result = verify(url_target("apprentiscope", base_url, headers=AUTH), RunOptions(max_examples=few()))
     assert result.ok, [f.describe() for f in result.failures]
     assert result.read_only
     methods = {entry.method for entry in sandbox.journal.entries()}
@@ -58,7 +59,7 @@ def test_with_credentials_and_allow_writes_the_run_passes_like_in_process(
 ) -> None:
     sandbox, base_url = server
     target = url_target("apprentiscope", base_url, headers=AUTH, allow_writes=True)
-    result = verify(target, RunOptions(max_examples=3, phases=SAFE_PHASES))
+    result = verify(target, RunOptions(max_examples=few(), phases=SAFE_PHASES))
     assert result.ok, [f.describe() for f in result.failures]
     assert not result.read_only
     assert {"POST", "PUT", "DELETE"} <= {entry.method for entry in sandbox.journal.entries()}
@@ -68,7 +69,7 @@ def test_with_credentials_and_allow_writes_the_run_passes_like_in_process(
 def test_wrong_credentials_fail_the_run(server: tuple[Sandbox, str]) -> None:
     _, base_url = server
     target = url_target("apprentiscope", base_url, headers={"Authorization": "not-the-token"})
-    result = verify(target, RunOptions(max_examples=2, phases=("workflow",)))
+    result = verify(target, RunOptions(max_examples=few(), phases=("workflow",)))
     assert not result.ok
     assert result.failed_operations() == {"readOccupations"}
 
@@ -86,7 +87,7 @@ def test_the_cli_says_a_url_run_is_read_only_and_writes_junit(
         "--header",
         f"Authorization: {AUTH['Authorization']}",
     ]
-    code = main([*argv, "--max-examples", "2", "--phase", "examples", "--junit-xml", str(report)])
+    code = main([*argv, "--max-examples", str(few()), "--phase", "examples", "--junit-xml", str(report)])
     out = capsys.readouterr().out
     assert code == 0, out
     first_lines = out.splitlines()[:3]

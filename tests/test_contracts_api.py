@@ -14,6 +14,7 @@ from contracts.workflows import WORKFLOWS
 from mockserver.cli import main
 from mockserver.vendors import REGISTRY
 
+from .contract_budget import few
 from .contract_faults import FAULTS
 
 WRONG_STATUS = next(f for f in FAULTS if f.name == "wrong status on one operation")
@@ -75,19 +76,20 @@ def test_the_same_seed_replays_the_same_failures() -> None:
         target = sandbox_target("apprentiscope", wrap=WRONG_STATUS.wrap, seed=seed)
         return [
             f.describe()
-            for f in verify(target, RunOptions(phases=("fuzzing",), max_examples=5, seed=seed)).failures
+            for f in verify(target, RunOptions(phases=("fuzzing",), max_examples=few(), seed=seed)).failures
         ]
 
     assert run(3) == run(3)
 
 
-def test_progress_is_plain_lines_when_not_a_terminal() -> None:
+@pytest.mark.parametrize("tty", [False, True])
+def test_progress_updates_one_line_on_a_terminal_and_prints_plain_lines_otherwise(tty: bool) -> None:
     stream = io.StringIO()
-    verify(
-        sandbox_target("apprentiscope"), RunOptions(phases=("examples",)), reporter=ConsoleReporter(stream)
-    )
+    reporter = ConsoleReporter(stream, tty=tty)
+    verify(sandbox_target("apprentiscope"), RunOptions(phases=("examples",)), reporter=reporter)
     out = stream.getvalue()
-    assert "\r" not in out
+    assert ("\r" in out) is tty
+    assert ("\033[K" in out) is tty
     assert "examples [apprentiscope.yaml]:" in out
     assert "PASSED" in out
 
@@ -117,7 +119,7 @@ def test_the_cli_passes_on_the_sandbox_and_writes_valid_junit(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     report = tmp_path / "contract.xml"
-    code = main(["contract", "apprentiscope", "--max-examples", "3", "--junit-xml", str(report)])
+    code = main(["contract", "apprentiscope", "--max-examples", str(few()), "--junit-xml", str(report)])
     out = capsys.readouterr().out
     assert code == 0, out
     assert "PASSED" in out
