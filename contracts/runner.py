@@ -11,7 +11,7 @@ from hypothesis import seed as hypothesis_seed
 from hypothesis.errors import FlakyFailure
 from hypothesis.stateful import run_state_machine_as_test
 from schemathesis.config import SchemathesisConfig
-from schemathesis.engine import Status, events, from_schema
+from schemathesis.engine import events, from_schema
 from schemathesis.schemas import BaseSchema
 
 from . import checks as _checks  # noqa: F401 - registers the spec-driven checks with Schemathesis
@@ -97,11 +97,18 @@ def _config(target: Target, document: Document, options: RunOptions) -> Schemath
     )
 
 
-def load(target: Target, document: Document, options: RunOptions | None = None) -> BaseSchema:
-    """A Schemathesis schema of ``document`` aimed at ``target`` (only reads unless it allows writes).
+def load(target: Target, document: Document | None = None, options: RunOptions | None = None) -> BaseSchema:
+    """A Schemathesis schema of one of the API's documents aimed at ``target``, our checks included.
 
-    Use it in your own tests with ``@schema.parametrize()`` or ``schema.as_state_machine()``.
+    Only read operations are in it unless the target allows writes. Use it in your own tests with
+    ``@schema.parametrize()`` or ``schema.as_state_machine()``.
+
+    Args:
+        target: where the implementation is.
+        document: which of the API's documents; by default its main (first) one.
+        options: example counts, seed and phases for the engine.
     """
+    document = document or load_contract(target.api).documents[0]
     schema: BaseSchema = schemathesis.openapi.from_dict(
         dict(document.spec), config=_config(target, document, options or RunOptions())
     )
@@ -132,39 +139,40 @@ def _curl(recorder: Any, case_id: str, fallback: str) -> str:
     return fallback
 
 
+def _label(document: Document, schemathesis_label: str) -> str:
+    method, _, path = schemathesis_label.partition(" ")
+    return f"{method} {document.base_path}{path}"
+
+
 def _record_scenario(
     result: ContractResult, document: Document, names: dict[str, str], event: Any, reporter: Reporter
 ) -> None:
+    """Count one finished scenario's requests per operation and keep each failed check."""
     recorder = event.recorder
-    phase = str(event.phase.value if hasattr(event.phase, "value") else event.phase)
+    phase = str(event.phase.value)
     counted: dict[str, int] = {}
     for node in recorder.cases.values():
         label = node.value.operation.label
         counted[label] = counted.get(label, 0) + 1
     for label, count in counted.items():
-        operation = result.operation(
-            names.get(label, label), f"{label.split(' ', 1)[0]} {document.base_path}{label.split(' ', 1)[1]}"
-        )
+        operation = result.operation(names.get(label, label), _label(document, label))
         operation.requests += count
         operation.phases.add(phase)
-    if event.status == Status.SKIP and recorder.label in names:
-        result.operation(names[recorder.label], recorder.label)
     for case_id, nodes in recorder.checks.items():
+        node = recorder.cases.get(case_id)
+        label = node.value.operation.label if node is not None else recorder.label
         for check in nodes:
             info = check.failure_info
-            if info is None:
-                continue
-            node = recorder.cases.get(case_id)
-            label = node.value.operation.label if node is not None else recorder.label
-            result.add_failure(
-                Failure(
-                    operation=names.get(label, label),
-                    phase=phase,
-                    title=str(info.failure.title),
-                    message=str(info.failure.message),
-                    curl=_curl(recorder, case_id, str(info.code_sample)),
+            if info is not None:
+                result.add_failure(
+                    Failure(
+                        operation=names.get(label, label),
+                        phase=phase,
+                        title=str(info.failure.title),
+                        message=str(info.failure.message),
+                        curl=_curl(recorder, case_id, str(info.code_sample)),
+                    )
                 )
-            )
     for label in counted:
         name = names.get(label, label)
         reporter.step(phase, name, not result.operation(name).failures)

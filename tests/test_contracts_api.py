@@ -134,3 +134,18 @@ def test_a_malformed_header_is_a_usage_error(capsys: pytest.CaptureFixture[str])
         main(["contract", "apprentiscope", "--base-url", "http://127.0.0.1:9", "--header", "no-colon"]) == 2
     )
     assert "Name: value" in capsys.readouterr().err
+
+
+def test_load_gives_a_schemathesis_schema_of_the_main_document_with_only_reads_for_a_url() -> None:
+    from contracts import load, url_target
+
+    writable = load(sandbox_target("apprentiscope"))
+    read_only = load(url_target("apprentiscope", "http://127.0.0.1:9/apprentiscope"))
+    methods = {op.ok().method.upper() for op in read_only.get_all_operations()}
+    assert methods == {"GET"}
+    assert {op.ok().method.upper() for op in writable.get_all_operations()} >= {
+        "GET",
+        "POST",
+        "PUT",
+        "DELETE",
+    }
