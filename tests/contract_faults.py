@@ -179,14 +179,21 @@ def drop_query(scope: Scope, body: bytes) -> tuple[Scope, bytes]:
     return {**scope, "query_string": b""}, body
 
 
-def drop_item_field(field: str) -> Callable[[Scope, bytes], tuple[Scope, bytes]]:
+def ignore_item_field(
+    field: str, read_path: Callable[[str], str]
+) -> Callable[[Scope, bytes], tuple[Scope, bytes]]:
+    """Drop ``field`` from an update's ``item``; an update of nothing else becomes a read of the record."""
+
     def change(scope: Scope, body: bytes) -> tuple[Scope, bytes]:
         try:
             parsed = json.loads(body)
-            parsed["item"].pop(field, None)
+            parsed["item"].pop(field)
         except (ValueError, KeyError, TypeError, AttributeError):
             return scope, body
-        return scope, json.dumps(parsed).encode()
+        if parsed["item"]:
+            return scope, json.dumps(parsed).encode()
+        path = read_path(scope["path"])
+        return {**scope, "method": "GET", "path": path, "raw_path": path.encode()}, b""
 
     return change
 
@@ -250,7 +257,13 @@ FAULTS: tuple[Fault, ...] = (
         "apprentiscope",
         "updateUser",
         ("workflow",),
-        rewrite("PUT", P + "/update-user/", request=drop_item_field("first_name")),
+        rewrite(
+            "PUT",
+            P + "/update-user/",
+            request=ignore_item_field(
+                "first_name", lambda path: path.replace("/update-user/", "/read-user/")
+            ),
+        ),
     ),
     Fault(
         "list filter ignored",

@@ -194,7 +194,12 @@ class ApprentiScopeWorkflow(Workflow):
         self.expect_status(response, 200, "updateUser", f"updating a user's {field}")
         self.model_users[uid][field] = value
         answer = {k: response.json().get(k) for k in self.model_users[uid]}
-        self.expect(answer == self.model_users[uid], "updateUser", f"the answer shows {answer}", response)
+        self.expect(
+            answer == self.model_users[uid],
+            "updateUser",
+            f"after setting {field}={value!r} the answer shows {answer}, expected {self.model_users[uid]}",
+            response,
+        )
         self._user_reads_back(uid, "updateUser")
 
     @precondition(writes_allowed)
