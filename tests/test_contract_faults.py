@@ -28,7 +28,7 @@ def test_a_broken_sandbox_fails_its_contract_naming_the_operation(fault: Fault) 
     assert any(fault.expect in f.describe() for f in result.failures)
 
 
-@pytest.mark.parametrize("phases", sorted({fault.phases for fault in IN_REGISTRY}))
+@pytest.mark.parametrize("phases", sorted({fault.phases for fault in IN_REGISTRY}), ids="+".join)
 @pytest.mark.parametrize("api", sorted({fault.api for fault in IN_REGISTRY}))
 def test_the_intact_sandbox_passes_the_phases_each_fault_is_caught_by(
     api: str, phases: tuple[str, ...]
