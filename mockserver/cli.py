@@ -160,7 +160,73 @@ def build_parser() -> argparse.ArgumentParser:
     )
     lint.add_argument("folder", nargs="?", type=Path, help="folder of specs (default: the bundled specs)")
     lint.set_defaults(handler=_lint_specs)
+
+    _add_contract_command(commands)
     return parser
+
+
+def _add_contract_command(commands: Any) -> None:
+    contract = commands.add_parser(
+        "contract",
+        help="verify an implementation of an API against its specs",
+        description="Run an API's contract (Schemathesis examples, coverage, fuzzing and link-following "
+        "stateful phases, the vendor's error/auth/pagination checks, and its workflow model) against "
+        "the in-process sandbox, or against any implementation with --base-url. Prints a per-operation "
+        "summary and the curl of every failure; exits 0 only when nothing failed.",
+        epilog="Example: lms-sandbox contract apprentiscope "
+        "--base-url https://staging.example.com/apprentiscope "
+        "--header 'Authorization: $TOKEN' --junit-xml reports/contract.xml",
+    )
+    contract.add_argument(
+        "api", choices=vendor_names(), metavar="API", help=f"the API to verify: {', '.join(vendor_names())}"
+    )
+    contract.add_argument(
+        "--base-url",
+        metavar="URL",
+        help="root of the implementation to verify (e.g. http://127.0.0.1:8000/apprentiscope); "
+        "default: a fresh in-process sandbox",
+    )
+    contract.add_argument(
+        "--header",
+        action="append",
+        default=[],
+        metavar="'NAME: VALUE'",
+        help="header sent with every request, e.g. credentials (repeatable); "
+        "default with the sandbox: its own credentials",
+    )
+    contract.add_argument(
+        "--allow-writes",
+        action="store_true",
+        help="with --base-url, also run operations that write (POST, PUT, PATCH, DELETE); "
+        "without it only GET/HEAD/OPTIONS are sent",
+    )
+    contract.add_argument("--junit-xml", type=Path, metavar="FILE", help="write a JUnit XML report to FILE")
+    contract.add_argument(
+        "--max-examples",
+        type=int,
+        default=25,
+        metavar="N",
+        help="generated examples per operation (default 25)",
+    )
+    contract.add_argument(
+        "--seed", type=int, default=0, metavar="N", help="seed: the same seed replays the same run"
+    )
+    contract.add_argument(
+        "--phase",
+        action="append",
+        dest="phases",
+        choices=["examples", "coverage", "fuzzing", "stateful", "workflow"],
+        metavar="PHASE",
+        help="run only this phase (repeatable): examples, coverage, fuzzing, stateful, workflow "
+        "(default: all)",
+    )
+    contract.set_defaults(handler=_contract)
+
+
+def _contract(args: argparse.Namespace) -> int:
+    from contracts.command import run_contract_command
+
+    return run_contract_command(args)
 
 
 def options_from_args(args: argparse.Namespace) -> SandboxOptions:

@@ -1,0 +1,196 @@
+"""Checks beyond Schemathesis' own, read from the spec: vendor error envelope, auth refusal, pagination.
+
+Registered with ``schemathesis.check`` on import, so every Schemathesis run in the process (the
+contract runner, or a user's own ``schema.parametrize()`` tests) applies them. Each one reads what
+the operation's spec documents and is silent where the spec promises nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import schemathesis
+from schemathesis.checks import CheckContext
+from schemathesis.core.transport import Response
+from schemathesis.generation.case import Case
+from schemathesis.specs.openapi._auth_retry import (
+    get_security_parameters,
+    remove_auth,
+    send_probe,
+    set_auth_for_case,
+)
+
+from .specdata import error_schemas, json_schema_of, resolve, schema_errors
+
+AUTH_STATUSES = ("401", "403")
+PAGINATION = "x-pagination"
+
+
+def _json(response: Response) -> Any:
+    try:
+        return json.loads(response.content or b"")
+    except ValueError:
+        return None
+
+
+def _documented(case: Case[Any]) -> Mapping[str, Any]:
+    return case.operation.definition.raw.get("responses") or {}
+
+
+def _spec(case: Case[Any]) -> Mapping[str, Any]:
+    raw: Mapping[str, Any] = case.operation.schema.raw_schema
+    return raw
+
+
+def _version(case: Case[Any]) -> str:
+    return str(_spec(case).get("openapi", "3.0"))
+
+
+@schemathesis.check
+def vendor_error_envelope(ctx: CheckContext, response: Response, case: Case[Any]) -> bool | None:
+    """An error the operation does not document must still use one of the spec's error bodies.
+
+    Documented statuses are already checked against their own schema by ``response_schema_conformance``;
+    this covers the rest (an undocumented 404/405/500...), which must still look like the vendor's errors.
+    """
+    responses = _documented(case)
+    status = str(response.status_code)
+    if response.status_code < 400 or status in responses or f"{status[0]}XX" in responses:
+        return None
+    envelopes = error_schemas(_spec(case))
+    if not envelopes or "default" in responses:
+        return None
+    body = _json(response)
+    if body is None:
+        raise AssertionError(
+            f"Error {status} is not in the vendor's error format: the body is not JSON "
+            f"({response.content[:120]!r})"
+        )
+    problems = [schema_errors(envelope, body, openapi=_version(case)) for envelope in envelopes]
+    if all(problems):
+        raise AssertionError(
+            f"Error {status} is not in the vendor's error format (no documented error schema matches): "
+            + "; ".join(problems[0][:3])
+        )
+    return None
+
+
+@schemathesis.check
+class vendor_auth_refusal:  # noqa: N801 - Schemathesis names a check after its class
+    """Without credentials, or with wrong ones, the operation answers its documented 401/403 and error body.
+
+    Probed once per operation per run, from the first request the target accepted.
+    """
+
+    def __init__(self) -> None:
+        self.probed: set[str] = set()
+
+    def after_response(self, ctx: CheckContext, response: Response, case: Case[Any]) -> bool | None:
+        label = case.operation.label
+        if not 200 <= response.status_code < 300 or label in self.probed:
+            return None
+        parameters = get_security_parameters(case.operation)
+        if not parameters:
+            return None
+        self.probed.add(label)
+        spec = _spec(case)
+        documented = {
+            int(status): json_schema_of(spec, resolve(spec, body))
+            for status, body in _documented(case).items()
+            if status in AUTH_STATUSES
+        }
+        without = remove_auth(case, parameters)
+        openapi = _version(case)
+        self._expect_refusal(send_probe(ctx, case, without), documented, "without credentials", openapi)
+        wrong = remove_auth(case, parameters)
+        for parameter in parameters:
+            set_auth_for_case(wrong, parameter)
+        self._expect_refusal(send_probe(ctx, case, wrong), documented, "with wrong credentials", openapi)
+        return None
+
+    @staticmethod
+    def _expect_refusal(
+        response: Response, documented: Mapping[int, dict[str, Any] | None], how: str, openapi: str
+    ) -> None:
+        allowed = sorted(documented) or [401, 403]
+        if response.status_code not in allowed:
+            raise AssertionError(
+                f"A request {how} got {response.status_code}; the spec documents "
+                f"{' or '.join(map(str, allowed))} for refused credentials"
+            )
+        schema = documented.get(response.status_code)
+        if schema is not None:
+            problems = schema_errors(schema, _json(response), openapi=openapi)
+            if problems:
+                raise AssertionError(
+                    f"The {response.status_code} refusing a request {how} does not match its documented "
+                    f"body: {'; '.join(problems[:3])}"
+                )
+
+
+def _int(value: Any) -> int | None:
+    if isinstance(value, list):
+        value = value[0] if value else None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _parameter_default(case: Case[Any], name: str) -> int | None:
+    spec = _spec(case)
+    for parameter in case.operation.definition.raw.get("parameters") or []:
+        resolved = resolve(spec, parameter)
+        if resolved.get("name") == name:
+            return _int((resolved.get("schema") or {}).get("default"))
+    return None
+
+
+@schemathesis.check
+def pagination_envelope(ctx: CheckContext, response: Response, case: Case[Any]) -> bool | None:
+    """A paged answer's counts agree with each other and with the page asked for (``x-pagination``)."""
+    declared = case.operation.definition.raw.get(PAGINATION)
+    if not isinstance(declared, Mapping) or not 200 <= response.status_code < 300:
+        return None
+    body = _json(response)
+    if not isinstance(body, Mapping):
+        raise AssertionError("A paged answer must be a JSON object carrying the page and its counts")
+    query = case.query or {}
+    first = int(declared.get("first-page", 1))
+    page = _int(query.get(declared["page"])) if declared["page"] in query else first
+    size = (
+        _int(query.get(declared["size"]))
+        if declared["size"] in query
+        else declared.get("default-size", _parameter_default(case, declared["size"]))
+    )
+    items, total, pages = (body.get(declared[key]) for key in ("items", "total", "pages"))
+    if not isinstance(items, list) or not isinstance(total, int) or not isinstance(pages, int):
+        raise AssertionError(
+            f"A paged answer must carry {declared['items']!r} (array), {declared['total']!r} and "
+            f"{declared['pages']!r} (integers)"
+        )
+    grand = declared.get("grand-total")
+    if grand is not None and isinstance(body.get(grand), int) and body[grand] < total:
+        raise AssertionError(f"{grand}={body[grand]} is less than {declared['total']}={total}")
+    if page is None or size is None or size < 1:
+        return None
+    expected_pages = math.ceil(total / size)
+    if pages != expected_pages and not (total == 0 and pages in (0, 1)):
+        raise AssertionError(
+            f"{declared['pages']}={pages}, but {declared['total']}={total} at {size} per page makes "
+            f"{expected_pages} page(s)"
+        )
+    index = page - first
+    expected_items = max(0, min(size, total - index * size)) if index >= 0 else 0
+    if len(items) != expected_items:
+        raise AssertionError(
+            f"Page {page} holds {len(items)} record(s); with {declared['total']}={total} at {size} per page "
+            f"it should hold {expected_items}"
+        )
+    return None
+
+
+CHECK_NAMES = ("vendor_error_envelope", "vendor_auth_refusal", "pagination_envelope")

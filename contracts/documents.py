@@ -1,0 +1,56 @@
+"""A vendor's contract documents: each OpenAPI spec it serves, with the base path it answers under."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from mockserver.vendors import get_vendor
+from mockserver.vendors.base import HTTP_METHODS, load_spec
+
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One OpenAPI document of an API; its operations answer under ``{vendor root}{base_path}``."""
+
+    name: str
+    base_path: str
+    spec: Mapping[str, Any] = field(repr=False)
+
+    def operations(self) -> list[tuple[str, str, Mapping[str, Any]]]:
+        """``(METHOD, path, operation)`` for every operation, in document order."""
+        return [
+            (method.upper(), path, operation)
+            for path, item in self.spec.get("paths", {}).items()
+            for method, operation in item.items()
+            if method in HTTP_METHODS and isinstance(operation, dict)
+        ]
+
+
+@dataclass(frozen=True, slots=True)
+class Contract:
+    """What an implementation of one API must honour: its documents (and, by name, its workflow model)."""
+
+    api: str
+    documents: tuple[Document, ...]
+
+    def operation_label(self, document: Document, method: str, path: str) -> str:
+        return f"{method} {document.base_path}{path}"
+
+
+def load_contract(api: str) -> Contract:
+    """The contract of registered API ``api``, from the specs bundled with lms-sandbox.
+
+    Raises ``mockserver.UnknownApi`` (a ``LookupError``) for a name not in the registry.
+    """
+    vendor = get_vendor(api)
+    return Contract(
+        api=api,
+        documents=tuple(
+            Document(name=mount.file, base_path=mount.base_path, spec=load_spec(mount.file))
+            for mount in vendor.specs
+        ),
+    )

@@ -1,0 +1,314 @@
+"""Drives a contract run: Schemathesis' engine per spec document, then the vendor's workflow model."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Protocol
+
+import schemathesis
+from hypothesis import HealthCheck, Phase, settings
+from hypothesis import seed as hypothesis_seed
+from hypothesis.errors import FlakyFailure
+from hypothesis.stateful import run_state_machine_as_test
+from schemathesis.config import SchemathesisConfig
+from schemathesis.engine import events, from_schema
+from schemathesis.schemas import BaseSchema
+
+from . import checks as _checks  # noqa: F401 - registers the spec-driven checks with Schemathesis
+from .documents import READ_METHODS, Contract, Document, load_contract
+from .results import PHASES, RUN, ContractResult, Failure
+from .targets import Target
+from .workflows import Workflow, WorkflowViolation, bind, workflow_for
+
+SCHEMATHESIS_PHASES = ("examples", "coverage", "fuzzing", "stateful")
+
+
+class Reporter(Protocol):
+    """Told about a run as it goes (the CLI's progress display)."""
+
+    def started(self, result: ContractResult) -> None: ...
+
+    def phase(self, phase: str, document: str) -> None: ...
+
+    def step(self, phase: str, operation: str, ok: bool) -> None: ...
+
+    def finished(self, result: ContractResult) -> None: ...
+
+
+class _Silent:
+    def started(self, result: ContractResult) -> None: ...
+
+    def phase(self, phase: str, document: str) -> None: ...
+
+    def step(self, phase: str, operation: str, ok: bool) -> None: ...
+
+    def finished(self, result: ContractResult) -> None: ...
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class RunOptions:
+    """How hard and how reproducibly to test.
+
+    Args:
+        phases: among examples, coverage, fuzzing, stateful, workflow.
+        max_examples: Hypothesis examples per operation (fuzzing), per stateful/workflow run.
+        seed: seed of every random choice; the same seed replays the same run.
+        workflow_steps: steps per workflow example.
+        shrink: shrink a failing workflow to its shortest sequence (clearer, but slower to report).
+    """
+
+    phases: tuple[str, ...] = PHASES
+    max_examples: int = 25
+    seed: int = 0
+    workflow_steps: int = 20
+    shrink: bool = True
+
+    def __post_init__(self) -> None:
+        unknown = sorted(set(self.phases) - set(PHASES))
+        if unknown:
+            raise ValueError(f"unknown phase(s) {', '.join(unknown)}; known: {', '.join(PHASES)}")
+        if self.max_examples < 1:
+            raise ValueError("max_examples must be at least 1")
+
+
+def _config(target: Target, document: Document, options: RunOptions) -> SchemathesisConfig:
+    enabled = set(options.phases)
+    coverage: dict[str, Any] = {"enabled": "coverage" in enabled}
+    if not target.allow_writes:
+        # The coverage phase probes undocumented methods (PUT, DELETE, ...) to expect 405: not here.
+        coverage["unexpected-methods"] = []
+    return SchemathesisConfig.from_dict(
+        {
+            "seed": options.seed,
+            "base-url": f"{target.base_url}{document.base_path}",
+            "headers": dict(target.headers),
+            # Reproducible from the seed alone: no example database replaying earlier runs.
+            "generation": {"max-examples": options.max_examples, "database": "none"},
+            "phases": {
+                "examples": {"enabled": "examples" in enabled},
+                "coverage": coverage,
+                "fuzzing": {"enabled": "fuzzing" in enabled},
+                "stateful": {"enabled": "stateful" in enabled, "max-steps": options.workflow_steps},
+            },
+            "suppress-health-check": ["too_slow", "filter_too_much", "data_too_large"],
+            # The sandbox's credentials are public: show them, so a failure's curl runs as printed.
+            "output": {"sanitization": {"enabled": not target.is_sandbox}},
+        }
+    )
+
+
+def load(target: Target, document: Document | None = None, options: RunOptions | None = None) -> BaseSchema:
+    """A Schemathesis schema of one of the API's documents aimed at ``target``, our checks included.
+
+    Only read operations are in it unless the target allows writes. Use it in your own tests with
+    ``@schema.parametrize()`` or ``schema.as_state_machine()``.
+
+    Args:
+        target: where the implementation is.
+        document: which of the API's documents; by default its main (first) one.
+        options: example counts, seed and phases for the engine.
+    """
+    document = document or load_contract(target.api).documents[0]
+    schema: BaseSchema = schemathesis.openapi.from_dict(
+        dict(document.spec), config=_config(target, document, options or RunOptions())
+    )
+    if target.app is not None:
+        schema.app = target.app
+    if not target.allow_writes:
+        schema = schema.include(method=sorted(READ_METHODS))
+    return schema
+
+
+def _operation_ids(document: Document) -> dict[str, str]:
+    return {
+        f"{method} {path}": str(op.get("operationId", f"{method} {path}"))
+        for method, path, op in document.operations()
+    }
+
+
+def _curl(recorder: Any, case_id: str, fallback: str) -> str:
+    interaction = recorder.interactions.get(case_id)
+    node = recorder.cases.get(case_id)
+    if interaction is not None and node is not None and interaction.response is not None:
+        headers = dict(interaction.request.headers)
+        return str(
+            node.value.as_curl_command(
+                headers={k: v[0] if isinstance(v, list) else v for k, v in headers.items()}
+            )
+        )
+    return fallback
+
+
+def _label(document: Document, schemathesis_label: str) -> str:
+    method, _, path = schemathesis_label.partition(" ")
+    return f"{method} {document.base_path}{path}"
+
+
+def _record_scenario(
+    result: ContractResult, document: Document, names: dict[str, str], event: Any, reporter: Reporter
+) -> None:
+    """Count one finished scenario's requests per operation and keep each failed check."""
+    recorder = event.recorder
+    phase = str(event.phase.value)
+    counted: dict[str, int] = {}
+    for node in recorder.cases.values():
+        label = node.value.operation.label
+        counted[label] = counted.get(label, 0) + 1
+    for label, count in counted.items():
+        operation = result.operation(names.get(label, label), _label(document, label))
+        operation.requests += count
+        operation.phases.add(phase)
+    for case_id, nodes in recorder.checks.items():
+        node = recorder.cases.get(case_id)
+        label = node.value.operation.label if node is not None else recorder.label
+        for check in nodes:
+            info = check.failure_info
+            if info is not None:
+                result.add_failure(
+                    Failure(
+                        operation=names.get(label, label),
+                        phase=phase,
+                        title=str(info.failure.title),
+                        message=str(info.failure.message),
+                        curl=_curl(recorder, case_id, str(info.code_sample)),
+                    )
+                )
+    for label in counted:
+        name = names.get(label, label)
+        reporter.step(phase, name, not result.operation(name).failures)
+
+
+def _run_document(
+    result: ContractResult, target: Target, document: Document, options: RunOptions, reporter: Reporter
+) -> None:
+    wanted = [p for p in SCHEMATHESIS_PHASES if p in options.phases]
+    if not wanted:
+        return
+    names = _operation_ids(document)
+    reporter.phase("/".join(wanted), document.name)
+    schema = load(target, document, options)
+    for event in from_schema(schema).execute():
+        if isinstance(event, events.ScenarioFinished) and event.is_test_scenario:
+            _record_scenario(result, document, names, event, reporter)
+        elif isinstance(event, events.NonFatalError) and not target.allow_writes and _links_excluded(event):
+            result.notes.append(
+                f"{document.name}: no link chain is read-only, so the stateful phase did not run"
+            )
+        elif isinstance(event, events.NonFatalError):
+            label = names.get(event.label, event.label) if event.related_to_operation else RUN
+            result.add_failure(Failure(label, str(event.phase or "engine"), "error", str(event.value)))
+        elif isinstance(event, events.FatalError):
+            result.add_failure(Failure(RUN, "engine", "fatal error", repr(event.exception)))
+        elif isinstance(event, events.EngineFinished):
+            for failure in event.failures:
+                result.add_failure(Failure(RUN, "engine", str(failure.title), str(failure.message)))
+
+
+def _links_excluded(event: Any) -> bool:
+    return "excluded by filters" in str(event.value)
+
+
+def _violation(exc: BaseException) -> WorkflowViolation | None:
+    if isinstance(exc, WorkflowViolation):
+        return exc
+    if isinstance(exc, BaseExceptionGroup | FlakyFailure):
+        for inner in exc.exceptions:
+            found = _violation(inner)
+            if found is not None:
+                return found
+    return None
+
+
+def _run_workflow(
+    result: ContractResult, target: Target, model: type[Workflow], options: RunOptions, reporter: Reporter
+) -> None:
+    reporter.phase("workflow", model.__name__)
+    machine = hypothesis_seed(options.seed)(bind(model, target, options.seed))
+    try:
+        run_state_machine_as_test(
+            machine,
+            settings=settings(
+                max_examples=options.max_examples,
+                stateful_step_count=options.workflow_steps,
+                deadline=None,
+                database=None,
+                derandomize=False,
+                suppress_health_check=list(HealthCheck),
+                print_blob=False,
+                phases=list(Phase) if options.shrink else [p for p in Phase if p is not Phase.shrink],
+            ),
+        )
+    except Exception as exc:  # a failing model run: report it, never crash the run
+        violation = _violation(exc)
+        if violation is not None:
+            result.add_failure(
+                Failure(violation.operation_id, "workflow", violation.message, "", violation.curl)
+            )
+        else:
+            result.add_failure(
+                Failure(RUN, "workflow", f"{type(exc).__name__} in {model.__name__}", str(exc))
+            )
+    reporter.step("workflow", model.__name__, not any(f.phase == "workflow" for f in result.failures))
+
+
+def verify(
+    target: Target,
+    options: RunOptions | None = None,
+    *,
+    contract: Contract | None = None,
+    workflow: type[Workflow] | None = None,
+    reporter: Reporter | None = None,
+) -> ContractResult:
+    """Run ``target``'s API contract against it and return what was found.
+
+    Args:
+        target: where the implementation is (``sandbox_target(api)`` or ``url_target(api, url)``).
+        options: phases, example counts, seed.
+        contract: the documents to hold it to; by default the bundled specs of ``target.api``.
+        workflow: the model to check behaviour with; by default the one registered for ``target.api``.
+        reporter: told about progress (the CLI prints it); silent by default.
+
+    Example:
+        >>> result = verify(sandbox_target("apprentiscope"), RunOptions(max_examples=10))
+        >>> result.ok, result.failed_operations()
+    """
+    options = options or RunOptions()
+    reporter = reporter or _Silent()
+    contract = contract or load_contract(target.api)
+    result = ContractResult(
+        api=target.api,
+        target=target.describe(),
+        seed=options.seed,
+        read_only=not target.allow_writes,
+        phases=options.phases,
+    )
+    for document in contract.documents:
+        for method, path, op in document.operations():
+            label = f"{method} {document.base_path}{path}"
+            if target.allow_writes or method in READ_METHODS:
+                result.operation(str(op.get("operationId", label)), label)
+    if result.read_only:
+        result.notes.append(
+            "read-only run: only GET/HEAD/OPTIONS operations are sent (pass --allow-writes to test writes)"
+        )
+    reporter.started(result)
+    for document in contract.documents:
+        _run_document(result, target, document, options, reporter)
+    model = workflow or workflow_for(target.api)
+    if "workflow" in options.phases:
+        if model is None:
+            result.notes.append(f"no workflow model is registered for {target.api}")
+        else:
+            _run_workflow(result, target, model, options, reporter)
+    if target.sandbox is not None and target.sandbox.errors:
+        errors = list(target.sandbox.errors)
+        result.add_failure(Failure(RUN, "sandbox", "the sandbox raised", "; ".join(map(repr, errors[:3]))))
+    reporter.finished(result)
+    return result
+
+
+def verify_api(api: str, target: Target | None = None, options: RunOptions | None = None) -> ContractResult:
+    """``verify`` for a registered API name, against a fresh in-process sandbox unless a target is given."""
+    from .targets import sandbox_target
+
+    return verify(target or sandbox_target(api, seed=(options or RunOptions()).seed), options)

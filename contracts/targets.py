@@ -1,0 +1,125 @@
+"""What a contract runs against: the in-process sandbox, or any implementation by base URL."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from urllib.parse import urlsplit
+
+import httpx
+from starlette.types import ASGIApp
+
+from mockserver import Sandbox, create_app
+from mockserver.testing import sync_client
+from mockserver.vendors import get_vendor
+
+from .errors import TargetError
+
+# The host in-process requests (and their curl reproductions) are addressed to.
+IN_PROCESS_ORIGIN = "http://sandbox"
+
+
+def _frozen(headers: Mapping[str, str]) -> Mapping[str, str]:
+    return MappingProxyType(dict(headers))
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """An implementation of one API.
+
+    Args:
+        api: the registered API it implements.
+        base_url: the API's root; each spec's base path is appended to it.
+        headers: sent with every request (credentials).
+        app: the ASGI app, for an in-process target; ``None`` for a target reached over HTTP.
+        sandbox: the lms-sandbox behind ``app`` when there is one; workflows reset it between examples.
+        allow_writes: whether operations other than GET/HEAD/OPTIONS may run.
+    """
+
+    api: str
+    base_url: str
+    headers: Mapping[str, str] = field(default_factory=lambda: _frozen({}))
+    app: ASGIApp | None = None
+    sandbox: Sandbox | None = None
+    allow_writes: bool = True
+
+    @property
+    def is_sandbox(self) -> bool:
+        """An in-process lms-sandbox made for this run: free to write to and to reset."""
+        return self.sandbox is not None and self.app is not None
+
+    def describe(self) -> str:
+        where = "the in-process sandbox" if self.is_sandbox else self.base_url
+        return f"{self.api} at {where}"
+
+    def client(self, base_path: str = "") -> httpx.Client:
+        """An HTTP client for one document of the API, credentials attached; close it when done."""
+        url = f"{self.base_url}{base_path}"
+        if self.app is not None:
+            return sync_client(self.app, base_url=url, headers=dict(self.headers))
+        return httpx.Client(base_url=url, headers=dict(self.headers), timeout=30.0)
+
+    def reset(self, seed: int = 0) -> None:
+        """Back to the seeded data, when the target is a sandbox; a no-op for any other target."""
+        if self.sandbox is not None:
+            self.sandbox.reset(seed)
+
+
+def sandbox_target(
+    api: str,
+    *,
+    seed: int = 0,
+    wrap: Callable[[Sandbox], ASGIApp] | None = None,
+    validate_responses: bool = False,
+) -> Target:
+    """A fresh in-process sandbox serving ``api``, with its default credentials.
+
+    Args:
+        api: a registered API name.
+        seed: seed of the sandbox's data.
+        wrap: makes the app to test from the sandbox (e.g. a middleware injecting a fault).
+        validate_responses: let the sandbox check its own responses too (a violation is a 500).
+    """
+    sandbox = create_app(apis=(api,), seed=seed, validate_responses=validate_responses)
+    info = sandbox.apis[api]
+    return Target(
+        api=api,
+        base_url=f"{IN_PROCESS_ORIGIN}{info.prefix}",
+        headers=_frozen(info.headers),
+        app=wrap(sandbox) if wrap is not None else sandbox,
+        sandbox=sandbox,
+    )
+
+
+def parse_header(text: str) -> tuple[str, str]:
+    """``'Name: value'`` -> ``("Name", "value")``."""
+    name, sep, value = text.partition(":")
+    if not sep or not name.strip() or any(c.isspace() for c in name.strip()):
+        raise TargetError(f"expected a header as 'Name: value', e.g. 'Authorization: my-token'; got {text!r}")
+    return name.strip(), value.strip()
+
+
+def url_target(
+    api: str,
+    base_url: str,
+    *,
+    headers: Mapping[str, str] | None = None,
+    allow_writes: bool = False,
+) -> Target:
+    """An implementation of ``api`` served at ``base_url`` (its root, e.g. ``http://host/apprentiscope``).
+
+    Only read operations run unless ``allow_writes`` is true.
+    """
+    get_vendor(api)
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise TargetError(
+            f"expected an http(s) base URL such as http://127.0.0.1:8000/{api}; got {base_url!r}"
+        )
+    return Target(
+        api=api,
+        base_url=base_url.rstrip("/"),
+        headers=_frozen(headers or {}),
+        allow_writes=allow_writes,
+    )

@@ -1,0 +1,361 @@
+"""ApprentiScope's documented behaviour as a state machine, checked against any target.
+
+It never reads a store: it looks up an occupation and an employer through the API, creates the
+users, partners, grades and hours it needs, and compares every answer with its own model.
+Filters are checked both on its own records (by a surname unique to the run) and, read-only, on
+whatever the target already holds.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from hypothesis import strategies as st
+from hypothesis.stateful import Bundle, consumes, initialize, multiple, precondition, rule
+
+from .base import Workflow, writes_allowed
+
+NAMES = st.sampled_from(["Ada", "Grace", "Alan", "Katherine", "Linus", "Margaret", "Dennis"])
+STATUSES = st.sampled_from(["Active", "Suspended", "Exited", "Completed"])
+PARTNER_TYPES = st.sampled_from(["employer", "sponsor", "education_provider"])
+GRADE_TYPES = st.sampled_from([1, 2, 3, 5, 6])
+SCORES = st.integers(min_value=0, max_value=100)
+HOURS = st.integers(min_value=1, max_value=8)
+INDEX = st.integers(min_value=0, max_value=1_000)
+USER_FIELDS = (
+    "first_name",
+    "last_name",
+    "email",
+    "user_type",
+    "program_id",
+    "company_id",
+    "apprentice_status",
+)
+
+
+class ApprentiScopeWorkflow(Workflow):
+    """Users, partners, occupations, grades and hours: CRUD read-back, deletes, filters, progress."""
+
+    api = "apprentiscope"
+
+    users = Bundle("users")
+    partners = Bundle("partners")
+    grades = Bundle("grades")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.model_users: dict[str, dict[str, Any]] = {}
+        self.model_partners: dict[str, dict[str, Any]] = {}
+        self.model_grades: dict[str, dict[str, Any]] = {}
+        self.hours: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+        self.gone: set[str] = set()
+        # Letters only: a surname no other record has, so filters on it have a known answer.
+        self.surname = "Lovelace" + "".join(chr(ord("a") + int(c, 16) % 26) for c in self.nonce)
+        self.occupation: dict[str, Any] = {}
+        self.employer: str | None = None
+        self.original_occupation_title: str | None = None
+
+    # --- lookups -------------------------------------------------------------------------------
+
+    @initialize()
+    def look_up_program_and_employer(self) -> None:
+        response = self.call("GET", "/read-occupations")
+        self.expect_status(response, 200, "readOccupations", "listing occupations")
+        with_competencies = [o for o in response.json() if o.get("ojt_competencies")]
+        if with_competencies:
+            self.occupation = with_competencies[0]
+        response = self.call("GET", "/read-partners/employer")
+        self.expect_status(response, 200, "readPartners", "listing employers")
+        employers = response.json()
+        if employers:
+            self.employer = str(employers[0]["id"])
+        elif self.writes_allowed:
+            created = self.call(
+                "POST", "/create-partner", json={"item": {"title": "Acme", "type": "employer"}}
+            )
+            self.expect_status(created, 201, "createPartner", "creating an employer")
+            self.employer = str(created.json()["id"])
+
+    # --- partners ------------------------------------------------------------------------------
+
+    @precondition(writes_allowed)
+    @rule(target=partners, title=NAMES, kind=PARTNER_TYPES)
+    def create_partner(self, title: str, kind: str) -> str:
+        fields = {"title": f"{title} {self.surname} Ltd", "type": kind}
+        response = self.call("POST", "/create-partner", json={"item": fields})
+        self.expect_status(response, 201, "createPartner", "creating a partner")
+        pid = str(response.json()["id"])
+        self.model_partners[pid] = fields
+        self._partner_reads_back(pid, "createPartner")
+        return pid
+
+    def _partner_reads_back(self, pid: str, operation_id: str) -> None:
+        fields = self.model_partners[pid]
+        response = self.call("GET", f"/read-partner/{pid}")
+        self.expect_status(response, 200, operation_id, f"reading back partner {pid}")
+        got = {k: response.json().get(k) for k in fields}
+        self.expect(got == fields, operation_id, f"partner {pid} reads back as {got}, not {fields}", response)
+        listed = self.call("GET", f"/read-partners/{fields['type']}")
+        ids = {str(p["id"]) for p in listed.json()}
+        self.expect(pid in ids, operation_id, f"partner {pid} is missing from its type's list", listed)
+
+    @precondition(writes_allowed)
+    @rule(pid=partners, title=NAMES)
+    def update_partner(self, pid: str, title: str) -> None:
+        response = self.call("PUT", f"/update-partner/{pid}", json={"item": {"title": title}})
+        if pid in self.gone:
+            self.expect_status(response, 404, "updatePartner", "updating a deleted partner")
+            return
+        self.expect_status(response, 200, "updatePartner", "updating a partner's title")
+        self.expect(
+            response.json().get("title") == title, "updatePartner", "the answer lacks the new title", response
+        )
+        self.model_partners[pid]["title"] = title
+        self._partner_reads_back(pid, "updatePartner")
+
+    @precondition(writes_allowed)
+    @rule(pid=consumes(partners))
+    def delete_partner(self, pid: str) -> None:
+        response = self.call("DELETE", f"/delete-partner/{pid}")
+        if pid in self.gone:
+            self.expect_status(response, 404, "deletePartner", "deleting a deleted partner")
+            return
+        self.expect_status(response, 200, "deletePartner", "deleting a partner")
+        kind = self.model_partners.pop(pid)["type"]
+        self.gone.add(pid)
+        read = self.call("GET", f"/read-partner/{pid}")
+        self.expect(
+            read.status_code == 404, "deletePartner", f"deleted partner {pid} is still readable", read
+        )
+        listed = self.call("GET", f"/read-partners/{kind}")
+        ids = {str(p["id"]) for p in listed.json()}
+        self.expect(pid not in ids, "deletePartner", f"deleted partner {pid} is still listed", listed)
+
+    # --- occupations ---------------------------------------------------------------------------
+
+    @precondition(lambda self: self.writes_allowed and bool(self.occupation))
+    @rule(title=NAMES)
+    def update_occupation(self, title: str) -> None:
+        oid = str(self.occupation["id"])
+        if self.original_occupation_title is None:
+            self.original_occupation_title = str(self.occupation["title"])
+        new_title = f"{title} {self.surname} programme"
+        response = self.call("PUT", f"/update-occupation/{oid}", json={"item": {"title": new_title}})
+        self.expect_status(response, 200, "updateOccupation", "renaming an occupation")
+        read = self.call("GET", f"/read-occupation/{oid}")
+        self.expect_status(read, 200, "readOccupation", f"reading occupation {oid}")
+        body = read.json()
+        self.expect(
+            body.get("title") == new_title, "updateOccupation", "the new title does not read back", read
+        )
+        unchanged = {k: body.get(k) for k in ("rapids_code", "ojt_competencies")}
+        before = {k: self.occupation.get(k) for k in unchanged}
+        self.expect(unchanged == before, "updateOccupation", "fields the update did not name changed", read)
+
+    # --- users ---------------------------------------------------------------------------------
+
+    @precondition(writes_allowed)
+    @rule(target=users, first=NAMES, status=STATUSES)
+    def create_user(self, first: str, status: str) -> str:
+        fields: dict[str, Any] = {
+            "first_name": first,
+            "last_name": self.surname,
+            "email": f"{first.lower()}.{self.unique('u')}@example.com",
+            "user_type": "apprentice",
+            "apprentice_status": status,
+        }
+        if self.occupation:
+            fields["program_id"] = str(self.occupation["id"])
+        if self.employer:
+            fields["company_id"] = self.employer
+        response = self.call("POST", "/create-user", json={"user": fields})
+        self.expect_status(response, 201, "createUser", "creating an apprentice")
+        uid = str(response.json()["id"])
+        self.model_users[uid] = fields
+        self._user_reads_back(uid, "createUser")
+        return uid
+
+    def _user_reads_back(self, uid: str, operation_id: str) -> None:
+        fields = self.model_users[uid]
+        response = self.call("GET", f"/read-user/{uid}")
+        self.expect_status(response, 200, operation_id, f"reading back user {uid}")
+        got = {k: response.json().get(k) for k in fields}
+        self.expect(got == fields, operation_id, f"user {uid} reads back as {got}, not {fields}", response)
+
+    @precondition(writes_allowed)
+    @rule(uid=users, field=st.sampled_from(["first_name", "apprentice_status"]), first=NAMES, status=STATUSES)
+    def update_user(self, uid: str, field: str, first: str, status: str) -> None:
+        value = first if field == "first_name" else status
+        response = self.call("PUT", f"/update-user/{uid}", json={"item": {field: value}})
+        if uid in self.gone:
+            self.expect_status(response, 404, "updateUser", "updating a deleted user")
+            return
+        self.expect_status(response, 200, "updateUser", f"updating a user's {field}")
+        self.model_users[uid][field] = value
+        answer = {k: response.json().get(k) for k in self.model_users[uid]}
+        self.expect(
+            answer == self.model_users[uid],
+            "updateUser",
+            f"after setting {field}={value!r} the answer shows {answer}, expected {self.model_users[uid]}",
+            response,
+        )
+        self._user_reads_back(uid, "updateUser")
+
+    @precondition(writes_allowed)
+    @rule(uid=consumes(users))
+    def delete_user(self, uid: str) -> None:
+        response = self.call("DELETE", f"/delete-user/{uid}")
+        if uid in self.gone:
+            self.expect_status(response, 404, "deleteUser", "deleting a deleted user")
+            return
+        self.expect_status(response, 200, "deleteUser", "deleting a user")
+        del self.model_users[uid]
+        self.gone.add(uid)
+        for gid in [g for g, grade in self.model_grades.items() if grade["uid"] == uid]:
+            del self.model_grades[gid]
+            self.gone.add(gid)
+        read = self.call("GET", f"/read-user/{uid}")
+        self.expect(read.status_code == 404, "deleteUser", f"deleted user {uid} is still readable", read)
+        listed = self.call("GET", "/read-users/all", params={"last_name": self.surname})
+        ids = {str(u["id"]) for u in listed.json()}
+        self.expect(uid not in ids, "deleteUser", f"deleted user {uid} is still listed", listed)
+
+    @rule(status=STATUSES)
+    def filter_own_users(self, status: str) -> None:
+        """Filters return exactly the matching records: ours are known by their run-unique surname."""
+        params = {"last_name": self.surname, "apprentice_status": status}
+        response = self.call("GET", "/read-users/apprentice", params=params)
+        self.expect_status(response, 200, "readUsers", "listing apprentices by surname and status")
+        got = sorted(str(u["id"]) for u in response.json())
+        wanted = sorted(uid for uid, u in self.model_users.items() if u["apprentice_status"] == status)
+        self.expect(
+            got == wanted, "readUsers", f"filter {params} returned {got}, expected {wanted}", response
+        )
+
+    @rule(pick=INDEX, field=st.sampled_from(["email", "apprentice_status", "user_type", "last_name"]))
+    def filter_existing_users(self, pick: int, field: str) -> None:
+        """Read-only: a filter on a value some user has returns exactly the users that have it."""
+        everyone = self.call("GET", "/read-users/all")
+        self.expect_status(everyone, 200, "readUsers", "listing every user")
+        having = [u for u in everyone.json() if field in u]
+        if not having:
+            return
+        value = str(having[pick % len(having)][field])
+        response = self.call("GET", "/read-users/all", params={field: value})
+        self.expect_status(response, 200, "readUsers", f"listing users with {field}={value}")
+        got = sorted(str(u["id"]) for u in response.json())
+        wanted = sorted(str(u["id"]) for u in having if str(u[field]).casefold() == value.casefold())
+        self.expect(
+            got == wanted, "readUsers", f"filter {field}={value} returned {got}, expected {wanted}", response
+        )
+
+    # --- grades --------------------------------------------------------------------------------
+
+    @precondition(writes_allowed)
+    @rule(target=grades, uid=users, score=SCORES, kind=GRADE_TYPES)
+    def create_grade(self, uid: str, score: int, kind: int) -> Any:
+        body = {"uid": uid, "title": "Unit Exam", "type": kind, "score_received": score}
+        response = self.call("POST", "/create-grade", json=body)
+        if uid in self.gone:
+            self.expect_status(response, 404, "createGrade", "grading a deleted user")
+            return multiple()
+        self.expect_status(response, 201, "createGrade", "grading a user")
+        gid = str(response.json()["id"])
+        self.model_grades[gid] = {"uid": uid, "score_received": score, "type": kind}
+        self._grades_read_back(uid, "createGrade")
+        return gid
+
+    def _grades_read_back(self, uid: str, operation_id: str) -> None:
+        response = self.call("GET", f"/read-grades/{uid}")
+        self.expect_status(response, 200, "readGrades", f"listing user {uid}'s grades")
+        got = {
+            str(g["id"]): {"score_received": g.get("score_received"), "type": g.get("type")}
+            for g in response.json()
+        }
+        wanted = {
+            gid: {"score_received": g["score_received"], "type": g["type"]}
+            for gid, g in self.model_grades.items()
+            if g["uid"] == uid
+        }
+        self.expect(
+            got == wanted, operation_id, f"user {uid}'s grades read {got}, expected {wanted}", response
+        )
+
+    @precondition(writes_allowed)
+    @rule(gid=grades, score=SCORES)
+    def update_grade(self, gid: str, score: int) -> None:
+        response = self.call("POST", f"/read-grade/{gid}", json={"score_received": score})
+        if gid in self.gone:
+            self.expect_status(response, 404, "updateGrade", "updating a deleted grade")
+            return
+        self.expect_status(response, 200, "updateGrade", "updating a score")
+        self.expect(
+            response.json().get("score_received") == str(score),
+            "updateGrade",
+            "the answer lacks the new score",
+            response,
+        )
+        self.model_grades[gid]["score_received"] = score
+        self._grades_read_back(self.model_grades[gid]["uid"], "updateGrade")
+
+    @precondition(writes_allowed)
+    @rule(gid=consumes(grades))
+    def delete_grade(self, gid: str) -> None:
+        response = self.call("POST", f"/delete-grade/{gid}")
+        if gid in self.gone:
+            self.expect_status(response, 404, "deleteGrade", "deleting a deleted grade")
+            return
+        self.expect_status(response, 200, "deleteGrade", "deleting a grade")
+        uid = self.model_grades.pop(gid)["uid"]
+        self.gone.add(gid)
+        read = self.call("GET", f"/read-grade/{gid}")
+        self.expect(read.status_code == 404, "deleteGrade", f"deleted grade {gid} is still readable", read)
+        self._grades_read_back(uid, "deleteGrade")
+
+    # --- hours and progress --------------------------------------------------------------------
+
+    @precondition(lambda self: self.writes_allowed and bool(self.occupation))
+    @rule(uid=users, pick=INDEX, hours=HOURS)
+    def submit_hours(self, uid: str, pick: int, hours: int) -> None:
+        competencies = self.occupation["ojt_competencies"]
+        competency = str(competencies[pick % len(competencies)]["id"])
+        item = {"date_obj": "2024-08-15", "competencies": [{"id": competency, "hours_worked": hours}]}
+        response = self.call("POST", f"/submit-hours/{uid}/1", json={"item": item})
+        if uid in self.gone:
+            self.expect_status(response, 404, "submitHours", "submitting hours for a deleted user")
+            return
+        self.expect_status(response, 201, "submitHours", "submitting OJT hours")
+        self.hours[uid][competency] += hours
+        self._progress_reflects_hours(uid)
+
+    def _progress_reflects_hours(self, uid: str) -> None:
+        response = self.call("GET", f"/read-progress/{uid}/1")
+        self.expect_status(response, 200, "readProgress", f"reading user {uid}'s OJT progress")
+        ojt = response.json().get("ojt") or {}
+        got = {
+            str(i["id"]): i.get("hours_completed") for i in ojt.get("items", []) if i.get("hours_completed")
+        }
+        wanted = {cid: h for cid, h in self.hours[uid].items() if h}
+        self.expect(
+            got == wanted, "readProgress", f"progress shows {got} hours, submitted {wanted}", response
+        )
+        self.expect(
+            ojt.get("hours_completed") == sum(wanted.values()),
+            "readProgress",
+            f"total hours {ojt.get('hours_completed')} != submitted {sum(wanted.values())}",
+            response,
+        )
+
+    def teardown(self) -> None:
+        try:
+            if self.original_occupation_title is not None and not self.target.is_sandbox:
+                # Leave a shared target's occupation as it was found.
+                oid = self.occupation["id"]
+                self.call(
+                    "PUT",
+                    f"/update-occupation/{oid}",
+                    json={"item": {"title": self.original_occupation_title}},
+                )
+        finally:
+            super().teardown()

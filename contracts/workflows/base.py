@@ -1,0 +1,89 @@
+"""What every vendor's workflow model is: a Hypothesis state machine bound to a target.
+
+A model subclasses ``Workflow``, talks to the target only through ``self.call`` (so every request
+can be reproduced), and reports a broken promise with ``self.expect``, naming the operation.
+"""
+
+from __future__ import annotations
+
+import itertools
+import secrets
+from typing import Any, ClassVar
+
+import httpx
+from hypothesis.stateful import RuleBasedStateMachine
+
+from ..curl import curl_for
+from ..targets import Target
+
+
+class WorkflowViolation(AssertionError):
+    """The target broke a documented behaviour of one operation."""
+
+    def __init__(self, operation_id: str, message: str, curl: str | None) -> None:
+        super().__init__(f"{operation_id}: {message}" + (f"\n  reproduce: {curl}" if curl else ""))
+        self.operation_id = operation_id
+        self.message = message
+        self.curl = curl
+
+
+class Workflow(RuleBasedStateMachine):
+    """Base of a vendor's workflow model.
+
+    Subclasses set ``api`` and write rules that call ``self.call(...)`` and check with
+    ``self.expect(...)``. Rules that write must be guarded with ``precondition(writes_allowed)``
+    so the model still runs (read-only) against a target without ``--allow-writes``.
+    """
+
+    api: ClassVar[str]
+    target: ClassVar[Target]
+    seed: ClassVar[int] = 0
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.target.reset(self.seed)
+        self._clients: dict[str, httpx.Client] = {}
+        self._counter = itertools.count(1)
+        # Against a shared target, names and emails must not collide with earlier runs' records.
+        self.nonce = "" if self.target.is_sandbox else secrets.token_hex(3)
+
+    @property
+    def writes_allowed(self) -> bool:
+        return self.target.allow_writes
+
+    def unique(self, stem: str) -> str:
+        """``stem`` made unique within this run (and across runs against a shared target)."""
+        return f"{stem}{self.nonce}{next(self._counter)}"
+
+    def call(self, method: str, path: str, *, base_path: str = "", **kwargs: Any) -> httpx.Response:
+        """Send one request to the target, under the document served at ``base_path``."""
+        client = self._clients.get(base_path)
+        if client is None:
+            client = self._clients[base_path] = self.target.client(base_path)
+        return client.request(method, path, **kwargs)
+
+    def expect(
+        self, condition: bool, operation_id: str, message: str, response: httpx.Response | None = None
+    ) -> None:
+        """Fail the workflow, naming ``operation_id`` and the request to reproduce, unless ``condition``."""
+        if not condition:
+            curl = curl_for(response.request) if response is not None else None
+            detail = f"{message} (got {response.status_code}: {response.text[:300]})" if response else message
+            raise WorkflowViolation(operation_id, detail, curl)
+
+    def expect_status(self, response: httpx.Response, status: int, operation_id: str, what: str) -> None:
+        self.expect(response.status_code == status, operation_id, f"{what}: expected {status}", response)
+
+    def teardown(self) -> None:
+        for client in self._clients.values():
+            client.close()
+
+
+def writes_allowed(machine: Workflow) -> bool:
+    """Precondition of rules that write."""
+    return machine.writes_allowed
+
+
+def bind(model: type[Workflow], target: Target, seed: int = 0) -> type[Workflow]:
+    """``model`` bound to ``target``: Hypothesis instantiates state machines without arguments."""
+    return type(model.__name__, (model,), {"target": target, "seed": seed, "__module__": model.__module__})

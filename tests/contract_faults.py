@@ -1,0 +1,301 @@
+"""A catalogue of deliberately broken sandboxes, one fault each, to prove the contracts have teeth.
+
+Each ``Fault`` wraps an intact sandbox in an ASGI middleware that breaks one operation; the
+product code is never touched. Adding a fault is adding one entry to ``FAULTS``: the API, the
+operationId the contract run must name, the cheapest phases that can catch it, and the wrapper.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from mockserver import Sandbox
+
+Body = Any
+Wrap = Callable[[Sandbox], ASGIApp]
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One way to break one operation of one API."""
+
+    name: str
+    api: str
+    operation: str
+    phases: tuple[str, ...]
+    wrap: Wrap
+    # Text one of the failures must contain (e.g. the check that should catch it), when it matters.
+    expect: str = ""
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Rewrite:
+    """Lets requests matching ``METHOD path-regex`` be changed on the way in and responses on the way out."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        method: str | None,
+        path: str,
+        *,
+        request: Callable[[Scope, bytes], tuple[Scope, bytes]] | None = None,
+        response: Callable[[int, Body], tuple[int, Body]] | None = None,
+        short_circuit: Callable[[Scope], tuple[int, Body]] | None = None,
+    ) -> None:
+        self.app = app
+        self.method = method
+        self.path = re.compile(path)
+        self.request = request
+        self.response = response
+        self.short_circuit = short_circuit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or self.method not in (None, scope["method"])
+            or not self.path.search(scope["path"])
+        ):
+            await self.app(scope, receive, send)
+            return
+        if self.short_circuit is not None:
+            status, body = self.short_circuit(scope)
+            await _send_json(send, status, body)
+            return
+        body = b""
+        more = True
+        while more:
+            message = await receive()
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+        if self.request is not None:
+            scope, body = self.request(dict(scope), body)
+        sent = False
+
+        async def replay() -> Message:
+            nonlocal sent
+            if sent:
+                return {"type": "http.disconnect"}
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        if self.response is None:
+            await self.app(scope, replay, send)
+            return
+        status = 500
+        chunks: list[bytes] = []
+        headers: list[tuple[bytes, bytes]] = []
+
+        async def keep(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers.extend(message.get("headers", []))
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+
+        await self.app(scope, replay, keep)
+        raw = b"".join(chunks)
+        try:
+            parsed: Body = json.loads(raw)
+        except ValueError:
+            parsed = raw.decode("utf-8", errors="replace")
+        new_status, new_body = self.response(status, parsed)
+        await _send_json(send, new_status, new_body, headers)
+
+
+async def _send_json(
+    send: Send, status: int, body: Body, extra: list[tuple[bytes, bytes]] | None = None
+) -> None:
+    if isinstance(body, str):
+        payload, media = body.encode(), b"text/plain"
+    else:
+        payload, media = json.dumps(body).encode(), b"application/json"
+    kept = [(k, v) for k, v in extra or [] if k.lower() not in (b"content-type", b"content-length")]
+    headers = [*kept, (b"content-type", media), (b"content-length", str(len(payload)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": payload})
+
+
+def rewrite(method: str | None, path: str, **kwargs: Any) -> Wrap:
+    """A ``Fault.wrap`` applying ``Rewrite`` to the sandbox (``method=None``: any method)."""
+
+    def wrap(sandbox: Sandbox) -> ASGIApp:
+        return Rewrite(sandbox, method, path, **kwargs)
+
+    return wrap
+
+
+# --- the faults' building blocks -----------------------------------------------------------------
+
+
+def on_success(change: Callable[[Body], Body]) -> Callable[[int, Body], tuple[int, Body]]:
+    """Change 2xx bodies only."""
+
+    def respond(status: int, body: Body) -> tuple[int, Body]:
+        return (status, change(body)) if 200 <= status < 300 else (status, body)
+
+    return respond
+
+
+def each(change: Callable[[dict[str, Any]], dict[str, Any]]) -> Callable[[Body], Body]:
+    return lambda body: (
+        [change(dict(item)) for item in body] if isinstance(body, list) else change(dict(body))
+    )
+
+
+def without(field: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    return lambda record: {k: v for k, v in record.items() if k != field}
+
+
+def with_value(field: str, value: Any) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    return lambda record: {**record, field: value}
+
+
+def status_instead(wrong: int) -> Callable[[int, Body], tuple[int, Body]]:
+    return lambda status, body: (wrong if 200 <= status < 300 else status, body)
+
+
+def error_as_text(status: int, body: Body) -> tuple[int, Body]:
+    """Errors as a bare string instead of the vendor's JSON error body."""
+    return (status, f"error {status}") if status >= 400 else (status, body)
+
+
+def only(
+    status: int, change: Callable[[int, Body], tuple[int, Body]]
+) -> Callable[[int, Body], tuple[int, Body]]:
+    """Apply ``change`` to responses of one status."""
+    return lambda got, body: change(got, body) if got == status else (got, body)
+
+
+def drop_query(scope: Scope, body: bytes) -> tuple[Scope, bytes]:
+    return {**scope, "query_string": b""}, body
+
+
+def ignore_item_field(
+    field: str, read_path: Callable[[str], str]
+) -> Callable[[Scope, bytes], tuple[Scope, bytes]]:
+    """Drop ``field`` from an update's ``item``; an update of nothing else becomes a read of the record."""
+
+    def change(scope: Scope, body: bytes) -> tuple[Scope, bytes]:
+        try:
+            parsed = json.loads(body)
+            parsed["item"].pop(field)
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return scope, body
+        if parsed["item"]:
+            return scope, json.dumps(parsed).encode()
+        path = read_path(scope["path"])
+        return {**scope, "method": "GET", "path": path, "raw_path": path.encode()}, b""
+
+    return change
+
+
+def with_credentials(headers: dict[str, str]) -> Callable[[Scope, bytes], tuple[Scope, bytes]]:
+    """Replace whatever credentials came with valid ones: the operation no longer enforces auth."""
+    names = {name.lower().encode() for name in headers}
+
+    def change(scope: Scope, body: bytes) -> tuple[Scope, bytes]:
+        kept = [(k, v) for k, v in scope["headers"] if k.lower() not in names]
+        added = [(k.lower().encode(), v.encode()) for k, v in headers.items()]
+        return {**scope, "headers": kept + added}, body
+
+    return change
+
+
+def pretend_deleted(scope: Scope) -> tuple[int, Body]:
+    """Answer a delete as done without deleting anything."""
+    return 200, {"id": scope["path"].rstrip("/").rsplit("/", 1)[-1], "deleted": True}
+
+
+def lie_about_totals(total_field: str, by: int = 1) -> Callable[[int, Body], tuple[int, Body]]:
+    """A paged answer whose total is off by ``by`` (its pages and records stay honest)."""
+    return on_success(lambda body: {**body, total_field: body[total_field] + by})
+
+
+APPRENTISCOPE_AUTH = {"Authorization": "sandbox-apprentiscope-token"}
+P = "^/apprentiscope"
+
+FAULTS: tuple[Fault, ...] = (
+    Fault(
+        "wrong status on one operation",
+        "apprentiscope",
+        "createPartner",
+        ("examples",),
+        rewrite("POST", P + "/create-partner/?$", response=status_instead(200)),
+    ),
+    Fault(
+        "missing required response field",
+        "apprentiscope",
+        "readPartners",
+        ("examples",),
+        rewrite("GET", P + "/read-partners/", response=on_success(each(without("title")))),
+    ),
+    Fault(
+        "field of the wrong type",
+        "apprentiscope",
+        "readOccupations",
+        ("fuzzing",),
+        rewrite("GET", P + "/read-occupations/?$", response=on_success(each(with_value("title", 42)))),
+    ),
+    Fault(
+        "delete that does not delete",
+        "apprentiscope",
+        "deleteUser",
+        ("workflow",),
+        rewrite("DELETE", P + "/delete-user/", short_circuit=pretend_deleted),
+    ),
+    Fault(
+        "update that ignores a field",
+        "apprentiscope",
+        "updateUser",
+        ("workflow",),
+        rewrite(
+            "PUT",
+            P + "/update-user/",
+            request=ignore_item_field(
+                "first_name", lambda path: path.replace("/update-user/", "/read-user/")
+            ),
+        ),
+    ),
+    Fault(
+        "list filter ignored",
+        "apprentiscope",
+        "readUsers",
+        ("workflow",),
+        rewrite("GET", P + "/read-users/", request=drop_query),
+    ),
+    Fault(
+        "auth not enforced",
+        "apprentiscope",
+        "readOccupations",
+        ("fuzzing",),
+        rewrite("GET", P + "/read-occupations/?$", request=with_credentials(APPRENTISCOPE_AUTH)),
+        expect="vendor_auth_refusal",
+    ),
+    Fault(
+        "error body in the wrong format",
+        "apprentiscope",
+        "readUser",
+        ("examples",),
+        rewrite("GET", P + "/read-user/", response=error_as_text),
+    ),
+    Fault(
+        "undocumented error in the wrong format",
+        "apprentiscope",
+        "readOccupations",
+        ("coverage",),
+        rewrite(None, P + "/read-occupations/?$", response=only(405, error_as_text)),
+        expect="vendor's error format",
+    ),
+    # DfE (when it is in the registry): pagination totals that lie, e.g.
+    # Fault("pagination totals that lie", "dfe", "<its paged operationId>", ("examples",),
+    #       rewrite("GET", "^/apprenticeships/vacancies/?$", response=lie_about_totals("totalFiltered"))),
+)

@@ -1,0 +1,153 @@
+"""The contracts package's public surface, reports and determinism."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pytest
+
+import contracts
+from contracts import ConsoleReporter, RunOptions, junit_xml, load_contract, sandbox_target, summary, verify
+from contracts.workflows import WORKFLOWS
+from mockserver.cli import main
+from mockserver.vendors import REGISTRY, vendor_names
+
+from .contract_budget import few
+from .contract_faults import FAULTS
+
+WRONG_STATUS = next(f for f in FAULTS if f.name == "wrong status on one operation")
+
+
+def test_public_api_is_pinned() -> None:
+    assert contracts.__all__ == [
+        "PHASES",
+        "WORKFLOWS",
+        "ConsoleReporter",
+        "Contract",
+        "ContractError",
+        "ContractResult",
+        "Document",
+        "Failure",
+        "OperationResult",
+        "Reporter",
+        "RunOptions",
+        "Target",
+        "TargetError",
+        "Workflow",
+        "WorkflowViolation",
+        "bind",
+        "junit_xml",
+        "load",
+        "load_contract",
+        "parse_header",
+        "sandbox_target",
+        "summary",
+        "url_target",
+        "verify",
+        "verify_api",
+        "workflow_for",
+        "write_junit_xml",
+        "writes_allowed",
+    ]
+    for name in contracts.__all__:
+        assert getattr(contracts, name) is not None
+
+
+def test_every_vendor_in_the_registry_has_a_workflow_model() -> None:
+    assert set(WORKFLOWS) == set(REGISTRY)
+
+
+def test_a_failure_report_names_the_operation_with_its_curl_and_junit_failure() -> None:
+    result = verify(sandbox_target("apprentiscope", wrap=WRONG_STATUS.wrap), RunOptions(phases=("examples",)))
+    text = summary(result)
+    assert "FAIL createPartner" in text
+    assert "reproduce: curl -X POST -H 'Authorization: sandbox-apprentiscope-token'" in text
+    assert "/apprentiscope/create-partner" in text
+    root = junit_xml(result).getroot()
+    failing = [case.get("name", "") for case in root.iter("testcase") if case.find("failure") is not None]
+    assert failing == ["createPartner (POST /create-partner)"]
+    assert root.find("testsuite").get("failures") == "1"  # type: ignore[union-attr]
+
+
+def test_the_same_seed_replays_the_same_failures() -> None:
+    def run(seed: int) -> list[str]:
+        target = sandbox_target("apprentiscope", wrap=WRONG_STATUS.wrap, seed=seed)
+        return [
+            f.describe()
+            for f in verify(target, RunOptions(phases=("fuzzing",), max_examples=few(), seed=seed)).failures
+        ]
+
+    assert run(3) == run(3)
+
+
+@pytest.mark.parametrize("tty", [False, True])
+def test_progress_updates_one_line_on_a_terminal_and_prints_plain_lines_otherwise(tty: bool) -> None:
+    stream = io.StringIO()
+    reporter = ConsoleReporter(stream, tty=tty)
+    verify(sandbox_target("apprentiscope"), RunOptions(phases=("examples",)), reporter=reporter)
+    out = stream.getvalue()
+    assert ("\r" in out) is tty
+    assert ("\033[K" in out) is tty
+    assert "examples [apprentiscope.yaml]:" in out
+    assert "PASSED" in out
+
+
+def test_unknown_phases_are_refused() -> None:
+    with pytest.raises(ValueError, match="unknown phase"):
+        RunOptions(phases=("smoke",))
+
+
+def test_contract_help_explains_every_option(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["contract", "--help"])
+    out = capsys.readouterr().out
+    for option in (
+        "--base-url",
+        "--header",
+        "--allow-writes",
+        "--junit-xml",
+        "--max-examples",
+        "--seed",
+        "apprentiscope",
+    ):
+        assert option in out
+
+
+@pytest.mark.parametrize("api", vendor_names())
+def test_every_api_passes_its_contract_on_the_sandbox_with_valid_junit(
+    api: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    report = tmp_path / "contract.xml"
+    code = main(["contract", api, "--max-examples", str(few()), "--junit-xml", str(report)])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "PASSED" in out
+    root = ElementTree.parse(report).getroot()
+    names = {case.get("name", "").split()[0] for case in root.iter("testcase")}
+    documented = {op["operationId"] for d in load_contract(api).documents for _, _, op in d.operations()}
+    assert names == documented
+    assert root.find(".//failure") is None
+
+
+def test_a_malformed_header_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert (
+        main(["contract", "apprentiscope", "--base-url", "http://127.0.0.1:9", "--header", "no-colon"]) == 2
+    )
+    assert "Name: value" in capsys.readouterr().err
+
+
+def test_load_gives_a_schemathesis_schema_of_the_main_document_with_only_reads_for_a_url() -> None:
+    from contracts import load, url_target
+
+    writable = load(sandbox_target("apprentiscope"))
+    read_only = load(url_target("apprentiscope", "http://127.0.0.1:9/apprentiscope"))
+    methods = {op.ok().method.upper() for op in read_only.get_all_operations()}
+    assert methods == {"GET"}
+    assert {op.ok().method.upper() for op in writable.get_all_operations()} >= {
+        "GET",
+        "POST",
+        "PUT",
+        "DELETE",
+    }
