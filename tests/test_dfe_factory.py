@@ -12,6 +12,7 @@ import pytest
 from mockserver import Sandbox, create_app
 from mockserver.errors import FixtureError, NotFound
 from mockserver.testing import sync_client
+from mockserver.vendors.dfe.advert_seed import HOMES_KEY, SECTORS_KEY
 from mockserver.vendors.dfe.factory import DfeFactory
 from mockserver.vendors.dfe.reference import STANDARDS_BY_CODE
 
@@ -249,3 +250,24 @@ def test_arguments_that_make_no_sense_are_refused_saying_why(
 ) -> None:
     with pytest.raises(error, match=message):
         factory.vacancy(**options)
+
+
+def test_a_subscription_for_an_unknown_account_or_provider_is_refused(factory: DfeFactory) -> None:
+    with pytest.raises(NotFound, match="account 'NOPE99' does not exist"):
+        factory.subscription("Employer", account="nope99")
+    with pytest.raises(NotFound, match="provider 19999999 does not exist"):
+        factory.subscription("Provider", provider=19999999)
+    with pytest.raises(FixtureError, match="a 'type' of Employer, Provider or External"):
+        factory.subscription("Partner")
+
+
+def test_a_legal_entity_from_an_imported_state_still_gets_vacancies(
+    sandbox: Sandbox, factory: DfeFactory, dfe: httpx.Client
+) -> None:
+    data = sandbox.store.vendor("dfe")
+    # An imported state brings no record of where its employers are based or what they do.
+    data.extras.pop(HOMES_KEY)
+    data.extras.pop(SECTORS_KEY)
+    made = factory.vacancy(legal_entity="XJ6M7B")
+    assert made["employerName"] == "Thornbury Software Ltd"
+    assert dfe.get(f"/vacancies/vacancy/{made['vacancyReference']}").json() == made

@@ -57,7 +57,7 @@ class DfeFactory:
     Example:
         >>> near = factory.vacancies(3, near="B3 2QD", standard=2)  # software developer, Birmingham
         >>> factory.vacancy(route="Digital", closing_in_days=2, national=True)
-        >>> factory.subscription("Provider", ukprn=near[0]["ukprn"])  # the client's key is now theirs
+        >>> factory.subscription("Provider", provider=near[0]["ukprn"])  # the default key is now theirs
         >>> factory.apprenticeship(standard=2)["ksbs"][0]["id"]
     """
 
@@ -323,15 +323,12 @@ class DfeFactory:
         with self.store.locked():
             named: dict[str, Any] = {"key": key, "type": kind}
             if kind == "Employer":
-                named["accountPublicHashedId"] = (
-                    _id(account, "accountPublicHashedId")
-                    if account is not None
-                    else self.account()["accountPublicHashedId"]
-                )
+                account_id = _id(account or self.account(), "accountPublicHashedId").upper()
+                if account_id not in self.data.collection(ACCOUNTS):
+                    raise NotFound(f"account {account_id!r} does not exist; make one with factory.account()")
+                named["accountPublicHashedId"] = account_id
             elif kind == "Provider":
-                named["ukprn"] = (
-                    int(_id(provider, "ukprn")) if provider is not None else self.provider()["ukprn"]
-                )
+                named["ukprn"] = int(self._providers([provider or self.provider()])[0]["ukprn"])
             named.update(overrides)
             return copy.deepcopy(self._seeder().subscription(named))
 
