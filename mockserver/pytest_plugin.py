@@ -1,7 +1,7 @@
 """pytest plugin of lms-sandbox (entry point ``lms_sandbox``): fixtures, hooks, options and the marker.
 
 Fixtures: ``sandbox`` (the session's app, reset before each test), one per vendor
-(``apprentiscope_sandbox``), ``sandbox_server`` (the same app on a real port) and the setting
+(``apprentiscope_sandbox``, ``dfe_sandbox``), ``sandbox_server`` (the same app on a real port) and the setting
 ``sandbox_options``. This module imports nothing heavy itself: the machinery in
 ``mockserver.plugin`` and the vendors' factories are imported when a test first asks for them.
 """
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from mockserver.options import SandboxOptions
     from mockserver.plugin import LiveSandbox, SandboxHandle, SandboxPool, VendorSandbox
     from mockserver.vendors.apprentiscope.factory import ApprentiscopeFactory
+    from mockserver.vendors.dfe.factory import DfeFactory
 
 _HANDLE = pytest.StashKey["SandboxHandle"]()
 
@@ -113,6 +114,18 @@ def apprentiscope_sandbox(sandbox: SandboxHandle) -> VendorSandbox[Apprentiscope
     from mockserver.vendors.apprentiscope.factory import ApprentiscopeFactory
 
     return sandbox.vendor("apprentiscope", factory=ApprentiscopeFactory)
+
+
+@pytest.fixture
+def dfe_sandbox(sandbox: SandboxHandle) -> VendorSandbox[DfeFactory]:
+    """UK Apprenticeship Service: clients sending the subscription key and ``X-Version: 2``, ``factory``.
+
+    Track Progress serves only ``X-Version: 1``: override the header per request. DfE's rate limit
+    (150 requests per key in 5 minutes) applies as served, but each test's reset clears it.
+    """
+    from mockserver.vendors.dfe.factory import DfeFactory
+
+    return sandbox.vendor("dfe", factory=DfeFactory, headers={"X-Version": "2"})
 
 
 @pytest.hookimpl(wrapper=True)

@@ -3,6 +3,8 @@
 Each account works in one occupational route, so its legal entities are named like employers of
 that route and most of its adverts are for that route's standards. Every date is relative to the
 scenario's ``anchor_date`` (the advert rules' "today"), so a seed gives the same bytes on any day.
+``AdvertSeeder`` makes one record at a time: ``seed`` drives it from a scenario, the test-data
+factory (``factory.py``) from a test's arguments, on the same data.
 """
 
 from __future__ import annotations
@@ -19,7 +21,16 @@ from ...errors import FixtureError
 from ...store import Record, VendorData
 from . import reference as ref
 from .reference import Place, Standard
-from .vacancies import ACCOUNTS, DEFAULT_TODAY, LEGAL_ENTITIES, PROVIDERS, SUBSCRIPTIONS, TODAY_KEY, VACANCIES
+from .vacancies import (
+    ACCOUNTS,
+    DEFAULT_TODAY,
+    LEGAL_ENTITIES,
+    PROVIDERS,
+    SUBSCRIPTIONS,
+    TODAY_KEY,
+    VACANCIES,
+    today,
+)
 
 DEFAULT_SIZES: dict[str, Any] = {
     "accounts": 15,
@@ -29,6 +40,11 @@ DEFAULT_SIZES: dict[str, Any] = {
 }
 DEFAULT_KEY = "sandbox-subscription-key"
 FIRST_REFERENCE = 1000020000
+# Where each legal entity is based and its account's route: not fields DfE serves, so kept beside
+# the collections (cleared by a reset), for records made after seeding to agree with the seeded ones.
+HOMES_KEY = "advert_homes"
+SECTORS_KEY = "advert_sectors"
+_ENTITY_SUFFIXES = ("", " Services", " Holdings", " Group")
 
 _FIRST_NAMES = BritishNames.first_names_female + BritishNames.first_names_male
 _LAST_NAMES = tuple(BritishNames.last_names)
@@ -73,7 +89,9 @@ def subscription_name(kind: str, ident: str) -> str:
     return f"{kind}-{ident}-Sandbox"
 
 
-class _Seeder:
+class AdvertSeeder:
+    """Makes Display Advert records one at a time into ``data``, with its seeded generators."""
+
     def __init__(self, data: VendorData, scenario: Mapping[str, Any]) -> None:
         self.data = data
         self.rnd = data.random
@@ -84,9 +102,14 @@ class _Seeder:
             raise FixtureError(f"unknown sizes {sorted(unknown)}; known: {sorted(DEFAULT_SIZES)}")
         self.sizes = {**DEFAULT_SIZES, **sizes}
         self.records: Mapping[str, Any] = scenario.get("records", {}) or {}
-        self.home: dict[str, Place] = {}
-        self.sector: dict[str, str] = {}
+        self.home: dict[str, Place] = data.extras.setdefault(HOMES_KEY, {})
+        self.sector: dict[str, str] = data.extras.setdefault(SECTORS_KEY, {})
         self.next_reference = FIRST_REFERENCE
+
+    @classmethod
+    def resume(cls, data: VendorData) -> AdvertSeeder:
+        """A seeder for records added to already seeded ``data`` (same "today", default sizes)."""
+        return cls(data, {"anchor_date": today(data).isoformat()})
 
     # ids and names
     def hashed_id(self, collection: str) -> str:
@@ -142,30 +165,32 @@ class _Seeder:
         return record
 
     def account(
-        self, providers: list[Record], named: Mapping[str, Any] | None = None, route: str | None = None
+        self,
+        providers: list[Record],
+        named: Mapping[str, Any] | None = None,
+        route: str | None = None,
+        entity_count: int | None = None,
     ) -> Record:
         named = dict(named or {})
         route = str(named.pop("route", route or self.rnd.choice(ref.ROUTES)))
         if route not in ref.ROUTES:
             raise FixtureError(f"account route {route!r} is not one of {list(ref.ROUTES)}")
-        home = self._place_named(named.pop("town", None)) or self.place()
+        home = self.place_named(named.pop("town", None)) or self.place()
         entities = named.pop("legalEntities", None)
         name = self._name(ref.EMPLOYER_PATTERNS[route], home.town)
         account: Record = {"accountPublicHashedId": self.hashed_id(ACCOUNTS), "accountName": name}
         account.update(named)
+        # A named account's legal entities are named after it, not after the generated name.
+        name = str(account["accountName"])
         account_id = str(account["accountPublicHashedId"]).upper()
         account["accountPublicHashedId"] = account_id
         self.data.collection(ACCOUNTS)[account_id] = account
         if entities is None:
             low, high = self.sizes["legal_entities_per_account"]
             # Only a limited company has sister companies in these data ("X Services Ltd").
-            count = self.rnd.randint(int(low), int(high)) if name.endswith(" Ltd") else 1
-            suffixes = ["", " Services", " Holdings", " Group"]
-            entities = [
-                {"accountLegalEntityName": f"{name.removesuffix(' Ltd')}{suffixes[i]} Ltd"}
-                for i in range(count)
-            ]
-            entities[0]["accountLegalEntityName"] = name
+            if entity_count is None:
+                entity_count = self.rnd.randint(int(low), int(high)) if name.endswith(" Ltd") else 1
+            entities = [{"accountLegalEntityName": n} for n in entity_names(name, entity_count)]
         for entity in entities:
             self.legal_entity(account, route, home, providers, entity)
         return account
@@ -187,7 +212,7 @@ class _Seeder:
         self.sector[entity_id] = route
         return entity
 
-    def _place_named(self, town: Any) -> Place | None:
+    def place_named(self, town: Any) -> Place | None:
         if town is None:
             return None
         for place in ref.PLACES:
@@ -279,9 +304,9 @@ class _Seeder:
         standard = (
             ref.STANDARDS_BY_CODE[int(lars)]
             if lars is not None
-            else self.standard_for(self.sector[entity_id])
+            else self.standard_for(self.sector.get(entity_id) or self.rnd.choice(ref.ROUTES))
         )
-        home = self._place_named(named.pop("town", None)) or self.home[entity_id]
+        home = self.place_named(named.pop("town", None)) or self.home.get(entity_id) or self.place()
         ukprns = entity.get("trainingProviderUkprns") or []
         ukprn = int(named.pop("ukprn", rnd.choice(ukprns) if ukprns else 0))
         provider = self.data.collection(PROVIDERS).get(str(ukprn))
@@ -348,7 +373,12 @@ class _Seeder:
         if rnd.random() < 0.25:
             vacancy["applicationUrl"] = f"https://www.{domain}/careers/apprenticeships/{reference}"
         vacancy.update(self.details(standard, employer, str(provider["name"]), home))
-        vacancy.update(named)
+        for field, value in named.items():
+            # A named null leaves the generated field out (DfE omits null fields anyway).
+            if value is None:
+                vacancy.pop(field, None)
+            else:
+                vacancy[field] = value
         self.data.collection(VACANCIES)[reference] = vacancy
         return vacancy
 
@@ -418,6 +448,15 @@ class _Seeder:
         return found
 
 
+def entity_names(account_name: str, count: int) -> list[str]:
+    """The names of an account's legal entities: its own, then "X Services Ltd" and so on."""
+    stem = account_name.removesuffix(" Ltd")
+    names = [account_name] + [f"{stem}{suffix} Ltd" for suffix in _ENTITY_SUFFIXES[1:]]
+    if count > len(names):
+        names += [f"{stem} ({n}) Ltd" for n in range(len(names) + 1, count + 1)]
+    return names[:count]
+
+
 def _lower(text: str) -> str:
     # "IT Support Apprentice" -> "IT support apprentice": acronyms keep their capitals.
     return " ".join(w if w.isupper() and len(w) > 1 else w.lower() for w in text.split())
@@ -434,7 +473,7 @@ def math_ceil_to(value: float, step: int) -> int:
 
 def seed(data: VendorData, scenario: Mapping[str, Any]) -> None:
     """Fill ``data`` from ``scenario`` (sizes and named records) deterministically."""
-    s = _Seeder(data, scenario)
+    s = AdvertSeeder(data, scenario)
     data.extras[TODAY_KEY] = s.anchor
     providers = [s.provider(p) for p in s.records.get("providers", [])]
     providers += [s.provider() for _ in range(int(s.sizes["providers"]))]

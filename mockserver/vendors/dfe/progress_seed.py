@@ -29,6 +29,8 @@ from .reference import STANDARDS, STANDARDS_BY_CODE, Standard
 
 SECTION = "track_progress"
 DEFAULTS: dict[str, Any] = {"apprenticeships": 12, "ksbs_per_standard": [6, 12], "records": []}
+# The scenario's KSB range, kept beside the collections so apprenticeships made later agree with it.
+KSB_RANGE_KEY = "track_progress_ksbs_per_standard"
 # Namespace of the KSB ids derived from a standard's LARS code and the KSB's reference (K1, S2, ...).
 _KSB_NAMESPACE = uuid.UUID("0c6f3b9e-8a51-4d2c-b7e4-2f9d1a6c5e38")
 _KSB_TYPES = (("Knowledge", "K"), ("Skill", "S"), ("Behaviour", "B"))
@@ -78,6 +80,14 @@ class _Seeder:
         self.data.collection(APPRENTICESHIPS)[record["id"]] = record
         return record
 
+    def new_uln(self) -> int:
+        """A random ULN no apprenticeship has yet."""
+        ulns = {int(r["uln"]) for r in self.data.collection(APPRENTICESHIPS).values()}
+        uln = self.data.random.randint(1_000_000_000, 9_999_999_999)
+        while uln in ulns:
+            uln = self.data.random.randint(1_000_000_000, 9_999_999_999)
+        return uln
+
     def named(self, named: Mapping[str, Any]) -> Record:
         try:
             uln = int(named["uln"])
@@ -102,6 +112,28 @@ class _Seeder:
         return self.apprenticeship(uln, start, standard, self.ksbs_of(standard))
 
 
+def make_apprenticeship(data: VendorData, named: Mapping[str, Any], anchor: date) -> Record:
+    """One apprenticeship added to seeded ``data``; ``named`` as a ``records`` entry, every key optional.
+
+    A missing ULN is a new random one, a missing start the 1st of one of the 24 months before
+    ``anchor``, a missing standard a random one; KSBs are the standard's, as the seeded ones on it.
+    """
+    low, high = data.extras.get(KSB_RANGE_KEY, DEFAULTS["ksbs_per_standard"])
+    seeder = _Seeder(data, int(low), int(high))
+    for record in data.collection(APPRENTICESHIPS).values():
+        code = (record.get("standard") or {}).get("larsCode")
+        if isinstance(code, int) and isinstance(record.get("ksbs"), list):
+            seeder.standard_ksbs.setdefault(code, [dict(k) for k in record["ksbs"]])
+    filled = dict(named)
+    if filled.get("uln") is None:
+        filled["uln"] = seeder.new_uln()
+    if filled.get("plannedStartDate") is None:
+        filled["plannedStartDate"] = _month_start(anchor, data.random.randint(0, 24)).isoformat()
+    if filled.get("larsCode") is None:
+        filled["larsCode"] = data.random.choice(STANDARDS).lars_code
+    return seeder.named(filled)
+
+
 def seed(data: VendorData, scenario: Mapping[str, Any]) -> None:
     """Fill ``apprenticeships`` from the scenario's ``track_progress`` section and the seed."""
     section = scenario.get(SECTION) or {}
@@ -111,15 +143,12 @@ def seed(data: VendorData, scenario: Mapping[str, Any]) -> None:
     settings = {**DEFAULTS, **section}
     anchor = date.fromisoformat(str(scenario.get("anchor_date", "2025-09-01")))
     low, high = (int(n) for n in settings["ksbs_per_standard"])
+    data.extras[KSB_RANGE_KEY] = (low, high)
     seeder = _Seeder(data, low, high)
     for named in settings["records"] or []:
         seeder.named(named)
-    ulns = {int(r["uln"]) for r in data.collection(APPRENTICESHIPS).values()}
     for _ in range(int(settings["apprenticeships"])):
-        uln = data.random.randint(1_000_000_000, 9_999_999_999)
-        while uln in ulns:
-            uln = data.random.randint(1_000_000_000, 9_999_999_999)
-        ulns.add(uln)
+        uln = seeder.new_uln()
         start = _month_start(anchor, data.random.randint(0, 24))
         standard = data.random.choice(STANDARDS)
         seeder.apprenticeship(uln, start, standard, seeder.ksbs_of(standard))
