@@ -36,15 +36,6 @@ def _record(_ctx: Any, case: Any, response: Any) -> None:
     SERVED.append((case.operation.definition.raw["operationId"], version, response.status_code))
 
 
-@schema.hook("filter_query")
-def _at_most_two_routes(_ctx: Any, query: dict[str, Any] | None) -> bool:
-    # DfE's "at most 2 Routes" is a rule of the API, not of the schema (so the 400 says it in DfE's
-    # words, keyed by "Routes"); Schemathesis would count 3 routes as valid data. The rule's 400 is
-    # proved in test_dfe_vacancies_http.py.
-    routes = (query or {}).get("Routes")
-    return not isinstance(routes, list) or len(routes) <= 2
-
-
 @schema.parametrize()
 def test_display_advert_conforms_to_its_spec(case: Any) -> None:
     case.call_and_validate()

@@ -157,6 +157,12 @@ def test_three_routes_answer_validation_problem_details_400(call: Any) -> None:
     }
 
 
+def test_a_parameter_that_breaks_its_schema_is_keyed_by_its_name(call: Any) -> None:
+    response = call("/vacancy", PageSize="ten")
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"PageSize": ["'ten' is not of type 'integer'"]}
+
+
 def test_two_routes_are_read_from_repeated_parameters(call: Any) -> None:
     page = call("/vacancy", Routes=["Digital", "Care services"], PageSize=200).json()
     assert {i["course"]["route"] for i in page["vacancies"]} == {"Digital", "Care services"}

@@ -23,6 +23,7 @@ from connexion.exceptions import OAuthProblem, OAuthResponseProblem, ProblemExce
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
+from connexion.validators import ParameterValidator
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -279,6 +280,22 @@ def install_error_handlers(
     app.add_error_handler(Exception, on_bug)
 
 
+class NamedParameterValidator(ParameterValidator):  # type: ignore[misc]
+    """Connexion's parameter validator, naming the parameter at the end of a schema error.
+
+    Body errors end with `` - 'field'``; parameter errors did not say which parameter failed, so a
+    vendor's renderer could not key its error by it (ASP.NET's ValidationProblemDetails does).
+    """
+
+    def validate_parameter(
+        self, parameter_type: str, value: Any, param: dict[str, Any], param_name: str | None = None
+    ) -> str | None:
+        error: str | None = ParameterValidator.validate_parameter(parameter_type, value, param, param_name)
+        if error is None or error.startswith("Missing "):
+            return error
+        return f"{_first_paragraph(error)} - '{param_name or param.get('name')}'"
+
+
 def build_connexion_app(
     *,
     ctx: VendorContext,
@@ -301,6 +318,7 @@ def build_connexion_app(
         pythonic_params=True,
         validate_responses=ctx.options.validate_responses,
         swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/ui"),
+        validator_map={"parameter": NamedParameterValidator},
     )
     resolver = _resolver(ctx.name, operations)
     for base_path, spec in specs.items():

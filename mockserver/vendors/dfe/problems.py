@@ -13,6 +13,7 @@ from http import HTTPStatus
 from typing import Any
 
 from .progress import INVALID_START_DATE, KSBS_REQUIRED, START_DATE_PATTERN
+from .vacancies import TOO_MANY_ROUTES
 
 # Azure API Management's default texts (vendor notes 2.5).
 MISSING_KEY = (
@@ -87,6 +88,9 @@ def render_error(status: int, message: str, *, field: str | None = None) -> dict
     """
     if status == 400:
         field, message = _split_field(message, field)
+        if field == "Routes" and message.endswith("is too long"):
+            # The spec states the limit as maxItems (so Connexion checks it); say it in DfE's words.
+            message = TOO_MANY_ROUTES
         return {
             "type": _RFC_TYPES[400],
             "title": VALIDATION_TITLE,
