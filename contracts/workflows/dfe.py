@@ -58,11 +58,20 @@ class DfeWorkflow(Workflow):
         self.complete: dict[str, bool] = {}
         self.courses: dict[Any, Advert] = {}
         self.routes: list[str] = []
+        self.last: httpx.Response | None = None
 
     # --- talking to the target ---------------------------------------------------------------
 
+    def expect(
+        self, condition: bool, operation_id: str, message: str, response: httpx.Response | None = None
+    ) -> None:
+        """``Workflow.expect``; without a response, the last one read reproduces the failure."""
+        super().expect(condition, operation_id, message, response if response is not None else self.last)
+
     def _get(self, path: str, version: str, operation_id: str, **params: Any) -> httpx.Response:
         response = self.call("GET", path, base_path=ADVERT_API, headers={"X-Version": version}, params=params)
+        # The request a failure found in an answer reproduces with (the page it came on).
+        self.last = response
         self.expect_status(response, 200, operation_id, f"GET {path} {params or ''} (X-Version {version})")
         return response
 
@@ -339,7 +348,7 @@ class DfeWorkflow(Workflow):
             broken is None,
             "getVacancies",
             f"Sort={sort} (X-Version {version}) put {[adverts.reference(a) for a in broken or ()]} "
-            f"the wrong way round ({[adverts.sort_value(a, sort) for a in broken or ()]})",
+            f"the wrong way round ({[str(adverts.sort_value(a, sort)) for a in broken or ()]})",
         )
         if complete and self.complete["2"]:
             self.expect(
