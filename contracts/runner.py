@@ -21,6 +21,9 @@ from .targets import Target
 from .workflows import Workflow, WorkflowViolation, bind, workflow_for
 
 SCHEMATHESIS_PHASES = ("examples", "coverage", "fuzzing", "stateful")
+# Schemathesis' default answers to a request missing a required header; a spec adds its own with
+# ``x-missing-status`` on the header parameter (DfE's gateway answers a missing X-Version with 404).
+MISSING_HEADER_STATUSES = ("400", "401", "403", "406", "415", "422")
 
 
 class Reporter(Protocol):
@@ -71,6 +74,21 @@ class RunOptions:
             raise ValueError("max_examples must be at least 1")
 
 
+def _missing_header_statuses(document: Document) -> list[str]:
+    """The statuses a request missing a required header may get: Schemathesis' and the spec's own."""
+    found = list(MISSING_HEADER_STATUSES)
+    spec = document.spec
+    parameters = list((spec.get("components") or {}).get("parameters", {}).values())
+    for item in spec.get("paths", {}).values():
+        parameters += item.get("parameters", [])
+        parameters += [p for op in item.values() if isinstance(op, dict) for p in op.get("parameters", [])]
+    for parameter in parameters:
+        status = parameter.get("x-missing-status") if isinstance(parameter, dict) else None
+        if parameter.get("in") == "header" and status is not None and str(status) not in found:
+            found.append(str(status))
+    return found
+
+
 def _config(target: Target, document: Document, options: RunOptions) -> SchemathesisConfig:
     enabled = set(options.phases)
     coverage: dict[str, Any] = {"enabled": "coverage" in enabled}
@@ -91,6 +109,7 @@ def _config(target: Target, document: Document, options: RunOptions) -> Schemath
                 "stateful": {"enabled": "stateful" in enabled, "max-steps": options.workflow_steps},
             },
             "suppress-health-check": ["too_slow", "filter_too_much", "data_too_large"],
+            "checks": {"missing_required_header": {"expected-statuses": _missing_header_statuses(document)}},
             # The sandbox's credentials are public: show them, so a failure's curl runs as printed.
             "output": {"sanitization": {"enabled": not target.is_sandbox}},
         }

@@ -220,8 +220,29 @@ def lie_about_totals(total_field: str, by: int = 1) -> Callable[[int, Body], tup
     return on_success(lambda body: {**body, total_field: body[total_field] + by})
 
 
+def drop_query_parameter(name: str) -> Callable[[Scope, bytes], tuple[Scope, bytes]]:
+    """Leave one query parameter out of the request: the operation ignores that filter."""
+    key = name.lower().encode()
+
+    def change(scope: Scope, body: bytes) -> tuple[Scope, bytes]:
+        kept = [p for p in scope["query_string"].split(b"&") if p.partition(b"=")[0].lower() != key]
+        return {**scope, "query_string": b"&".join(kept)}, body
+
+    return change
+
+
+def swap_query_value(asked: bytes, answered: bytes) -> Callable[[Scope, bytes], tuple[Scope, bytes]]:
+    """Answer the request as if it asked ``answered`` where it asked ``asked`` (e.g. another sort)."""
+
+    def change(scope: Scope, body: bytes) -> tuple[Scope, bytes]:
+        return {**scope, "query_string": scope["query_string"].replace(asked, answered)}, body
+
+    return change
+
+
 APPRENTISCOPE_AUTH = {"Authorization": "sandbox-apprentiscope-token"}
 P = "^/apprentiscope"
+DFE = "^/apprenticeships/vacancies"
 
 FAULTS: tuple[Fault, ...] = (
     Fault(
@@ -295,7 +316,35 @@ FAULTS: tuple[Fault, ...] = (
         rewrite(None, P + "/read-occupations/?$", response=only(405, error_as_text)),
         expect="vendor's error format",
     ),
-    # DfE (when it is in the registry): pagination totals that lie, e.g.
-    # Fault("pagination totals that lie", "dfe", "<its paged operationId>", ("examples",),
-    #       rewrite("GET", "^/apprenticeships/vacancies/?$", response=lie_about_totals("totalFiltered"))),
+    Fault(
+        "pagination totals that lie",
+        "dfe",
+        "getVacancies",
+        ("examples",),
+        rewrite("GET", DFE + "/vacancy/?$", response=lie_about_totals("totalFiltered")),
+        expect="pagination_envelope",
+    ),
+    Fault(
+        "search filter ignored",
+        "dfe",
+        "getVacancies",
+        ("workflow",),
+        rewrite("GET", DFE + "/vacancy/?$", request=drop_query_parameter("Ukprn")),
+    ),
+    Fault(
+        "sort answered in the opposite order",
+        "dfe",
+        "getVacancies",
+        ("workflow",),
+        rewrite("GET", DFE + "/vacancy/?$", request=swap_query_value(b"Sort=AgeAsc", b"Sort=AgeDesc")),
+    ),
+    Fault(
+        "read by reference answers another advert's fields",
+        "dfe",
+        "getVacancy",
+        ("workflow",),
+        rewrite(
+            "GET", DFE + "/vacancy/[^/]+$", response=on_success(with_value("employerName", "Elsewhere Ltd"))
+        ),
+    ),
 )

@@ -11,8 +11,9 @@ from types import MappingProxyType
 
 from .apprentiscope import ApprentiScopeWorkflow
 from .base import Workflow, WorkflowViolation, bind, writes_allowed
+from .dfe import DfeWorkflow
 
-_MODELS: tuple[type[Workflow], ...] = (ApprentiScopeWorkflow,)
+_MODELS: tuple[type[Workflow], ...] = (ApprentiScopeWorkflow, DfeWorkflow)
 
 WORKFLOWS: Mapping[str, type[Workflow]] = MappingProxyType({model.api: model for model in _MODELS})
 

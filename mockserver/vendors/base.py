@@ -305,11 +305,13 @@ def build_connexion_app(
     security_map: Mapping[str, Any] | None = None,
     auth_messages: AuthMessages | None = None,
     document_errors: Mapping[str, ErrorRenderer] | None = None,
+    uri_parser_class: type[Any] | None = None,
 ) -> connexion.AsyncApp:
     """One Connexion ``AsyncApp`` serving ``specs`` (base path -> document) with explicit handlers.
 
     ``operations`` holds the handlers of every document together; each operationId must have one.
     ``document_errors`` (base path -> renderer) overrides ``render_error`` for one document's requests.
+    ``uri_parser_class`` replaces Connexion's parsing of parameters (e.g. DfE's repeated query values).
     """
     check_operations(ctx.name, {"paths": _all_paths(specs)}, operations)
     app = connexion.AsyncApp(
@@ -319,6 +321,7 @@ def build_connexion_app(
         validate_responses=ctx.options.validate_responses,
         swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/ui"),
         validator_map={"parameter": NamedParameterValidator},
+        uri_parser_class=uri_parser_class,
     )
     resolver = _resolver(ctx.name, operations)
     for base_path, spec in specs.items():

@@ -16,7 +16,7 @@ from starlette.types import ASGIApp
 from ...store import VendorData
 from ..base import Handler, SpecMount, Vendor, VendorContext, build_connexion_app, load_specs
 from . import advert_handlers, advert_seed, progress_handlers, progress_seed
-from .advert_query import CaseInsensitiveQuery
+from .advert_query import CaseInsensitiveQuery, RepeatedQueryParser
 from .gateway import (
     DEFAULT_RATE_LIMIT,
     KEY_HEADER,
@@ -55,6 +55,7 @@ def build(ctx: VendorContext) -> ASGIApp:
         render_error=render_error,
         security_map={"apiKey": functools.partial(SubscriptionKeyAuth, ctx.credentials)},
         document_errors={ADVERT.base_path: render_error, TRACK_PROGRESS.base_path: render_progress_error},
+        uri_parser_class=RepeatedQueryParser,
     )
     # ASP.NET binds query names ignoring case (?pageSize=5): so does the sandbox (advert_query.py).
     app = CaseInsensitiveQuery(app, specs)
