@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 
 import pytest
 
 from contracts import RunOptions, sandbox_target, url_target, verify
 from mockserver import Sandbox, create_app
-from mockserver.server import make_server
+from mockserver.server import LiveServer
 
 from .contract_budget import few
 
@@ -21,15 +20,8 @@ SAFE_PHASES = ("examples", "fuzzing", "stateful", "workflow")
 def served() -> Iterator[tuple[Sandbox, str]]:
     """A DfE sandbox over a real socket, its rate limit raised as the README tells URL users to."""
     sandbox = create_app(apis=("dfe",), journal_size=100_000, rate_limits={"dfe": "1000000/minute"})
-    server = make_server(sandbox, port=0)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        assert server.bound.wait(10)
-        yield sandbox, f"http://127.0.0.1:{server.port}/apprenticeships"
-    finally:
-        server.should_exit = True
-        thread.join(10)
+    with LiveServer(sandbox) as server:
+        yield sandbox, f"{server.url}/apprenticeships"
 
 
 @pytest.fixture

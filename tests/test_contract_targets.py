@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from xml.etree import ElementTree
@@ -13,7 +12,7 @@ from contracts import RunOptions, url_target, verify
 from contracts.documents import READ_METHODS
 from mockserver import Sandbox, create_app
 from mockserver.cli import main
-from mockserver.server import make_server
+from mockserver.server import LiveServer
 
 from .conftest import AUTH
 from .contract_budget import few
@@ -25,15 +24,8 @@ SAFE_PHASES = ("examples", "fuzzing", "stateful", "workflow")
 def served() -> Iterator[tuple[Sandbox, str]]:
     """A sandbox served over a real socket (the test is about targets reached by URL)."""
     sandbox = create_app(apis=("apprentiscope",), journal_size=100_000)
-    server = make_server(sandbox, port=0)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        assert server.bound.wait(10)
-        yield sandbox, f"http://127.0.0.1:{server.port}/apprentiscope"
-    finally:
-        server.should_exit = True
-        thread.join(10)
+    with LiveServer(sandbox) as server:
+        yield sandbox, f"{server.url}/apprentiscope"
 
 
 @pytest.fixture

@@ -2,55 +2,14 @@
 
 from __future__ import annotations
 
-import threading
-import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from ..app import Sandbox
-from ..server import make_server
+from ..server import LiveServer
 
 if TYPE_CHECKING:
     from .handles import SandboxHandle
 
-_START_TIMEOUT = 30.0
-_STOP_TIMEOUT = 10.0
-
-
-class LiveServer:
-    """uvicorn serving one sandbox app on ``host`` and a free port, in a daemon thread."""
-
-    def __init__(self, app: Sandbox, host: str = "127.0.0.1") -> None:
-        self.app = app
-        self.host = host
-        self._server: Any = make_server(app, host=host, port=0)
-        self._thread = threading.Thread(target=self._server.run, name="lms-sandbox-server", daemon=True)
-
-    @property
-    def port(self) -> int:
-        return int(self._server.port)
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
-
-    def start(self) -> LiveServer:
-        """Start serving and wait until the socket is bound."""
-        self._thread.start()
-        deadline = time.monotonic() + _START_TIMEOUT
-        while not self._server.bound.wait(0.05):
-            if not self._thread.is_alive():
-                raise RuntimeError(f"the sandbox server on {self.host} stopped before it was listening")
-            if time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError(
-                    f"the sandbox server on {self.host} did not start in {_START_TIMEOUT:.0f} s"
-                )
-        return self
-
-    def stop(self) -> None:
-        self._server.should_exit = True
-        if self._thread.is_alive():
-            self._thread.join(_STOP_TIMEOUT)
+__all__ = ["LiveSandbox", "LiveServer"]
 
 
 class LiveSandbox:
