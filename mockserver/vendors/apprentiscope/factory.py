@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from ...store import Record, Store, VendorData
 from . import model
+from .seed import occupation_fields, partner_fields
 
 _KINDS = {"ojt": model.OJT, "rti": model.RTI, model.OJT: model.OJT, model.RTI: model.RTI}
 
@@ -56,45 +57,15 @@ class ApprentiscopeFactory:
         """A new occupation (program) with OJT competencies and RTI courses; the API has no create."""
         with self.store.locked():
             index = len(self.data.collection(model.OCCUPATIONS))
-            entry = self.fake.rapids_occupation(index)
-            stamp = model.now()
-
-            def items(rows: Sequence[tuple[str, int]]) -> list[Record]:
-                return [{"id": self.data.new_id(), "title": t, "hours_required": h} for t, h in rows]
-
-            defaults = {
-                "id": self.data.new_id(model.OCCUPATIONS),
-                "title": entry["title"],
-                "rapids_code": entry["rapids_code"],
-                "onet_code": entry["onet_code"],
-                "type": entry["type"],
-                "term_hours": entry["term_hours"],
-                "ojt_competencies": items(entry["ojt"]),
-                "rti_courses": items(entry["rti"]),
-                "created_at": stamp,
-                "updated_at": stamp,
-            }
-            record = _merge(defaults, overrides)
+            fields = occupation_fields(self.data, self.fake.rapids_occupation(index), model.now())
+            record = _merge({"id": self.data.new_id(model.OCCUPATIONS), **fields}, overrides)
             self.data.collection(model.OCCUPATIONS)[record["id"]] = record
             return copy.deepcopy(record)
 
     def partner(self, partner_type: str = "employer", **overrides: Any) -> Record:
         """A new partner (``employer``, ``sponsor`` or ``education_provider``), as read-partner returns it."""
-        title = str(overrides.get("title") or self.fake.company())
-        domain = re.sub(r"[^a-z0-9]", "", title.lower())[:20] or "partner"
-        first = self.fake.first_name()
-        defaults = {
-            "title": title,
-            "type": partner_type,
-            "street": self.fake.street_address(),
-            "city": self.fake.city(),
-            "state": self.fake.state(),
-            "zip": self.fake.zipcode(),
-            "contact_name": f"{first} {self.fake.last_name()}",
-            "contact_email": f"{re.sub(r'[^a-z]', '', first.lower()) or 'contact'}@{domain}.com",
-            "contact_phone": self.fake.phone10(),
-            "website": f"https://www.{domain}.com",
-        }
+        title = overrides.get("title") or (self.fake.company() if partner_type == "employer" else None)
+        defaults = partner_fields(self.fake, partner_type, title)
         with self.store.locked():
             return copy.deepcopy(model.create_partner(self.data, _merge(defaults, overrides)))
 

@@ -42,6 +42,53 @@ def _stamp(day: date, hour: int = 9) -> str:
     return datetime.combine(day, time(hour)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def occupation_fields(data: VendorData, entry: Mapping[str, Any], created: str) -> Record:
+    """An occupation (no id yet) from a ``rapids_occupation`` entry, its items with fresh ids."""
+
+    def items(rows: list[tuple[str, int]]) -> list[Record]:
+        return [{"id": data.new_id(), "title": title, "hours_required": hours} for title, hours in rows]
+
+    return {
+        "title": entry["title"],
+        "rapids_code": entry["rapids_code"],
+        "onet_code": entry["onet_code"],
+        "type": entry["type"],
+        "term_hours": entry["term_hours"],
+        "ojt_competencies": items(entry["ojt"]),
+        "rti_courses": items(entry["rti"]),
+        "created_at": created,
+        "updated_at": created,
+    }
+
+
+def partner_fields(fake: Any, partner_type: str, title: str | None = None) -> Record:
+    """A partner's fields (no id, no timestamps): a name that suits its type, a contact at its domain."""
+    if title is None:
+        title = (
+            fake.company()
+            if partner_type == "employer"
+            else (
+                f"{fake.city()} Community College"
+                if partner_type == "education_provider"
+                else f"{fake.state()} Apprenticeship Consortium"
+            )
+        )
+    domain = re.sub(r"[^a-z0-9]", "", title.lower())[:20] or "partner"
+    first, last = fake.first_name(), fake.last_name()
+    return {
+        "title": title,
+        "type": partner_type,
+        "street": fake.street_address(),
+        "city": fake.city(),
+        "state": fake.state(),
+        "zip": fake.zipcode(),
+        "contact_name": f"{first} {last}",
+        "contact_email": f"{re.sub(r'[^a-z]', '', first.lower()) or 'contact'}@{domain}.com",
+        "contact_phone": fake.phone10(),
+        "website": f"https://www.{domain}.com",
+    }
+
+
 class _Seeder:
     def __init__(self, data: VendorData, scenario: Mapping[str, Any]) -> None:
         self.data = data
@@ -71,56 +118,11 @@ class _Seeder:
     def occupation(self, index: int) -> Record:
         entry = self.fake.rapids_occupation(index)
         created = _stamp(self._days_ago(900, 1500))
-
-        def items(rows: list[tuple[str, int]]) -> list[Record]:
-            return [
-                {"id": self.data.new_id(), "title": title, "hours_required": hours} for title, hours in rows
-            ]
-
-        return self._put(
-            model.OCCUPATIONS,
-            {
-                "title": entry["title"],
-                "rapids_code": entry["rapids_code"],
-                "onet_code": entry["onet_code"],
-                "type": entry["type"],
-                "term_hours": entry["term_hours"],
-                "ojt_competencies": items(entry["ojt"]),
-                "rti_courses": items(entry["rti"]),
-                "created_at": created,
-                "updated_at": created,
-            },
-        )
+        return self._put(model.OCCUPATIONS, occupation_fields(self.data, entry, created))
 
     def partner(self, partner_type: str, named: Mapping[str, Any] | None = None) -> Record:
         created = _stamp(self._days_ago(400, 1200))
-        fake = self.fake
-        title = (
-            fake.company()
-            if partner_type == "employer"
-            else (
-                f"{fake.city()} Community College"
-                if partner_type == "education_provider"
-                else f"{fake.state()} Apprenticeship Consortium"
-            )
-        )
-        domain = re.sub(r"[^a-z0-9]", "", title.lower())[:20] or "partner"
-        first, last = fake.first_name(), fake.last_name()
-        contact = f"{first} {last}"
-        record: Record = {
-            "title": title,
-            "type": partner_type,
-            "street": fake.street_address(),
-            "city": fake.city(),
-            "state": fake.state(),
-            "zip": fake.zipcode(),
-            "contact_name": contact,
-            "contact_email": f"{re.sub(r'[^a-z]', '', first.lower())}@{domain}.com",
-            "contact_phone": fake.phone10(),
-            "website": f"https://www.{domain}.com",
-            "created_at": created,
-            "updated_at": created,
-        }
+        record = partner_fields(self.fake, partner_type) | {"created_at": created, "updated_at": created}
         if named is not None:
             record = {k: v for k, v in record.items() if k in ("created_at", "updated_at")} | dict(named)
         return self._put(model.PARTNERS, record)
