@@ -2,19 +2,9 @@
 
 from __future__ import annotations
 
-import warnings
+import importlib
+from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
-
-# connexion 3.3 imports starlette.testclient at import time, which warns on starlette 1.x; we never
-# use that client, so keep the warning away from every `lms-sandbox` run.
-with warnings.catch_warnings():
-    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
-    # ... and jsonschema's RefResolver, deprecated; keeps projects with `-W error` able to import us.
-    warnings.filterwarnings("ignore", message=r"jsonschema\.(exceptions\.)?Ref\w+ is deprecated")
-    import connexion  # noqa: F401
-
-from .app import CONTROL_PREFIX, ApiInfo, Sandbox, SpecInfo, create_app
 from .errors import (
     Conflict,
     FixtureError,
@@ -29,7 +19,36 @@ from .errors import (
 )
 from .journal import Journal, JournalEntry
 from .options import SandboxOptions
-from .store import Store, VendorData
+
+if TYPE_CHECKING:
+    from .app import CONTROL_PREFIX, ApiInfo, Sandbox, SpecInfo, create_app
+    from .store import Store, VendorData
+
+__version__ = "0.1.0"
+
+# Imported on first use: they bring in Connexion and Faker, which `import mockserver` (and so the
+# pytest plugin, loaded in every test run of a project that installs lms-sandbox) must not pay for.
+_LAZY = {
+    "CONTROL_PREFIX": "app",
+    "ApiInfo": "app",
+    "Sandbox": "app",
+    "SpecInfo": "app",
+    "create_app": "app",
+    "Store": "store",
+    "VendorData": "store",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{module}", __name__), name)
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "CONTROL_PREFIX",

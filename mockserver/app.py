@@ -8,6 +8,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from . import _connexion  # noqa: F401  (first: Connexion imported with its warnings silenced)
 from .control import build_control_app
 from .journal import Journal, JournalMiddleware
 from .options import SandboxOptions

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import httpx
 import pytest
 
@@ -110,3 +113,24 @@ def test_configured_credentials_replace_the_default() -> None:
     with sync_client(app, base_url="http://s/apprentiscope") as client:
         assert client.get("/read-occupations", headers={"Authorization": "mine"}).status_code == 200
         assert client.get("/read-occupations", headers=AUTH).status_code == 401
+
+
+def _python(code: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-W", "error", "-c", code], capture_output=True, text=True, check=False, timeout=120
+    )
+
+
+def test_loading_the_pytest_plugin_imports_neither_connexion_nor_faker() -> None:
+    # The plugin loads in every test run of a project that installs lms-sandbox; it must stay light.
+    done = _python(
+        "import sys, mockserver.pytest_plugin; print(sorted({'connexion', 'faker'} & set(sys.modules)))"
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+def test_a_sandbox_starts_under_warnings_as_errors() -> None:
+    done = _python("import mockserver; print(type(mockserver.create_app()).__name__)")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "Sandbox"

@@ -6,6 +6,7 @@ so it can be imported, typed and tested without pytest.
 
 from __future__ import annotations
 
+from .. import _connexion  # noqa: F401  (first: Connexion imported with its warnings silenced)
 from .calls import Call, JournalAssertions
 from .handles import Factory, NotServed, SandboxHandle, SandboxRaised, VendorSandbox, VendorState
 from .live import LiveSandbox, LiveServer

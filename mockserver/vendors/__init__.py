@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
+from .. import _connexion  # noqa: F401  (first: Connexion imported with its warnings silenced)
 from ..errors import UnknownApi
 from .apprentiscope import VENDOR as APPRENTISCOPE
 from .base import Vendor, VendorContext
