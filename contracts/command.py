@@ -18,6 +18,8 @@ def target_from_args(args: argparse.Namespace) -> Target:
     if args.base_url is None:
         if args.allow_writes:
             print("note: --allow-writes only matters with --base-url; the sandbox is always writable")
+        if args.rate_limit:
+            print("note: --rate-limit only matters with --base-url; the sandbox made for a run has no limit")
         target = sandbox_target(args.api, seed=args.seed)
         if headers:
             # Explicit headers replace the sandbox's own credentials (e.g. to check a wrong token fails).
@@ -29,7 +31,13 @@ def target_from_args(args: argparse.Namespace) -> Target:
                 sandbox=target.sandbox,
             )
         return target
-    return url_target(args.api, args.base_url, headers=headers, allow_writes=args.allow_writes)
+    return url_target(
+        args.api,
+        args.base_url,
+        headers=headers,
+        allow_writes=args.allow_writes,
+        rate_limit=args.rate_limit,
+    )
 
 
 def run_contract_command(args: argparse.Namespace) -> int:

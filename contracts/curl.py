@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shlex
+from collections.abc import Collection
 
 import httpx
 
@@ -10,12 +11,17 @@ import httpx
 _NOISE = frozenset({"host", "content-length", "accept-encoding", "connection", "user-agent", "accept"})
 
 
-def curl_for(request: httpx.Request) -> str:
-    """``curl -X METHOD -H ... -d BODY URL`` for an ``httpx`` request."""
+def curl_for(request: httpx.Request, filtered: Collection[str] = ()) -> str:
+    """``curl -X METHOD -H ... -d BODY URL`` for an ``httpx`` request.
+
+    The values of the headers named in ``filtered`` (lower case; credentials) show as ``[Filtered]``,
+    as Schemathesis shows them, so a CI log does not leak them.
+    """
     parts = ["curl", "-X", request.method]
     for name, value in request.headers.items():
         if name.lower() not in _NOISE:
-            parts += ["-H", f"{name}: {value}"]
+            shown = "[Filtered]" if name.lower() in filtered else value
+            parts += ["-H", f"{name}: {shown}"]
     body = request.read()
     if body:
         parts += ["-d", body.decode("utf-8", errors="replace")]

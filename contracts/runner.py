@@ -110,6 +110,7 @@ def _config(target: Target, document: Document, options: RunOptions) -> Schemath
             },
             "suppress-health-check": ["too_slow", "filter_too_much", "data_too_large"],
             "checks": {"missing_required_header": {"expected-statuses": _missing_header_statuses(document)}},
+            **({"rate-limit": target.rate_limit} if target.rate_limit else {}),
             # The sandbox's credentials are public: show them, so a failure's curl runs as printed.
             "output": {"sanitization": {"enabled": not target.is_sandbox}},
         }
@@ -227,15 +228,22 @@ def _links_excluded(event: Any) -> bool:
     return "excluded by filters" in str(event.value)
 
 
-def _violation(exc: BaseException) -> WorkflowViolation | None:
+def _violation(exc: BaseException | None, seen: frozenset[int] = frozenset()) -> WorkflowViolation | None:
+    """The model's finding behind ``exc``: itself, in a group, or what a Hypothesis error was raised from.
+
+    (A 429 that struck a first run but not its replay comes back as FlakyStrategyDefinition.)
+    """
+    if exc is None or id(exc) in seen:
+        return None
     if isinstance(exc, WorkflowViolation):
         return exc
+    seen = seen | {id(exc)}
     if isinstance(exc, BaseExceptionGroup | FlakyFailure):
         for inner in exc.exceptions:
-            found = _violation(inner)
+            found = _violation(inner, seen)
             if found is not None:
                 return found
-    return None
+    return _violation(exc.__cause__ or exc.__context__, seen)
 
 
 def _run_workflow(

@@ -15,6 +15,7 @@ from mockserver.testing import sync_client
 from mockserver.vendors import get_vendor
 
 from .errors import TargetError
+from .throttle import check_rate
 
 # The host in-process requests (and their curl reproductions) are addressed to.
 IN_PROCESS_ORIGIN = "http://sandbox"
@@ -38,6 +39,8 @@ class Target:
         app: the ASGI app, for an in-process target; ``None`` for a target reached over HTTP.
         sandbox: the lms-sandbox behind ``app`` when there is one; workflows reset it between examples.
         allow_writes: whether operations other than GET/HEAD/OPTIONS may run.
+        rate_limit: the most requests to send (``N/s``, ``N/m``, ``N/h``, ``N/d``), or ``auto`` to only
+            wait out 429s; ``None`` sends as fast as the target answers.
     """
 
     api: str
@@ -46,6 +49,7 @@ class Target:
     app: ASGIApp | None = None
     sandbox: Sandbox | None = None
     allow_writes: bool = True
+    rate_limit: str | None = None
 
     @property
     def is_sandbox(self) -> bool:
@@ -111,10 +115,12 @@ def url_target(
     *,
     headers: Mapping[str, str] | None = None,
     allow_writes: bool = False,
+    rate_limit: str | None = None,
 ) -> Target:
     """An implementation of ``api`` served at ``base_url`` (its root, e.g. ``http://host/apprentiscope``).
 
-    Only read operations run unless ``allow_writes`` is true.
+    Only read operations run unless ``allow_writes`` is true. ``rate_limit`` keeps the run within the
+    target's limit (DfE: ``30/m``, its 150 requests per 5 minutes), or with ``auto`` waits out 429s.
     """
     get_vendor(api)
     parts = urlsplit(base_url)
@@ -127,4 +133,5 @@ def url_target(
         base_url=base_url.rstrip("/"),
         headers=_frozen(headers or {}),
         allow_writes=allow_writes,
+        rate_limit=check_rate(rate_limit) if rate_limit is not None else None,
     )

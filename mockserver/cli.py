@@ -200,6 +200,12 @@ def _add_contract_command(commands: Any) -> None:
         help="with --base-url, also run operations that write (POST, PUT, PATCH, DELETE); "
         "without it only GET/HEAD/OPTIONS are sent",
     )
+    contract.add_argument(
+        "--rate-limit",
+        metavar="RATE",
+        help="with --base-url, send at most RATE requests (N/s, N/m, N/h or N/d; DfE: 30/m, its 150 per "
+        "5 minutes) and wait out any 429 by its Retry-After; 'auto' only waits out 429s",
+    )
     contract.add_argument("--junit-xml", type=Path, metavar="FILE", help="write a JUnit XML report to FILE")
     contract.add_argument(
         "--max-examples",

@@ -14,7 +14,9 @@ import httpx
 from hypothesis.stateful import RuleBasedStateMachine
 
 from ..curl import curl_for
+from ..results import RUN
 from ..targets import Target
+from ..throttle import Throttle
 
 
 class WorkflowViolation(AssertionError):
@@ -38,6 +40,8 @@ class Workflow(RuleBasedStateMachine):
     api: ClassVar[str]
     target: ClassVar[Target]
     seed: ClassVar[int] = 0
+    # Shared by every example of a run, so the rate holds across them (see ``bind``).
+    throttle: ClassVar[Throttle | None] = None
 
     def __init__(self) -> None:
         super().__init__()
@@ -60,14 +64,30 @@ class Workflow(RuleBasedStateMachine):
         client = self._clients.get(base_path)
         if client is None:
             client = self._clients[base_path] = self.target.client(base_path)
-        return client.request(method, path, **kwargs)
+        if self.throttle is not None:
+            return self.throttle.send(lambda: client.request(method, path, **kwargs))
+        response = client.request(method, path, **kwargs)
+        if response.status_code == 429:
+            # Not the model's finding: the run outpaced the target's rate limit.
+            raise WorkflowViolation(
+                RUN,
+                "the target answered 429 Too Many Requests; pass --rate-limit (e.g. 30/m for DfE's "
+                "150 per 5 minutes) to keep the run within its limit",
+                self.curl(response),
+            )
+        return response
+
+    def curl(self, response: httpx.Response) -> str:
+        """The curl reproducing ``response``'s request (credentials filtered unless against the sandbox)."""
+        secret = () if self.target.is_sandbox else {name.lower() for name in self.target.headers}
+        return curl_for(response.request, secret)
 
     def expect(
         self, condition: bool, operation_id: str, message: str, response: httpx.Response | None = None
     ) -> None:
         """Fail the workflow, naming ``operation_id`` and the request to reproduce, unless ``condition``."""
         if not condition:
-            curl = curl_for(response.request) if response is not None else None
+            curl = self.curl(response) if response is not None else None
             detail = f"{message} (got {response.status_code}: {response.text[:300]})" if response else message
             raise WorkflowViolation(operation_id, detail, curl)
 
@@ -86,4 +106,9 @@ def writes_allowed(machine: Workflow) -> bool:
 
 def bind(model: type[Workflow], target: Target, seed: int = 0) -> type[Workflow]:
     """``model`` bound to ``target``: Hypothesis instantiates state machines without arguments."""
-    return type(model.__name__, (model,), {"target": target, "seed": seed, "__module__": model.__module__})
+    throttle = Throttle(target.rate_limit) if target.rate_limit else None
+    return type(
+        model.__name__,
+        (model,),
+        {"target": target, "seed": seed, "throttle": throttle, "__module__": model.__module__},
+    )
