@@ -35,14 +35,19 @@ def session_sandbox() -> Sandbox:
     return create_app(validate_responses=True)
 
 
+def reset_and_check(app: Sandbox) -> Iterator[Sandbox]:
+    """``app`` reset to seed 0 for one test; afterwards, fail the test if a handler raised."""
+    app.reset(0)
+    yield app
+    errors = list(app.errors)
+    app.errors.clear()
+    assert not errors, f"the sandbox raised during the test: {errors!r}"
+
+
 @pytest.fixture
 def sandbox(session_sandbox: Sandbox) -> Iterator[Sandbox]:
     """The session's sandbox, reset to seed 0; fails the test if a handler raised."""
-    session_sandbox.reset(0)
-    yield session_sandbox
-    errors = list(session_sandbox.errors)
-    session_sandbox.errors.clear()
-    assert not errors, f"the sandbox raised during the test: {errors!r}"
+    yield from reset_and_check(session_sandbox)
 
 
 @pytest.fixture

@@ -16,6 +16,8 @@ from mockserver.vendors.dfe.advert_seed import HOMES_KEY, SECTORS_KEY
 from mockserver.vendors.dfe.factory import DfeFactory
 from mockserver.vendors.dfe.reference import STANDARDS_BY_CODE
 
+from .conftest import reset_and_check
+
 KEY = "sandbox-subscription-key"
 TODAY = date(2025, 9, 1)  # the default scenario's anchor_date
 B3 = (52.4820, -1.9000)  # the B3 postcode district's centre
@@ -28,11 +30,7 @@ def app() -> Sandbox:
 
 @pytest.fixture
 def sandbox(app: Sandbox) -> Iterator[Sandbox]:
-    app.reset(0)
-    yield app
-    errors = list(app.errors)
-    app.errors.clear()
-    assert not errors, f"the sandbox raised during the test: {errors!r}"
+    yield from reset_and_check(app)
 
 
 @pytest.fixture

@@ -15,6 +15,8 @@ from mockserver.testing import sync_client
 from mockserver.vendors.base import load_spec
 from mockserver.vendors.dfe.advert_query import CaseInsensitiveQuery
 
+from .conftest import reset_and_check
+
 EMPLOYER_KEY = "sandbox-subscription-key"
 PROVIDER_KEY = "sandbox-provider-key"
 EXTERNAL_KEY = "sandbox-external-key"
@@ -36,11 +38,7 @@ def app() -> Sandbox:
 
 @pytest.fixture
 def sandbox(app: Sandbox) -> Iterator[Sandbox]:
-    app.reset(0)
-    yield app
-    errors = list(app.errors)
-    app.errors.clear()
-    assert not errors, f"the sandbox raised during the test: {errors!r}"
+    yield from reset_and_check(app)
 
 
 @pytest.fixture
