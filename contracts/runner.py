@@ -14,6 +14,8 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import events, from_schema
 from schemathesis.schemas import BaseSchema
 
+from mockserver.vendors.base import spec_parameters
+
 from . import checks as _checks  # noqa: F401 - registers the spec-driven checks with Schemathesis
 from .documents import READ_METHODS, Contract, Document, load_contract
 from .results import PHASES, RUN, ContractResult, Failure
@@ -77,13 +79,8 @@ class RunOptions:
 def _missing_header_statuses(document: Document) -> list[str]:
     """The statuses a request missing a required header may get: Schemathesis' and the spec's own."""
     found = list(MISSING_HEADER_STATUSES)
-    spec = document.spec
-    parameters = list((spec.get("components") or {}).get("parameters", {}).values())
-    for item in spec.get("paths", {}).values():
-        parameters += item.get("parameters", [])
-        parameters += [p for op in item.values() if isinstance(op, dict) for p in op.get("parameters", [])]
-    for parameter in parameters:
-        status = parameter.get("x-missing-status") if isinstance(parameter, dict) else None
+    for parameter in spec_parameters(document.spec):
+        status = parameter.get("x-missing-status")
         if parameter.get("in") == "header" and status is not None and str(status) not in found:
             found.append(str(status))
     return found

@@ -11,7 +11,7 @@ import copy
 import json
 import logging
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -23,6 +23,7 @@ from connexion.exceptions import OAuthProblem, OAuthResponseProblem, ProblemExce
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
+from connexion.security import ApiKeySecurityHandler
 from connexion.validators import ParameterValidator
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -121,6 +122,21 @@ def _parsed_spec(path: Path) -> dict[str, Any]:
 def load_spec(name: str) -> dict[str, Any]:
     """A fresh copy of spec ``name`` from ``specs/`` (parsed once per process)."""
     return copy.deepcopy(_parsed_spec(spec_path(name)))
+
+
+def spec_parameters(spec: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Every parameter the spec's operations take (path-level ones included), ``$ref``s resolved."""
+    shared = (spec.get("components") or {}).get("parameters", {})
+    found: list[dict[str, Any]] = []
+    for item in spec.get("paths", {}).values():
+        declared = list(item.get("parameters", []))
+        for method, operation in item.items():
+            if method in HTTP_METHODS and isinstance(operation, dict):
+                declared += operation.get("parameters", [])
+        for param in declared:
+            ref = str(param.get("$ref", ""))
+            found.append(shared.get(ref.rsplit("/", 1)[-1], param) if ref else param)
+    return found
 
 
 def operation_ids(spec: Mapping[str, Any]) -> list[str]:
@@ -278,6 +294,21 @@ def install_error_handlers(
     app.add_error_handler(HTTPException, on_http)
     app.add_error_handler(UnicodeDecodeError, on_undecodable)
     app.add_error_handler(Exception, on_bug)
+
+
+class KeyAuth(ApiKeySecurityHandler):  # type: ignore[misc]
+    """Connexion's API-key handler, accepting the vendor's keys (each sent value ``normalise``d first)."""
+
+    def __init__(self, keys: Iterable[str], normalise: Callable[[str], str] = str) -> None:
+        self._keys = frozenset(keys)
+        self._normalise = normalise
+
+    def _resolve_func(self, security_scheme: dict[str, Any]) -> Callable[..., dict[str, str] | None]:
+        return self.check
+
+    def check(self, api_key: str, required_scopes: list[str] | None = None) -> dict[str, str] | None:
+        key = self._normalise(api_key)
+        return {"sub": key} if key in self._keys else None
 
 
 class NamedParameterValidator(ParameterValidator):  # type: ignore[misc]

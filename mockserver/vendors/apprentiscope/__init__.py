@@ -8,6 +8,7 @@ from starlette.types import ASGIApp
 
 from ..base import (
     AuthMessages,
+    KeyAuth,
     SpecMount,
     TrailingSlashMiddleware,
     Vendor,
@@ -15,7 +16,7 @@ from ..base import (
     build_connexion_app,
     load_specs,
 )
-from .auth import INVALID_TOKEN, MISSING_TOKEN, TokenAuth
+from .auth import INVALID_TOKEN, MISSING_TOKEN, bare_token
 from .errors import render_error
 from .handlers import operations
 from .seed import seed
@@ -30,7 +31,7 @@ def build(ctx: VendorContext) -> ASGIApp:
         specs=load_specs(SPECS),
         operations=operations(ctx),
         render_error=render_error,
-        security_map={"apiKey": functools.partial(TokenAuth, ctx.credentials)},
+        security_map={"apiKey": functools.partial(KeyAuth, ctx.credentials, bare_token)},
         auth_messages=AuthMessages(missing=MISSING_TOKEN, invalid=INVALID_TOKEN),
     )
     return TrailingSlashMiddleware(app)

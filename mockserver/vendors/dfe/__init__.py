@@ -14,7 +14,7 @@ from typing import Any
 from starlette.types import ASGIApp
 
 from ...store import VendorData
-from ..base import Handler, SpecMount, Vendor, VendorContext, build_connexion_app, load_specs
+from ..base import Handler, KeyAuth, SpecMount, Vendor, VendorContext, build_connexion_app, load_specs
 from . import advert_handlers, advert_seed, progress_handlers, progress_seed
 from .advert_query import CaseInsensitiveQuery, RepeatedQueryParser
 from .gateway import (
@@ -23,7 +23,6 @@ from .gateway import (
     ApimGateway,
     GatedApi,
     RateLimiter,
-    SubscriptionKeyAuth,
     subscription_name,
     versions_of,
 )
@@ -53,7 +52,7 @@ def build(ctx: VendorContext) -> ASGIApp:
         specs=specs,
         operations=operations(ctx),
         render_error=render_error,
-        security_map={"apiKey": functools.partial(SubscriptionKeyAuth, ctx.credentials)},
+        security_map={"apiKey": functools.partial(KeyAuth, ctx.credentials)},
         document_errors={ADVERT.base_path: render_error, TRACK_PROGRESS.base_path: render_progress_error},
         uri_parser_class=RepeatedQueryParser,
     )

@@ -15,24 +15,16 @@ from urllib.parse import quote, unquote_plus
 from connexion.uri_parsing import OpenAPIURIParser
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ..base import HTTP_METHODS
+from ..base import spec_parameters
 
 
 def query_names(specs: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
     """Lower-cased name -> documented name of every query parameter in ``specs``."""
     names: dict[str, str] = {}
     for spec in specs.values():
-        shared = spec.get("components", {}).get("parameters", {})
-        for item in spec.get("paths", {}).values():
-            operations = [op for method, op in item.items() if method in HTTP_METHODS]
-            for param in [
-                *item.get("parameters", []),
-                *(p for op in operations for p in op.get("parameters", [])),
-            ]:
-                ref = param.get("$ref", "")
-                param = shared.get(ref.rsplit("/", 1)[-1], param) if ref else param
-                if param.get("in") == "query":
-                    names[str(param["name"]).lower()] = str(param["name"])
+        for param in spec_parameters(spec):
+            if param.get("in") == "query":
+                names[str(param["name"]).lower()] = str(param["name"])
     return names
 
 

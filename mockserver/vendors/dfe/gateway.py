@@ -20,13 +20,13 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from connexion.security import ApiKeySecurityHandler
 from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage
 from limits.strategies import FixedWindowRateLimiter
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ...store import Store
+from ..base import spec_parameters
 from . import problems
 
 KEY_HEADER = "Ocp-Apim-Subscription-Key"
@@ -136,32 +136,12 @@ class GatedApi:
 def versions_of(spec: Mapping[str, Any]) -> tuple[str, ...]:
     """The ``X-Version`` values a spec declares (the enum of its header parameter), in order."""
     found: list[str] = []
-    shared = spec.get("components", {}).get("parameters", {})
-    params: list[Any] = list(shared.values())
-    for item in spec.get("paths", {}).values():
-        params += item.get("parameters", [])
-        params += [p for op in item.values() if isinstance(op, dict) for p in op.get("parameters", [])]
-    for param in params:
-        if not isinstance(param, dict) or "$ref" in param:
-            continue
-        if param.get("in") == "header" and param.get("name", "").lower() == VERSION_HEADER.lower():
+    for param in spec_parameters(spec):
+        if param.get("in") == "header" and str(param.get("name", "")).lower() == VERSION_HEADER.lower():
             found += [str(v) for v in param.get("schema", {}).get("enum", []) if str(v) not in found]
     if not found:
         raise ValueError(f"spec {spec.get('info', {}).get('title')!r} declares no X-Version enum")
     return tuple(found)
-
-
-class SubscriptionKeyAuth(ApiKeySecurityHandler):  # type: ignore[misc]
-    """Connexion's handler for the specs' ``SubscriptionKey`` scheme: the gateway's keys."""
-
-    def __init__(self, keys: Iterable[str]) -> None:
-        self._keys = frozenset(keys)
-
-    def _resolve_func(self, security_scheme: dict[str, Any]) -> Callable[..., dict[str, str] | None]:
-        return self.check
-
-    def check(self, api_key: str, required_scopes: list[str] | None = None) -> dict[str, str] | None:
-        return {"sub": api_key} if api_key in self._keys else None
 
 
 class ApimGateway:
