@@ -11,6 +11,7 @@ import json
 import math
 from collections.abc import Mapping
 from typing import Any
+from xml.parsers.expat import ExpatError
 
 import schemathesis
 from schemathesis.checks import CheckContext
@@ -23,16 +24,24 @@ from schemathesis.specs.openapi._auth_retry import (
     set_auth_for_case,
 )
 
+from mockserver.xmlcodec import decode as xml_decode
+
 from .specdata import error_schemas, json_schema_of, resolve, schema_errors
 
 AUTH_STATUSES = ("401", "403")
 PAGINATION = "x-pagination"
 
 
-def _json(response: Response) -> Any:
+def _body(response: Response) -> Any:
+    """The response's body, read as its media type says: JSON, or XML (Rails-style typed elements)."""
+    content_type = " ".join(response.headers.get("content-type", [])).lower()
     try:
+        if "xml" in content_type:
+            return xml_decode(response.content or b"")
         return json.loads(response.content or b"")
     except ValueError:
+        return None
+    except ExpatError:
         return None
 
 
@@ -63,10 +72,10 @@ def vendor_error_envelope(ctx: CheckContext, response: Response, case: Case[Any]
     envelopes = error_schemas(_spec(case))
     if not envelopes or "default" in responses:
         return None
-    body = _json(response)
+    body = _body(response)
     if body is None:
         raise AssertionError(
-            f"Error {status} is not in the vendor's error format: the body is not JSON "
+            f"Error {status} is not in the vendor's error format: the body is not JSON or XML "
             f"({response.content[:120]!r})"
         )
     problems = [schema_errors(envelope, body, openapi=_version(case)) for envelope in envelopes]
@@ -123,7 +132,7 @@ class vendor_auth_refusal:  # noqa: N801 - Schemathesis names a check after its 
             )
         schema = documented.get(response.status_code)
         if schema is not None:
-            problems = schema_errors(schema, _json(response), openapi=openapi)
+            problems = schema_errors(schema, _body(response), openapi=openapi)
             if problems:
                 raise AssertionError(
                     f"The {response.status_code} refusing a request {how} does not match its documented "
@@ -155,7 +164,7 @@ def pagination_envelope(ctx: CheckContext, response: Response, case: Case[Any]) 
     declared = case.operation.definition.raw.get(PAGINATION)
     if not isinstance(declared, Mapping) or not 200 <= response.status_code < 300:
         return None
-    body = _json(response)
+    body = _body(response)
     if not isinstance(body, Mapping):
         raise AssertionError("A paged answer must be a JSON object carrying the page and its counts")
     query = case.query or {}

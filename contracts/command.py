@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import sys
 
@@ -11,6 +12,8 @@ from .report import ConsoleReporter, write_junit_xml
 from .results import PHASES
 from .runner import RunOptions, verify
 from .targets import Target, parse_header, sandbox_target, url_target
+
+__all__ = ["Target", "run_contract_command", "target_from_args"]
 
 
 def target_from_args(args: argparse.Namespace) -> Target:
@@ -21,20 +24,16 @@ def target_from_args(args: argparse.Namespace) -> Target:
         if args.rate_limit:
             print("note: --rate-limit only matters with --base-url; the sandbox made for a run has no limit")
         target = sandbox_target(args.api, seed=args.seed)
-        if headers:
-            # Explicit headers replace the sandbox's own credentials (e.g. to check a wrong token fails).
-            target = Target(
-                api=target.api,
-                base_url=target.base_url,
-                headers=headers,
-                app=target.app,
-                sandbox=target.sandbox,
-            )
+        if headers or args.credential:
+            # Explicit credentials replace the sandbox's own (e.g. to check a wrong token fails).
+            given = url_target(args.api, target.base_url, headers=headers, credential=args.credential)
+            target = dataclasses.replace(target, headers=given.headers, credential=given.credential)
         return target
     return url_target(
         args.api,
         args.base_url,
         headers=headers,
+        credential=args.credential,
         allow_writes=args.allow_writes,
         rate_limit=args.rate_limit,
     )

@@ -1,4 +1,8 @@
-"""A vendor's contract documents: each OpenAPI spec it serves, with the base path it answers under."""
+"""A vendor's contract documents: each OpenAPI spec it serves, with the base path it answers under.
+
+Read from the vendor registry and the bundled specs only (``mockserver.vendors`` and ``mockserver.specs``
+are import-light), so a run against a URL imports neither Connexion nor Faker.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from mockserver.specs import load_spec, spec_operations
 from mockserver.vendors import get_vendor
-from mockserver.vendors.base import HTTP_METHODS, load_spec
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -22,12 +26,7 @@ class Document:
 
     def operations(self) -> list[tuple[str, str, Mapping[str, Any]]]:
         """``(METHOD, path, operation)`` for every operation, in document order."""
-        return [
-            (method.upper(), path, operation)
-            for path, item in self.spec.get("paths", {}).items()
-            for method, operation in item.items()
-            if method in HTTP_METHODS and isinstance(operation, dict)
-        ]
+        return [(method.upper(), path, operation) for method, path, operation in spec_operations(self.spec)]
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,9 +14,10 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import events, from_schema
 from schemathesis.schemas import BaseSchema
 
-from mockserver.vendors.base import spec_parameters
+from mockserver.specs import spec_parameters
 
 from . import checks as _checks  # noqa: F401 - registers the spec-driven checks with Schemathesis
+from .auth import register as register_auth
 from .documents import READ_METHODS, Contract, Document, load_contract
 from .results import PHASES, RUN, ContractResult, Failure
 from .targets import Target
@@ -131,6 +132,7 @@ def load(target: Target, document: Document | None = None, options: RunOptions |
     )
     if target.app is not None:
         schema.app = target.app
+    register_auth(schema, target)
     if not target.allow_writes:
         schema = schema.include(method=sorted(READ_METHODS))
     return schema

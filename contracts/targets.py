@@ -1,21 +1,30 @@
-"""What a contract runs against: the in-process sandbox, or any implementation by base URL."""
+"""What a contract runs against: the in-process sandbox, or any implementation by base URL.
+
+A target by URL imports neither Connexion nor Faker: the sandbox is imported only by ``sandbox_target``.
+Credentials are the vendor's credential scheme applied to one credential: its header fields go with
+every request (``headers``), the rest (query, form or JSON fields, a login token, a signed token) are
+added per request by ``auth``.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import httpx
-from starlette.types import ASGIApp
 
-from mockserver import Sandbox, create_app
-from mockserver.testing import sync_client
-from mockserver.vendors import get_vendor
+from mockserver.vendors import Vendor, get_vendor
 
 from .errors import TargetError
 from .throttle import check_rate
+
+if TYPE_CHECKING:
+    from starlette.types import ASGIApp
+
+    from mockserver import Sandbox
 
 # The host in-process requests (and their curl reproductions) are addressed to.
 IN_PROCESS_ORIGIN = "http://sandbox"
@@ -35,7 +44,9 @@ class Target:
     Args:
         api: the registered API it implements.
         base_url: the API's root; each spec's base path is appended to it.
-        headers: sent with every request (credentials).
+        headers: sent with every request (the credential's header fields, or headers given by hand).
+        credential: the credential (field -> value) the vendor's scheme sends, where it sends more
+            than headers (a query or body field, a login token, a signed token); ``None`` otherwise.
         app: the ASGI app, for an in-process target; ``None`` for a target reached over HTTP.
         sandbox: the lms-sandbox behind ``app`` when there is one; workflows reset it between examples.
         allow_writes: whether operations other than GET/HEAD/OPTIONS may run.
@@ -46,10 +57,22 @@ class Target:
     api: str
     base_url: str
     headers: Mapping[str, str] = field(default_factory=lambda: _frozen({}))
+    credential: Mapping[str, str] | None = None
     app: ASGIApp | None = None
     sandbox: Sandbox | None = None
     allow_writes: bool = True
     rate_limit: str | None = None
+
+    @property
+    def vendor(self) -> Vendor:
+        return get_vendor(self.api)
+
+    def auth(self) -> httpx.Auth | None:
+        """What adds the credential's non-header parts to each request, if it has any."""
+        if self.credential is None:
+            return None
+        clock = self.sandbox.clock if self.sandbox is not None else None
+        return self.vendor.credentials.auth(self.credential, clock=clock, base_url=self.base_url)
 
     @property
     def is_sandbox(self) -> bool:
@@ -64,8 +87,10 @@ class Target:
         """An HTTP client for one document of the API, credentials attached; close it when done."""
         url = f"{self.base_url}{base_path}"
         if self.app is not None:
-            return sync_client(self.app, base_url=url, headers=dict(self.headers))
-        return httpx.Client(base_url=url, headers=dict(self.headers), timeout=30.0)
+            from mockserver.testing import sync_client
+
+            return sync_client(self.app, base_url=url, headers=dict(self.headers), auth=self.auth())
+        return httpx.Client(base_url=url, headers=dict(self.headers), auth=self.auth(), timeout=30.0)
 
     def reset(self, seed: int = 0) -> None:
         """Back to the seeded data, when the target is a sandbox; a no-op for any other target."""
@@ -80,7 +105,7 @@ def sandbox_target(
     wrap: Callable[[Sandbox], ASGIApp] | None = None,
     validate_responses: bool = False,
 ) -> Target:
-    """A fresh in-process sandbox serving ``api``, with its default credentials.
+    """A fresh in-process sandbox serving ``api``, with its first credential.
 
     Args:
         api: a registered API name.
@@ -88,17 +113,26 @@ def sandbox_target(
         wrap: makes the app to test from the sandbox (e.g. a middleware injecting a fault).
         validate_responses: let the sandbox check its own responses too (a violation is a 500).
     """
-    sandbox = create_app(
-        apis=(api,), seed=seed, validate_responses=validate_responses, rate_limits={api: UNLIMITED}
-    )
+    from mockserver import create_app
+
+    vendor = get_vendor(api)
+    limits = {api: UNLIMITED} if vendor.rate_limit is not None else {}
+    sandbox = create_app(apis=(api,), seed=seed, validate_responses=validate_responses, rate_limits=limits)
     info = sandbox.apis[api]
+    credential = info.credentials[0]
     return Target(
         api=api,
         base_url=f"{IN_PROCESS_ORIGIN}{info.prefix}",
         headers=_frozen(info.headers),
+        credential=_beyond_headers(vendor, credential),
         app=wrap(sandbox) if wrap is not None else sandbox,
         sandbox=sandbox,
     )
+
+
+def _beyond_headers(vendor: Vendor, credential: Mapping[str, str]) -> Mapping[str, str] | None:
+    """``credential`` when its scheme sends more than headers, else ``None`` (the headers carry it)."""
+    return None if vendor.credentials.headers_only else _frozen(credential)
 
 
 def parse_header(text: str) -> tuple[str, str]:
@@ -114,24 +148,40 @@ def url_target(
     base_url: str,
     *,
     headers: Mapping[str, str] | None = None,
+    credential: Mapping[str, str] | str | None = None,
     allow_writes: bool = False,
     rate_limit: str | None = None,
 ) -> Target:
     """An implementation of ``api`` served at ``base_url`` (its root, e.g. ``http://host/apprentiscope``).
 
-    Only read operations run unless ``allow_writes`` is true. ``rate_limit`` keeps the run within the
-    target's limit (DfE: ``30/m``, its 150 requests per 5 minutes), or with ``auto`` waits out 429s.
+    Credentials go as ``headers`` given by hand, or as a ``credential`` that the vendor's scheme sends
+    (``"VALUE"`` or ``"field=value,..."`` as ``serve --credential`` takes them, or a mapping): in query
+    or body fields, through a login call, or signed per request. Only read operations run unless
+    ``allow_writes`` is true. ``rate_limit`` keeps the run within the target's limit (e.g. ``30/m`` for
+    150 requests per 5 minutes), or with ``auto`` waits out 429s.
     """
-    get_vendor(api)
+    vendor = get_vendor(api)
+    checked: Mapping[str, str] | None = None
+    if credential is not None:
+        try:
+            scheme = vendor.credentials
+            checked = scheme.parse(credential) if isinstance(credential, str) else scheme.check(credential)
+        except ValueError as exc:
+            raise TargetError(f"{api}: {exc}") from None
     parts = urlsplit(base_url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise TargetError(
             f"expected an http(s) base URL such as http://127.0.0.1:8000/{api}; got {base_url!r}"
         )
+    sent = dict(headers or {})
+    if checked is not None:
+        sent = {**vendor.credentials.headers(checked), **sent}
+        checked = _beyond_headers(vendor, checked)
     return Target(
         api=api,
         base_url=base_url.rstrip("/"),
-        headers=_frozen(headers or {}),
+        headers=_frozen(sent),
+        credential=checked,
         allow_writes=allow_writes,
         rate_limit=check_rate(rate_limit) if rate_limit is not None else None,
     )

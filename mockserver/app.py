@@ -9,13 +9,16 @@ from typing import Any
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from . import _connexion  # noqa: F401  (first: Connexion imported with its warnings silenced)
+from .clock import SandboxClock
 from .control import build_control_app
 from .journal import Journal, JournalMiddleware
 from .options import SandboxOptions
 from .routing import PrefixRouter
 from .scenarios import scenarios_for
 from .store import Seeder, Store, VendorData
-from .vendors import Vendor, VendorContext, get_vendor, vendor_names
+from .vendors import Vendor, get_vendor, load, vendor_names
+from .vendors.base import VendorContext, build_vendor_app, load_specs
+from .vendors.credentials import Credential
 
 CONTROL_PREFIX = "/__sandbox__"
 
@@ -46,15 +49,25 @@ class ApiInfo:
     """Where one API is served and how to authenticate against it.
 
     ``spec_url``/``docs_url`` are those of the API's main spec; ``specs`` lists every document
-    (an API such as DfE's serves several under one prefix).
+    (an API such as DfE's serves several under one prefix). ``credentials`` are the accepted ones
+    (field -> value); ``headers`` carry the first of them where the vendor takes credentials in
+    headers, and ``client_headers`` are the other headers its clients send (a version header).
     """
 
     name: str
     title: str
     prefix: str
     specs: tuple[SpecInfo, ...]
-    credentials: tuple[str, ...]
-    headers: dict[str, str]
+    vendor: Vendor
+    credentials: tuple[Credential, ...]
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return self.vendor.credentials.headers(self.credentials[0])
+
+    @property
+    def client_headers(self) -> dict[str, str]:
+        return dict(self.vendor.client_headers)
 
     @property
     def spec_url(self) -> str:
@@ -74,16 +87,43 @@ class ApiInfo:
             "spec_url": f"{base}{self.spec_url}",
             "docs_url": f"{base}{self.docs_url}",
             "specs": [spec.to_json(base) for spec in self.specs],
-            "credentials": list(self.credentials),
+            "credentials": [self.vendor.credentials.format(c) for c in self.credentials],
+            "auth": self.vendor.credentials.describe(self.credentials[0]),
             "headers": self.headers,
+            "client_headers": self.client_headers,
+            "formats": list(self.vendor.formats),
+            "actions": [
+                {
+                    "name": a.name,
+                    "method": a.method,
+                    "summary": a.summary,
+                    "url": f"{base}{action_path(self.name, a.name)}",
+                }
+                for a in self.vendor.actions
+            ],
         }
 
 
+def action_path(api: str, action: str) -> str:
+    """Where a vendor's own control-plane action answers."""
+    return f"{CONTROL_PREFIX}/apis/{api}/actions/{action}"
+
+
 def _seeder(vendor: Vendor, scenario: dict[str, Any]) -> Seeder:
+    seed_with = load(vendor.seed)
+
     def seed(data: VendorData) -> None:
-        vendor.seed(data, scenario)
+        seed_with(data, scenario)
 
     return seed
+
+
+def _credentials(vendor: Vendor, configured: tuple[Any, ...]) -> tuple[Credential, ...]:
+    """The credentials ``vendor`` accepts: the configured ones (text or mappings), else its defaults."""
+    scheme = vendor.credentials
+    if not configured:
+        return tuple(scheme.defaults)
+    return tuple(scheme.parse(c) if isinstance(c, str) else scheme.check(c) for c in configured)
 
 
 class Sandbox:
@@ -101,13 +141,20 @@ class Sandbox:
             seed=options.seed,
         )
         self.journal = Journal(options.journal_size)
+        # One clock per app, read by every time-dependent rule; a reset puts it back to real time.
+        self.clock = SandboxClock()
+        self.store.on_reset(self.clock.reset)
         # Exceptions raised inside handlers, in order; the pytest plugin surfaces them in the test.
         self.errors: list[BaseException] = []
         self.apis: dict[str, ApiInfo] = {}
+        self.contexts: dict[str, VendorContext] = {}
         routes: list[tuple[str, ASGIApp]] = [(CONTROL_PREFIX, build_control_app(self))]
         for name, vendor in self.vendors.items():
-            credentials = tuple(options.credentials.get(name, ())) or vendor.default_credentials
-            ctx = VendorContext(name, self.store, options, credentials, self.errors)
+            credentials = _credentials(vendor, tuple(options.credentials.get(name, ())))
+            ctx = VendorContext(
+                vendor, self.store, options, credentials, self.errors, self.clock, load_specs(vendor.specs)
+            )
+            self.contexts[name] = ctx
             prefix = "" if options.root else vendor.prefix
             self.apis[name] = ApiInfo(
                 name=name,
@@ -122,10 +169,10 @@ class Sandbox:
                     )
                     for mount in vendor.specs
                 ),
+                vendor=vendor,
                 credentials=credentials,
-                headers=vendor.auth_help(credentials[0]),
             )
-            app = JournalMiddleware(vendor.build(ctx), api=name, journal=self.journal)
+            app = JournalMiddleware(build_vendor_app(ctx), api=name, journal=self.journal)
             routes.append((prefix, app))
         self._app: ASGIApp = PrefixRouter(routes)
 
@@ -133,7 +180,7 @@ class Sandbox:
         await self._app(scope, receive, send)
 
     def reset(self, seed: int | None = None) -> None:
-        """Regenerate every API's data (from ``seed`` if given) and clear the journal."""
+        """Every API's data back to its seeded state (``seed`` if given); journal cleared, clock real."""
         self.store.reset(seed)
         self.journal.clear()
         self.errors.clear()

@@ -14,7 +14,7 @@ import limits
 from . import __version__
 from .errors import SandboxError
 from .options import SandboxOptions
-from .vendors import vendor_names
+from .vendors import REGISTRY, get_vendor, load, vendor_names
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -37,6 +37,12 @@ def _credential(text: str) -> tuple[str, str]:
     api, sep, value = text.partition("=")
     if not sep or not api or not value:
         raise argparse.ArgumentTypeError(f"expected API=VALUE, e.g. apprentiscope=my-token; got {text!r}")
+    if api not in REGISTRY:
+        raise argparse.ArgumentTypeError(f"unknown API {api!r}; known: {', '.join(vendor_names())}")
+    try:
+        get_vendor(api).credentials.parse(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{api}: {exc}") from None
     return api, value
 
 
@@ -45,8 +51,11 @@ def _rate_limit(text: str) -> tuple[str, str]:
     api, value = api.strip(), value.strip().strip("\"'")
     if not sep or not api or not value:
         raise argparse.ArgumentTypeError(f"expected API=LIMIT, e.g. dfe=150/5minutes; got {text!r}")
-    if api not in vendor_names():
+    if api not in REGISTRY:
         raise argparse.ArgumentTypeError(f"unknown API {api!r}; known: {', '.join(vendor_names())}")
+    if get_vendor(api).rate_limit is None:
+        limited = [name for name, vendor in REGISTRY.items() if vendor.rate_limit is not None]
+        raise argparse.ArgumentTypeError(f"{api} has no rate limit; these do: {', '.join(limited)}")
     try:
         limits.parse(value)
     except ValueError:
@@ -62,6 +71,10 @@ def _env_rate_limits() -> list[tuple[str, str]]:
         return [_rate_limit(item) for item in raw.split(",") if item.strip()]
     except argparse.ArgumentTypeError as exc:
         raise SystemExit(f"LMS_SANDBOX_RATE_LIMIT: {exc}") from None
+
+
+def _limited() -> list[tuple[str, Any]]:
+    return [(name, vendor) for name, vendor in REGISTRY.items() if vendor.rate_limit is not None]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -129,7 +142,9 @@ def build_parser() -> argparse.ArgumentParser:
         type=_credential,
         default=[],
         metavar="API=VALUE",
-        help="accept this token/key for API instead of the default (repeatable, e.g. apprentiscope=my-token)",
+        help="accept this credential for API instead of its default (repeatable): VALUE for a one-field "
+        "scheme, else field=value,...; defaults: "
+        + "; ".join(f"{n}={v.credentials.format(v.credentials.defaults[0])}" for n, v in REGISTRY.items()),
     )
     serve.add_argument(
         "--rate-limit",
@@ -138,8 +153,10 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         metavar="API=LIMIT",
         dest="rate_limits",
-        help="rate limit per subscription key of an API with a gateway, as N/PERIOD "
-        "(repeatable; default dfe=150/5minutes, DfE's documented limit; e.g. dfe=1000/minute to loosen it)",
+        help="replace the documented rate limit of an API, as N/PERIOD or 'N per PERIOD' "
+        "(repeatable; defaults: "
+        + "; ".join(f"{n}={v.rate_limit.limit} per {v.rate_limit.per}" for n, v in _limited())
+        + "; e.g. dfe=1000/minute to loosen it)",
     )
     serve.add_argument(
         "--validate-responses",
@@ -162,7 +179,34 @@ def build_parser() -> argparse.ArgumentParser:
     lint.set_defaults(handler=_lint_specs)
 
     _add_contract_command(commands)
+    _add_vendor_commands(commands)
     return parser
+
+
+def _add_vendor_commands(commands: Any) -> None:
+    """The vendors' own commands: ``lms-sandbox NAME API ...`` for each command NAME a vendor declares."""
+    by_name: dict[str, list[tuple[str, Any]]] = {}
+    for api, vendor in REGISTRY.items():
+        for command in vendor.commands:
+            by_name.setdefault(command.name, []).append((api, command))
+    for name, declared in by_name.items():
+        parser = commands.add_parser(
+            name,
+            help="; ".join(f"{api}: {command.help}" for api, command in declared),
+            description=f"The {name!r} command of: {', '.join(api for api, _ in declared)}.",
+        )
+        per_api = parser.add_subparsers(dest="api", required=True, metavar="API")
+        for api, command in declared:
+            sub = per_api.add_parser(api, help=command.help, description=command.help)
+            load(command.configure)(sub)
+            sub.set_defaults(handler=_vendor_command(api, command.run))
+
+
+def _vendor_command(api: str, run: str) -> Any:
+    def handler(args: argparse.Namespace) -> int:
+        return int(load(run)(args, get_vendor(api)))
+
+    return handler
 
 
 def _add_contract_command(commands: Any) -> None:
@@ -193,6 +237,13 @@ def _add_contract_command(commands: Any) -> None:
         metavar="'NAME: VALUE'",
         help="header sent with every request, e.g. credentials (repeatable); "
         "default with the sandbox: its own credentials",
+    )
+    contract.add_argument(
+        "--credential",
+        metavar="VALUE",
+        help="the credential, sent the way the API's scheme says (query or body fields, a login call, a "
+        "token signed per request): VALUE for a one-field scheme, else field=value,...; "
+        "default with the sandbox: its own",
     )
     contract.add_argument(
         "--allow-writes",
@@ -236,7 +287,7 @@ def _contract(args: argparse.Namespace) -> int:
 
 
 def options_from_args(args: argparse.Namespace) -> SandboxOptions:
-    credentials: dict[str, tuple[str, ...]] = {}
+    credentials: dict[str, tuple[str | dict[str, str], ...]] = {}
     for api, value in args.credential:
         credentials[api] = (*credentials.get(api, ()), value)
     return SandboxOptions(

@@ -1,17 +1,19 @@
-"""The control plane under ``/__sandbox__``: health, APIs, reset, state export/import, journal.
+"""The control plane under ``/__sandbox__``: health, APIs, reset, state, journal, clock, vendor actions.
 
 It is not part of any vendor contract and has its own spec, ``specs/sandbox.yaml``.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import connexion
 from connexion.lifecycle import ConnexionResponse
 from connexion.options import SwaggerUIOptions
 
-from .errors import SnapshotError, UnknownApi
+from .errors import ModelError, SnapshotError, UnknownApi
+from .vendors import load
 from .vendors.base import Handler, check_operations, load_spec
 
 if TYPE_CHECKING:
@@ -93,8 +95,76 @@ class ControlHandlers:
         self.sandbox.journal.clear()
         return ConnexionResponse(status_code=204)
 
+    # the clock
+
+    def get_clock(self) -> Reply:
+        return _json(self.sandbox.clock.to_json())
+
+    def set_clock(self, body: dict[str, Any]) -> Reply:
+        clock = self.sandbox.clock
+        if "now" in body:
+            try:
+                at = datetime.fromisoformat(str(body["now"]).replace("Z", "+00:00"))
+            except ValueError:
+                return _problem(
+                    400, "Invalid time", f"now must be an ISO 8601 date-time, got {body['now']!r}"
+                )
+            if at.tzinfo is None:
+                return _problem(400, "Invalid time", "now needs a time zone, e.g. 2026-12-01T09:00:00Z")
+            clock.set(at.timestamp())
+        if body.get("frozen") is True:
+            clock.freeze()
+        elif body.get("frozen") is False:
+            clock.unfreeze()
+        return _json(clock.to_json())
+
+    def reset_clock(self) -> Reply:
+        self.sandbox.clock.reset()
+        return _json(self.sandbox.clock.to_json())
+
+    def advance_clock(self, body: dict[str, Any]) -> Reply:
+        amounts = {k: float(body.get(k, 0)) for k in ("seconds", "minutes", "hours", "days")}
+        self.sandbox.clock.advance(
+            amounts["seconds"], minutes=amounts["minutes"], hours=amounts["hours"], days=amounts["days"]
+        )
+        return _json(self.sandbox.clock.to_json())
+
+    # vendors' own actions
+
+    def _action(self, api: str, name: str, method: str, body: Any) -> Reply:
+        ctx = self.sandbox.contexts.get(api)
+        if ctx is None:
+            return _problem(
+                404, "Unknown API", f"API {api!r} is not served; served: {', '.join(self.sandbox.apis)}"
+            )
+        action = next((a for a in ctx.vendor.actions if a.name == name), None)
+        if action is None:
+            known = ", ".join(a.name for a in ctx.vendor.actions) or "none"
+            return _problem(404, "Unknown action", f"{api} has no action {name!r}; its actions: {known}")
+        if action.method.upper() != method:
+            return _problem(405, "Method not allowed", f"{api} action {name!r} takes {action.method.upper()}")
+        try:
+            answer = load(action.handler)(ctx, body if isinstance(body, dict | list) else None)
+        except ModelError as exc:
+            return _problem(exc.status, type(exc).__name__, exc.message)
+        if isinstance(answer, tuple):
+            return _json(answer[0], int(answer[1]))
+        return _json(answer)
+
+    def read_vendor_action(self, api: str, action: str) -> Reply:
+        return self._action(api, action, "GET", None)
+
+    def run_vendor_action(self, api: str, action: str, body: Any = None) -> Reply:
+        return self._action(api, action, "POST", body)
+
     def operations(self) -> dict[str, Handler]:
         return {
+            "getClock": self.get_clock,
+            "setClock": self.set_clock,
+            "resetClock": self.reset_clock,
+            "advanceClock": self.advance_clock,
+            "readVendorAction": self.read_vendor_action,
+            "runVendorAction": self.run_vendor_action,
             "getHealth": self.health,
             "listApis": self.list_apis,
             "resetSandbox": self.reset,

@@ -130,7 +130,8 @@ class JournalMiddleware:
                 path=scope["path"],  # starlette keeps the full path under a Mount
                 query=scope.get("query_string", b"").decode("latin-1"),
                 status=status,
-                operation_id=routing.get("operation_id"),
+                # A request the credential edge refused never reached Connexion's routing.
+                operation_id=routing.get("operation_id") or extensions.get("lms_sandbox.operation_id"),
                 duration_ms=round((time.perf_counter() - started) * 1000, 3),
                 request_body=_text(request_chunks),
                 response_body=_text(response_chunks),

@@ -7,8 +7,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
+# A credential as the command line gives it (``VALUE`` or ``field=value,...``) or as field -> value.
+CredentialValue = str | Mapping[str, str]
 
-def _frozen_credentials() -> Mapping[str, tuple[str, ...]]:
+
+def _frozen_credentials() -> Mapping[str, tuple[CredentialValue, ...]]:
     return MappingProxyType({})
 
 
@@ -26,9 +29,10 @@ class SandboxOptions:
         root: serve the single selected API at ``/`` instead of its prefix.
         validate_responses: validate every response against the spec (a violation is a 500).
         fixtures: scenario files to load instead of the defaults; each names its API.
-        credentials: per API, the accepted tokens or keys, replacing the defaults.
+        credentials: per API, the accepted credentials, replacing the vendor's defaults: each the
+            value of a one-field scheme, ``field=value,...``, or a mapping of field -> value.
         journal_size: how many requests the journal keeps.
-        rate_limits: per API with a rate limit (``dfe``), a ``limits`` string replacing its default,
+        rate_limits: per API with a rate limit, a ``limits`` string replacing its default,
             e.g. ``{"dfe": "150 per 5 minutes"}``.
     """
 
@@ -37,7 +41,7 @@ class SandboxOptions:
     root: bool = False
     validate_responses: bool = False
     fixtures: tuple[Path, ...] = ()
-    credentials: Mapping[str, tuple[str, ...]] = field(default_factory=_frozen_credentials)
+    credentials: Mapping[str, tuple[CredentialValue, ...]] = field(default_factory=_frozen_credentials)
     journal_size: int = 1000
     rate_limits: Mapping[str, str] = field(default_factory=_frozen_rate_limits)
 

@@ -1,24 +1,25 @@
 """pytest plugin of lms-sandbox (entry point ``lms_sandbox``): fixtures, hooks, options and the marker.
 
-Fixtures: ``sandbox`` (the session's app, reset before each test), one per vendor
-(``apprentiscope_sandbox``, ``dfe_sandbox``), ``sandbox_server`` (the same app on a real port) and the setting
-``sandbox_options``. This module imports nothing heavy itself: the machinery in
-``mockserver.plugin`` and the vendors' factories are imported when a test first asks for them.
+Fixtures: ``sandbox`` (the session's app, reset before each test), ``<name>_sandbox`` for every vendor in
+the registry (made at configure time, so a vendor added by an entry point or ``register_vendor`` in a
+conftest gets one too), ``sandbox_server`` (the same app on a real port) and the setting
+``sandbox_options``. This module imports nothing heavy itself: the machinery in ``mockserver.plugin``
+and the vendors' factories are imported when a test first asks for them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterator
+import types
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 if TYPE_CHECKING:
     from mockserver.options import SandboxOptions
     from mockserver.plugin import LiveSandbox, SandboxHandle, SandboxPool, VendorSandbox
-    from mockserver.vendors.apprentiscope.factory import ApprentiscopeFactory
-    from mockserver.vendors.dfe.factory import DfeFactory
+    from mockserver.vendors import Vendor
 
 _HANDLE = pytest.StashKey["SandboxHandle"]()
 
@@ -48,6 +49,29 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", MARKER)
+    config.pluginmanager.register(vendor_fixtures(), "lms_sandbox_vendor_fixtures")
+
+
+def _vendor_fixture(vendor: Vendor) -> Callable[..., Any]:
+    def fixture(sandbox: SandboxHandle) -> VendorSandbox[Any]:
+        return sandbox.vendor(vendor.name)
+
+    fixture.__name__ = vendor.fixture_name
+    fixture.__doc__ = (
+        f"{vendor.title}: clients that authenticate themselves, ``factory``, ``state``, ``clock``, "
+        f"``assert_called``."
+    )
+    return pytest.fixture(name=vendor.fixture_name)(fixture)
+
+
+def vendor_fixtures() -> types.ModuleType:
+    """A plugin holding ``<name>_sandbox`` for every vendor in the registry."""
+    from mockserver.vendors import REGISTRY
+
+    holder = types.ModuleType("lms_sandbox_vendor_fixtures")
+    for vendor in REGISTRY.values():
+        setattr(holder, vendor.fixture_name, _vendor_fixture(vendor))
+    return holder
 
 
 @pytest.fixture(scope="session")
@@ -106,26 +130,6 @@ def sandbox_server(sandbox: SandboxHandle, sandbox_pool: SandboxPool) -> LiveSan
     from mockserver.plugin import LiveSandbox
 
     return LiveSandbox(sandbox_pool.server(sandbox.app), sandbox)
-
-
-@pytest.fixture
-def apprentiscope_sandbox(sandbox: SandboxHandle) -> VendorSandbox[ApprentiscopeFactory]:
-    """ApprentiScope: clients with the token attached, ``factory``, ``state``, ``assert_called``."""
-    from mockserver.vendors.apprentiscope.factory import ApprentiscopeFactory
-
-    return sandbox.vendor("apprentiscope", factory=ApprentiscopeFactory)
-
-
-@pytest.fixture
-def dfe_sandbox(sandbox: SandboxHandle) -> VendorSandbox[DfeFactory]:
-    """UK Apprenticeship Service: clients sending the subscription key and ``X-Version: 2``, ``factory``.
-
-    Track Progress serves only ``X-Version: 1``: override the header per request. DfE's rate limit
-    (150 requests per key in 5 minutes) applies as served, but each test's reset clears it.
-    """
-    from mockserver.vendors.dfe.factory import DfeFactory
-
-    return sandbox.vendor("dfe", factory=DfeFactory, headers={"X-Version": "2"})
 
 
 @pytest.hookimpl(wrapper=True)

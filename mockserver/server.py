@@ -16,11 +16,37 @@ _START_TIMEOUT = 30.0
 _STOP_TIMEOUT = 10.0
 
 
+def credential_lines(api: dict[str, Any]) -> list[str]:
+    """How to authenticate against an API (``/__sandbox__/apis``' entry), for people to read."""
+    auth = api["auth"]
+    sent = []
+    for where, values in auth["send"].items():
+        joined = ", ".join(f"{k}: {v}" if where == "header" else f"{k}={v}" for k, v in values.items())
+        sent.append(joined if where == "header" else f"{joined} (as {where} parameters)")
+    lines = ["; ".join(sent)] if sent else []
+    if "login" in auth:
+        login = auth["login"]
+        fields = ", ".join(f"{k}={v}" for k, v in login["json"].items())
+        lines.append(
+            f"{login['method']} {login['path']} with {{{fields}}}, then the token in {auth['token']['name']}"
+        )
+    elif "token" in auth:
+        token = auth["token"]
+        values = ", ".join(f"{k}={v}" for k, v in auth["values"].items())
+        lines.append(
+            f"a {token['algorithm']} token per request in {token['name']} ({', '.join(token['claims'])}), "
+            f"from {values}"
+        )
+    elsewhere = {name: sorted({s["in"] for s in sources}) for name, sources in auth["fields"].items()}
+    if any(len(places) > 1 for places in elsewhere.values()):
+        lines.append("accepted in: " + "; ".join(f"{n}: {', '.join(p)}" for n, p in elsewhere.items()))
+    return lines
+
+
 def banner(sandbox: Sandbox, base_url: str) -> str:
     """What ``serve`` prints on start: each API's URL, docs and credentials."""
     lines = [f"lms-sandbox serving on {base_url} (seed {sandbox.store.seed})", ""]
     for api in sandbox.api_list(base_url):
-        auth = ", ".join(f"{k}: {v}" for k, v in api["headers"].items())
         lines.append(f"  {api['title']}")
         # An API serving several documents (DfE) gets a base URL, Swagger UI and spec line for each.
         for doc in api["specs"]:
@@ -31,7 +57,19 @@ def banner(sandbox: Sandbox, base_url: str) -> str:
                 f"    Swagger UI  {doc['docs_url']}",
                 f"    spec        {doc['spec_url']}",
             ]
-        lines.append(f"    credentials {auth}")
+        lines += [
+            f"    {'credentials' if i == 0 else '':<11} {text}"
+            for i, text in enumerate(credential_lines(api))
+        ]
+        if api["client_headers"]:
+            lines.append(
+                "    headers     " + ", ".join(f"{k}: {v}" for k, v in api["client_headers"].items())
+            )
+        if "xml" in api["formats"]:
+            lines.append("    formats     " + ", ".join(api["formats"]))
+        for action in api["actions"]:
+            lines.append(f"    action      {action['method']} {action['url']}  ({action['summary']})")
+        lines += [f"    note        {note}" for note in sandbox.vendors[api["name"]].notes]
     lines += ["", f"  control plane {base_url}{CONTROL_PREFIX}/ui/   (Ctrl-C to stop)"]
     return "\n".join(lines)
 

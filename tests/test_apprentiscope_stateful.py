@@ -9,7 +9,7 @@ from __future__ import annotations
 from hypothesis import settings
 
 from contracts import bind, sandbox_target
-from contracts.workflows import ApprentiScopeWorkflow
+from contracts.workflows.apprentiscope import ApprentiScopeWorkflow
 
 TARGET = sandbox_target("apprentiscope", validate_responses=True)
 

@@ -19,11 +19,14 @@ from starlette.types import Receive, Scope, Send
 
 from mockserver import Sandbox, create_app
 from mockserver.cli import build_parser, options_from_args
+from mockserver.clock import SandboxClock
+from mockserver.ratelimit import RateLimiter
 from mockserver.server import banner
+from mockserver.specs import HTTP_METHODS, load_spec
 from mockserver.testing import sync_client
-from mockserver.vendors.base import HTTP_METHODS, load_spec
-from mockserver.vendors.dfe import ADVERT, SPECS, TRACK_PROGRESS, problems
+from mockserver.vendors.dfe import ADVERT, KEY_HEADER, SPECS, TRACK_PROGRESS, VENDOR, VERSION_HEADER, problems
 from mockserver.vendors.dfe import gateway as gw
+from mockserver.vendors.edge import CredentialEdge, header_values
 
 KEY = "sandbox-subscription-key"
 PREFIX = "/apprenticeships"
@@ -78,7 +81,8 @@ def _operations() -> list[Operation]:
     for mount in SPECS:
         spec = load_spec(mount.file)
         shared = spec.get("components", {}).get("parameters", {})
-        versions = gw.versions_of(spec)
+        versions = header_values(spec, VERSION_HEADER)
+        assert versions, f"{mount.file} declares no X-Version enum"
         for template, item in spec["paths"].items():
             for method, operation in item.items():
                 if method not in HTTP_METHODS:
@@ -120,7 +124,7 @@ def _documented(op: Operation, response: httpx.Response) -> Any:
 
 
 def _valid(op: Operation, key: str = KEY) -> dict[str, str]:
-    return {gw.KEY_HEADER: key, gw.VERSION_HEADER: op.versions[-1]}
+    return {KEY_HEADER: key, VERSION_HEADER: op.versions[-1]}
 
 
 @pytest.fixture
@@ -140,7 +144,7 @@ def test_both_documents_are_covered() -> None:
 
 @pytest.mark.parametrize("op", OPERATIONS, ids=str)
 def test_a_request_without_a_key_gets_401_missing_key(client: httpx.Client, op: Operation) -> None:
-    response = _send(client, op, {gw.VERSION_HEADER: op.versions[-1]})
+    response = _send(client, op, {VERSION_HEADER: op.versions[-1]})
     assert response.status_code == 401
     assert response.headers["content-type"] == "application/json"
     assert _documented(op, response) == {
@@ -165,7 +169,7 @@ def test_a_request_with_an_unknown_key_gets_401_invalid_key(client: httpx.Client
 def test_a_request_without_x_version_gets_404_saying_it_is_missing(
     client: httpx.Client, op: Operation
 ) -> None:
-    response = _send(client, op, {gw.KEY_HEADER: KEY})
+    response = _send(client, op, {KEY_HEADER: KEY})
     assert response.status_code == 404
     body = _documented(op, response)
     assert body == {"statusCode": 404, "message": problems.missing_version(op.versions)}
@@ -174,7 +178,7 @@ def test_a_request_without_x_version_gets_404_saying_it_is_missing(
 
 @pytest.mark.parametrize("op", OPERATIONS, ids=str)
 def test_a_request_for_an_unknown_version_gets_404_naming_it(client: httpx.Client, op: Operation) -> None:
-    response = _send(client, op, {gw.KEY_HEADER: KEY, gw.VERSION_HEADER: "99"})
+    response = _send(client, op, {KEY_HEADER: KEY, VERSION_HEADER: "99"})
     assert response.status_code == 404
     body = _documented(op, response)
     assert body == {"statusCode": 404, "message": problems.unknown_version("99", op.versions)}
@@ -184,7 +188,7 @@ def test_a_request_for_an_unknown_version_gets_404_naming_it(client: httpx.Clien
 @pytest.mark.parametrize("op", OPERATIONS, ids=str)
 def test_every_served_version_passes_the_gateway(client: httpx.Client, op: Operation) -> None:
     for version in op.versions:
-        response = _send(client, op, {gw.KEY_HEADER: KEY, gw.VERSION_HEADER: version})
+        response = _send(client, op, {KEY_HEADER: KEY, VERSION_HEADER: version})
         assert response.status_code not in (401, 429)
         assert "statusCode" not in response.json()
 
@@ -207,7 +211,7 @@ def test_the_151st_request_in_a_window_gets_429_with_retry_after(client: httpx.C
         assert _send(client, op, _valid(op)).status_code != 429
     _assert_rate_limited(op, _send(client, op, _valid(op)), 300)
     # Every further request in the window is refused too, whatever it asks for.
-    _assert_rate_limited(op, _send(client, op, {gw.KEY_HEADER: KEY}), 300)
+    _assert_rate_limited(op, _send(client, op, {KEY_HEADER: KEY}), 300)
 
 
 @pytest.mark.parametrize("op", OPERATIONS, ids=str)
@@ -271,15 +275,17 @@ def test_gateway_refusals_are_in_the_journal(client: httpx.Client) -> None:
     assert [(e["method"], e["status"]) for e in entries] == [(op.method, 401)]
 
 
-# The gateway alone, in front of a backend that echoes what it was given, on a clock the test moves.
+# The gateway alone (the shared edge configured as DfE's), in front of a backend that echoes what it
+# was given, on a clock the test moves.
 
 
-class _Clock:
+class _Clock(SandboxClock):
     def __init__(self) -> None:
-        self.now = 1_000_000.0
+        super().__init__()
+        self.freeze(1_000_000.0)
 
-    def __call__(self) -> float:
-        return self.now
+    def move(self, seconds: float) -> None:
+        self.advance(seconds)
 
 
 async def _echo(scope: Scope, receive: Receive, send: Send) -> None:
@@ -291,37 +297,47 @@ async def _echo(scope: Scope, receive: Receive, send: Send) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-def _gateway(clock: _Clock, limit: str = "2/minute") -> gw.ApimGateway:
-    return gw.ApimGateway(
-        _echo,
-        keys=("k1", "k2"),
-        apis=[gw.GatedApi("/vacancies", ("1", "2")), gw.GatedApi("", ("1",))],
-        limiter=gw.RateLimiter(limit, clock=clock),
-        name_of=lambda key: f"External-{key}-Sandbox",
+def _gateway(clock: _Clock, limit: str = "2/minute") -> CredentialEdge:
+    def header_enum(*versions: str) -> dict[str, Any]:
+        parameter = {"name": VERSION_HEADER, "in": "header", "schema": {"enum": list(versions)}}
+        return {"paths": {"/x": {"get": {"parameters": [parameter]}}}}
+
+    return CredentialEdge(
+        gw.SubscriptionContext(_echo, lambda key: f"External-{key}-Sandbox"),
+        scheme=VENDOR.credentials,
+        accepted=({"key": "k1"}, {"key": "k2"}),
+        specs={"/vacancies": header_enum("1", "2"), "": header_enum("1")},
+        render=problems.apim_error,
+        clock=clock,
+        data=lambda: pytest.fail("the DfE edge keeps no per-vendor data"),
+        rate_limit=VENDOR.rate_limit,
+        rate_limit_value=limit,
+        required_headers=VENDOR.required_headers,
+        gateway=VENDOR.gateway,
     )
 
 
 def test_the_window_resets_when_it_ends() -> None:
     clock = _Clock()
     with sync_client(_gateway(clock)) as client:
-        headers = {gw.KEY_HEADER: "k1", gw.VERSION_HEADER: "1"}
+        headers = {KEY_HEADER: "k1", VERSION_HEADER: "1"}
         assert [client.get("/x", headers=headers).status_code for _ in range(3)] == [200, 200, 429]
-        clock.now += 45
+        clock.move(45)
         refused = client.get("/x", headers=headers)
         assert refused.status_code == 429
         assert refused.headers["Retry-After"] == "15"
-        clock.now += 15
+        clock.move(15)
         assert [client.get("/x", headers=headers).status_code for _ in range(3)] == [200, 200, 429]
 
 
 def test_retry_after_counts_down_to_the_end_of_the_window() -> None:
     clock = _Clock()
-    limiter = gw.RateLimiter("1 per 5 minutes", clock=clock)
+    limiter = RateLimiter("1 per 5 minutes", clock=clock)
     assert limiter.hit("k") is None
     assert limiter.hit("k") == 300
-    clock.now += 299.5
+    clock.move(299.5)
     assert limiter.hit("k") == 1
-    clock.now += 0.5
+    clock.move(0.5)
     assert limiter.hit("k") is None
 
 
@@ -330,8 +346,8 @@ def test_the_backend_is_told_the_subscription_name_and_cannot_be_spoofed() -> No
         response = client.get(
             "/vacancies/vacancy",
             headers={
-                gw.KEY_HEADER: "k2",
-                gw.VERSION_HEADER: "2",
+                KEY_HEADER: "k2",
+                VERSION_HEADER: "2",
                 gw.SUBSCRIPTION_NAME_HEADER: "Employer-SPOOF-Sandbox",
             },
         )
@@ -342,7 +358,7 @@ def test_the_backend_is_told_the_subscription_name_and_cannot_be_spoofed() -> No
 
 def test_versions_are_those_of_the_api_the_path_belongs_to() -> None:
     with sync_client(_gateway(_Clock(), limit="100/minute")) as client:
-        v2 = {gw.KEY_HEADER: "k1", gw.VERSION_HEADER: "2"}
+        v2 = {KEY_HEADER: "k1", VERSION_HEADER: "2"}
         assert client.get("/vacancies/vacancy", headers=v2).status_code == 200
         refused = client.post("/apprenticeships/1/2025-09-01/progress", headers=v2)
         assert refused.status_code == 404
@@ -379,6 +395,7 @@ def test_the_apis_listing_names_every_dfe_document_and_the_key_header(client: ht
     assert dfe["title"] == "UK Apprenticeship Service (DfE)"
     assert dfe["base_url"] == "http://sandbox/apprenticeships"
     assert dfe["headers"] == {"Ocp-Apim-Subscription-Key": KEY}
+    assert dfe["client_headers"] == {"X-Version": "2"}
     assert dfe["specs"] == [
         {
             "file": "dfe-display-advert.yaml",

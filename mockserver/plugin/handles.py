@@ -9,12 +9,13 @@ from typing import Any, Generic, TypeVar
 import httpx
 
 from ..app import ApiInfo, Sandbox
+from ..clock import SandboxClock
 from ..errors import SandboxError, UnknownApi
 from ..journal import Journal
 from ..options import SandboxOptions
 from ..store import Record, Store, VendorData
 from ..testing import async_client, sync_client
-from ..vendors import REGISTRY
+from ..vendors import REGISTRY, load
 from .calls import JournalAssertions
 
 IN_PROCESS_URL = "http://sandbox"
@@ -131,6 +132,11 @@ class SandboxHandle(JournalAssertions):
         return self.app.store.seed
 
     @property
+    def clock(self) -> SandboxClock:
+        """The sandbox clock: ``sandbox.clock.advance(hours=4)`` instead of sleeping (reset per test)."""
+        return self.app.clock
+
+    @property
     def apis(self) -> Mapping[str, ApiInfo]:
         return self.app.apis
 
@@ -148,11 +154,24 @@ class SandboxHandle(JournalAssertions):
         return f"{self.url}{self.api(api).prefix}"
 
     def headers(self, api: str) -> dict[str, str]:
-        """The headers that authenticate against ``api`` with its first credential."""
+        """The headers that authenticate against ``api`` with its first credential (if it takes headers)."""
         return dict(self.api(api).headers)
 
     def credentials(self, api: str) -> tuple[str, ...]:
-        return self.api(api).credentials
+        """The credentials ``api`` accepts, as ``serve --credential`` takes them."""
+        info = self.api(api)
+        return tuple(info.vendor.credentials.format(c) for c in info.credentials)
+
+    def auth(self, api: str) -> httpx.Auth:
+        """An ``httpx.Auth`` sending ``api``'s first credential the way the vendor takes it.
+
+        Logs in first where the vendor hands out tokens, and signs a token per request where it wants
+        signed ones (dated on the sandbox clock).
+        """
+        info = self.api(api)
+        return info.vendor.credentials.auth(
+            info.credentials[0], clock=self.clock, base_url=self.base_url(api)
+        )
 
     def reset(self, seed: int | None = None) -> None:
         """Regenerate every API's data (from this test's seed unless given) and clear the journal."""
@@ -172,8 +191,8 @@ class SandboxHandle(JournalAssertions):
 
         Closed when the test ends.
         """
-        base, auth = self._client_setup(api, headers)
-        client = sync_client(self.app, base_url=base, headers=auth, **kwargs)
+        base, sent, auth = self._client_setup(api, headers)
+        client = sync_client(self.app, base_url=base, headers=sent, auth=auth, **kwargs)
         self._closers.append(client.close)
         return client
 
@@ -181,12 +200,20 @@ class SandboxHandle(JournalAssertions):
         self, api: str | None = None, *, headers: Mapping[str, str] | None = None, **kwargs: Any
     ) -> httpx.AsyncClient:
         """An in-process ``httpx.AsyncClient`` for ``api`` (credentials attached), or the whole sandbox."""
-        base, auth = self._client_setup(api, headers)
-        return async_client(self.app, base_url=base, headers=auth, **kwargs)
+        base, sent, auth = self._client_setup(api, headers)
+        return async_client(self.app, base_url=base, headers=sent, auth=auth, **kwargs)
 
-    def _client_setup(self, api: str | None, headers: Mapping[str, str] | None) -> tuple[str, dict[str, str]]:
-        auth = self.headers(api) if api else {}
-        return (self.base_url(api) if api else self.url), {**auth, **(headers or {})}
+    def _client_setup(
+        self, api: str | None, headers: Mapping[str, str] | None
+    ) -> tuple[str, dict[str, str], httpx.Auth | None]:
+        if api is None:
+            return self.url, dict(headers or {}), None
+        # Headers a test gives win over the vendor's defaults and credentials. Credentials that are
+        # plain headers are set on the client; any other kind is added per request by an auth.
+        info = self.api(api)
+        sent = {**info.headers, **info.client_headers, **(headers or {})}
+        auth = None if info.vendor.credentials.headers_only else self.auth(api)
+        return self.base_url(api), sent, auth
 
     def vendor(
         self,
@@ -195,8 +222,13 @@ class SandboxHandle(JournalAssertions):
         factory: Factory[F] | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> VendorSandbox[F]:
-        """The handle of one API: clients with credentials (plus ``headers``), ``factory``, ``state``."""
-        self.api(name)
+        """The handle of one API: clients with credentials (plus ``headers``), ``factory``, ``state``.
+
+        ``factory`` defaults to the one the vendor's descriptor names.
+        """
+        info = self.api(name)
+        if factory is None and info.vendor.factory is not None:
+            factory = load(info.vendor.factory)
         return VendorSandbox(self, name, factory=factory, headers=headers)
 
     def close(self) -> None:
@@ -246,12 +278,21 @@ class VendorSandbox(JournalAssertions, Generic[F]):
 
     @property
     def headers(self) -> dict[str, str]:
-        """What the clients send on every request: credentials and the vendor's required headers."""
-        return {**self.sandbox.headers(self.name), **self._extra_headers}
+        """The headers the clients send on every request: credential headers and the vendor's defaults."""
+        return {**self.sandbox.headers(self.name), **self.info.client_headers, **self._extra_headers}
 
     @property
     def credentials(self) -> tuple[str, ...]:
         return self.sandbox.credentials(self.name)
+
+    @property
+    def auth(self) -> httpx.Auth:
+        """A fresh ``httpx.Auth`` for this API, for a client of your own (e.g. one with a real URL)."""
+        return self.sandbox.auth(self.name)
+
+    @property
+    def clock(self) -> SandboxClock:
+        return self.sandbox.clock
 
     @property
     def client(self) -> httpx.Client:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import httpx
+
 from ..server import LiveServer
 
 if TYPE_CHECKING:
@@ -45,3 +47,15 @@ class LiveSandbox:
 
     def credentials(self, api: str) -> tuple[str, ...]:
         return self.sandbox.credentials(api)
+
+    def auth(self, api: str) -> httpx.Auth:
+        """An ``httpx.Auth`` sending ``api``'s credentials the way the vendor takes them, to this server."""
+        info = self.sandbox.api(api)
+        return info.vendor.credentials.auth(
+            info.credentials[0], clock=self.sandbox.clock, base_url=self.base_url(api)
+        )
+
+    def client(self, api: str, **kwargs: object) -> httpx.Client:
+        """A real ``httpx.Client`` for ``api`` on this server, credentials and default headers attached."""
+        headers = {**self.sandbox.api(api).client_headers, **dict(kwargs.pop("headers", {}) or {})}  # type: ignore[call-overload]
+        return httpx.Client(base_url=self.base_url(api), headers=headers, auth=self.auth(api), **kwargs)  # type: ignore[arg-type]

@@ -1,43 +1,63 @@
-"""What a vendor is, and the Connexion plumbing every vendor app shares.
+"""The Connexion plumbing every vendor app shares, and the assembly of a vendor app from its descriptor.
 
-A vendor package provides a ``Vendor`` descriptor; ``build_connexion_app`` turns its spec, its
-explicit operationId -> handler table, its security handler and its error renderer into one
-Connexion ``AsyncApp`` with the vendor's own error format for every failure path.
+``build_connexion_app`` turns a vendor's documents, its explicit operationId -> handler table and its
+error renderer into one Connexion ``AsyncApp`` with the vendor's own error format for every failure
+path. ``build_vendor_app`` puts the shared credential edge and response codec around it: credentials
+are checked there, once, so Connexion's own security middleware is left out.
 """
 
 from __future__ import annotations
 
-import copy
 import json
 import logging
-import re
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from functools import cache
-from pathlib import Path
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import connexion
-import yaml
-from connexion.exceptions import OAuthProblem, OAuthResponseProblem, ProblemException, ResolverError
+from connexion.exceptions import ProblemException, ResolverError
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
+from connexion.middleware import ConnexionMiddleware
+from connexion.middleware.security import SecurityMiddleware
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
-from connexion.security import ApiKeySecurityHandler
 from connexion.validators import ParameterValidator
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from ..clock import SandboxClock
 from ..errors import ModelError, UnhandledOperation
 from ..options import SandboxOptions
-from ..resources import spec_path
+from ..specs import HTTP_METHODS, load_spec, operation_ids, path_pattern, spec_parameters
 from ..store import Store, VendorData
+from ..xmlcodec import encode as encode_xml
+from .codec import Codec
+from .credentials import Credential
+from .descriptor import SpecMount, Vendor, load
+from .edge import CredentialEdge, identity_of
+
+__all__ = [
+    "HTTP_METHODS",
+    "ErrorRenderer",
+    "Handler",
+    "SpecMount",
+    "VendorContext",
+    "build_connexion_app",
+    "build_vendor_app",
+    "check_operations",
+    "identity_of",
+    "load_spec",
+    "load_specs",
+    "operation_ids",
+    "spec_parameters",
+]
 
 log = logging.getLogger("mockserver")
 
 Handler = Callable[..., Any]
 Scenario = Mapping[str, Any]
-HTTP_METHODS = frozenset({"get", "put", "post", "delete", "patch", "head", "options", "trace"})
+# Credentials are checked by the shared edge in front of the app, once per request.
+_MIDDLEWARES = [m for m in ConnexionMiddleware.default_middlewares if m is not SecurityMiddleware]
 
 
 class ErrorRenderer(Protocol):
@@ -48,105 +68,27 @@ class ErrorRenderer(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class VendorContext:
-    """What a vendor's ``build`` gets: the shared store and journal, the options, its credentials."""
+    """What a vendor's ``build`` gets: its descriptor, the shared store, clock and error list, its options.
 
-    name: str
+    ``specs`` maps each document's base path to a fresh copy of the document; ``credentials`` are the
+    ones the sandbox accepts (the scheme's defaults unless configured).
+    """
+
+    vendor: Vendor
     store: Store
     options: SandboxOptions
-    credentials: tuple[str, ...]
+    credentials: tuple[Credential, ...]
     errors: list[BaseException]
+    clock: SandboxClock
+    specs: Mapping[str, dict[str, Any]]
+
+    @property
+    def name(self) -> str:
+        return self.vendor.name
 
     @property
     def data(self) -> VendorData:
         return self.store.vendor(self.name)
-
-
-@dataclass(frozen=True, slots=True)
-class SpecMount:
-    """One OpenAPI document a vendor serves, and where under the vendor's prefix it is served.
-
-    Its operations answer under ``{prefix}{base_path}``; the document itself is served at
-    ``{prefix}{base_path}/openapi.json`` and its Swagger UI at ``{prefix}{base_path}/ui/``.
-    """
-
-    file: str
-    base_path: str = ""
-
-    @property
-    def spec_route(self) -> str:
-        return f"{self.base_path}/openapi.json"
-
-    @property
-    def docs_route(self) -> str:
-        return f"{self.base_path}/ui/"
-
-
-@dataclass(frozen=True, slots=True)
-class Vendor:
-    """A vendor in the registry.
-
-    Args:
-        name: API name used on the command line and in the control plane (``apprentiscope``).
-        title: human name (``ApprentiScope``).
-        prefix: mount point (``/apprentiscope``).
-        specs: the OpenAPI documents in ``specs/`` it serves, each at its base path; the first is the
-            API's main spec (``ApiInfo.spec_url``).
-        default_fixture: scenario in ``fixtures/`` used unless another is given.
-        default_credentials: the tokens or keys accepted unless others are configured.
-        auth_help: the headers a client sends to authenticate with one credential.
-        seed: fills a vendor's ``VendorData`` from a scenario.
-        build: makes the vendor's ASGI app (a Connexion ``AsyncApp``).
-    """
-
-    name: str
-    title: str
-    prefix: str
-    specs: tuple[SpecMount, ...]
-    default_fixture: str
-    default_credentials: tuple[str, ...]
-    auth_help: Callable[[str], dict[str, str]]
-    seed: Callable[[VendorData, Scenario], None]
-    build: Callable[[VendorContext], ASGIApp]
-    notes: tuple[str, ...] = field(default=())
-
-
-@cache
-def _parsed_spec(path: Path) -> dict[str, Any]:
-    with path.open(encoding="utf-8") as fh:
-        loaded = yaml.safe_load(fh)
-    if not isinstance(loaded, dict):
-        raise ValueError(f"{path} is not an OpenAPI document")
-    return loaded
-
-
-def load_spec(name: str) -> dict[str, Any]:
-    """A fresh copy of spec ``name`` from ``specs/`` (parsed once per process)."""
-    return copy.deepcopy(_parsed_spec(spec_path(name)))
-
-
-def spec_parameters(spec: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Every parameter the spec's operations take (path-level ones included), ``$ref``s resolved."""
-    shared = (spec.get("components") or {}).get("parameters", {})
-    found: list[dict[str, Any]] = []
-    for item in spec.get("paths", {}).values():
-        declared = list(item.get("parameters", []))
-        for method, operation in item.items():
-            if method in HTTP_METHODS and isinstance(operation, dict):
-                declared += operation.get("parameters", [])
-        for param in declared:
-            ref = str(param.get("$ref", ""))
-            found.append(shared.get(ref.rsplit("/", 1)[-1], param) if ref else param)
-    return found
-
-
-def operation_ids(spec: Mapping[str, Any]) -> list[str]:
-    """Every operationId of ``spec``, in document order."""
-    found = []
-    for item in spec.get("paths", {}).values():
-        for method, operation in item.items():
-            if method in HTTP_METHODS and isinstance(operation, dict):
-                found.append(operation["operationId"])
-    return found
 
 
 def check_operations(api: str, spec: Mapping[str, Any], operations: Mapping[str, Handler]) -> None:
@@ -173,11 +115,10 @@ def allowed_methods(specs: Mapping[str, Mapping[str, Any]]) -> Callable[[Scope],
         for template, item in spec.get("paths", {}).items()
     ]
     for template, item in paths:
-        regex = re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template.rstrip("/")))
         methods = sorted(m.upper() for m in item if m in HTTP_METHODS)
         if "GET" in methods:
             methods.append("HEAD")
-        templates.append((re.compile(f"^{regex}/?$", re.DOTALL), ", ".join(methods)))
+        templates.append((path_pattern(template), ", ".join(methods)))
 
     def allow(scope: Scope) -> str:
         path = scope["path"][len(scope.get("root_path", "")) :] or "/"
@@ -220,19 +161,10 @@ def error_response(
     )
 
 
-@dataclass(frozen=True, slots=True)
-class AuthMessages:
-    """What a vendor says when credentials are missing, and when they are wrong."""
-
-    missing: str
-    invalid: str
-
-
 def install_error_handlers(
     app: connexion.AsyncApp,
     render: ErrorRenderer,
     errors: list[BaseException],
-    auth: AuthMessages | None = None,
     allowed: Callable[[Scope], str] | None = None,
     document_errors: Mapping[str, ErrorRenderer] | None = None,
 ) -> None:
@@ -261,10 +193,6 @@ def install_error_handlers(
     def on_problem(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
         assert isinstance(exc, ProblemException)
         message = _first_paragraph(str(exc.detail or exc.title or "Request failed"))
-        if auth is not None and isinstance(exc, OAuthResponseProblem):
-            message = auth.invalid
-        elif auth is not None and isinstance(exc, OAuthProblem):
-            message = auth.missing
         if exc.status >= 500:
             errors.append(exc)
         return error_response(renderer(request), exc.status, message, headers=exc.headers)
@@ -296,21 +224,6 @@ def install_error_handlers(
     app.add_error_handler(Exception, on_bug)
 
 
-class KeyAuth(ApiKeySecurityHandler):  # type: ignore[misc]
-    """Connexion's API-key handler, accepting the vendor's keys (each sent value ``normalise``d first)."""
-
-    def __init__(self, keys: Iterable[str], normalise: Callable[[str], str] = str) -> None:
-        self._keys = frozenset(keys)
-        self._normalise = normalise
-
-    def _resolve_func(self, security_scheme: dict[str, Any]) -> Callable[..., dict[str, str] | None]:
-        return self.check
-
-    def check(self, api_key: str, required_scopes: list[str] | None = None) -> dict[str, str] | None:
-        key = self._normalise(api_key)
-        return {"sub": key} if key in self._keys else None
-
-
 class NamedParameterValidator(ParameterValidator):  # type: ignore[misc]
     """Connexion's parameter validator, naming the parameter at the end of a schema error.
 
@@ -330,24 +243,22 @@ class NamedParameterValidator(ParameterValidator):  # type: ignore[misc]
 def build_connexion_app(
     *,
     ctx: VendorContext,
-    specs: Mapping[str, dict[str, Any]],
     operations: Mapping[str, Handler],
     render_error: ErrorRenderer,
-    security_map: Mapping[str, Any] | None = None,
-    auth_messages: AuthMessages | None = None,
     document_errors: Mapping[str, ErrorRenderer] | None = None,
     uri_parser_class: type[Any] | None = None,
 ) -> connexion.AsyncApp:
-    """One Connexion ``AsyncApp`` serving ``specs`` (base path -> document) with explicit handlers.
+    """One Connexion ``AsyncApp`` serving ``ctx.specs`` (base path -> document) with explicit handlers.
 
     ``operations`` holds the handlers of every document together; each operationId must have one.
     ``document_errors`` (base path -> renderer) overrides ``render_error`` for one document's requests.
     ``uri_parser_class`` replaces Connexion's parsing of parameters (e.g. DfE's repeated query values).
     """
+    specs = ctx.specs
     check_operations(ctx.name, {"paths": _all_paths(specs)}, operations)
     app = connexion.AsyncApp(
         "mockserver",
-        security_map=dict(security_map or {}),
+        middlewares=list(_MIDDLEWARES),
         pythonic_params=True,
         validate_responses=ctx.options.validate_responses,
         swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/ui"),
@@ -357,9 +268,7 @@ def build_connexion_app(
     resolver = _resolver(ctx.name, operations)
     for base_path, spec in specs.items():
         app.add_api(spec, base_path=base_path, resolver=resolver, name=f"{ctx.name}{base_path}")
-    install_error_handlers(
-        app, render_error, ctx.errors, auth_messages, allowed_methods(specs), document_errors
-    )
+    install_error_handlers(app, render_error, ctx.errors, allowed_methods(specs), document_errors)
     return app
 
 
@@ -368,7 +277,7 @@ def _all_paths(specs: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
 
 
 def load_specs(vendor_specs: tuple[SpecMount, ...]) -> dict[str, dict[str, Any]]:
-    """Base path -> a fresh copy of the document, for ``build_connexion_app``."""
+    """Base path -> a fresh copy of the document (``VendorContext.specs``)."""
     return {mount.base_path: load_spec(mount.file) for mount in vendor_specs}
 
 
@@ -389,3 +298,34 @@ class TrailingSlashMiddleware:
                 if isinstance(raw, bytes):
                     scope["raw_path"] = raw.rstrip(b"/")
         await self.app(scope, receive, send)
+
+
+def build_vendor_app(ctx: VendorContext) -> ASGIApp:
+    """The vendor's app as served: the response codec, then the credential edge, then its own app.
+
+    Every answer, the edge's refusals included, leaves through the codec, so a vendor offering XML
+    answers in XML wherever it was asked for.
+    """
+    vendor = ctx.vendor
+    app: ASGIApp = load(vendor.build)(ctx)
+    known_subject = load(vendor.known_subject) if vendor.known_subject else None
+    edge = CredentialEdge(
+        app,
+        scheme=vendor.credentials,
+        accepted=ctx.credentials,
+        specs=ctx.specs,
+        render=load(vendor.edge_errors or vendor.errors),
+        clock=ctx.clock,
+        data=lambda: ctx.data,
+        rate_limit=vendor.rate_limit,
+        rate_limit_value=ctx.options.rate_limits.get(vendor.name),
+        required_headers=vendor.required_headers,
+        gateway=vendor.gateway,
+        known_subject=(lambda subject: bool(known_subject(ctx, subject))) if known_subject else None,
+    )
+    # The limiter's windows are state outside the collections: the control plane's reset clears them.
+    ctx.store.on_reset(edge.reset)
+    if not vendor.offers_xml:
+        return edge
+    encode = load(vendor.xml) if vendor.xml else encode_xml
+    return Codec(edge, encode=encode, parameter=vendor.format_parameter)

@@ -1,45 +1,24 @@
-"""ApprentiScope (https://api.apprentiscope.com), served at ``/apprentiscope``."""
+"""ApprentiScope (https://api.apprentiscope.com), served at ``/apprentiscope``: its descriptor.
+
+Import-light: the app (``app.py``), the seeder, the factory and the workflow model are named by
+reference and imported when first needed.
+"""
 
 from __future__ import annotations
 
-import functools
-
-from starlette.types import ASGIApp
-
-from ..base import (
-    AuthMessages,
-    KeyAuth,
-    SpecMount,
-    TrailingSlashMiddleware,
-    Vendor,
-    VendorContext,
-    build_connexion_app,
-    load_specs,
-)
-from .auth import INVALID_TOKEN, MISSING_TOKEN, bare_token
-from .errors import render_error
-from .handlers import operations
-from .seed import seed
+from ..credentials import Field, KeyScheme, Refusal, header
+from ..descriptor import SpecMount, Vendor
+from .auth import INVALID_TOKEN, MISSING_TOKEN
 
 SPECS = (SpecMount("apprentiscope.yaml"),)
 
-
-def build(ctx: VendorContext) -> ASGIApp:
-    """The ApprentiScope app: its spec, handlers, token auth and error body; trailing slashes accepted."""
-    app = build_connexion_app(
-        ctx=ctx,
-        specs=load_specs(SPECS),
-        operations=operations(ctx),
-        render_error=render_error,
-        security_map={"apiKey": functools.partial(KeyAuth, ctx.credentials, bare_token)},
-        auth_messages=AuthMessages(missing=MISSING_TOKEN, invalid=INVALID_TOKEN),
-    )
-    return TrailingSlashMiddleware(app)
-
-
-def _auth_help(token: str) -> dict[str, str]:
-    return {"Authorization": token}
-
+# The doc sends the token bare ("Authorization: YOUR_AUTH_TOKEN"); clients also send "Bearer <token>".
+CREDENTIALS = KeyScheme(
+    fields=(Field("token", (header("Authorization", "Bearer"),)),),
+    defaults=({"token": "sandbox-apprentiscope-token"},),
+    missing=Refusal(401, MISSING_TOKEN),
+    invalid=Refusal(401, INVALID_TOKEN),
+)
 
 VENDOR = Vendor(
     name="apprentiscope",
@@ -47,8 +26,10 @@ VENDOR = Vendor(
     prefix="/apprentiscope",
     specs=SPECS,
     default_fixture="apprentiscope/default.yaml",
-    default_credentials=("sandbox-apprentiscope-token",),
-    auth_help=_auth_help,
-    seed=seed,
-    build=build,
+    credentials=CREDENTIALS,
+    build=f"{__name__}.app:build",
+    seed=f"{__name__}.seed:seed",
+    errors=f"{__name__}.errors:render_error",
+    factory=f"{__name__}.factory:ApprentiscopeFactory",
+    workflow="contracts.workflows.apprentiscope:ApprentiScopeWorkflow",
 )

@@ -3,76 +3,46 @@
 The prefix stands for the host ``https://api.apprenticeships.education.gov.uk``: the Display Advert
 API answers under ``/apprenticeships/vacancies/...``, Track Apprenticeship Progress under
 ``/apprenticeships/apprenticeships/{uln}/{plannedStartDate}/progress``.
+
+The gateway is the shared credential edge configured as APIM (vendor notes 2.5): the subscription
+key (401 missing / invalid), then the rate limit per key (429 with ``Retry-After``), then
+``X-Version`` (404 missing / unknown), in APIM's texts and body. Import-light: the app is in ``app.py``.
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Mapping
-from typing import Any
-
-from starlette.types import ASGIApp
-
-from ...store import VendorData
-from ..base import Handler, KeyAuth, SpecMount, Vendor, VendorContext, build_connexion_app, load_specs
-from . import advert_handlers, advert_seed, progress_handlers, progress_seed
-from .advert_query import CaseInsensitiveQuery, RepeatedQueryParser
-from .gateway import (
-    DEFAULT_RATE_LIMIT,
-    KEY_HEADER,
-    ApimGateway,
-    GatedApi,
-    RateLimiter,
-    subscription_name,
-    versions_of,
-)
-from .problems import render_error, render_progress_error
+from ..credentials import Field, KeyScheme, Refusal, header
+from ..descriptor import RateLimit, RequiredHeader, SpecMount, Vendor
 
 NAME = "dfe"
 ADVERT = SpecMount("dfe-display-advert.yaml", "/vacancies")
 TRACK_PROGRESS = SpecMount("dfe-track-progress.yaml", "")
 SPECS = (ADVERT, TRACK_PROGRESS)
 
+KEY_HEADER = "Ocp-Apim-Subscription-Key"
+VERSION_HEADER = "X-Version"
+DEFAULT_RATE_LIMIT = "150 per 5 minutes"
+# Azure API Management's default texts (vendor notes 2.5).
+MISSING_KEY = (
+    "Access denied due to missing subscription key. "
+    "Make sure to include subscription key when making requests to an API."
+)
+INVALID_KEY = (
+    "Access denied due to invalid subscription key. "
+    "Make sure to provide a valid key for an active subscription."
+)
+MISSING_VERSION = "Resource not found: the X-Version header is missing. Send X-Version: {expected}."
+UNKNOWN_VERSION = (
+    "Resource not found: version '{value}' of this API does not exist. Send X-Version: {expected}."
+)
+RATE_LIMITED = "Rate limit is exceeded. Try again in {retry_after} seconds."
 
-def seed(data: VendorData, scenario: Mapping[str, Any]) -> None:
-    """The Display Advert data (accounts, subscriptions, vacancies), then the Track Progress data."""
-    advert_seed.seed(data, scenario)
-    progress_seed.seed(data, scenario)
-
-
-def operations(ctx: VendorContext) -> dict[str, Handler]:
-    return {**advert_handlers.operations(ctx), **progress_handlers.operations(ctx)}
-
-
-def build(ctx: VendorContext) -> ASGIApp:
-    """The DfE app: both documents in one Connexion app, behind the APIM gateway."""
-    specs = load_specs(SPECS)
-    app = build_connexion_app(
-        ctx=ctx,
-        specs=specs,
-        operations=operations(ctx),
-        render_error=render_error,
-        security_map={"apiKey": functools.partial(KeyAuth, ctx.credentials)},
-        document_errors={ADVERT.base_path: render_error, TRACK_PROGRESS.base_path: render_progress_error},
-        uri_parser_class=RepeatedQueryParser,
-    )
-    # ASP.NET binds query names ignoring case (?pageSize=5): so does the sandbox (advert_query.py).
-    app = CaseInsensitiveQuery(app, specs)
-    limiter = RateLimiter(ctx.options.rate_limits.get(NAME, DEFAULT_RATE_LIMIT))
-    # The limiter's windows are state outside the collections: the control plane's reset clears them.
-    ctx.store.on_reset(limiter.reset)
-    return ApimGateway(
-        app,
-        keys=ctx.credentials,
-        apis=[GatedApi(base, versions_of(spec)) for base, spec in specs.items()],
-        limiter=limiter,
-        name_of=functools.partial(subscription_name, ctx.store, NAME),
-    )
-
-
-def _auth_help(key: str) -> dict[str, str]:
-    return {KEY_HEADER: key}
-
+CREDENTIALS = KeyScheme(
+    fields=(Field("key", (header(KEY_HEADER),)),),
+    defaults=({"key": "sandbox-subscription-key"},),
+    missing=Refusal(401, MISSING_KEY),
+    invalid=Refusal(401, INVALID_KEY),
+)
 
 VENDOR = Vendor(
     name=NAME,
@@ -80,8 +50,17 @@ VENDOR = Vendor(
     prefix="/apprenticeships",
     specs=SPECS,
     default_fixture="dfe/default.yaml",
-    default_credentials=("sandbox-subscription-key",),
-    auth_help=_auth_help,
-    seed=seed,
-    build=build,
+    credentials=CREDENTIALS,
+    build=f"{__name__}.app:build",
+    seed=f"{__name__}.app:seed",
+    errors=f"{__name__}.problems:render_error",
+    edge_errors=f"{__name__}.problems:apim_error",
+    factory=f"{__name__}.factory:DfeFactory",
+    workflow="contracts.workflows.dfe:DfeWorkflow",
+    # Display Advert's current version; Track Progress serves only 1 (override per request).
+    client_headers={VERSION_HEADER: "2"},
+    # Each document's own X-Version enum lists the versions it serves.
+    required_headers=(RequiredHeader(VERSION_HEADER, 404, MISSING_VERSION, UNKNOWN_VERSION),),
+    gateway=True,
+    rate_limit=RateLimit(DEFAULT_RATE_LIMIT, per="credential", message=RATE_LIMITED),
 )

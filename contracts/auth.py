@@ -1,0 +1,75 @@
+"""A target's credentials in Schemathesis' requests: the vendor's credential scheme as an auth provider.
+
+Header credentials go through Schemathesis' ``headers`` setting; this provider adds the rest: query,
+form or JSON fields, a token from the vendor's login call (fetched once, again on a 401), or a token
+signed per request.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mockserver.vendors.credentials import LoginScheme, SignedScheme
+
+from .targets import Target
+
+
+class SchemeAuth:
+    """Schemathesis ``AuthProvider`` applying ``target``'s credential the way its vendor takes it."""
+
+    def __init__(self, target: Target) -> None:
+        assert target.credential is not None
+        self.target = target
+        self.credential = dict(target.credential)
+        self.scheme = target.vendor.credentials
+
+    def get(self, case: Any, ctx: Any) -> dict[str, str]:
+        """The per-request secret: a login token, a freshly signed token, or nothing more."""
+        if isinstance(self.scheme, SignedScheme):
+            clock = self.target.sandbox.clock if self.target.sandbox is not None else None
+            return {"token": self.scheme.sign(self.credential, now=clock() if clock else None)}
+        if isinstance(self.scheme, LoginScheme):
+            return {"token": self._login()}
+        return {}
+
+    def _login(self) -> str:
+        assert isinstance(self.scheme, LoginScheme)
+        with self.target.client() as client:
+            response = client.post(self.scheme.login_path, json=self.scheme.login_json(self.credential))
+        response.raise_for_status()
+        body = response.json()
+        return str(body if isinstance(body, str) else body.get("token", ""))
+
+    def set(self, case: Any, data: dict[str, str], ctx: Any) -> None:
+        for location, values in self.scheme.sent(self.credential, str(case.method)).items():
+            _put(case, location, values)
+        token = data.get("token")
+        if token is not None and isinstance(self.scheme, LoginScheme | SignedScheme):
+            source = self.scheme.token
+            prefix = f"{source.prefixes[0]} " if source.prefixes else ""
+            _put(case, source.where, {source.name: prefix + token})
+
+
+def _put(case: Any, location: str, values: dict[str, str]) -> None:
+    if location == "header":
+        case.headers = {**(case.headers or {}), **values}
+    elif location in ("form", "json") and isinstance(case.body, dict):
+        case.body = {**values, **case.body}
+    else:
+        # No body object to join (a GET, or a generated non-object body): the query carries them.
+        case.query = {**(case.query or {}), **values}
+
+
+def register(schema: Any, target: Target) -> None:
+    """Make every request of ``schema`` carry ``target``'s credential (no-op where headers suffice)."""
+    if target.credential is None:
+        return
+
+    class Bound(SchemeAuth):
+        # Schemathesis instantiates providers without arguments.
+        def __init__(self) -> None:
+            super().__init__(target)
+
+    login = isinstance(target.vendor.credentials, LoginScheme)
+    # A login token is fetched once and again on a 401; a signed token is made for every request.
+    schema.auth(Bound, refresh_interval=3600 if login else None, retry_on=[401] if login else None)

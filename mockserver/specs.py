@@ -1,0 +1,67 @@
+"""Reading the bundled OpenAPI documents: one parse per process, one walk over their operations.
+
+Import-light (PyYAML only), so ``contracts`` can load a vendor's documents without the server.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Iterator, Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .resources import spec_path
+
+HTTP_METHODS = frozenset({"get", "put", "post", "delete", "patch", "head", "options", "trace"})
+
+
+@cache
+def _parsed_spec(path: Path) -> dict[str, Any]:
+    with path.open(encoding="utf-8") as fh:
+        loaded = yaml.safe_load(fh)
+    if not isinstance(loaded, dict):
+        raise ValueError(f"{path} is not an OpenAPI document")
+    return loaded
+
+
+def load_spec(name: str) -> dict[str, Any]:
+    """A fresh copy of spec ``name`` from ``specs/`` (parsed once per process)."""
+    return copy.deepcopy(_parsed_spec(spec_path(name)))
+
+
+def spec_operations(spec: Mapping[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """``(method, path template, operation)`` for every operation of ``spec``, in document order."""
+    for template, item in spec.get("paths", {}).items():
+        for method, operation in item.items():
+            if method in HTTP_METHODS and isinstance(operation, dict):
+                yield method, template, operation
+
+
+def operation_ids(spec: Mapping[str, Any]) -> list[str]:
+    """Every operationId of ``spec``, in document order."""
+    return [str(operation["operationId"]) for _, _, operation in spec_operations(spec)]
+
+
+def spec_parameters(spec: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Every parameter the spec's operations take (path-level ones included), ``$ref``s resolved."""
+    shared = (spec.get("components") or {}).get("parameters", {})
+    found: list[dict[str, Any]] = []
+    for item in spec.get("paths", {}).values():
+        declared = list(item.get("parameters", []))
+        for method, operation in item.items():
+            if method in HTTP_METHODS and isinstance(operation, dict):
+                declared += operation.get("parameters", [])
+        for param in declared:
+            ref = str(param.get("$ref", ""))
+            found.append(shared.get(ref.rsplit("/", 1)[-1], param) if ref else param)
+    return found
+
+
+def path_pattern(template: str) -> re.Pattern[str]:
+    """A regex matching the concrete paths of an OpenAPI path template (a trailing slash allowed)."""
+    regex = re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template.rstrip("/")))
+    return re.compile(f"^{regex}/?$", re.DOTALL)

@@ -1,0 +1,78 @@
+"""The response codec: every answer of a vendor, handler or error alike, leaves through here.
+
+Inside, everything speaks JSON: Connexion serialises handlers' results, validates them against the spec
+(when response validation is on) and renders errors in the vendor's body. A vendor that offers XML
+gets it here, when the client asks by ``Accept`` or by the vendor's format query parameter: the JSON
+answer, already validated, is encoded as XML, so an XML answer is held to the same schema.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+Encoder = Callable[[Any], bytes]
+XML_TYPES = ("application/xml", "text/xml")
+
+
+def wants_xml(scope: Scope, parameter: str | None) -> bool:
+    """Whether the request asks for XML: ``?{parameter}=xml``, else an ``Accept`` naming XML before JSON."""
+    if parameter:
+        for name, value in parse_qsl(scope.get("query_string", b"").decode("latin-1")):
+            if name == parameter:
+                return bool(value.strip().lower() == "xml")
+    accept = next((v.decode("latin-1").lower() for k, v in scope["headers"] if k.lower() == b"accept"), "")
+    positions = [accept.find(t) for t in XML_TYPES if t in accept]
+    if not positions:
+        return False
+    json_at = accept.find("json")
+    return bool(json_at < 0 or min(positions) < json_at)
+
+
+class Codec:
+    """ASGI middleware answering in XML where the vendor offers it and the client asks for it."""
+
+    def __init__(self, app: ASGIApp, *, encode: Encoder, parameter: str | None = None) -> None:
+        self.app = app
+        self.encode = encode
+        self.parameter = parameter
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not wants_xml(scope, self.parameter):
+            await self.app(scope, receive, send)
+            return
+        inner = dict(scope)
+        # The app behind answers (and validates) JSON; only this layer knows XML was asked for.
+        inner["headers"] = [(k, v) for k, v in scope["headers"] if k.lower() != b"accept"] + [
+            (b"accept", b"application/json")
+        ]
+        start: Message = {}
+        chunks: list[bytes] = []
+
+        async def capture(message: Message) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                start = message
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    await self._answer(send, start, b"".join(chunks))
+            else:
+                await send(message)
+
+        await self.app(inner, receive, capture)
+
+    async def _answer(self, send: Send, start: Message, body: bytes) -> None:
+        headers = [(k, v) for k, v in start.get("headers", []) if k.lower() not in (b"content-length",)]
+        content_type = next((v for k, v in headers if k.lower() == b"content-type"), b"")
+        if b"json" in content_type and body:
+            body = self.encode(json.loads(body))
+            headers = [(k, v) for k, v in headers if k.lower() != b"content-type"]
+            headers.append((b"content-type", b"application/xml; charset=utf-8"))
+        headers.append((b"content-length", str(len(body)).encode()))
+        await send({**start, "headers": headers})
+        await send({"type": "http.response.body", "body": body})

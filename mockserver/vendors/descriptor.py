@@ -1,0 +1,198 @@
+"""What a vendor is: the one descriptor the rest of lms-sandbox derives everything from.
+
+Import-light on purpose (no Connexion, no Faker, no Starlette): ``contracts``, the CLI's parser and the
+pytest plugin read descriptors without paying for the server. Code is named by reference
+(``"package.module:attribute"``) and imported on first use with ``load``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from .credentials import CredentialScheme
+
+# "package.module:attribute", imported when first needed.
+Ref = str
+FORMATS = ("json", "xml")
+
+
+def load(ref: Ref) -> Any:
+    """The object a ``"module:attribute"`` reference names."""
+    module, sep, attribute = ref.partition(":")
+    if not sep or not module or not attribute:
+        raise ValueError(f"expected a reference as 'package.module:attribute', got {ref!r}")
+    target: Any = importlib.import_module(module)
+    for part in attribute.split("."):
+        target = getattr(target, part)
+    return target
+
+
+def _frozen(mapping: Mapping[str, str] | None = None) -> Mapping[str, str]:
+    return MappingProxyType(dict(mapping or {}))
+
+
+@dataclass(frozen=True, slots=True)
+class SpecMount:
+    """One OpenAPI document a vendor serves, and where under the vendor's prefix it is served.
+
+    Its operations answer under ``{prefix}{base_path}``; the document itself is served at
+    ``{prefix}{base_path}/openapi.json`` and its Swagger UI at ``{prefix}{base_path}/ui/``.
+    """
+
+    file: str
+    base_path: str = ""
+
+    @property
+    def spec_route(self) -> str:
+        return f"{self.base_path}/openapi.json"
+
+    @property
+    def docs_route(self) -> str:
+        return f"{self.base_path}/ui/"
+
+
+@dataclass(frozen=True, slots=True)
+class RequiredHeader:
+    """A header every request under the vendor's documents must carry, refused at the edge when absent.
+
+    ``values`` lists the accepted values; empty means "the enum the document declares for this header"
+    (each document may accept other values). Messages may use ``{expected}`` (the values joined with
+    " or ") and ``{value}``.
+    """
+
+    name: str
+    status: int
+    missing: str
+    unknown: str
+    values: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimit:
+    """A fixed-window limit, counted per credential or per client address.
+
+    Args:
+        limit: a ``limits`` string, e.g. ``"150 per 5 minutes"``; ``--rate-limit API=...`` replaces it.
+        per: ``"credential"`` (the first credential field's value) or ``"client"`` (the caller's IP).
+        message: the refusal's text; ``{retry_after}`` is the seconds until the window resets.
+        status: the refusal's status (with a ``Retry-After`` header).
+    """
+
+    limit: str
+    per: str = "credential"
+    message: str = "Rate limit exceeded; retry in {retry_after} seconds."
+    status: int = 429
+
+    def __post_init__(self) -> None:
+        if self.per not in ("credential", "client"):
+            raise ValueError(f"RateLimit.per must be 'credential' or 'client', got {self.per!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class ControlAction:
+    """A vendor's own control-plane action at ``/__sandbox__/apis/{api}/actions/{name}``.
+
+    ``handler`` is called as ``handler(ctx, body)`` with the vendor's context and the JSON body (or
+    ``None``); it returns a JSON-ready answer (or ``(answer, status)``).
+    """
+
+    name: str
+    summary: str
+    handler: Ref
+    method: str = "POST"
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """A vendor's own CLI command: ``lms-sandbox {name} {api} ...``.
+
+    ``configure(parser)`` adds its arguments to an ``argparse`` parser; ``run(args, vendor)`` does the
+    work and returns the exit status. Several vendors may declare a command of the same name.
+    """
+
+    name: str
+    help: str
+    configure: Ref
+    run: Ref
+
+
+@dataclass(frozen=True, slots=True)
+class Vendor:
+    """A vendor in the registry: everything the sandbox, the plugin, the CLI and the contracts need.
+
+    Args:
+        name: API name on the command line, in the control plane and in fixture names (``<name>_sandbox``).
+        title: human name.
+        prefix: mount point, e.g. ``/apprentiscope``.
+        specs: the OpenAPI documents it serves, each at its base path; the first is the main one.
+        default_fixture: scenario file in ``fixtures/`` seeded unless another is given.
+        credentials: where credentials travel, the default ones, and how refusals look.
+        build: ``(VendorContext) -> ASGI app`` (its Connexion app), behind the shared edge and codec.
+        seed: ``(VendorData, scenario) -> None``: fills the vendor's data from a scenario.
+        errors: the error renderer ``(status, message, *, field=None) -> body``.
+        edge_errors: the renderer of the edge's refusals (a gateway's own body), if not ``errors``.
+        factory: class ``(Store, VendorData)`` the plugin's ``<name>_sandbox.factory`` is made from.
+        workflow: the contract's workflow model (a ``contracts.workflows.Workflow`` subclass).
+        client_headers: headers the plugin's and the contracts' clients send by default.
+        required_headers: headers the edge refuses requests without (DfE's ``X-Version``).
+        gateway: credentials are checked on every request under the documents, routed or not (an
+            API gateway in front, e.g. Azure APIM); otherwise only on the spec's secured operations.
+        known_subject: ``(VendorContext, subject) -> bool``: whether a token's subject exists.
+        rate_limit: the vendor's documented rate limit, enforced at the edge.
+        formats: response formats offered: ``("json",)`` or ``("json", "xml")``.
+        format_parameter: the query parameter that asks for a format (``?format=xml``), if any;
+            ``Accept: application/xml`` works for every vendor offering XML.
+        xml: the XML encoder ``(body) -> bytes`` of a vendor offering XML (default: a generic one).
+        actions: the vendor's own control-plane actions.
+        commands: the vendor's own CLI commands.
+        notes: lines the ``serve`` banner prints under the vendor.
+    """
+
+    name: str
+    title: str
+    prefix: str
+    specs: tuple[SpecMount, ...]
+    default_fixture: str
+    credentials: CredentialScheme
+    build: Ref
+    seed: Ref
+    errors: Ref
+    edge_errors: Ref | None = None
+    factory: Ref | None = None
+    workflow: Ref | None = None
+    client_headers: Mapping[str, str] = field(default_factory=_frozen)
+    required_headers: tuple[RequiredHeader, ...] = ()
+    gateway: bool = False
+    known_subject: Ref | None = None
+    rate_limit: RateLimit | None = None
+    formats: tuple[str, ...] = ("json",)
+    format_parameter: str | None = None
+    xml: Ref | None = None
+    actions: tuple[ControlAction, ...] = ()
+    commands: tuple[Command, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.name.isidentifier() or self.name != self.name.lower():
+            raise ValueError(f"a vendor name must be a lower-case identifier, got {self.name!r}")
+        if self.prefix and (not self.prefix.startswith("/") or self.prefix.endswith("/")):
+            raise ValueError(f"{self.name}: prefix must start with '/' and not end with one: {self.prefix!r}")
+        if not self.specs:
+            raise ValueError(f"{self.name}: a vendor serves at least one document")
+        unknown = sorted(set(self.formats) - set(FORMATS))
+        if unknown or "json" not in self.formats:
+            raise ValueError(f"{self.name}: formats must include 'json' and be among {FORMATS}")
+        object.__setattr__(self, "client_headers", _frozen(self.client_headers))
+
+    @property
+    def fixture_name(self) -> str:
+        """The pytest plugin's fixture for this vendor."""
+        return f"{self.name}_sandbox"
+
+    @property
+    def offers_xml(self) -> bool:
+        return "xml" in self.formats

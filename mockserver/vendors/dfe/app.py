@@ -1,0 +1,40 @@
+"""The DfE app: both documents in one Connexion app, told the caller's subscription as APIM tells it."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from typing import Any
+
+from starlette.types import ASGIApp
+
+from ...store import VendorData
+from ..base import Handler, VendorContext, build_connexion_app
+from . import ADVERT, NAME, TRACK_PROGRESS, advert_handlers, advert_seed, progress_handlers, progress_seed
+from .advert_query import CaseInsensitiveQuery, RepeatedQueryParser
+from .gateway import SubscriptionContext, subscription_name
+from .problems import render_error, render_progress_error
+
+
+def seed(data: VendorData, scenario: Mapping[str, Any]) -> None:
+    """The Display Advert data (accounts, subscriptions, vacancies), then the Track Progress data."""
+    advert_seed.seed(data, scenario)
+    progress_seed.seed(data, scenario)
+
+
+def operations(ctx: VendorContext) -> dict[str, Handler]:
+    return {**advert_handlers.operations(ctx), **progress_handlers.operations(ctx)}
+
+
+def build(ctx: VendorContext) -> ASGIApp:
+    app = build_connexion_app(
+        ctx=ctx,
+        operations=operations(ctx),
+        render_error=render_error,
+        document_errors={ADVERT.base_path: render_error, TRACK_PROGRESS.base_path: render_progress_error},
+        uri_parser_class=RepeatedQueryParser,
+    )
+    # ASP.NET binds query names ignoring case (?pageSize=5): so does the sandbox (advert_query.py).
+    return SubscriptionContext(
+        CaseInsensitiveQuery(app, ctx.specs), functools.partial(subscription_name, ctx.store, NAME)
+    )

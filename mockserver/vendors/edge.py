@@ -1,0 +1,418 @@
+"""The credential edge: one vendor-neutral ASGI layer in front of each vendor's Connexion app.
+
+It reads the vendor's descriptor: it finds credentials wherever the scheme says (header, query, form
+field, JSON field, a login token, a per-request signed token), counts the vendor's rate limit, checks
+its required headers, and refuses in the vendor's own format. A request it lets through carries the
+validated ``Identity`` in its scope (``identity_of``), for handlers to act as.
+
+Order, as an API gateway applies its policies: credentials, then the rate limit, then required headers.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ..clock import SandboxClock
+from ..ratelimit import RateLimiter
+from ..specs import path_pattern, spec_operations, spec_parameters
+from ..store import VendorData
+from .credentials import Credential, CredentialScheme, LoginScheme, Refusal, SignedScheme, Source
+from .descriptor import RateLimit, RequiredHeader
+
+IDENTITY = "lms_sandbox.identity"
+OPERATION = "lms_sandbox.operation_id"
+_TOKENS = "lms_sandbox.tokens"
+_SEEN = "lms_sandbox.signed"
+Render = Callable[..., dict[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """Who a request acts as: the credential it carried, and the subject of its token if it had one."""
+
+    credential: Mapping[str, str]
+    subject: str | None = None
+    claims: Mapping[str, Any] = field(default_factory=dict)
+
+
+def identity_of(scope: Scope) -> Identity | None:
+    """The identity the edge validated for this request (``None`` where no credential was needed)."""
+    found = scope.get("state", {}).get(IDENTITY)
+    return found if isinstance(found, Identity) else None
+
+
+def issue_token(data: VendorData, scheme: LoginScheme, clock: SandboxClock, subject: str) -> str:
+    """A new login token for ``subject``, valid for the scheme's lifetime on the sandbox clock.
+
+    With ``revoke_previous``, the subject's earlier token stops working. Tokens live in the vendor's
+    data, so a reset forgets them.
+    """
+    book = data.extras.setdefault(_TOKENS, {"tokens": {}, "latest": {}})
+    if scheme.revoke_previous:
+        book["tokens"].pop(book["latest"].get(subject), None)
+    token = secrets.token_urlsafe(32)
+    book["tokens"][token] = {"subject": subject, "expires": clock.now() + scheme.lifetime}
+    book["latest"][subject] = token
+    return token
+
+
+def token_subject(data: VendorData, clock: SandboxClock, token: str) -> str | None:
+    """The subject of a live login token, or ``None`` when it is unknown, revoked or expired."""
+    entry = data.extras.get(_TOKENS, {}).get("tokens", {}).get(token)
+    if entry is None or entry["expires"] <= clock.now():
+        return None
+    return str(entry["subject"])
+
+
+class _Refused(Exception):
+    def __init__(self, refusal: Refusal, **values: Any) -> None:
+        super().__init__(refusal.message)
+        self.refusal = refusal
+        self.values = values
+
+
+@dataclass(frozen=True, slots=True)
+class _Route:
+    method: str
+    pattern: Any
+    secured: bool
+    document: str
+    operation_id: str
+
+
+@dataclass(slots=True)
+class _Request:
+    """What the edge reads of a request: headers, query, and the body when credentials may be in it."""
+
+    scope: Scope
+    body: bytes | None
+    headers: dict[str, str] = field(init=False)
+    query: dict[str, str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in self.scope["headers"]}
+        raw = self.scope.get("query_string", b"").decode("latin-1")
+        self.query = dict(parse_qsl(raw, keep_blank_values=True))
+
+    def _body_fields(self, where: str) -> Mapping[str, Any]:
+        if not self.body:
+            return {}
+        content_type = self.headers.get("content-type", "")
+        if where == "json" and "json" in content_type:
+            try:
+                loaded = json.loads(self.body)
+            except ValueError:
+                return {}
+            return loaded if isinstance(loaded, dict) else {}
+        if where in ("form", "json") and "x-www-form-urlencoded" in content_type:
+            # Clients that post a JSON field's name as a form field mean the same credential.
+            return dict(parse_qsl(self.body.decode("latin-1"), keep_blank_values=True))
+        return {}
+
+    def find(self, source: Source) -> str | None:
+        if source.where == "header":
+            value: Any = self.headers.get(source.name.lower())
+        elif source.where == "query":
+            value = self.query.get(source.name)
+        else:
+            value = self._body_fields(source.where).get(source.name)
+        if value is None or isinstance(value, dict | list):
+            return None
+        text = source.strip(str(value))
+        return text or None
+
+
+class CredentialEdge:
+    """ASGI middleware applying a vendor's credential scheme, rate limit and required headers.
+
+    Args:
+        app: the vendor's app behind the edge.
+        scheme: the vendor's credential scheme; ``accepted`` the credentials it takes.
+        specs: base path -> document, to know which operations need credentials (an operation with
+            ``security: []`` needs none) and the values a required header's enum allows.
+        render: the renderer of refusals (``(status, message) -> body``).
+        clock: the sandbox clock (token lifetimes, signed-token windows, rate-limit windows).
+        data: the vendor's data (login tokens, used signed-token ids), looked up per request.
+        gateway: refuse every request under the documents, routed or not (an API gateway's way);
+            otherwise only requests routed to a secured operation need credentials.
+        known_subject: for a signed scheme, whether a token's subject exists (else it is refused).
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        scheme: CredentialScheme,
+        accepted: Sequence[Credential],
+        specs: Mapping[str, Mapping[str, Any]],
+        render: Render,
+        clock: SandboxClock,
+        data: Callable[[], VendorData],
+        rate_limit: RateLimit | None = None,
+        rate_limit_value: str | None = None,
+        required_headers: Sequence[RequiredHeader] = (),
+        gateway: bool = False,
+        known_subject: Callable[[str], bool] | None = None,
+    ) -> None:
+        self.app = app
+        self.scheme = scheme
+        self.accepted = [dict(c) for c in accepted]
+        self.render = render
+        self.clock = clock
+        self.data = data
+        self.rate_limit = rate_limit
+        self.limiter = (
+            RateLimiter(rate_limit_value or rate_limit.limit, clock=clock) if rate_limit is not None else None
+        )
+        self.gateway = gateway
+        self.known_subject = known_subject
+        # Longest base path first, so "/vacancies/..." is not taken for the document at "".
+        self.bases = sorted(specs, key=len, reverse=True)
+        # Behind a gateway every operation needs credentials unless it says ``security: []``.
+        default_security: list[Any] = [{}] if gateway else []
+        self.routes = [
+            _Route(
+                method.upper(),
+                path_pattern(base + template),
+                bool(operation.get("security", spec.get("security", default_security))),
+                base,
+                str(operation.get("operationId", "")),
+            )
+            for base, spec in specs.items()
+            for method, template, operation in spec_operations(spec)
+        ]
+        self.required = [
+            (
+                header,
+                {base: header.values or header_values(spec, header.name) for base, spec in specs.items()},
+            )
+            for header in required_headers
+        ]
+        self._reads_body = any(s.where in ("form", "json") for f in scheme.fields for s in f.sources)
+
+    def reset(self) -> None:
+        """Forget the rate-limit windows (the control plane's reset calls this)."""
+        if self.limiter is not None:
+            self.limiter.reset()
+
+    def _document_of(self, path: str) -> str | None:
+        for base in self.bases:
+            documents = (f"{base}/openapi.json", f"{base}/openapi.yaml", f"{base}/ui")
+            if path in documents or path.startswith(f"{base}/ui/"):
+                return None
+            if not base or path == base or path.startswith(f"{base}/"):
+                return base
+        return None
+
+    def _guarded(self, method: str, path: str) -> tuple[bool, str | None, str | None]:
+        """Whether the request needs credentials, the document it falls under, and its operationId."""
+        document = self._document_of(path)
+        if document is None:
+            return False, None, None
+        wanted = "GET" if method == "HEAD" else method
+        for route in self.routes:
+            if route.method == wanted and route.pattern.match(path):
+                return route.secured, route.document, route.operation_id
+        return self.gateway, document, None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = scope["path"][len(scope.get("root_path", "")) :] or "/"
+        secured, document, operation_id = self._guarded(scope["method"], path)
+        if operation_id and not self.gateway:
+            # The journal names the operation of a request refused here, before Connexion routes it,
+            # as it did when the app checked credentials after routing; a gateway knows no operations.
+            scope.setdefault("extensions", {})[OPERATION] = operation_id
+        if not secured or document is None:
+            await self.app(scope, receive, send)
+            return
+        body: bytes | None = None
+        if self._reads_body and scope["method"] not in ("GET", "HEAD", "DELETE", "OPTIONS"):
+            body = await _read_body(receive)
+            receive = _replay(body, receive)
+        request = _Request(scope, body)
+        try:
+            identity = self._identify(request, path)
+            self._count(identity, scope)
+            self._check_headers(request, document)
+        except _Refused as refused:
+            await self._refuse(send, refused)
+            return
+        scope = dict(scope)
+        scope["state"] = {**scope.get("state", {}), IDENTITY: identity}
+        await self.app(scope, receive, send)
+
+    # credentials
+
+    def _identify(self, request: _Request, path: str) -> Identity:
+        scheme = self.scheme
+        sent = {f.name: next(filter(None, map(request.find, f.sources)), None) for f in scheme.fields}
+        if any(value is None for value in sent.values()):
+            raise _Refused(scheme.missing)
+        matched = next((c for c in self.accepted if all(c[k] == v for k, v in sent.items())), None)
+        if matched is None:
+            raise _Refused(scheme.invalid)
+        if isinstance(scheme, LoginScheme):
+            return self._login_identity(scheme, request, path, matched)
+        if isinstance(scheme, SignedScheme):
+            return self._signed_identity(scheme, request)
+        return Identity(matched)
+
+    def _login_identity(
+        self, scheme: LoginScheme, request: _Request, path: str, credential: Credential
+    ) -> Identity:
+        token = request.find(scheme.token)
+        if token is None:
+            raise _Refused(scheme.token_missing)
+        subject = token_subject(self.data(), self.clock, token)
+        if subject is None:
+            raise _Refused(scheme.token_invalid)
+        return Identity(credential, subject)
+
+    def _signed_identity(self, scheme: SignedScheme, request: _Request) -> Identity:
+        token = request.find(scheme.token)
+        if token is None:
+            raise _Refused(scheme.missing, reason="no token was sent")
+        claims, credential = _verify_signature(scheme, token, self.accepted)
+        now = self.clock.now()
+        issued = claims.get("iat")
+        if isinstance(issued, bool) or not isinstance(issued, int | float):
+            raise _Refused(scheme.invalid, reason="the 'iat' claim is missing or not a number")
+        if issued < now - scheme.max_age:
+            raise _Refused(scheme.invalid, reason=f"the token is stale: issued {int(now - issued)} s ago")
+        if issued > now + scheme.skew:
+            raise _Refused(
+                scheme.invalid, reason="the token is issued in the future ('iat' ahead of the clock)"
+            )
+        unique = claims.get(scheme.unique_claim)
+        # Integers and strings alike: some vendors' own samples send a numeric jti.
+        if isinstance(unique, bool) or not isinstance(unique, int | str) or unique == "":
+            raise _Refused(scheme.invalid, reason=f"the '{scheme.unique_claim}' claim is missing")
+        seen: dict[str, float] = self.data().extras.setdefault(_SEEN, {})
+        for old in [k for k, expires in seen.items() if expires < now]:
+            del seen[old]
+        if str(unique) in seen:
+            raise _Refused(
+                scheme.invalid, reason=f"the token was already used ('{scheme.unique_claim}' replayed)"
+            )
+        subject = claims.get(scheme.subject_claim)
+        if not isinstance(subject, str) or not subject:
+            raise _Refused(scheme.invalid, reason=f"the '{scheme.subject_claim}' claim is missing")
+        if self.known_subject is not None and not self.known_subject(subject):
+            raise _Refused(scheme.invalid, reason=f"{subject!r} is not known to this account")
+        seen[str(unique)] = float(issued) + scheme.max_age + scheme.skew
+        return Identity(credential, subject, claims)
+
+    # rate limit and required headers
+
+    def _count(self, identity: Identity, scope: Scope) -> None:
+        if self.limiter is None or self.rate_limit is None:
+            return
+        if self.rate_limit.per == "client":
+            key = str((scope.get("client") or ("unknown",))[0])
+        else:
+            key = identity.subject or next(iter(identity.credential.values()), "")
+        retry_after = self.limiter.hit(key)
+        if retry_after is not None:
+            refusal = Refusal(
+                self.rate_limit.status, self.rate_limit.message, headers={"Retry-After": str(retry_after)}
+            )
+            raise _Refused(refusal, retry_after=retry_after)
+
+    def _check_headers(self, request: _Request, document: str) -> None:
+        for header, values_by_document in self.required:
+            values = values_by_document.get(document, ())
+            expected = " or ".join(values)
+            value = request.headers.get(header.name.lower(), "").strip()
+            if not value:
+                raise _Refused(Refusal(header.status, header.missing), expected=expected)
+            if values and value not in values:
+                raise _Refused(Refusal(header.status, header.unknown), expected=expected, value=value)
+
+    async def _refuse(self, send: Send, refused: _Refused) -> None:
+        refusal = refused.refusal
+        message = refusal.message.format(**refused.values) if refused.values else refusal.message
+        body = dict(refusal.body) if refusal.body is not None else self.render(refusal.status, message)
+        await send_json(send, refusal.status, body, refusal.headers)
+
+
+def _verify_signature(
+    scheme: SignedScheme, token: str, accepted: Sequence[Credential]
+) -> tuple[dict[str, Any], Credential]:
+    import jwt
+
+    try:
+        algorithm = jwt.get_unverified_header(token).get("alg")
+    except jwt.PyJWTError as exc:
+        raise _Refused(scheme.invalid, reason=f"the token is not a JWT: {exc}") from None
+    if algorithm != scheme.algorithm:
+        raise _Refused(
+            scheme.invalid, reason=f"algorithm {algorithm!r} is not accepted; sign with {scheme.algorithm}"
+        )
+    # iat and jti are checked on the sandbox clock below; PyJWT would read the real time and, in
+    # recent releases, refuse a numeric jti.
+    options: Any = {"verify_iat": False, "verify_exp": False, "verify_nbf": False, "verify_jti": False}
+    for credential in accepted:
+        try:
+            claims = jwt.decode(
+                token, credential[scheme.key_field], algorithms=[scheme.algorithm], options=options
+            )
+        except jwt.InvalidSignatureError:
+            continue
+        except jwt.PyJWTError as exc:
+            raise _Refused(scheme.invalid, reason=f"the token is invalid: {exc}") from None
+        return dict(claims), credential
+    raise _Refused(scheme.invalid, reason="the signature does not verify with the account's key")
+
+
+def header_values(spec: Mapping[str, Any], name: str) -> tuple[str, ...]:
+    """The values the enum of ``spec``'s header parameter ``name`` allows, in order (empty if none)."""
+    found: list[str] = []
+    for param in spec_parameters(spec):
+        if param.get("in") == "header" and str(param.get("name", "")).lower() == name.lower():
+            found += [str(v) for v in param.get("schema", {}).get("enum", []) if str(v) not in found]
+    return tuple(found)
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def _replay(body: bytes, rest: Receive) -> Receive:
+    """A ``receive`` giving ``body`` once, then whatever the connection says next (its disconnect)."""
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await rest()
+
+    return receive
+
+
+async def send_json(send: Send, status: int, body: Any, headers: Mapping[str, str] | None = None) -> None:
+    """Answer with ``body`` as JSON (the codec outside turns it into XML where that was asked for)."""
+    raw = json.dumps(body).encode()
+    listed = [(b"content-type", b"application/json"), (b"content-length", str(len(raw)).encode())]
+    listed += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in (headers or {}).items()]
+    await send({"type": "http.response.start", "status": status, "headers": listed})
+    await send({"type": "http.response.body", "body": raw})
