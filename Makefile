@@ -9,11 +9,18 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 ARGS   ?=
 
+# Spectral and Redocly come from npm, only for `make check` (`make test` needs no node). Exact versions:
+# a new release can add rules that fail the gate, and Redocly's next releases drop Node 20.
+SPECTRAL_CLI ?= 6.16.3
+REDOCLY_CLI  ?= 2.77.0
+NPM_TOOLS    := $(VENV)/npm-tools
+NPM_STAMP    := $(NPM_TOOLS)/.installed-spectral-$(SPECTRAL_CLI)-redocly-$(REDOCLY_CLI)
+
 .DEFAULT_GOAL := help
-.PHONY: help run test check lint format typecheck lint-specs bench clean
+.PHONY: help run test check lint format typecheck lint-specs lint-specs-npm bench clean
 
 help:  ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-11s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-14s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "lms-sandbox needs Python 3.11+, found " + sys.version.split()[0] + "; run make PYTHON=python3.11 ...")'
@@ -42,7 +49,18 @@ typecheck: $(STAMP)  ## mypy (strict) on mockserver and contracts
 lint-specs: $(STAMP)  ## validate every OpenAPI document in specs/
 	$(BIN)/lms-sandbox lint-specs
 
-check: lint typecheck lint-specs test  ## everything: lint, types, specs, tests
+$(NPM_STAMP):
+	@command -v npm >/dev/null || { echo "make lint-specs-npm needs node 20+ and npm (Spectral and Redocly are npm packages)"; exit 1; }
+	rm -rf $(NPM_TOOLS)
+	npm install --prefix $(NPM_TOOLS) --no-audit --no-fund --ignore-scripts --loglevel=error \
+		@stoplight/spectral-cli@$(SPECTRAL_CLI) @redocly/cli@$(REDOCLY_CLI)
+	@touch $@
+
+lint-specs-npm: $(NPM_STAMP)  ## Spectral (spectral:oas) and Redocly (recommended) on specs/; fails on errors
+	$(NPM_TOOLS)/node_modules/.bin/spectral lint --ruleset .spectral.yaml --fail-severity error specs/*.yaml
+	$(NPM_TOOLS)/node_modules/.bin/redocly lint --config redocly.yaml specs/*.yaml
+
+check: lint typecheck lint-specs lint-specs-npm test  ## everything: lint, types, specs, tests
 
 bench: $(STAMP)  ## benchmarks (throughput, start-up, memory); never part of the tests
 	$(BIN)/python tests/bench/run.py $(ARGS)
