@@ -86,10 +86,18 @@ class Index:
         key = self.key(value)
         return [] if key is _ABSENT else list(self._ids.get(key, ()))
 
+    def count(self, value: Any) -> int:
+        """How many records ``ids(value)`` would answer, without listing them."""
+        key = self.key(value)
+        return 0 if key is _ABSENT else len(self._ids.get(key, ()))
+
     def taken_by(self, rid: str, record: Record) -> str | None:
-        """Another record's id already filed under ``record``'s key, if any."""
+        """Another record's id filed under the key ``record`` would get, if that key is new for ``rid``.
+
+        A record keeping its key is never refused, so records imported with duplicates stay editable.
+        """
         key = self._record_key(rid, record)
-        if key is _ABSENT:
+        if key is _ABSENT or self._key_of.get(rid, _ABSENT) == key:
             return None
         return next((other for other in self._ids.get(key, ()) if other != rid), None)
 
