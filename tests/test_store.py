@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from mockserver import SnapshotError, Store, UnknownApi, VendorData
+from mockserver import SnapshotError, Store, UnknownApi, VendorData, create_app
 from mockserver.errors import DuplicateKey
 from mockserver.store import SEEDED_CACHE_SIZE
+from mockserver.vendors.apprentiscope import model
 
 
 def _seeder(data: VendorData) -> None:
@@ -284,3 +287,19 @@ def test_only_the_latest_seeds_are_kept() -> None:
     store.reset(0)  # the oldest, dropped to keep SEEDED_CACHE_SIZE seeds
     store.reset(SEEDED_CACHE_SIZE)  # still kept
     assert len(calls) == SEEDED_CACHE_SIZE + 2
+
+
+def test_a_reset_app_exports_the_bytes_of_a_fresh_one_and_makes_the_same_next_ids() -> None:
+    used = create_app(seed=3)
+    for name in used.store.apis:
+        data = used.store.vendor(name)
+        data.collection("scribbles")[data.new_id()] = {"note": data.faker.sentence()}
+    ada = {"first_name": "Ada", "last_name": "L", "email": "ada@example.com", "user_type": "apprentice"}
+    model.create_user(used.store.vendor("apprentiscope"), ada)
+    used.reset()
+    fresh = create_app(seed=3)
+    for name in fresh.store.apis:
+        assert json.dumps(used.store.export(name)) == json.dumps(fresh.store.export(name))
+    made = [model.create_user(app.store.vendor("apprentiscope"), ada)["id"] for app in (used, fresh)]
+    assert made[0] == made[1]
+    assert used.store.vendor("dfe").new_id() == fresh.store.vendor("dfe").new_id()
