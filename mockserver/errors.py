@@ -33,6 +33,10 @@ class SnapshotError(ValueError, SandboxError):
     """A state snapshot that cannot be restored."""
 
 
+class DuplicateKey(ValueError, SandboxError):
+    """A write to the store that would give a second record the id or unique key of another."""
+
+
 class ModelError(SandboxError):
     """A request that the vendor's rules refuse; carries the HTTP status to answer with."""
 

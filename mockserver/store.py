@@ -3,6 +3,10 @@
 Each vendor owns a ``VendorData``: named collections of JSON records plus its own seeded
 ``random.Random`` and ``Faker``, derived from the sandbox seed and the vendor name, so one
 vendor's data does not change when another vendor is added or removed.
+
+Lookups by a field go through declared indexes (``VendorData.index``), kept current by every write
+to a collection and rebuilt whenever collections are replaced (reset, import, restore). A reset puts
+back a checkpoint taken right after seeding, so Faker runs once per seed, not once per test.
 """
 
 from __future__ import annotations
@@ -11,19 +15,50 @@ import copy
 import random
 import string
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from faker import Faker
 
-from .errors import SnapshotError, UnknownApi
+from .collection import Collection, Index, IndexSpec, KeyFn, ValueFn
+from .collection import Record as Record
+from .errors import DuplicateKey, SnapshotError, UnknownApi
 
-Record = dict[str, Any]
 Seeder = Callable[["VendorData"], None]
 
 SNAPSHOT_FORMAT = 1
 _ID_ALPHABET = string.ascii_letters + string.digits
+# How many seeds a store keeps the freshly seeded state of (a test suite uses one or a few).
+SEEDED_CACHE_SIZE = 8
+_ATOMS = (str, int, float, bool, type(None))
+
+
+def _clone(value: Any) -> Any:
+    """A deep copy of JSON-shaped data, several times faster than ``copy.deepcopy`` on it."""
+    kind = type(value)
+    if kind is dict:
+        return {k: _clone(v) for k, v in value.items()}
+    if kind is list:
+        return [_clone(v) for v in value]
+    if kind in _ATOMS:
+        return value
+    return copy.deepcopy(value)
+
+
+@dataclass(frozen=True, slots=True)
+class Checkpoint:
+    """A vendor's whole state at one moment: records, extras and where both generators stand.
+
+    Holds private copies; ``VendorData.rewind`` copies again, so the checkpoint never changes.
+    """
+
+    collections: dict[str, dict[str, Record]]
+    extras: dict[str, Any]
+    random_state: Any
+    faker_state: Any
 
 
 class VendorData:
@@ -33,8 +68,11 @@ class VendorData:
         self.name = name
         self.faker = Faker("en_US")
         self.random = random.Random()
+        # Readers see plain dicts of id -> record; each is a Collection that keeps its indexes current.
         self.collections: dict[str, dict[str, Record]] = {}
         self.extras: dict[str, Any] = {}
+        # Declared indexes by collection, then field; they outlive every reset, import and restore.
+        self._specs: dict[str, dict[str, IndexSpec]] = {}
         self.reseed(seed)
 
     def reseed(self, seed: int) -> None:
@@ -44,9 +82,108 @@ class VendorData:
         self.random.seed(f"{self.name}:{seed}")
         self.faker.seed_instance(f"{self.name}:{seed}")
 
-    def collection(self, name: str) -> dict[str, Record]:
+    def collection(self, name: str) -> Collection:
         """The records of collection ``name`` keyed by id (created empty on first use)."""
-        return self.collections.setdefault(name, {})
+        found = self.collections.get(name)
+        if not isinstance(found, Collection):
+            # A plain dict put in ``collections`` by hand is adopted, indexes and all.
+            found = Collection(found, self._specs.get(name, {}).values())
+            self.collections[name] = found
+        return found
+
+    # indexes
+    def index(
+        self,
+        collection: str,
+        field: str,
+        *,
+        unique: bool = False,
+        key: KeyFn | None = None,
+        value: ValueFn | None = None,
+    ) -> Index:
+        """Declare an index of ``collection`` on ``field`` (once; later calls return it) and return it.
+
+        Args:
+            unique: ``insert`` and ``update`` refuse a second record with the same key
+                (records loaded from imported state are taken as they are).
+            key: normalises values before filing and looking up, e.g. ``str.casefold``; a module-level
+                function, so that declaring again with it is recognised as the same index.
+            value: computes the indexed value from ``(id, record)`` instead of reading ``field``.
+
+        Example:
+            >>> data.index("users", "email", unique=True, key=str.casefold).ids("Ada@Example.com")
+        """
+        spec = IndexSpec(field, unique, key, value)
+        declared = self._specs.setdefault(collection, {}).setdefault(field, spec)
+        if declared != spec:
+            raise ValueError(f"index {collection}.{field} is already declared as {declared}, not {spec}")
+        return self.collection(collection).add_index(spec)
+
+    def find(self, collection: str, field: str, value: Any) -> list[Record]:
+        """Records of ``collection`` whose indexed ``field`` has ``value``, in collection order.
+
+        ``field`` must have been declared with ``index``; the key function applies to ``value``.
+        """
+        records = self.collection(collection)
+        if field not in self._specs.get(collection, {}):
+            raise LookupError(f"{self.name}: no index on {collection}.{field}; declare it with index()")
+        return records.in_order(records.add_index(self._specs[collection][field]).ids(value))
+
+    # writes that check unique indexes
+    def insert(self, collection: str, record: Record) -> Record:
+        """Store ``record`` (which has its ``id``) as a new record of ``collection``."""
+        records = self.collection(collection)
+        rid = record["id"]
+        if rid in records:
+            raise DuplicateKey(f"{self.name}: {collection} already has a record with id {rid!r}")
+        self._check_unique(collection, rid, record)
+        records[rid] = record
+        return record
+
+    def update(self, collection: str, rid: str, fields: Mapping[str, Any]) -> Record:
+        """Change fields of record ``rid`` in place and re-file it in every index; returns the record."""
+        records = self.collection(collection)
+        record = records[rid]
+        self._check_unique(collection, rid, {**record, **fields})
+        record.update(fields)
+        records.reindex(rid)
+        return record
+
+    def delete(self, collection: str, rid: str) -> Record:
+        """Remove record ``rid`` (``KeyError`` when there is none) and return it."""
+        return self.collection(collection).pop(rid)  # type: ignore[no-any-return]
+
+    def _check_unique(self, collection: str, rid: str, record: Record) -> None:
+        for field, index in self.collection(collection).indexes().items():
+            other = index.taken_by(rid, record) if index.spec.unique else None
+            if other is not None:
+                raise DuplicateKey(
+                    f"{self.name}: {collection}.{field} {record.get(field)!r} is already used by {other!r}"
+                )
+
+    # checkpoints
+    def checkpoint(self) -> Checkpoint:
+        """A private copy of the whole state, generators included."""
+        return Checkpoint(
+            collections={name: _clone(dict(records)) for name, records in self.collections.items()},
+            extras=copy.deepcopy(self.extras),
+            random_state=self.random.getstate(),
+            faker_state=self.faker.random.getstate(),
+        )
+
+    def rewind(self, checkpoint: Checkpoint) -> None:
+        """Put back the state of ``checkpoint`` (copied, so the checkpoint stays as it was)."""
+        self._replace(_clone(checkpoint.collections))
+        self.extras = copy.deepcopy(checkpoint.extras)
+        self.random.setstate(checkpoint.random_state)
+        self.faker.random.setstate(checkpoint.faker_state)
+
+    def _replace(self, collections: dict[str, dict[str, Record]]) -> None:
+        # Fresh Collections rebuild every declared index from the records they are given.
+        self.collections = {
+            name: Collection(records, self._specs.get(name, {}).values())
+            for name, records in collections.items()
+        }
 
     def new_id(self, collection: str | None = None, length: int = 20) -> str:
         """A fresh Firestore-style id, unique within ``collection`` when one is named."""
@@ -58,7 +195,7 @@ class VendorData:
 
     def export(self) -> dict[str, Any]:
         """A deep, JSON-ready copy of every collection."""
-        return {"collections": copy.deepcopy(self.collections)}
+        return {"collections": {name: _clone(dict(records)) for name, records in self.collections.items()}}
 
     def load(self, state: Mapping[str, Any]) -> None:
         """Replace every collection with ``state`` (as made by ``export``)."""
@@ -71,7 +208,7 @@ class VendorData:
             for rid, record in records.items():
                 if not isinstance(record, dict):
                     raise SnapshotError(f"record {cname}/{rid} must be an object")
-        self.collections = copy.deepcopy(collections)
+        self._replace(_clone(collections))
 
 
 class Store:
@@ -86,6 +223,8 @@ class Store:
         self._vendors = {name: VendorData(name, seed) for name in self._seeders}
         self.seed = seed
         self._reset_hooks: list[Callable[[], None]] = []
+        # Each vendor's state right after seeding, per seed: a reset rewinds to it instead of reseeding.
+        self._seeded: OrderedDict[int, dict[str, Checkpoint]] = OrderedDict()
         self.reset(seed)
 
     @property
@@ -108,13 +247,28 @@ class Store:
         self._reset_hooks.append(hook)
 
     def reset(self, seed: int | None = None) -> None:
-        """Regenerate every vendor's data from ``seed`` (default: the current seed)."""
+        """Put every vendor's data back as seeding from ``seed`` (default: the current seed) makes it.
+
+        The seeders run only the first time a seed is seen; later resets rewind to a checkpoint
+        taken right after that seeding, generators included, so what follows is the same either way.
+        """
         with self._lock:
             if seed is not None:
                 self.seed = seed
-            for name, data in self._vendors.items():
-                data.reseed(self.seed)
-                self._seeders[name](data)
+            seeded = self._seeded.get(self.seed)
+            if seeded is None:
+                seeded = {}
+                for name, data in self._vendors.items():
+                    data.reseed(self.seed)
+                    self._seeders[name](data)
+                    seeded[name] = data.checkpoint()
+                self._seeded[self.seed] = seeded
+                while len(self._seeded) > SEEDED_CACHE_SIZE:
+                    self._seeded.popitem(last=False)
+            else:
+                self._seeded.move_to_end(self.seed)
+                for name, data in self._vendors.items():
+                    data.rewind(seeded[name])
             for hook in self._reset_hooks:
                 hook()
 

@@ -363,3 +363,19 @@ def test_subscription_names_are_read_as_apim_writes_them(header: str | None, who
 
 def test_today_defaults_when_no_scenario_recorded_it() -> None:
     assert v.today(VendorData("dfe", 0)) == date(2025, 9, 1)
+
+
+def test_get_by_reference_follows_vacancies_stored_changed_and_removed() -> None:
+    data = VendorData("dfe", 0)
+    advert_seed.seed(data, load_scenario(fixture_path("dfe/default.yaml")))
+    assert v.get(data, "VAC1000012345", 2)["vacancyReference"] == "1000012345"
+    vacancies = data.collection(v.VACANCIES)
+    vacancies["copy"] = {**vacancies["1000012345"], "vacancyReference": "VAC1000077777"}
+    assert v.get(data, "1000077777", 2)["title"] == vacancies["1000012345"]["title"]
+    data.update(v.VACANCIES, "copy", {"vacancyReference": "1000088888"})
+    with pytest.raises(NotFound):
+        v.get(data, "1000077777", 2)
+    assert v.get(data, "VAC1000088888", 1)["vacancyReference"] == "1000088888"
+    del vacancies["copy"]
+    with pytest.raises(NotFound):
+        v.get(data, "1000088888", 2)

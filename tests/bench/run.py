@@ -1,16 +1,19 @@
 """Benchmarks for lms-sandbox (run by `make bench`; never part of the test suite).
 
-Measures: app start-up, reset (reseeding), in-process request throughput for a read and a write,
+Measures: app start-up, reset, in-process request throughput for a read and a write, whether
+ApprentiScope creates slow down as users accumulate, request latency with 100k imported users,
 and the memory one app holds. Prints one line per measurement.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import statistics
 import time
 import tracemalloc
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import httpx
 
@@ -49,14 +52,113 @@ def _throughput(label: str, call: Callable[[], httpx.Response], requests: int) -
     print(f"{label:<34} {requests / elapsed:8.0f} req/s in-process ({elapsed / requests * 1000:.2f} ms each)")
 
 
+def _user_body(n: int) -> dict[str, Any]:
+    return {
+        "user": {
+            "first_name": "Bench",
+            "last_name": f"User{n}",
+            "email": f"bench.user{n}@bench.example",
+            "user_type": "apprentice",
+        }
+    }
+
+
+def _creates_in_a_row(count: int) -> None:
+    """Per-request cost of the first and the last hundred of ``count`` creates: flat if nothing scans."""
+    app = create_app(apis=("apprentiscope",))
+    with sync_client(app, base_url="http://s/apprentiscope", headers=AUTH) as api:
+        samples = []
+        for n in range(count):
+            started = time.perf_counter()
+            response = api.post("/create-user", json=_user_body(n))
+            samples.append(time.perf_counter() - started)
+            if response.status_code != 201:
+                raise SystemExit(
+                    f"create-user: the sandbox answered {response.status_code}: {response.text[:200]}"
+                )
+    first, last = samples[:100], samples[-100:]
+    print(
+        f"{f'{count} x POST /create-user':<34} first 100 {statistics.fmean(first) * 1000:6.2f} ms each"
+        f"   last 100 {statistics.fmean(last) * 1000:6.2f} ms each"
+    )
+
+
+def _bulk_users(count: int, partner_ids: list[str], program_ids: list[str]) -> Iterator[dict[str, Any]]:
+    types = itertools.cycle(("apprentice", "apprentice", "apprentice", "mentor", "applicant", "supervisor"))
+    for n, user_type in zip(range(count), types, strict=False):
+        yield {
+            "id": f"bulk{n:015d}",
+            "first_name": "Bulk",
+            "last_name": f"User{n}",
+            "email": f"bulk.user{n}@bench.example",
+            "user_type": user_type,
+            "company_id": partner_ids[n % len(partner_ids)],
+            "program_id": program_ids[n % len(program_ids)],
+            "managed": True,
+            "created_at": "2025-01-01T09:00:00Z",
+            "updated_at": "2025-01-01T09:00:00Z",
+        }
+
+
+def _p50(label: str, calls: list[Callable[[], httpx.Response]], ok: int) -> None:
+    samples = []
+    for call in calls:
+        started = time.perf_counter()
+        response = call()
+        samples.append(time.perf_counter() - started)
+        if response.status_code != ok:
+            raise SystemExit(f"{label}: the sandbox answered {response.status_code}: {response.text[:200]}")
+    print(f"{label:<34} p50 {statistics.median(samples) * 1000:8.2f} ms   n={len(samples)}")
+
+
+def _with_many_users(count: int, requests: int) -> None:
+    """Latency of a read by id, a create and a one-user filter with ``count`` users imported."""
+    app = create_app(apis=("apprentiscope",))
+    with (
+        sync_client(app, base_url="http://s/__sandbox__") as control,
+        sync_client(app, base_url="http://s/apprentiscope", headers=AUTH) as api,
+    ):
+        state = control.get("/state/apprentiscope").json()
+        partners = [p for p in state["collections"]["partners"].values() if p["type"] == "employer"]
+        programs = list(state["collections"]["occupations"])
+        users = state["collections"]["users"]
+        users.update({u["id"]: u for u in _bulk_users(count, [p["id"] for p in partners], programs)})
+        started = time.perf_counter()
+        imported = control.put("/state/apprentiscope", json=state)
+        if imported.status_code != 200:
+            raise SystemExit(f"import: the sandbox answered {imported.status_code}: {imported.text[:200]}")
+        print(f"{f'PUT /state ({len(users)} users)':<34} {(time.perf_counter() - started):8.2f} s")
+        picks = [f"bulk{n:015d}" for n in range(0, count, max(1, count // requests))][:requests]
+        _p50(
+            f"GET /read-user/{{id}} ({count // 1000}k)",
+            [lambda u=u: api.get(f"/read-user/{u}") for u in picks],
+            200,
+        )
+        _p50(
+            f"POST /create-user ({count // 1000}k)",
+            [lambda n=n: api.post("/create-user", json=_user_body(n)) for n in range(requests)],
+            201,
+        )
+        wanted = [int(u.removeprefix("bulk")) for u in picks if int(u.removeprefix("bulk")) % 6 < 3]
+        _p50(
+            f"GET /read-users?email= ({count // 1000}k)",
+            [
+                lambda n=n: api.get("/read-users/apprentice", params={"email": f"bulk.user{n}@bench.example"})
+                for n in wanted
+            ],
+            200,
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=500, help="requests per throughput run")
+    parser.add_argument("--users", type=int, default=100_000, help="users imported for the latency runs")
     args = parser.parse_args()
 
     _report("create_app (all APIs)", _timed(create_app, 5))
     app = create_app(apis=("apprentiscope",))
-    _report("reset (reseed apprentiscope)", _timed(app.reset, 20))
+    _report("reset (apprentiscope)", _timed(app.reset, 20))
 
     with sync_client(app, base_url="http://s/apprentiscope", headers=AUTH) as api:
         uid = api.get("/read-users/apprentice").json()[0]["id"]
@@ -72,7 +174,7 @@ def main() -> None:
 
     # The gateway's limit would answer 429 after 150 requests; the bench measures the search itself.
     dfe = create_app(apis=("dfe",), rate_limits={"dfe": "1000000/minute"})
-    _report("reset (reseed dfe)", _timed(dfe.reset, 20))
+    _report("reset (dfe)", _timed(dfe.reset, 20))
     near = {"Lat": 52.481, "Lon": -1.8995, "DistanceInMiles": 50, "Sort": "DistanceAsc", "PageSize": 20}
     with sync_client(dfe, base_url="http://s/apprenticeships/vacancies", headers=DFE) as adverts:
         for label, call in (
@@ -81,6 +183,9 @@ def main() -> None:
             ("GET /vacancy?IncludeDetails", lambda: adverts.get("/vacancy?IncludeDetails=true&PageSize=100")),
         ):
             _throughput(label, call, args.requests)
+
+    _creates_in_a_row(1000)
+    _with_many_users(args.users, 40)
 
     tracemalloc.start()
     kept = create_app()

@@ -74,10 +74,9 @@ class ApprentiscopeFactory:
 
     # users
     def _free_email(self, first: str, last: str) -> str:
-        taken = {u["email"].casefold() for u in self.data.collection(model.USERS).values()}
         base = re.sub(r"[^a-z0-9.]", "", f"{first}.{last}".lower()) or "user"
         email, n = f"{base}@example.com", 1
-        while email in taken:
+        while model.email_taken(self.data, email):
             n += 1
             email = f"{base}{n}@example.com"
         return email

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from ...collection import Index
 from ...errors import Conflict, NotFound
 from ...store import Record, VendorData
 
@@ -40,6 +41,9 @@ CODE_FIELDS = (
 )
 APPRENTICE_STATUSES = ("Active", "Suspended", "Exited", "Completed")
 _ISO_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
+# User fields with an index: the unique email, and what read-users is filtered on most. Filed by
+# their filter text, so one index answers both a read-users filter and an exact lookup (re-checked).
+USER_INDEXES = ("email", "user_type", "company_id", "program_id", "apprentice_status", "last_name")
 
 
 def now() -> str:
@@ -51,6 +55,27 @@ def _number(value: float) -> int | float:
     """2 decimals at most, and an int when whole (89.0 -> 89)."""
     rounded = round(float(value), 2)
     return int(rounded) if rounded.is_integer() else rounded
+
+
+def _as_filter_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value).casefold()
+
+
+def _users_by(data: VendorData, field: str) -> Index:
+    return data.index(USERS, field, unique=field == "email", key=_as_filter_text)
+
+
+def _users_with(data: VendorData, field: str, value: Any) -> list[Record]:
+    """Users whose ``field`` reads as ``value`` in a filter (case-insensitively), oldest first."""
+    return data.collection(USERS).in_order(_users_by(data, field).ids(value))
+
+
+def _of_user(data: VendorData, collection: str, uid: str) -> list[Record]:
+    """The records of ``collection`` that belong to user ``uid``, oldest first."""
+    records = data.collection(collection)
+    return [r for r in records.in_order(data.index(collection, "uid").ids(uid)) if r["uid"] == uid]
 
 
 def _get(data: VendorData, collection: str, rid: str, label: str) -> Record:
@@ -87,10 +112,14 @@ def _check_references(data: VendorData, fields: Mapping[str, Any]) -> None:
         )
 
 
+def email_taken(data: VendorData, email: str) -> bool:
+    """Whether a user has ``email``, whatever its case."""
+    return _users_by(data, "email").count(email) > 0
+
+
 def _check_email_free(data: VendorData, email: str, *, except_user: str | None = None) -> None:
-    wanted = email.casefold()
-    for user in data.collection(USERS).values():
-        if user["email"].casefold() == wanted and user["id"] != except_user:
+    for user in _users_with(data, "email", email):
+        if user["id"] != except_user:
             raise Conflict(f"email '{email}' is already used by user '{user['id']}'", field="email")
 
 
@@ -106,8 +135,7 @@ def create_user(data: VendorData, fields: Mapping[str, Any], *, managed: bool = 
         "created_at": stamp,
         "updated_at": stamp,
     }
-    data.collection(USERS)[user["id"]] = user
-    return user
+    return data.insert(USERS, user)
 
 
 def get_user(data: VendorData, uid: str) -> Record:
@@ -115,30 +143,35 @@ def get_user(data: VendorData, uid: str) -> Record:
 
 
 def update_user(data: VendorData, uid: str, fields: Mapping[str, Any]) -> Record:
-    user = get_user(data, uid)
+    get_user(data, uid)
     values = normalize_user_fields(fields)
     _check_references(data, values)
     if "email" in values:
         _check_email_free(data, values["email"], except_user=uid)
-    user.update(values)
-    user["updated_at"] = now()
-    return user
+    return data.update(USERS, uid, {**values, "updated_at": now()})
 
 
 def delete_user(data: VendorData, uid: str) -> None:
     """Delete a user with everything that hangs off it (grades, files, submissions)."""
     get_user(data, uid)
-    del data.collection(USERS)[uid]
+    data.delete(USERS, uid)
     for collection in (GRADES, FILES, SUBMISSIONS):
-        records = data.collection(collection)
-        for rid in [rid for rid, r in records.items() if r["uid"] == uid]:
-            del records[rid]
+        for rid in data.index(collection, "uid").ids(uid):
+            data.delete(collection, rid)
 
 
-def _as_filter_text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value).casefold()
+def _candidates(data: VendorData, user_type: str, wanted: Mapping[str, set[str]]) -> list[Record] | None:
+    """The users an index narrows a read-users query to (a superset of the answer); None: no index helps."""
+    choices = [(field, values) for field, values in wanted.items() if field in USER_INDEXES]
+    if user_type != "all":
+        choices.append(("user_type", {user_type}))
+    if not choices:
+        return None
+    field, values = min(
+        choices, key=lambda choice: sum(_users_by(data, choice[0]).count(v) for v in choice[1])
+    )
+    index = _users_by(data, field)
+    return data.collection(USERS).in_order(rid for value in values for rid in index.ids(value))
 
 
 def list_users(data: VendorData, user_type: str, filters: Mapping[str, list[str]]) -> list[Record]:
@@ -147,9 +180,10 @@ def list_users(data: VendorData, user_type: str, filters: Mapping[str, list[str]
     A field given more than once matches any of its values.
     """
     wanted = {key: {value.casefold() for value in values} for key, values in filters.items()}
+    candidates = _candidates(data, user_type, wanted)
     return [
         user
-        for user in data.collection(USERS).values()
+        for user in (data.collection(USERS).values() if candidates is None else candidates)
         if (user_type == "all" or user["user_type"] == user_type)
         and all(key in user and _as_filter_text(user[key]) in values for key, values in wanted.items())
     ]
@@ -158,13 +192,13 @@ def list_users(data: VendorData, user_type: str, filters: Mapping[str, list[str]
 def create_invitation(data: VendorData, fields: Mapping[str, Any]) -> Record:
     _check_references(data, fields)
     _check_email_free(data, fields["email"])
-    wanted = fields["email"].casefold()
-    for invitation in data.collection(INVITATIONS).values():
-        if invitation["email"].casefold() == wanted and invitation["status"] == "pending":
+    invitations = data.collection(INVITATIONS)
+    to_email = data.index(INVITATIONS, "email", key=_as_filter_text)
+    for invitation in invitations.in_order(to_email.ids(fields["email"])):
+        if invitation["status"] == "pending":
             raise Conflict(f"an invitation to '{fields['email']}' is already pending", field="email")
     invitation = {"id": data.new_id(INVITATIONS), **fields, "status": "pending", "sent_at": now()}
-    data.collection(INVITATIONS)[invitation["id"]] = invitation
-    return invitation
+    return data.insert(INVITATIONS, invitation)
 
 
 # --- partners and occupations ------------------------------------------------------------------
@@ -173,8 +207,7 @@ def create_invitation(data: VendorData, fields: Mapping[str, Any]) -> Record:
 def create_partner(data: VendorData, fields: Mapping[str, Any]) -> Record:
     stamp = now()
     partner = {"id": data.new_id(PARTNERS), **fields, "created_at": stamp, "updated_at": stamp}
-    data.collection(PARTNERS)[partner["id"]] = partner
-    return partner
+    return data.insert(PARTNERS, partner)
 
 
 def get_partner(data: VendorData, pid: str) -> Record:
@@ -182,18 +215,17 @@ def get_partner(data: VendorData, pid: str) -> Record:
 
 
 def list_partners(data: VendorData, partner_type: str) -> list[Record]:
-    return [p for p in data.collection(PARTNERS).values() if p["type"] == partner_type]
+    partners = data.collection(PARTNERS)
+    return partners.in_order(data.index(PARTNERS, "type").ids(partner_type))
 
 
 def update_partner(data: VendorData, pid: str, fields: Mapping[str, Any]) -> Record:
-    partner = get_partner(data, pid)
-    partner.update(fields)
-    partner["updated_at"] = now()
-    return partner
+    get_partner(data, pid)
+    return data.update(PARTNERS, pid, {**fields, "updated_at": now()})
 
 
 def _users_referring(data: VendorData, field: str, rid: str) -> list[str]:
-    return [u["id"] for u in data.collection(USERS).values() if u.get(field) == rid]
+    return [u["id"] for u in _users_with(data, field, rid) if u.get(field) == rid]
 
 
 def delete_partner(data: VendorData, pid: str) -> None:
@@ -201,7 +233,7 @@ def delete_partner(data: VendorData, pid: str) -> None:
     users = _users_referring(data, "company_id", pid)
     if users:
         raise Conflict(f"partner '{pid}' still has {len(users)} user(s); move or delete them first")
-    del data.collection(PARTNERS)[pid]
+    data.delete(PARTNERS, pid)
 
 
 def get_occupation(data: VendorData, oid: str) -> Record:
@@ -213,10 +245,8 @@ def list_occupations(data: VendorData) -> list[Record]:
 
 
 def update_occupation(data: VendorData, oid: str, fields: Mapping[str, Any]) -> Record:
-    occupation = get_occupation(data, oid)
-    occupation.update(fields)
-    occupation["updated_at"] = now()
-    return occupation
+    get_occupation(data, oid)
+    return data.update(OCCUPATIONS, oid, {**fields, "updated_at": now()})
 
 
 def delete_occupation(data: VendorData, oid: str) -> None:
@@ -226,7 +256,7 @@ def delete_occupation(data: VendorData, oid: str) -> None:
         raise Conflict(
             f"occupation '{oid}' still has {len(users)} user(s) enrolled; move or delete them first"
         )
-    del data.collection(OCCUPATIONS)[oid]
+    data.delete(OCCUPATIONS, oid)
 
 
 def rti_course(data: VendorData, course_id: str) -> Record:
@@ -285,8 +315,7 @@ def submit_hours(data: VendorData, uid: str, kind: int, item: Mapping[str, Any])
         "status": "approved",
         "created_at": now(),
     }
-    data.collection(SUBMISSIONS)[submission["id"]] = submission
-    return submission
+    return data.insert(SUBMISSIONS, submission)
 
 
 def list_submissions(data: VendorData, kind: int, start: str | None, end: str | None) -> list[Record]:
@@ -329,10 +358,9 @@ def progress(data: VendorData, uid: str, kind: str) -> dict[str, Any]:
     user = get_user(data, uid)
     occupation = data.collection(OCCUPATIONS).get(user.get("program_id", ""))
     hours: dict[int, dict[str, float]] = {OJT: defaultdict(float), RTI: defaultdict(float)}
-    for submission in data.collection(SUBMISSIONS).values():
-        if submission["uid"] == uid:
-            for entry in submission["competencies"]:
-                hours[submission["type"]][entry["id"]] += entry["hours_worked"]
+    for submission in _of_user(data, SUBMISSIONS, uid):
+        for entry in submission["competencies"]:
+            hours[submission["type"]][entry["id"]] += entry["hours_worked"]
     result: dict[str, Any] = {"user_id": uid, "type": kind}
     if occupation is not None:
         result["program_id"] = occupation["id"]
@@ -349,8 +377,7 @@ def progress(data: VendorData, uid: str, kind: str) -> dict[str, Any]:
 def create_file(data: VendorData, fields: Mapping[str, Any]) -> Record:
     get_user(data, fields["uid"])
     record = {"id": data.new_id(FILES), **fields, "created_at": now()}
-    data.collection(FILES)[record["id"]] = record
-    return record
+    return data.insert(FILES, record)
 
 
 def _normalize_grade(fields: Mapping[str, Any]) -> dict[str, Any]:
@@ -367,8 +394,7 @@ def create_grade(data: VendorData, fields: Mapping[str, Any]) -> Record:
         rti_course(data, fields["course_id"])
     values = {"score_possible": 100, **_normalize_grade(fields)}
     grade = {"id": data.new_id(GRADES), **values}
-    data.collection(GRADES)[grade["id"]] = grade
-    return grade
+    return data.insert(GRADES, grade)
 
 
 def get_grade(data: VendorData, gid: str) -> Record:
@@ -377,17 +403,16 @@ def get_grade(data: VendorData, gid: str) -> Record:
 
 def list_grades(data: VendorData, uid: str) -> list[Record]:
     get_user(data, uid)
-    return [g for g in data.collection(GRADES).values() if g["uid"] == uid]
+    return _of_user(data, GRADES, uid)
 
 
 def update_grade(data: VendorData, gid: str, fields: Mapping[str, Any]) -> Record:
-    grade = get_grade(data, gid)
+    get_grade(data, gid)
     if "course_id" in fields:
         rti_course(data, fields["course_id"])
-    grade.update(_normalize_grade(fields))
-    return grade
+    return data.update(GRADES, gid, _normalize_grade(fields))
 
 
 def delete_grade(data: VendorData, gid: str) -> None:
     get_grade(data, gid)
-    del data.collection(GRADES)[gid]
+    data.delete(GRADES, gid)

@@ -349,12 +349,19 @@ def search(data: VendorData, query: Search, who: Subscription) -> Record:
     }
 
 
+def _reference_of(key: str, record: Record) -> str:
+    return vacancy_reference(record, key)
+
+
 def get(data: VendorData, reference: str, version: int) -> Record:
     """``GET /vacancy/{vacancyReference}``: one live vacancy in its detail shape ("VAC" accepted)."""
     wanted = vacancy_reference({}, reference)
-    for hit in live_vacancies(data):
-        if hit.reference == wanted:
-            return shape(hit.record, hit.reference, version, detailed=True)
+    by_reference = data.index(VACANCIES, "vacancyReference", value=_reference_of)
+    now = today(data)
+    # Imported state may serve two adverts under one reference: the first live one wins, as in a search.
+    for record in data.collection(VACANCIES).in_order(by_reference.ids(wanted)):
+        if _is_live(record, now) and _lars_code(record) is not None:
+            return shape(record, wanted, version, detailed=True)
     raise NotFound(f"Vacancy {reference} was not found")
 
 
