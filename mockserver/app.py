@@ -136,14 +136,15 @@ class Sandbox:
         scenarios = scenarios_for(
             {name: v.default_fixture for name, v in self.vendors.items()}, options.fixtures
         )
+        # One clock per app, read by every time-dependent rule; a reset puts it back to real time.
+        self.clock = SandboxClock()
         self.store = Store(
             {name: _seeder(v, scenarios[name]) for name, v in self.vendors.items()},
             seed=options.seed,
+            clock=self.clock,
         )
-        self.journal = Journal(options.journal_size)
-        # One clock per app, read by every time-dependent rule; a reset puts it back to real time.
-        self.clock = SandboxClock()
         self.store.on_reset(self.clock.reset)
+        self.journal = Journal(options.journal_size)
         # Exceptions raised inside handlers, in order; the pytest plugin surfaces them in the test.
         self.errors: list[BaseException] = []
         self.apis: dict[str, ApiInfo] = {}

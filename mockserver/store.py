@@ -15,6 +15,7 @@ import copy
 import random
 import string
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -64,8 +65,10 @@ class Checkpoint:
 class VendorData:
     """One vendor's collections and its deterministic generators."""
 
-    def __init__(self, name: str, seed: int) -> None:
+    def __init__(self, name: str, seed: int, clock: Callable[[], float] = time.time) -> None:
         self.name = name
+        # The sandbox clock (seconds since the epoch): "now" for the vendor's rules and timestamps.
+        self.clock = clock
         self.faker = Faker("en_US")
         self.random = random.Random()
         # Readers see plain dicts of id -> record; each is a Collection that keeps its indexes current.
@@ -217,10 +220,12 @@ class Store:
     Handlers may run in a thread pool, so every read-modify-write goes through ``locked()``.
     """
 
-    def __init__(self, seeders: Mapping[str, Seeder], seed: int = 0) -> None:
+    def __init__(
+        self, seeders: Mapping[str, Seeder], seed: int = 0, *, clock: Callable[[], float] = time.time
+    ) -> None:
         self._lock = threading.RLock()
         self._seeders = dict(seeders)
-        self._vendors = {name: VendorData(name, seed) for name in self._seeders}
+        self._vendors = {name: VendorData(name, seed, clock) for name in self._seeders}
         self.seed = seed
         self._reset_hooks: list[Callable[[], None]] = []
         # Each vendor's state right after seeding, per seed: a reset rewinds to it instead of reseeding.

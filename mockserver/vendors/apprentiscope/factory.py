@@ -57,7 +57,7 @@ class ApprentiscopeFactory:
         """A new occupation (program) with OJT competencies and RTI courses; the API has no create."""
         with self.store.locked():
             index = len(self.data.collection(model.OCCUPATIONS))
-            fields = occupation_fields(self.data, self.fake.rapids_occupation(index), model.now())
+            fields = occupation_fields(self.data, self.fake.rapids_occupation(index), model.now(self.data))
             record = _merge({"id": self.data.new_id(model.OCCUPATIONS), **fields}, overrides)
             self.data.collection(model.OCCUPATIONS)[record["id"]] = record
             return copy.deepcopy(record)
@@ -113,7 +113,9 @@ class ApprentiscopeFactory:
             if user_type in ("apprentice", "mentor", "supervisor") and "company_id" not in overrides:
                 defaults["company_id"] = self._first(model.PARTNERS, type="employer")
             if user_type == "apprentice":
-                start = datetime.now(UTC).date() - timedelta(days=self.data.random.randint(30, 400))
+                start = datetime.fromtimestamp(self.data.clock(), UTC).date() - timedelta(
+                    days=self.data.random.randint(30, 400)
+                )
                 defaults |= {
                     "apprentice_status": "Active",
                     "program_start_date": start.strftime("%Y%m%d"),
@@ -154,7 +156,7 @@ class ApprentiscopeFactory:
                 "uid": uid,
                 "title": "Unit Exam",
                 "type": 1,
-                "date": datetime.now(UTC).date().isoformat(),
+                "date": datetime.fromtimestamp(self.data.clock(), UTC).date().isoformat(),
                 "score_received": self.data.random.randint(60, 100),
                 "score_possible": 100,
             }
@@ -201,7 +203,11 @@ class ApprentiscopeFactory:
         """
         uid = _uid(user)
         kind_code = _KINDS[kind]
-        when = day if isinstance(day, str) else (day or datetime.now(UTC).date()).isoformat()
+        when = (
+            day
+            if isinstance(day, str)
+            else (day or datetime.fromtimestamp(self.data.clock(), UTC).date()).isoformat()
+        )
         with self.store.locked():
             if items is None:
                 program = self._program(uid)

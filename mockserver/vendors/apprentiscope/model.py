@@ -46,9 +46,9 @@ _ISO_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
 USER_INDEXES = ("email", "user_type", "company_id", "program_id", "apprentice_status", "last_name")
 
 
-def now() -> str:
-    """The current time as the API writes timestamps (UTC, seconds, Z)."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+def now(data: VendorData) -> str:
+    """The sandbox clock's time, as ApprentiScope stamps records."""
+    return datetime.fromtimestamp(data.clock(), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _number(value: float) -> int | float:
@@ -127,7 +127,7 @@ def create_user(data: VendorData, fields: Mapping[str, Any], *, managed: bool = 
     values = normalize_user_fields(fields)
     _check_references(data, values)
     _check_email_free(data, values["email"])
-    stamp = now()
+    stamp = now(data)
     user = {
         "id": data.new_id(USERS),
         **values,
@@ -148,7 +148,7 @@ def update_user(data: VendorData, uid: str, fields: Mapping[str, Any]) -> Record
     _check_references(data, values)
     if "email" in values:
         _check_email_free(data, values["email"], except_user=uid)
-    return data.update(USERS, uid, {**values, "updated_at": now()})
+    return data.update(USERS, uid, {**values, "updated_at": now(data)})
 
 
 def delete_user(data: VendorData, uid: str) -> None:
@@ -197,7 +197,7 @@ def create_invitation(data: VendorData, fields: Mapping[str, Any]) -> Record:
     for invitation in invitations.in_order(to_email.ids(fields["email"])):
         if invitation["status"] == "pending":
             raise Conflict(f"an invitation to '{fields['email']}' is already pending", field="email")
-    invitation = {"id": data.new_id(INVITATIONS), **fields, "status": "pending", "sent_at": now()}
+    invitation = {"id": data.new_id(INVITATIONS), **fields, "status": "pending", "sent_at": now(data)}
     return data.insert(INVITATIONS, invitation)
 
 
@@ -205,7 +205,7 @@ def create_invitation(data: VendorData, fields: Mapping[str, Any]) -> Record:
 
 
 def create_partner(data: VendorData, fields: Mapping[str, Any]) -> Record:
-    stamp = now()
+    stamp = now(data)
     partner = {"id": data.new_id(PARTNERS), **fields, "created_at": stamp, "updated_at": stamp}
     return data.insert(PARTNERS, partner)
 
@@ -221,7 +221,7 @@ def list_partners(data: VendorData, partner_type: str) -> list[Record]:
 
 def update_partner(data: VendorData, pid: str, fields: Mapping[str, Any]) -> Record:
     get_partner(data, pid)
-    return data.update(PARTNERS, pid, {**fields, "updated_at": now()})
+    return data.update(PARTNERS, pid, {**fields, "updated_at": now(data)})
 
 
 def _users_referring(data: VendorData, field: str, rid: str) -> list[str]:
@@ -246,7 +246,7 @@ def list_occupations(data: VendorData) -> list[Record]:
 
 def update_occupation(data: VendorData, oid: str, fields: Mapping[str, Any]) -> Record:
     get_occupation(data, oid)
-    return data.update(OCCUPATIONS, oid, {**fields, "updated_at": now()})
+    return data.update(OCCUPATIONS, oid, {**fields, "updated_at": now(data)})
 
 
 def delete_occupation(data: VendorData, oid: str) -> None:
@@ -313,7 +313,7 @@ def submit_hours(data: VendorData, uid: str, kind: int, item: Mapping[str, Any])
         "competencies": entries,
         "total_hours": _number(sum(e["hours_worked"] for e in entries)),
         "status": "approved",
-        "created_at": now(),
+        "created_at": now(data),
     }
     return data.insert(SUBMISSIONS, submission)
 
@@ -376,7 +376,7 @@ def progress(data: VendorData, uid: str, kind: str) -> dict[str, Any]:
 
 def create_file(data: VendorData, fields: Mapping[str, Any]) -> Record:
     get_user(data, fields["uid"])
-    record = {"id": data.new_id(FILES), **fields, "created_at": now()}
+    record = {"id": data.new_id(FILES), **fields, "created_at": now(data)}
     return data.insert(FILES, record)
 
 
