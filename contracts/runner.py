@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, Phase, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis.errors import FlakyFailure
 from hypothesis.stateful import run_state_machine_as_test
-from schemathesis.config import SchemathesisConfig
+from schemathesis.config import ApiKeyAuthConfig, SchemathesisConfig
 from schemathesis.engine import events, from_schema
 from schemathesis.schemas import BaseSchema
 
@@ -87,6 +87,32 @@ def _missing_header_statuses(document: Document) -> list[str]:
     return found
 
 
+def _security_headers(document: Document) -> set[str]:
+    schemes = (document.spec.get("components") or {}).get("securitySchemes") or {}
+    return {
+        str(s.get("name", "")).lower()
+        for s in schemes.values()
+        if s.get("type") == "apiKey" and s.get("in") == "header"
+    }
+
+
+def _security_keys(target: Target, document: Document) -> dict[str, str]:
+    """Security scheme name -> value, for the spec's apiKey header schemes the target's headers fill.
+
+    Given to Schemathesis as the schemes' keys (not as fixed headers), it also sends requests without
+    them or with wrong ones, and knows the auth it sent was not generated.
+    """
+    schemes = (document.spec.get("components") or {}).get("securitySchemes") or {}
+    sent = {name.lower(): value for name, value in target.headers.items()}
+    return {
+        name: sent[str(scheme.get("name", "")).lower()]
+        for name, scheme in schemes.items()
+        if scheme.get("type") == "apiKey"
+        and scheme.get("in") == "header"
+        and str(scheme.get("name", "")).lower() in sent
+    }
+
+
 def _config(target: Target, document: Document, options: RunOptions) -> SchemathesisConfig:
     enabled = set(options.phases)
     coverage: dict[str, Any] = {"enabled": "coverage" in enabled}
@@ -97,7 +123,11 @@ def _config(target: Target, document: Document, options: RunOptions) -> Schemath
         {
             "seed": options.seed,
             "base-url": f"{target.base_url}{document.base_path}",
-            "headers": dict(target.headers),
+            "headers": {
+                name: value
+                for name, value in target.headers.items()
+                if name.lower() not in _security_headers(document)
+            },
             # Reproducible from the seed alone: no example database replaying earlier runs.
             "generation": {"max-examples": options.max_examples, "database": "none"},
             "phases": {
@@ -132,6 +162,8 @@ def load(target: Target, document: Document | None = None, options: RunOptions |
     )
     if target.app is not None:
         schema.app = target.app
+    for name, key in _security_keys(target, document).items():
+        schema.config.auth.openapi.schemes[name] = ApiKeyAuthConfig(api_key=key)
     register_auth(schema, target)
     if not target.allow_writes:
         schema = schema.include(method=sorted(READ_METHODS))

@@ -1,36 +1,25 @@
 """Keeping a contract run within the target's rate limit (``--rate-limit``).
 
 Schemathesis' phases take the rate through its own ``rate-limit`` setting; the workflow model's
-requests go through a ``Throttle`` with the same rate (the ``limits`` library's moving window),
+requests go through a ``Throttle`` with the same rate (a moving window of the last N send times),
 which also waits out a 429 by its ``Retry-After``, since earlier phases may have spent the window.
+The window reads an injectable clock and waits through an injectable sleep, so tests move time instead
+of sleeping (``limits``' in-memory moving window reads the wall clock itself).
 """
 
 from __future__ import annotations
 
 import re
 import time
+from collections import deque
 from collections.abc import Callable
 from email.utils import parsedate_to_datetime
 
 import httpx
-from limits import (
-    RateLimitItem,
-    RateLimitItemPerDay,
-    RateLimitItemPerHour,
-    RateLimitItemPerMinute,
-    RateLimitItemPerSecond,
-)
-from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
 
 # Schemathesis' rate syntax, so one value serves both: N/s, N/m, N/h, N/d, or "auto".
 _RATE = re.compile(r"^([1-9][0-9]*)/([smhd])$")
-_ITEMS: dict[str, type[RateLimitItem]] = {
-    "s": RateLimitItemPerSecond,
-    "m": RateLimitItemPerMinute,
-    "h": RateLimitItemPerHour,
-    "d": RateLimitItemPerDay,
-}
+_PERIODS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 AUTO = "auto"
 # The longest Retry-After honoured (DfE's window is five minutes) and how often one request retries.
 MAX_WAIT = 300.0
@@ -60,20 +49,32 @@ def retry_after(response: httpx.Response) -> float:
 class Throttle:
     """Spaces requests to at most ``rate`` (none for ``auto``) and retries a 429 after its wait."""
 
-    def __init__(self, rate: str, sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        rate: str,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         found = _RATE.match(check_rate(rate))
         self.rate = rate
-        self._item = _ITEMS[found.group(2)](int(found.group(1))) if found else None
-        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+        self._limit = int(found.group(1)) if found else 0
+        self._period = _PERIODS[found.group(2)] if found else 0.0
+        self._sent: deque[float] = deque()
         self._sleep = sleep
+        self._clock = clock
 
     def acquire(self) -> None:
-        """Block until one more request fits in the rate."""
-        if self._item is None:
+        """Block until one more request fits in the rate (at most N in any window of the period)."""
+        if not self._limit:
             return
-        while not self._limiter.hit(self._item):
-            reset, _remaining = self._limiter.get_window_stats(self._item)
-            self._sleep(max(0.01, reset - time.time()))
+        while True:
+            now = self._clock()
+            while self._sent and self._sent[0] <= now - self._period:
+                self._sent.popleft()
+            if len(self._sent) < self._limit:
+                self._sent.append(now)
+                return
+            self._sleep(max(0.01, self._sent[0] + self._period - now))
 
     def send(self, request: Callable[[], httpx.Response]) -> httpx.Response:
         """``request()`` within the rate, again after ``Retry-After`` while it answers 429 (a few times)."""

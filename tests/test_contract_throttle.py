@@ -68,18 +68,24 @@ def test_retry_after_is_read_as_seconds_capped_and_defaults_to_one_second() -> N
 
 def test_requests_past_the_rate_wait_for_the_window() -> None:
     waits: list[float] = []
+    now = [100.0]
 
     def sleep(seconds: float) -> None:
-        import time
-
         waits.append(seconds)
-        time.sleep(seconds)
+        now[0] += seconds
 
-    throttle = Throttle("2/s", sleep=sleep)
+    throttle = Throttle("2/s", sleep=sleep, clock=lambda: now[0])
     for _ in range(3):
         throttle.acquire()
     assert waits
     assert all(0 < wait <= 1.0 for wait in waits)
+    # The third request waited out the first one's second: two in any one-second window.
+    assert waits == [1.0]
+    now[0] += 0.5
+    throttle.acquire()
+    assert waits == [1.0]
+    throttle.acquire()
+    assert waits == [1.0, 0.5]
 
 
 def _served(limit: str) -> Iterator[tuple[Sandbox, str]]:

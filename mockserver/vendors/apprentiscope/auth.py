@@ -1,4 +1,4 @@
-"""ApprentiScope auth texts: the token goes as ``Authorization: <token>`` (documented) or ``Bearer <token>``."""
+"""ApprentiScope auth texts: the token goes as ``Authorization: <token>`` or ``Bearer <token>``."""
 
 from __future__ import annotations
 

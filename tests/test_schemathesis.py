@@ -1,0 +1,76 @@
+"""Schemathesis, through its pytest integration, against every document of every vendor in the registry.
+
+For each document: every operation with positive and negative data and all default checks plus the
+contracts' own (vendor error envelope, auth refusal, pagination), against an in-process sandbox that
+validates its own responses; then the stateful phase that follows the document's OpenAPI links. A new
+vendor is covered here by its registry line alone. Credentials and required headers come from the
+vendor's descriptor through ``contracts.load`` (a key in a header, a field in the query or body, a
+login token or a signed token), as ``lms-sandbox contract`` sends them.
+
+Test functions are made per document at import (Schemathesis' ``parametrize`` needs a schema then);
+each vendor gets its own sandbox, so no test depends on another's data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from hypothesis import settings
+
+from contracts import Target, load, load_contract, sandbox_target
+from mockserver.vendors import vendor_names
+
+TARGETS: dict[str, Target] = {}
+
+
+def _target(api: str) -> Target:
+    if api not in TARGETS:
+        TARGETS[api] = sandbox_target(api, validate_responses=True)
+    return TARGETS[api]
+
+
+def _conformance(schema: Any) -> Callable[..., None]:
+    @schema.parametrize()
+    def test(case: Any) -> None:
+        case.call_and_validate()
+
+    return test  # type: ignore[no-any-return]
+
+
+def _stateful(schema: Any, target: Target) -> Callable[[], None]:
+    class Linked(schema.as_state_machine()):  # type: ignore[misc]
+        """Schemathesis' link-following state machine, each scenario starting from seeded data."""
+
+        def setup(self) -> None:
+            target.reset(0)
+
+    def test() -> None:
+        Linked.run(
+            settings=settings(max_examples=settings().max_examples, stateful_step_count=8, deadline=None)
+        )
+
+    return test
+
+
+def _documents() -> list[tuple[str, str, Any]]:
+    found = []
+    for api in vendor_names():
+        for document in load_contract(api).documents:
+            found.append((api, document.name.removesuffix(".yaml").replace("-", "_"), document))
+    return found
+
+
+for _api, _name, _document in _documents():
+    _schema = load(_target(_api), _document)
+    globals()[f"test_{_name}_conforms_to_its_spec"] = _conformance(_schema)
+    if any("links" in str(op.get("responses", "")) for _, _, op in _document.operations()):
+        globals()[f"test_{_name}_stateful_links_hold"] = _stateful(_schema, _target(_api))
+
+
+@pytest.mark.parametrize("api", vendor_names())
+def test_the_sandbox_raised_nothing_under_schemathesis(api: str) -> None:
+    sandbox = _target(api).sandbox
+    assert sandbox is not None
+    assert sandbox.errors == []
