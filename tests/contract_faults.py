@@ -231,6 +231,17 @@ def drop_query_parameter(name: str) -> Callable[[Scope, bytes], tuple[Scope, byt
     return change
 
 
+def to_path(pattern: str, replacement: str) -> Callable[[Scope, bytes], tuple[Scope, bytes]]:
+    """Answer the request as if it named another path (e.g. ``all`` for a type segment)."""
+    compiled = re.compile(pattern)
+
+    def change(scope: Scope, body: bytes) -> tuple[Scope, bytes]:
+        path = compiled.sub(replacement, scope["path"])
+        return {**scope, "path": path, "raw_path": path.encode()}, body
+
+    return change
+
+
 def swap_query_value(asked: bytes, answered: bytes) -> Callable[[Scope, bytes], tuple[Scope, bytes]]:
     """Answer the request as if it asked ``answered`` where it asked ``asked`` (e.g. another sort)."""
 
@@ -294,6 +305,48 @@ FAULTS: tuple[Fault, ...] = (
         rewrite("GET", P + "/read-users/", request=drop_query),
     ),
     Fault(
+        "user type ignored",
+        "apprentiscope",
+        "readUsers",
+        ("workflow",),
+        rewrite("GET", P + "/read-users/[^/]+/?$", request=to_path("/read-users/[^/]+", "/read-users/all")),
+    ),
+    Fault(
+        "status filter ignored",
+        "apprentiscope",
+        "readUsers",
+        ("workflow",),
+        rewrite("GET", P + "/read-users/", request=drop_query_parameter("apprentice_status")),
+    ),
+    Fault(
+        "company filter ignored",
+        "apprentiscope",
+        "readUsers",
+        ("workflow",),
+        rewrite("GET", P + "/read-users/", request=drop_query_parameter("company_id")),
+    ),
+    Fault(
+        "surname filter ignored",
+        "apprentiscope",
+        "readUsers",
+        ("workflow",),
+        rewrite("GET", P + "/read-users/", request=drop_query_parameter("last_name")),
+    ),
+    Fault(
+        "user type filter ignored",
+        "apprentiscope",
+        "readUsers",
+        ("workflow",),
+        rewrite("GET", P + "/read-users/", request=drop_query_parameter("user_type")),
+    ),
+    Fault(
+        "email filter ignored",
+        "apprentiscope",
+        "readUsers",
+        ("workflow",),
+        rewrite("GET", P + "/read-users/", request=drop_query_parameter("email")),
+    ),
+    Fault(
         "auth not enforced",
         "apprentiscope",
         "readOccupations",
@@ -330,6 +383,55 @@ FAULTS: tuple[Fault, ...] = (
         "getVacancies",
         ("workflow",),
         rewrite("GET", DFE + "/vacancy/?$", request=drop_query_parameter("Ukprn")),
+    ),
+    Fault(
+        "routes filter ignored",
+        "dfe",
+        "getVacancies",
+        ("workflow",),
+        rewrite("GET", DFE + "/vacancy/?$", request=drop_query_parameter("Routes")),
+    ),
+    Fault(
+        "standard filter ignored",
+        "dfe",
+        "getVacancies",
+        ("workflow",),
+        rewrite("GET", DFE + "/vacancy/?$", request=drop_query_parameter("StandardLarsCode")),
+    ),
+    Fault(
+        "employer name filter ignored",
+        "dfe",
+        "getVacancies",
+        ("workflow",),
+        rewrite("GET", DFE + "/vacancy/?$", request=drop_query_parameter("EmployerName")),
+    ),
+    Fault(
+        "posted-since filter ignored",
+        "dfe",
+        "getVacancies",
+        ("workflow",),
+        rewrite("GET", DFE + "/vacancy/?$", request=drop_query_parameter("PostedInLastNumberOfDays")),
+    ),
+    Fault(
+        "national-only filter ignored",
+        "dfe",
+        "getVacancies",
+        ("workflow",),
+        rewrite("GET", DFE + "/vacancy/?$", request=drop_query_parameter("NationWideOnly")),
+    ),
+    Fault(
+        "exclude-national filter ignored",
+        "dfe",
+        "getVacancies",
+        ("workflow",),
+        rewrite("GET", DFE + "/vacancy/?$", request=drop_query_parameter("ExcludeRecruitingNationally")),
+    ),
+    Fault(
+        "radius ignored",
+        "dfe",
+        "getVacancies",
+        ("workflow",),
+        rewrite("GET", DFE + "/vacancy/?$", request=drop_query_parameter("DistanceInMiles")),
     ),
     Fault(
         "sort answered in the opposite order",

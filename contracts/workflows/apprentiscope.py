@@ -1,9 +1,11 @@
 """ApprentiScope's documented behaviour as a state machine, checked against any target.
 
-It never reads a store: it looks up an occupation and an employer through the API, creates the
+It never reads a store: it looks up an occupation and employers through the API, creates the
 users, partners, grades and hours it needs, and compares every answer with its own model.
 Filters are checked both on its own records (by a surname unique to the run) and, read-only, on
-whatever the target already holds.
+whatever the target already holds. Each check on its own records first makes, besides a user that
+matches, a near miss per criterion (the same but for the user type, the status, the company or the
+surname), so a target that ignores any one criterion answers a user it must not.
 """
 
 from __future__ import annotations
@@ -16,8 +18,14 @@ from hypothesis.stateful import Bundle, consumes, initialize, multiple, precondi
 
 from .base import Workflow, writes_allowed
 
-NAMES = st.sampled_from(["Ada", "Grace", "Alan", "Katherine", "Linus", "Margaret", "Dennis"])
-STATUSES = st.sampled_from(["Active", "Suspended", "Exited", "Completed"])
+NAME_VALUES = ("Ada", "Grace", "Alan", "Katherine", "Linus", "Margaret", "Dennis")
+NAMES = st.sampled_from(NAME_VALUES)
+STATUS_VALUES = ("Active", "Suspended", "Exited", "Completed")
+STATUSES = st.sampled_from(STATUS_VALUES)
+USER_TYPE_VALUES = ("applicant", "apprentice", "mentor", "supervisor", "admin", "sponsor")
+USER_TYPES = st.sampled_from(USER_TYPE_VALUES)
+# The path segment of read-users: a user type, or every type.
+LISTED_TYPES = st.sampled_from((*USER_TYPE_VALUES, "all"))
 PARTNER_TYPES = st.sampled_from(["employer", "sponsor", "education_provider"])
 GRADE_TYPES = st.sampled_from([1, 2, 3, 5, 6])
 SCORES = st.integers(min_value=0, max_value=100)
@@ -52,8 +60,11 @@ class ApprentiScopeWorkflow(Workflow):
         self.gone: set[str] = set()
         # Letters only: a surname no other record has, so filters on it have a known answer.
         self.surname = "Lovelace" + "".join(chr(ord("a") + int(c, 16) % 26) for c in self.nonce)
+        # A second run-unique surname, for the near misses of a filter on the first.
+        self.other_surname = self.surname + "son"
         self.occupation: dict[str, Any] = {}
-        self.employer: str | None = None
+        # Two employers when the target has them (or the model may create them): users differ by company.
+        self.companies: list[str] = []
         self.original_occupation_title: str | None = None
 
     # --- lookups -------------------------------------------------------------------------------
@@ -67,15 +78,14 @@ class ApprentiScopeWorkflow(Workflow):
             self.occupation = with_competencies[0]
         response = self.call("GET", "/read-partners/employer")
         self.expect_status(response, 200, "readPartners", "listing employers")
-        employers = response.json()
-        if employers:
-            self.employer = str(employers[0]["id"])
-        elif self.writes_allowed:
+        self.companies = [str(e["id"]) for e in response.json()[:2]]
+        while len(self.companies) < 2 and self.writes_allowed:
+            title = f"Acme {self.surname} {len(self.companies) + 1}"
             created = self.call(
-                "POST", "/create-partner", json={"item": {"title": "Acme", "type": "employer"}}
+                "POST", "/create-partner", json={"item": {"title": title, "type": "employer"}}
             )
             self.expect_status(created, 201, "createPartner", "creating an employer")
-            self.employer = str(created.json()["id"])
+            self.companies.append(str(created.json()["id"]))
 
     # --- partners ------------------------------------------------------------------------------
 
@@ -156,21 +166,24 @@ class ApprentiScopeWorkflow(Workflow):
     # --- users ---------------------------------------------------------------------------------
 
     @precondition(writes_allowed)
-    @rule(target=users, first=NAMES, status=STATUSES)
-    def create_user(self, first: str, status: str) -> str:
+    @rule(target=users, first=NAMES, status=STATUSES, kind=USER_TYPES, company=INDEX)
+    def create_user(self, first: str, status: str, kind: str, company: int) -> str:
+        fields: dict[str, Any] = {"last_name": self.surname, "user_type": kind, "apprentice_status": status}
+        if self.companies:
+            fields["company_id"] = self.companies[company % len(self.companies)]
+        return self._create_user(first, fields)
+
+    def _create_user(self, first: str, given: dict[str, Any]) -> str:
+        """Create a user with ``given`` fields (and the run's program), check it reads back, return its id."""
         fields: dict[str, Any] = {
             "first_name": first,
-            "last_name": self.surname,
             "email": f"{first.lower()}.{self.unique('u')}@example.com",
-            "user_type": "apprentice",
-            "apprentice_status": status,
+            **given,
         }
         if self.occupation:
             fields["program_id"] = str(self.occupation["id"])
-        if self.employer:
-            fields["company_id"] = self.employer
         response = self.call("POST", "/create-user", json={"user": fields})
-        self.expect_status(response, 201, "createUser", "creating an apprentice")
+        self.expect_status(response, 201, "createUser", f"creating a user of type {fields['user_type']}")
         uid = str(response.json()["id"])
         self.model_users[uid] = fields
         self._user_reads_back(uid, "createUser")
@@ -183,10 +196,22 @@ class ApprentiScopeWorkflow(Workflow):
         got = {k: response.json().get(k) for k in fields}
         self.expect(got == fields, operation_id, f"user {uid} reads back as {got}, not {fields}", response)
 
+    # One rule per field, so each is updated in most runs, however few their examples.
+
     @precondition(writes_allowed)
-    @rule(uid=users, field=st.sampled_from(["first_name", "apprentice_status"]), first=NAMES, status=STATUSES)
-    def update_user(self, uid: str, field: str, first: str, status: str) -> None:
-        value = first if field == "first_name" else status
+    @rule(uid=users, first=NAMES)
+    def rename_user(self, uid: str, first: str) -> None:
+        self._update_user(uid, "first_name", first, NAME_VALUES)
+
+    @precondition(writes_allowed)
+    @rule(uid=users, status=STATUSES)
+    def change_user_status(self, uid: str, status: str) -> None:
+        self._update_user(uid, "apprentice_status", status, STATUS_VALUES)
+
+    def _update_user(self, uid: str, field: str, value: str, choices: tuple[str, ...]) -> None:
+        if value == self.model_users.get(uid, {}).get(field):
+            # A change, so a target that ignores the field answers the old value.
+            value = _another(value, choices)
         response = self.call("PUT", f"/update-user/{uid}", json={"item": {field: value}})
         if uid in self.gone:
             self.expect_status(response, 404, "updateUser", "updating a deleted user")
@@ -210,32 +235,91 @@ class ApprentiScopeWorkflow(Workflow):
             self.expect_status(response, 404, "deleteUser", "deleting a deleted user")
             return
         self.expect_status(response, 200, "deleteUser", "deleting a user")
-        del self.model_users[uid]
+        surname = self.model_users.pop(uid)["last_name"]
         self.gone.add(uid)
         for gid in [g for g, grade in self.model_grades.items() if grade["uid"] == uid]:
             del self.model_grades[gid]
             self.gone.add(gid)
         read = self.call("GET", f"/read-user/{uid}")
         self.expect(read.status_code == 404, "deleteUser", f"deleted user {uid} is still readable", read)
-        listed = self.call("GET", "/read-users/all", params={"last_name": self.surname})
+        listed = self.call("GET", "/read-users/all", params={"last_name": surname})
         ids = {str(u["id"]) for u in listed.json()}
         self.expect(uid not in ids, "deleteUser", f"deleted user {uid} is still listed", listed)
 
-    @rule(status=STATUSES)
-    def filter_own_users(self, status: str) -> None:
-        """Filters return exactly the matching records: ours are known by their run-unique surname."""
-        params = {"last_name": self.surname, "apprentice_status": status}
-        response = self.call("GET", "/read-users/apprentice", params=params)
-        self.expect_status(response, 200, "readUsers", "listing apprentices by surname and status")
-        got = sorted(str(u["id"]) for u in response.json())
-        wanted = sorted(uid for uid, u in self.model_users.items() if u["apprentice_status"] == status)
-        self.expect(
-            got == wanted, "readUsers", f"filter {params} returned {got}, expected {wanted}", response
-        )
+    @rule(target=users, kind=LISTED_TYPES, typed=USER_TYPES, status=STATUSES, company=INDEX, first=NAMES)
+    def filter_own_users(self, kind: str, typed: str, status: str, company: int, first: str) -> Any:
+        """The type and filters return exactly the matching users of ours, none of their near misses.
 
-    @rule(pick=INDEX, field=st.sampled_from(["email", "apprentice_status", "user_type", "last_name"]))
+        Ours are known by their run-unique surnames. With writes allowed, the model first makes a user
+        that matches and, per criterion, one that misses only it; read-only, none of ours exist.
+        Under ``all``, the type is asked as a filter (``typed``) instead of in the path.
+        """
+        params = {"last_name": self.surname, "apprentice_status": status}
+        if kind == "all":
+            params["user_type"] = typed
+        if self.companies:
+            params["company_id"] = self.companies[company % len(self.companies)]
+        made = self._make_match_and_near_misses(kind, params, first) if self.writes_allowed else []
+        response = self.call("GET", f"/read-users/{kind}", params=params)
+        self.expect_status(response, 200, "readUsers", f"listing {kind} users by {list(params)}")
+        got = sorted(str(u["id"]) for u in response.json())
+        wanted = sorted(uid for uid, u in self.model_users.items() if _matches(u, kind, params))
+        self.expect(
+            got == wanted,
+            "readUsers",
+            f"read-users/{kind} with {params} returned {got}, expected {wanted} "
+            f"(near misses: {self._near_misses(kind, params)})",
+            response,
+        )
+        return multiple(*made)
+
+    def _criteria(self, kind: str, params: dict[str, str]) -> dict[str, str]:
+        return {**params, "user_type": kind} if kind != "all" else dict(params)
+
+    def _other_value(self, field: str, value: str) -> str:
+        """A value of ``field`` other than ``value``, for a near miss (``value`` when there is none)."""
+        choices: tuple[str, ...] = {
+            "user_type": USER_TYPE_VALUES,
+            "apprentice_status": STATUS_VALUES,
+            "company_id": tuple(self.companies),
+            "last_name": (self.surname, self.other_surname),
+        }[field]
+        return _another(value, choices)
+
+    def _make_match_and_near_misses(self, kind: str, params: dict[str, str], first: str) -> list[str]:
+        """Create what the model lacks of: a user matching every criterion, and one missing only each."""
+        criteria = self._criteria(kind, params)
+        variants = [criteria]
+        for field, value in criteria.items():
+            other = self._other_value(field, value)
+            if other.casefold() != value.casefold():
+                variants.append({**criteria, field: other})
+        made = []
+        for fields in variants:
+            if not any(_has(u, fields) for u in self.model_users.values()):
+                # Listed under ``all``, a user may be of any type: an apprentice, then.
+                made.append(self._create_user(first, {"user_type": "apprentice", **fields}))
+        return made
+
+    def _near_misses(self, kind: str, params: dict[str, str]) -> list[str]:
+        """Our users that miss exactly one criterion."""
+        criteria = self._criteria(kind, params)
+        return [
+            uid
+            for uid, u in self.model_users.items()
+            if sum(not _has(u, {k: v}) for k, v in criteria.items()) == 1
+        ]
+
+    @rule(
+        pick=INDEX,
+        field=st.sampled_from(["email", "apprentice_status", "user_type", "last_name", "company_id"]),
+    )
     def filter_existing_users(self, pick: int, field: str) -> None:
-        """Read-only: a filter on a value some user has returns exactly the users that have it."""
+        """Read-only: a filter on a value some user has returns exactly the users that have it.
+
+        The users listed without it, that have another value, are the ones it must leave out; a user
+        type is checked both as a filter and as read-users' path segment.
+        """
         everyone = self.call("GET", "/read-users/all")
         self.expect_status(everyone, 200, "readUsers", "listing every user")
         having = [u for u in everyone.json() if field in u]
@@ -249,6 +333,13 @@ class ApprentiScopeWorkflow(Workflow):
         self.expect(
             got == wanted, "readUsers", f"filter {field}={value} returned {got}, expected {wanted}", response
         )
+        if field == "user_type" and value in USER_TYPE_VALUES:
+            response = self.call("GET", f"/read-users/{value}")
+            self.expect_status(response, 200, "readUsers", f"listing {value} users")
+            got = sorted(str(u["id"]) for u in response.json())
+            self.expect(
+                got == wanted, "readUsers", f"read-users/{value} returned {got}, expected {wanted}", response
+            )
 
     # --- grades --------------------------------------------------------------------------------
 
@@ -359,3 +450,18 @@ class ApprentiScopeWorkflow(Workflow):
                 )
         finally:
             super().teardown()
+
+
+def _has(user: dict[str, Any], fields: dict[str, str]) -> bool:
+    """Whether ``user`` has every one of ``fields``, compared as read-users compares (ignoring case)."""
+    return all(str(user.get(k, "")).casefold() == v.casefold() for k, v in fields.items())
+
+
+def _matches(user: dict[str, Any], kind: str, params: dict[str, str]) -> bool:
+    """Whether read-users/``kind`` with filters ``params`` lists ``user``."""
+    return (kind == "all" or user["user_type"] == kind) and _has(user, params)
+
+
+def _another(value: str, choices: tuple[str, ...]) -> str:
+    """The first of ``choices`` other than ``value`` (ignoring case); ``value`` if there is none."""
+    return next((c for c in choices if c.casefold() != value.casefold()), value)

@@ -128,6 +128,15 @@ def posted_threshold_broken(included: Iterable[Advert], excluded: Iterable[Adver
     return bool(kept and left) and max(left) >= min(kept)
 
 
+def posted_before(adverts: Iterable[Advert], days: int) -> set[str]:
+    """References of the adverts posted over ``days`` days before the newest of them (by posting day)."""
+    posted = {reference(a): d.date() for a in adverts if (d := when(a.get("postedDate"))) is not None}
+    if not posted:
+        return set()
+    newest = max(posted.values())
+    return {ref for ref, day in posted.items() if (newest - day).days > days}
+
+
 def common_fields_differ(listed: Advert, read: Advert) -> dict[str, tuple[Any, Any]]:
     """Fields both a list item and its detail read carry, where they disagree (search fields aside)."""
     return {
