@@ -54,7 +54,8 @@ def _put(case: Any, location: str, values: dict[str, str]) -> None:
     if location == "header":
         case.headers = {**(case.headers or {}), **values}
     elif location in ("form", "json") and isinstance(case.body, dict):
-        case.body = {**values, **case.body}
+        # The credential wins over a value generated for the same field.
+        case.body = {**case.body, **values}
     else:
         # No body object to join (a GET, or a generated non-object body): the query carries them.
         case.query = {**(case.query or {}), **values}

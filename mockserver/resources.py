@@ -21,10 +21,16 @@ def data_dir(kind: Kind) -> Path:
 
 
 def spec_path(name: str) -> Path:
-    """Path of an OpenAPI document in ``specs/``, e.g. ``spec_path("apprentiscope.yaml")``."""
-    return data_dir("specs") / name
+    """Path of an OpenAPI document in ``specs/``, e.g. ``spec_path("apprentiscope.yaml")``.
+
+    An absolute path is taken as it is (a vendor another package ships keeps its spec beside it).
+    """
+    return Path(name) if Path(name).is_absolute() else data_dir("specs") / name
 
 
 def fixture_path(name: str) -> Path:
-    """Path of a scenario in ``fixtures/``, e.g. ``fixture_path("apprentiscope/default.yaml")``."""
-    return data_dir("fixtures") / name
+    """Path of a scenario in ``fixtures/``, e.g. ``fixture_path("apprentiscope/default.yaml")``.
+
+    An absolute path is taken as it is.
+    """
+    return Path(name) if Path(name).is_absolute() else data_dir("fixtures") / name

@@ -8,6 +8,7 @@ are checked there, once, so Connexion's own security middleware is left out.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from collections.abc import Callable, Mapping
@@ -28,7 +29,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from ..clock import SandboxClock
 from ..errors import ModelError, UnhandledOperation
 from ..options import SandboxOptions
-from ..specs import HTTP_METHODS, load_spec, operation_ids, path_pattern, spec_parameters
+from ..specs import HTTP_METHODS, load_spec, operation_ids, path_pattern, spec_operations, spec_parameters
 from ..store import Store, VendorData
 from ..xmlcodec import encode as encode_xml
 from .codec import Codec
@@ -130,14 +131,49 @@ def allowed_methods(specs: Mapping[str, Mapping[str, Any]]) -> Callable[[Scope],
     return allow
 
 
-def _resolver(api: str, operations: Mapping[str, Handler]) -> Resolver:
+def _resolver(api: str, operations: Mapping[str, Handler], json_first: frozenset[str]) -> Resolver:
     def resolve(operation_id: str) -> Handler:
         try:
-            return operations[operation_id]
+            handler = operations[operation_id]
         except KeyError:
             raise ResolverError(f"{api}: no handler for operationId {operation_id!r}") from None
+        return _answering_json(handler) if operation_id in json_first else handler
 
     return Resolver(function_resolver=resolve)
+
+
+def _several_media_types(specs: Mapping[str, Mapping[str, Any]]) -> frozenset[str]:
+    """The operations documenting more than one response media type (JSON, and XML for the codec)."""
+    found = set()
+    for spec in specs.values():
+        for _, _, operation in spec_operations(spec):
+            for response in (operation.get("responses") or {}).values():
+                if isinstance(response, Mapping) and len(response.get("content") or {}) > 1:
+                    found.add(str(operation["operationId"]))
+    return frozenset(found)
+
+
+def _answering_json(handler: Handler) -> Handler:
+    """``handler``, its answers labelled JSON: Connexion cannot choose among several documented types.
+
+    The app behind the codec always answers JSON; the codec encodes XML where it was asked for.
+    """
+
+    def labelled(result: Any) -> Any:
+        if result is None or isinstance(result, ConnexionResponse):
+            return result
+        if not isinstance(result, tuple):
+            return result, 200, {"Content-Type": "application/json"}
+        body, status, *rest = result
+        headers = dict(rest[0]) if rest else {}
+        headers.setdefault("Content-Type", "application/json")
+        return body, status, headers
+
+    @functools.wraps(handler)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        return labelled(handler(*args, **kwargs))
+
+    return wrapped
 
 
 def _first_paragraph(text: str) -> str:
@@ -265,7 +301,7 @@ def build_connexion_app(
         validator_map={"parameter": NamedParameterValidator},
         uri_parser_class=uri_parser_class,
     )
-    resolver = _resolver(ctx.name, operations)
+    resolver = _resolver(ctx.name, operations, _several_media_types(specs))
     for base_path, spec in specs.items():
         app.add_api(spec, base_path=base_path, resolver=resolver, name=f"{ctx.name}{base_path}")
     install_error_handlers(app, render_error, ctx.errors, allowed_methods(specs), document_errors)

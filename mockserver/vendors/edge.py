@@ -175,13 +175,13 @@ class CredentialEdge:
         self.known_subject = known_subject
         # Longest base path first, so "/vacancies/..." is not taken for the document at "".
         self.bases = sorted(specs, key=len, reverse=True)
-        # Behind a gateway every operation needs credentials unless it says ``security: []``.
-        default_security: list[Any] = [{}] if gateway else []
+        # Every operation needs credentials unless it (or its document) says ``security: []``: a
+        # scheme that takes them in a body field cannot be stated as an OpenAPI security scheme.
         self.routes = [
             _Route(
                 method.upper(),
                 path_pattern(base + template),
-                bool(operation.get("security", spec.get("security", default_security))),
+                bool(operation.get("security", spec.get("security", [{}]))),
                 base,
                 str(operation.get("operationId", "")),
             )
