@@ -57,9 +57,12 @@ def _vendor_fixture(vendor: Vendor) -> Callable[..., Any]:
         return sandbox.vendor(vendor.name)
 
     fixture.__name__ = vendor.fixture_name
-    fixture.__doc__ = (
-        f"{vendor.title}: clients that authenticate themselves, ``factory``, ``state``, ``clock``, "
-        f"``assert_called``."
+    fixture.__doc__ = "\n\n".join(
+        [
+            f"{vendor.title}: clients that authenticate themselves, ``factory``, ``state``, ``clock``, "
+            "``assert_called``.",
+            *vendor.notes,
+        ]
     )
     return pytest.fixture(name=vendor.fixture_name)(fixture)
 

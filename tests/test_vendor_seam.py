@@ -110,6 +110,41 @@ def test_the_xml_operation_answers_xml_when_asked_and_the_same_data_as_json(toy:
     assert decode(refused.content) == {"error": {"status": 403, "message": "That key is not valid."}}
 
 
+def test_the_toy_vendors_own_actions_are_served_under_the_control_plane(toy: Sandbox) -> None:
+    with sync_client(toy) as client:
+        (entry,) = client.get("/__sandbox__/apis").json()
+        texts = client.get("/__sandbox__/apis/toy/actions/texts")
+        wrong_method = client.post("/__sandbox__/apis/toy/actions/texts")
+        unknown = client.post("/__sandbox__/apis/toy/actions/explode")
+        wiped = client.post("/__sandbox__/apis/toy/actions/wipe", json={})
+        after = client.get("/__sandbox__/apis/toy/actions/texts")
+    assert [a["url"] for a in entry["actions"]] == [
+        "http://sandbox/__sandbox__/apis/toy/actions/texts",
+        "http://sandbox/__sandbox__/apis/toy/actions/wipe",
+    ]
+    assert texts.status_code == 200
+    assert len(texts.json()["texts"]) == 3
+    assert wrong_method.status_code == 405
+    assert unknown.status_code == 404
+    assert "texts, wipe" in unknown.json()["detail"]
+    assert wiped.json() == {"deleted": 3}
+    assert after.json() == {"texts": []}
+    assert toy.store.vendor("toy").collection("notes") == {}
+
+
+def test_the_toy_vendors_own_command_is_offered_by_the_cli(toy_folder: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "mockserver.cli", "token", "toy", "--upper"],
+        env=_env(toy_folder),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "TOY-KEY"
+
+
 @pytest.mark.usefixtures("toy_path_env")
 def test_the_plugin_gives_the_toy_vendor_a_fixture_with_a_client_that_sends_its_key(
     pytester: pytest.Pytester,

@@ -18,7 +18,7 @@ _INIT = '''
 
 from pathlib import Path
 
-from mockserver.vendors import KeyScheme, Refusal, SpecMount, Vendor
+from mockserver.vendors import Command, ControlAction, KeyScheme, Refusal, SpecMount, Vendor
 from mockserver.vendors.credentials import Field, json_field, query
 
 HERE = Path(__file__).parent
@@ -40,6 +40,13 @@ VENDOR = Vendor(
     errors="toy_vendor.app:render_error",
     formats=("json", "xml"),
     format_parameter="format",
+    actions=(
+        ControlAction("texts", "every note's text, sorted", "toy_vendor.app:texts", method="GET"),
+        ControlAction("wipe", "delete every note", "toy_vendor.app:wipe"),
+    ),
+    commands=(
+        Command("token", "print the toy key", "toy_vendor.app:configure_token", "toy_vendor.app:run_token"),
+    ),
 )
 '''
 
@@ -86,6 +93,29 @@ def build(ctx: VendorContext) -> Any:
 
     operations = {"createNote": create_note, "listNotes": list_notes, "readNote": read_note}
     return build_connexion_app(ctx=ctx, operations=operations, render_error=render_error)
+
+
+def texts(ctx: VendorContext, body: Any) -> dict[str, Any]:
+    with ctx.store.locked():
+        return {"texts": sorted(n["text"] for n in ctx.data.collection("notes").values())}
+
+
+def wipe(ctx: VendorContext, body: Any) -> tuple[dict[str, Any], int]:
+    with ctx.store.locked():
+        ids = list(ctx.data.collection("notes"))
+        for rid in ids:
+            ctx.data.delete("notes", rid)
+    return {"deleted": len(ids)}, 200
+
+
+def configure_token(parser: Any) -> None:
+    parser.add_argument("--upper", action="store_true", help="in capitals")
+
+
+def run_token(args: Any, vendor: Any) -> int:
+    key = vendor.credentials.defaults[0]["key"]
+    print(key.upper() if args.upper else key)
+    return 0
 '''
 
 _SPEC = """

@@ -63,4 +63,8 @@ VENDOR = Vendor(
     required_headers=(RequiredHeader(VERSION_HEADER, 404, MISSING_VERSION, UNKNOWN_VERSION),),
     gateway=True,
     rate_limit=RateLimit(DEFAULT_RATE_LIMIT, per="credential", message=RATE_LIMITED),
+    notes=(
+        "clients send X-Version: 2 (Display Advert); Track Progress serves only 1: override it per request",
+        "150 requests per key in 5 minutes, as served (--rate-limit dfe=...); a reset clears the window",
+    ),
 )
