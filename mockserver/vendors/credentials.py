@@ -46,7 +46,8 @@ class Source:
     def strip(self, value: str) -> str:
         value = value.strip()
         scheme, _, rest = value.partition(" ")
-        if rest and any(scheme.lower() == p.lower() for p in self.prefixes):
+        if any(scheme.lower() == p.lower() for p in self.prefixes):
+            # A bare "Bearer" carries no credential: it is missing, not a wrong one.
             return rest.strip()
         return value
 
@@ -343,6 +344,9 @@ class SendFields(httpx.Auth):
 class LoginAuth(SendFields):
     """Logs in on first use (and again on a 401), then sends the token with every request."""
 
+    # The login answer is read inside the flow; an async client must have read it first.
+    requires_response_body = True
+
     def __init__(
         self,
         scheme: CredentialScheme,
@@ -367,7 +371,9 @@ class LoginAuth(SendFields):
         return self.apply(httpx.Request("POST", url, json=self.body))
 
     def _with_token(self, request: httpx.Request) -> httpx.Request:
-        request = self.apply(request)
+        # A copy: ``_send`` sets headers and query in place, and the retry after a 401 must not find
+        # the refused token already there (it would be kept as if the caller had sent it).
+        request = self.apply(_copy(request))
         prefix = f"{self.token_source.prefixes[0]} " if self.token_source.prefixes else ""
         assert self.token is not None
         return _send(request, self.token_source.where, {self.token_source.name: prefix + self.token})
@@ -382,6 +388,16 @@ class LoginAuth(SendFields):
         if response.status_code == 401:
             self.token = _token_of((yield self._login_request(request)))
             yield self._with_token(request)
+
+
+def _copy(request: httpx.Request) -> httpx.Request:
+    return httpx.Request(
+        request.method,
+        request.url,
+        headers=request.headers.copy(),
+        content=request.read(),
+        extensions=request.extensions,
+    )
 
 
 def _token_of(response: httpx.Response) -> str:
