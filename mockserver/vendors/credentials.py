@@ -129,7 +129,8 @@ class CredentialScheme:
 
     def parse(self, text: str) -> dict[str, str]:
         """A credential from the command line: ``VALUE`` for one field, else ``field=value,...``."""
-        if len(self.names) == 1 and "=" not in text:
+        # A lone value may hold "=" itself (base64 padding): only "name=" makes it a pair.
+        if len(self.names) == 1 and not text.strip().startswith(f"{self.names[0]}="):
             return self.check({self.names[0]: text})
         pairs = [item.partition("=") for item in text.split(",") if item.strip()]
         if any(not sep for _, sep, _ in pairs):
