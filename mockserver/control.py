@@ -104,6 +104,7 @@ class ControlHandlers:
 
     def set_clock(self, body: dict[str, Any]) -> Reply:
         clock = self.sandbox.clock
+        at: datetime | None = None
         if "now" in body:
             try:
                 at = datetime.fromisoformat(str(body["now"]).replace("Z", "+00:00"))
@@ -113,10 +114,14 @@ class ControlHandlers:
                 )
             if at.tzinfo is None:
                 return _problem(400, "Invalid time", "now needs a time zone, e.g. 2026-12-01T09:00:00Z")
-            clock.set(at.timestamp())
         if body.get("frozen") is True:
-            clock.freeze()
-        elif body.get("frozen") is False:
+            # Freeze at ``now`` itself: set() then freeze() would stop a running clock a few
+            # microseconds after it.
+            clock.freeze(at.timestamp() if at is not None else None)
+            return _json(clock.to_json())
+        if at is not None:
+            clock.set(at.timestamp())
+        if body.get("frozen") is False:
             clock.unfreeze()
         return _json(clock.to_json())
 

@@ -33,7 +33,9 @@ def _node(value: Any) -> Any:
 def encode(body: Any, root: str = ROOT) -> bytes:
     """``body`` (JSON-ready) as an XML document with root element ``root``."""
     document = xmltodict.unparse({root: _node(body)}, encoding="utf-8", short_empty_elements=True)
-    return str(document).encode("utf-8")
+    # XML parsers turn a literal CR (and CRLF) into LF; as a character reference it survives. The
+    # generated markup holds no CR of its own, so every CR here is inside a string value.
+    return str(document).replace("\r", "&#13;").encode("utf-8")
 
 
 def _value(node: Any) -> Any:
@@ -53,7 +55,7 @@ def _value(node: Any) -> Any:
     if kind == "float":
         return float(text)
     if kind == "boolean":
-        return text == "true"
+        return text.strip() == "true"
     if kind == "hash":
         return {}
     children = {key: item for key, item in node.items() if not key.startswith(("@", "#"))}
@@ -64,6 +66,7 @@ def _value(node: Any) -> Any:
 
 def decode(document: bytes | str) -> Any:
     """The JSON-shaped value an ``encode``d document holds (its root element's content)."""
-    parsed = xmltodict.parse(document)
+    # A string's leading and trailing whitespace is part of its value; ``encode`` adds none of its own.
+    parsed = xmltodict.parse(document, strip_whitespace=False)
     (root,) = parsed.values()
     return _value(root)

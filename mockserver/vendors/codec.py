@@ -20,17 +20,37 @@ XML_TYPES = ("application/xml", "text/xml")
 
 
 def wants_xml(scope: Scope, parameter: str | None) -> bool:
-    """Whether the request asks for XML: ``?{parameter}=xml``, else an ``Accept`` naming XML before JSON."""
+    """Whether the request asks for XML: ``?{parameter}=xml``, else an ``Accept`` preferring XML to JSON."""
     if parameter:
         for name, value in parse_qsl(scope.get("query_string", b"").decode("latin-1")):
             if name == parameter:
                 return bool(value.strip().lower() == "xml")
     accept = next((v.decode("latin-1").lower() for k, v in scope["headers"] if k.lower() == b"accept"), "")
-    positions = [accept.find(t) for t in XML_TYPES if t in accept]
-    if not positions:
-        return False
-    json_at = accept.find("json")
-    return bool(json_at < 0 or min(positions) < json_at)
+    # Rank by q-value, then by order: (q, -position), the higher the more preferred; q=0 refuses.
+    ranked = [(media, _quality(params), -i) for i, (media, params) in enumerate(_media_ranges(accept))]
+    xml = [(q, at) for media, q, at in ranked if media in XML_TYPES and q > 0]
+    json_ = [(q, at) for media, q, at in ranked if "json" in media and q > 0]
+    return bool(xml) and (not json_ or max(xml) > max(json_))
+
+
+def _media_ranges(accept: str) -> list[tuple[str, list[str]]]:
+    ranges = []
+    for part in accept.split(","):
+        media, *params = (p.strip() for p in part.split(";"))
+        if media:
+            ranges.append((media, params))
+    return ranges
+
+
+def _quality(params: list[str]) -> float:
+    for param in params:
+        name, _, value = param.partition("=")
+        if name.strip() == "q":
+            try:
+                return float(value)
+            except ValueError:
+                return 0.0
+    return 1.0
 
 
 class Codec:

@@ -46,7 +46,8 @@ class Source:
     def strip(self, value: str) -> str:
         value = value.strip()
         scheme, _, rest = value.partition(" ")
-        if rest and any(scheme.lower() == p.lower() for p in self.prefixes):
+        if any(scheme.lower() == p.lower() for p in self.prefixes):
+            # A bare "Bearer" carries no credential: it is missing, not a wrong one.
             return rest.strip()
         return value
 
@@ -128,7 +129,8 @@ class CredentialScheme:
 
     def parse(self, text: str) -> dict[str, str]:
         """A credential from the command line: ``VALUE`` for one field, else ``field=value,...``."""
-        if len(self.names) == 1 and "=" not in text:
+        # A lone value may hold "=" itself (base64 padding): only "name=" makes it a pair.
+        if len(self.names) == 1 and not text.strip().startswith(f"{self.names[0]}="):
             return self.check({self.names[0]: text})
         pairs = [item.partition("=") for item in text.split(",") if item.strip()]
         if any(not sep for _, sep, _ in pairs):
@@ -343,6 +345,9 @@ class SendFields(httpx.Auth):
 class LoginAuth(SendFields):
     """Logs in on first use (and again on a 401), then sends the token with every request."""
 
+    # The login answer is read inside the flow; an async client must have read it first.
+    requires_response_body = True
+
     def __init__(
         self,
         scheme: CredentialScheme,
@@ -367,7 +372,9 @@ class LoginAuth(SendFields):
         return self.apply(httpx.Request("POST", url, json=self.body))
 
     def _with_token(self, request: httpx.Request) -> httpx.Request:
-        request = self.apply(request)
+        # A copy: ``_send`` sets headers and query in place, and the retry after a 401 must not find
+        # the refused token already there (it would be kept as if the caller had sent it).
+        request = self.apply(_copy(request))
         prefix = f"{self.token_source.prefixes[0]} " if self.token_source.prefixes else ""
         assert self.token is not None
         return _send(request, self.token_source.where, {self.token_source.name: prefix + self.token})
@@ -382,6 +389,16 @@ class LoginAuth(SendFields):
         if response.status_code == 401:
             self.token = _token_of((yield self._login_request(request)))
             yield self._with_token(request)
+
+
+def _copy(request: httpx.Request) -> httpx.Request:
+    return httpx.Request(
+        request.method,
+        request.url,
+        headers=request.headers.copy(),
+        content=request.read(),
+        extensions=request.extensions,
+    )
 
 
 def _token_of(response: httpx.Response) -> str:

@@ -195,7 +195,10 @@ class CredentialEdge:
             )
             for header in required_headers
         ]
-        self._reads_body = any(s.where in ("form", "json") for f in scheme.fields for s in f.sources)
+        sources = [s for f in scheme.fields for s in f.sources]
+        if isinstance(scheme, LoginScheme | SignedScheme):
+            sources.append(scheme.token)
+        self._reads_body = any(s.where in ("form", "json") for s in sources)
 
     def reset(self) -> None:
         """Forget the rate-limit windows (the control plane's reset calls this)."""
