@@ -8,6 +8,7 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 ARGS   ?=
+WORKERS ?= auto
 
 # Spectral and Redocly come from npm, only for `make check` (`make test` needs no node). Exact versions:
 # a new release can add rules that fail the gate, and Redocly's next releases drop Node 20.
@@ -32,8 +33,8 @@ $(STAMP): pyproject.toml
 run: $(STAMP)  ## serve every API on $(HOST):$(PORT) (extra options: make run ARGS="--seed 7")
 	$(BIN)/lms-sandbox serve --host $(HOST) --port $(PORT) $(ARGS)
 
-test: $(STAMP)  ## run the whole test suite
-	$(BIN)/python -m pytest $(ARGS)
+test: $(STAMP)  ## run the whole test suite (on every core; ARGS="-n 0" runs it in one process)
+	$(BIN)/python -m pytest -n $(WORKERS) $(ARGS)
 
 lint: $(STAMP)  ## ruff format check and lint
 	$(BIN)/ruff format --check mockserver contracts tests

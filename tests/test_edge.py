@@ -289,12 +289,18 @@ def test_an_unrouted_path_passes_through_unless_behind_a_gateway() -> None:
         assert gateway.get("/public").status_code == 200
 
 
-def test_operations_without_security_are_open_unless_behind_a_gateway() -> None:
-    open_spec = {"paths": {"/items": {"get": {"operationId": "listItems"}}}}
-    with sync_client(edge(specs={"": open_spec}, gateway=False), base_url=BASE) as app:
-        assert app.get("/items").status_code == 200
-    with sync_client(edge(specs={"": open_spec}, gateway=True), base_url=BASE) as gateway:
-        assert gateway.get("/items").status_code == 401
+def test_operations_need_credentials_unless_they_or_their_document_say_security_empty() -> None:
+    # A scheme taking credentials in a body field cannot be stated as an OpenAPI security scheme,
+    # so an operation stating none still needs them; `security: []` opens it.
+    silent = {"paths": {"/items": {"get": {"operationId": "listItems"}}}}
+    opened = {"paths": {"/items": {"get": {"operationId": "listItems", "security": []}}}}
+    opened_document = {"security": [], "paths": {"/items": {"get": {"operationId": "listItems"}}}}
+    for gateway in (False, True):
+        with sync_client(edge(specs={"": silent}, gateway=gateway), base_url=BASE) as client:
+            assert client.get("/items").status_code == 401
+        for spec in (opened, opened_document):
+            with sync_client(edge(specs={"": spec}, gateway=gateway), base_url=BASE) as client:
+                assert client.get("/items").status_code == 200
 
 
 def test_head_is_guarded_like_get_and_a_trailing_slash_is_the_same_route(client: httpx.Client) -> None:
