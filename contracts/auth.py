@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockserver.vendors.credentials import LoginScheme, SignedScheme
+from mockserver.vendors.credentials import LoginScheme, SignedScheme, token_of
 
 from .targets import Target
 
@@ -35,10 +35,7 @@ class SchemeAuth:
     def _login(self) -> str:
         assert isinstance(self.scheme, LoginScheme)
         with self.target.client() as client:
-            response = client.post(self.scheme.login_path, json=self.scheme.login_json(self.credential))
-        response.raise_for_status()
-        body = response.json()
-        return str(body if isinstance(body, str) else body.get("token", ""))
+            return token_of(client.post(self.scheme.login_path, json=self.scheme.login_json(self.credential)))
 
     def set(self, case: Any, data: dict[str, str], ctx: Any) -> None:
         for location, values in self.scheme.sent(self.credential, str(case.method)).items():
@@ -46,8 +43,7 @@ class SchemeAuth:
         token = data.get("token")
         if token is not None and isinstance(self.scheme, LoginScheme | SignedScheme):
             source = self.scheme.token
-            prefix = f"{source.prefixes[0]} " if source.prefixes else ""
-            _put(case, source.where, {source.name: prefix + token})
+            _put(case, source.where, {source.name: source.carry(token)})
 
 
 def _put(case: Any, location: str, values: dict[str, str]) -> None:

@@ -1,0 +1,160 @@
+"""The contracts' Schemathesis auth provider: a target's credential, sent the way its vendor's scheme says.
+
+Each scheme kind is a small vendor registered for the test (its code is never built): a key in the
+query or a JSON body field, a token from a login call answered by a tiny ASGI app, a signed token.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from collections.abc import Iterator
+from types import SimpleNamespace
+from typing import Any
+
+import jwt
+import pytest
+from starlette.types import Receive, Scope, Send
+
+from contracts.auth import SchemeAuth
+from contracts.targets import Target
+from mockserver.vendors import (
+    KeyScheme,
+    LoginScheme,
+    Refusal,
+    SignedScheme,
+    SpecMount,
+    Vendor,
+    register_vendor,
+    unregister_vendor,
+)
+from mockserver.vendors.credentials import Field, header, json_field, query
+
+REFUSED = Refusal(401, "no")
+
+
+def _vendor(name: str, credentials: Any) -> Vendor:
+    return Vendor(
+        name=name,
+        title=name,
+        prefix=f"/{name}",
+        specs=(SpecMount("unused.yaml"),),
+        default_fixture="unused.yaml",
+        credentials=credentials,
+        build="unused:build",
+        seed="unused:seed",
+        errors="unused:render",
+    )
+
+
+KEYED = _vendor(
+    "keyed",
+    KeyScheme(
+        fields=(Field("key", (json_field("key"), query("key"))),),
+        defaults=({"key": "k1"},),
+        missing=REFUSED,
+        invalid=REFUSED,
+    ),
+)
+LOGGED = _vendor(
+    "logged",
+    LoginScheme(
+        fields=(Field("api_key", (header("x-api-key"),)),),
+        defaults=({"api_key": "pk", "username": "ada", "password": "pw"},),
+        missing=REFUSED,
+        invalid=REFUSED,
+        login_fields=("username", "password"),
+        login_path="/authenticate",
+        login_body={"username": "username", "password": "password", "privateKey": "api_key"},
+        token=header("Authorization", "Bearer"),
+    ),
+)
+SIGNED = _vendor(
+    "signed",
+    SignedScheme(
+        fields=(),
+        defaults=({"key": "secret", "subject": "ada@example.com"},),
+        missing=REFUSED,
+        invalid=REFUSED,
+        subject_claim="email",
+    ),
+)
+
+
+@pytest.fixture(autouse=True)
+def registered() -> Iterator[None]:
+    for vendor in (KEYED, LOGGED, SIGNED):
+        register_vendor(vendor)
+    yield
+    for vendor in (KEYED, LOGGED, SIGNED):
+        unregister_vendor(vendor.name)
+
+
+def _case(method: str, body: Any = None) -> Any:
+    return SimpleNamespace(method=method, headers=None, query=None, body=body)
+
+
+def _applied(auth: SchemeAuth, case: Any) -> Any:
+    auth.set(case, auth.get(case, None), None)
+    return case
+
+
+def test_a_body_key_joins_a_generated_json_body_and_wins_over_a_generated_value() -> None:
+    auth = SchemeAuth(Target("keyed", "http://target/keyed", credential={"key": "k1"}))
+    case = _applied(auth, _case("POST", {"text": "hi", "key": "generated"}))
+    assert case.body == {"text": "hi", "key": "k1"}
+    assert case.query is None
+
+
+def test_a_body_key_goes_in_the_query_of_a_request_without_a_body() -> None:
+    auth = SchemeAuth(Target("keyed", "http://target/keyed", credential={"key": "k1"}))
+    case = _applied(auth, _case("GET", None))
+    assert case.query == {"key": "k1"}
+    assert case.body is None
+
+
+def test_a_login_scheme_logs_in_once_through_the_target_and_sends_the_token() -> None:
+    logins: list[dict[str, Any]] = []
+
+    async def login_app(scope: Scope, receive: Receive, send: Send) -> None:
+        message = await receive()
+        headers = dict(scope["headers"])
+        logins.append(
+            {"path": scope["path"], "body": json.loads(message["body"]), "key": headers[b"x-api-key"]}
+        )
+        body = json.dumps(f"token-{len(logins)}").encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"application/json")],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+    credential = {"api_key": "pk", "username": "ada", "password": "pw"}
+    auth = SchemeAuth(Target("logged", "http://target/logged", credential=credential, app=login_app))
+    case = _applied(auth, _case("GET"))
+    assert logins == [
+        {
+            "path": "/logged/authenticate",
+            "body": {"username": "ada", "password": "pw", "privateKey": "pk"},
+            "key": b"pk",
+        }
+    ]
+    assert case.headers == {"x-api-key": "pk", "Authorization": "Bearer token-1"}
+
+
+def test_a_signed_scheme_signs_a_fresh_token_for_every_request() -> None:
+    credential = {"key": "secret", "subject": "ada@example.com"}
+    auth = SchemeAuth(Target("signed", "http://target/signed", credential=credential))
+    first = _applied(auth, _case("GET")).headers["Authorization"]
+    second = _applied(auth, _case("GET")).headers["Authorization"]
+    # A short key, as vendors issue them: signing must not warn (the suite runs with warnings as errors).
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", jwt.warnings.InsecureKeyLengthWarning)
+        claims = [
+            jwt.decode(t.removeprefix("Bearer "), "secret", algorithms=["HS256"]) for t in (first, second)
+        ]
+    assert {c["email"] for c in claims} == {"ada@example.com"}
+    assert claims[0]["jti"] != claims[1]["jti"]
