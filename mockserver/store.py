@@ -20,6 +20,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from faker import Faker
@@ -77,6 +78,15 @@ class VendorData:
         # Declared indexes by collection, then field; they outlive every reset, import and restore.
         self._specs: dict[str, dict[str, IndexSpec]] = {}
         self.reseed(seed)
+
+    def clock_shift(self) -> timedelta:
+        """Whole days the sandbox clock stands from the real date (0 unless a test moved it).
+
+        A vendor whose "today" is anchored in its scenario (so data never goes stale) moves it by
+        this much, so advancing the sandbox clock ages its records too.
+        """
+        moved = datetime.fromtimestamp(self.clock(), UTC).date()
+        return moved - datetime.now(UTC).date()
 
     def reseed(self, seed: int) -> None:
         """Forget every record and restart both generators from ``seed``."""

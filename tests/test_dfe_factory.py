@@ -138,6 +138,24 @@ def test_closing_and_posting_days_count_from_the_scenarios_today(
     assert dfe.get(f"/vacancies/vacancy/{closed['vacancyReference']}").status_code == 404
 
 
+def test_advancing_the_sandbox_clock_moves_the_scenarios_today_and_closes_adverts(
+    sandbox: Sandbox, factory: DfeFactory, dfe: httpx.Client
+) -> None:
+    closing = factory.vacancy(employer="Clockwork Bakery", closing_in_days=2)
+    reference = closing["vacancyReference"]
+    assert _references(_search(dfe, EmployerName="Clockwork Bakery")) == {reference}
+    sandbox.clock.advance(days=2)
+    assert dfe.get(f"/vacancies/vacancy/{reference}").status_code == 200
+    sandbox.clock.advance(days=1)
+    assert _references(_search(dfe, EmployerName="Clockwork Bakery")) == set()
+    assert dfe.get(f"/vacancies/vacancy/{reference}").status_code == 404
+    # Records made now count from the moved "today"; a reset puts the clock and "today" back.
+    later = factory.vacancy(closing_in_days=0, posted_days_ago=0)
+    assert later["postedDate"].startswith((TODAY + timedelta(days=3)).isoformat())
+    sandbox.reset(0)
+    assert factory.vacancy(posted_days_ago=0)["postedDate"].startswith(TODAY.isoformat())
+
+
 def test_course_fields_agree_with_the_reference_data(factory: DfeFactory, dfe: httpx.Client) -> None:
     courses = {
         c["larsCode"]: c for c in dfe.get("/vacancies/referencedata/courses").json()["trainingCourses"]

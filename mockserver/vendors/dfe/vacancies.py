@@ -144,9 +144,10 @@ class Search:
 
 
 def today(data: VendorData) -> date:
-    """The sandbox's "today" for adverts: the scenario's anchor date, so data never goes stale."""
+    """The sandbox's "today" for adverts: the scenario's anchor date (so data never goes stale),
+    moved by as many days as the sandbox clock has been moved."""
     value = data.extras.get(TODAY_KEY)
-    return value if isinstance(value, date) else DEFAULT_TODAY
+    return (value if isinstance(value, date) else DEFAULT_TODAY) + data.clock_shift()
 
 
 def _when(value: Any) -> datetime | None:
