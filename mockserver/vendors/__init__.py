@@ -19,9 +19,10 @@ from .apprentiscope import VENDOR as APPRENTISCOPE
 from .credentials import CredentialScheme, KeyScheme, LoginScheme, Refusal, SignedScheme, Source
 from .descriptor import Command, ControlAction, RateLimit, RequiredHeader, SpecMount, Vendor, load
 from .dfe import VENDOR as DFE
+from .skyprep import VENDOR as SKYPREP
 
 ENTRY_POINT_GROUP = "lms_sandbox.vendors"
-_BUILTIN: tuple[Vendor, ...] = (APPRENTISCOPE, DFE)
+_BUILTIN: tuple[Vendor, ...] = (APPRENTISCOPE, DFE, SKYPREP)
 
 
 class _Registry(Mapping[str, Vendor]):

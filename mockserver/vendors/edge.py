@@ -240,9 +240,10 @@ class CredentialEdge:
             await self.app(scope, receive, send)
             return
         body: bytes | None = None
-        if self._reads_body and scope["method"] not in ("GET", "HEAD", "DELETE", "OPTIONS"):
-            body = await _read_body(receive)
-            receive = _replay(body, receive)
+        # Any method may carry a body: a real JavaScript SkyPrep client sends a JSON body on GET.
+        if self._reads_body:
+            body = await read_body(receive)
+            receive = replay(body, receive)
         request = _Request(scope, body)
         try:
             identity = self._identify(request, path)
@@ -390,7 +391,7 @@ def header_values(spec: Mapping[str, Any], name: str) -> tuple[str, ...]:
     return tuple(found)
 
 
-async def _read_body(receive: Receive) -> bytes:
+async def read_body(receive: Receive) -> bytes:
     chunks: list[bytes] = []
     while True:
         message = await receive()
@@ -402,7 +403,7 @@ async def _read_body(receive: Receive) -> bytes:
     return b"".join(chunks)
 
 
-def _replay(body: bytes, rest: Receive) -> Receive:
+def replay(body: bytes, rest: Receive) -> Receive:
     """A ``receive`` giving ``body`` once, then whatever the connection says next (its disconnect)."""
     sent = False
 

@@ -1,0 +1,234 @@
+"""SkyPrep's rules as plain functions over the store: users, power users, roles, datasets, login keys.
+
+Records are stored as the API answers them, but for the id: SkyPrep's ids are integers, handed out in
+order; the store keys records by the id's text, and ``public`` gives the integer back.
+Times follow the sandbox clock and are formatted as the doc shows them ("June 23 2013 12:00:00").
+"""
+
+from __future__ import annotations
+
+import copy
+import secrets
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from ...errors import InvalidInput, NotFound
+from ...store import Record, VendorData
+
+USERS = "users"
+ROLES = "user_roles"
+DATASETS = "datasets"
+LOGIN_KEYS = "login_keys"
+COLLECTIONS = (USERS, ROLES, DATASETS, LOGIN_KEYS)
+_NEXT_ID = "next_id"
+ROLE_NAMES = ("learner", "admin", "manager")
+USER_FIELDS = ("first_name", "last_name", "role", "title", "cell", "work_phone", "address", "card_no")
+DATE_FIELDS = ("access_start_date", "access_end_date", "password_expiration_date")
+
+
+def stamp(moment: datetime) -> str:
+    """A time as SkyPrep's doc shows it: ``June 23 2013 12:00:00``."""
+    return moment.strftime("%B %d %Y %H:%M:%S")
+
+
+def now(data: VendorData) -> datetime:
+    return datetime.fromtimestamp(data.clock(), UTC)
+
+
+def declare(data: VendorData) -> None:
+    """The indexes SkyPrep's lookups use (an email is unique, case-insensitively)."""
+    data.index(USERS, "email", unique=True, key=str.casefold)
+
+
+def new_id(data: VendorData) -> int:
+    """The next integer id (shared by every collection, so an id names one record)."""
+    current = int(data.extras.get(_NEXT_ID, 1))
+    data.extras[_NEXT_ID] = current + 1
+    return current
+
+
+def _key(rid: int) -> str:
+    return str(rid)
+
+
+# users
+
+
+def find_user(data: VendorData, user_id: int | None = None, user_email: str | None = None) -> Record:
+    """The user named by ``user_id`` or ``user_email`` (the doc allows either); 400 with neither."""
+    if user_id is not None:
+        found = data.collection(USERS).get(_key(user_id))
+        if found is None:
+            raise NotFound(f"No user with user_id {user_id}", field="user_id")
+        return found
+    if user_email:
+        matches = data.find(USERS, "email", user_email)
+        if not matches:
+            raise NotFound(f"No user with email {user_email}", field="user_email")
+        return matches[0]
+    raise InvalidInput("Send user_id or user_email to name the user", field="user_id")
+
+
+def _custom(fields: Mapping[str, Any]) -> dict[str, str]:
+    return {k: str(v) for k, v in fields.items() if k.startswith("ca_") and k[3:].isdigit()}
+
+
+def create_user(data: VendorData, fields: Mapping[str, Any]) -> Record:
+    """A new user from create_user's parameters; the email is the username and must be unused."""
+    email = str(fields["email"]).strip()
+    if not email:
+        raise InvalidInput("email must not be empty", field="email")
+    if data.find(USERS, "email", email):
+        # The spec's choice (SkyPrep does not say): a taken email is a 400, as any bad parameter.
+        raise InvalidInput(f"A user with email {email} already exists", field="email")
+    user: Record = {
+        "id": _key(new_id(data)),
+        "first_name": str(fields.get("first_name") or ""),
+        "last_name": str(fields.get("last_name") or ""),
+        "username": email,
+        "email": email,
+        "role": str(fields.get("role") or "learner"),
+        **{name: _text(fields.get(name)) for name in USER_FIELDS[3:]},
+        **{name: None for name in DATE_FIELDS},
+        "created_at": stamp(now(data)),
+        "permissions": None,
+        "custom_attributes": _custom(fields),
+    }
+    return data.insert(USERS, user)
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def update_user(data: VendorData, user: Record, fields: Mapping[str, Any]) -> Record:
+    """update_user: only the parameters given change (the doc: omitted ones are not updated)."""
+    changes: dict[str, Any] = {name: _text(fields[name]) for name in USER_FIELDS if name in fields}
+    if "role" in changes and changes["role"] not in ROLE_NAMES:
+        raise InvalidInput(f"role must be one of {', '.join(ROLE_NAMES)}", field="role")
+    for name in ("first_name", "last_name"):
+        if name in changes and changes[name] is None:
+            changes[name] = ""
+    if "email" in fields and str(fields["email"]).strip():
+        email = str(fields["email"]).strip()
+        taken = [u for u in data.find(USERS, "email", email) if u["id"] != user["id"]]
+        if taken:
+            raise InvalidInput(f"A user with email {email} already exists", field="email")
+        changes.update(email=email, username=email)
+    for name in DATE_FIELDS:
+        if name in fields:
+            changes[name] = _text(fields[name])
+    custom = _custom(fields)
+    if custom:
+        changes["custom_attributes"] = {**user.get("custom_attributes", {}), **custom}
+    return data.update(USERS, user["id"], changes)
+
+
+def destroy_user(data: VendorData, user: Record) -> None:
+    """destroy_user: the user is gone, and so are its login keys."""
+    for key, entry in list(data.collection(LOGIN_KEYS).items()):
+        if entry["user_id"] == user["id"]:
+            data.delete(LOGIN_KEYS, key)
+    data.delete(USERS, user["id"])
+
+
+def list_users(data: VendorData, *, power_only: bool = False) -> list[Record]:
+    users = list(data.collection(USERS).values())
+    return [u for u in users if u["role"] == "power_user"] if power_only else users
+
+
+# power users
+
+
+def _ids(value: Any, name: str) -> list[int]:
+    """A comma-separated id list ("84,96, 101") or a list of ids, as integers."""
+    items: Iterable[Any] = value if isinstance(value, list) else str(value).split(",")
+    ids = []
+    for item in items:
+        text = str(item).strip()
+        if not text.isdigit():
+            raise InvalidInput(f"{name} must list ids separated by commas, e.g. 84,96,101", field=name)
+        ids.append(int(text))
+    if not ids:
+        raise InvalidInput(f"{name} must list at least one id", field=name)
+    return ids
+
+
+def _existing(data: VendorData, collection: str, ids: list[int], name: str) -> None:
+    missing = [i for i in ids if _key(i) not in data.collection(collection)]
+    if missing:
+        raise NotFound(f"Unknown {name}: {', '.join(map(str, missing))}", field=name)
+
+
+def make_power_users(data: VendorData, fields: Mapping[str, Any]) -> list[Record]:
+    """create_or_update_power_users: each user gets the role and datasets (replacing earlier ones)."""
+    user_ids = _ids(fields["user_ids"], "user_ids")
+    dataset_ids = _ids(fields["dataset_ids"], "dataset_ids")
+    role_id = int(fields["user_role_id"])
+    _existing(data, USERS, user_ids, "user_ids")
+    _existing(data, DATASETS, dataset_ids, "dataset_ids")
+    _existing(data, ROLES, [role_id], "user_role_id")
+    permissions = {"user_role_id": role_id, "dataset_ids": sorted(set(dataset_ids))}
+    return [
+        data.update(USERS, _key(uid), {"role": "power_user", "permissions": dict(permissions)})
+        for uid in dict.fromkeys(user_ids)
+    ]
+
+
+def remove_power_user(data: VendorData, user: Record) -> None:
+    """destroy_power_user: the user stays, as a learner without a role or datasets."""
+    if user["role"] != "power_user":
+        raise NotFound(f"User {user['id']} is not a power user", field="user_id")
+    data.update(USERS, user["id"], {"role": "learner", "permissions": None})
+
+
+# login keys
+
+
+def login_key(data: VendorData, fields: Mapping[str, Any], base_url: str) -> dict[str, str]:
+    """get_login_key: a sign-in key and URL for a user, who is made first with ``autocreate``."""
+    email = str(fields["user_email"]).strip()
+    matches = data.find(USERS, "email", email) if email else []
+    if matches:
+        user = matches[0]
+    elif fields.get("autocreate") is True:
+        user = create_user(
+            data,
+            {"email": email, "first_name": fields.get("first_name"), "last_name": fields.get("last_name")},
+        )
+    else:
+        raise InvalidInput(
+            f"No user with email {email} (send autocreate=true to create one)", field="user_email"
+        )
+    kind = str(fields.get("key_type") or "daily")
+    issued = now(data)
+    # A daily key works until the end of the day it was issued (sandbox clock); a one-time key once.
+    expires = datetime.combine(issued.date() + timedelta(days=1), datetime.min.time(), UTC)
+    key = secrets.token_hex(18)
+    data.insert(
+        LOGIN_KEYS,
+        {"id": key, "user_id": user["id"], "type": kind, "expires": expires.timestamp()},
+    )
+    url = f"{base_url}/account/login?email={user['email']}&login_key={key}"
+    return {"email": str(user["email"]), "login_key": key, "url": url}
+
+
+def redeem_login_key(data: VendorData, email: str, key: str) -> Record:
+    """The user a login key signs in; a one-time key is used up, an expired or unknown one refused."""
+    entry = data.collection(LOGIN_KEYS).get(key)
+    user = data.collection(USERS).get(entry["user_id"]) if entry else None
+    if entry is None or user is None or str(user["email"]).casefold() != email.casefold():
+        raise NotFound("This sign-in link is not valid")
+    if entry["expires"] <= data.clock():
+        raise NotFound("This sign-in link has expired")
+    if entry["type"] == "one_time":
+        data.delete(LOGIN_KEYS, key)
+    return user
+
+
+def public(record: Record) -> Record:
+    """A copy of a record as the API answers it: its id an integer, as SkyPrep's are."""
+    answer = copy.deepcopy(record)
+    answer["id"] = int(record["id"])
+    return answer

@@ -1,0 +1,142 @@
+"""SkyPrep's parameters, from wherever a client sends them, folded into what the spec validates.
+
+SkyPrep reads every parameter from the query string, a form body or a JSON body, mixed freely: real
+clients send the keys in the query string of a POST whose body is JSON, and a JavaScript client sends
+a JSON body on GET. The spec documents GET with query parameters and POST with a body; this layer, in
+front of Connexion's validation, gathers the parameters of a call and folds them there: into a JSON
+body for POST (strings from the query or a form typed as the body schema says), into the query string
+for GET (lists joined with commas). A body that cannot be read is left for Connexion to refuse.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from ...specs import spec_operations
+from ..edge import read_body, replay
+
+_INTEGER = re.compile(r"^\s*-?\d+\s*$")
+_TRUE = {"true", "1"}
+_FALSE = {"false", "0"}
+
+
+def _resolve(spec: Mapping[str, Any], node: Any) -> Any:
+    while isinstance(node, Mapping) and "$ref" in node:
+        target: Any = spec
+        for part in str(node["$ref"]).removeprefix("#/").split("/"):
+            target = target[part]
+        node = target
+    return node
+
+
+def _types(spec: Mapping[str, Any], schema: Any) -> dict[str, str]:
+    """Property -> declared type (``integer``, ``boolean``, ...) of an object schema."""
+    schema = _resolve(spec, schema) or {}
+    return {
+        name: str((_resolve(spec, prop) or {}).get("type", ""))
+        for name, prop in (schema.get("properties") or {}).items()
+    }
+
+
+def _typed(value: Any, kind: str) -> Any:
+    """A query or form string as the body schema types it (other values as they came)."""
+    if not isinstance(value, str):
+        return value
+    if kind == "integer" and _INTEGER.match(value):
+        return int(value)
+    if kind == "boolean" and value.strip().lower() in _TRUE | _FALSE:
+        return value.strip().lower() in _TRUE
+    return value
+
+
+def _query_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ",".join(_query_text(item) for item in value)
+    return "" if value is None else str(value)
+
+
+class FoldParameters:
+    """ASGI middleware folding a SkyPrep call's parameters into its GET query or its POST JSON body.
+
+    Args:
+        app: the Connexion app behind.
+        specs: base path -> document; each path is a call with a ``get`` and a ``post`` twin.
+    """
+
+    def __init__(self, app: ASGIApp, specs: Mapping[str, Mapping[str, Any]]) -> None:
+        self.app = app
+        self.calls: dict[str, dict[str, str]] = {}
+        for base, spec in specs.items():
+            for method, template, operation in spec_operations(spec):
+                if method == "post":
+                    content = (operation.get("requestBody") or {}).get("content") or {}
+                    schema = (content.get("application/json") or {}).get("schema")
+                    self.calls.setdefault(base + template, {}).update(_types(spec, schema))
+                elif method == "get":
+                    declared = self.calls.setdefault(base + template, {})
+                    for param in operation.get("parameters", []):
+                        param = _resolve(spec, param)
+                        kind = str((_resolve(spec, param.get("schema")) or {}).get("type", ""))
+                        declared.setdefault(str(param["name"]), kind)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope["path"][len(scope.get("root_path", "")) :].rstrip("/") if scope["type"] == "http" else ""
+        types = self.calls.get(path)
+        if types is None or scope["method"] not in ("GET", "POST"):
+            await self.app(scope, receive, send)
+            return
+        body = await read_body(receive)
+        headers = {k.lower(): v for k, v in scope["headers"]}
+        content_type = headers.get(b"content-type", b"").decode("latin-1").lower()
+        query = scope.get("query_string", b"").decode("latin-1")
+        gathered: dict[str, Any] = dict(parse_qsl(query, keep_blank_values=True))
+        if body and "x-www-form-urlencoded" in content_type:
+            gathered.update(parse_qsl(body.decode("latin-1"), keep_blank_values=True))
+        elif body and ("json" in content_type or scope["method"] == "GET"):
+            try:
+                loaded = json.loads(body)
+            except ValueError:
+                loaded = None
+            if not isinstance(loaded, dict):
+                # Not an object of parameters: Connexion refuses it as the spec says.
+                await self.app(scope, replay(body, receive), send)
+                return
+            gathered.update(loaded)
+        elif body:
+            await self.app(scope, replay(body, receive), send)
+            return
+        scope = dict(scope)
+        if scope["method"] == "POST":
+            folded = json.dumps({k: _typed(v, types.get(k, "")) for k, v in gathered.items()}).encode()
+            scope["headers"] = [
+                *_without(scope["headers"], b"content-type", b"content-length"),
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(folded)).encode()),
+            ]
+            await self.app(scope, replay(folded, receive), send)
+            return
+        pairs = [(k, _query_text(v)) for k, v in gathered.items()]
+        pairs = [(k, _boolean_text(v) if types.get(k) == "boolean" else v) for k, v in pairs]
+        scope["query_string"] = urlencode(pairs).encode("ascii")
+        scope["headers"] = _without(scope["headers"], b"content-type", b"content-length")
+        await self.app(scope, replay(b"", receive), send)
+
+
+def _boolean_text(value: str) -> str:
+    lowered = value.strip().lower()
+    return "true" if lowered in _TRUE else "false" if lowered in _FALSE else value
+
+
+def _without(headers: list[tuple[bytes, bytes]], *names: bytes) -> list[tuple[bytes, bytes]]:
+    return [(k, v) for k, v in headers if k.lower() not in names]
+
+
+__all__ = ["FoldParameters"]

@@ -1,0 +1,208 @@
+"""SkyPrep as served: credentials and parameters from anywhere, GET twins, XML, lists, login keys, limits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from mockserver import Sandbox, create_app
+from mockserver.testing import sync_client
+from mockserver.xmlcodec import decode
+
+from .conftest import reset_and_check
+
+KEYS = {"api_key": "sandbox-skyprep-key", "acct_key": "sandbox.skyprepapp.com"}
+HEADERS = {"X-SkyPrep-API-Key": KEYS["api_key"], "X-SkyPrep-Acct-Key": KEYS["acct_key"]}
+BASE = "http://sandbox/skyprep/admin/api"
+JOHN = "john.doe@sandbox.skyprepapp.com"
+
+
+@pytest.fixture(scope="module")
+def app() -> Sandbox:
+    return create_app(apis=("skyprep",), validate_responses=True)
+
+
+@pytest.fixture
+def sandbox(app: Sandbox) -> Iterator[Sandbox]:
+    yield from reset_and_check(app)
+
+
+@pytest.fixture
+def api(sandbox: Sandbox) -> Iterator[httpx.Client]:
+    """A client with no credentials of its own: each test says where they go."""
+    with sync_client(sandbox, base_url=BASE) as client:
+        yield client
+
+
+def _john(sandbox: Sandbox) -> dict[str, Any]:
+    (john,) = [u for u in sandbox.store.vendor("skyprep").collection("users").values() if u["email"] == JOHN]
+    return john
+
+
+@pytest.mark.parametrize(
+    "send",
+    [
+        pytest.param(lambda c: c.post("/get_user", json={**KEYS, "user_email": JOHN}), id="json body"),
+        pytest.param(lambda c: c.post("/get_user", data={**KEYS, "user_email": JOHN}), id="form body"),
+        pytest.param(
+            lambda c: c.post("/get_user", params=KEYS, json={"user_email": JOHN}), id="query on a POST"
+        ),
+        pytest.param(lambda c: c.get("/get_user", params={**KEYS, "user_email": JOHN}), id="query on a GET"),
+        pytest.param(
+            lambda c: c.get("/get_user", headers=HEADERS, params={"user_email": JOHN}), id="headers"
+        ),
+        pytest.param(
+            lambda c: c.request("GET", "/get_user", json={**KEYS, "user_email": JOHN}),
+            id="json body on a GET",
+        ),
+    ],
+)
+def test_credentials_and_parameters_are_taken_from_wherever_clients_send_them(
+    api: httpx.Client, sandbox: Sandbox, send: Any
+) -> None:
+    response = send(api)
+    assert response.status_code == 200, response.text
+    assert response.json()["email"] == JOHN
+    assert response.json()["id"] == int(_john(sandbox)["id"])
+
+
+def test_missing_and_wrong_credentials_are_refused_in_the_sandboxs_error_body(api: httpx.Client) -> None:
+    missing = api.post("/test_connection", json={"api_key": KEYS["api_key"]})
+    wrong = api.post("/test_connection", json={**KEYS, "api_key": "nope"})
+    assert missing.status_code == 401
+    assert missing.json()["status"] == 401
+    assert "acct_key" in missing.json()["message"]
+    assert wrong.status_code == 403
+    assert wrong.json() == {"status": 403, "message": wrong.json()["message"]}
+    assert api.post("/test_connection", json=KEYS).json() == {"message": "success"}
+
+
+def test_a_user_made_by_post_reads_back_by_id_and_email_through_both_methods(
+    api: httpx.Client, sandbox: Sandbox
+) -> None:
+    made = api.post(
+        "/create_user", json={**KEYS, "email": "ada@example.com", "first_name": "Ada", "role": "admin"}
+    )
+    assert made.status_code == 200, made.text
+    uid = made.json()["id"]
+    assert isinstance(uid, int)
+    by_id = api.get("/get_user", headers=HEADERS, params={"user_id": uid}).json()
+    by_email = api.post("/get_user", json={**KEYS, "user_email": "ADA@example.com"}).json()
+    assert by_id == by_email == made.json()
+    assert by_id["username"] == "ada@example.com"
+    assert by_id["role"] == "admin"
+    stored = sandbox.store.vendor("skyprep").collection("users")[str(uid)]
+    assert stored["first_name"] == "Ada"
+
+
+def test_an_update_changes_only_the_parameters_sent_and_a_destroy_removes_the_user(api: httpx.Client) -> None:
+    before = api.post("/get_user", json={**KEYS, "user_email": JOHN}).json()
+    updated = api.post("/update_user", json={**KEYS, "user_email": JOHN, "title": "Lead", "ca_1": "x"}).json()
+    assert updated == {
+        **before,
+        "title": "Lead",
+        "custom_attributes": {**before["custom_attributes"], "ca_1": "x"},
+    }
+    assert api.post("/destroy_user", data={**KEYS, "user_id": str(before["id"])}).json() == {
+        "message": "success"
+    }
+    gone = api.post("/get_user", json={**KEYS, "user_id": before["id"]})
+    assert gone.status_code == 404
+    assert gone.json()["status"] == 404
+    listed = api.post("/get_users", json=KEYS).json()
+    assert before["id"] not in {u["id"] for u in listed}
+
+
+def test_bad_input_is_a_4xx_in_the_error_body_never_a_500(api: httpx.Client) -> None:
+    cases = [
+        (api.post("/get_user", json=KEYS), 400),  # neither user_id nor user_email
+        (api.post("/get_user", json={**KEYS, "user_id": 999_999}), 404),
+        (api.post("/create_user", json={**KEYS, "first_name": "No email"}), 400),
+        (api.post("/create_user", json={**KEYS, "email": JOHN}), 400),  # the email is taken
+        (api.post("/get_login_key", json={**KEYS, "user_email": "nobody@example.com"}), 400),
+        (api.post("/get_nothing", json=KEYS), 404),
+        (
+            api.post(
+                "/create_or_update_power_users",
+                json={**KEYS, "user_ids": "1,x", "user_role_id": 781, "dataset_ids": "7481"},
+            ),
+            400,
+        ),
+        (api.post("/get_user", json={**KEYS, "user_id": "abc"}), 400),
+    ]
+    for response, status in cases:
+        assert response.status_code == status, (response.request.url, response.text)
+        assert set(response.json()) == {"status", "message"}
+
+
+def test_comma_lists_arrays_and_boolean_texts_are_read_alike(api: httpx.Client, sandbox: Sandbox) -> None:
+    john = int(_john(sandbox)["id"])
+    as_text = api.post(
+        "/create_or_update_power_users",
+        data={**KEYS, "user_ids": f" {john} ", "user_role_id": "781", "dataset_ids": "7481, 4211"},
+    )
+    assert as_text.status_code == 200, as_text.text
+    assert as_text.json()[0]["permissions"] == {"user_role_id": 781, "dataset_ids": [4211, 7481]}
+    as_list = api.post(
+        "/create_or_update_power_users",
+        json={**KEYS, "user_ids": [john], "user_role_id": 6721, "dataset_ids": [4211]},
+    )
+    assert as_list.json()[0]["permissions"] == {"user_role_id": 6721, "dataset_ids": [4211]}
+    assert [u["id"] for u in api.post("/get_power_users", json=KEYS).json()] == [john]
+    made = api.get(
+        "/get_login_key", headers=HEADERS, params={"user_email": "new@example.com", "autocreate": "1"}
+    )
+    assert made.status_code == 200, made.text
+    assert api.post("/get_user", json={**KEYS, "user_email": "new@example.com"}).status_code == 200
+
+
+def test_format_xml_answers_the_same_data_as_xml(api: httpx.Client) -> None:
+    as_json = api.post("/get_users", json=KEYS)
+    as_xml = api.post("/get_users", params={"format": "xml"}, json=KEYS)
+    assert as_xml.headers["content-type"].startswith("application/xml")
+    assert decode(as_xml.content) == as_json.json()
+    refused = api.post("/get_users", params={"format": "xml"}, json={**KEYS, "api_key": "nope"})
+    assert refused.status_code == 403
+    assert decode(refused.content)["status"] == 403
+
+
+def test_a_login_keys_url_signs_the_user_in_and_a_one_time_key_only_once(
+    api: httpx.Client, sandbox: Sandbox
+) -> None:
+    daily = api.post("/get_login_key", json={**KEYS, "user_email": JOHN}).json()
+    once = api.post("/get_login_key", json={**KEYS, "user_email": JOHN, "key_type": "one_time"}).json()
+    assert daily["email"] == JOHN
+    assert daily["url"].startswith("http://sandbox/skyprep/account/login?")
+    with sync_client(sandbox) as browser:
+        assert browser.get(daily["url"]).status_code == 200
+        assert browser.get(daily["url"]).status_code == 200
+        first = browser.get(once["url"])
+        assert first.status_code == 200
+        assert "John Doe" in first.text
+        assert browser.get(once["url"]).status_code == 401
+        sandbox.clock.advance(days=1)
+        assert browser.get(daily["url"]).status_code == 401
+
+
+def test_the_rate_limit_is_100_calls_a_minute_per_client_and_a_reset_clears_it(sandbox: Sandbox) -> None:
+    with sync_client(sandbox, base_url=BASE) as client:
+        statuses = [client.post("/test_connection", json=KEYS).status_code for _ in range(101)]
+        assert statuses[:100] == [200] * 100
+        refused = client.post("/test_connection", json=KEYS)
+        assert statuses[100] == refused.status_code == 429
+        assert 0 < int(refused.headers["Retry-After"]) <= 60
+        sandbox.clock.advance(seconds=60)
+        assert client.post("/test_connection", json=KEYS).status_code == 200
+        sandbox.reset()
+        assert client.post("/test_connection", json=KEYS).status_code == 200
+
+
+def test_available_api_calls_lists_every_call_served(api: httpx.Client) -> None:
+    calls = api.post("/available_api_calls", json=KEYS).json()
+    assert {"test_connection", "get_users", "create_user", "get_login_key", "destroy_power_user"} <= set(
+        calls
+    )
+    assert not any(name.endswith("Get") for name in calls)
