@@ -173,7 +173,9 @@ class Sandbox:
                 vendor=vendor,
                 credentials=credentials,
             )
-            app = JournalMiddleware(build_vendor_app(ctx), api=name, journal=self.journal)
+            app = JournalMiddleware(
+                build_vendor_app(ctx), api=name, journal=self.journal, call_of=vendor.call_of
+            )
             routes.append((prefix, app))
         self._app: ASGIApp = PrefixRouter(routes)
 

@@ -6,7 +6,7 @@ import itertools
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -31,6 +31,8 @@ class JournalEntry:
     duration_ms: float
     request_body: str
     response_body: str
+    # The vendor call the operation serves (an operation and its GET twin serve one call).
+    call: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -60,7 +62,11 @@ class Journal:
         operation_id: str | None = None,
         limit: int | None = None,
     ) -> list[JournalEntry]:
-        """Entries matching every given filter; ``path`` matches as a prefix; newest last."""
+        """Entries matching every given filter; newest last.
+
+        ``path`` matches as a prefix; ``operation_id`` matches the operationId or the vendor call it
+        serves (so a bare SkyPrep call name matches its POST and GET twins).
+        """
         with self._lock:
             found: Iterable[JournalEntry] = list(self._entries)
         found = [
@@ -70,7 +76,7 @@ class Journal:
             and (method is None or e.method == method.upper())
             and (path is None or e.path.startswith(path))
             and (status is None or e.status == status)
-            and (operation_id is None or e.operation_id == operation_id)
+            and (operation_id is None or operation_id in (e.operation_id, e.call))
         ]
         return found[-limit:] if limit else found
 
@@ -89,10 +95,18 @@ def _text(chunks: list[bytes]) -> str:
 class JournalMiddleware:
     """Records every HTTP request that reaches one vendor app, with the operationId Connexion routed to."""
 
-    def __init__(self, app: ASGIApp, *, api: str, journal: Journal) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        api: str,
+        journal: Journal,
+        call_of: Callable[[str | None], str | None] = lambda operation_id: operation_id,
+    ) -> None:
         self.app = app
         self.api = api
         self.journal = journal
+        self.call_of = call_of
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -123,6 +137,8 @@ class JournalMiddleware:
             await self.app(scope, receive_and_keep, send_and_keep)
         finally:
             routing = extensions.get("connexion_routing", {})
+            # A request the credential edge refused never reached Connexion's routing.
+            operation_id = routing.get("operation_id") or extensions.get("lms_sandbox.operation_id")
             self.journal.record(
                 time=datetime.now(UTC).isoformat(timespec="milliseconds"),
                 api=self.api,
@@ -130,8 +146,8 @@ class JournalMiddleware:
                 path=scope["path"],  # starlette keeps the full path under a Mount
                 query=scope.get("query_string", b"").decode("latin-1"),
                 status=status,
-                # A request the credential edge refused never reached Connexion's routing.
-                operation_id=routing.get("operation_id") or extensions.get("lms_sandbox.operation_id"),
+                operation_id=operation_id,
+                call=self.call_of(operation_id),
                 duration_ms=round((time.perf_counter() - started) * 1000, 3),
                 request_body=_text(request_chunks),
                 response_body=_text(response_chunks),

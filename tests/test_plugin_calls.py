@@ -82,3 +82,24 @@ def test_times_counts_exactly_and_the_message_lists_the_calls() -> None:
         "Calls to apprentiscope during this test (2):",
         "  1. POST /apprentiscope/create-user -> 201 createUser",
     ]
+
+
+class _SkyPrep(JournalAssertions):
+    def __init__(self, journal: Journal) -> None:
+        self.journal = journal
+
+    def _journal_scope(self) -> tuple[Journal, str | None, str]:
+        return self.journal, "skyprep", "/skyprep"
+
+
+def test_a_bare_call_name_matches_an_operation_and_its_twin_and_is_known() -> None:
+    journal = Journal()
+    common = {"api": "skyprep", "path": "/skyprep/admin/api/get_user", "status": 200}
+    _record(journal, **common, method="POST", operation_id="get_user", call="get_user")
+    _record(journal, **common, method="GET", operation_id="get_userGet", call="get_user")
+    _record(journal, **common, method="POST", operation_id="get_users", call="get_users")
+    scoped = _SkyPrep(journal)
+    assert [c.method for c in scoped.assert_called("get_user", times=2)] == ["POST", "GET"]
+    assert [c.method for c in scoped.calls("get_userGet")] == ["GET"]
+    with pytest.raises(ValueError, match="no operation 'get_usr'"):
+        scoped.calls("get_usr")

@@ -206,3 +206,15 @@ def test_available_api_calls_lists_every_call_served(api: httpx.Client) -> None:
         calls
     )
     assert not any(name.endswith("Get") for name in calls)
+
+
+def test_the_bare_call_name_finds_both_twins_in_the_journal(api: httpx.Client, sandbox: Sandbox) -> None:
+    api.post("/get_user", json={**KEYS, "user_email": JOHN})
+    api.get("/get_user", headers=HEADERS, params={"user_email": JOHN})
+    api.post("/get_users", json=KEYS)
+    both = sandbox.journal.entries(operation_id="get_user")
+    assert [(e.operation_id, e.call) for e in both] == [("get_user", "get_user"), ("get_userGet", "get_user")]
+    assert [e.operation_id for e in sandbox.journal.entries(operation_id="get_userGet")] == ["get_userGet"]
+    with sync_client(sandbox) as client:
+        listed = client.get("/__sandbox__/journal", params={"operation_id": "get_user"}).json()
+    assert [e["operation_id"] for e in listed["entries"]] == ["get_user", "get_userGet"]

@@ -34,6 +34,8 @@ class Call:
     query: str
     status: int
     operation_id: str | None
+    # The vendor call the operation serves (SkyPrep's POST and GET twins serve one call).
+    call: str | None
     request_body: str
     response_body: str
 
@@ -47,6 +49,7 @@ class Call:
             query=entry.query,
             status=entry.status,
             operation_id=entry.operation_id,
+            call=entry.call,
             request_body=entry.request_body,
             response_body=entry.response_body,
         )
@@ -100,7 +103,9 @@ def includes(actual: Any, expected: Any) -> bool:
 def known_operations(api: str) -> frozenset[str]:
     """Every operationId of the documents API ``api`` serves."""
     vendor = get_vendor(api)
-    return frozenset(op for mount in vendor.specs for op in operation_ids(load_spec(mount.file)))
+    found = [op for mount in vendor.specs for op in operation_ids(load_spec(mount.file))]
+    # A bare call name is known too: it names the operation and its twin.
+    return frozenset(found) | {str(vendor.call_of(op)) for op in found}
 
 
 def _strip_slash(path: str) -> str:
@@ -118,7 +123,7 @@ class _Filters:
     json_includes: Any
 
     def matches(self, call: Call, prefix: str) -> bool:
-        if self.operation_id is not None and call.operation_id != self.operation_id:
+        if self.operation_id is not None and self.operation_id not in (call.operation_id, call.call):
             return False
         if self.method is not None and call.method != self.method.upper():
             return False
@@ -214,7 +219,9 @@ class JournalAssertions:
         """The calls matching every condition given, oldest first.
 
         Args:
-            operation_id: the spec's operationId (checked: a typo raises ``ValueError``).
+            operation_id: the spec's operationId, or the vendor call it serves (SkyPrep's bare
+                ``get_user`` matches ``get_user`` and its GET twin ``get_userGet``); checked: a typo
+                raises ``ValueError``.
             method: HTTP method.
             path: the request path relative to the API's base URL, exact or an fnmatch pattern
                 (``"/read-user/*"``); a trailing slash is ignored.

@@ -147,6 +147,9 @@ class Vendor:
         format_parameter: the query parameter that asks for a format (``?format=xml``), if any;
             ``Accept: application/xml`` works for every vendor offering XML.
         xml: the XML encoder ``(body) -> bytes`` of a vendor offering XML (default: a generic one).
+        twin_suffix: operationIds ending in it are the same vendor call as without it (SkyPrep's
+            deprecated GET twins, ``get_userGet``): journal filters and ``assert_called`` take the bare
+            call name and match both.
         actions: the vendor's own control-plane actions.
         commands: the vendor's own CLI commands.
         notes: lines the ``serve`` banner prints under the vendor.
@@ -172,6 +175,7 @@ class Vendor:
     formats: tuple[str, ...] = ("json",)
     format_parameter: str | None = None
     xml: Ref | None = None
+    twin_suffix: str | None = None
     actions: tuple[ControlAction, ...] = ()
     commands: tuple[Command, ...] = ()
     notes: tuple[str, ...] = ()
@@ -196,3 +200,10 @@ class Vendor:
     @property
     def offers_xml(self) -> bool:
         return "xml" in self.formats
+
+    def call_of(self, operation_id: str | None) -> str | None:
+        """The vendor call an operationId serves: itself, or without the twin suffix."""
+        suffix = self.twin_suffix
+        if operation_id and suffix and operation_id.endswith(suffix) and len(operation_id) > len(suffix):
+            return operation_id[: -len(suffix)]
+        return operation_id

@@ -49,6 +49,7 @@ VENDOR = Vendor(
     rate_limit=RateLimit("100 per 1 minute", per="client", message=RATE_LIMITED),
     formats=("json", "xml"),
     format_parameter="format",
+    twin_suffix="Get",
     notes=(
         "every call takes GET (deprecated) and POST; parameters may come in the query, a form or a JSON body",
         "100 calls per minute per client IP (--rate-limit skyprep=...); a reset clears the window",
