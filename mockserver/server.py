@@ -16,13 +16,16 @@ _START_TIMEOUT = 30.0
 _STOP_TIMEOUT = 10.0
 
 
+_PLACES = {"query": "in the query string", "json": "in a JSON body", "form": "in a form body"}
+
+
 def credential_lines(api: dict[str, Any]) -> list[str]:
     """How to authenticate against an API (``/__sandbox__/apis``' entry), for people to read."""
     auth = api["auth"]
     sent = []
     for where, values in auth["send"].items():
         joined = ", ".join(f"{k}: {v}" if where == "header" else f"{k}={v}" for k, v in values.items())
-        sent.append(joined if where == "header" else f"{joined} (as {where} parameters)")
+        sent.append(joined if where == "header" else f"{joined} ({_PLACES[where]})")
     lines = ["; ".join(sent)] if sent else []
     if "login" in auth:
         login = auth["login"]

@@ -74,7 +74,7 @@ def test_the_serve_banner_has_the_toy_vendor_and_where_its_key_goes(toy: Sandbox
     text = banner(toy, "http://127.0.0.1:8000")
     assert "  Toy Notes" in text
     assert "http://127.0.0.1:8000/toy/ui/" in text
-    assert "key=toy-key (as json parameters)" in text
+    assert "key=toy-key (in a JSON body)" in text
     assert "accepted in: key: json, query" in text
 
 

@@ -12,6 +12,7 @@ import secrets
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from ...errors import InvalidInput, NotFound
 from ...store import Record, VendorData
@@ -210,7 +211,7 @@ def login_key(data: VendorData, fields: Mapping[str, Any], base_url: str) -> dic
         LOGIN_KEYS,
         {"id": key, "user_id": user["id"], "type": kind, "expires": expires.timestamp()},
     )
-    url = f"{base_url}/account/login?email={user['email']}&login_key={key}"
+    url = f"{base_url}/account/login?{urlencode({'email': user['email'], 'login_key': key})}"
     return {"email": str(user["email"]), "login_key": key, "url": url}
 
 
