@@ -203,6 +203,28 @@ def test_live_server_answers_plain_httpx_and_urllib_on_127_0_0_1(project: pytest
     project.runpytest().assert_outcomes(passed=3)
 
 
+def test_a_live_client_authenticates_itself_the_way_each_vendor_takes_credentials(
+    project: pytest.Pytester,
+) -> None:
+    project.makepyfile(
+        """
+        def test_live_clients(sandbox_server, skyprep_sandbox, dfe_sandbox):
+            with sandbox_server.client("skyprep") as skyprep:
+                made = skyprep.post("/admin/api/create_user", json={"email": "live@example.com"})
+                assert made.status_code == 200, made.text
+                # On GET the keys go as SkyPrep's headers; on POST in the JSON body.
+                read = skyprep.get("/admin/api/get_user", params={"user_email": "live@example.com"})
+                assert read.json()["id"] == made.json()["id"]
+                assert "X-SkyPrep-API-Key" in read.request.headers
+            with sandbox_server.client("dfe") as dfe:
+                assert dfe.get("/vacancies/referencedata/courses/routes").status_code == 200
+            skyprep_sandbox.assert_called("create_user", times=1)
+            skyprep_sandbox.assert_called_once("get_user")
+        """
+    )
+    project.runpytest().assert_outcomes(passed=1)
+
+
 def test_journal_assertions_pass_for_the_calls_that_happened(project: pytest.Pytester) -> None:
     project.makepyfile(
         """

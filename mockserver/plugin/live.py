@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -55,7 +56,10 @@ class LiveSandbox:
             info.credentials[0], clock=self.sandbox.clock, base_url=self.base_url(api)
         )
 
-    def client(self, api: str, **kwargs: object) -> httpx.Client:
-        """A real ``httpx.Client`` for ``api`` on this server, credentials and default headers attached."""
-        headers = {**self.sandbox.api(api).client_headers, **dict(kwargs.pop("headers", {}) or {})}  # type: ignore[call-overload]
-        return httpx.Client(base_url=self.base_url(api), headers=headers, auth=self.auth(api), **kwargs)  # type: ignore[arg-type]
+    def client(self, api: str, *, headers: Mapping[str, str] | None = None, **kwargs: Any) -> httpx.Client:
+        """A real ``httpx.Client`` for ``api`` on this server, credentials and default headers attached.
+
+        Close it when done (or use it in a ``with`` block).
+        """
+        sent = {**self.sandbox.api(api).client_headers, **(headers or {})}
+        return httpx.Client(base_url=self.base_url(api), headers=sent, auth=self.auth(api), **kwargs)
