@@ -4,6 +4,11 @@ It never reads a store: it creates the users it needs through the API (emails un
 checks what it made reads back the same by id and by email, through POST and its GET twin; that an
 update changes only what it names; that a destroyed user is gone from reads and lists; and that a
 power user's role and datasets show in get_power_users until destroy_power_user takes them away.
+
+The enrollment graph: it makes its own courses and user groups, enrolls its users directly and
+through groups, and checks that get_user_courses, get_user_course_status and the group read agree
+with its model of the graph after every change: removals undo, and destroyed courses, groups and
+users take their links with them.
 """
 
 from __future__ import annotations
@@ -20,21 +25,30 @@ BASE = "/admin/api"
 NAMES = st.sampled_from(["Ada", "Grace", "Alan", "Katherine", "Linus", "Margaret"])
 ROLES = st.sampled_from(["learner", "admin", "manager"])
 TITLES = st.sampled_from(["Detective", "Analyst", "Lab Tech", "Sergeant"])
+TOPICS = st.sampled_from(["Safety", "Compliance", "Forensics", "Onboarding"])
 # Fields create_user and update_user take that get_user answers under the same name.
 COMPARED = ("first_name", "last_name", "email", "username", "role", "title", "card_no")
 
 
 class SkyprepWorkflow(Workflow):
-    """Users and power users: create, read by id/email and by GET twin, update, list, destroy."""
+    """Users and power users (create, read, update, list, destroy), and the enrollment graph."""
 
     api = "skyprep"
 
     users = Bundle("users")
+    courses = Bundle("courses")
+    groups = Bundle("groups")
 
     def __init__(self) -> None:
         super().__init__()
         self.model_users: dict[int, dict[str, Any]] = {}
         self.gone: set[int] = set()
+        # The enrollment graph as this run made it: (user, course), (group, user), (group, course).
+        self.live_courses: set[int] = set()
+        self.live_groups: set[int] = set()
+        self.direct: set[tuple[int, int]] = set()
+        self.members: set[tuple[int, int]] = set()
+        self.held: set[tuple[int, int]] = set()
 
     def post(self, call: str, **params: Any) -> httpx.Response:
         return self.call("POST", f"/{call}", base_path=BASE, json=params)
@@ -154,6 +168,7 @@ class SkyprepWorkflow(Workflow):
             response,
         )
         self.gone.add(user)
+        self._forget(user=user)
         self.expect_status(
             self.post("get_user", user_id=user), 404, "destroy_user", "the destroyed user reads 404"
         )
@@ -204,3 +219,196 @@ class SkyprepWorkflow(Workflow):
             "destroy_power_user",
             destroyed,
         )
+
+    # the enrollment graph
+
+    def _reached(self, user: int) -> set[int]:
+        """The courses ``user`` reaches in the model: directly, or through a group it belongs to."""
+        groups = {g for g, u in self.members if u == user}
+        return {c for u, c in self.direct if u == user} | {c for g, c in self.held if g in groups}
+
+    def _forget(
+        self, *, user: int | None = None, course: int | None = None, group: int | None = None
+    ) -> None:
+        self.direct = {(u, c) for u, c in self.direct if u != user and c != course}
+        self.members = {(g, u) for g, u in self.members if u != user and g != group}
+        self.held = {(g, c) for g, c in self.held if c != course and g != group}
+
+    @precondition(writes_allowed)
+    @rule(target=courses, topic=TOPICS)
+    def create_a_course(self, topic: str) -> int:
+        response = self.post("create_course", name=self.unique(topic), active="true")
+        made = self._ok(response, "create_course", "a new course")
+        self.expect(made.get("active") is True, "create_course", 'active "true" reads true', response)
+        cid = int(made["id"])
+        self.live_courses.add(cid)
+        return cid
+
+    @precondition(writes_allowed)
+    @rule(target=groups, topic=TOPICS)
+    def create_a_user_group(self, topic: str) -> int:
+        response = self.post("create_user_group", name=self.unique(f"{topic} team"))
+        made = self._ok(response, "create_user_group", "a new user group")
+        self.expect(
+            made.get("users") == [] and made.get("course_ids") == [],
+            "create_user_group",
+            "a new group holds no users and no courses",
+            response,
+        )
+        gid = int(made["id"])
+        self.live_groups.add(gid)
+        return gid
+
+    @precondition(writes_allowed)
+    @rule(user=users, course=courses, by_email=st.booleans())
+    def a_user_is_enrolled_directly(self, user: int, course: int, by_email: bool) -> None:
+        if user in self.gone or course not in self.live_courses:
+            return
+        who = {"user_email": self.model_users[user]["email"]} if by_email else {"user_id": user}
+        self._ok(
+            self.post("enroll_user_in_course", course_id=course, **who), "enroll_user_in_course", "success"
+        )
+        self.direct.add((user, course))
+
+    @precondition(writes_allowed)
+    @rule(user=users, group=groups)
+    def a_user_joins_a_group(self, user: int, group: int) -> None:
+        if user in self.gone or group not in self.live_groups:
+            return
+        response = self.post("enroll_user_in_user_group", user_id=user, user_group_id=group)
+        self._ok(response, "enroll_user_in_user_group", "success")
+        self.members.add((group, user))
+
+    @precondition(writes_allowed)
+    @rule(group=groups, course=courses)
+    def a_group_gets_a_course(self, group: int, course: int) -> None:
+        if group not in self.live_groups or course not in self.live_courses:
+            return
+        response = self.post("add_course_to_user_group", user_group_id=group, course_id=course)
+        self._ok(response, "add_course_to_user_group", "success")
+        self.held.add((group, course))
+
+    @precondition(writes_allowed)
+    @rule(user=users, course=courses)
+    def removing_a_direct_enrollment_undoes_it(self, user: int, course: int) -> None:
+        if (user, course) not in self.direct:
+            return
+        response = self.post("remove_user_from_course", user_id=user, course_id=course)
+        self._ok(response, "remove_user_from_course", "success")
+        self.direct.discard((user, course))
+        self.the_users_courses_agree_with_the_graph(user)
+
+    @precondition(writes_allowed)
+    @rule(user=users, group=groups)
+    def leaving_a_group_undoes_its_reach(self, user: int, group: int) -> None:
+        if (group, user) not in self.members:
+            return
+        response = self.post("remove_user_from_user_group", user_id=user, user_group_id=group)
+        self._ok(response, "remove_user_from_user_group", "success")
+        self.members.discard((group, user))
+        self.the_users_courses_agree_with_the_graph(user)
+
+    @precondition(writes_allowed)
+    @rule(group=groups, course=courses, alias=st.booleans())
+    def a_course_removed_from_a_group_is_no_longer_reached_through_it(
+        self, group: int, course: int, alias: bool
+    ) -> None:
+        if (group, course) not in self.held:
+            return
+        call = "remove_course_from_course_group" if alias else "remove_course_from_user_group"
+        self._ok(self.post(call, user_group_id=group, course_id=course), call, "success")
+        self.held.discard((group, course))
+
+    @precondition(writes_allowed)
+    @rule(course=consumes(courses))
+    def a_destroyed_course_disappears_from_its_users_courses(self, course: int) -> None:
+        if course not in self.live_courses:
+            return
+        reached_by = [u for u in self.model_users if u not in self.gone and course in self._reached(u)]
+        self._ok(self.post("destroy_course", course_id=course), "destroy_course", "success")
+        self.live_courses.discard(course)
+        self._forget(course=course)
+        self.expect_status(
+            self.post("get_course", course_id=course), 404, "destroy_course", "the destroyed course reads 404"
+        )
+        for user in reached_by:
+            self.the_users_courses_agree_with_the_graph(user)
+
+    @precondition(writes_allowed)
+    @rule(group=consumes(groups))
+    def a_destroyed_group_takes_its_reach_with_it(self, group: int) -> None:
+        if group not in self.live_groups:
+            return
+        self._ok(self.post("destroy_user_group", user_group_id=group), "destroy_user_group", "success")
+        self.live_groups.discard(group)
+        self._forget(group=group)
+        self.expect_status(
+            self.post("get_user_group", user_group_id=group),
+            404,
+            "destroy_user_group",
+            "the destroyed group reads 404",
+        )
+
+    @rule(user=users)
+    def the_users_courses_agree_with_the_graph(self, user: int) -> None:
+        if user in self.gone:
+            return
+        expected = sorted(self._reached(user))
+        response = self.post("get_user_courses", user_id=user)
+        listed = sorted(int(c["id"]) for c in self._ok(response, "get_user_courses", "the user's courses"))
+        self.expect(
+            listed == expected,
+            "get_user_courses",
+            f"user {user} should reach {expected}, not {listed}",
+            response,
+        )
+        for course in sorted(self.live_courses):
+            answer = self.post("get_user_course_status", user_id=user, course_id=course)
+            got = self._ok(answer, "get_user_course_status", "the user's status").get("status")
+            reached = course in expected
+            self.expect(
+                (got != "not_enrolled") == reached,
+                "get_user_course_status",
+                f"user {user} in course {course}: {got!r} disagrees with get_user_courses",
+                answer,
+            )
+
+    @rule(group=groups)
+    def a_group_reads_back_its_members_and_courses(self, group: int) -> None:
+        if group not in self.live_groups:
+            return
+        response = self.post("get_user_group", user_group_id=group)
+        read = self._ok(response, "get_user_group", "the group")
+        users = sorted(int(u["id"]) for u in read.get("users", []))
+        self.expect(
+            users == sorted(u for g, u in self.members if g == group),
+            "get_user_group",
+            f"members {users} disagree with the enrollments made",
+            response,
+        )
+        self.expect(
+            read.get("course_ids") == sorted(c for g, c in self.held if g == group),
+            "get_user_group",
+            f"course_ids {read.get('course_ids')} disagree with the courses added",
+            response,
+        )
+
+    @precondition(writes_allowed)
+    @rule(user=users, topic=TOPICS)
+    def a_user_reaches_courses_directly_and_through_a_group_until_undone(self, user: int, topic: str) -> None:
+        if user in self.gone:
+            return
+        direct, grouped = self.create_a_course(topic), self.create_a_course(topic)
+        group = self.create_a_user_group(topic)
+        self.a_user_is_enrolled_directly(user, direct, by_email=True)
+        self.a_group_gets_a_course(group, grouped)
+        self.a_user_joins_a_group(user, group)
+        self.the_users_courses_agree_with_the_graph(user)
+        self.a_group_reads_back_its_members_and_courses(group)
+        self.removing_a_direct_enrollment_undoes_it(user, direct)
+        self.a_course_removed_from_a_group_is_no_longer_reached_through_it(group, grouped, alias=True)
+        self.the_users_courses_agree_with_the_graph(user)
+        self.a_group_gets_a_course(group, grouped)
+        self.a_destroyed_course_disappears_from_its_users_courses(grouped)
+        self.a_destroyed_group_takes_its_reach_with_it(group)
+        self.a_destroyed_course_disappears_from_its_users_courses(direct)

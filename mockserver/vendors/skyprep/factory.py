@@ -6,11 +6,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from ...store import Record, Store, VendorData
-from . import model
+from . import courses, groups, model
 
 
 class SkyprepFactory:
-    """Makes SkyPrep users (and power users) for a test; each method returns what ``get_user`` answers."""
+    """Makes SkyPrep records for a test; each method returns what the API's read call answers for it."""
 
     COLLECTIONS = model.COLLECTIONS
 
@@ -49,6 +49,30 @@ class SkyprepFactory:
             }
             (made,) = model.make_power_users(self.data, fields)
             return model.public(made)
+
+    def course(self, **fields: Any) -> Record:
+        """A course (what ``get_course`` answers); any create_course parameter as an override."""
+        with self.store.locked():
+            name = fields.pop("name", None) or f"{self.data.faker.catch_phrase()} 101"
+            made = courses.create_course(self.data, {"name": name, **fields})
+            return courses.answer(self.data, made)
+
+    def user_group(self, *, course_ids: Any = None, user_ids: Any = None, **fields: Any) -> Record:
+        """A user group (what ``get_user_group`` answers) holding ``course_ids`` and ``user_ids``."""
+        with self.store.locked():
+            name = fields.pop("name", None) or f"{self.data.faker.city()} Team"
+            params = {"name": name, "course_ids": course_ids, "user_ids": user_ids, **fields}
+            return groups.answer(self.data, groups.create_group(self.data, params))
+
+    def enrolment(self, user: Record, course: Record, *, status: str = "not_started") -> Record:
+        """``user`` enrolled directly in ``course``; returns what ``get_user_course_status`` answers."""
+        if status not in courses.STATUSES:
+            raise ValueError(f"status must be one of {', '.join(courses.STATUSES)}, not {status!r}")
+        with self.store.locked():
+            stored_user = model.find_user(self.data, int(user["id"]))
+            stored_course = courses.find_course(self.data, int(course["id"]))
+            courses.enroll(self.data, stored_user, stored_course, status=status)
+            return {"status": courses.course_status(self.data, stored_user, stored_course)}
 
     def _free_email(self, first: str, last: str) -> str:
         number = 1

@@ -13,7 +13,7 @@ import connexion
 from ...specs import spec_operations
 from ...store import Record
 from ..base import Handler, VendorContext
-from . import model
+from . import courses, groups, model
 
 SUCCESS = {"message": "success"}
 
@@ -77,6 +77,16 @@ class Handlers:
             model.destroy_user(self.data, self._user(_params(body, query)))
         return dict(SUCCESS)
 
+    def get_user_courses(self, body: Any = None, **query: Any) -> list[Record]:
+        with self.store.locked():
+            user = self._user(_params(body, query))
+            return [courses.answer(self.data, c) for c in courses.user_courses(self.data, user)]
+
+    def mass_enroll(self, body: Any = None, **query: Any) -> dict[str, str]:
+        with self.store.locked():
+            groups.mass_enroll(self.data, _params(body, query))
+        return dict(SUCCESS)
+
     def get_login_key(self, body: Any = None, **query: Any) -> dict[str, str]:
         base = _base_url()
         with self.store.locked():
@@ -104,6 +114,123 @@ class Handlers:
             model.remove_power_user(self.data, self._user(_params(body, query)))
         return dict(SUCCESS)
 
+    # courses
+    def get_courses(self, body: Any = None, **query: Any) -> list[Record]:
+        with self.store.locked():
+            return [courses.answer(self.data, c) for c in courses.list_courses(self.data)]
+
+    def get_course(self, body: Any = None, **query: Any) -> Record:
+        with self.store.locked():
+            course = courses.find_course(self.data, _params(body, query).get("course_id"))
+            return courses.answer(self.data, course)
+
+    def create_course(self, body: Any = None, **query: Any) -> Record:
+        with self.store.locked():
+            return courses.answer(self.data, courses.create_course(self.data, _params(body, query)))
+
+    def update_course(self, body: Any = None, **query: Any) -> dict[str, str]:
+        params = _params(body, query)
+        with self.store.locked():
+            courses.update_course(self.data, courses.find_course(self.data, params.get("course_id")), params)
+        return dict(SUCCESS)
+
+    def destroy_course(self, body: Any = None, **query: Any) -> dict[str, str]:
+        with self.store.locked():
+            course = courses.find_course(self.data, _params(body, query).get("course_id"))
+            courses.destroy_course(self.data, course)
+        return dict(SUCCESS)
+
+    def enroll_user_in_course(self, body: Any = None, **query: Any) -> dict[str, str]:
+        params = _params(body, query)
+        with self.store.locked():
+            course = courses.find_course(self.data, params.get("course_id"))
+            courses.enroll(self.data, self._user(params), course)
+        return dict(SUCCESS)
+
+    def remove_user_from_course(self, body: Any = None, **query: Any) -> dict[str, str]:
+        params = _params(body, query)
+        with self.store.locked():
+            course = courses.find_course(self.data, params.get("course_id"))
+            courses.unenroll(self.data, self._user(params), course)
+        return dict(SUCCESS)
+
+    def enroll_user_in_courses(self, body: Any = None, **query: Any) -> dict[str, str]:
+        params = _params(body, query)
+        with self.store.locked():
+            courses.enroll_in_courses(self.data, self._user(params), params.get("course_ids"))
+        return dict(SUCCESS)
+
+    def add_course_to_user_group(self, body: Any = None, **query: Any) -> dict[str, str]:
+        params = _params(body, query)
+        with self.store.locked():
+            group = groups.find_group(self.data, params.get("user_group_id"))
+            groups.add_course(self.data, group, courses.find_course(self.data, params.get("course_id")))
+        return dict(SUCCESS)
+
+    def get_user_course_status(self, body: Any = None, **query: Any) -> dict[str, str]:
+        params = _params(body, query)
+        with self.store.locked():
+            course = courses.find_course(self.data, params.get("course_id"))
+            return {"status": courses.course_status(self.data, self._user(params), course)}
+
+    def get_course_otp(self, body: Any = None, **query: Any) -> list[str]:
+        params = _params(body, query)
+        with self.store.locked():
+            course = courses.find_course(self.data, params.get("course_id"))
+            return courses.make_otp_keys(self.data, course, int(params.get("count", 1)))
+
+    # user groups
+    def get_user_groups(self, body: Any = None, **query: Any) -> list[Record]:
+        with self.store.locked():
+            return [groups.answer(self.data, g) for g in groups.list_groups(self.data)]
+
+    def get_user_group(self, body: Any = None, **query: Any) -> Record:
+        with self.store.locked():
+            group = groups.find_group(self.data, _params(body, query).get("user_group_id"))
+            return groups.answer(self.data, group)
+
+    def create_user_group(self, body: Any = None, **query: Any) -> Record:
+        with self.store.locked():
+            return groups.answer(self.data, groups.create_group(self.data, _params(body, query)))
+
+    def update_user_group(self, body: Any = None, **query: Any) -> dict[str, str]:
+        params = _params(body, query)
+        with self.store.locked():
+            groups.update_group(self.data, groups.find_group(self.data, params.get("user_group_id")), params)
+        return dict(SUCCESS)
+
+    def destroy_user_group(self, body: Any = None, **query: Any) -> dict[str, str]:
+        with self.store.locked():
+            group = groups.find_group(self.data, _params(body, query).get("user_group_id"))
+            groups.destroy_group(self.data, group)
+        return dict(SUCCESS)
+
+    def enroll_user_in_user_group(self, body: Any = None, **query: Any) -> dict[str, str]:
+        params = _params(body, query)
+        with self.store.locked():
+            group = groups.find_group(self.data, params.get("user_group_id"))
+            groups.add_member(self.data, group, self._user(params))
+        return dict(SUCCESS)
+
+    def remove_user_from_user_group(self, body: Any = None, **query: Any) -> dict[str, str]:
+        params = _params(body, query)
+        with self.store.locked():
+            group = groups.find_group(self.data, params.get("user_group_id"))
+            groups.remove_member(self.data, group, self._user(params))
+        return dict(SUCCESS)
+
+    def get_user_group_enrollments_for_user(self, body: Any = None, **query: Any) -> list[Record]:
+        with self.store.locked():
+            user = self._user(_params(body, query))
+            return [groups.answer(self.data, g) for g in groups.groups_of_user(self.data, user)]
+
+    def remove_course_from_user_group(self, body: Any = None, **query: Any) -> dict[str, str]:
+        params = _params(body, query)
+        with self.store.locked():
+            group = groups.find_group(self.data, params.get("user_group_id"))
+            groups.remove_course(self.data, group, courses.find_course(self.data, params.get("course_id")))
+        return dict(SUCCESS)
+
 
 def operations(ctx: VendorContext) -> dict[str, Handler]:
     """The operationId -> handler table of specs/skyprep.yaml: each call's POST, then its GET twin."""
@@ -117,11 +244,35 @@ def operations(ctx: VendorContext) -> dict[str, Handler]:
         "update_user": h.update_user,
         "destroy_user": h.destroy_user,
         "get_login_key": h.get_login_key,
+        "get_user_courses": h.get_user_courses,
+        "mass_enroll": h.mass_enroll,
         "get_power_users": h.get_power_users,
         "get_user_roles": h.get_user_roles,
         "get_datasets": h.get_datasets,
         "create_or_update_power_users": h.create_or_update_power_users,
         "destroy_power_user": h.destroy_power_user,
+        "get_courses": h.get_courses,
+        "get_course": h.get_course,
+        "create_course": h.create_course,
+        "update_course": h.update_course,
+        "destroy_course": h.destroy_course,
+        "enroll_user_in_course": h.enroll_user_in_course,
+        "remove_user_from_course": h.remove_user_from_course,
+        "enroll_user_in_courses": h.enroll_user_in_courses,
+        "add_course_to_user_group": h.add_course_to_user_group,
+        "get_user_course_status": h.get_user_course_status,
+        "get_course_otp": h.get_course_otp,
+        "get_user_groups": h.get_user_groups,
+        "get_user_group": h.get_user_group,
+        "create_user_group": h.create_user_group,
+        "update_user_group": h.update_user_group,
+        "destroy_user_group": h.destroy_user_group,
+        "enroll_user_in_user_group": h.enroll_user_in_user_group,
+        "remove_user_from_user_group": h.remove_user_from_user_group,
+        "get_user_group_enrollments_for_user": h.get_user_group_enrollments_for_user,
+        "remove_course_from_user_group": h.remove_course_from_user_group,
+        # The doc's second URL for the same call.
+        "remove_course_from_course_group": h.remove_course_from_user_group,
     }
     # Every call takes GET too (deprecated): its operationId is the call name with a "Get" suffix.
     return {**calls, **{f"{name}Get": handler for name, handler in calls.items()}}

@@ -1,5 +1,8 @@
 """SkyPrep's rules as plain functions over the store: users, power users, roles, datasets, login keys.
 
+Courses and user groups, and the enrollment graph between them, are in ``courses`` and ``groups``;
+the collections of all of them are named here, with the helpers they share.
+
 Records are stored as the API answers them, but for the id: SkyPrep's ids are integers, handed out in
 order; the store keys records by the id's text, and ``public`` gives the integer back.
 Times follow the sandbox clock and are formatted as the doc shows them ("June 23 2013 12:00:00").
@@ -21,7 +24,36 @@ USERS = "users"
 ROLES = "user_roles"
 DATASETS = "datasets"
 LOGIN_KEYS = "login_keys"
-COLLECTIONS = (USERS, ROLES, DATASETS, LOGIN_KEYS)
+COURSES = "courses"
+USER_GROUPS = "user_groups"
+# The enrollment graph: a user reaches a course directly (ENROLLMENTS) or through a user group it is a
+# member of (MEMBERSHIPS) that holds the course (GROUP_COURSES). Link records are keyed "<a>:<b>".
+ENROLLMENTS = "course_enrollments"
+MEMBERSHIPS = "user_group_members"
+GROUP_COURSES = "user_group_courses"
+OTP_KEYS = "course_otp_keys"
+COLLECTIONS = (
+    USERS,
+    ROLES,
+    DATASETS,
+    LOGIN_KEYS,
+    COURSES,
+    USER_GROUPS,
+    ENROLLMENTS,
+    MEMBERSHIPS,
+    GROUP_COURSES,
+    OTP_KEYS,
+)
+# The indexes of the link collections: every end of every link.
+_LINK_FIELDS = (
+    (ENROLLMENTS, "user_id"),
+    (ENROLLMENTS, "course_id"),
+    (MEMBERSHIPS, "user_id"),
+    (MEMBERSHIPS, "user_group_id"),
+    (GROUP_COURSES, "user_group_id"),
+    (GROUP_COURSES, "course_id"),
+    (OTP_KEYS, "course_id"),
+)
 _NEXT_ID = "next_id"
 ROLE_NAMES = ("learner", "admin", "manager")
 USER_FIELDS = ("first_name", "last_name", "role", "title", "cell", "work_phone", "address", "card_no")
@@ -40,6 +72,8 @@ def now(data: VendorData) -> datetime:
 def declare(data: VendorData) -> None:
     """The indexes SkyPrep's lookups use (an email is unique, case-insensitively)."""
     data.index(USERS, "email", unique=True, key=str.casefold)
+    for collection, field in _LINK_FIELDS:
+        data.index(collection, field)
 
 
 def new_id(data: VendorData) -> int:
@@ -51,6 +85,17 @@ def new_id(data: VendorData) -> int:
 
 def _key(rid: int) -> str:
     return str(rid)
+
+
+def link_id(first: str, second: str) -> str:
+    """The key of a link record between two records (a user and a course, a group and a user...)."""
+    return f"{first}:{second}"
+
+
+def drop_links(data: VendorData, collection: str, field: str, rid: str) -> None:
+    """Delete every record of ``collection`` whose ``field`` is ``rid`` (the links of a deleted record)."""
+    for link in data.find(collection, field, rid):
+        data.delete(collection, link["id"])
 
 
 # users
@@ -127,10 +172,12 @@ def update_user(data: VendorData, user: Record, fields: Mapping[str, Any]) -> Re
 
 
 def destroy_user(data: VendorData, user: Record) -> None:
-    """destroy_user: the user is gone, and so are its login keys."""
+    """destroy_user: the user is gone, and so are its login keys, enrollments and group memberships."""
     for key, entry in list(data.collection(LOGIN_KEYS).items()):
         if entry["user_id"] == user["id"]:
             data.delete(LOGIN_KEYS, key)
+    drop_links(data, ENROLLMENTS, "user_id", user["id"])
+    drop_links(data, MEMBERSHIPS, "user_id", user["id"])
     data.delete(USERS, user["id"])
 
 
@@ -142,21 +189,22 @@ def list_users(data: VendorData, *, power_only: bool = False) -> list[Record]:
 # power users
 
 
-def _ids(value: Any, name: str) -> list[int]:
-    """A comma-separated id list ("84,96, 101") or a list of ids, as integers."""
+def id_list(value: Any, name: str) -> list[int]:
+    """A comma-separated id list ("84,96, 101") or a list of ids, as integers, each once."""
     items: Iterable[Any] = value if isinstance(value, list) else str(value).split(",")
-    ids = []
+    found: list[int] = []
     for item in items:
         text = str(item).strip()
-        if not text.isdigit():
+        if isinstance(item, bool) or not text.isdecimal():
             raise InvalidInput(f"{name} must list ids separated by commas, e.g. 84,96,101", field=name)
-        ids.append(int(text))
-    if not ids:
+        found.append(int(text))
+    if not found:
         raise InvalidInput(f"{name} must list at least one id", field=name)
-    return ids
+    return list(dict.fromkeys(found))
 
 
-def _existing(data: VendorData, collection: str, ids: list[int], name: str) -> None:
+def require_existing(data: VendorData, collection: str, ids: list[int], name: str) -> None:
+    """404 naming every id of ``ids`` that ``collection`` does not hold (before anything changes)."""
     missing = [i for i in ids if _key(i) not in data.collection(collection)]
     if missing:
         raise NotFound(f"Unknown {name}: {', '.join(map(str, missing))}", field=name)
@@ -164,12 +212,12 @@ def _existing(data: VendorData, collection: str, ids: list[int], name: str) -> N
 
 def make_power_users(data: VendorData, fields: Mapping[str, Any]) -> list[Record]:
     """create_or_update_power_users: each user gets the role and datasets (replacing earlier ones)."""
-    user_ids = _ids(fields["user_ids"], "user_ids")
-    dataset_ids = _ids(fields["dataset_ids"], "dataset_ids")
+    user_ids = id_list(fields["user_ids"], "user_ids")
+    dataset_ids = id_list(fields["dataset_ids"], "dataset_ids")
     role_id = int(fields["user_role_id"])
-    _existing(data, USERS, user_ids, "user_ids")
-    _existing(data, DATASETS, dataset_ids, "dataset_ids")
-    _existing(data, ROLES, [role_id], "user_role_id")
+    require_existing(data, USERS, user_ids, "user_ids")
+    require_existing(data, DATASETS, dataset_ids, "dataset_ids")
+    require_existing(data, ROLES, [role_id], "user_role_id")
     permissions = {"user_role_id": role_id, "dataset_ids": sorted(set(dataset_ids))}
     return [
         data.update(USERS, _key(uid), {"role": "power_user", "permissions": dict(permissions)})

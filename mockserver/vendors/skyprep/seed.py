@@ -1,4 +1,5 @@
-"""Deterministic SkyPrep data from a scenario and the seed: roles, datasets, then users.
+"""Deterministic SkyPrep data from a scenario and the seed: roles, datasets, users, then courses, user
+groups and the enrollments between them.
 
 Every date is before the scenario's ``anchor_date``, never relative to today, so the same seed gives
 the same bytes on any day.
@@ -6,15 +7,16 @@ the same bytes on any day.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from ...errors import FixtureError
 from ...store import VendorData
-from . import model
+from . import courses, groups, model
 
-DEFAULT_SIZES = {"learners": 18, "managers": 3, "admins": 2}
+DEFAULT_SIZES = {"learners": 18, "managers": 3, "admins": 2, "courses": 8, "user_groups": 3}
+_TOPICS = ("Safety", "Compliance", "Onboarding", "Leadership", "Customer Care", "Data Privacy", "Ethics")
 _ROLE_OF_SIZE = {"learners": "learner", "managers": "manager", "admins": "admin"}
 
 
@@ -53,7 +55,48 @@ def seed(data: VendorData, scenario: Mapping[str, Any]) -> None:
                 }
             )
     midnight = datetime.combine(anchor, time(), UTC)
+
+    def before_anchor() -> str:
+        moment = midnight - timedelta(days=data.random.randint(1, 900), minutes=data.random.randint(0, 1439))
+        return model.stamp(moment)
+
     for person in people:
-        joined = midnight - timedelta(days=data.random.randint(1, 900), minutes=data.random.randint(0, 1439))
         user = model.create_user(data, {**person, "role": person.get("role") or "learner"})
-        data.update(model.USERS, user["id"], {"created_at": model.stamp(joined)})
+        data.update(model.USERS, user["id"], {"created_at": before_anchor()})
+    _seed_courses(data, scenario, sizes, before_anchor)
+
+
+def _seed_courses(
+    data: VendorData, scenario: Mapping[str, Any], sizes: Mapping[str, Any], stamp: Callable[[], str]
+) -> None:
+    """Courses and user groups (named ones first), then groups' courses and members, then enrollments."""
+    made_courses = []
+    named_courses = _named(scenario, model.COURSES)
+    generated = int(sizes.get("courses", 0))
+    for index, entry in enumerate([*named_courses, *({} for _ in range(generated))]):
+        if not entry:
+            topic = _TOPICS[index % len(_TOPICS)]
+            entry = {
+                "name": f"{topic} {data.faker.word().title()} {index + 1}",
+                "description": data.faker.sentence(),
+            }
+        course = courses.create_course(data, entry)
+        made_courses.append(data.update(model.COURSES, course["id"], {"created_at": stamp()}))
+    made_groups = []
+    named_groups = _named(scenario, model.USER_GROUPS)
+    for entry in [*named_groups, *({} for _ in range(int(sizes.get("user_groups", 0))))]:
+        fields = entry or {"name": f"{data.faker.city()} Team"}
+        group = groups.create_group(data, {"name": fields["name"], "description": fields.get("description")})
+        made_groups.append(data.update(model.USER_GROUPS, group["id"], {"created_at": stamp()}))
+    learners = list(data.collection(model.USERS).values())
+    if not made_courses:
+        return
+    for group in made_groups:
+        for course in data.random.sample(made_courses, k=min(2, len(made_courses))):
+            groups.add_course(data, group, course)
+        for user in data.random.sample(learners, k=min(4, len(learners))):
+            groups.add_member(data, group, user)
+    for user in learners:
+        for course in data.random.sample(made_courses, k=data.random.randint(0, min(3, len(made_courses)))):
+            link = courses.enroll(data, user, course, status=data.random.choice(courses.STATUSES))
+            data.update(model.ENROLLMENTS, link["id"], {"enrolled_at": stamp()})

@@ -1,0 +1,164 @@
+"""SkyPrep's user groups as plain functions over the store: groups, their members and their courses.
+
+"A user who is enrolled into a user group has access to all the courses the user group has part of
+it": a membership and a group's course link are the enrollment graph's second path (see ``courses``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ...errors import InvalidInput, NotFound
+from ...store import Record, VendorData
+from .courses import enroll, group_ids_of_user
+from .model import (
+    COURSES,
+    GROUP_COURSES,
+    MEMBERSHIPS,
+    USER_GROUPS,
+    USERS,
+    drop_links,
+    id_list,
+    link_id,
+    new_id,
+    now,
+    public,
+    require_existing,
+    stamp,
+)
+
+
+def find_group(data: VendorData, user_group_id: Any) -> Record:
+    """The group named by ``user_group_id``; 400 without one, 404 for an unknown id."""
+    if user_group_id is None:
+        raise InvalidInput("Send user_group_id to name the user group", field="user_group_id")
+    found = data.collection(USER_GROUPS).get(str(user_group_id))
+    if found is None:
+        raise NotFound(f"No user group with user_group_id {user_group_id}", field="user_group_id")
+    return found
+
+
+def answer(data: VendorData, group: Record) -> Record:
+    """A group as the API answers it: integer id, its courses' ids and its users (as get_user answers)."""
+    made = public(group)
+    links = data.find(GROUP_COURSES, "user_group_id", group["id"])
+    made["course_ids"] = sorted(int(link["course_id"]) for link in links)
+    members = sorted((m["user_id"] for m in data.find(MEMBERSHIPS, "user_group_id", group["id"])), key=int)
+    users = data.collection(USERS)
+    made["users"] = [public(users[uid]) for uid in members if uid in users]
+    return made
+
+
+def list_groups(data: VendorData) -> list[Record]:
+    return list(data.collection(USER_GROUPS).values())
+
+
+def groups_of_user(data: VendorData, user: Record) -> list[Record]:
+    """get_user_group_enrollments_for_user: the groups the user is a member of."""
+    groups = data.collection(USER_GROUPS)
+    return [groups[gid] for gid in group_ids_of_user(data, user["id"]) if gid in groups]
+
+
+def _name(fields: Mapping[str, Any]) -> str:
+    name = str(fields.get("name") or "").strip()
+    if not name:
+        raise InvalidInput("name must not be empty", field="name")
+    return name
+
+
+def create_group(data: VendorData, fields: Mapping[str, Any]) -> Record:
+    """create_user_group: a named group, with the courses and users of ``course_ids`` and ``user_ids``."""
+    name = _name(fields)
+    course_ids = id_list(fields["course_ids"], "course_ids") if fields.get("course_ids") else []
+    user_ids = id_list(fields["user_ids"], "user_ids") if fields.get("user_ids") else []
+    require_existing(data, COURSES, course_ids, "course_ids")
+    require_existing(data, USERS, user_ids, "user_ids")
+    group: Record = {
+        "id": str(new_id(data)),
+        "name": name,
+        "description": None if fields.get("description") is None else str(fields["description"]),
+        "created_at": stamp(now(data)),
+    }
+    data.insert(USER_GROUPS, group)
+    for cid in course_ids:
+        add_course(data, group, data.collection(COURSES)[str(cid)])
+    for uid in user_ids:
+        add_member(data, group, data.collection(USERS)[str(uid)])
+    return group
+
+
+def update_group(data: VendorData, group: Record, fields: Mapping[str, Any]) -> Record:
+    """update_user_group: its name and description (only those given change)."""
+    changes: dict[str, Any] = {}
+    if "name" in fields:
+        changes["name"] = _name(fields)
+    if "description" in fields:
+        changes["description"] = None if fields["description"] is None else str(fields["description"])
+    return data.update(USER_GROUPS, group["id"], changes)
+
+
+def destroy_group(data: VendorData, group: Record) -> None:
+    """destroy_user_group: the group, its memberships and its course links are gone (users stay)."""
+    drop_links(data, MEMBERSHIPS, "user_group_id", group["id"])
+    drop_links(data, GROUP_COURSES, "user_group_id", group["id"])
+    data.delete(USER_GROUPS, group["id"])
+
+
+def add_member(data: VendorData, group: Record, user: Record) -> None:
+    """enroll_user_in_user_group (once; enrolling again changes nothing)."""
+    key = link_id(group["id"], user["id"])
+    if key not in data.collection(MEMBERSHIPS):
+        data.insert(MEMBERSHIPS, {"id": key, "user_group_id": group["id"], "user_id": user["id"]})
+
+
+def remove_member(data: VendorData, group: Record, user: Record) -> None:
+    """remove_user_from_user_group; 404 when the user is not in the group."""
+    key = link_id(group["id"], user["id"])
+    if key not in data.collection(MEMBERSHIPS):
+        raise NotFound(f"User {user['id']} is not in user group {group['id']}", field="user_id")
+    data.delete(MEMBERSHIPS, key)
+
+
+def add_course(data: VendorData, group: Record, course: Record) -> None:
+    """add_course_to_user_group (once): every member reaches the course."""
+    key = link_id(group["id"], course["id"])
+    if key not in data.collection(GROUP_COURSES):
+        data.insert(GROUP_COURSES, {"id": key, "user_group_id": group["id"], "course_id": course["id"]})
+
+
+def remove_course(data: VendorData, group: Record, course: Record) -> None:
+    """remove_course_from_user_group; 404 when the group does not hold the course."""
+    key = link_id(group["id"], course["id"])
+    if key not in data.collection(GROUP_COURSES):
+        raise NotFound(f"User group {group['id']} does not hold course {course['id']}", field="course_id")
+    data.delete(GROUP_COURSES, key)
+
+
+def mass_enroll(data: VendorData, fields: Mapping[str, Any]) -> None:
+    """mass_enroll: every user of ``user_emails`` into every course and group named, or nothing changes."""
+    emails = _emails(fields.get("user_emails"))
+    course_ids = id_list(fields["course_ids"], "course_ids") if fields.get("course_ids") else []
+    group_ids = id_list(fields["user_group_ids"], "user_group_ids") if fields.get("user_group_ids") else []
+    users = []
+    for email in emails:
+        found = data.find(USERS, "email", email)
+        if not found:
+            raise NotFound(f"No user with email {email}", field="user_emails")
+        users.append(found[0])
+    require_existing(data, COURSES, course_ids, "course_ids")
+    require_existing(data, USER_GROUPS, group_ids, "user_group_ids")
+    for user in users:
+        for cid in course_ids:
+            enroll(data, user, data.collection(COURSES)[str(cid)])
+        for gid in group_ids:
+            add_member(data, data.collection(USER_GROUPS)[str(gid)], user)
+
+
+def _emails(value: Any) -> list[str]:
+    """A comma-separated list of emails (or a JSON array of them)."""
+    items = value if isinstance(value, list) else str(value or "").split(",")
+    emails = [str(item).strip() for item in items]
+    if not emails or not all(emails):
+        raise InvalidInput("user_emails must list emails separated by commas", field="user_emails")
+    return list(dict.fromkeys(emails))
