@@ -52,7 +52,7 @@ class Handlers:
         return dict(SUCCESS)
 
     def available_api_calls(self, body: Any = None, **query: Any) -> list[str]:
-        return list(self.calls)
+        return sorted(self.calls)
 
     # users
     def get_users(self, body: Any = None, **query: Any) -> list[Record]:
