@@ -54,5 +54,6 @@ VENDOR = Vendor(
     notes=(
         "POST /authenticate {username, password, privateKey}: a token for 4 hours (a new one revokes it)",
         "send x-api-key: <private key> and Authorization: <token> (raw or Bearer) on every other call",
+        f"learner account: {LEARNER['username']} / {LEARNER['password']} (refused on admin operations)",
     ),
 )
