@@ -18,6 +18,12 @@ TERMS = {
 }
 
 
+class Unauthorized(ModelError, PermissionError):
+    """An account /authenticate does not know (a wrong username or password)."""
+
+    status: ClassVar[int] = 401
+
+
 class Unprocessable(ModelError, ValueError):
     """Parameters Absorb refuses as "semantic errors" (422): a page too big, an unknown field."""
 

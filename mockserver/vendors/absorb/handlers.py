@@ -13,29 +13,21 @@ from typing import Any
 import connexion
 from connexion.lifecycle import ConnexionResponse
 
-from ...errors import ModelError
-from ...store import Record
+from ...errors import Forbidden
+from ...store import Record, VendorData
 from ..base import Handler, VendorContext, identity_of
 from ..credentials import LoginScheme
 from ..edge import issue_token
 from . import model
-from .errors import render_error
+from .errors import Unauthorized
 
 USER_SORT = ("id", *(f for f in model.USER_FIELDS if f != "ccEmailAddresses"), "dateAdded", "dateEdited")
 DEPARTMENT_SORT = ("id", "name", "externalId", "parentId", "dateAdded", "dateEdited")
 
 
-class _Refused(ModelError):
-    """/authenticate's refusals: 401 for a wrong account, 403 for a wrong private key."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status  # type: ignore[misc]
-
-
-def _json(body: Any, status: int = 200) -> ConnexionResponse:
+def _json(body: Any) -> ConnexionResponse:
     # A bare JSON string must be encoded here: Connexion would send a str as it is.
-    return ConnexionResponse(status_code=status, body=json.dumps(body), content_type="application/json")
+    return ConnexionResponse(status_code=200, body=json.dumps(body), content_type="application/json")
 
 
 class Handlers:
@@ -50,7 +42,7 @@ class Handlers:
         self.keys = {c["api_key"] for c in ctx.credentials}
 
     @property
-    def data(self) -> Any:
+    def data(self) -> VendorData:
         return self.ctx.data
 
     def _admin(self) -> Record:
@@ -61,13 +53,11 @@ class Handlers:
     def authenticate(self, body: dict[str, Any], **_: Any) -> ConnexionResponse:
         header_key = connexion.request.headers.get("x-api-key")
         if body["privateKey"] not in self.keys or (header_key is not None and header_key not in self.keys):
-            return _json(
-                render_error(403, "Forbidden: the private key is not valid.", field="privateKey"), 403
-            )
+            raise Forbidden("Forbidden: the private key is not valid.", field="privateKey")
         with self.store.locked():
             user = model.authenticate(self.data, body["username"], body["password"])
             if user is None:
-                raise _Refused(401, "Invalid username or password.")
+                raise Unauthorized("Invalid username or password.")
             token = issue_token(self.data, self.scheme, self.ctx.clock, user["id"])
         return _json(token)
 
