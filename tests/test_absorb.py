@@ -349,3 +349,56 @@ def test_the_scenario_accounts_are_listed_with_where_their_credentials_go(client
     entry = next(e for e in client.get("/__sandbox__/apis").json() if e["name"] == "absorb")
     assert entry["credentials"] == [CREDENTIALS.format(ADMIN), CREDENTIALS.format(LEARNER)]
     assert entry["auth"]["login"]["path"] == "/authenticate"
+
+
+# filters (step 1: OData equality)
+
+
+def _filtered(api: httpx.Client, admin: dict[str, str], text: str) -> list[dict[str, Any]]:
+    response = api.get("/users", headers=admin, params={"_filter": text, "_limit": 1000})
+    assert response.status_code == 200, response.text
+    users: list[dict[str, Any]] = response.json()["users"]
+    assert response.json()["totalItems"] == len(users)
+    return users
+
+
+def test_filter_eq_finds_only_the_matching_users_ignoring_case(
+    api: httpx.Client, admin: dict[str, str]
+) -> None:
+    everyone = _filtered(api, admin, "isActive eq true")
+    (learner,) = _filtered(api, admin, "username eq 'SANDBOX.LEARNER'")
+    assert learner["lastName"] == "Learner"
+    others = _filtered(api, admin, "username ne 'sandbox.learner'")
+    assert len(others) == len(everyone) - 1
+    assert learner["id"] not in {u["id"] for u in others}
+    assert _filtered(api, admin, f"id eq {learner['id'].upper()}") == [learner]
+
+
+def test_filter_joins_with_and_or_not_and_reads_custom_fields(
+    api: httpx.Client, admin: dict[str, str]
+) -> None:
+    cohort = _filtered(api, admin, "customFields/string1 eq 'cohort 7'")
+    assert [u["username"] for u in cohort] == ["sandbox.learner"]
+    both = _filtered(
+        api, admin, "username eq 'sandbox.admin' or (lastName eq 'Learner' and not (isActive eq false))"
+    )
+    assert sorted(u["username"] for u in both) == ["sandbox.admin", "sandbox.learner"]
+    unset = _filtered(api, admin, "customFields/checkbox1 eq null")
+    assert "sandbox.learner" not in {u["username"] for u in unset}
+    assert len(unset) == len(_filtered(api, admin, "isActive eq true")) - 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "username eq",
+        "shoeSize eq 3",
+        "customFields/string99 eq 'x'",
+        "startswith(lastName,'Lea')",
+        "dateAdded gt 1",
+    ],
+)
+def test_a_filter_absorb_cannot_apply_is_a_422(api: httpx.Client, admin: dict[str, str], text: str) -> None:
+    refused = api.get("/users", headers=admin, params={"_filter": text})
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["validations"][0].startswith("_filter: ")

@@ -2,8 +2,9 @@
 
 It never reads a store: it creates the users it needs through the API (usernames unique to the run),
 and checks that a user reads back as created, that a partial update changes only what it names
-(custom fields included), that a user is listed, that pages partition the list, and that a learner's
-token is refused on the administrator's operations.
+(custom fields included), that a user is listed and found by a username filter (and not by its
+negation), that pages partition the list, and that a learner's token is refused on the
+administrator's operations.
 """
 
 from __future__ import annotations
@@ -145,6 +146,24 @@ class AbsorbWorkflow(Workflow):
         )
         missing = set(self.model_users) - set(seen)
         self.expect(not missing, "listUsers", f"users made by the workflow are not listed: {sorted(missing)}")
+
+    @rule(user=users)
+    def a_username_filter_finds_that_user_and_no_other(self, user: str) -> None:
+        username = self.model_users[user]["username"]
+        response = self.call("GET", "/users", params={"_filter": f"username eq '{username}'"})
+        found = self._ok(response, 200, "listUsers", "the filtered users")
+        ids = [str(u["id"]) for u in found.get("users", [])]
+        self.expect(
+            ids == [user], "listUsers", f"_filter on username {username!r} finds only {user}", response
+        )
+        response = self.call("GET", "/users", params={"_filter": f"username ne '{username}'", "_limit": 1000})
+        others = self._ok(response, 200, "listUsers", "the users not matching")
+        self.expect(
+            user not in {str(u["id"]) for u in others.get("users", [])},
+            "listUsers",
+            f"_filter username ne {username!r} still lists {user}",
+            response,
+        )
 
     # auth
 

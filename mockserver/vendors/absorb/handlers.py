@@ -20,8 +20,22 @@ from ..credentials import LoginScheme
 from ..edge import issue_token
 from . import model
 from .errors import Unauthorized
+from .filters import compile_filter
 
 USER_SORT = ("id", *(f for f in model.USER_FIELDS if f != "ccEmailAddresses"), "dateAdded", "dateEdited")
+# Fields _filter takes on users so far (OData equality; the rest of Absorb's subset is step 2).
+USER_FILTER = (
+    "id",
+    "username",
+    "firstName",
+    "lastName",
+    "emailAddress",
+    "departmentId",
+    "externalId",
+    "employeeNumber",
+    "jobTitle",
+    "isActive",
+)
 DEPARTMENT_SORT = ("id", "name", "externalId", "parentId", "dateAdded", "dateEdited")
 
 
@@ -63,13 +77,19 @@ class Handlers:
 
     # users
     def list_users(
-        self, _limit: int | None = None, _offset: int | None = None, _sort: str | None = None, **_: Any
+        self,
+        _limit: int | None = None,
+        _offset: int | None = None,
+        _sort: str | None = None,
+        _filter: str | None = None,
+        **_: Any,
     ) -> dict[str, Any]:
+        keep = compile_filter(_filter, USER_FILTER, model.CUSTOM_FIELDS)
         with self.store.locked():
             self._admin()
-            users = model.sort_records(
-                self.data.collection(model.USERS).values(), _sort, "username", USER_SORT
-            )
+            found = self.data.collection(model.USERS).values()
+            chosen = [u for u in found if keep(u)] if keep is not None else found
+            users = model.sort_records(chosen, _sort, "username", USER_SORT)
             return model.page(users, "users", _limit, _offset)
 
     def get_user(self, id_: str, **_: Any) -> Record:
