@@ -92,7 +92,7 @@ def test_in_process_clients_reach_the_api_with_credentials_attached(project: pyt
             assert sandbox.client("apprentiscope").get("/read-occupations").status_code == 200
 
         def test_an_api_that_is_not_served_is_named(sandbox):
-            with pytest.raises(LookupError, match="unknown API 'absorbb'; known: apprentiscope"):
+            with pytest.raises(LookupError, match="unknown API 'absorbb'; known: .*apprentiscope"):
                 sandbox.vendor("absorbb")
         """
     )

@@ -15,6 +15,7 @@ from collections.abc import Iterator, Mapping
 from importlib.metadata import entry_points
 
 from ..errors import UnknownApi
+from .absorb import VENDOR as ABSORB
 from .apprentiscope import VENDOR as APPRENTISCOPE
 from .credentials import CredentialScheme, KeyScheme, LoginScheme, Refusal, SignedScheme, Source
 from .descriptor import Command, ControlAction, RateLimit, RequiredHeader, SpecMount, Vendor, load
@@ -22,7 +23,7 @@ from .dfe import VENDOR as DFE
 from .skyprep import VENDOR as SKYPREP
 
 ENTRY_POINT_GROUP = "lms_sandbox.vendors"
-_BUILTIN: tuple[Vendor, ...] = (APPRENTISCOPE, DFE, SKYPREP)
+_BUILTIN: tuple[Vendor, ...] = (APPRENTISCOPE, DFE, SKYPREP, ABSORB)
 
 
 class _Registry(Mapping[str, Vendor]):

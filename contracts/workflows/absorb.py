@@ -1,0 +1,200 @@
+"""Absorb's documented behaviour as a state machine, checked against any target.
+
+It never reads a store: it creates the users it needs through the API (usernames unique to the run),
+and checks that a user reads back as created, that a partial update changes only what it names
+(custom fields included), that a user is listed and found by a username filter (and not by its
+negation), that pages partition the list, and that a learner's token is refused on the
+administrator's operations.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from hypothesis import strategies as st
+from hypothesis.stateful import Bundle, precondition, rule
+
+from .base import Workflow, writes_allowed
+
+NAMES = st.sampled_from(["Ada", "Grace", "Alan", "Katherine", "Linus", "Margaret"])
+TITLES = st.sampled_from(["Analyst", "Engineer", "Nurse", "Technician", None])
+CUSTOM = st.fixed_dictionaries(
+    {},
+    optional={
+        "string1": st.sampled_from(["Cohort 1", "Cohort 2"]),
+        "decimal2": st.sampled_from([1.5, 42.0]),
+        "checkbox3": st.booleans(),
+    },
+)
+# The page sizes the partition rule walks the list with.
+PAGE_SIZES = st.integers(min_value=1, max_value=12)
+
+
+class AbsorbWorkflow(Workflow):
+    """Users and departments: create, read back, update partially, list, page, and the learner's refusal."""
+
+    api = "absorb"
+
+    users = Bundle("users")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.model_users: dict[str, dict[str, Any]] = {}
+
+    def _ok(self, response: httpx.Response, status: int, operation: str, what: str) -> Any:
+        self.expect_status(response, status, operation, what)
+        return response.json()
+
+    def _same(
+        self, answer: dict[str, Any], expected: dict[str, Any], operation: str, response: httpx.Response
+    ) -> None:
+        for name, value in expected.items():
+            got = answer.get(name)
+            if name == "customFields":
+                got = {k: v for k, v in (got or {}).items() if k in value}
+            self.expect(got == value, operation, f"{name} should be {value!r}, not {got!r}", response)
+
+    def _department(self) -> str | None:
+        listed = self._ok(
+            self.call("GET", "/departments", params={"_limit": 1}), 200, "listDepartments", "departments"
+        )
+        found = listed.get("departments") or []
+        return str(found[0]["id"]) if found else None
+
+    # users
+
+    @precondition(writes_allowed)
+    @rule(target=users, first=NAMES, last=NAMES, title=TITLES, custom=CUSTOM)
+    def create_a_user(self, first: str, last: str, title: str | None, custom: dict[str, Any]) -> str:
+        department = self._department()
+        username = self.unique(f"{first}.{last}".lower())
+        sent = {
+            "departmentId": department,
+            "firstName": first,
+            "lastName": last,
+            "username": username,
+            "jobTitle": title,
+            "customFields": custom,
+        }
+        response = self.call("POST", "/users", json=sent)
+        made = self._ok(response, 201, "createUser", "the new user")
+        self._same(made, sent, "createUser", response)
+        self.model_users[str(made["id"])] = sent
+        return str(made["id"])
+
+    @rule(user=users)
+    def a_user_reads_back_as_written(self, user: str) -> None:
+        response = self.call("GET", f"/users/{user}")
+        answer = self._ok(response, 200, "getUser", "the user made earlier")
+        self.expect(answer.get("id") == user, "getUser", f"the id should be {user}", response)
+        self._same(answer, self.model_users[user], "getUser", response)
+
+    @precondition(writes_allowed)
+    @rule(user=users, title=TITLES, custom=CUSTOM)
+    def a_partial_update_changes_only_what_it_names(
+        self, user: str, title: str | None, custom: dict[str, Any]
+    ) -> None:
+        before = self._ok(self.call("GET", f"/users/{user}"), 200, "getUser", "the user")
+        response = self.call("PUT", f"/users/{user}", json={"jobTitle": title, "customFields": custom})
+        answer = self._ok(response, 200, "updateUser", "the updated user")
+        expected_custom = {**before["customFields"], **custom}
+        expected = {**before, "jobTitle": title, "customFields": expected_custom}
+        for name in set(expected) - {"dateEdited"}:
+            self.expect(
+                answer.get(name) == expected[name],
+                "updateUser",
+                f"{name} should be {expected[name]!r}, not {answer.get(name)!r}",
+                response,
+            )
+        self.model_users[user] = {**self.model_users[user], "jobTitle": title}
+        self.model_users[user]["customFields"] = {
+            **self.model_users[user]["customFields"],
+            **custom,
+        }
+        again = self._ok(self.call("GET", f"/users/{user}"), 200, "getUser", "the updated user")
+        self._same(again, self.model_users[user], "updateUser", response)
+
+    @rule(size=PAGE_SIZES)
+    def pages_partition_the_user_list(self, size: int) -> None:
+        seen: list[str] = []
+        total = None
+        offset = 0
+        while True:
+            response = self.call("GET", "/users", params={"_limit": size, "_offset": offset})
+            page = self._ok(response, 200, "listUsers", f"page {offset}")
+            total = page["totalItems"] if total is None else total
+            self.expect(
+                page["totalItems"] == total, "listUsers", "totalItems changed between pages", response
+            )
+            self.expect(
+                page["limit"] == size
+                and page["offset"] == offset
+                and page["returnedItems"] == len(page["users"]),
+                "listUsers",
+                f"limit {size}, offset {offset} and returnedItems = len(users)",
+                response,
+            )
+            seen += [str(u["id"]) for u in page["users"]]
+            if len(page["users"]) < size or len(seen) >= total:
+                break
+            offset += 1
+        self.expect(
+            len(seen) == len(set(seen)) == total,
+            "listUsers",
+            f"{total} users over pages of {size}, each once",
+        )
+        missing = set(self.model_users) - set(seen)
+        self.expect(not missing, "listUsers", f"users made by the workflow are not listed: {sorted(missing)}")
+
+    @rule(user=users)
+    def a_username_filter_finds_that_user_and_no_other(self, user: str) -> None:
+        username = self.model_users[user]["username"]
+        response = self.call("GET", "/users", params={"_filter": f"username eq '{username}'"})
+        found = self._ok(response, 200, "listUsers", "the filtered users")
+        ids = [str(u["id"]) for u in found.get("users", [])]
+        self.expect(
+            ids == [user], "listUsers", f"_filter on username {username!r} finds only {user}", response
+        )
+        response = self.call("GET", "/users", params={"_filter": f"username ne '{username}'", "_limit": 1000})
+        others = self._ok(response, 200, "listUsers", "the users not matching")
+        self.expect(
+            user not in {str(u["id"]) for u in others.get("users", [])},
+            "listUsers",
+            f"_filter username ne {username!r} still lists {user}",
+            response,
+        )
+
+    # auth
+
+    @rule()
+    def a_learners_token_is_refused_on_admin_operations(self) -> None:
+        credentials = self.target.vendor.credentials.defaults
+        if not self.target.is_sandbox or len(credentials) < 2:
+            return  # a real target's learner account is not known
+        learner = credentials[1]
+        login = self.call(
+            "POST",
+            "/authenticate",
+            json={
+                "username": learner["username"],
+                "password": learner["password"],
+                "privateKey": learner["api_key"],
+            },
+        )
+        token = self._ok(login, 200, "authenticate", "the learner's token")
+        self.expect(
+            isinstance(token, str) and bool(token), "authenticate", "answers a bare JSON string", login
+        )
+        # Sent by hand, these win over the target's own credentials (its auth only fills what is missing).
+        headers = {"x-api-key": learner["api_key"], "Authorization": f"Bearer {token}"}
+        for operation, path in (("listUsers", "/users"), ("listDepartments", "/departments")):
+            refused = self.call("GET", path, headers=headers)
+            self.expect_status(refused, 403, operation, "a learner's token on an administrator's operation")
+            body = refused.json()
+            self.expect(
+                isinstance(body, dict) and body.get("code") == 403,
+                operation,
+                "refused in Absorb's error body",
+                refused,
+            )

@@ -1,0 +1,59 @@
+"""Absorb Integration API v2 (https://rest.myabsorb.com), served at ``/absorb``: its descriptor.
+
+``POST /authenticate`` answers a token (a bare JSON string) for a username, password and the private
+key; every other call sends the private key as ``x-api-key`` and the token in ``Authorization`` (raw
+or ``Bearer``). A token lasts 4 hours on the sandbox clock and a new one revokes the user's previous
+one. ``x-api-version: 2`` (absent means 2). Import-light: the app is in ``app.py``.
+"""
+
+from __future__ import annotations
+
+from ..credentials import Field, LoginScheme, Refusal, header
+from ..descriptor import SpecMount, Vendor
+
+API = SpecMount("absorb.yaml")
+
+# The scenario's private key (a GUID, as Absorb issues them) and its two documented accounts; the
+# default scenario (fixtures/absorb/default.yaml) makes the same users.
+PRIVATE_KEY = "7c1f3a52-9e4b-4d6a-b8e1-2f5c0d9a6b34"
+ADMIN = {"api_key": PRIVATE_KEY, "username": "sandbox.admin", "password": "Absorb-Admin-2"}
+LEARNER = {"api_key": PRIVATE_KEY, "username": "sandbox.learner", "password": "Absorb-Learner-2"}
+
+DENIED = "Authorization has been denied for this request."
+# vendor notes 1.2: a missing key is 401, a wrong one the gateway's bare {"message": "Forbidden"}.
+MISSING_KEY = "Authorization has been denied for this request: send the private key as x-api-key."
+
+CREDENTIALS = LoginScheme(
+    fields=(Field("api_key", (header("x-api-key"),)),),
+    login_fields=("username", "password"),
+    defaults=(ADMIN, LEARNER),
+    missing=Refusal(401, MISSING_KEY),
+    invalid=Refusal(403, "Forbidden", body={"message": "Forbidden"}),
+    login_path="/authenticate",
+    login_body={"username": "username", "password": "password", "privateKey": "api_key"},
+    token=header("Authorization", "Bearer"),
+    token_missing=Refusal(401, DENIED),
+    token_invalid=Refusal(401, DENIED),
+    lifetime=4 * 3600.0,
+    revoke_previous=True,
+)
+
+VENDOR = Vendor(
+    name="absorb",
+    title="Absorb Integration API v2",
+    prefix="/absorb",
+    specs=(API,),
+    default_fixture="absorb/default.yaml",
+    credentials=CREDENTIALS,
+    build=f"{__name__}.app:build",
+    seed=f"{__name__}.seed:seed",
+    errors=f"{__name__}.errors:render_error",
+    factory=f"{__name__}.factory:AbsorbFactory",
+    workflow="contracts.workflows.absorb:AbsorbWorkflow",
+    client_headers={"x-api-version": "2"},
+    notes=(
+        "POST /authenticate {username, password, privateKey}: a token for 4 hours (a new one revokes it)",
+        "send x-api-key: <private key> and Authorization: <token> (raw or Bearer) on every other call",
+        f"learner account: {LEARNER['username']} / {LEARNER['password']} (refused on admin operations)",
+    ),
+)

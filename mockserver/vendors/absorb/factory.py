@@ -1,0 +1,53 @@
+"""Test-data factory for Absorb: records made through the vendor's model, as the API returns them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...store import Record, Store, VendorData
+from . import model
+
+
+class AbsorbFactory:
+    """Makes Absorb users and departments for a test; each method returns what the GET answers."""
+
+    COLLECTIONS = model.COLLECTIONS
+
+    def __init__(self, store: Store, data: VendorData) -> None:
+        self.store = store
+        self.data = data
+
+    def department(self, name: str | None = None, **fields: Any) -> Record:
+        """A department (default a Faker city's name); ``parent_id``, ``external_id`` as overrides."""
+        with self.store.locked():
+            made = model.create_department(self.data, name or f"{self.data.faker.city()} Office", **fields)
+            return model.public(made)
+
+    def user(self, *, admin: bool = False, **fields: Any) -> Record:
+        """A user (default a learner named by Faker, in the first department); any create field overrides."""
+        fake = self.data.faker
+        with self.store.locked():
+            first = fields.pop("firstName", None) or fake.first_name()
+            last = fields.pop("lastName", None) or fake.last_name()
+            username = fields.pop("username", None) or self._free_username(first, last)
+            department = fields.pop("departmentId", None) or next(
+                iter(self.data.collection(model.DEPARTMENTS))
+            )
+            made = model.create_user(
+                self.data,
+                {
+                    "firstName": first,
+                    "lastName": last,
+                    "username": username,
+                    "departmentId": department,
+                    **fields,
+                },
+                admin=admin,
+            )
+            return model.public(made)
+
+    def _free_username(self, first: str, last: str) -> str:
+        number = 1
+        while model.user_by_username(self.data, f"{first}.{last}{number}".lower()) is not None:
+            number += 1
+        return f"{first}.{last}{number}".lower()

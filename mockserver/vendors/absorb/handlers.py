@@ -1,0 +1,145 @@
+"""Absorb handlers: one per operationId, translating HTTP to the model and back.
+
+The edge has checked ``x-api-key`` and the token; ``identity_of`` names the token's user, whose
+rights the admin operations check. ``/authenticate`` is open at the edge (``security: []``) and
+checks the private key and the account itself.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import connexion
+from connexion.lifecycle import ConnexionResponse
+
+from ...errors import Forbidden
+from ...store import Record, VendorData
+from ..base import Handler, VendorContext, identity_of
+from ..credentials import LoginScheme
+from ..edge import issue_token
+from . import model
+from .errors import Unauthorized
+from .filters import compile_filter
+
+USER_SORT = ("id", *(f for f in model.USER_FIELDS if f != "ccEmailAddresses"), "dateAdded", "dateEdited")
+# Fields _filter takes on users so far (OData equality; the rest of Absorb's subset is step 2).
+USER_FILTER = (
+    "id",
+    "username",
+    "firstName",
+    "lastName",
+    "emailAddress",
+    "departmentId",
+    "externalId",
+    "employeeNumber",
+    "jobTitle",
+    "isActive",
+)
+DEPARTMENT_SORT = ("id", "name", "externalId", "parentId", "dateAdded", "dateEdited")
+
+
+def _json(body: Any) -> ConnexionResponse:
+    # A bare JSON string must be encoded here: Connexion would send a str as it is.
+    return ConnexionResponse(status_code=200, body=json.dumps(body), content_type="application/json")
+
+
+class Handlers:
+    """The handlers of one Absorb app, bound to its store, clock and accepted credentials."""
+
+    def __init__(self, ctx: VendorContext) -> None:
+        scheme = ctx.vendor.credentials
+        assert isinstance(scheme, LoginScheme)
+        self.ctx = ctx
+        self.scheme = scheme
+        self.store = ctx.store
+        self.keys = {c["api_key"] for c in ctx.credentials}
+
+    @property
+    def data(self) -> VendorData:
+        return self.ctx.data
+
+    def _admin(self) -> Record:
+        identity = identity_of(connexion.request.scope)
+        return model.require_admin(self.data, identity.subject if identity else None)
+
+    # authentication
+    def authenticate(self, body: dict[str, Any], **_: Any) -> ConnexionResponse:
+        header_key = connexion.request.headers.get("x-api-key")
+        if body["privateKey"] not in self.keys or (header_key is not None and header_key not in self.keys):
+            raise Forbidden("Forbidden: the private key is not valid.", field="privateKey")
+        with self.store.locked():
+            user = model.authenticate(self.data, body["username"], body["password"])
+            if user is None:
+                raise Unauthorized("Invalid username or password.")
+            token = issue_token(self.data, self.scheme, self.ctx.clock, user["id"])
+        return _json(token)
+
+    # users
+    def list_users(
+        self,
+        _limit: int | None = None,
+        _offset: int | None = None,
+        _sort: str | None = None,
+        _filter: str | None = None,
+        **_: Any,
+    ) -> dict[str, Any]:
+        keep = compile_filter(_filter, USER_FILTER, model.CUSTOM_FIELDS)
+        with self.store.locked():
+            self._admin()
+            found = self.data.collection(model.USERS).values()
+            chosen = [u for u in found if keep(u)] if keep is not None else found
+            users = model.sort_records(chosen, _sort, "username", USER_SORT)
+            return model.page(users, "users", _limit, _offset)
+
+    def get_user(self, id_: str, **_: Any) -> Record:
+        with self.store.locked():
+            self._admin()
+            return model.public(model.get_user(self.data, id_.lower()))
+
+    def create_user(self, body: dict[str, Any], **_: Any) -> tuple[Record, int]:
+        with self.store.locked():
+            self._admin()
+            return model.public(model.create_user(self.data, body)), 201
+
+    def update_user(self, id_: str, body: dict[str, Any], **_: Any) -> Record:
+        with self.store.locked():
+            self._admin()
+            user = model.get_user(self.data, id_.lower())
+            return model.public(model.update_user(self.data, user, body))
+
+    def upload_users(self, body: list[dict[str, Any]], **_: Any) -> list[dict[str, str]]:
+        with self.store.locked():
+            self._admin()
+            return model.upload_users(self.data, body)
+
+    # departments
+    def list_departments(
+        self, _limit: int | None = None, _offset: int | None = None, _sort: str | None = None, **_: Any
+    ) -> dict[str, Any]:
+        with self.store.locked():
+            self._admin()
+            found = model.sort_records(
+                self.data.collection(model.DEPARTMENTS).values(), _sort, "name", DEPARTMENT_SORT
+            )
+            return model.page(found, "departments", _limit, _offset)
+
+    def get_department(self, id_: str, **_: Any) -> Record:
+        with self.store.locked():
+            self._admin()
+            return model.public(model.get_department(self.data, id_.lower()))
+
+
+def operations(ctx: VendorContext) -> dict[str, Handler]:
+    """The operationId -> handler table of specs/absorb.yaml."""
+    h = Handlers(ctx)
+    return {
+        "authenticate": h.authenticate,
+        "listUsers": h.list_users,
+        "getUser": h.get_user,
+        "createUser": h.create_user,
+        "updateUser": h.update_user,
+        "uploadUsers": h.upload_users,
+        "listDepartments": h.list_departments,
+        "getDepartment": h.get_department,
+    }

@@ -1,0 +1,66 @@
+"""Deterministic Absorb data from a scenario and the seed: departments, the named accounts, then users.
+
+Every date is before the scenario's ``anchor_date``, never relative to today, so the same seed gives
+the same bytes on any day.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from ...errors import FixtureError
+from ...store import VendorData
+from . import model
+
+DEFAULT_SIZES = {"departments": 4, "users": 24}
+_TEAMS = ("Sales", "Operations", "Finance", "Engineering", "Support", "Marketing", "People")
+
+
+def _named(scenario: Mapping[str, Any], collection: str) -> list[dict[str, Any]]:
+    records = (scenario.get("records") or {}).get(collection) or []
+    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+        raise FixtureError(f"absorb scenario: records.{collection} must be a list of mappings")
+    return [dict(r) for r in records]
+
+
+def seed(data: VendorData, scenario: Mapping[str, Any]) -> None:
+    """Fill ``data`` from ``scenario`` (sizes and named records), deterministically from its seed."""
+    model.declare(data)
+    anchor = datetime.combine(date.fromisoformat(str(scenario.get("anchor_date", "2025-09-01"))), time(), UTC)
+    sizes = {**DEFAULT_SIZES, **(scenario.get("sizes") or {})}
+    rng, fake = data.random, data.faker
+
+    def before_anchor() -> str:
+        return model.stamp(anchor - timedelta(days=rng.randint(1, 900), minutes=rng.randint(0, 1439)))
+
+    names = [str(d["name"]) for d in _named(scenario, model.DEPARTMENTS)]
+    names += [f"{fake.city()} {rng.choice(_TEAMS)}" for _ in range(int(sizes["departments"]))]
+    departments = [model.create_department(data, name, added=before_anchor()) for name in names]
+    if not departments:
+        raise FixtureError("absorb scenario: at least one department is needed (sizes.departments)")
+
+    people = _named(scenario, model.USERS)
+    for number in range(len(people) + 1, len(people) + 1 + int(sizes["users"])):
+        first, last = fake.first_name(), fake.last_name()
+        people.append(
+            {
+                "firstName": first,
+                "lastName": last,
+                # The running number keeps usernames unique without Faker's unique proxy.
+                "username": f"{first}.{last}{number}".lower(),
+                "emailAddress": f"{first}.{last}{number}@example.com".lower(),
+                "jobTitle": fake.job() if rng.random() < 0.6 else None,
+                "phone": fake.numerify("###-###-####") if rng.random() < 0.5 else None,
+                "employeeNumber": f"E{rng.randint(10_000, 99_999)}",
+                "dateHired": before_anchor()[:10],
+                "customFields": {"string1": fake.color_name(), "decimal1": round(rng.uniform(0, 100), 2)},
+            }
+        )
+    for person in people:
+        admin = bool(person.pop("admin", False))
+        person.setdefault("departmentId", departments[rng.randrange(len(departments))]["id"])
+        user = model.create_user(data, person, admin=admin)
+        added = before_anchor()
+        data.update(model.USERS, user["id"], {"dateAdded": added, "dateEdited": added})
