@@ -160,7 +160,6 @@ def test_mass_enroll_puts_every_user_in_every_course_and_group_or_changes_nothin
         user_emails=emails,
         course_ids=[course["id"]],
         user_group_ids=str(group["id"]),
-        course_bundle_ids="222",
     )
     assert answer == {"message": "success"}
     for user in (ada, bob):

@@ -5,39 +5,39 @@ checks what it made reads back the same by id and by email, through POST and its
 update changes only what it names; that a destroyed user is gone from reads and lists; and that a
 power user's role and datasets show in get_power_users until destroy_power_user takes them away.
 
-The enrollment graph: it makes its own courses and user groups, enrolls its users directly and
-through groups, and checks that get_user_courses, get_user_course_status and the group read agree
-with its model of the graph after every change: removals undo, and destroyed courses, groups and
-users take their links with them.
+The enrollment graph: it makes its own courses, user groups and learning paths, enrolls its users
+directly, through groups and through paths (mass_enroll's course bundles, or a group added to a path),
+and checks that get_user_courses, get_user_course_status and the group and path reads agree with its
+model of the graph after every change: removals undo, and destroyed courses, groups, paths and users
+take their links with them.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import httpx
 from hypothesis import strategies as st
-from hypothesis.stateful import Bundle, consumes, precondition, rule
+from hypothesis.stateful import consumes, precondition, rule
 
-from .base import Workflow, writes_allowed
+from .base import writes_allowed
+from .skyprep_paths import COURSES, GROUPS, PATHS, TOPICS, USERS, LearningPathRules
 
-BASE = "/admin/api"
 NAMES = st.sampled_from(["Ada", "Grace", "Alan", "Katherine", "Linus", "Margaret"])
 ROLES = st.sampled_from(["learner", "admin", "manager"])
 TITLES = st.sampled_from(["Detective", "Analyst", "Lab Tech", "Sergeant"])
-TOPICS = st.sampled_from(["Safety", "Compliance", "Forensics", "Onboarding"])
 # Fields create_user and update_user take that get_user answers under the same name.
 COMPARED = ("first_name", "last_name", "email", "username", "role", "title", "card_no")
 
 
-class SkyprepWorkflow(Workflow):
+class SkyprepWorkflow(LearningPathRules):
     """Users and power users (create, read, update, list, destroy), and the enrollment graph."""
 
     api = "skyprep"
 
-    users = Bundle("users")
-    courses = Bundle("courses")
-    groups = Bundle("groups")
+    users = USERS
+    courses = COURSES
+    groups = GROUPS
+    paths = PATHS
 
     def __init__(self) -> None:
         super().__init__()
@@ -49,27 +49,6 @@ class SkyprepWorkflow(Workflow):
         self.direct: set[tuple[int, int]] = set()
         self.members: set[tuple[int, int]] = set()
         self.held: set[tuple[int, int]] = set()
-
-    def post(self, call: str, **params: Any) -> httpx.Response:
-        return self.call("POST", f"/{call}", base_path=BASE, json=params)
-
-    def get(self, call: str, **params: Any) -> httpx.Response:
-        return self.call("GET", f"/{call}", base_path=BASE, params=params)
-
-    def _ok(self, response: httpx.Response, call: str, what: str) -> Any:
-        self.expect_status(response, 200, call, what)
-        return response.json()
-
-    def _same(
-        self, answer: dict[str, Any], expected: dict[str, Any], call: str, response: httpx.Response
-    ) -> None:
-        for name, value in expected.items():
-            self.expect(
-                answer.get(name) == value,
-                call,
-                f"{name} should be {value!r}, not {answer.get(name)!r}",
-                response,
-            )
 
     # connection
 
@@ -223,16 +202,26 @@ class SkyprepWorkflow(Workflow):
     # the enrollment graph
 
     def _reached(self, user: int) -> set[int]:
-        """The courses ``user`` reaches in the model: directly, or through a group it belongs to."""
+        """The courses ``user`` reaches in the model: directly, through a group, or through a path."""
         groups = {g for g, u in self.members if u == user}
-        return {c for u, c in self.direct if u == user} | {c for g, c in self.held if g in groups}
+        return (
+            {c for u, c in self.direct if u == user}
+            | {c for g, c in self.held if g in groups}
+            | self.path_reach(user, groups)
+        )
 
     def _forget(
-        self, *, user: int | None = None, course: int | None = None, group: int | None = None
+        self,
+        *,
+        user: int | None = None,
+        course: int | None = None,
+        group: int | None = None,
+        path: int | None = None,
     ) -> None:
         self.direct = {(u, c) for u, c in self.direct if u != user and c != course}
         self.members = {(g, u) for g, u in self.members if u != user and g != group}
         self.held = {(g, c) for g, c in self.held if c != course and g != group}
+        self.forget_path_links(user=user, course=course, group=group, path=path)
 
     @precondition(writes_allowed)
     @rule(target=courses, topic=TOPICS)
@@ -412,3 +401,28 @@ class SkyprepWorkflow(Workflow):
         self.a_destroyed_course_disappears_from_its_users_courses(grouped)
         self.a_destroyed_group_takes_its_reach_with_it(group)
         self.a_destroyed_course_disappears_from_its_users_courses(direct)
+
+    @precondition(writes_allowed)
+    @rule(user=users, topic=TOPICS)
+    def a_user_reaches_a_course_through_a_learning_path_until_undone(self, user: int, topic: str) -> None:
+        if user in self.gone:
+            return
+        course, path = self.create_a_course(topic), self.create_a_learning_path(topic)
+        group = self.create_a_user_group(topic)
+        self.a_path_gets_a_course(path, course)
+        self.a_user_joins_a_group(user, group)
+        self.a_group_is_added_to_a_path(path, group)
+        self.the_users_courses_agree_with_the_graph(user)
+        self.a_path_reads_back_its_courses_users_and_groups(path, twin=True)
+        self.a_group_removed_from_a_path_no_longer_reaches_its_courses(path, group, alias=True)
+        self.the_users_courses_agree_with_the_graph(user)
+        self.a_user_is_mass_enrolled_in_a_path_as_a_course_bundle(path, user)
+        self.the_users_courses_agree_with_the_graph(user)
+        self.a_course_removed_from_a_path_is_no_longer_reached_through_it(path, course)
+        self.the_users_courses_agree_with_the_graph(user)
+        self.a_path_gets_a_course(path, course)
+        self.a_destroyed_path_takes_its_reach_with_it(path)
+        self.the_users_courses_agree_with_the_graph(user)
+        self.a_path_reads_back_its_courses_users_and_groups(path, twin=False)
+        self.a_destroyed_group_takes_its_reach_with_it(group)
+        self.a_destroyed_course_disappears_from_its_users_courses(course)

@@ -1,8 +1,9 @@
 """SkyPrep's courses as plain functions over the store: courses, direct enrollments, OTP keys, and the
 enrollment graph's reads (which courses a user reaches, and how).
 
-A user reaches a course directly (an enrollment) or through a user group it belongs to that holds the
-course. An OTP key remembers the course's ``subscribe_key`` when it was made and works only while the
+A user reaches a course directly (an enrollment), through a user group it belongs to that holds the
+course, or through a learning path that holds the course and that the user, or one of its groups, is
+enrolled in. An OTP key remembers the course's ``subscribe_key`` when it was made and works only while the
 course has that key again: a change invalidates it, a revert makes it valid again (the doc's rule).
 """
 
@@ -19,9 +20,15 @@ from .model import (
     COURSES,
     ENROLLMENTS,
     GROUP_COURSES,
+    LEARNING_PATHS,
     MEMBERSHIPS,
     OTP_KEYS,
+    PATH_COURSES,
+    PATH_GROUPS,
+    PATH_USERS,
     USER_GROUPS,
+    catalog_fields,
+    drop_catalog_entry,
     drop_links,
     id_list,
     link_id,
@@ -32,7 +39,8 @@ from .model import (
     stamp,
 )
 
-# get_user_course_status: a direct enrollment's status, "not_started" through a group, else not enrolled.
+# get_user_course_status: a direct enrollment's status, "not_started" through a group or a learning path,
+# else not enrolled.
 STATUSES = ("not_started", "in_progress", "passed", "failed")
 NOT_ENROLLED = "not_enrolled"
 COURSE_FIELDS = ("name", "description", "active", "subscribe_key")
@@ -50,9 +58,12 @@ def find_course(data: VendorData, course_id: Any) -> Record:
 
 
 def answer(data: VendorData, course: Record) -> Record:
-    """A course as the API answers it: integer id, and the user groups that hold it."""
+    """A course as the API answers it: integer id, the groups and paths that hold it, its catalog entry."""
     made = public(course)
     made["user_group_ids"] = sorted(int(link["user_group_id"]) for link in _group_links(data, course["id"]))
+    paths = data.find(PATH_COURSES, "course_id", course["id"])
+    made["learning_path_ids"] = sorted(int(link["learning_path_id"]) for link in paths)
+    made.update(catalog_fields(data, "course", course["id"]))
     return made
 
 
@@ -101,10 +112,12 @@ def update_course(data: VendorData, course: Record, fields: Mapping[str, Any]) -
 
 
 def destroy_course(data: VendorData, course: Record) -> None:
-    """destroy_course: the course, its enrollments, its group links and its OTP keys are gone."""
+    """destroy_course: the course, its enrollments, group and path links, OTP keys and catalog entry go."""
     drop_links(data, ENROLLMENTS, "course_id", course["id"])
     drop_links(data, GROUP_COURSES, "course_id", course["id"])
+    drop_links(data, PATH_COURSES, "course_id", course["id"])
     drop_links(data, OTP_KEYS, "course_id", course["id"])
+    drop_catalog_entry(data, "course", course["id"])
     data.delete(COURSES, course["id"])
 
 
@@ -157,9 +170,20 @@ def group_ids_of_user(data: VendorData, user_id: str) -> list[str]:
     return sorted((m["user_group_id"] for m in data.find(MEMBERSHIPS, "user_id", user_id)), key=int)
 
 
+def path_ids_of_user(data: VendorData, user_id: str) -> list[str]:
+    """The learning paths the user is enrolled in, directly or through one of its user groups, in id order."""
+    found = {link["learning_path_id"] for link in data.find(PATH_USERS, "user_id", user_id)}
+    for gid in group_ids_of_user(data, user_id):
+        found.update(link["learning_path_id"] for link in data.find(PATH_GROUPS, "user_group_id", gid))
+    return sorted((pid for pid in found if pid in data.collection(LEARNING_PATHS)), key=int)
+
+
 def reached_course_ids(data: VendorData, user_id: str) -> dict[str, str]:
-    """Course id -> how the user reaches it (``direct`` wins over ``user_group``), in id order."""
+    """Course id -> how the user reaches it (``direct``, else ``user_group``, else ``learning_path``)."""
     how: dict[str, str] = {}
+    for pid in path_ids_of_user(data, user_id):
+        for link in data.find(PATH_COURSES, "learning_path_id", pid):
+            how[link["course_id"]] = "learning_path"
     for gid in group_ids_of_user(data, user_id):
         if gid in data.collection(USER_GROUPS):
             for link in data.find(GROUP_COURSES, "user_group_id", gid):
@@ -170,7 +194,7 @@ def reached_course_ids(data: VendorData, user_id: str) -> dict[str, str]:
 
 
 def user_courses(data: VendorData, user: Record) -> list[Record]:
-    """get_user_courses: every course the user reaches, directly or through a user group."""
+    """get_user_courses: every course the user reaches, directly, through a group or a learning path."""
     return [data.collection(COURSES)[cid] for cid in reached_course_ids(data, user["id"])]
 
 

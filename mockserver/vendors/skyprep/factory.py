@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ...store import Record, Store, VendorData
-from . import courses, groups, model
+from . import catalog, courses, groups, model, paths
 
 
 class SkyprepFactory:
@@ -63,6 +63,35 @@ class SkyprepFactory:
             name = fields.pop("name", None) or f"{self.data.faker.city()} Team"
             params = {"name": name, "course_ids": course_ids, "user_ids": user_ids, **fields}
             return groups.answer(self.data, groups.create_group(self.data, params))
+
+    def learning_path(
+        self, *, course_ids: Any = None, user_ids: Any = None, user_group_ids: Any = None, **fields: Any
+    ) -> Record:
+        """A learning path (what ``get_learning_path`` answers) holding courses, users and user groups."""
+        with self.store.locked():
+            name = fields.pop("name", None) or f"{self.data.faker.bs().title()} Path"
+            params = {
+                "name": name,
+                "course_ids": course_ids,
+                "user_ids": user_ids,
+                "user_group_ids": user_group_ids,
+                **fields,
+            }
+            return paths.answer(self.data, paths.create_path(self.data, params))
+
+    def in_catalog(
+        self, *, course_ids: Any = None, learning_path_ids: Any = None, user_group_ids: Any = None
+    ) -> None:
+        """Courses and learning paths listed in the catalog, restricted to ``user_group_ids`` if given."""
+        with self.store.locked():
+            catalog.add_to_catalog(
+                self.data,
+                {
+                    "course_ids": course_ids,
+                    "learning_path_ids": learning_path_ids,
+                    "user_group_ids": user_group_ids,
+                },
+            )
 
     def enrolment(self, user: Record, course: Record, *, status: str = "not_started") -> Record:
         """``user`` enrolled directly in ``course``; returns what ``get_user_course_status`` answers."""

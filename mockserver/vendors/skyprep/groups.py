@@ -13,9 +13,12 @@ from ...errors import InvalidInput, NotFound
 from ...store import Record, VendorData
 from .courses import enroll, group_ids_of_user
 from .model import (
+    CATALOG_GROUPS,
     COURSES,
     GROUP_COURSES,
+    LEARNING_PATHS,
     MEMBERSHIPS,
+    PATH_GROUPS,
     USER_GROUPS,
     USERS,
     drop_links,
@@ -27,6 +30,7 @@ from .model import (
     require_existing,
     stamp,
 )
+from .paths import enroll_user as enroll_in_path
 
 
 def find_group(data: VendorData, user_group_id: Any) -> Record:
@@ -99,9 +103,11 @@ def update_group(data: VendorData, group: Record, fields: Mapping[str, Any]) -> 
 
 
 def destroy_group(data: VendorData, group: Record) -> None:
-    """destroy_user_group: the group, its memberships and its course links are gone (users stay)."""
+    """destroy_user_group: the group, its memberships, course, path and catalog links go (users stay)."""
     drop_links(data, MEMBERSHIPS, "user_group_id", group["id"])
     drop_links(data, GROUP_COURSES, "user_group_id", group["id"])
+    drop_links(data, PATH_GROUPS, "user_group_id", group["id"])
+    drop_links(data, CATALOG_GROUPS, "user_group_id", group["id"])
     data.delete(USER_GROUPS, group["id"])
 
 
@@ -136,10 +142,14 @@ def remove_course(data: VendorData, group: Record, course: Record) -> None:
 
 
 def mass_enroll(data: VendorData, fields: Mapping[str, Any]) -> None:
-    """mass_enroll: every user of ``user_emails`` into every course and group named, or nothing changes."""
+    """mass_enroll: every user of ``user_emails`` into every course, group and course bundle (learning
+    path) named, or nothing changes."""
     emails = _emails(fields.get("user_emails"))
     course_ids = id_list(fields["course_ids"], "course_ids") if fields.get("course_ids") else []
     group_ids = id_list(fields["user_group_ids"], "user_group_ids") if fields.get("user_group_ids") else []
+    bundle_ids = (
+        id_list(fields["course_bundle_ids"], "course_bundle_ids") if fields.get("course_bundle_ids") else []
+    )
     users = []
     for email in emails:
         found = data.find(USERS, "email", email)
@@ -148,11 +158,14 @@ def mass_enroll(data: VendorData, fields: Mapping[str, Any]) -> None:
         users.append(found[0])
     require_existing(data, COURSES, course_ids, "course_ids")
     require_existing(data, USER_GROUPS, group_ids, "user_group_ids")
+    require_existing(data, LEARNING_PATHS, bundle_ids, "course_bundle_ids")
     for user in users:
         for cid in course_ids:
             enroll(data, user, data.collection(COURSES)[str(cid)])
         for gid in group_ids:
             add_member(data, data.collection(USER_GROUPS)[str(gid)], user)
+        for pid in bundle_ids:
+            enroll_in_path(data, data.collection(LEARNING_PATHS)[str(pid)], user)
 
 
 def _emails(value: Any) -> list[str]:

@@ -13,7 +13,7 @@ import connexion
 from ...specs import spec_operations
 from ...store import Record
 from ..base import Handler, VendorContext
-from . import courses, groups, model
+from . import catalog, courses, groups, model, paths
 
 SUCCESS = {"message": "success"}
 
@@ -231,6 +231,77 @@ class Handlers:
             groups.remove_course(self.data, group, courses.find_course(self.data, params.get("course_id")))
         return dict(SUCCESS)
 
+    # learning paths
+    def _path(self, params: dict[str, Any]) -> Record:
+        return paths.find_path(self.data, params.get("learning_path_id"))
+
+    def get_learning_paths(self, body: Any = None, **query: Any) -> list[Record]:
+        with self.store.locked():
+            return [paths.answer(self.data, p) for p in paths.list_paths(self.data)]
+
+    def get_learning_path(self, body: Any = None, **query: Any) -> Record:
+        with self.store.locked():
+            return paths.answer(self.data, self._path(_params(body, query)))
+
+    def create_learning_path(self, body: Any = None, **query: Any) -> Record:
+        with self.store.locked():
+            return paths.answer(self.data, paths.create_path(self.data, _params(body, query)))
+
+    def update_learning_path(self, body: Any = None, **query: Any) -> dict[str, str]:
+        params = _params(body, query)
+        with self.store.locked():
+            paths.update_path(self.data, self._path(params), params)
+        return dict(SUCCESS)
+
+    def destroy_learning_path(self, body: Any = None, **query: Any) -> dict[str, str]:
+        with self.store.locked():
+            paths.destroy_path(self.data, self._path(_params(body, query)))
+        return dict(SUCCESS)
+
+    def add_course_to_learning_path(self, body: Any = None, **query: Any) -> dict[str, str]:
+        params = _params(body, query)
+        with self.store.locked():
+            path = self._path(params)
+            paths.add_course(self.data, path, courses.find_course(self.data, params.get("course_id")))
+        return dict(SUCCESS)
+
+    def remove_course_from_learning_path(self, body: Any = None, **query: Any) -> dict[str, str]:
+        params = _params(body, query)
+        with self.store.locked():
+            path = self._path(params)
+            paths.remove_course(self.data, path, courses.find_course(self.data, params.get("course_id")))
+        return dict(SUCCESS)
+
+    def add_group_to_learning_path(self, body: Any = None, **query: Any) -> dict[str, str]:
+        params = _params(body, query)
+        with self.store.locked():
+            path = self._path(params)
+            paths.add_group(self.data, path, groups.find_group(self.data, params.get("user_group_id")))
+        return dict(SUCCESS)
+
+    def remove_group_from_learning_path(self, body: Any = None, **query: Any) -> dict[str, str]:
+        params = _params(body, query)
+        with self.store.locked():
+            path = self._path(params)
+            paths.remove_group(self.data, path, groups.find_group(self.data, params.get("user_group_id")))
+        return dict(SUCCESS)
+
+    # catalog
+    def add_course_or_learning_path_to_catalog(self, body: Any = None, **query: Any) -> dict[str, str]:
+        with self.store.locked():
+            catalog.add_to_catalog(self.data, _params(body, query))
+        return dict(SUCCESS)
+
+    def remove_course_or_learning_path_from_catalog(self, body: Any = None, **query: Any) -> dict[str, str]:
+        with self.store.locked():
+            catalog.remove_from_catalog(self.data, _params(body, query))
+        return dict(SUCCESS)
+
+    def update_catalog_enrollments(self, body: Any = None, **query: Any) -> dict[str, str]:
+        with self.store.locked():
+            catalog.update_enrollments(self.data, _params(body, query))
+        return dict(SUCCESS)
+
 
 def operations(ctx: VendorContext) -> dict[str, Handler]:
     """The operationId -> handler table of specs/skyprep.yaml: each call's POST, then its GET twin."""
@@ -273,6 +344,20 @@ def operations(ctx: VendorContext) -> dict[str, Handler]:
         "remove_course_from_user_group": h.remove_course_from_user_group,
         # The doc's second URL for the same call.
         "remove_course_from_course_group": h.remove_course_from_user_group,
+        "get_learning_paths": h.get_learning_paths,
+        "get_learning_path": h.get_learning_path,
+        "create_learning_path": h.create_learning_path,
+        "update_learning_path": h.update_learning_path,
+        "destroy_learning_path": h.destroy_learning_path,
+        "add_course_to_learning_path": h.add_course_to_learning_path,
+        "remove_course_from_learning_path": h.remove_course_from_learning_path,
+        "add_group_to_learning_path": h.add_group_to_learning_path,
+        "remove_group_from_learning_path": h.remove_group_from_learning_path,
+        # The doc's second URL for the same call.
+        "remove_group_from_course_group": h.remove_group_from_learning_path,
+        "add_course_or_learning_path_to_catalog": h.add_course_or_learning_path_to_catalog,
+        "remove_course_or_learning_path_from_catalog": h.remove_course_or_learning_path_from_catalog,
+        "update_catalog_enrollments": h.update_catalog_enrollments,
     }
     # Every call takes GET too (deprecated): its operationId is the call name with a "Get" suffix.
     return {**calls, **{f"{name}Get": handler for name, handler in calls.items()}}

@@ -1,7 +1,8 @@
 """SkyPrep's rules as plain functions over the store: users, power users, roles, datasets, login keys.
 
-Courses and user groups, and the enrollment graph between them, are in ``courses`` and ``groups``;
-the collections of all of them are named here, with the helpers they share.
+Courses, user groups and learning paths, and the enrollment graph between them, are in ``courses``,
+``groups`` and ``paths``, the catalog in ``catalog``; the collections of all of them are named here, with
+the helpers they share.
 
 Records are stored as the API answers them, but for the id: SkyPrep's ids are integers, handed out in
 order; the store keys records by the id's text, and ``public`` gives the integer back.
@@ -26,12 +27,22 @@ DATASETS = "datasets"
 LOGIN_KEYS = "login_keys"
 COURSES = "courses"
 USER_GROUPS = "user_groups"
-# The enrollment graph: a user reaches a course directly (ENROLLMENTS) or through a user group it is a
-# member of (MEMBERSHIPS) that holds the course (GROUP_COURSES). Link records are keyed "<a>:<b>".
+LEARNING_PATHS = "learning_paths"
+# The enrollment graph: a user reaches a course directly (ENROLLMENTS), through a user group it is a
+# member of (MEMBERSHIPS) that holds the course (GROUP_COURSES), or through a learning path that holds
+# the course (PATH_COURSES) and that the user is enrolled in (PATH_USERS) or one of its groups is
+# (PATH_GROUPS). Link records are keyed "<a>:<b>".
 ENROLLMENTS = "course_enrollments"
 MEMBERSHIPS = "user_group_members"
 GROUP_COURSES = "user_group_courses"
+PATH_COURSES = "learning_path_courses"
+PATH_USERS = "learning_path_users"
+PATH_GROUPS = "learning_path_groups"
 OTP_KEYS = "course_otp_keys"
+# The catalog: an entry per listed course or learning path (keyed "course:<id>", "learning_path:<id>"),
+# and the user groups an entry is restricted to (keyed "<entry>:<group>"; none means everyone sees it).
+CATALOG = "catalog_entries"
+CATALOG_GROUPS = "catalog_entry_groups"
 COLLECTIONS = (
     USERS,
     ROLES,
@@ -42,7 +53,13 @@ COLLECTIONS = (
     ENROLLMENTS,
     MEMBERSHIPS,
     GROUP_COURSES,
+    LEARNING_PATHS,
+    PATH_COURSES,
+    PATH_USERS,
+    PATH_GROUPS,
     OTP_KEYS,
+    CATALOG,
+    CATALOG_GROUPS,
 )
 # The indexes of the link collections: every end of every link.
 _LINK_FIELDS = (
@@ -52,7 +69,15 @@ _LINK_FIELDS = (
     (MEMBERSHIPS, "user_group_id"),
     (GROUP_COURSES, "user_group_id"),
     (GROUP_COURSES, "course_id"),
+    (PATH_COURSES, "learning_path_id"),
+    (PATH_COURSES, "course_id"),
+    (PATH_USERS, "learning_path_id"),
+    (PATH_USERS, "user_id"),
+    (PATH_GROUPS, "learning_path_id"),
+    (PATH_GROUPS, "user_group_id"),
     (OTP_KEYS, "course_id"),
+    (CATALOG_GROUPS, "entry_id"),
+    (CATALOG_GROUPS, "user_group_id"),
 )
 _NEXT_ID = "next_id"
 ROLE_NAMES = ("learner", "admin", "manager")
@@ -96,6 +121,28 @@ def drop_links(data: VendorData, collection: str, field: str, rid: str) -> None:
     """Delete every record of ``collection`` whose ``field`` is ``rid`` (the links of a deleted record)."""
     for link in data.find(collection, field, rid):
         data.delete(collection, link["id"])
+
+
+def catalog_key(kind: str, rid: str) -> str:
+    """The key of the catalog entry of a course (``kind`` "course") or a learning path."""
+    return f"{kind}:{rid}"
+
+
+def catalog_fields(data: VendorData, kind: str, rid: str) -> dict[str, Any]:
+    """A course or learning path in the catalog: listed or not, and the groups it is restricted to."""
+    key = catalog_key(kind, rid)
+    restricted = sorted(int(link["user_group_id"]) for link in data.find(CATALOG_GROUPS, "entry_id", key))
+    return {"in_catalog": key in data.collection(CATALOG), "catalog_user_group_ids": restricted}
+
+
+def drop_catalog_entry(data: VendorData, kind: str, rid: str) -> bool:
+    """Take a course or learning path out of the catalog, with its group restrictions; False if not in it."""
+    key = catalog_key(kind, rid)
+    drop_links(data, CATALOG_GROUPS, "entry_id", key)
+    if key not in data.collection(CATALOG):
+        return False
+    data.delete(CATALOG, key)
+    return True
 
 
 # users
@@ -172,12 +219,13 @@ def update_user(data: VendorData, user: Record, fields: Mapping[str, Any]) -> Re
 
 
 def destroy_user(data: VendorData, user: Record) -> None:
-    """destroy_user: the user is gone, and so are its login keys, enrollments and group memberships."""
+    """destroy_user: the user is gone, with its login keys, enrollments, memberships and path enrollments."""
     for key, entry in list(data.collection(LOGIN_KEYS).items()):
         if entry["user_id"] == user["id"]:
             data.delete(LOGIN_KEYS, key)
     drop_links(data, ENROLLMENTS, "user_id", user["id"])
     drop_links(data, MEMBERSHIPS, "user_id", user["id"])
+    drop_links(data, PATH_USERS, "user_id", user["id"])
     data.delete(USERS, user["id"])
 
 

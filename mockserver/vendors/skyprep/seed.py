@@ -1,5 +1,5 @@
 """Deterministic SkyPrep data from a scenario and the seed: roles, datasets, users, then courses, user
-groups and the enrollments between them.
+groups and the enrollments between them, then learning paths and the catalog.
 
 Every date is before the scenario's ``anchor_date``, never relative to today, so the same seed gives
 the same bytes on any day.
@@ -13,9 +13,16 @@ from typing import Any
 
 from ...errors import FixtureError
 from ...store import VendorData
-from . import courses, groups, model
+from . import catalog, courses, groups, model, paths
 
-DEFAULT_SIZES = {"learners": 18, "managers": 3, "admins": 2, "courses": 8, "user_groups": 3}
+DEFAULT_SIZES = {
+    "learners": 18,
+    "managers": 3,
+    "admins": 2,
+    "courses": 8,
+    "user_groups": 3,
+    "learning_paths": 2,
+}
 _TOPICS = ("Safety", "Compliance", "Onboarding", "Leadership", "Customer Care", "Data Privacy", "Ethics")
 _ROLE_OF_SIZE = {"learners": "learner", "managers": "manager", "admins": "admin"}
 
@@ -64,6 +71,7 @@ def seed(data: VendorData, scenario: Mapping[str, Any]) -> None:
         user = model.create_user(data, {**person, "role": person.get("role") or "learner"})
         data.update(model.USERS, user["id"], {"created_at": before_anchor()})
     _seed_courses(data, scenario, sizes, before_anchor)
+    _seed_paths(data, scenario, sizes, before_anchor)
 
 
 def _seed_courses(
@@ -100,3 +108,32 @@ def _seed_courses(
         for course in data.random.sample(made_courses, k=data.random.randint(0, min(3, len(made_courses)))):
             link = courses.enroll(data, user, course, status=data.random.choice(courses.STATUSES))
             data.update(model.ENROLLMENTS, link["id"], {"enrolled_at": stamp()})
+
+
+def _seed_paths(
+    data: VendorData, scenario: Mapping[str, Any], sizes: Mapping[str, Any], stamp: Callable[[], str]
+) -> None:
+    """Learning paths (named ones first), each with courses, users and a group; the first path and
+    course in the catalog."""
+    made_courses = list(data.collection(model.COURSES).values())
+    made_groups = list(data.collection(model.USER_GROUPS).values())
+    users = list(data.collection(model.USERS).values())
+    named = _named(scenario, model.LEARNING_PATHS)
+    made = []
+    for index, entry in enumerate([*named, *({} for _ in range(int(sizes.get("learning_paths", 0))))]):
+        fields = entry or {"name": f"{_TOPICS[index % len(_TOPICS)]} Path {index + 1}"}
+        path = paths.create_path(data, {"name": fields["name"], "description": fields.get("description")})
+        made.append(data.update(model.LEARNING_PATHS, path["id"], {"created_at": stamp()}))
+    if not made_courses:
+        return
+    for path in made:
+        for course in data.random.sample(made_courses, k=min(3, len(made_courses))):
+            paths.add_course(data, path, course)
+        for user in data.random.sample(users, k=min(3, len(users))):
+            paths.enroll_user(data, path, user)
+        if made_groups:
+            paths.add_group(data, path, data.random.choice(made_groups))
+    listed = {"course_ids": [int(made_courses[0]["id"])]}
+    if made:
+        listed["learning_path_ids"] = [int(made[0]["id"])]
+    catalog.add_to_catalog(data, listed)

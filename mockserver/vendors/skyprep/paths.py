@@ -1,0 +1,154 @@
+"""SkyPrep's learning paths as plain functions over the store: paths, their courses, users and groups.
+
+A learning path is the enrollment graph's third way to a course: a user enrolled in a path, or a member
+of a user group added to it, reaches every course the path holds (see ``courses.reached_course_ids``).
+The doc's "course bundles" (mass_enroll's ``course_bundle_ids``, get_user_courses' "through groups and
+course bundle") are read as learning paths: the doc names no other bundle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ...errors import InvalidInput, NotFound
+from ...store import Record, VendorData
+from .model import (
+    COURSES,
+    LEARNING_PATHS,
+    PATH_COURSES,
+    PATH_GROUPS,
+    PATH_USERS,
+    USER_GROUPS,
+    USERS,
+    catalog_fields,
+    drop_catalog_entry,
+    drop_links,
+    id_list,
+    link_id,
+    new_id,
+    now,
+    public,
+    require_existing,
+    stamp,
+)
+
+
+def find_path(data: VendorData, learning_path_id: Any) -> Record:
+    """The path named by ``learning_path_id``; 400 without one, 404 for an unknown id."""
+    if learning_path_id is None:
+        raise InvalidInput("Send learning_path_id to name the learning path", field="learning_path_id")
+    found = data.collection(LEARNING_PATHS).get(str(learning_path_id))
+    if found is None:
+        raise NotFound(f"No learning path with learning_path_id {learning_path_id}", field="learning_path_id")
+    return found
+
+
+def _ids(data: VendorData, collection: str, path: Record, field: str) -> list[int]:
+    return sorted(int(link[field]) for link in data.find(collection, "learning_path_id", path["id"]))
+
+
+def answer(data: VendorData, path: Record) -> Record:
+    """A path as the API answers it: integer id, its courses, users and groups, its catalog entry."""
+    made = public(path)
+    made["course_ids"] = _ids(data, PATH_COURSES, path, "course_id")
+    made["user_ids"] = _ids(data, PATH_USERS, path, "user_id")
+    made["user_group_ids"] = _ids(data, PATH_GROUPS, path, "user_group_id")
+    made.update(catalog_fields(data, "learning_path", path["id"]))
+    return made
+
+
+def list_paths(data: VendorData) -> list[Record]:
+    return list(data.collection(LEARNING_PATHS).values())
+
+
+def _name(fields: Mapping[str, Any]) -> str:
+    name = str(fields.get("name") or "").strip()
+    if not name:
+        raise InvalidInput("name must not be empty", field="name")
+    return name
+
+
+def _optional_ids(fields: Mapping[str, Any], name: str) -> list[int]:
+    return id_list(fields[name], name) if fields.get(name) not in (None, "", []) else []
+
+
+def create_path(data: VendorData, fields: Mapping[str, Any]) -> Record:
+    """create_learning_path: a named path with the courses, users and groups named, or nothing at all."""
+    name = _name(fields)
+    course_ids = _optional_ids(fields, "course_ids")
+    user_ids = _optional_ids(fields, "user_ids")
+    group_ids = _optional_ids(fields, "user_group_ids")
+    require_existing(data, COURSES, course_ids, "course_ids")
+    require_existing(data, USERS, user_ids, "user_ids")
+    require_existing(data, USER_GROUPS, group_ids, "user_group_ids")
+    path: Record = {
+        "id": str(new_id(data)),
+        "name": name,
+        "description": None if fields.get("description") is None else str(fields["description"]),
+        "created_at": stamp(now(data)),
+    }
+    data.insert(LEARNING_PATHS, path)
+    for cid in course_ids:
+        add_course(data, path, data.collection(COURSES)[str(cid)])
+    for uid in user_ids:
+        enroll_user(data, path, data.collection(USERS)[str(uid)])
+    for gid in group_ids:
+        add_group(data, path, data.collection(USER_GROUPS)[str(gid)])
+    return path
+
+
+def update_path(data: VendorData, path: Record, fields: Mapping[str, Any]) -> Record:
+    """update_learning_path: its name and description (only those given change)."""
+    changes: dict[str, Any] = {}
+    if "name" in fields:
+        changes["name"] = _name(fields)
+    if "description" in fields:
+        changes["description"] = None if fields["description"] is None else str(fields["description"])
+    return data.update(LEARNING_PATHS, path["id"], changes)
+
+
+def destroy_path(data: VendorData, path: Record) -> None:
+    """destroy_learning_path: the path, its course, user and group links, and its catalog entry go."""
+    for collection in (PATH_COURSES, PATH_USERS, PATH_GROUPS):
+        drop_links(data, collection, "learning_path_id", path["id"])
+    drop_catalog_entry(data, "learning_path", path["id"])
+    data.delete(LEARNING_PATHS, path["id"])
+
+
+def _link(data: VendorData, collection: str, path: Record, field: str, other: Record) -> None:
+    key = link_id(path["id"], other["id"])
+    if key not in data.collection(collection):
+        data.insert(collection, {"id": key, "learning_path_id": path["id"], field: other["id"]})
+
+
+def _unlink(data: VendorData, collection: str, path: Record, other: Record, what: str) -> None:
+    key = link_id(path["id"], other["id"])
+    if key not in data.collection(collection):
+        raise NotFound(f"Learning path {path['id']} does not hold {what} {other['id']}", field=f"{what}_id")
+    data.delete(collection, key)
+
+
+def add_course(data: VendorData, path: Record, course: Record) -> None:
+    """add_course_to_learning_path (once): everyone enrolled in the path reaches the course."""
+    _link(data, PATH_COURSES, path, "course_id", course)
+
+
+def remove_course(data: VendorData, path: Record, course: Record) -> None:
+    """remove_course_from_learning_path; 404 when the path does not hold the course."""
+    _unlink(data, PATH_COURSES, path, course, "course")
+
+
+def add_group(data: VendorData, path: Record, group: Record) -> None:
+    """add_group_to_learning_path (once): every member of the group reaches the path's courses."""
+    _link(data, PATH_GROUPS, path, "user_group_id", group)
+
+
+def remove_group(data: VendorData, path: Record, group: Record) -> None:
+    """remove_group_from_learning_path; 404 when the group is not in the path."""
+    _unlink(data, PATH_GROUPS, path, group, "user_group")
+
+
+def enroll_user(data: VendorData, path: Record, user: Record) -> None:
+    """A user enrolled in the path (create_learning_path's user_ids, mass_enroll's course_bundle_ids)."""
+    _link(data, PATH_USERS, path, "user_id", user)
