@@ -17,13 +17,14 @@ from importlib.metadata import entry_points
 from ..errors import UnknownApi
 from .absorb import VENDOR as ABSORB
 from .apprentiscope import VENDOR as APPRENTISCOPE
+from .coursepath import VENDOR as COURSEPATH
 from .credentials import CredentialScheme, KeyScheme, LoginScheme, Refusal, SignedScheme, Source
 from .descriptor import Command, ControlAction, RateLimit, RequiredHeader, SpecMount, Vendor, load
 from .dfe import VENDOR as DFE
 from .skyprep import VENDOR as SKYPREP
 
 ENTRY_POINT_GROUP = "lms_sandbox.vendors"
-_BUILTIN: tuple[Vendor, ...] = (APPRENTISCOPE, DFE, SKYPREP, ABSORB)
+_BUILTIN: tuple[Vendor, ...] = (APPRENTISCOPE, DFE, SKYPREP, COURSEPATH, ABSORB)
 
 
 class _Registry(Mapping[str, Vendor]):

@@ -1,0 +1,64 @@
+"""Coursepath (``https://<academy>.coursepath.com/api/v1``), served at ``/coursepath/api/v1``: its descriptor.
+
+Every call carries ``Authorization: Bearer <JWT>``, signed HS256 with the academy's API key, whose
+``email`` claim names the member the call acts for (``/members/me``), with an ``iat`` window on the
+sandbox clock and a single-use ``jti`` (an integer or a string). Import-light: the app is in ``app.py``.
+"""
+
+from __future__ import annotations
+
+from ..credentials import Refusal, SignedScheme, header
+from ..descriptor import Command, SpecMount, Vendor
+
+API = SpecMount("coursepath.yaml", "/api/v1")
+
+# The academy's API key and the admin member a token may act for; the default scenario
+# (fixtures/coursepath/default.yaml) makes that member.
+API_KEY = "sandbox-coursepath-key"
+ADMIN_EMAIL = "sandbox.admin@example.com"
+LEARNER_EMAIL = "sandbox.learner@example.com"
+
+# Coursepath rejects tokens older than "a couple of minutes" (vendor notes 3): 120 s, 30 s of skew.
+MAX_AGE = 120.0
+SKEW = 30.0
+
+CREDENTIALS = SignedScheme(
+    fields=(),
+    defaults=({"key": API_KEY, "email": ADMIN_EMAIL},),
+    missing=Refusal(401, "Unauthorized: {reason}."),
+    invalid=Refusal(401, "Unauthorized: {reason}."),
+    key_field="key",
+    subject_field="email",
+    subject_claim="email",
+    unique_claim="jti",
+    token=header("Authorization", "Bearer"),
+    max_age=MAX_AGE,
+    skew=SKEW,
+)
+
+VENDOR = Vendor(
+    name="coursepath",
+    title="Coursepath API v1",
+    prefix="/coursepath",
+    specs=(API,),
+    default_fixture="coursepath/default.yaml",
+    credentials=CREDENTIALS,
+    build=f"{__name__}.app:build",
+    seed=f"{__name__}.seed:seed",
+    errors=f"{__name__}.errors:render_error",
+    factory=f"{__name__}.factory:CoursepathFactory",
+    workflow="contracts.workflows.coursepath:CoursepathWorkflow",
+    known_subject=f"{__name__}.model:is_member",
+    commands=(
+        Command(
+            "token",
+            "print a fresh Coursepath JWT (HS256, email/iat/jti) for curl",
+            f"{__name__}.commands:configure_token",
+            f"{__name__}.commands:run_token",
+        ),
+    ),
+    notes=(
+        "Authorization: Bearer <JWT>, a new one per call: HS256 with the API key; claims email, iat, jti",
+        "mint one with: lms-sandbox token coursepath --email EMAIL",
+    ),
+)

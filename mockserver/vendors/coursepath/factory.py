@@ -1,0 +1,48 @@
+"""Test-data factory for Coursepath: records made through the vendor's model, as the API returns them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...store import Record, Store, VendorData
+from . import model
+
+
+class CoursepathFactory:
+    """Makes Coursepath members, courses and enrollments for a test; each returns what the GET answers."""
+
+    COLLECTIONS = model.COLLECTIONS
+
+    def __init__(self, store: Store, data: VendorData) -> None:
+        self.store = store
+        self.data = data
+
+    def member(self, email: str | None = None, **fields: Any) -> Record:
+        """A member (default an email made by Faker); any create field overrides."""
+        with self.store.locked():
+            model.declare(self.data)
+            address = email or self._free_email()
+            return dict(model.create_member(self.data, {"email": address, **fields})[0])
+
+    def course(self, name: str | None = None, description: str | None = None) -> Record:
+        """A course (default a Faker catch phrase)."""
+        with self.store.locked():
+            made = model.create_course(
+                self.data, name or self.data.faker.catch_phrase(), description, model.now(self.data)
+            )
+            return dict(made)
+
+    def enrollment(self, course_id: str, member_id: str) -> Record:
+        """The member enrolled in the course as learner; the course member's result."""
+        with self.store.locked():
+            course = model.get_course(self.data, course_id)
+            member = model.get_member(self.data, member_id)
+            return model.public_result(model.enroll(self.data, course, member)[0])
+
+    def _free_email(self) -> str:
+        fake = self.data.faker
+        stem = f"{fake.first_name()}.{fake.last_name()}".lower()
+        number = 1
+        while model.member_by_email(self.data, f"{stem}{number}@example.com") is not None:
+            number += 1
+        return f"{stem}{number}@example.com"

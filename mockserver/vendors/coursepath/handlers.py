@@ -1,0 +1,135 @@
+"""Coursepath handlers: one per operationId, translating HTTP to the model and back.
+
+The edge has verified the JWT; ``identity_of`` names the member the call acts for (its ``email``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import connexion
+
+from ...store import Record, VendorData
+from ..base import Handler, VendorContext, identity_of
+from . import model
+
+PYTHONIC = {"externalId": "external_id"}
+
+
+def _fields(body: Any) -> dict[str, Any]:
+    # A form body arrives as a dict too; an absent one as None.
+    return dict(body) if isinstance(body, dict) else {}
+
+
+class Handlers:
+    """The handlers of one Coursepath app, bound to its store."""
+
+    def __init__(self, ctx: VendorContext) -> None:
+        self.ctx = ctx
+        self.store = ctx.store
+        model.declare(ctx.data)
+
+    @property
+    def data(self) -> VendorData:
+        return self.ctx.data
+
+    # courses
+    def list_courses(self, offset: int | None = None, limit: int | None = None, **_: Any) -> list[Record]:
+        model.check_page(offset, limit)
+        with self.store.locked():
+            return model.page(list(self.data.collection(model.COURSES).values()), offset, limit, "courses")
+
+    def get_course(self, course_id: str, **_: Any) -> Record:
+        with self.store.locked():
+            return dict(model.get_course(self.data, course_id))
+
+    def list_member_courses(
+        self,
+        member_id: str,
+        offset: int | None = None,
+        limit: int | None = None,
+        **_: Any,
+    ) -> list[Record]:
+        model.check_page(offset, limit)
+        with self.store.locked():
+            member = model.get_member(self.data, member_id)
+            return model.page(model.courses_of(self.data, member), offset, limit, "memberCourses")
+
+    # members
+    def get_me(self, **_: Any) -> Record:
+        identity = identity_of(connexion.request.scope)
+        with self.store.locked():
+            return dict(model.me(self.data, identity.subject if identity else None))
+
+    def get_member(self, member_id: str, **_: Any) -> Record:
+        with self.store.locked():
+            return dict(model.get_member(self.data, member_id))
+
+    def list_members(self, offset: int | None = None, limit: int | None = None, **query: Any) -> list[Record]:
+        model.check_page(offset, limit)
+        # Connexion hands the query parameters over in snake case (externalId as external_id).
+        filters = {name: query.get(PYTHONIC.get(name, name)) for name in model.FILTERS}
+        with self.store.locked():
+            return model.page(model.list_members(self.data, filters), offset, limit, "members")
+
+    def list_course_members(
+        self,
+        course_id: str,
+        offset: int | None = None,
+        limit: int | None = None,
+        **_: Any,
+    ) -> list[Record]:
+        model.check_page(offset, limit)
+        with self.store.locked():
+            course = model.get_course(self.data, course_id)
+            return model.page(model.members_of(self.data, course), offset, limit, "courseMembers")
+
+    def create_member(self, body: Any = None, **_: Any) -> tuple[Record, int]:
+        with self.store.locked():
+            member, created = model.create_member(self.data, _fields(body))
+            return dict(member), 201 if created else 200
+
+    def update_member(self, member_id: str, body: Any = None, **_: Any) -> Record:
+        with self.store.locked():
+            member = model.get_member(self.data, member_id)
+            return dict(model.update_member(self.data, member, _fields(body)))
+
+    # course members
+    def get_course_member(self, course_id: str, member_id: str, **_: Any) -> Record:
+        with self.store.locked():
+            course = model.get_course(self.data, course_id)
+            member = model.get_member(self.data, member_id)
+            return model.public_result(model.get_result(self.data, course, member))
+
+    def enroll_course_member(self, course_id: str, member_id: str, **_: Any) -> tuple[Record, int]:
+        with self.store.locked():
+            course = model.get_course(self.data, course_id)
+            member = model.get_member(self.data, member_id)
+            result, created = model.enroll(self.data, course, member)
+            return model.public_result(result), 201 if created else 200
+
+    def remove_course_member(self, course_id: str, member_id: str, **_: Any) -> tuple[None, int]:
+        with self.store.locked():
+            course = model.get_course(self.data, course_id)
+            member = model.get_member(self.data, member_id)
+            model.remove(self.data, course, member)
+        return None, 204
+
+
+def operations(ctx: VendorContext) -> dict[str, Handler]:
+    """The operationId -> handler table of specs/coursepath.yaml."""
+    h = Handlers(ctx)
+    return {
+        "listCourses": h.list_courses,
+        "getCourse": h.get_course,
+        "listMemberCourses": h.list_member_courses,
+        "getMe": h.get_me,
+        "getMember": h.get_member,
+        "listMembers": h.list_members,
+        "listCourseMembers": h.list_course_members,
+        "createMember": h.create_member,
+        "updateMember": h.update_member,
+        "getCourseMember": h.get_course_member,
+        "enrollCourseMember": h.enroll_course_member,
+        "removeCourseMember": h.remove_course_member,
+    }
