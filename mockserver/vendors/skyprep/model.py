@@ -43,6 +43,10 @@ OTP_KEYS = "course_otp_keys"
 # and the user groups an entry is restricted to (keyed "<entry>:<group>"; none means everyone sees it).
 CATALOG = "catalog_entries"
 CATALOG_GROUPS = "catalog_entry_groups"
+# Instructor-led trainings, their timeslots, and the users registered in a timeslot.
+TRAININGS = "instructor_led_trainings"
+TIMESLOTS = "instructor_led_training_timeslots"
+REGISTRATIONS = "instructor_led_training_timeslot_registrations"
 COLLECTIONS = (
     USERS,
     ROLES,
@@ -60,6 +64,9 @@ COLLECTIONS = (
     OTP_KEYS,
     CATALOG,
     CATALOG_GROUPS,
+    TRAININGS,
+    TIMESLOTS,
+    REGISTRATIONS,
 )
 # The indexes of the link collections: every end of every link.
 _LINK_FIELDS = (
@@ -78,6 +85,9 @@ _LINK_FIELDS = (
     (OTP_KEYS, "course_id"),
     (CATALOG_GROUPS, "entry_id"),
     (CATALOG_GROUPS, "user_group_id"),
+    (TIMESLOTS, "instructor_led_training_id"),
+    (REGISTRATIONS, "timeslot_id"),
+    (REGISTRATIONS, "user_id"),
 )
 _NEXT_ID = "next_id"
 ROLE_NAMES = ("learner", "admin", "manager")
@@ -219,13 +229,15 @@ def update_user(data: VendorData, user: Record, fields: Mapping[str, Any]) -> Re
 
 
 def destroy_user(data: VendorData, user: Record) -> None:
-    """destroy_user: the user is gone, with its login keys, enrollments, memberships and path enrollments."""
+    """destroy_user: the user is gone, with its login keys, enrollments, memberships, path enrollments and
+    timeslot registrations."""
     for key, entry in list(data.collection(LOGIN_KEYS).items()):
         if entry["user_id"] == user["id"]:
             data.delete(LOGIN_KEYS, key)
     drop_links(data, ENROLLMENTS, "user_id", user["id"])
     drop_links(data, MEMBERSHIPS, "user_id", user["id"])
     drop_links(data, PATH_USERS, "user_id", user["id"])
+    drop_links(data, REGISTRATIONS, "user_id", user["id"])
     data.delete(USERS, user["id"])
 
 
