@@ -12,6 +12,8 @@ model of the graph after every change: removals undo, and destroyed courses, gro
 take their links with them.
 
 Instructor-led trainings: a timeslot it makes holds the registration it makes until it deletes it.
+Course progress: a user it enrolls in a course it makes has a not-started progress, which follows
+update_course_progress (reads, filters and get_user_course_status agree) until the course is destroyed.
 """
 
 from __future__ import annotations

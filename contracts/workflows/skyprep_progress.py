@@ -20,7 +20,7 @@ REGISTRATION_STATUSES = st.sampled_from(["registered", "attended", "absent", "ca
 
 
 class ProgressRules(SkyprepCalls):
-    """Timeslots and their registrations, made, read back and undone within one rule."""
+    """Timeslots and their registrations, and course progress, made, read back and undone within a rule."""
 
     # Set by the workflow that mixes these rules in.
     model_users: dict[int, dict[str, Any]]
@@ -79,4 +79,61 @@ class ProgressRules(SkyprepCalls):
             404,
             "delete_instructor_led_training_timeslot",
             "the deleted timeslot's registration reads 404",
+        )
+
+    @precondition(writes_allowed)
+    @rule(user=USERS, final=st.sampled_from(["passed", "failed", "in-progress"]), twin=st.booleans())
+    def a_course_progress_follows_an_enrollment_and_its_updates_until_destroyed(
+        self, user: int, final: str, twin: bool
+    ) -> None:
+        if user in self.gone:
+            return
+        response = self.post("create_course", name=self.unique("Progress course"))
+        course = int(self._ok(response, "create_course", "a new course")["id"])
+        self._ok(
+            self.post("enroll_user_in_course", user_id=user, course_id=course),
+            "enroll_user_in_course",
+            "success",
+        )
+        call = "get_course_progresses"
+        response = (self.get if twin else self.post)(call, course_id=course)
+        listed = self._ok(response, call + ("Get" if twin else ""), "the course's progresses")
+        self.expect(
+            [(p.get("user_id"), p.get("status")) for p in listed] == [(user, "not-started")],
+            call,
+            "the one enrolled user has a not-started progress",
+            response,
+        )
+        pid = int(listed[0]["id"])
+        response = self.post("update_course_progress", course_progress_id=pid, set_status=final)
+        self._ok(response, "update_course_progress", "success")
+        response = self.post("get_course_progress", course_progress_id=pid)
+        self._same(
+            self._ok(response, "get_course_progress", "the progress"),
+            {"status": final},
+            "get_course_progress",
+            response,
+        )
+        other = "not-started" if final != "not-started" else "passed"
+        response = self.post(call, course_id=course, status=other)
+        self.expect(
+            self._ok(response, call, "a filtered list") == [], call, f"no progress is {other}", response
+        )
+        status = self._ok(
+            self.post("get_user_course_status", user_id=user, course_id=course),
+            "get_user_course_status",
+            "a status",
+        )
+        self.expect(
+            status == {"status": final.replace("-", "_")},
+            "get_user_course_status",
+            "agrees with the progress",
+            None,
+        )
+        self._ok(self.post("destroy_course", course_id=course), "destroy_course", "success")
+        self.expect_status(
+            self.post("get_course_progress", course_progress_id=pid),
+            404,
+            "destroy_course",
+            "the destroyed course's progress reads 404",
         )

@@ -13,7 +13,7 @@ import connexion
 from ...specs import spec_operations
 from ...store import Record
 from ..base import Handler, VendorContext
-from . import catalog, courses, groups, model, paths, trainings
+from . import catalog, courses, groups, model, paths, progress, trainings
 
 SUCCESS = {"message": "success"}
 
@@ -372,6 +372,43 @@ class Handlers:
             made = trainings.update_registration(self.data, found, params)
             return trainings.registration_answer(self.data, made)
 
+    # course progress
+    def _progress(self, params: dict[str, Any]) -> Record:
+        return progress.find_progress(self.data, params.get("course_progress_id"))
+
+    def get_course_progresses(self, body: Any = None, **query: Any) -> list[Record]:
+        with self.store.locked():
+            found = progress.list_progresses(self.data, _params(body, query))
+            return [progress.answer(self.data, p) for p in found]
+
+    def get_course_progress(self, body: Any = None, **query: Any) -> Record:
+        with self.store.locked():
+            progress.sync(self.data)
+            return progress.answer(self.data, self._progress(_params(body, query)))
+
+    def update_course_progress(self, body: Any = None, **query: Any) -> dict[str, str]:
+        params = _params(body, query)
+        with self.store.locked():
+            progress.set_status(self.data, self._progress(params), params.get("set_status"))
+        return dict(SUCCESS)
+
+    def destroy_course_progress(self, body: Any = None, **query: Any) -> dict[str, str]:
+        with self.store.locked():
+            progress.destroy(self.data, self._progress(_params(body, query)))
+        return dict(SUCCESS)
+
+    def get_course_item_progress(self, body: Any = None, **query: Any) -> Record:
+        with self.store.locked():
+            found, item = progress.locate(self.data, _params(body, query))
+            return progress.item_answer(self.data, found, item)
+
+    def set_course_item_progress(self, body: Any = None, **query: Any) -> dict[str, str]:
+        params = _params(body, query)
+        with self.store.locked():
+            found, item = progress.locate(self.data, params)
+            progress.set_item(self.data, found, item, params)
+        return dict(SUCCESS)
+
 
 def operations(ctx: VendorContext) -> dict[str, Handler]:
     """The operationId -> handler table of specs/skyprep.yaml: each call's POST, then its GET twin."""
@@ -447,6 +484,12 @@ def operations(ctx: VendorContext) -> dict[str, Handler]:
         "update_instructor_led_training_timeslot_registration": (
             h.update_instructor_led_training_timeslot_registration
         ),
+        "get_course_progresses": h.get_course_progresses,
+        "get_course_progress": h.get_course_progress,
+        "update_course_progress": h.update_course_progress,
+        "destroy_course_progress": h.destroy_course_progress,
+        "get_course_item_progress": h.get_course_item_progress,
+        "set_course_item_progress": h.set_course_item_progress,
     }
     # Every call takes GET too (deprecated): its operationId is the call name with a "Get" suffix.
     return {**calls, **{f"{name}Get": handler for name, handler in calls.items()}}

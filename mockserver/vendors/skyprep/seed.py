@@ -1,6 +1,6 @@
 """Deterministic SkyPrep data from a scenario and the seed: roles, datasets, users, then courses, user
 groups and the enrollments between them, then learning paths and the catalog, then instructor-led
-trainings with their timeslots and registrations.
+trainings with their timeslots and registrations, then course items and progress.
 
 Every date is before the scenario's ``anchor_date``, never relative to today, so the same seed gives
 the same bytes on any day.
@@ -14,7 +14,7 @@ from typing import Any
 
 from ...errors import FixtureError
 from ...store import VendorData
-from . import catalog, courses, groups, model, paths, trainings
+from . import catalog, courses, groups, model, paths, progress, trainings
 
 DEFAULT_SIZES = {
     "learners": 18,
@@ -75,6 +75,7 @@ def seed(data: VendorData, scenario: Mapping[str, Any]) -> None:
     _seed_courses(data, scenario, sizes, before_anchor)
     _seed_paths(data, scenario, sizes, before_anchor)
     _seed_trainings(data, scenario, sizes, midnight)
+    _seed_progress(data, midnight)
 
 
 def _seed_courses(
@@ -182,3 +183,22 @@ def _seed_trainings(
                 data.update(
                     model.REGISTRATIONS, link["id"], {"created_at": trainings.iso(start - timedelta(days=7))}
                 )
+
+
+def _seed_progress(data: VendorData, anchor: datetime) -> None:
+    """Three items per course (two contents and an exam); a progress for every user who reaches a course,
+    dated before the anchor; the first item set for the progresses past not-started."""
+    for course in list(data.collection(model.COURSES).values()):
+        for kind in ("content", "content", "exam"):
+            progress.create_item(data, course, {"item_type": kind})
+    progress.sync(data)
+    for found in list(data.collection(model.PROGRESSES).values()):
+        moment = anchor - timedelta(days=data.random.randint(1, 600), minutes=data.random.randint(0, 1439))
+        progress.backdate(data, found, moment)
+        if found["status"] != "not-started":
+            first = data.find(model.COURSE_ITEMS, "course_id", found["course_id"])[0]
+            status = "complete" if found["status"] == "in-progress" else found["status"]
+            progress.set_item(data, found, first, {"set_status": status})
+            data.update(model.PROGRESSES, found["id"], {"updated_at": trainings.iso(moment)})
+            key = model.link_id(found["id"], first["id"])
+            data.update(model.ITEM_PROGRESSES, key, {"updated_at": trainings.iso(moment)})

@@ -17,6 +17,7 @@ from ...errors import InvalidInput, NotFound
 from ...store import Record, VendorData
 from .model import (
     COURSES,
+    PROGRESSES,
     REGISTRATIONS,
     TIMESLOTS,
     TRAININGS,
@@ -230,12 +231,23 @@ def register(data: VendorData, slot: Record, user: Record, fields: Mapping[str, 
     course_id = fields.get("course_id")
     if course_id is not None:
         require_existing(data, COURSES, [int(course_id)], "course_id")
+        course_id = str(course_id)
     progress_id = fields.get("course_progress_id")
+    if progress_id is not None:
+        progress = data.collection(PROGRESSES).get(str(progress_id))
+        if progress is None:
+            raise NotFound(
+                f"No course progress with course_progress_id {progress_id}", field="course_progress_id"
+            )
+        if progress["user_id"] != user["id"] or course_id not in (None, progress["course_id"]):
+            message = "course_progress_id is not the progress of this user (in this course)"
+            raise InvalidInput(message, field="course_progress_id")
+        course_id = progress["course_id"]
     registration: Record = {
         "id": str(new_id(data)),
         "timeslot_id": slot["id"],
         "user_id": user["id"],
-        "course_id": None if course_id is None else str(course_id),
+        "course_id": course_id,
         "course_progress_id": None if progress_id is None else str(progress_id),
         "status": _status(fields.get("status"), "registered"),
         "created_at": iso(now(data)),
@@ -262,7 +274,7 @@ def registrations_of(data: VendorData, slot: Record) -> list[Record]:
 
 
 def registration_answer(data: VendorData, registration: Record) -> Record:
-    """A registration as the API answers it; a course since deleted reads as none."""
+    """A registration as the API answers it; a course or progress since deleted reads as none."""
     made = public(registration)
     del made["timeslot_id"]
     made["instructor_led_training_timeslot_id"] = int(registration["timeslot_id"])
@@ -270,5 +282,6 @@ def registration_answer(data: VendorData, registration: Record) -> Record:
     course = registration["course_id"]
     made["course_id"] = int(course) if course is not None and course in data.collection(COURSES) else None
     progress = registration["course_progress_id"]
-    made["course_progress_id"] = None if progress is None else int(progress)
+    kept = progress is not None and progress in data.collection(PROGRESSES)
+    made["course_progress_id"] = int(progress) if kept else None
     return made
