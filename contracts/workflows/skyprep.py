@@ -10,6 +10,10 @@ directly, through groups and through paths (mass_enroll's course bundles, or a g
 and checks that get_user_courses, get_user_course_status and the group and path reads agree with its
 model of the graph after every change: removals undo, and destroyed courses, groups, paths and users
 take their links with them.
+
+Instructor-led trainings: a timeslot it makes holds the registration it makes until it deletes it.
+Course progress: a user it enrolls in a course it makes has a not-started progress, which follows
+update_course_progress (reads, filters and get_user_course_status agree) until the course is destroyed.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from hypothesis.stateful import consumes, precondition, rule
 
 from .base import writes_allowed
 from .skyprep_paths import COURSES, GROUPS, PATHS, TOPICS, USERS, LearningPathRules
+from .skyprep_progress import ProgressRules
 
 NAMES = st.sampled_from(["Ada", "Grace", "Alan", "Katherine", "Linus", "Margaret"])
 ROLES = st.sampled_from(["learner", "admin", "manager"])
@@ -29,7 +34,7 @@ TITLES = st.sampled_from(["Detective", "Analyst", "Lab Tech", "Sergeant"])
 COMPARED = ("first_name", "last_name", "email", "username", "role", "title", "card_no")
 
 
-class SkyprepWorkflow(LearningPathRules):
+class SkyprepWorkflow(LearningPathRules, ProgressRules):
     """Users and power users (create, read, update, list, destroy), and the enrollment graph."""
 
     api = "skyprep"

@@ -17,6 +17,7 @@ from typing import Any
 from ...errors import InvalidInput, NotFound
 from ...store import Record, VendorData
 from .model import (
+    COURSE_ITEMS,
     COURSES,
     ENROLLMENTS,
     GROUP_COURSES,
@@ -26,10 +27,12 @@ from .model import (
     PATH_COURSES,
     PATH_GROUPS,
     PATH_USERS,
+    PROGRESSES,
     USER_GROUPS,
     catalog_fields,
     drop_catalog_entry,
     drop_links,
+    drop_progresses,
     id_list,
     link_id,
     new_id,
@@ -39,8 +42,9 @@ from .model import (
     stamp,
 )
 
-# get_user_course_status: a direct enrollment's status, "not_started" through a group or a learning path,
-# else not enrolled.
+# get_user_course_status: the course progress's status where there is one (written with "_" for "-"), else
+# a direct enrollment's, "not_started" through a group or a learning path, and not enrolled when the user
+# does not reach the course.
 STATUSES = ("not_started", "in_progress", "passed", "failed")
 NOT_ENROLLED = "not_enrolled"
 COURSE_FIELDS = ("name", "description", "active", "subscribe_key")
@@ -112,12 +116,15 @@ def update_course(data: VendorData, course: Record, fields: Mapping[str, Any]) -
 
 
 def destroy_course(data: VendorData, course: Record) -> None:
-    """destroy_course: the course, its enrollments, group and path links, OTP keys and catalog entry go."""
+    """destroy_course: the course, its enrollments, group and path links, OTP keys, catalog entry, items
+    and progress go."""
     drop_links(data, ENROLLMENTS, "course_id", course["id"])
     drop_links(data, GROUP_COURSES, "course_id", course["id"])
     drop_links(data, PATH_COURSES, "course_id", course["id"])
     drop_links(data, OTP_KEYS, "course_id", course["id"])
     drop_catalog_entry(data, "course", course["id"])
+    drop_progresses(data, "course_id", course["id"])
+    drop_links(data, COURSE_ITEMS, "course_id", course["id"])
     data.delete(COURSES, course["id"])
 
 
@@ -199,13 +206,15 @@ def user_courses(data: VendorData, user: Record) -> list[Record]:
 
 
 def course_status(data: VendorData, user: Record, course: Record) -> str:
-    """get_user_course_status: the direct enrollment's status, or how the graph says the user stands."""
+    """get_user_course_status: the progress's status, else the direct enrollment's, or how the graph says
+    the user stands."""
+    if course["id"] not in reached_course_ids(data, user["id"]):
+        return NOT_ENROLLED
+    for progress in data.find(PROGRESSES, "user_id", user["id"]):
+        if progress["course_id"] == course["id"]:
+            return str(progress["status"]).replace("-", "_")
     direct = data.collection(ENROLLMENTS).get(link_id(user["id"], course["id"]))
-    if direct is not None:
-        return str(direct["status"])
-    if course["id"] in reached_course_ids(data, user["id"]):
-        return "not_started"
-    return NOT_ENROLLED
+    return str(direct["status"]) if direct is not None else "not_started"
 
 
 # OTP keys

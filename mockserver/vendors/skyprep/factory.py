@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ...store import Record, Store, VendorData
-from . import catalog, courses, groups, model, paths
+from . import catalog, courses, groups, model, paths, progress, trainings
 
 
 class SkyprepFactory:
@@ -102,6 +102,55 @@ class SkyprepFactory:
             stored_course = courses.find_course(self.data, int(course["id"]))
             courses.enroll(self.data, stored_user, stored_course, status=status)
             return {"status": courses.course_status(self.data, stored_user, stored_course)}
+
+    def instructor_led_training(self, **fields: Any) -> Record:
+        """A training, as ``get_instructor_led_training`` answers it (the API cannot make one)."""
+        with self.store.locked():
+            name = fields.pop("name", None) or f"{self.data.faker.catch_phrase()} Workshop"
+            made = trainings.create_training(self.data, {"name": name, **fields})
+            return trainings.training_answer(self.data, made)
+
+    def timeslot(self, training: Record | None = None, **fields: Any) -> Record:
+        """A timeslot of ``training`` (default a new one); any create_instructor_led_training_timeslot
+        parameter as an override."""
+        target = training or self.instructor_led_training()
+        with self.store.locked():
+            made = trainings.create_timeslot(
+                self.data, {"instructor_led_training_id": int(target["id"]), **fields}
+            )
+            return trainings.timeslot_answer(self.data, made)
+
+    def registration(self, timeslot: Record, user: Record, *, status: str = "registered") -> Record:
+        """``user`` registered in ``timeslot``, as the registration calls answer it."""
+        with self.store.locked():
+            slot = trainings.find_timeslot(self.data, int(timeslot["id"]))
+            stored_user = model.find_user(self.data, int(user["id"]))
+            made = trainings.register(self.data, slot, stored_user, {"status": status})
+            return trainings.registration_answer(self.data, made)
+
+    def course_item(self, course: Record, *, item_type: str = "content", **fields: Any) -> Record:
+        """An item of ``course`` (content, an exam with an ``exam_id``, an instructor-led training); the
+        API cannot make one."""
+        with self.store.locked():
+            stored = courses.find_course(self.data, int(course["id"]))
+            made = progress.create_item(self.data, stored, {"item_type": item_type, **fields})
+            return {**model.public(made), "course_id": int(stored["id"])}
+
+    def progress(self, user: Record, course: Record, *, status: str = "not-started") -> Record:
+        """``user``'s progress in ``course`` (enrolled directly first if the user does not reach it), as
+        ``get_course_progress`` answers it."""
+        with self.store.locked():
+            stored_user = model.find_user(self.data, int(user["id"]))
+            stored_course = courses.find_course(self.data, int(course["id"]))
+            if stored_course["id"] not in courses.reached_course_ids(self.data, stored_user["id"]):
+                courses.enroll(self.data, stored_user, stored_course)
+            progress.sync(self.data)
+            found = progress.progress_of(self.data, stored_user["id"], stored_course["id"])
+            if found is None:
+                raise AssertionError("sync makes a progress for every course a user reaches")
+            if found["status"] != status:
+                found = progress.set_status(self.data, found, status)
+            return progress.answer(self.data, found)
 
     def _free_email(self, first: str, last: str) -> str:
         number = 1

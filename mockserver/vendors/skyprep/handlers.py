@@ -13,7 +13,7 @@ import connexion
 from ...specs import spec_operations
 from ...store import Record
 from ..base import Handler, VendorContext
-from . import catalog, courses, groups, model, paths
+from . import catalog, courses, groups, model, paths, progress, trainings
 
 SUCCESS = {"message": "success"}
 
@@ -302,6 +302,113 @@ class Handlers:
             catalog.update_enrollments(self.data, _params(body, query))
         return dict(SUCCESS)
 
+    # instructor-led trainings
+    def get_instructor_led_trainings(self, body: Any = None, **query: Any) -> list[Record]:
+        with self.store.locked():
+            return [trainings.training_answer(self.data, t) for t in trainings.list_trainings(self.data)]
+
+    def get_instructor_led_training(self, body: Any = None, **query: Any) -> Record:
+        params = _params(body, query)
+        with self.store.locked():
+            training = trainings.find_training(self.data, params.get("instructor_led_training_id"))
+            return trainings.training_answer(self.data, training)
+
+    def _timeslot(self, params: dict[str, Any]) -> Record:
+        return trainings.find_timeslot(self.data, params.get("instructor_led_training_timeslot_id"))
+
+    def get_instructor_led_training_timeslot(self, body: Any = None, **query: Any) -> Record:
+        with self.store.locked():
+            return trainings.timeslot_answer(self.data, self._timeslot(_params(body, query)))
+
+    def get_instructor_led_training_timeslots(self, body: Any = None, **query: Any) -> list[Record]:
+        with self.store.locked():
+            found = trainings.list_timeslots(self.data, _params(body, query))
+            return [trainings.timeslot_answer(self.data, s) for s in found]
+
+    def create_instructor_led_training_timeslot(self, body: Any = None, **query: Any) -> Record:
+        with self.store.locked():
+            made = trainings.create_timeslot(self.data, _params(body, query))
+            return trainings.timeslot_answer(self.data, made)
+
+    def update_instructor_led_training_timeslot(self, body: Any = None, **query: Any) -> Record:
+        params = _params(body, query)
+        with self.store.locked():
+            made = trainings.update_timeslot(self.data, self._timeslot(params), params)
+            return trainings.timeslot_answer(self.data, made)
+
+    def delete_instructor_led_training_timeslot(self, body: Any = None, **query: Any) -> dict[str, str]:
+        with self.store.locked():
+            trainings.delete_timeslot(self.data, self._timeslot(_params(body, query)))
+        return dict(SUCCESS)
+
+    def get_instructor_led_training_timeslot_registrations(
+        self, body: Any = None, **query: Any
+    ) -> list[Record]:
+        with self.store.locked():
+            found = trainings.registrations_of(self.data, self._timeslot(_params(body, query)))
+            return [trainings.registration_answer(self.data, r) for r in found]
+
+    def create_instructor_led_training_timeslot_registrations(self, body: Any = None, **query: Any) -> Record:
+        params = _params(body, query)
+        with self.store.locked():
+            slot = self._timeslot(params)
+            made = trainings.register(self.data, slot, self._user(params), params)
+            return trainings.registration_answer(self.data, made)
+
+    def destroy_instructor_led_training_timeslot_registrations(
+        self, body: Any = None, **query: Any
+    ) -> dict[str, str]:
+        params = _params(body, query)
+        with self.store.locked():
+            trainings.unregister(self.data, params.get("instructor_led_training_timeslot_registration_ids"))
+        return dict(SUCCESS)
+
+    def update_instructor_led_training_timeslot_registration(self, body: Any = None, **query: Any) -> Record:
+        params = _params(body, query)
+        with self.store.locked():
+            found = trainings.find_registration(
+                self.data, params.get("instructor_led_training_timeslot_registration_id")
+            )
+            made = trainings.update_registration(self.data, found, params)
+            return trainings.registration_answer(self.data, made)
+
+    # course progress
+    def _progress(self, params: dict[str, Any]) -> Record:
+        return progress.find_progress(self.data, params.get("course_progress_id"))
+
+    def get_course_progresses(self, body: Any = None, **query: Any) -> list[Record]:
+        with self.store.locked():
+            found = progress.list_progresses(self.data, _params(body, query))
+            return [progress.answer(self.data, p) for p in found]
+
+    def get_course_progress(self, body: Any = None, **query: Any) -> Record:
+        with self.store.locked():
+            progress.sync(self.data)
+            return progress.answer(self.data, self._progress(_params(body, query)))
+
+    def update_course_progress(self, body: Any = None, **query: Any) -> dict[str, str]:
+        params = _params(body, query)
+        with self.store.locked():
+            progress.set_status(self.data, self._progress(params), params.get("set_status"))
+        return dict(SUCCESS)
+
+    def destroy_course_progress(self, body: Any = None, **query: Any) -> dict[str, str]:
+        with self.store.locked():
+            progress.destroy(self.data, self._progress(_params(body, query)))
+        return dict(SUCCESS)
+
+    def get_course_item_progress(self, body: Any = None, **query: Any) -> Record:
+        with self.store.locked():
+            found, item = progress.locate(self.data, _params(body, query))
+            return progress.item_answer(self.data, found, item)
+
+    def set_course_item_progress(self, body: Any = None, **query: Any) -> dict[str, str]:
+        params = _params(body, query)
+        with self.store.locked():
+            found, item = progress.locate(self.data, params)
+            progress.set_item(self.data, found, item, params)
+        return dict(SUCCESS)
+
 
 def operations(ctx: VendorContext) -> dict[str, Handler]:
     """The operationId -> handler table of specs/skyprep.yaml: each call's POST, then its GET twin."""
@@ -358,6 +465,31 @@ def operations(ctx: VendorContext) -> dict[str, Handler]:
         "add_course_or_learning_path_to_catalog": h.add_course_or_learning_path_to_catalog,
         "remove_course_or_learning_path_from_catalog": h.remove_course_or_learning_path_from_catalog,
         "update_catalog_enrollments": h.update_catalog_enrollments,
+        "get_instructor_led_trainings": h.get_instructor_led_trainings,
+        "get_instructor_led_training": h.get_instructor_led_training,
+        "get_instructor_led_training_timeslot": h.get_instructor_led_training_timeslot,
+        "get_instructor_led_training_timeslots": h.get_instructor_led_training_timeslots,
+        "create_instructor_led_training_timeslot": h.create_instructor_led_training_timeslot,
+        "update_instructor_led_training_timeslot": h.update_instructor_led_training_timeslot,
+        "delete_instructor_led_training_timeslot": h.delete_instructor_led_training_timeslot,
+        "get_instructor_led_training_timeslot_registrations": (
+            h.get_instructor_led_training_timeslot_registrations
+        ),
+        "create_instructor_led_training_timeslot_registrations": (
+            h.create_instructor_led_training_timeslot_registrations
+        ),
+        "destroy_instructor_led_training_timeslot_registrations": (
+            h.destroy_instructor_led_training_timeslot_registrations
+        ),
+        "update_instructor_led_training_timeslot_registration": (
+            h.update_instructor_led_training_timeslot_registration
+        ),
+        "get_course_progresses": h.get_course_progresses,
+        "get_course_progress": h.get_course_progress,
+        "update_course_progress": h.update_course_progress,
+        "destroy_course_progress": h.destroy_course_progress,
+        "get_course_item_progress": h.get_course_item_progress,
+        "set_course_item_progress": h.set_course_item_progress,
     }
     # Every call takes GET too (deprecated): its operationId is the call name with a "Get" suffix.
     return {**calls, **{f"{name}Get": handler for name, handler in calls.items()}}

@@ -43,6 +43,15 @@ OTP_KEYS = "course_otp_keys"
 # and the user groups an entry is restricted to (keyed "<entry>:<group>"; none means everyone sees it).
 CATALOG = "catalog_entries"
 CATALOG_GROUPS = "catalog_entry_groups"
+# Instructor-led trainings, their timeslots, and the users registered in a timeslot.
+TRAININGS = "instructor_led_trainings"
+TIMESLOTS = "instructor_led_training_timeslots"
+REGISTRATIONS = "instructor_led_training_timeslot_registrations"
+# Course progress: a user's progress in a course, the items of a course (the doc has no call that makes
+# one), and a progress's record of one item (keyed "<progress>:<item>").
+PROGRESSES = "course_progresses"
+COURSE_ITEMS = "course_items"
+ITEM_PROGRESSES = "course_item_progresses"
 COLLECTIONS = (
     USERS,
     ROLES,
@@ -60,6 +69,12 @@ COLLECTIONS = (
     OTP_KEYS,
     CATALOG,
     CATALOG_GROUPS,
+    TRAININGS,
+    TIMESLOTS,
+    REGISTRATIONS,
+    PROGRESSES,
+    COURSE_ITEMS,
+    ITEM_PROGRESSES,
 )
 # The indexes of the link collections: every end of every link.
 _LINK_FIELDS = (
@@ -78,6 +93,13 @@ _LINK_FIELDS = (
     (OTP_KEYS, "course_id"),
     (CATALOG_GROUPS, "entry_id"),
     (CATALOG_GROUPS, "user_group_id"),
+    (TIMESLOTS, "instructor_led_training_id"),
+    (REGISTRATIONS, "timeslot_id"),
+    (REGISTRATIONS, "user_id"),
+    (PROGRESSES, "user_id"),
+    (PROGRESSES, "course_id"),
+    (COURSE_ITEMS, "course_id"),
+    (ITEM_PROGRESSES, "course_progress_id"),
 )
 _NEXT_ID = "next_id"
 ROLE_NAMES = ("learner", "admin", "manager")
@@ -121,6 +143,14 @@ def drop_links(data: VendorData, collection: str, field: str, rid: str) -> None:
     """Delete every record of ``collection`` whose ``field`` is ``rid`` (the links of a deleted record)."""
     for link in data.find(collection, field, rid):
         data.delete(collection, link["id"])
+
+
+def drop_progresses(data: VendorData, field: str, rid: str) -> None:
+    """Delete the course progresses whose ``field`` (``user_id`` or ``course_id``) is ``rid``, with their
+    item records."""
+    for progress in data.find(PROGRESSES, field, rid):
+        drop_links(data, ITEM_PROGRESSES, "course_progress_id", progress["id"])
+        data.delete(PROGRESSES, progress["id"])
 
 
 def catalog_key(kind: str, rid: str) -> str:
@@ -219,13 +249,16 @@ def update_user(data: VendorData, user: Record, fields: Mapping[str, Any]) -> Re
 
 
 def destroy_user(data: VendorData, user: Record) -> None:
-    """destroy_user: the user is gone, with its login keys, enrollments, memberships and path enrollments."""
+    """destroy_user: the user is gone, with its login keys, enrollments, memberships, path enrollments,
+    timeslot registrations and course progress."""
     for key, entry in list(data.collection(LOGIN_KEYS).items()):
         if entry["user_id"] == user["id"]:
             data.delete(LOGIN_KEYS, key)
     drop_links(data, ENROLLMENTS, "user_id", user["id"])
     drop_links(data, MEMBERSHIPS, "user_id", user["id"])
     drop_links(data, PATH_USERS, "user_id", user["id"])
+    drop_links(data, REGISTRATIONS, "user_id", user["id"])
+    drop_progresses(data, "user_id", user["id"])
     data.delete(USERS, user["id"])
 
 

@@ -1,5 +1,6 @@
 """Deterministic SkyPrep data from a scenario and the seed: roles, datasets, users, then courses, user
-groups and the enrollments between them, then learning paths and the catalog.
+groups and the enrollments between them, then learning paths and the catalog, then instructor-led
+trainings with their timeslots and registrations, then course items and progress.
 
 Every date is before the scenario's ``anchor_date``, never relative to today, so the same seed gives
 the same bytes on any day.
@@ -13,7 +14,7 @@ from typing import Any
 
 from ...errors import FixtureError
 from ...store import VendorData
-from . import catalog, courses, groups, model, paths
+from . import catalog, courses, groups, model, paths, progress, trainings
 
 DEFAULT_SIZES = {
     "learners": 18,
@@ -22,6 +23,7 @@ DEFAULT_SIZES = {
     "courses": 8,
     "user_groups": 3,
     "learning_paths": 2,
+    "instructor_led_trainings": 2,
 }
 _TOPICS = ("Safety", "Compliance", "Onboarding", "Leadership", "Customer Care", "Data Privacy", "Ethics")
 _ROLE_OF_SIZE = {"learners": "learner", "managers": "manager", "admins": "admin"}
@@ -72,6 +74,8 @@ def seed(data: VendorData, scenario: Mapping[str, Any]) -> None:
         data.update(model.USERS, user["id"], {"created_at": before_anchor()})
     _seed_courses(data, scenario, sizes, before_anchor)
     _seed_paths(data, scenario, sizes, before_anchor)
+    _seed_trainings(data, scenario, sizes, midnight)
+    _seed_progress(data, midnight)
 
 
 def _seed_courses(
@@ -137,3 +141,64 @@ def _seed_paths(
     if made:
         listed["learning_path_ids"] = [int(made[0]["id"])]
     catalog.add_to_catalog(data, listed)
+
+
+def _seed_trainings(
+    data: VendorData, scenario: Mapping[str, Any], sizes: Mapping[str, Any], anchor: datetime
+) -> None:
+    """Instructor-led trainings (named ones first), each with two timeslots before the anchor date, and
+    a few users registered in each."""
+    named = _named(scenario, model.TRAININGS)
+    users = list(data.collection(model.USERS).values())
+    for index, entry in enumerate(
+        [*named, *({} for _ in range(int(sizes.get("instructor_led_trainings", 0))))]
+    ):
+        fields = entry or {"name": f"{_TOPICS[index % len(_TOPICS)]} Workshop {index + 1}"}
+        made = trainings.create_training(
+            data, {"name": fields["name"], "description": fields.get("description")}
+        )
+        made = data.update(
+            model.TRAININGS, made["id"], {"created_at": trainings.iso(anchor - timedelta(days=200))}
+        )
+        for _ in range(2):
+            start = anchor - timedelta(days=data.random.randint(1, 180), hours=-9)
+            slot = trainings.create_timeslot(
+                data,
+                {
+                    "instructor_led_training_id": int(made["id"]),
+                    "description": f"{fields['name']} session",
+                    "location": data.faker.city(),
+                    "instructor": data.faker.name(),
+                    "capacity": 10,
+                    "start_date": trainings.iso(start),
+                    "end_date": trainings.iso(start + timedelta(hours=8)),
+                },
+            )
+            data.update(
+                model.TIMESLOTS, slot["id"], {"created_at": trainings.iso(start - timedelta(days=30))}
+            )
+            for user in data.random.sample(users, k=min(3, len(users))):
+                status = data.random.choice(trainings.REGISTRATION_STATUSES)
+                link = trainings.register(data, slot, user, {"status": status})
+                data.update(
+                    model.REGISTRATIONS, link["id"], {"created_at": trainings.iso(start - timedelta(days=7))}
+                )
+
+
+def _seed_progress(data: VendorData, anchor: datetime) -> None:
+    """Three items per course (two contents and an exam); a progress for every user who reaches a course,
+    dated before the anchor; the first item set for the progresses past not-started."""
+    for course in list(data.collection(model.COURSES).values()):
+        for kind in ("content", "content", "exam"):
+            progress.create_item(data, course, {"item_type": kind})
+    progress.sync(data)
+    for found in list(data.collection(model.PROGRESSES).values()):
+        moment = anchor - timedelta(days=data.random.randint(1, 600), minutes=data.random.randint(0, 1439))
+        progress.backdate(data, found, moment)
+        if found["status"] != "not-started":
+            first = data.find(model.COURSE_ITEMS, "course_id", found["course_id"])[0]
+            status = "complete" if found["status"] == "in-progress" else found["status"]
+            progress.set_item(data, found, first, {"set_status": status})
+            data.update(model.PROGRESSES, found["id"], {"updated_at": trainings.iso(moment)})
+            key = model.link_id(found["id"], first["id"])
+            data.update(model.ITEM_PROGRESSES, key, {"updated_at": trainings.iso(moment)})
