@@ -4,7 +4,8 @@ It never reads a store: it creates the users it needs through the API (usernames
 and checks that a user reads back as created, that a partial update changes only what it names
 (custom fields included), that a user is listed and found by a username filter (and not by its
 negation), that pages partition the list, and that a learner's token is refused on the
-administrator's operations.
+administrator's operations. Courses cannot be made through the API: a rule reads back whichever
+courses are listed (none is fine).
 """
 
 from __future__ import annotations
@@ -164,6 +165,31 @@ class AbsorbWorkflow(Workflow):
             f"_filter username ne {username!r} still lists {user}",
             response,
         )
+
+    # courses
+
+    @rule(size=PAGE_SIZES)
+    def each_listed_course_reads_back_as_listed(self, size: int) -> None:
+        response = self.call("GET", "/courses", params={"_limit": size})
+        page = self._ok(response, 200, "listCourses", "a page of courses")
+        courses = page.get("courses") or []
+        self.expect(
+            page.get("returnedItems") == len(courses) <= size,
+            "listCourses",
+            f"returnedItems = len(courses) <= {size}",
+            response,
+        )
+        for course in courses:
+            got = self.call("GET", f"/courses/{course['id']}")
+            answer = self._ok(got, 200, "getCourse", f"course {course['id']}")
+            self.expect(answer == course, "getCourse", "answers the course as the list does", got)
+            chapters = {c["id"] for c in answer.get("chapters") or []}
+            self.expect(
+                all(lesson.get("chapterId") in chapters for lesson in answer.get("lessons") or []),
+                "getCourse",
+                "each lesson names one of the course's chapters",
+                got,
+            )
 
     # auth
 

@@ -18,7 +18,7 @@ from ...store import Record, VendorData
 from ..base import Handler, VendorContext, identity_of
 from ..credentials import LoginScheme
 from ..edge import issue_token
-from . import model
+from . import courses, model
 from .errors import Unauthorized
 from .filters import compile_filter
 
@@ -129,6 +129,28 @@ class Handlers:
             self._admin()
             return model.public(model.get_department(self.data, id_.lower()))
 
+    # courses
+    def list_courses(
+        self,
+        _limit: int | None = None,
+        _offset: int | None = None,
+        _sort: str | None = None,
+        _filter: str | None = None,
+        **_: Any,
+    ) -> dict[str, Any]:
+        keep = compile_filter(_filter, courses.COURSE_FILTER)
+        with self.store.locked():
+            self._admin()
+            found = self.data.collection(courses.COURSES).values()
+            chosen = [c for c in found if keep(c)] if keep is not None else found
+            ordered = model.sort_records(chosen, _sort, "name", courses.COURSE_SORT)
+            return model.page(ordered, "courses", _limit, _offset)
+
+    def get_course(self, id_: str, **_: Any) -> Record:
+        with self.store.locked():
+            self._admin()
+            return model.public(courses.get_course(self.data, id_))
+
 
 def operations(ctx: VendorContext) -> dict[str, Handler]:
     """The operationId -> handler table of specs/absorb.yaml."""
@@ -142,4 +164,6 @@ def operations(ctx: VendorContext) -> dict[str, Handler]:
         "uploadUsers": h.upload_users,
         "listDepartments": h.list_departments,
         "getDepartment": h.get_department,
+        "listCourses": h.list_courses,
+        "getCourse": h.get_course,
     }
