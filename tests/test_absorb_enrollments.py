@@ -124,3 +124,136 @@ def test_the_seeded_courses_are_before_the_anchor_and_the_same_for_a_seed(sandbo
     assert {c["courseType"] for c in first.values()} == {"OnlineCourse", "InstructorLedCourse"}
     sandbox.reset(0)
     assert sandbox.store.export("absorb")["collections"]["courses"] == first
+
+
+# enrollments
+
+
+def _user_and_course(factory: AbsorbFactory) -> tuple[str, str]:
+    return str(factory.user()["id"]), str(factory.course()["id"])
+
+
+def test_an_enrollment_reads_back_by_id_by_user_and_course_and_in_both_lists(
+    api: httpx.Client, admin: dict[str, str], factory: AbsorbFactory
+) -> None:
+    user, course = _user_and_course(factory)
+    made = _ok(api.post(f"/users/{user}/enrollments/{course}", headers=admin), 201)
+    assert made["status"] == 0
+    assert made["isActive"] is True
+    assert (made["userId"], made["courseId"]) == (user, course)
+    assert _ok(api.get(f"/enrollments/{made['id']}", headers=admin)) == made
+    assert _ok(api.get(f"/users/{user}/enrollments/{course}", headers=admin)) == made
+    assert _ok(api.get(f"/users/{user}/enrollments", headers=admin))["enrollments"] == [made]
+    listed = _ok(api.get(f"/courses/{course}/enrollments", headers=admin))
+    assert listed["enrollments"] == [made]
+    again = api.post(f"/users/{user}/enrollments/{course}", headers=admin)
+    assert again.status_code == 200
+    assert again.json() == made
+
+
+def test_re_enrolling_starts_a_new_active_enrollment_and_keeps_the_history(
+    api: httpx.Client, admin: dict[str, str], factory: AbsorbFactory
+) -> None:
+    user, course = _user_and_course(factory)
+    first = factory.enrollment(user, course)
+    second = _ok(api.post(f"/users/{user}/enrollments/{course}?reEnroll=true", headers=admin), 201)
+    assert second["id"] != first["id"]
+    assert second["isActive"] is True
+    assert _ok(api.get(f"/enrollments/{first['id']}", headers=admin))["isActive"] is False
+    assert _ok(api.get(f"/users/{user}/enrollments/{course}", headers=admin))["id"] == second["id"]
+    every = _ok(api.get(f"/users/{user}/enrollments", headers=admin))
+    assert {e["id"] for e in every["enrollments"]} == {first["id"], second["id"]}
+    current = _ok(
+        api.get(f"/users/{user}/enrollments", headers=admin, params={"_filter": "isActive eq true"})
+    )
+    assert [e["id"] for e in current["enrollments"]] == [second["id"]]
+
+
+def test_un_enrolling_removes_the_enrollments_named_all_or_none(
+    api: httpx.Client, admin: dict[str, str], factory: AbsorbFactory
+) -> None:
+    user, course = _user_and_course(factory)
+    other = str(factory.course()["id"])
+    gone = factory.enrollment(user, course)
+    kept = factory.enrollment(user, other)
+    refused = api.post("/enrollments/unenroll", headers=admin, json=[gone["id"], NOWHERE])
+    assert refused.status_code == 404
+    assert refused.json()["validations"] == ["[1]: Enrollment not found."]
+    assert _ok(api.get(f"/enrollments/{gone['id']}", headers=admin)) == gone
+    done = api.post("/enrollments/unenroll", headers=admin, json=[gone["id"]])
+    assert done.status_code == 204
+    assert api.get(f"/enrollments/{gone['id']}", headers=admin).status_code == 404
+    missing = api.get(f"/users/{user}/enrollments/{course}", headers=admin)
+    assert missing.status_code == 404
+    assert missing.json()["message"] == "Enrollment not found."
+    assert _ok(api.get(f"/users/{user}/enrollments", headers=admin))["enrollments"] == [kept]
+
+
+def test_enrollment_filters_and_status_leave_out_what_does_not_match(
+    api: httpx.Client, admin: dict[str, str], factory: AbsorbFactory
+) -> None:
+    course = str(factory.course()["id"])
+    users = [str(factory.user()["id"]) for _ in range(3)]
+    made = [factory.enrollment(u, course) for u in users]
+    chosen = _ok(
+        api.get(f"/courses/{course}/enrollments", headers=admin, params={"_filter": f"userId eq {users[1]}"})
+    )
+    assert [e["id"] for e in chosen["enrollments"]] == [made[1]["id"]]
+    others = _ok(
+        api.get(f"/courses/{course}/enrollments", headers=admin, params={"_filter": f"userId ne {users[1]}"})
+    )
+    assert {e["id"] for e in others["enrollments"]} == {made[0]["id"], made[2]["id"]}
+    complete = _ok(api.get(f"/courses/{course}/enrollments", headers=admin, params={"status": 3}))
+    assert complete["enrollments"] == []
+    paged = _ok(api.get(f"/courses/{course}/enrollments", headers=admin, params={"_limit": 2, "_offset": 1}))
+    assert paged["totalItems"] == 3
+    assert paged["returnedItems"] == 1
+
+
+def test_my_enrollments_act_as_the_tokens_user(api: httpx.Client, factory: AbsorbFactory) -> None:
+    learner = headers(login(api, LEARNER))
+    mine = _ok(api.get("/my-enrollments", headers=learner, params={"_limit": 1000}))
+    assert mine["totalItems"] == 2
+    me = {e["userId"] for e in mine["enrollments"]}
+    assert len(me) == 1
+    course = str(factory.course()["id"])
+    assert api.get(f"/my-enrollments/{course}", headers=learner).status_code == 404
+    made = _ok(api.post(f"/enroll/{course}", headers=learner), 201)
+    assert made["userId"] in me
+    assert _ok(api.get(f"/my-enrollments/{course}", headers=learner)) == made
+    alternative = api.post(f"/my-enrollments/{course}", headers=learner)
+    assert alternative.status_code == 200
+    assert alternative.json() == made
+    assert _ok(api.get("/my-enrollments", headers=learner))["totalItems"] == 3
+    assert api.get(f"/users/{made['userId']}/enrollments", headers=learner).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "status"),
+    [
+        ("POST", f"/users/{NOWHERE}/enrollments/{{course}}", None, 404),
+        ("POST", f"/users/{{user}}/enrollments/{NOWHERE}", None, 404),
+        ("GET", f"/users/{NOWHERE}/enrollments", None, 404),
+        ("GET", f"/courses/{NOWHERE}/enrollments", None, 404),
+        ("GET", "/users/{user}/enrollments?_sort=shoeSize", None, 422),
+        ("GET", "/users/{user}/enrollments?_filter=shoeSize eq 1", None, 422),
+        ("GET", "/users/{user}/enrollments?status=13", None, 400),
+        ("POST", "/users/{user}/enrollments/{course}?reEnroll=maybe", None, 400),
+        ("POST", "/enrollments/unenroll", [], 400),
+        ("POST", "/enrollments/unenroll", ["not-a-guid"], 404),
+        ("POST", "/enrollments/unenroll", {"id": NOWHERE}, 400),
+    ],
+)
+def test_bad_enrollment_input_is_a_4xx_in_absorbs_error_body(
+    api: httpx.Client,
+    admin: dict[str, str],
+    factory: AbsorbFactory,
+    method: str,
+    path: str,
+    body: Any,
+    status: int,
+) -> None:
+    user, course = _user_and_course(factory)
+    response = api.request(method, path.format(user=user, course=course), headers=admin, json=body)
+    assert response.status_code == status, response.text
+    assert response.json()["code"] == status

@@ -9,7 +9,7 @@ from . import courses, enrollments, model
 
 
 class AbsorbFactory:
-    """Makes Absorb users, departments and courses for a test; each method returns what the GET answers."""
+    """Makes Absorb users, departments, courses and enrollments; each returns what the GET answers."""
 
     COLLECTIONS = (*model.COLLECTIONS, courses.COURSES, enrollments.ENROLLMENTS)
 
@@ -70,6 +70,12 @@ class AbsorbFactory:
             else:
                 chapter = [(f"Lesson {n}", courses.LESSON_TYPES[0]) for n in range(1, lessons + 1)]
                 made = courses.create_course(self.data, title, chapters=[("Chapter 1", chapter)], **fields)
+            return model.public(made)
+
+    def enrollment(self, user_id: str, course_id: str, *, re_enroll: bool = False) -> Record:
+        """The user's active enrollment in the course (a new one with ``re_enroll``)."""
+        with self.store.locked():
+            made, _ = enrollments.enroll(self.data, user_id, course_id, re_enroll=re_enroll)
             return model.public(made)
 
     def _free_username(self, first: str, last: str) -> str:

@@ -14,7 +14,7 @@ from ...errors import FixtureError
 from ...store import VendorData
 from . import courses, enrollments, model
 
-DEFAULT_SIZES = {"departments": 4, "users": 24, "courses": 6}
+DEFAULT_SIZES = {"departments": 4, "users": 24, "courses": 6, "enrollments": 12}
 _TEAMS = ("Sales", "Operations", "Finance", "Engineering", "Support", "Marketing", "People")
 _TOPICS = ("Safety", "Compliance", "Leadership", "Customer Care", "Data Privacy", "First Aid", "Onboarding")
 _LEVELS = ("Basics", "Essentials", "in Practice", "Refresher", "Advanced")
@@ -70,6 +70,21 @@ def seed(data: VendorData, scenario: Mapping[str, Any]) -> None:
 
     for number in range(int(sizes["courses"])):
         _course(data, number, before_anchor)
+    _enrollments(data, int(sizes["enrollments"]), before_anchor)
+
+
+def _enrollments(data: VendorData, count: int, before_anchor: Callable[[], str]) -> None:
+    """The learner in the first two courses (by name), then ``count`` enrollments of random users."""
+    rng = data.random
+    offered = sorted(data.collection(courses.COURSES).values(), key=lambda c: (c["name"], c["id"]))
+    people = sorted(data.collection(model.USERS).values(), key=lambda u: u["username"])
+    if not offered:
+        return
+    learner = model.user_by_username(data, "sandbox.learner")
+    pairs = [(learner["id"], c["id"]) for c in offered[:2]] if learner is not None else []
+    pairs += [(rng.choice(people)["id"], rng.choice(offered)["id"]) for _ in range(count)]
+    for user_id, course_id in pairs:
+        enrollments.enroll(data, user_id, course_id, added=before_anchor())
 
 
 def _course(data: VendorData, number: int, before_anchor: Callable[[], str]) -> None:
