@@ -257,3 +257,82 @@ def test_bad_enrollment_input_is_a_4xx_in_absorbs_error_body(
     response = api.request(method, path.format(user=user, course=course), headers=admin, json=body)
     assert response.status_code == status, response.text
     assert response.json()["code"] == status
+
+
+# lesson enrollments and attempts
+
+
+def test_finishing_attempts_moves_lesson_and_course_progress_to_complete(
+    api: httpx.Client, admin: dict[str, str], factory: AbsorbFactory
+) -> None:
+    user = str(factory.user()["id"])
+    course = factory.course(lessons=2)
+    base = f"/users/{user}/enrollments/{course['id']}"
+    enrollment = _ok(api.post(base, headers=admin), 201)
+    listed = _ok(api.get(f"{base}/lessons", headers=admin))
+    assert [(le["lessonId"], le["status"]) for le in listed] == [(le["id"], 0) for le in course["lessons"]]
+    first, second = (le["id"] for le in course["lessons"])
+    started = _ok(api.post(f"{base}/lessons/{first}/attempts", headers=admin), 201)
+    assert started["userId"] == user
+    assert _ok(api.get(f"{base}/lessons/{first}", headers=admin))["status"] == 1
+    assert _ok(api.get(base, headers=admin))["status"] == 1
+    failed = _ok(api.put(f"/attempts/{started['attemptId']}", headers=admin, json={"status": 5, "score": 40}))
+    assert failed["status"] == 5
+    assert failed["completionDate"] is not None
+    again = api.put(f"/attempts/{started['attemptId']}", headers=admin, json={"status": 3})
+    assert again.status_code == 422
+    retry = _ok(api.post(f"{base}/lessons/{first}/attempts", headers=admin), 201)
+    _ok(api.put(f"/attempts/{retry['attemptId']}", headers=admin, json={"status": 3, "score": 80}))
+    half = _ok(api.get(base, headers=admin))
+    assert (half["status"], half["progress"], half["score"]) == (1, 50.0, 80.0)
+    lesson = _ok(api.get(f"{base}/lessons/{first}", headers=admin))
+    assert (lesson["status"], lesson["progress"], lesson["attempts"]) == (3, 100.0, 2)
+    assert [a["status"] for a in _ok(api.get(f"{base}/lessons/{first}/attempts", headers=admin))] == [5, 3]
+    last = _ok(api.post(f"{base}/lessons/{second}/attempts", headers=admin), 201)
+    # The alternative method of the notes finishes an attempt too.
+    _ok(api.post(f"/attempts/{last['attemptId']}", headers=admin, json={"status": 3, "score": 100}))
+    done = _ok(api.get(f"/enrollments/{enrollment['id']}", headers=admin))
+    assert (done["status"], done["progress"], done["score"]) == (3, 100.0, 90.0)
+    assert done["dateCompleted"] is not None
+
+
+def test_a_users_lesson_attempt_is_finished_only_on_its_own_path(
+    api: httpx.Client, admin: dict[str, str], factory: AbsorbFactory
+) -> None:
+    user, other = str(factory.user()["id"]), str(factory.user()["id"])
+    course = factory.course(lessons=1)
+    lesson = course["lessons"][0]["id"]
+    factory.enrollment(user, course["id"])
+    base = f"/users/{user}/enrollments/{course['id']}/lessons/{lesson}/attempts"
+    attempt = _ok(api.post(base, headers=admin), 201)["attemptId"]
+    wrong = f"/users/{other}/enrollments/{course['id']}/lessons/{lesson}/attempts/{attempt}"
+    assert api.put(wrong, headers=admin, json={"status": 3}).status_code == 404
+    finished = _ok(api.put(f"{base}/{attempt}", headers=admin, json={"status": 3, "score": 70}))
+    assert finished["score"] == 70
+    assert _ok(api.get(f"/users/{user}/enrollments/{course['id']}", headers=admin))["status"] == 3
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "status"),
+    [
+        ("GET", "/users/{user}/enrollments/{course}/lessons", None, 404),
+        ("POST", f"/users/{{user}}/enrollments/{{course}}/lessons/{NOWHERE}/attempts", None, 404),
+        ("PUT", f"/attempts/{NOWHERE}", {"status": 3}, 404),
+        ("PUT", f"/attempts/{NOWHERE}", {"status": 2}, 400),
+        ("PUT", f"/attempts/{NOWHERE}", {"score": 3}, 400),
+        ("PUT", f"/attempts/{NOWHERE}", {"status": 3, "shoeSize": 1}, 400),
+    ],
+)
+def test_bad_attempt_input_is_a_4xx(
+    api: httpx.Client,
+    admin: dict[str, str],
+    factory: AbsorbFactory,
+    method: str,
+    path: str,
+    body: Any,
+    status: int,
+) -> None:
+    user, course = _user_and_course(factory)
+    response = api.request(method, path.format(user=user, course=course), headers=admin, json=body)
+    assert response.status_code == status, response.text
+    assert response.json()["code"] == status

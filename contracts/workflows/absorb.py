@@ -7,7 +7,8 @@ negation), that pages partition the list, and that a learner's token is refused 
 administrator's operations. Courses cannot be made through the API: a rule reads back whichever
 courses are listed (none is fine). Enrollments: a user it made is enrolled in a listed course, read
 back by id, by user and course, and in both lists (a userId filter finds it, its negation does not);
-re-enrolling keeps the previous one as history; un-enrolling removes it.
+re-enrolling keeps the previous one as history; un-enrolling removes it; finishing an attempt on
+every lesson completes the course enrollment.
 """
 
 from __future__ import annotations
@@ -282,6 +283,48 @@ class AbsorbWorkflow(Workflow):
         )
         self._expect_active(user, course, str(made["id"]), "enrollUserInCourse")
         return (user, course, str(made["id"]))
+
+    @precondition(writes_allowed)
+    @rule(enrollment=enrollments, score=st.sampled_from([55.0, 80.0, 100.0]))
+    def finishing_every_lesson_completes_the_course(
+        self, enrollment: tuple[str, str, str], score: float
+    ) -> None:
+        user, course, current = enrollment
+        if not current:
+            return
+        base = f"/users/{user}/enrollments/{course}"
+        active = self.call("GET", base)
+        if (
+            active.status_code != 200
+            or active.json().get("id") != current
+            or active.json().get("status") == 3
+        ):
+            return  # history by now, or already complete: nothing left to finish
+        listed = self.call("GET", f"{base}/lessons")
+        lessons = self._ok(listed, 200, "listUserLessonEnrollments", "the lesson enrollments")
+        if not lessons:
+            return  # an instructor-led course has sessions, not lessons
+        for lesson in lessons:
+            started = self.call("POST", f"{base}/lessons/{lesson['lessonId']}/attempts")
+            attempt = self._ok(started, 201, "startAttempt", "a new attempt")["attemptId"]
+            finished = self.call("PUT", f"/attempts/{attempt}", json={"status": 3, "score": score})
+            answer = self._ok(finished, 200, "finishAttempt", "the finished attempt")
+            self.expect(answer.get("status") == 3, "finishAttempt", "the attempt is complete", finished)
+            got = self.call("GET", f"{base}/lessons/{lesson['lessonId']}")
+            self.expect(
+                self._ok(got, 200, "getUserLessonEnrollment", "the lesson").get("status") == 3,
+                "finishAttempt",
+                "a complete attempt completes its lesson",
+                got,
+            )
+        after = self.call("GET", base)
+        done = self._ok(after, 200, "getUserCourseEnrollment", "the course enrollment")
+        self.expect(
+            done.get("status") == 3 and done.get("progress") == 100.0,
+            "finishAttempt",
+            "every lesson complete: the course enrollment is Complete (3) at 100% progress",
+            after,
+        )
 
     @precondition(writes_allowed)
     @rule(enrollment=consumes(enrollments))

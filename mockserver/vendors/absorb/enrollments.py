@@ -7,11 +7,13 @@ new active one, so the history stays readable by id and in the lists.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from enum import IntEnum
+from typing import Any
 
 from ...errors import NotFound
 from ...store import Record, VendorData
+from . import lessons
 from .courses import get_course
 from .model import get_user, guid, now
 
@@ -58,6 +60,7 @@ def declare(data: VendorData) -> None:
     """The lookups enrollments need: by user and by course."""
     data.index(ENROLLMENTS, "userId")
     data.index(ENROLLMENTS, "courseId")
+    lessons.declare(data)
 
 
 def get_enrollment(data: VendorData, enrollment_id: str) -> Record:
@@ -130,7 +133,9 @@ def enroll(
         "credits": None,
         "certificateId": None,
     }
-    return data.insert(ENROLLMENTS, record), True
+    made = data.insert(ENROLLMENTS, record)
+    lessons.create_for(data, made, course)
+    return made, True
 
 
 def unenroll(data: VendorData, enrollment_ids: Sequence[str]) -> None:
@@ -140,4 +145,47 @@ def unenroll(data: VendorData, enrollment_ids: Sequence[str]) -> None:
         if rid not in data.collection(ENROLLMENTS):
             raise NotFound("Enrollment not found.", field=f"[{position}]")
     for rid in dict.fromkeys(wanted):
+        for lesson in lessons.of_enrollment(data, data.collection(ENROLLMENTS)[rid]):
+            for attempt in lessons.attempts_of(data, lesson):
+                data.delete(lessons.ATTEMPTS, attempt["id"])
+            data.delete(lessons.LESSON_ENROLLMENTS, lesson["id"])
         data.delete(ENROLLMENTS, rid)
+
+
+def finish_attempt(data: VendorData, attempt: Record, body: Mapping[str, Any]) -> Record:
+    """``attempt`` finished (see ``lessons.finish_attempt``), then its course enrollment rolled up.
+
+    Progress is the share of the course's lessons complete, the score their mean score, and the
+    status Complete (3) once every lesson is complete, else InProgress (1).
+    """
+    finished = lessons.finish_attempt(data, attempt, body)
+    stamp_ = now(data)
+    enrollment = data.collection(ENROLLMENTS)[finished["enrollmentId"]]
+    found = lessons.of_enrollment(data, enrollment)
+    done = [lesson for lesson in found if lesson["status"] == lessons.COMPLETE]
+    scores = [float(lesson["score"]) for lesson in done if lesson["score"] is not None]
+    complete = bool(found) and len(done) == len(found)
+    data.update(
+        ENROLLMENTS,
+        enrollment["id"],
+        {
+            "progress": round(100.0 * len(done) / len(found), 2) if found else 0.0,
+            "score": round(sum(scores) / len(scores), 2) if scores else enrollment["score"],
+            "status": int(Status.COMPLETE if complete else Status.IN_PROGRESS),
+            "dateStarted": enrollment["dateStarted"] or stamp_,
+            "dateCompleted": stamp_ if complete else None,
+            "dateEdited": stamp_,
+        },
+    )
+    return finished
+
+
+def start_attempt(data: VendorData, user_id: str, course_id: str, lesson_id: str) -> Record:
+    """A new attempt on the lesson of the user's active enrollment; the course enrollment is started."""
+    enrollment = active(data, user_id, course_id)
+    attempt = lessons.start_attempt(data, lessons.lesson_enrollment(data, enrollment, lesson_id))
+    changes: dict[str, Any] = {"dateEdited": attempt["startDate"]}
+    if enrollment["status"] == Status.NOT_STARTED:
+        changes.update(status=int(Status.IN_PROGRESS), dateStarted=attempt["startDate"])
+    data.update(ENROLLMENTS, enrollment["id"], changes)
+    return attempt

@@ -5,13 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from ...store import Record, Store, VendorData
-from . import courses, enrollments, model
+from . import courses, enrollments, lessons, model
 
 
 class AbsorbFactory:
     """Makes Absorb users, departments, courses and enrollments; each returns what the GET answers."""
 
-    COLLECTIONS = (*model.COLLECTIONS, courses.COURSES, enrollments.ENROLLMENTS)
+    COLLECTIONS = (
+        *model.COLLECTIONS,
+        courses.COURSES,
+        enrollments.ENROLLMENTS,
+        lessons.LESSON_ENROLLMENTS,
+        lessons.ATTEMPTS,
+    )
 
     def __init__(self, store: Store, data: VendorData) -> None:
         self.store = store

@@ -13,12 +13,12 @@ from typing import Any
 import connexion
 from connexion.lifecycle import ConnexionResponse
 
-from ...errors import Forbidden
+from ...errors import Forbidden, NotFound
 from ...store import Record, VendorData
 from ..base import Handler, VendorContext, identity_of
 from ..credentials import LoginScheme
 from ..edge import issue_token
-from . import courses, enrollments, model
+from . import courses, enrollments, lessons, model
 from .errors import Unauthorized
 from .filters import compile_filter
 
@@ -247,6 +247,55 @@ class Handlers:
             made, new = enrollments.enroll(self.data, self._me(), course_id)
             return model.public(made), 201 if new else 200
 
+    # lesson enrollments and attempts
+    def list_user_lesson_enrollments(self, user_id: str, course_id: str, **_: Any) -> list[Record]:
+        with self.store.locked():
+            self._admin()
+            enrollment = enrollments.active(self.data, user_id, course_id)
+            return [model.public(r) for r in lessons.of_enrollment(self.data, enrollment)]
+
+    def get_user_lesson_enrollment(self, user_id: str, course_id: str, lesson_id: str, **_: Any) -> Record:
+        with self.store.locked():
+            self._admin()
+            enrollment = enrollments.active(self.data, user_id, course_id)
+            return model.public(lessons.lesson_enrollment(self.data, enrollment, lesson_id))
+
+    def list_lesson_attempts(self, user_id: str, course_id: str, lesson_id: str, **_: Any) -> list[Record]:
+        with self.store.locked():
+            self._admin()
+            enrollment = enrollments.active(self.data, user_id, course_id)
+            lesson = lessons.lesson_enrollment(self.data, enrollment, lesson_id)
+            return [model.public(a) for a in lessons.attempts_of(self.data, lesson)]
+
+    def start_attempt(
+        self, user_id: str, course_id: str, lesson_id: str, **_: Any
+    ) -> tuple[dict[str, str], int]:
+        with self.store.locked():
+            self._admin()
+            attempt = enrollments.start_attempt(self.data, user_id, course_id, lesson_id)
+            return {
+                "attemptId": attempt["id"],
+                "courseId": attempt["courseId"],
+                "userId": attempt["userId"],
+            }, 201
+
+    def finish_attempt(self, attempt_id: str, body: dict[str, Any], **_: Any) -> Record:
+        with self.store.locked():
+            self._admin()
+            attempt = lessons.get_attempt(self.data, attempt_id)
+            return model.public(enrollments.finish_attempt(self.data, attempt, body))
+
+    def finish_user_lesson_attempt(
+        self, user_id: str, course_id: str, lesson_id: str, attempt_id: str, body: dict[str, Any], **_: Any
+    ) -> Record:
+        with self.store.locked():
+            self._admin()
+            attempt = lessons.get_attempt(self.data, attempt_id)
+            named = (user_id.lower(), course_id.lower(), lesson_id.lower())
+            if (attempt["userId"], attempt["courseId"], attempt["lessonId"]) != named:
+                raise NotFound("Attempt not found.", field="attemptId")
+            return model.public(enrollments.finish_attempt(self.data, attempt, body))
+
 
 def operations(ctx: VendorContext) -> dict[str, Handler]:
     """The operationId -> handler table of specs/absorb.yaml."""
@@ -273,4 +322,12 @@ def operations(ctx: VendorContext) -> dict[str, Handler]:
         "enrollMe": h.enroll_me,
         # The notes' alternative path for "Create my enrollment" (vendor notes 1.5, row 26).
         "enrollMeAtMyEnrollments": h.enroll_me,
+        "listUserLessonEnrollments": h.list_user_lesson_enrollments,
+        "getUserLessonEnrollment": h.get_user_lesson_enrollment,
+        "listLessonAttempts": h.list_lesson_attempts,
+        "startAttempt": h.start_attempt,
+        "finishAttempt": h.finish_attempt,
+        # The notes' alternative method for "Finish attempt" (vendor notes 1.5, row 23).
+        "finishAttemptByPost": h.finish_attempt,
+        "finishUserLessonAttempt": h.finish_user_lesson_attempt,
     }
