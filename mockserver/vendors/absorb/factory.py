@@ -5,13 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from ...store import Record, Store, VendorData
-from . import model
+from . import courses, enrollments, lessons, model
 
 
 class AbsorbFactory:
-    """Makes Absorb users and departments for a test; each method returns what the GET answers."""
+    """Makes Absorb users, departments, courses and enrollments; each returns what the GET answers."""
 
-    COLLECTIONS = model.COLLECTIONS
+    COLLECTIONS = (
+        *model.COLLECTIONS,
+        courses.COURSES,
+        enrollments.ENROLLMENTS,
+        lessons.LESSON_ENROLLMENTS,
+        lessons.ATTEMPTS,
+    )
 
     def __init__(self, store: Store, data: VendorData) -> None:
         self.store = store
@@ -44,6 +50,38 @@ class AbsorbFactory:
                 },
                 admin=admin,
             )
+            return model.public(made)
+
+    def course(
+        self,
+        name: str | None = None,
+        *,
+        lessons: int = 2,
+        sessions: int = 0,
+        **fields: Any,
+    ) -> Record:
+        """A course (Faker names it): one chapter of ``lessons`` lessons, or ``sessions`` sessions (ILC)."""
+        with self.store.locked():
+            title = name or f"{self.data.faker.bs().title()} Course"
+            if sessions:
+                made = courses.create_course(
+                    self.data,
+                    title,
+                    course_type=courses.INSTRUCTOR_LED,
+                    sessions=[
+                        (f"{title}: session {n}", model.now(self.data)) for n in range(1, sessions + 1)
+                    ],
+                    **fields,
+                )
+            else:
+                chapter = [(f"Lesson {n}", courses.LESSON_TYPES[0]) for n in range(1, lessons + 1)]
+                made = courses.create_course(self.data, title, chapters=[("Chapter 1", chapter)], **fields)
+            return model.public(made)
+
+    def enrollment(self, user_id: str, course_id: str, *, re_enroll: bool = False) -> Record:
+        """The user's active enrollment in the course (a new one with ``re_enroll``)."""
+        with self.store.locked():
+            made, _ = enrollments.enroll(self.data, user_id, course_id, re_enroll=re_enroll)
             return model.public(made)
 
     def _free_username(self, first: str, last: str) -> str:

@@ -6,16 +6,18 @@ the same bytes on any day.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from ...errors import FixtureError
 from ...store import VendorData
-from . import model
+from . import courses, enrollments, model
 
-DEFAULT_SIZES = {"departments": 4, "users": 24}
+DEFAULT_SIZES = {"departments": 4, "users": 24, "courses": 6, "enrollments": 12}
 _TEAMS = ("Sales", "Operations", "Finance", "Engineering", "Support", "Marketing", "People")
+_TOPICS = ("Safety", "Compliance", "Leadership", "Customer Care", "Data Privacy", "First Aid", "Onboarding")
+_LEVELS = ("Basics", "Essentials", "in Practice", "Refresher", "Advanced")
 
 
 def _named(scenario: Mapping[str, Any], collection: str) -> list[dict[str, Any]]:
@@ -28,6 +30,7 @@ def _named(scenario: Mapping[str, Any], collection: str) -> list[dict[str, Any]]
 def seed(data: VendorData, scenario: Mapping[str, Any]) -> None:
     """Fill ``data`` from ``scenario`` (sizes and named records), deterministically from its seed."""
     model.declare(data)
+    enrollments.declare(data)
     anchor = datetime.combine(date.fromisoformat(str(scenario.get("anchor_date", "2025-09-01"))), time(), UTC)
     sizes = {**DEFAULT_SIZES, **(scenario.get("sizes") or {})}
     rng, fake = data.random, data.faker
@@ -64,3 +67,43 @@ def seed(data: VendorData, scenario: Mapping[str, Any]) -> None:
         user = model.create_user(data, person, admin=admin)
         added = before_anchor()
         data.update(model.USERS, user["id"], {"dateAdded": added, "dateEdited": added})
+
+    for number in range(int(sizes["courses"])):
+        _course(data, number, before_anchor)
+    _enrollments(data, int(sizes["enrollments"]), before_anchor)
+
+
+def _enrollments(data: VendorData, count: int, before_anchor: Callable[[], str]) -> None:
+    """The learner in the first two courses (by name), then ``count`` enrollments of random users."""
+    rng = data.random
+    offered = sorted(data.collection(courses.COURSES).values(), key=lambda c: (c["name"], c["id"]))
+    people = sorted(data.collection(model.USERS).values(), key=lambda u: u["username"])
+    if not offered:
+        return
+    learner = model.user_by_username(data, "sandbox.learner")
+    pairs = [(learner["id"], c["id"]) for c in offered[:2]] if learner is not None else []
+    pairs += [(rng.choice(people)["id"], rng.choice(offered)["id"]) for _ in range(count)]
+    for user_id, course_id in pairs:
+        enrollments.enroll(data, user_id, course_id, added=before_anchor())
+
+
+def _course(data: VendorData, number: int, before_anchor: Callable[[], str]) -> None:
+    """A generated course: every third one instructor-led with two sessions, the others online."""
+    rng = data.random
+    name = f"{rng.choice(_TOPICS)} {rng.choice(_LEVELS)} {number + 1}"
+    if number % 3 == 2:
+        sessions = [(f"{name}: session {n}", before_anchor()) for n in (1, 2)]
+        courses.create_course(
+            data, name, course_type=courses.INSTRUCTOR_LED, sessions=sessions, added=before_anchor()
+        )
+        return
+    chapters = [
+        (
+            f"Chapter {c}",
+            [(f"Lesson {c}.{n}", rng.choice(courses.LESSON_TYPES)) for n in range(1, rng.randint(1, 3) + 1)],
+        )
+        for c in range(1, rng.randint(1, 3) + 1)
+    ]
+    courses.create_course(
+        data, name, chapters=chapters, description=data.faker.sentence(), added=before_anchor()
+    )

@@ -1,0 +1,191 @@
+"""Absorb's course enrollments as plain functions over the store: enroll, re-enroll, un-enroll, find.
+
+An enrollment is stored as ``GET /enrollments/{id}`` answers it. A user has at most one active
+enrollment per course; re-enrolling makes the previous one history (``isActive: false``) and adds a
+new active one, so the history stays readable by id and in the lists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from enum import IntEnum
+from typing import Any
+
+from ...errors import NotFound
+from ...store import Record, VendorData
+from . import lessons
+from .courses import get_course
+from .model import get_user, guid, now
+
+ENROLLMENTS = "enrollments"
+
+
+class Status(IntEnum):
+    """Absorb's enrollment status enum (seed 004)."""
+
+    NOT_STARTED = 0
+    IN_PROGRESS = 1
+    PENDING_APPROVAL = 2
+    COMPLETE = 3
+    NOT_COMPLETE = 4
+    FAILED = 5
+    DECLINED = 6
+    PENDING_EVALUATION_REQUIRED = 7
+    ON_WAITLIST = 8
+    ABSENT = 9
+    NOT_APPLICABLE = 10
+    PENDING_PROCTOR = 11
+    READY_FOR_REVIEW = 12
+
+
+ENROLLMENT_SORT = (
+    "id",
+    "courseId",
+    "courseName",
+    "userId",
+    "fullName",
+    "status",
+    "progress",
+    "score",
+    "isActive",
+    "dateAdded",
+    "dateEdited",
+    "dateStarted",
+    "dateCompleted",
+)
+ENROLLMENT_FILTER = ("id", "courseId", "courseName", "userId", "fullName", "status", "isActive", "jobTitle")
+
+
+def declare(data: VendorData) -> None:
+    """The lookups enrollments need: by user and by course."""
+    data.index(ENROLLMENTS, "userId")
+    data.index(ENROLLMENTS, "courseId")
+    lessons.declare(data)
+
+
+def get_enrollment(data: VendorData, enrollment_id: str) -> Record:
+    found = data.collection(ENROLLMENTS).get(enrollment_id.lower())
+    if found is None:
+        raise NotFound("Enrollment not found.", field="id")
+    return found
+
+
+def of_user(data: VendorData, user_id: str) -> list[Record]:
+    """Every enrollment of user ``user_id`` (404 for an unknown user), history included."""
+    user = get_user(data, user_id.lower())
+    return data.find(ENROLLMENTS, "userId", user["id"])
+
+
+def of_course(data: VendorData, course_id: str) -> list[Record]:
+    """Every enrollment in course ``course_id`` (404 for an unknown course), history included."""
+    course = get_course(data, course_id)
+    return data.find(ENROLLMENTS, "courseId", course["id"])
+
+
+def active(data: VendorData, user_id: str, course_id: str) -> Record:
+    """The user's active enrollment in the course; 404 "Enrollment not found." when there is none."""
+    course = get_course(data, course_id)
+    for enrollment in of_user(data, user_id):
+        if enrollment["courseId"] == course["id"] and enrollment["isActive"]:
+            return enrollment
+    raise NotFound("Enrollment not found.", field="courseId")
+
+
+def enroll(
+    data: VendorData, user_id: str, course_id: str, *, re_enroll: bool = False, added: str | None = None
+) -> tuple[Record, bool]:
+    """The user's active enrollment in the course and whether it is new.
+
+    An existing active enrollment is kept unless ``re_enroll``: then it becomes history and a new
+    active enrollment starts.
+    """
+    user = get_user(data, user_id.lower())
+    course = get_course(data, course_id)
+    try:
+        current: Record | None = active(data, user["id"], course["id"])
+    except NotFound:
+        current = None
+    if current is not None and not re_enroll:
+        return current, False
+    stamp_ = added or now(data)
+    if current is not None:
+        data.update(ENROLLMENTS, current["id"], {"isActive": False, "dateEdited": stamp_})
+    record: Record = {
+        "id": guid(data),
+        "courseId": course["id"],
+        "courseName": course["name"],
+        "courseVersionId": None,
+        "userId": user["id"],
+        "fullName": f"{user['firstName']} {user['lastName']}",
+        "jobTitle": user.get("jobTitle"),
+        "status": int(Status.NOT_STARTED),
+        "progress": 0.0,
+        "score": 0.0,
+        "isActive": True,
+        "acceptedTermsAndConditions": False,
+        "timeSpentTicks": 0,
+        "dateAdded": stamp_,
+        "dateEdited": stamp_,
+        "dateStarted": None,
+        "dateCompleted": None,
+        "dateExpires": None,
+        "dateDue": None,
+        "credits": None,
+        "certificateId": None,
+    }
+    made = data.insert(ENROLLMENTS, record)
+    lessons.create_for(data, made, course)
+    return made, True
+
+
+def unenroll(data: VendorData, enrollment_ids: Sequence[str]) -> None:
+    """Remove each enrollment named (all or none): 404 naming the first id not found."""
+    wanted = [i.lower() for i in enrollment_ids]
+    for position, rid in enumerate(wanted):
+        if rid not in data.collection(ENROLLMENTS):
+            raise NotFound("Enrollment not found.", field=f"[{position}]")
+    for rid in dict.fromkeys(wanted):
+        for lesson in lessons.of_enrollment(data, data.collection(ENROLLMENTS)[rid]):
+            for attempt in lessons.attempts_of(data, lesson):
+                data.delete(lessons.ATTEMPTS, attempt["id"])
+            data.delete(lessons.LESSON_ENROLLMENTS, lesson["id"])
+        data.delete(ENROLLMENTS, rid)
+
+
+def finish_attempt(data: VendorData, attempt: Record, body: Mapping[str, Any]) -> Record:
+    """``attempt`` finished (see ``lessons.finish_attempt``), then its course enrollment rolled up.
+
+    Progress is the share of the course's lessons complete, the score their mean score, and the
+    status Complete (3) once every lesson is complete, else InProgress (1).
+    """
+    finished = lessons.finish_attempt(data, attempt, body)
+    stamp_ = now(data)
+    enrollment = data.collection(ENROLLMENTS)[finished["enrollmentId"]]
+    found = lessons.of_enrollment(data, enrollment)
+    done = [lesson for lesson in found if lesson["status"] == lessons.COMPLETE]
+    scores = [float(lesson["score"]) for lesson in done if lesson["score"] is not None]
+    complete = bool(found) and len(done) == len(found)
+    data.update(
+        ENROLLMENTS,
+        enrollment["id"],
+        {
+            "progress": round(100.0 * len(done) / len(found), 2) if found else 0.0,
+            "score": round(sum(scores) / len(scores), 2) if scores else enrollment["score"],
+            "status": int(Status.COMPLETE if complete else Status.IN_PROGRESS),
+            "dateStarted": enrollment["dateStarted"] or stamp_,
+            "dateCompleted": stamp_ if complete else None,
+            "dateEdited": stamp_,
+        },
+    )
+    return finished
+
+
+def start_attempt(data: VendorData, user_id: str, course_id: str, lesson_id: str) -> Record:
+    """A new attempt on the lesson of the user's active enrollment; the course enrollment is started."""
+    enrollment = active(data, user_id, course_id)
+    attempt = lessons.start_attempt(data, lessons.lesson_enrollment(data, enrollment, lesson_id))
+    changes: dict[str, Any] = {"dateEdited": attempt["startDate"]}
+    if enrollment["status"] == Status.NOT_STARTED:
+        changes.update(status=int(Status.IN_PROGRESS), dateStarted=attempt["startDate"])
+    data.update(ENROLLMENTS, enrollment["id"], changes)
+    return attempt

@@ -1,0 +1,124 @@
+"""Absorb's lesson enrollments and attempts as plain functions over the store.
+
+A course enrollment has one lesson enrollment per lesson of the course, made with it. An attempt is
+started on a lesson enrollment of the active course enrollment and finished with a status (1
+InProgress, 3 Complete, 5 Failed) and a score; finishing sets the lesson's status, score and progress,
+and ``enrollments.finish_attempt`` then rolls it up to the course enrollment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ...errors import NotFound
+from ...store import Record, VendorData
+from .errors import Unprocessable
+from .model import guid, now, parse_date
+
+LESSON_ENROLLMENTS = "lessonEnrollments"
+ATTEMPTS = "attempts"
+IN_PROGRESS, COMPLETE, FAILED = 1, 3, 5
+ATTEMPT_STATUSES = (IN_PROGRESS, COMPLETE, FAILED)
+
+
+def declare(data: VendorData) -> None:
+    data.index(LESSON_ENROLLMENTS, "enrollmentId")
+    data.index(ATTEMPTS, "lessonEnrollmentId")
+
+
+def create_for(data: VendorData, enrollment: Record, course: Record) -> None:
+    """One lesson enrollment, not started, per lesson of ``course`` for ``enrollment``."""
+    for lesson in course["lessons"]:
+        record: Record = {
+            "id": guid(data),
+            "enrollmentId": enrollment["id"],
+            "courseId": course["id"],
+            "chapterId": lesson["chapterId"],
+            "lessonId": lesson["id"],
+            "name": lesson["name"],
+            "userId": enrollment["userId"],
+            "fullName": enrollment["fullName"],
+            "status": 0,
+            "progress": 0.0,
+            "score": None,
+            "attempts": 0,
+            "dateAdded": enrollment["dateAdded"],
+            "dateStarted": None,
+            "dateCompleted": None,
+            "lastAttempt": None,
+        }
+        data.insert(LESSON_ENROLLMENTS, record)
+
+
+def of_enrollment(data: VendorData, enrollment: Record) -> list[Record]:
+    return data.find(LESSON_ENROLLMENTS, "enrollmentId", enrollment["id"])
+
+
+def lesson_enrollment(data: VendorData, enrollment: Record, lesson_id: str) -> Record:
+    for found in of_enrollment(data, enrollment):
+        if found["lessonId"] == lesson_id.lower():
+            return found
+    raise NotFound("Lesson enrollment not found.", field="lessonId")
+
+
+def attempts_of(data: VendorData, lesson: Record) -> list[Record]:
+    return data.find(ATTEMPTS, "lessonEnrollmentId", lesson["id"])
+
+
+def start_attempt(data: VendorData, lesson: Record) -> Record:
+    """A new attempt, in progress, on ``lesson``; the lesson (and its course enrollment) are started."""
+    stamp_ = now(data)
+    attempt: Record = {
+        "id": guid(data),
+        "lessonEnrollmentId": lesson["id"],
+        "enrollmentId": lesson["enrollmentId"],
+        "courseId": lesson["courseId"],
+        "lessonId": lesson["lessonId"],
+        "userId": lesson["userId"],
+        "status": IN_PROGRESS,
+        "score": None,
+        "timeSpentTicks": 0,
+        "startDate": stamp_,
+        "completionDate": None,
+    }
+    data.insert(ATTEMPTS, attempt)
+    changes: dict[str, Any] = {"attempts": lesson["attempts"] + 1, "lastAttempt": stamp_}
+    if lesson["status"] == 0:
+        changes.update(status=IN_PROGRESS, dateStarted=stamp_)
+    data.update(LESSON_ENROLLMENTS, lesson["id"], changes)
+    return attempt
+
+
+def get_attempt(data: VendorData, attempt_id: str) -> Record:
+    found = data.collection(ATTEMPTS).get(attempt_id.lower())
+    if found is None:
+        raise NotFound("Attempt not found.", field="attemptId")
+    return found
+
+
+def finish_attempt(data: VendorData, attempt: Record, body: Mapping[str, Any]) -> Record:
+    """``attempt`` finished as ``body`` says; 422 when it is already finished. Progress follows."""
+    if attempt["status"] != IN_PROGRESS:
+        raise Unprocessable("The attempt is already finished.", field="attemptId")
+    status = int(body["status"])
+    stamp_ = now(data)
+    changes: dict[str, Any] = {"status": status, "score": body.get("score", attempt["score"])}
+    if "startDate" in body:
+        changes["startDate"] = parse_date(body["startDate"], "startDate")
+    if status != IN_PROGRESS:
+        changes["completionDate"] = parse_date(body.get("completionDate"), "completionDate") or stamp_
+    finished = data.update(ATTEMPTS, attempt["id"], changes)
+    lesson = data.collection(LESSON_ENROLLMENTS)[attempt["lessonEnrollmentId"]]
+    if lesson["status"] != COMPLETE:
+        data.update(
+            LESSON_ENROLLMENTS,
+            lesson["id"],
+            {
+                "status": status,
+                "score": finished["score"],
+                "progress": 100.0 if status == COMPLETE else lesson["progress"],
+                "dateCompleted": finished["completionDate"] if status == COMPLETE else None,
+            },
+        )
+    return finished

@@ -1,0 +1,338 @@
+"""Absorb as served, step 2: courses with their chapters, lessons and sessions; enrollments."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from mockserver import Sandbox, create_app
+from mockserver.testing import sync_client
+from mockserver.vendors.absorb import LEARNER
+from mockserver.vendors.absorb.factory import AbsorbFactory
+
+from .conftest import reset_and_check
+from .test_absorb import headers, login
+
+BASE = "http://sandbox/absorb"
+NOWHERE = "00000000-0000-4000-8000-000000000000"
+
+
+@pytest.fixture(scope="module")
+def app() -> Sandbox:
+    return create_app(apis=("absorb",), validate_responses=True)
+
+
+@pytest.fixture
+def sandbox(app: Sandbox) -> Iterator[Sandbox]:
+    yield from reset_and_check(app)
+
+
+@pytest.fixture
+def api(sandbox: Sandbox) -> Iterator[httpx.Client]:
+    with sync_client(sandbox, base_url=BASE) as client:
+        yield client
+
+
+@pytest.fixture
+def admin(api: httpx.Client) -> dict[str, str]:
+    return headers(login(api))
+
+
+@pytest.fixture
+def factory(sandbox: Sandbox) -> AbsorbFactory:
+    return AbsorbFactory(sandbox.store, sandbox.store.vendor("absorb"))
+
+
+def _ok(response: httpx.Response, status: int = 200) -> Any:
+    assert response.status_code == status, response.text
+    return response.json()
+
+
+# courses
+
+
+def test_a_course_reads_back_with_its_chapters_lessons_and_sessions(
+    api: httpx.Client, admin: dict[str, str], factory: AbsorbFactory
+) -> None:
+    online = factory.course("Forklift Safety", lessons=3)
+    led = factory.course("Forklift Practice", sessions=2)
+    got = _ok(api.get(f"/courses/{online['id']}", headers=admin))
+    assert got == online
+    assert [lesson["name"] for lesson in got["lessons"]] == ["Lesson 1", "Lesson 2", "Lesson 3"]
+    assert {lesson["chapterId"] for lesson in got["lessons"]} == {got["chapters"][0]["id"]}
+    assert got["courseType"] == "OnlineCourse"
+    assert got["sessions"] == []
+    ilc = _ok(api.get(f"/courses/{led['id'].upper()}", headers=admin))
+    assert ilc["courseType"] == "InstructorLedCourse"
+    assert len(ilc["sessions"]) == 2
+
+
+def test_courses_page_sort_and_filter_like_users(
+    api: httpx.Client, admin: dict[str, str], factory: AbsorbFactory
+) -> None:
+    factory.course("Aardvark Handling")
+    every = _ok(api.get("/courses", headers=admin, params={"_limit": 1000}))
+    names = [c["name"] for c in every["courses"]]
+    assert names == sorted(names, key=str.casefold)
+    assert names[0] == "Aardvark Handling"
+    assert every["totalItems"] == len(names) >= 7
+    seen = []
+    for index in range(0, len(names) // 3 + 1):
+        page = _ok(api.get("/courses", headers=admin, params={"_limit": 3, "_offset": index}))
+        seen += [c["name"] for c in page["courses"]]
+    assert seen == names
+    backwards = _ok(api.get("/courses", headers=admin, params={"_sort": "-name", "_limit": 1000}))
+    assert [c["name"] for c in backwards["courses"]] == names[::-1]
+    found = _ok(api.get("/courses", headers=admin, params={"_filter": "name eq 'aardvark handling'"}))
+    assert [c["name"] for c in found["courses"]] == ["Aardvark Handling"]
+    led = _ok(api.get("/courses", headers=admin, params={"_filter": "courseType eq 'InstructorLedCourse'"}))
+    assert led["courses"]
+    assert all(c["sessions"] and not c["lessons"] for c in led["courses"])
+    assert "Aardvark Handling" not in {c["name"] for c in led["courses"]}
+
+
+@pytest.mark.parametrize(
+    ("params", "status"),
+    [({"_sort": "shoeSize"}, 422), ({"_filter": "shoeSize eq 1"}, 422), ({"_limit": 1001}, 422)],
+)
+def test_a_course_list_absorb_cannot_answer_is_a_4xx(
+    api: httpx.Client, admin: dict[str, str], params: dict[str, Any], status: int
+) -> None:
+    refused = api.get("/courses", headers=admin, params=params)
+    assert refused.status_code == status, refused.text
+    assert refused.json()["code"] == status
+
+
+def test_an_unknown_course_is_a_404_and_a_learner_is_refused(
+    api: httpx.Client, admin: dict[str, str]
+) -> None:
+    missing = api.get(f"/courses/{NOWHERE}", headers=admin)
+    assert missing.status_code == 404
+    assert missing.json()["message"] == "Course not found."
+    assert api.get("/courses/not-a-guid", headers=admin).status_code == 404
+    learner = headers(login(api, LEARNER))
+    assert api.get("/courses", headers=learner).status_code == 403
+
+
+def test_the_seeded_courses_are_before_the_anchor_and_the_same_for_a_seed(sandbox: Sandbox) -> None:
+    first = sandbox.store.export("absorb")["collections"]["courses"]
+    assert first
+    assert all(c["dateAdded"] < "2025-09-01" for c in first.values())
+    assert {c["courseType"] for c in first.values()} == {"OnlineCourse", "InstructorLedCourse"}
+    sandbox.reset(0)
+    assert sandbox.store.export("absorb")["collections"]["courses"] == first
+
+
+# enrollments
+
+
+def _user_and_course(factory: AbsorbFactory) -> tuple[str, str]:
+    return str(factory.user()["id"]), str(factory.course()["id"])
+
+
+def test_an_enrollment_reads_back_by_id_by_user_and_course_and_in_both_lists(
+    api: httpx.Client, admin: dict[str, str], factory: AbsorbFactory
+) -> None:
+    user, course = _user_and_course(factory)
+    made = _ok(api.post(f"/users/{user}/enrollments/{course}", headers=admin), 201)
+    assert made["status"] == 0
+    assert made["isActive"] is True
+    assert (made["userId"], made["courseId"]) == (user, course)
+    assert _ok(api.get(f"/enrollments/{made['id']}", headers=admin)) == made
+    assert _ok(api.get(f"/users/{user}/enrollments/{course}", headers=admin)) == made
+    assert _ok(api.get(f"/users/{user}/enrollments", headers=admin))["enrollments"] == [made]
+    listed = _ok(api.get(f"/courses/{course}/enrollments", headers=admin))
+    assert listed["enrollments"] == [made]
+    again = api.post(f"/users/{user}/enrollments/{course}", headers=admin)
+    assert again.status_code == 200
+    assert again.json() == made
+
+
+def test_re_enrolling_starts_a_new_active_enrollment_and_keeps_the_history(
+    api: httpx.Client, admin: dict[str, str], factory: AbsorbFactory
+) -> None:
+    user, course = _user_and_course(factory)
+    first = factory.enrollment(user, course)
+    second = _ok(api.post(f"/users/{user}/enrollments/{course}?reEnroll=true", headers=admin), 201)
+    assert second["id"] != first["id"]
+    assert second["isActive"] is True
+    assert _ok(api.get(f"/enrollments/{first['id']}", headers=admin))["isActive"] is False
+    assert _ok(api.get(f"/users/{user}/enrollments/{course}", headers=admin))["id"] == second["id"]
+    every = _ok(api.get(f"/users/{user}/enrollments", headers=admin))
+    assert {e["id"] for e in every["enrollments"]} == {first["id"], second["id"]}
+    current = _ok(
+        api.get(f"/users/{user}/enrollments", headers=admin, params={"_filter": "isActive eq true"})
+    )
+    assert [e["id"] for e in current["enrollments"]] == [second["id"]]
+
+
+def test_un_enrolling_removes_the_enrollments_named_all_or_none(
+    api: httpx.Client, admin: dict[str, str], factory: AbsorbFactory
+) -> None:
+    user, course = _user_and_course(factory)
+    other = str(factory.course()["id"])
+    gone = factory.enrollment(user, course)
+    kept = factory.enrollment(user, other)
+    refused = api.post("/enrollments/unenroll", headers=admin, json=[gone["id"], NOWHERE])
+    assert refused.status_code == 404
+    assert refused.json()["validations"] == ["[1]: Enrollment not found."]
+    assert _ok(api.get(f"/enrollments/{gone['id']}", headers=admin)) == gone
+    done = api.post("/enrollments/unenroll", headers=admin, json=[gone["id"]])
+    assert done.status_code == 204
+    assert api.get(f"/enrollments/{gone['id']}", headers=admin).status_code == 404
+    missing = api.get(f"/users/{user}/enrollments/{course}", headers=admin)
+    assert missing.status_code == 404
+    assert missing.json()["message"] == "Enrollment not found."
+    assert _ok(api.get(f"/users/{user}/enrollments", headers=admin))["enrollments"] == [kept]
+
+
+def test_enrollment_filters_and_status_leave_out_what_does_not_match(
+    api: httpx.Client, admin: dict[str, str], factory: AbsorbFactory
+) -> None:
+    course = str(factory.course()["id"])
+    users = [str(factory.user()["id"]) for _ in range(3)]
+    made = [factory.enrollment(u, course) for u in users]
+    chosen = _ok(
+        api.get(f"/courses/{course}/enrollments", headers=admin, params={"_filter": f"userId eq {users[1]}"})
+    )
+    assert [e["id"] for e in chosen["enrollments"]] == [made[1]["id"]]
+    others = _ok(
+        api.get(f"/courses/{course}/enrollments", headers=admin, params={"_filter": f"userId ne {users[1]}"})
+    )
+    assert {e["id"] for e in others["enrollments"]} == {made[0]["id"], made[2]["id"]}
+    complete = _ok(api.get(f"/courses/{course}/enrollments", headers=admin, params={"status": 3}))
+    assert complete["enrollments"] == []
+    paged = _ok(api.get(f"/courses/{course}/enrollments", headers=admin, params={"_limit": 2, "_offset": 1}))
+    assert paged["totalItems"] == 3
+    assert paged["returnedItems"] == 1
+
+
+def test_my_enrollments_act_as_the_tokens_user(api: httpx.Client, factory: AbsorbFactory) -> None:
+    learner = headers(login(api, LEARNER))
+    mine = _ok(api.get("/my-enrollments", headers=learner, params={"_limit": 1000}))
+    assert mine["totalItems"] == 2
+    me = {e["userId"] for e in mine["enrollments"]}
+    assert len(me) == 1
+    course = str(factory.course()["id"])
+    assert api.get(f"/my-enrollments/{course}", headers=learner).status_code == 404
+    made = _ok(api.post(f"/enroll/{course}", headers=learner), 201)
+    assert made["userId"] in me
+    assert _ok(api.get(f"/my-enrollments/{course}", headers=learner)) == made
+    alternative = api.post(f"/my-enrollments/{course}", headers=learner)
+    assert alternative.status_code == 200
+    assert alternative.json() == made
+    assert _ok(api.get("/my-enrollments", headers=learner))["totalItems"] == 3
+    assert api.get(f"/users/{made['userId']}/enrollments", headers=learner).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "status"),
+    [
+        ("POST", f"/users/{NOWHERE}/enrollments/{{course}}", None, 404),
+        ("POST", f"/users/{{user}}/enrollments/{NOWHERE}", None, 404),
+        ("GET", f"/users/{NOWHERE}/enrollments", None, 404),
+        ("GET", f"/courses/{NOWHERE}/enrollments", None, 404),
+        ("GET", "/users/{user}/enrollments?_sort=shoeSize", None, 422),
+        ("GET", "/users/{user}/enrollments?_filter=shoeSize eq 1", None, 422),
+        ("GET", "/users/{user}/enrollments?status=13", None, 400),
+        ("POST", "/users/{user}/enrollments/{course}?reEnroll=maybe", None, 400),
+        ("POST", "/enrollments/unenroll", [], 400),
+        ("POST", "/enrollments/unenroll", ["not-a-guid"], 404),
+        ("POST", "/enrollments/unenroll", {"id": NOWHERE}, 400),
+    ],
+)
+def test_bad_enrollment_input_is_a_4xx_in_absorbs_error_body(
+    api: httpx.Client,
+    admin: dict[str, str],
+    factory: AbsorbFactory,
+    method: str,
+    path: str,
+    body: Any,
+    status: int,
+) -> None:
+    user, course = _user_and_course(factory)
+    response = api.request(method, path.format(user=user, course=course), headers=admin, json=body)
+    assert response.status_code == status, response.text
+    assert response.json()["code"] == status
+
+
+# lesson enrollments and attempts
+
+
+def test_finishing_attempts_moves_lesson_and_course_progress_to_complete(
+    api: httpx.Client, admin: dict[str, str], factory: AbsorbFactory
+) -> None:
+    user = str(factory.user()["id"])
+    course = factory.course(lessons=2)
+    base = f"/users/{user}/enrollments/{course['id']}"
+    enrollment = _ok(api.post(base, headers=admin), 201)
+    listed = _ok(api.get(f"{base}/lessons", headers=admin))
+    assert [(le["lessonId"], le["status"]) for le in listed] == [(le["id"], 0) for le in course["lessons"]]
+    first, second = (le["id"] for le in course["lessons"])
+    started = _ok(api.post(f"{base}/lessons/{first}/attempts", headers=admin), 201)
+    assert started["userId"] == user
+    assert _ok(api.get(f"{base}/lessons/{first}", headers=admin))["status"] == 1
+    assert _ok(api.get(base, headers=admin))["status"] == 1
+    failed = _ok(api.put(f"/attempts/{started['attemptId']}", headers=admin, json={"status": 5, "score": 40}))
+    assert failed["status"] == 5
+    assert failed["completionDate"] is not None
+    again = api.put(f"/attempts/{started['attemptId']}", headers=admin, json={"status": 3})
+    assert again.status_code == 422
+    retry = _ok(api.post(f"{base}/lessons/{first}/attempts", headers=admin), 201)
+    _ok(api.put(f"/attempts/{retry['attemptId']}", headers=admin, json={"status": 3, "score": 80}))
+    half = _ok(api.get(base, headers=admin))
+    assert (half["status"], half["progress"], half["score"]) == (1, 50.0, 80.0)
+    lesson = _ok(api.get(f"{base}/lessons/{first}", headers=admin))
+    assert (lesson["status"], lesson["progress"], lesson["attempts"]) == (3, 100.0, 2)
+    assert [a["status"] for a in _ok(api.get(f"{base}/lessons/{first}/attempts", headers=admin))] == [5, 3]
+    last = _ok(api.post(f"{base}/lessons/{second}/attempts", headers=admin), 201)
+    # The alternative method of the notes finishes an attempt too.
+    _ok(api.post(f"/attempts/{last['attemptId']}", headers=admin, json={"status": 3, "score": 100}))
+    done = _ok(api.get(f"/enrollments/{enrollment['id']}", headers=admin))
+    assert (done["status"], done["progress"], done["score"]) == (3, 100.0, 90.0)
+    assert done["dateCompleted"] is not None
+
+
+def test_a_users_lesson_attempt_is_finished_only_on_its_own_path(
+    api: httpx.Client, admin: dict[str, str], factory: AbsorbFactory
+) -> None:
+    user, other = str(factory.user()["id"]), str(factory.user()["id"])
+    course = factory.course(lessons=1)
+    lesson = course["lessons"][0]["id"]
+    factory.enrollment(user, course["id"])
+    base = f"/users/{user}/enrollments/{course['id']}/lessons/{lesson}/attempts"
+    attempt = _ok(api.post(base, headers=admin), 201)["attemptId"]
+    wrong = f"/users/{other}/enrollments/{course['id']}/lessons/{lesson}/attempts/{attempt}"
+    assert api.put(wrong, headers=admin, json={"status": 3}).status_code == 404
+    finished = _ok(api.put(f"{base}/{attempt}", headers=admin, json={"status": 3, "score": 70}))
+    assert finished["score"] == 70
+    assert _ok(api.get(f"/users/{user}/enrollments/{course['id']}", headers=admin))["status"] == 3
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "status"),
+    [
+        ("GET", "/users/{user}/enrollments/{course}/lessons", None, 404),
+        ("POST", f"/users/{{user}}/enrollments/{{course}}/lessons/{NOWHERE}/attempts", None, 404),
+        ("PUT", f"/attempts/{NOWHERE}", {"status": 3}, 404),
+        ("PUT", f"/attempts/{NOWHERE}", {"status": 2}, 400),
+        ("PUT", f"/attempts/{NOWHERE}", {"score": 3}, 400),
+        ("PUT", f"/attempts/{NOWHERE}", {"status": 3, "shoeSize": 1}, 400),
+    ],
+)
+def test_bad_attempt_input_is_a_4xx(
+    api: httpx.Client,
+    admin: dict[str, str],
+    factory: AbsorbFactory,
+    method: str,
+    path: str,
+    body: Any,
+    status: int,
+) -> None:
+    user, course = _user_and_course(factory)
+    response = api.request(method, path.format(user=user, course=course), headers=admin, json=body)
+    assert response.status_code == status, response.text
+    assert response.json()["code"] == status
