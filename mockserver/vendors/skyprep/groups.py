@@ -24,11 +24,11 @@ from .model import (
     drop_links,
     id_list,
     link_id,
-    new_id,
-    now,
+    name_changes,
+    named_record,
     public,
     require_existing,
-    stamp,
+    required_name,
 )
 from .paths import enroll_user as enroll_in_path
 
@@ -64,26 +64,14 @@ def groups_of_user(data: VendorData, user: Record) -> list[Record]:
     return [groups[gid] for gid in group_ids_of_user(data, user["id"]) if gid in groups]
 
 
-def _name(fields: Mapping[str, Any]) -> str:
-    name = str(fields.get("name") or "").strip()
-    if not name:
-        raise InvalidInput("name must not be empty", field="name")
-    return name
-
-
 def create_group(data: VendorData, fields: Mapping[str, Any]) -> Record:
     """create_user_group: a named group, with the courses and users of ``course_ids`` and ``user_ids``."""
-    name = _name(fields)
+    name = required_name(fields)
     course_ids = id_list(fields["course_ids"], "course_ids") if fields.get("course_ids") else []
     user_ids = id_list(fields["user_ids"], "user_ids") if fields.get("user_ids") else []
     require_existing(data, COURSES, course_ids, "course_ids")
     require_existing(data, USERS, user_ids, "user_ids")
-    group: Record = {
-        "id": str(new_id(data)),
-        "name": name,
-        "description": None if fields.get("description") is None else str(fields["description"]),
-        "created_at": stamp(now(data)),
-    }
+    group = named_record(data, name, fields)
     data.insert(USER_GROUPS, group)
     for cid in course_ids:
         add_course(data, group, data.collection(COURSES)[str(cid)])
@@ -94,12 +82,7 @@ def create_group(data: VendorData, fields: Mapping[str, Any]) -> Record:
 
 def update_group(data: VendorData, group: Record, fields: Mapping[str, Any]) -> Record:
     """update_user_group: its name and description (only those given change)."""
-    changes: dict[str, Any] = {}
-    if "name" in fields:
-        changes["name"] = _name(fields)
-    if "description" in fields:
-        changes["description"] = None if fields["description"] is None else str(fields["description"])
-    return data.update(USER_GROUPS, group["id"], changes)
+    return data.update(USER_GROUPS, group["id"], name_changes(fields))
 
 
 def destroy_group(data: VendorData, group: Record) -> None:

@@ -107,6 +107,34 @@ USER_FIELDS = ("first_name", "last_name", "role", "title", "cell", "work_phone",
 DATE_FIELDS = ("access_start_date", "access_end_date", "password_expiration_date")
 
 
+def named_record(data: VendorData, name: str, fields: Mapping[str, Any]) -> Record:
+    """A new group or learning path: a fresh id, its ``name`` (from ``required_name``), a description."""
+    return {
+        "id": str(new_id(data)),
+        "name": name,
+        "description": _text(fields.get("description")),
+        "created_at": stamp(now(data)),
+    }
+
+
+def name_changes(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """The name and description an update of a group or learning path sets (only those given)."""
+    changes: dict[str, Any] = {}
+    if "name" in fields:
+        changes["name"] = required_name(fields)
+    if "description" in fields:
+        changes["description"] = _text(fields["description"])
+    return changes
+
+
+def required_name(fields: Mapping[str, Any]) -> str:
+    """The ``name`` parameter, refused when empty (checked before anything else is looked up)."""
+    name = str(fields.get("name") or "").strip()
+    if not name:
+        raise InvalidInput("name must not be empty", field="name")
+    return name
+
+
 def stamp(moment: datetime) -> str:
     """A time as SkyPrep's doc shows it: ``June 23 2013 12:00:00``."""
     return moment.strftime("%B %d %Y %H:%M:%S")

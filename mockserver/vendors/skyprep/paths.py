@@ -26,11 +26,11 @@ from .model import (
     drop_links,
     id_list,
     link_id,
-    new_id,
-    now,
+    name_changes,
+    named_record,
     public,
     require_existing,
-    stamp,
+    required_name,
 )
 
 
@@ -62,32 +62,20 @@ def list_paths(data: VendorData) -> list[Record]:
     return list(data.collection(LEARNING_PATHS).values())
 
 
-def _name(fields: Mapping[str, Any]) -> str:
-    name = str(fields.get("name") or "").strip()
-    if not name:
-        raise InvalidInput("name must not be empty", field="name")
-    return name
-
-
 def _optional_ids(fields: Mapping[str, Any], name: str) -> list[int]:
     return id_list(fields[name], name) if fields.get(name) not in (None, "", []) else []
 
 
 def create_path(data: VendorData, fields: Mapping[str, Any]) -> Record:
     """create_learning_path: a named path with the courses, users and groups named, or nothing at all."""
-    name = _name(fields)
+    name = required_name(fields)
     course_ids = _optional_ids(fields, "course_ids")
     user_ids = _optional_ids(fields, "user_ids")
     group_ids = _optional_ids(fields, "user_group_ids")
     require_existing(data, COURSES, course_ids, "course_ids")
     require_existing(data, USERS, user_ids, "user_ids")
     require_existing(data, USER_GROUPS, group_ids, "user_group_ids")
-    path: Record = {
-        "id": str(new_id(data)),
-        "name": name,
-        "description": None if fields.get("description") is None else str(fields["description"]),
-        "created_at": stamp(now(data)),
-    }
+    path = named_record(data, name, fields)
     data.insert(LEARNING_PATHS, path)
     for cid in course_ids:
         add_course(data, path, data.collection(COURSES)[str(cid)])
@@ -100,12 +88,7 @@ def create_path(data: VendorData, fields: Mapping[str, Any]) -> Record:
 
 def update_path(data: VendorData, path: Record, fields: Mapping[str, Any]) -> Record:
     """update_learning_path: its name and description (only those given change)."""
-    changes: dict[str, Any] = {}
-    if "name" in fields:
-        changes["name"] = _name(fields)
-    if "description" in fields:
-        changes["description"] = None if fields["description"] is None else str(fields["description"])
-    return data.update(LEARNING_PATHS, path["id"], changes)
+    return data.update(LEARNING_PATHS, path["id"], name_changes(fields))
 
 
 def destroy_path(data: VendorData, path: Record) -> None:
