@@ -9,6 +9,7 @@ are checked there, once, so Connexion's own security middleware is left out.
 from __future__ import annotations
 
 import functools
+import inspect
 import json
 import logging
 from collections.abc import Callable, Mapping
@@ -26,11 +27,13 @@ from connexion.validators import ParameterValidator
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from ..bound import BoundApp
 from ..clock import SandboxClock
 from ..errors import ModelError, UnhandledOperation
 from ..options import SandboxOptions
 from ..specs import HTTP_METHODS, load_spec, operation_ids, path_pattern, spec_operations, spec_parameters
 from ..store import Store, VendorData
+from ..validation import validator_map
 from ..xmlcodec import encode as encode_xml
 from .codec import Codec
 from .credentials import Credential
@@ -137,9 +140,25 @@ def _resolver(api: str, operations: Mapping[str, Handler], json_first: frozenset
             handler = operations[operation_id]
         except KeyError:
             raise ResolverError(f"{api}: no handler for operationId {operation_id!r}") from None
-        return _answering_json(handler) if operation_id in json_first else handler
+        return _inline(_answering_json(handler) if operation_id in json_first else handler)
 
     return Resolver(function_resolver=resolve)
+
+
+def _inline(handler: Handler) -> Handler:
+    """``handler`` as a coroutine function, so Connexion calls it on the event loop.
+
+    Connexion runs a plain function in a worker thread, which costs more than a sandbox handler's
+    work: they only touch the in-memory store, never block, and are serialised by its lock anyway.
+    """
+    if inspect.iscoroutinefunction(handler):
+        return handler
+
+    @functools.wraps(handler)
+    async def inline(*args: Any, **kwargs: Any) -> Any:
+        return handler(*args, **kwargs)
+
+    return inline
 
 
 def _several_media_types(specs: Mapping[str, Mapping[str, Any]]) -> frozenset[str]:
@@ -222,18 +241,18 @@ def install_error_handlers(
                 return chosen
         return render
 
-    def on_model_error(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    async def on_model_error(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
         assert isinstance(exc, ModelError)
         return error_response(renderer(request), exc.status, exc.message, field=exc.field)
 
-    def on_problem(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    async def on_problem(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
         assert isinstance(exc, ProblemException)
         message = _first_paragraph(str(exc.detail or exc.title or "Request failed"))
         if exc.status >= 500:
             errors.append(exc)
         return error_response(renderer(request), exc.status, message, headers=exc.headers)
 
-    def on_http(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    async def on_http(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
         assert isinstance(exc, HTTPException)
         detail, headers = exc.detail, dict(exc.headers or {})
         if exc.status_code == 404:
@@ -245,10 +264,10 @@ def install_error_handlers(
                 headers["Allow"] = allowed(request.scope)
         return error_response(renderer(request), exc.status_code, detail, headers=headers)
 
-    def on_undecodable(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    async def on_undecodable(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
         return error_response(renderer(request), 400, f"Request body is not valid UTF-8: {exc}")
 
-    def on_bug(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    async def on_bug(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
         log.error("sandbox handler failed", exc_info=exc)
         errors.append(exc)
         return error_response(renderer(request), 500, f"Internal sandbox error: {type(exc).__name__}: {exc}")
@@ -292,13 +311,13 @@ def build_connexion_app(
     """
     specs = ctx.specs
     check_operations(ctx.name, {"paths": _all_paths(specs)}, operations)
-    app = connexion.AsyncApp(
+    app = BoundApp(
         "mockserver",
         middlewares=list(_MIDDLEWARES),
         pythonic_params=True,
         validate_responses=ctx.options.validate_responses,
         swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/ui"),
-        validator_map={"parameter": NamedParameterValidator},
+        validator_map=validator_map(NamedParameterValidator),
         uri_parser_class=uri_parser_class,
     )
     resolver = _resolver(ctx.name, operations, _several_media_types(specs))
