@@ -126,6 +126,19 @@ def _credentials(vendor: Vendor, configured: tuple[Any, ...]) -> tuple[Credentia
     return tuple(scheme.parse(c) if isinstance(c, str) else scheme.check(c) for c in configured)
 
 
+class Touching:
+    """Notes in the store that a request reached ``api``: the next reset rewinds only what was used."""
+
+    def __init__(self, app: ASGIApp, store: Store, api: str) -> None:
+        self.app = app
+        self.store = store
+        self.api = api
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        self.store.touch(self.api)
+        await self.app(scope, receive, send)
+
+
 class Sandbox:
     """The ASGI app made by ``create_app``: vendors, control plane, store and journal together."""
 
@@ -174,7 +187,10 @@ class Sandbox:
                 credentials=credentials,
             )
             app = JournalMiddleware(
-                build_vendor_app(ctx), api=name, journal=self.journal, call_of=vendor.call_of
+                Touching(build_vendor_app(ctx), self.store, name),
+                api=name,
+                journal=self.journal,
+                call_of=vendor.call_of,
             )
             routes.append((prefix, app))
         self._app: ASGIApp = PrefixRouter(routes)

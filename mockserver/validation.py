@@ -17,6 +17,7 @@ import copy
 from collections.abc import Callable
 from typing import Any
 
+import jsonschema_rs
 from connexion.datastructures import MediaTypeDict
 from connexion.utils import is_null, is_nullable
 from connexion.validators import (
@@ -53,6 +54,99 @@ class Compiled:
         return len(self._cache)
 
 
+class Checked:
+    """A jsonschema validator behind a compiled fast path: Rust says valid, or jsonschema decides.
+
+    ``jsonschema-rs`` checks the same document, rewritten for Connexion's OpenAPI keywords (see
+    ``rust_schema``): a value it accepts, the Python validator would accept too. Anything it refuses
+    goes to the Python validator, so every error a client reads is worded exactly as before, and a
+    value only the stricter side refuses (a format, say) is still accepted.
+    """
+
+    def __init__(self, schema: Any, slow: Validator, *, write_only: bool = False) -> None:
+        self.slow = slow
+        try:
+            fast = jsonschema_rs.Draft4Validator(
+                rust_schema(_inlined(schema), write_only=write_only), validate_formats=True
+            )
+        except (ValueError, RecursionError):
+            # A schema the Rust side cannot compile (one that refers to itself, say): Python alone.
+            fast = None
+        self.fast = fast
+
+    def _fast_ok(self, instance: Any) -> bool:
+        return self.fast is not None and bool(self.fast.is_valid(instance))
+
+    def validate(self, instance: Any) -> None:
+        if not self._fast_ok(instance):
+            self.slow.validate(instance)
+
+    def is_valid(self, instance: Any) -> bool:
+        return self._fast_ok(instance) or bool(self.slow.is_valid(instance))
+
+    def iter_errors(self, instance: Any) -> Any:
+        if self._fast_ok(instance):
+            return iter(())
+        return self.slow.iter_errors(instance)
+
+
+def _inlined(schema: Any) -> Any:
+    """``schema`` without the ``components`` Connexion attaches, unless a ``$ref`` still needs them.
+
+    Connexion inlines references when it loads a document, then hangs the document's components on
+    each schema it validates with; those components can contain the schema itself (a cycle).
+    """
+    if isinstance(schema, dict) and "components" in schema and not _refers(schema, set()):
+        return {key: value for key, value in schema.items() if key != "components"}
+    return schema
+
+
+def _refers(node: Any, seen: set[int]) -> bool:
+    if isinstance(node, dict):
+        if id(node) in seen:
+            return False
+        seen.add(id(node))
+        return "$ref" in node or any(_refers(v, seen) for k, v in node.items() if k != "components")
+    if isinstance(node, list):
+        return any(_refers(v, seen) for v in node)
+    return False
+
+
+# Keywords whose value is a map of name -> schema, a schema, a list of schemas; the rest is data.
+_SCHEMA_MAPS = ("properties", "patternProperties", "definitions", "schemas")
+_SCHEMA_ONE = ("items", "additionalProperties", "not", "additionalItems")
+_SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "items")
+
+
+def rust_schema(schema: Any, *, write_only: bool = False) -> Any:
+    """``schema`` with Connexion's extensions of Draft 4 spelled in Draft 4.
+
+    Connexion lets ``nullable`` (or ``x-nullable``) admit ``null`` where ``type`` or ``enum`` would
+    refuse it, and, in responses, fails any subschema that says ``writeOnly``/``x-writeOnly``.
+    """
+    if not isinstance(schema, dict):
+        return schema
+    out = dict(schema)
+    for key, value in schema.items():
+        if key in _SCHEMA_MAPS and isinstance(value, dict):
+            out[key] = {name: rust_schema(sub, write_only=write_only) for name, sub in value.items()}
+        elif key in _SCHEMA_LISTS and isinstance(value, list):
+            out[key] = [rust_schema(sub, write_only=write_only) for sub in value]
+        elif key in _SCHEMA_ONE and isinstance(value, dict):
+            out[key] = rust_schema(value, write_only=write_only)
+    if schema.get("nullable") or schema.get("x-nullable") is True:
+        kind = out.get("type")
+        if isinstance(kind, str):
+            out["type"] = [kind, "null"]
+        elif isinstance(kind, list) and "null" not in kind:
+            out["type"] = [*kind, "null"]
+        if isinstance(out.get("enum"), list) and None not in out["enum"]:
+            out["enum"] = [*out["enum"], None]
+    if write_only and ("writeOnly" in schema or "x-writeOnly" in schema):
+        out["not"] = {}
+    return out
+
+
 def validator_map(parameter_base: type[ParameterValidator] = ParameterValidator) -> dict[str, Any]:
     """A ``validator_map`` for one Connexion app whose validators share one ``Compiled`` cache.
 
@@ -85,7 +179,9 @@ def validator_map(parameter_base: type[ParameterValidator] = ParameterValidator)
         @property
         def _validator(self) -> Validator:
             schema = self._schema
-            return compiled.get("body", schema, lambda: JSONRequestBodyValidator._validator.fget(self))
+            return compiled.get(
+                "body", schema, lambda: Checked(schema, JSONRequestBodyValidator._validator.fget(self))
+            )
 
     class FormBody(FormDataValidator):  # type: ignore[misc]
         @property
@@ -103,7 +199,11 @@ def validator_map(parameter_base: type[ParameterValidator] = ParameterValidator)
         @property
         def validator(self) -> Validator:
             schema = self._schema
-            return compiled.get("response", schema, lambda: JSONResponseBodyValidator.validator.fget(self))
+            return compiled.get(
+                "response",
+                schema,
+                lambda: Checked(schema, JSONResponseBodyValidator.validator.fget(self), write_only=True),
+            )
 
     return {
         "parameter": Parameters,

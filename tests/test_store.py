@@ -7,6 +7,7 @@ import pytest
 from mockserver import SnapshotError, Store, UnknownApi, VendorData, create_app
 from mockserver.errors import DuplicateKey
 from mockserver.store import SEEDED_CACHE_SIZE
+from mockserver.testing import sync_client
 from mockserver.vendors.apprentiscope import model
 
 
@@ -303,3 +304,53 @@ def test_a_reset_app_exports_the_bytes_of_a_fresh_one_and_makes_the_same_next_id
     made = [model.create_user(app.store.vendor("apprentiscope"), ada)["id"] for app in (used, fresh)]
     assert made[0] == made[1]
     assert used.store.vendor("dfe").new_id() == fresh.store.vendor("dfe").new_id()
+
+
+def _two() -> Store:
+    return Store({"demo": _seeder, "other": _seeder}, seed=0)
+
+
+def test_a_reset_rewinds_what_was_handed_out_since_the_last_one() -> None:
+    store = _two()
+    seeded = store.snapshot()
+    things = store.vendor("demo").collection("things")
+    things.clear()
+    store.vendor("demo").random.random()
+    store.reset()
+    assert store.snapshot() == seeded
+    assert store.vendor("demo").new_id("things") == _two().vendor("demo").new_id("things")
+
+
+def test_a_reset_leaves_an_api_nobody_asked_for_as_it_is() -> None:
+    store = _two()
+    other = store.vendor("other")
+    store.reset()
+    # Nobody asked the store for "other" since the reset: the next one need not rewind it.
+    before = store.export("other")
+    store.reset()
+    assert store.vendor("other") is other
+    assert store.export("other") == before
+
+
+def test_a_reset_to_another_seed_rewinds_every_api() -> None:
+    store = _two()
+    store.reset(5)
+    assert store.snapshot() == Store({"demo": _seeder, "other": _seeder}, seed=5).snapshot()
+    store.reset(0)
+    assert store.snapshot() == _two().snapshot()
+
+
+def test_a_request_marks_its_api_for_the_next_reset() -> None:
+    app = create_app(apis=("apprentiscope", "coursepath"))
+    fresh = app.store.export("apprentiscope")
+    data = app.store.vendor("apprentiscope")
+    app.reset()
+    # A handler changes records it was handed before the reset (as a handler's cached data would).
+    with sync_client(app) as client:
+        listed = client.get(
+            "/apprentiscope/read-users/all", headers={"Authorization": "sandbox-apprentiscope-token"}
+        )
+        assert listed.status_code == 200
+    data.collections["users"].clear()
+    app.reset()
+    assert app.store.export("apprentiscope") == fresh
