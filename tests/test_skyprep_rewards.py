@@ -359,6 +359,26 @@ def test_an_assigned_manager_reads_back_updates_only_what_is_sent_and_is_removed
     assert call(api, "get_user", user_id=rita["id"])["id"] == rita["id"]
 
 
+def test_a_manager_assigned_through_the_get_twin_takes_one_and_zero_as_booleans(
+    api: httpx.Client, factory: SkyprepFactory
+) -> None:
+    manager = factory.user(role="manager")
+    group = factory.user_group()
+    params = {
+        "user_id": manager["id"],
+        "user_group_id": group["id"],
+        "can_remove_users": "1",
+        "can_add_users": "0",
+    }
+    made = api.get("/assign_manager_to_user_group", params={**KEYS, **params})
+    assert made.status_code == 200, made.text
+    assert (made.json()["can_remove_users"], made.json()["can_add_users"]) == (True, False)
+    read = call(
+        api, "get_manager_permissions_from_user_group", user_id=manager["id"], user_group_id=group["id"]
+    )
+    assert read == made.json()
+
+
 def test_bad_manager_calls_are_refused_and_change_nothing(api: httpx.Client, factory: SkyprepFactory) -> None:
     learner = factory.user()
     group = factory.user_group()
