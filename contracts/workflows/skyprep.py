@@ -14,6 +14,9 @@ take their links with them.
 Instructor-led trainings: a timeslot it makes holds the registration it makes until it deletes it.
 Course progress: a user it enrolls in a course it makes has a not-started progress, which follows
 update_course_progress (reads, filters and get_user_course_status agree) until the course is destroyed.
+Balances, OTP keys and manager permissions (``skyprep_rewards``): a gamification or skill balance is the
+sum of its transactions; an OTP key enrolls once, and only while the course keeps its subscribe key; a
+manager's permissions read back as assigned and updated until removed.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from hypothesis.stateful import consumes, precondition, rule
 from .base import writes_allowed
 from .skyprep_paths import COURSES, GROUPS, PATHS, TOPICS, USERS, LearningPathRules
 from .skyprep_progress import ProgressRules
+from .skyprep_rewards import RewardRules
 
 NAMES = st.sampled_from(["Ada", "Grace", "Alan", "Katherine", "Linus", "Margaret"])
 ROLES = st.sampled_from(["learner", "admin", "manager"])
@@ -34,8 +38,9 @@ TITLES = st.sampled_from(["Detective", "Analyst", "Lab Tech", "Sergeant"])
 COMPARED = ("first_name", "last_name", "email", "username", "role", "title", "card_no")
 
 
-class SkyprepWorkflow(LearningPathRules, ProgressRules):
-    """Users and power users (create, read, update, list, destroy), and the enrollment graph."""
+class SkyprepWorkflow(LearningPathRules, ProgressRules, RewardRules):
+    """Users and power users (create, read, update, list, destroy), the enrollment graph, balances, OTP keys
+    and manager permissions."""
 
     api = "skyprep"
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ...store import Record, Store, VendorData
-from . import catalog, courses, groups, model, paths, progress, trainings
+from . import catalog, courses, groups, managers, model, paths, progress, rewards, trainings
 
 
 class SkyprepFactory:
@@ -151,6 +151,47 @@ class SkyprepFactory:
             if found["status"] != status:
                 found = progress.set_status(self.data, found, status)
             return progress.answer(self.data, found)
+
+    def skill(self, **fields: Any) -> Record:
+        """A skill, as ``get_skill`` answers it (the API cannot make one)."""
+        with self.store.locked():
+            name = fields.pop("display_name", None) or f"{self.data.faker.job()} Skill"
+            made = rewards.create_skill(self.data, {"display_name": name, **fields})
+            return rewards.skill_detail(self.data, made)
+
+    def competency(self, points: Mapping[Any, int], **fields: Any) -> Record:
+        """A competency asking for ``points`` (skill id -> points), as ``get_competency`` answers it."""
+        with self.store.locked():
+            name = fields.pop("display_name", None) or f"{self.data.faker.job()} Competency"
+            asks = {str(sid): int(needed) for sid, needed in points.items()}
+            made = rewards.create_competency(self.data, {"display_name": name, **fields}, asks)
+            return rewards.competency_detail(self.data, made)
+
+    def skill_transaction(self, user: Record, skill: Record, amount: int) -> list[Record]:
+        """Points in ``skill`` for ``user``; returns the user's skill balances, as the call does."""
+        with self.store.locked():
+            stored = model.find_user(self.data, int(user["id"]))
+            rewards.create_skill_transaction(
+                self.data, stored, {"skill_id": int(skill["id"]), "amount": amount}
+            )
+            return rewards.skill_balances(self.data, stored)
+
+    def gamification_transaction(self, user: Record, amount: int, description: str | None = None) -> Record:
+        """Gamification points for ``user``, as ``create_gamification_transaction`` answers them."""
+        with self.store.locked():
+            stored = model.find_user(self.data, int(user["id"]))
+            fields = {"amount": amount, "description": description}
+            made = rewards.create_gamification_transaction(self.data, stored, fields)
+            return rewards.gamification_answer(self.data, made)
+
+    def manager(self, user: Record, group: Record, **permissions: bool) -> Record:
+        """``user`` (made a manager if it is not one) assigned to ``group``, as the manager calls answer."""
+        with self.store.locked():
+            stored = model.find_user(self.data, int(user["id"]))
+            if stored["role"] != managers.MANAGER_ROLE:
+                stored = model.update_user(self.data, stored, {"role": managers.MANAGER_ROLE})
+            found = groups.find_group(self.data, int(group["id"]))
+            return managers.answer(self.data, managers.assign(self.data, stored, found, permissions))
 
     def _free_email(self, first: str, last: str) -> str:
         number = 1

@@ -16,6 +16,7 @@ from .model import (
     CATALOG_GROUPS,
     COURSES,
     GROUP_COURSES,
+    GROUP_MANAGERS,
     LEARNING_PATHS,
     MEMBERSHIPS,
     PATH_GROUPS,
@@ -86,8 +87,10 @@ def update_group(data: VendorData, group: Record, fields: Mapping[str, Any]) -> 
 
 
 def destroy_group(data: VendorData, group: Record) -> None:
-    """destroy_user_group: the group, its memberships, course, path and catalog links go (users stay)."""
+    """destroy_user_group: the group, its memberships, course, path and catalog links and its managers'
+    permissions go (users stay)."""
     drop_links(data, MEMBERSHIPS, "user_group_id", group["id"])
+    drop_links(data, GROUP_MANAGERS, "user_group_id", group["id"])
     drop_links(data, GROUP_COURSES, "user_group_id", group["id"])
     drop_links(data, PATH_GROUPS, "user_group_id", group["id"])
     drop_links(data, CATALOG_GROUPS, "user_group_id", group["id"])

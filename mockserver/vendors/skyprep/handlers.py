@@ -13,15 +13,10 @@ import connexion
 from ...specs import spec_operations
 from ...store import Record
 from ..base import Handler, VendorContext
-from . import catalog, courses, groups, model, paths, progress, trainings
+from . import catalog, courses, groups, model, paths, progress, reward_calls, trainings
+from .params import call_params as _params
 
 SUCCESS = {"message": "success"}
-
-
-def _params(body: Any, query: dict[str, Any]) -> dict[str, Any]:
-    """A call's parameters: the POST body, or the GET query (credentials and format left out)."""
-    given = body if isinstance(body, dict) else query
-    return {k: v for k, v in given.items() if k not in ("api_key", "acct_key", "format")}
 
 
 def _base_url() -> str:
@@ -490,6 +485,7 @@ def operations(ctx: VendorContext) -> dict[str, Handler]:
         "destroy_course_progress": h.destroy_course_progress,
         "get_course_item_progress": h.get_course_item_progress,
         "set_course_item_progress": h.set_course_item_progress,
+        **reward_calls.calls(ctx),
     }
     # Every call takes GET too (deprecated): its operationId is the call name with a "Get" suffix.
     return {**calls, **{f"{name}Get": handler for name, handler in calls.items()}}

@@ -52,6 +52,15 @@ REGISTRATIONS = "instructor_led_training_timeslot_registrations"
 PROGRESSES = "course_progresses"
 COURSE_ITEMS = "course_items"
 ITEM_PROGRESSES = "course_item_progresses"
+# Rewards (see ``rewards``): a user's gamification and skill transactions (balances are their sums),
+# the skills, the competencies and the points of each skill a competency asks for (keyed
+# "<competency>:<skill>"). Managers (see ``managers``): a manager's permissions in a user group.
+GAMIFICATION_TRANSACTIONS = "gamification_transactions"
+SKILLS = "skills"
+SKILL_TRANSACTIONS = "skill_transactions"
+COMPETENCIES = "competencies"
+COMPETENCY_SKILLS = "competency_skills"
+GROUP_MANAGERS = "user_group_managers"
 COLLECTIONS = (
     USERS,
     ROLES,
@@ -75,6 +84,12 @@ COLLECTIONS = (
     PROGRESSES,
     COURSE_ITEMS,
     ITEM_PROGRESSES,
+    GAMIFICATION_TRANSACTIONS,
+    SKILLS,
+    SKILL_TRANSACTIONS,
+    COMPETENCIES,
+    COMPETENCY_SKILLS,
+    GROUP_MANAGERS,
 )
 # The indexes of the link collections: every end of every link.
 _LINK_FIELDS = (
@@ -100,6 +115,13 @@ _LINK_FIELDS = (
     (PROGRESSES, "course_id"),
     (COURSE_ITEMS, "course_id"),
     (ITEM_PROGRESSES, "course_progress_id"),
+    (GAMIFICATION_TRANSACTIONS, "user_id"),
+    (SKILL_TRANSACTIONS, "user_id"),
+    (SKILL_TRANSACTIONS, "skill_id"),
+    (COMPETENCY_SKILLS, "competency_id"),
+    (COMPETENCY_SKILLS, "skill_id"),
+    (GROUP_MANAGERS, "user_id"),
+    (GROUP_MANAGERS, "user_group_id"),
 )
 _NEXT_ID = "next_id"
 ROLE_NAMES = ("learner", "admin", "manager")
@@ -278,7 +300,8 @@ def update_user(data: VendorData, user: Record, fields: Mapping[str, Any]) -> Re
 
 def destroy_user(data: VendorData, user: Record) -> None:
     """destroy_user: the user is gone, with its login keys, enrollments, memberships, path enrollments,
-    timeslot registrations and course progress."""
+    timeslot registrations, course progress, gamification and skill transactions (so its balances) and
+    the groups it manages."""
     for key, entry in list(data.collection(LOGIN_KEYS).items()):
         if entry["user_id"] == user["id"]:
             data.delete(LOGIN_KEYS, key)
@@ -287,6 +310,9 @@ def destroy_user(data: VendorData, user: Record) -> None:
     drop_links(data, PATH_USERS, "user_id", user["id"])
     drop_links(data, REGISTRATIONS, "user_id", user["id"])
     drop_progresses(data, "user_id", user["id"])
+    drop_links(data, GAMIFICATION_TRANSACTIONS, "user_id", user["id"])
+    drop_links(data, SKILL_TRANSACTIONS, "user_id", user["id"])
+    drop_links(data, GROUP_MANAGERS, "user_id", user["id"])
     data.delete(USERS, user["id"])
 
 

@@ -130,6 +130,13 @@ class FoldParameters:
         await self.app(scope, replay(b"", receive), send)
 
 
+def call_params(body: Any, query: Mapping[str, Any]) -> dict[str, Any]:
+    """A call's parameters as a handler gets them: the POST body, or the GET query (credentials and
+    ``format`` left out)."""
+    given = body if isinstance(body, dict) else query
+    return {k: v for k, v in given.items() if k not in ("api_key", "acct_key", "format")}
+
+
 def _boolean_text(value: str) -> str:
     lowered = value.strip().lower()
     return "true" if lowered in _TRUE else "false" if lowered in _FALSE else value
@@ -139,4 +146,4 @@ def _without(headers: list[tuple[bytes, bytes]], *names: bytes) -> list[tuple[by
     return [(k, v) for k, v in headers if k.lower() not in names]
 
 
-__all__ = ["FoldParameters"]
+__all__ = ["FoldParameters", "call_params"]

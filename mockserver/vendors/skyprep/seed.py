@@ -1,6 +1,7 @@
 """Deterministic SkyPrep data from a scenario and the seed: roles, datasets, users, then courses, user
 groups and the enrollments between them, then learning paths and the catalog, then instructor-led
-trainings with their timeslots and registrations, then course items and progress.
+trainings with their timeslots and registrations, then course items and progress, then skills,
+competencies, gamification and skill transactions, and managers' permissions in user groups.
 
 Every date is before the scenario's ``anchor_date``, never relative to today, so the same seed gives
 the same bytes on any day.
@@ -14,7 +15,7 @@ from typing import Any
 
 from ...errors import FixtureError
 from ...store import VendorData
-from . import catalog, courses, groups, model, paths, progress, trainings
+from . import catalog, courses, groups, managers, model, paths, progress, rewards, trainings
 
 DEFAULT_SIZES = {
     "learners": 18,
@@ -24,8 +25,13 @@ DEFAULT_SIZES = {
     "user_groups": 3,
     "learning_paths": 2,
     "instructor_led_trainings": 2,
+    "skills": 3,
+    "competencies": 1,
+    "gamification_transactions": 8,
+    "skill_transactions": 10,
 }
 _TOPICS = ("Safety", "Compliance", "Onboarding", "Leadership", "Customer Care", "Data Privacy", "Ethics")
+_SKILLS = ("Negotiation", "Public Speaking", "SQL", "Time Management", "First Aid", "Conflict Resolution")
 _ROLE_OF_SIZE = {"learners": "learner", "managers": "manager", "admins": "admin"}
 
 
@@ -76,6 +82,8 @@ def seed(data: VendorData, scenario: Mapping[str, Any]) -> None:
     _seed_paths(data, scenario, sizes, before_anchor)
     _seed_trainings(data, scenario, sizes, midnight)
     _seed_progress(data, midnight)
+    _seed_rewards(data, scenario, sizes, midnight)
+    _seed_managers(data, scenario)
 
 
 def _seed_courses(
@@ -202,3 +210,99 @@ def _seed_progress(data: VendorData, anchor: datetime) -> None:
             data.update(model.PROGRESSES, found["id"], {"updated_at": trainings.iso(moment)})
             key = model.link_id(found["id"], first["id"])
             data.update(model.ITEM_PROGRESSES, key, {"updated_at": trainings.iso(moment)})
+
+
+def _user_named(data: VendorData, entry: Mapping[str, Any], what: str) -> dict[str, Any]:
+    """The user a named record names by email (``user``), or a FixtureError saying which record."""
+    found = data.find(model.USERS, "email", str(entry.get("user") or ""))
+    if not found:
+        raise FixtureError(f"skyprep scenario: records.{what}: no user with email {entry.get('user')!r}")
+    return found[0]
+
+
+def _by_name(data: VendorData, collection: str, name: Any, what: str) -> dict[str, Any]:
+    """The record of ``collection`` whose display name (or name) is ``name``."""
+    for record in data.collection(collection).values():
+        if name in (record.get("display_name"), record.get("name")):
+            return record
+    raise FixtureError(f"skyprep scenario: records.{what}: nothing named {name!r}")
+
+
+def _seed_rewards(
+    data: VendorData, scenario: Mapping[str, Any], sizes: Mapping[str, Any], anchor: datetime
+) -> None:
+    """Skills and competencies (named ones first), then transactions (named ones first), one every few
+    days in id order, the last before the anchor date; generated amounts are positive."""
+    for index, entry in enumerate(
+        [*_named(scenario, model.SKILLS), *({} for _ in range(int(sizes.get("skills", 0))))]
+    ):
+        fields = entry or {
+            "display_name": f"{_SKILLS[index % len(_SKILLS)]} {index + 1}",
+            "description": data.faker.sentence(),
+        }
+        rewards.create_skill(data, fields)
+    skills = rewards.list_skills(data)
+    for entry in _named(scenario, model.COMPETENCIES):
+        asks = entry.get("skills") or {}
+        if not isinstance(asks, dict):
+            raise FixtureError(
+                "skyprep scenario: records.competencies: skills must map skill names to points"
+            )
+        points = {
+            _by_name(data, model.SKILLS, name, "competencies")["id"]: int(needed)
+            for name, needed in asks.items()
+        }
+        rewards.create_competency(data, entry, points)
+    for index in range(int(sizes.get("competencies", 0)) if skills else 0):
+        asked = data.random.sample(skills, k=min(2, len(skills)))
+        rewards.create_competency(
+            data,
+            {
+                "display_name": f"{asked[0]['display_name']} Expert {index + 1}",
+                "description": data.faker.sentence(),
+            },
+            {skill["id"]: 100 * data.random.randint(1, 5) for skill in asked},
+        )
+    users = list(data.collection(model.USERS).values())
+    made: list[tuple[str, dict[str, Any]]] = []
+    for entry in _named(scenario, model.GAMIFICATION_TRANSACTIONS):
+        user = _user_named(data, entry, "gamification_transactions")
+        made.append(
+            (model.GAMIFICATION_TRANSACTIONS, rewards.create_gamification_transaction(data, user, entry))
+        )
+    for entry in _named(scenario, model.SKILL_TRANSACTIONS):
+        user = _user_named(data, entry, "skill_transactions")
+        skill = _by_name(data, model.SKILLS, entry.get("skill"), "skill_transactions")
+        fields = {"skill_id": skill["id"], "amount": entry.get("amount")}
+        made.append((model.SKILL_TRANSACTIONS, rewards.create_skill_transaction(data, user, fields)))
+    if users:
+        for _ in range(int(sizes.get("gamification_transactions", 0))):
+            fields = {
+                "amount": 10 * data.random.randint(1, 50),
+                "description": data.faker.sentence(nb_words=4),
+            }
+            user = data.random.choice(users)
+            made.append(
+                (model.GAMIFICATION_TRANSACTIONS, rewards.create_gamification_transaction(data, user, fields))
+            )
+    if users and skills:
+        for _ in range(int(sizes.get("skill_transactions", 0))):
+            fields = {"skill_id": data.random.choice(skills)["id"], "amount": 50 * data.random.randint(1, 10)}
+            user = data.random.choice(users)
+            made.append((model.SKILL_TRANSACTIONS, rewards.create_skill_transaction(data, user, fields)))
+    moment = anchor - timedelta(days=3 * len(made) + 1, hours=-10)
+    for collection, transaction in made:
+        moment += timedelta(days=data.random.randint(1, 3))
+        data.update(
+            collection,
+            transaction["id"],
+            {"created_at": model.stamp(min(moment, anchor - timedelta(hours=1)))},
+        )
+
+
+def _seed_managers(data: VendorData, scenario: Mapping[str, Any]) -> None:
+    """The named managers' permissions in user groups (named by ``user`` email and ``user_group`` name)."""
+    for entry in _named(scenario, model.GROUP_MANAGERS):
+        user = _user_named(data, entry, "user_group_managers")
+        group = _by_name(data, model.USER_GROUPS, entry.get("user_group"), "user_group_managers")
+        managers.assign(data, user, group, {k: v for k, v in entry.items() if k in managers.PERMISSIONS})

@@ -1,0 +1,116 @@
+"""SkyPrep handlers of the gamification, skill, competency and manager-permission calls.
+
+Like ``handlers``: one per call, serving its POST and its deprecated GET twin (``operations`` adds the
+twins); the rules are in ``rewards`` and ``managers``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...store import Record
+from ..base import Handler, VendorContext
+from . import groups, managers, model, rewards
+from .params import call_params
+
+SUCCESS = {"message": "success"}
+
+
+class RewardHandlers:
+    """The reward and manager-permission handlers of one SkyPrep app, bound to its store."""
+
+    def __init__(self, ctx: VendorContext) -> None:
+        self.store = ctx.store
+        self.data = ctx.data
+
+    def _user(self, params: dict[str, Any]) -> Record:
+        # The doc's samples name the user by ``email`` for the balance reads, ``user_id`` elsewhere.
+        email = params.get("user_email") or params.get("email")
+        return model.find_user(self.data, params.get("user_id"), email)
+
+    def _link(self, params: dict[str, Any]) -> Record:
+        group = groups.find_group(self.data, params.get("user_group_id"))
+        return managers.find_link(self.data, self._user(params), group)
+
+    # gamification
+    def get_user_gamification_balance(self, body: Any = None, **query: Any) -> dict[str, int]:
+        with self.store.locked():
+            user = self._user(call_params(body, query))
+            return {"gamification_balance": rewards.gamification_balance(self.data, user)}
+
+    def create_gamification_transaction(self, body: Any = None, **query: Any) -> Record:
+        params = call_params(body, query)
+        with self.store.locked():
+            made = rewards.create_gamification_transaction(self.data, self._user(params), params)
+            return rewards.gamification_answer(self.data, made)
+
+    # skills and competencies
+    def get_skills(self, body: Any = None, **query: Any) -> list[Record]:
+        with self.store.locked():
+            return [rewards.skill_answer(self.data, s) for s in rewards.list_skills(self.data)]
+
+    def get_skill(self, body: Any = None, **query: Any) -> Record:
+        with self.store.locked():
+            skill = rewards.find_skill(self.data, call_params(body, query).get("skill_id"))
+            return rewards.skill_detail(self.data, skill)
+
+    def get_user_skill_balances_and_competencies(self, body: Any = None, **query: Any) -> Record:
+        with self.store.locked():
+            return rewards.user_rewards(self.data, self._user(call_params(body, query)))
+
+    def create_skill_transaction(self, body: Any = None, **query: Any) -> list[Record]:
+        params = call_params(body, query)
+        with self.store.locked():
+            user = self._user(params)
+            rewards.create_skill_transaction(self.data, user, params)
+            return rewards.skill_balances(self.data, user)
+
+    def get_competencies(self, body: Any = None, **query: Any) -> list[Record]:
+        with self.store.locked():
+            return [rewards.competency_answer(self.data, c) for c in rewards.list_competencies(self.data)]
+
+    def get_competency(self, body: Any = None, **query: Any) -> Record:
+        with self.store.locked():
+            found = rewards.find_competency(self.data, call_params(body, query).get("competency_id"))
+            return rewards.competency_detail(self.data, found)
+
+    # manager permissions
+    def get_manager_permissions_from_user_group(self, body: Any = None, **query: Any) -> Record:
+        with self.store.locked():
+            return managers.answer(self.data, self._link(call_params(body, query)))
+
+    def assign_manager_to_user_group(self, body: Any = None, **query: Any) -> Record:
+        params = call_params(body, query)
+        with self.store.locked():
+            group = groups.find_group(self.data, params.get("user_group_id"))
+            made = managers.assign(self.data, self._user(params), group, params)
+            return managers.answer(self.data, made)
+
+    def update_manager_permissions_in_user_group(self, body: Any = None, **query: Any) -> Record:
+        params = call_params(body, query)
+        with self.store.locked():
+            return managers.answer(self.data, managers.update(self.data, self._link(params), params))
+
+    def remove_manager_from_user_group(self, body: Any = None, **query: Any) -> dict[str, str]:
+        with self.store.locked():
+            managers.remove(self.data, self._link(call_params(body, query)))
+        return dict(SUCCESS)
+
+
+def calls(ctx: VendorContext) -> dict[str, Handler]:
+    """The POST operationId -> handler table of these calls (``handlers.operations`` adds GET twins)."""
+    h = RewardHandlers(ctx)
+    return {
+        "get_user_gamification_balance": h.get_user_gamification_balance,
+        "create_gamification_transaction": h.create_gamification_transaction,
+        "get_skills": h.get_skills,
+        "get_skill": h.get_skill,
+        "get_user_skill_balances_and_competencies": h.get_user_skill_balances_and_competencies,
+        "create_skill_transaction": h.create_skill_transaction,
+        "get_competencies": h.get_competencies,
+        "get_competency": h.get_competency,
+        "get_manager_permissions_from_user_group": h.get_manager_permissions_from_user_group,
+        "assign_manager_to_user_group": h.assign_manager_to_user_group,
+        "update_manager_permissions_in_user_group": h.update_manager_permissions_in_user_group,
+        "remove_manager_from_user_group": h.remove_manager_from_user_group,
+    }
