@@ -53,7 +53,7 @@ ENROLLMENT_SORT = (
     "dateStarted",
     "dateCompleted",
 )
-ENROLLMENT_FILTER = ("id", "courseId", "courseName", "userId", "fullName", "status", "isActive", "jobTitle")
+ENROLLMENT_FILTER = (*ENROLLMENT_SORT, "jobTitle", "courseVersionId")
 
 
 def declare(data: VendorData) -> None:

@@ -23,20 +23,10 @@ from .errors import Unauthorized
 from .filters import compile_filter
 
 USER_SORT = ("id", *(f for f in model.USER_FIELDS if f != "ccEmailAddresses"), "dateAdded", "dateEdited")
-# Fields _filter takes on users so far (OData equality; the rest of Absorb's subset is step 2).
-USER_FILTER = (
-    "id",
-    "username",
-    "firstName",
-    "lastName",
-    "emailAddress",
-    "departmentId",
-    "externalId",
-    "employeeNumber",
-    "jobTitle",
-    "isActive",
-)
+# Fields _filter takes on users (customFields/<name> besides): every scalar field a user has.
+USER_FILTER = ("id", *(f for f in model.USER_FIELDS if f != "ccEmailAddresses"), "dateAdded", "dateEdited")
 DEPARTMENT_SORT = ("id", "name", "externalId", "parentId", "dateAdded", "dateEdited")
+DEPARTMENT_FILTER = DEPARTMENT_SORT
 
 
 def _json(body: Any) -> ConnexionResponse:
@@ -115,14 +105,20 @@ class Handlers:
 
     # departments
     def list_departments(
-        self, _limit: int | None = None, _offset: int | None = None, _sort: str | None = None, **_: Any
+        self,
+        _limit: int | None = None,
+        _offset: int | None = None,
+        _sort: str | None = None,
+        _filter: str | None = None,
+        **_: Any,
     ) -> dict[str, Any]:
+        keep = compile_filter(_filter, DEPARTMENT_FILTER)
         with self.store.locked():
             self._admin()
-            found = model.sort_records(
-                self.data.collection(model.DEPARTMENTS).values(), _sort, "name", DEPARTMENT_SORT
-            )
-            return model.page(found, "departments", _limit, _offset)
+            found = self.data.collection(model.DEPARTMENTS).values()
+            chosen = [d for d in found if keep(d)] if keep is not None else found
+            ordered = model.sort_records(chosen, _sort, "name", DEPARTMENT_SORT)
+            return model.page(ordered, "departments", _limit, _offset)
 
     def get_department(self, id_: str, **_: Any) -> Record:
         with self.store.locked():
