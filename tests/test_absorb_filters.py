@@ -1,6 +1,7 @@
-"""Absorb's ``_filter``: its whole OData subset on users, departments, courses and enrollments.
+"""Absorb's ``_filter`` (its whole OData subset on users, departments, courses and enrollments),
+``_search``, and the deprecated ``limit``, ``offset``, ``status`` and ``modifiedSince``.
 
-Every filter is checked against records made to nearly match it, which must stay out.
+Every filter and search is checked against records made to nearly match it, which must stay out.
 """
 
 from __future__ import annotations
@@ -216,3 +217,98 @@ def test_a_malformed_filter_or_unknown_field_is_a_422_in_absorbs_body(
     body = refused.json()
     assert body["term"] == "ErrorGeneric"
     assert body["validations"][0].startswith("_filter: ")
+
+
+# _search
+
+
+def _searched(api: httpx.Client, admin: dict[str, str], path: str, text: str, key: str) -> set[str]:
+    response = api.get(path, headers=admin, params={"_search": text, "_limit": 1000})
+    assert response.status_code == 200, response.text
+    found = response.json()[key]
+    assert response.json()["totalItems"] == len(found)
+    return {str(r.get("username") or r.get("name") or r.get("fullName")) for r in found}
+
+
+def test_search_looks_in_names_username_and_email_only(
+    api: httpx.Client, admin: dict[str, str], factory: AbsorbFactory
+) -> None:
+    factory.user(firstName="Zelda", lastName="Quorn", username="zq1", emailAddress="z@one.example")
+    factory.user(firstName="Yuri", lastName="Zeldaman", username="yz1", emailAddress="y@two.example")
+    factory.user(firstName="Xan", lastName="Xu", username="zeldafan", emailAddress="x@three.example")
+    factory.user(firstName="Wes", lastName="Wu", username="ww1", emailAddress="zelda@four.example")
+    factory.user(firstName="Vi", lastName="Vo", username="vv1", jobTitle="Zelda Expert", notes="zelda")
+    found = _searched(api, admin, "/users", "ZELDA", "users")
+    assert found == {"zq1", "yz1", "zeldafan", "ww1"}
+    assert _searched(api, admin, "/users", "zelda quorn", "users") == {"zq1"}
+    assert _searched(api, admin, "/users", "two.example", "users") == {"yz1"}
+
+
+def test_search_on_departments_courses_and_enrollments(
+    api: httpx.Client, admin: dict[str, str], factory: AbsorbFactory
+) -> None:
+    factory.department("Kelp Farming", external_id="KF-1")
+    factory.department("Seaweed", external_id="kelp-2")
+    factory.department("Moss")
+    assert _searched(api, admin, "/departments", "kelp", "departments") == {"Kelp Farming", "Seaweed"}
+    kelp = factory.course("Kelp Harvesting")
+    factory.course("Moss Basics", description="no kelp here")
+    factory.course("Rock Pools")
+    assert _searched(api, admin, "/courses", "kelp", "courses") == {"Kelp Harvesting", "Moss Basics"}
+    for name in ("Kelpie", "Otto"):
+        user = factory.user(firstName=name, lastName="Tide")
+        factory.enrollment(user["id"], kelp["id"])
+    path = f"/courses/{kelp['id']}/enrollments"
+    assert _searched(api, admin, path, "kelpie tide", "enrollments") == {"Kelpie Tide"}
+
+
+# the deprecated parameters
+
+
+def test_deprecated_limit_and_offset_page_like_their_underscored_names(
+    api: httpx.Client, admin: dict[str, str]
+) -> None:
+    def page(params: dict[str, Any]) -> dict[str, Any]:
+        response = api.get("/users", headers=admin, params={"_sort": "username", **params})
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    legacy = page({"limit": 2, "offset": 1})
+    current = page({"_limit": 2, "_offset": 1})
+    assert legacy == current
+    assert (legacy["limit"], legacy["offset"], legacy["returnedItems"]) == (2, 1, 2)
+    assert page({"limit": 2, "_limit": 3})["limit"] == 3
+    assert api.get("/users", headers=admin, params={"limit": 1001}).status_code == 422
+
+
+def test_modified_since_keeps_what_was_edited_after_it(
+    api: httpx.Client, admin: dict[str, str], sandbox: Sandbox, factory: AbsorbFactory
+) -> None:
+    sandbox.clock.freeze()
+    old = factory.user(firstName="Old", lastName="Quillstone")
+    sandbox.clock.advance(minutes=5)
+    cut = factory.user(firstName="Cut", lastName="Quillstone")["dateEdited"]
+    sandbox.clock.advance(minutes=5)
+    new = factory.user(firstName="New", lastName="Quillstone")
+    edited = api.put(f"/users/{old['id']}", headers=admin, json={"jobTitle": "Edited"})
+    assert edited.status_code == 200, edited.text
+    response = api.get("/users", headers=admin, params={"modifiedSince": cut, "_limit": 1000})
+    assert response.status_code == 200, response.text
+    assert {u["id"] for u in response.json()["users"]} == {old["id"], new["id"]}
+    refused = api.get("/users", headers=admin, params={"modifiedSince": "last tuesday"})
+    assert refused.status_code == 422
+    assert refused.json()["validations"][0].startswith("modifiedSince: ")
+
+
+def test_deprecated_status_filters_enrollments_and_is_not_read_on_users(
+    api: httpx.Client, admin: dict[str, str], factory: AbsorbFactory
+) -> None:
+    course = factory.course("Quill Care", lessons=1)
+    user = factory.user(firstName="Gil", lastName="Quillby")
+    factory.enrollment(user["id"], course["id"])
+    path = f"/users/{user['id']}/enrollments"
+    assert api.get(path, headers=admin, params={"status": 0}).json()["totalItems"] == 1
+    assert api.get(path, headers=admin, params={"status": 3}).json()["totalItems"] == 0
+    everyone = api.get("/users", headers=admin).json()["totalItems"]
+    assert api.get("/users", headers=admin, params={"status": 3}).json()["totalItems"] == everyone

@@ -8,6 +8,8 @@ checks the private key and the account itself.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import connexion
@@ -26,7 +28,41 @@ USER_SORT = ("id", *(f for f in model.USER_FIELDS if f != "ccEmailAddresses"), "
 # Fields _filter takes on users (customFields/<name> besides): every scalar field a user has.
 USER_FILTER = ("id", *(f for f in model.USER_FIELDS if f != "ccEmailAddresses"), "dateAdded", "dateEdited")
 DEPARTMENT_SORT = ("id", "name", "externalId", "parentId", "dateAdded", "dateEdited")
-DEPARTMENT_FILTER = DEPARTMENT_SORT
+
+
+@dataclass(frozen=True)
+class Listing:
+    """How one resource's list pages, sorts, filters and searches (``_search`` looks in ``search``)."""
+
+    key: str
+    default_sort: str
+    sort: tuple[str, ...]
+    filter: tuple[str, ...]
+    search: tuple[str, ...]
+    nested: tuple[str, ...] = ()
+    status: bool = False  # the deprecated ``status`` (enrollment lists only)
+
+
+USERS = Listing(
+    "users",
+    "username",
+    USER_SORT,
+    USER_FILTER,
+    ("firstName", "middleName", "lastName", "username", "emailAddress"),
+    model.CUSTOM_FIELDS,
+)
+DEPARTMENTS = Listing("departments", "name", DEPARTMENT_SORT, DEPARTMENT_SORT, ("name", "externalId"))
+COURSES = Listing(
+    "courses", "name", courses.COURSE_SORT, courses.COURSE_FILTER, ("name", "description", "externalId")
+)
+ENROLLMENTS = Listing(
+    "enrollments",
+    "dateAdded",
+    enrollments.ENROLLMENT_SORT,
+    enrollments.ENROLLMENT_FILTER,
+    ("fullName", "courseName"),
+    status=True,
+)
 
 
 def _json(body: Any) -> ConnexionResponse:
@@ -65,22 +101,32 @@ class Handlers:
             token = issue_token(self.data, self.scheme, self.ctx.clock, user["id"])
         return _json(token)
 
+    # lists
+    def _list(self, found: Iterable[Record], listing: Listing, query: dict[str, Any]) -> dict[str, Any]:
+        """One page of ``found``: ``_filter``, ``_search``, the deprecated ``status`` and ``modifiedSince``.
+
+        The deprecated ``limit`` and ``offset`` stand for ``_limit`` and ``_offset`` when those are absent.
+        """
+        keep = compile_filter(query.get("_filter"), listing.filter, listing.nested)
+        status = query.get("status") if listing.status else None
+        chosen = [
+            r
+            for r in model.edited_since(found, query.get("modified_since"))
+            if (keep is None or keep(r)) and (status is None or r.get("status") == status)
+        ]
+        chosen = model.search(chosen, query.get("_search"), listing.search)
+        ordered = model.sort_records(chosen, query.get("_sort"), listing.default_sort, listing.sort)
+        # Connexion fills in _limit's and _offset's defaults: the query string tells whether they were sent.
+        sent = connexion.request.query_params
+        limit = query.get("_limit") if "_limit" in sent or "limit" not in sent else query.get("limit")
+        offset = query.get("_offset") if "_offset" in sent or "offset" not in sent else query.get("offset")
+        return model.page(ordered, listing.key, limit, offset)
+
     # users
-    def list_users(
-        self,
-        _limit: int | None = None,
-        _offset: int | None = None,
-        _sort: str | None = None,
-        _filter: str | None = None,
-        **_: Any,
-    ) -> dict[str, Any]:
-        keep = compile_filter(_filter, USER_FILTER, model.CUSTOM_FIELDS)
+    def list_users(self, **query: Any) -> dict[str, Any]:
         with self.store.locked():
             self._admin()
-            found = self.data.collection(model.USERS).values()
-            chosen = [u for u in found if keep(u)] if keep is not None else found
-            users = model.sort_records(chosen, _sort, "username", USER_SORT)
-            return model.page(users, "users", _limit, _offset)
+            return self._list(self.data.collection(model.USERS).values(), USERS, query)
 
     def get_user(self, id_: str, **_: Any) -> Record:
         with self.store.locked():
@@ -104,21 +150,10 @@ class Handlers:
             return model.upload_users(self.data, body)
 
     # departments
-    def list_departments(
-        self,
-        _limit: int | None = None,
-        _offset: int | None = None,
-        _sort: str | None = None,
-        _filter: str | None = None,
-        **_: Any,
-    ) -> dict[str, Any]:
-        keep = compile_filter(_filter, DEPARTMENT_FILTER)
+    def list_departments(self, **query: Any) -> dict[str, Any]:
         with self.store.locked():
             self._admin()
-            found = self.data.collection(model.DEPARTMENTS).values()
-            chosen = [d for d in found if keep(d)] if keep is not None else found
-            ordered = model.sort_records(chosen, _sort, "name", DEPARTMENT_SORT)
-            return model.page(ordered, "departments", _limit, _offset)
+            return self._list(self.data.collection(model.DEPARTMENTS).values(), DEPARTMENTS, query)
 
     def get_department(self, id_: str, **_: Any) -> Record:
         with self.store.locked():
@@ -126,21 +161,10 @@ class Handlers:
             return model.public(model.get_department(self.data, id_.lower()))
 
     # courses
-    def list_courses(
-        self,
-        _limit: int | None = None,
-        _offset: int | None = None,
-        _sort: str | None = None,
-        _filter: str | None = None,
-        **_: Any,
-    ) -> dict[str, Any]:
-        keep = compile_filter(_filter, courses.COURSE_FILTER)
+    def list_courses(self, **query: Any) -> dict[str, Any]:
         with self.store.locked():
             self._admin()
-            found = self.data.collection(courses.COURSES).values()
-            chosen = [c for c in found if keep(c)] if keep is not None else found
-            ordered = model.sort_records(chosen, _sort, "name", courses.COURSE_SORT)
-            return model.page(ordered, "courses", _limit, _offset)
+            return self._list(self.data.collection(courses.COURSES).values(), COURSES, query)
 
     def get_course(self, id_: str, **_: Any) -> Record:
         with self.store.locked():
@@ -148,54 +172,20 @@ class Handlers:
             return model.public(courses.get_course(self.data, id_))
 
     # enrollments
-    def _enrollments(
-        self,
-        found: list[Record],
-        status: int | None,
-        _limit: int | None,
-        _offset: int | None,
-        _sort: str | None,
-        _filter: str | None,
-    ) -> dict[str, Any]:
-        keep = compile_filter(_filter, enrollments.ENROLLMENT_FILTER)
-        chosen = [e for e in found if (keep is None or keep(e)) and (status is None or e["status"] == status)]
-        ordered = model.sort_records(chosen, _sort, "dateAdded", enrollments.ENROLLMENT_SORT)
-        return model.page(ordered, "enrollments", _limit, _offset)
-
     def _me(self) -> str:
         """The token's user's id: the "my enrollments" calls act as that user."""
         identity = identity_of(connexion.request.scope)
         return str(model.get_user(self.data, (identity.subject if identity else None) or "")["id"])
 
-    def list_user_enrollments(
-        self,
-        user_id: str,
-        status: int | None = None,
-        _limit: int | None = None,
-        _offset: int | None = None,
-        _sort: str | None = None,
-        _filter: str | None = None,
-        **_: Any,
-    ) -> dict[str, Any]:
+    def list_user_enrollments(self, user_id: str, **query: Any) -> dict[str, Any]:
         with self.store.locked():
             self._admin()
-            found = enrollments.of_user(self.data, user_id)
-            return self._enrollments(found, status, _limit, _offset, _sort, _filter)
+            return self._list(enrollments.of_user(self.data, user_id), ENROLLMENTS, query)
 
-    def list_course_enrollments(
-        self,
-        course_id: str,
-        status: int | None = None,
-        _limit: int | None = None,
-        _offset: int | None = None,
-        _sort: str | None = None,
-        _filter: str | None = None,
-        **_: Any,
-    ) -> dict[str, Any]:
+    def list_course_enrollments(self, course_id: str, **query: Any) -> dict[str, Any]:
         with self.store.locked():
             self._admin()
-            found = enrollments.of_course(self.data, course_id)
-            return self._enrollments(found, status, _limit, _offset, _sort, _filter)
+            return self._list(enrollments.of_course(self.data, course_id), ENROLLMENTS, query)
 
     def get_user_course_enrollment(self, user_id: str, course_id: str, **_: Any) -> Record:
         with self.store.locked():
@@ -221,18 +211,9 @@ class Handlers:
             enrollments.unenroll(self.data, body)
             return None, 204
 
-    def list_my_enrollments(
-        self,
-        status: int | None = None,
-        _limit: int | None = None,
-        _offset: int | None = None,
-        _sort: str | None = None,
-        _filter: str | None = None,
-        **_: Any,
-    ) -> dict[str, Any]:
+    def list_my_enrollments(self, **query: Any) -> dict[str, Any]:
         with self.store.locked():
-            found = enrollments.of_user(self.data, self._me())
-            return self._enrollments(found, status, _limit, _offset, _sort, _filter)
+            return self._list(enrollments.of_user(self.data, self._me()), ENROLLMENTS, query)
 
     def get_my_enrollment(self, course_id: str, **_: Any) -> Record:
         with self.store.locked():
