@@ -20,7 +20,7 @@ from ...store import Record, VendorData
 from ..base import Handler, VendorContext, identity_of
 from ..credentials import LoginScheme
 from ..edge import issue_token
-from . import courses, enrollments, lessons, model
+from . import chapters, courses, enrollments, lessons, model, sessions
 from .errors import Unauthorized
 from .filters import compile_filter
 
@@ -41,6 +41,7 @@ class Listing:
     search: tuple[str, ...]
     nested: tuple[str, ...] = ()
     status: bool = False  # the deprecated ``status`` (enrollment lists only)
+    edited: str = "dateEdited"  # the field the deprecated ``modifiedSince`` reads
 
 
 USERS = Listing(
@@ -63,6 +64,35 @@ ENROLLMENTS = Listing(
     ("fullName", "courseName"),
     status=True,
 )
+SESSION_ENROLLMENTS = Listing(
+    "enrollments",
+    "dateEnrolled",
+    sessions.SESSION_SORT,
+    sessions.SESSION_FILTER,
+    ("fullName", "name"),
+    status=True,
+)
+LESSON_ENROLLMENTS = Listing(
+    "lessonEnrollments",
+    "dateAdded",
+    lessons.LESSON_SORT,
+    lessons.LESSON_FILTER,
+    ("fullName", "name"),
+    status=True,
+    edited="lastAttempt",
+)
+
+
+def _narrowed(
+    found: list[Record], status: int | None, modified_since: str | None, edited: str
+) -> list[Record]:
+    """A small list's deprecated ``status`` and ``modifiedSince`` (on its field ``edited``)."""
+    cut = model.parse_date(modified_since, "modifiedSince")
+    return [
+        r
+        for r in found
+        if (status is None or r.get("status") == status) and (cut is None or str(r.get(edited) or "") > cut)
+    ]
 
 
 def _json(body: Any) -> ConnexionResponse:
@@ -111,7 +141,7 @@ class Handlers:
         status = query.get("status") if listing.status else None
         chosen = [
             r
-            for r in model.edited_since(found, query.get("modified_since"))
+            for r in model.edited_since(found, query.get("modified_since"), listing.edited)
             if (keep is None or keep(r)) and (status is None or r.get("status") == status)
         ]
         chosen = model.search(chosen, query.get("_search"), listing.search)
@@ -273,6 +303,137 @@ class Handlers:
                 raise NotFound("Attempt not found.", field="attemptId")
             return model.public(enrollments.finish_attempt(self.data, attempt, body))
 
+    # ILC session enrollments
+    def list_user_session_enrollments(
+        self,
+        user_id: str,
+        course_id: str,
+        status: int | None = None,
+        modified_since: str | None = None,
+        **_: Any,
+    ) -> list[Record]:
+        with self.store.locked():
+            self._admin()
+            enrollment = enrollments.active(self.data, user_id, course_id)
+            found = _narrowed(
+                sessions.of_enrollment(self.data, enrollment), status, modified_since, "dateEdited"
+            )
+            return [model.public(r) for r in found]
+
+    def get_user_session_enrollment(self, user_id: str, course_id: str, session_id: str, **_: Any) -> Record:
+        with self.store.locked():
+            self._admin()
+            enrollment = enrollments.active(self.data, user_id, course_id)
+            return model.public(sessions.session_enrollment(self.data, enrollment, session_id))
+
+    def enroll_user_in_session(
+        self,
+        user_id: str,
+        course_id: str,
+        session_id: str,
+        re_enroll: bool = False,
+        cancel_session: bool = False,
+        **_: Any,
+    ) -> tuple[dict[str, str], int]:
+        with self.store.locked():
+            self._admin()
+            enrollment, held, new = enrollments.enroll_in_session(
+                self.data, user_id, course_id, session_id, re_enroll=re_enroll, cancel_session=cancel_session
+            )
+            answer = {
+                "userId": enrollment["userId"],
+                "courseId": enrollment["courseId"],
+                "sessionId": held["sessionId"],
+                "enrollmentId": enrollment["id"],
+                "sessionEnrollmentId": held["id"],
+            }
+            return answer, 201 if new else 200
+
+    def list_session_enrollments(self, course_id: str, session_id: str, **query: Any) -> dict[str, Any]:
+        with self.store.locked():
+            self._admin()
+            session = sessions.session_of(courses.get_course(self.data, course_id), session_id)
+            return self._list(sessions.of_session(self.data, session), SESSION_ENROLLMENTS, query)
+
+    # chapter enrollments
+    def list_user_chapter_enrollments(
+        self,
+        user_id: str,
+        course_id: str,
+        status: int | None = None,
+        modified_since: str | None = None,
+        **_: Any,
+    ) -> list[Record]:
+        with self.store.locked():
+            self._admin()
+            enrollment = enrollments.active(self.data, user_id, course_id)
+            course = courses.get_course(self.data, course_id)
+            found = chapters.of_enrollment(self.data, enrollment, course)
+            if modified_since is not None and not _narrowed([enrollment], None, modified_since, "dateEdited"):
+                return []
+            return _narrowed(found, status, None, "dateEnrolled")
+
+    def get_user_chapter_enrollment(self, user_id: str, course_id: str, chapter_id: str, **_: Any) -> Record:
+        with self.store.locked():
+            self._admin()
+            enrollment = enrollments.active(self.data, user_id, course_id)
+            course = courses.get_course(self.data, course_id)
+            return chapters.chapter_enrollment(self.data, enrollment, course, chapter_id)
+
+    def list_user_chapter_lesson_enrollments(
+        self, user_id: str, course_id: str, chapter_id: str, **_: Any
+    ) -> list[Record]:
+        with self.store.locked():
+            self._admin()
+            enrollment = enrollments.active(self.data, user_id, course_id)
+            course = courses.get_course(self.data, course_id)
+            chapter = chapters.chapter_enrollment(self.data, enrollment, course, chapter_id)
+            found = lessons.of_enrollment(self.data, enrollment)
+            return [model.public(r) for r in found if r["chapterId"] == chapter["chapterId"]]
+
+    def get_user_chapter_lesson_enrollment(
+        self, user_id: str, course_id: str, chapter_id: str, lesson_id: str, **_: Any
+    ) -> Record:
+        with self.store.locked():
+            self._admin()
+            enrollment = enrollments.active(self.data, user_id, course_id)
+            lesson = lessons.lesson_enrollment(self.data, enrollment, lesson_id)
+            if lesson["chapterId"] != chapter_id.lower():
+                raise NotFound("Lesson enrollment not found.", field="chapterId")
+            return model.public(lesson)
+
+    # a lesson's enrollments, bulk enrollments, create-or-update
+    def list_lesson_enrollments(self, course_id: str, lesson_id: str, **query: Any) -> dict[str, Any]:
+        with self.store.locked():
+            self._admin()
+            lesson = courses.lesson_of(courses.get_course(self.data, course_id), lesson_id)
+            return self._list(lessons.of_lesson(self.data, lesson["id"]), LESSON_ENROLLMENTS, query)
+
+    def list_bulk_enrollments(
+        self, user_ids: list[str] | None = None, course_ids: list[str] | None = None, **_: Any
+    ) -> list[Record]:
+        users = {u.lower() for u in user_ids or []}
+        wanted = {c.lower() for c in course_ids or []}
+        with self.store.locked():
+            self._admin()
+            found = [
+                e
+                for user in sorted(users)
+                if user in self.data.collection(model.USERS)
+                for e in enrollments.of_user(self.data, user)
+                if not wanted or e["courseId"] in wanted
+            ]
+            ordered = model.sort_records(found, "dateAdded", "dateAdded", enrollments.ENROLLMENT_SORT)
+            return [model.public(e) for e in ordered]
+
+    def upsert_enrollment(
+        self, user_id: str, body: dict[str, Any], re_enroll: bool = False, **_: Any
+    ) -> dict[str, str]:
+        with self.store.locked():
+            self._admin()
+            made = enrollments.upsert(self.data, user_id, body, re_enroll=re_enroll)
+            return {"enrollmentId": made["id"], "courseId": made["courseId"], "userId": made["userId"]}
+
 
 def operations(ctx: VendorContext) -> dict[str, Handler]:
     """The operationId -> handler table of specs/absorb.yaml."""
@@ -307,4 +468,15 @@ def operations(ctx: VendorContext) -> dict[str, Handler]:
         # The notes' alternative method for "Finish attempt" (vendor notes 1.5, row 23).
         "finishAttemptByPost": h.finish_attempt,
         "finishUserLessonAttempt": h.finish_user_lesson_attempt,
+        "listUserSessionEnrollments": h.list_user_session_enrollments,
+        "getUserSessionEnrollment": h.get_user_session_enrollment,
+        "enrollUserInSession": h.enroll_user_in_session,
+        "listSessionEnrollments": h.list_session_enrollments,
+        "listUserChapterEnrollments": h.list_user_chapter_enrollments,
+        "getUserChapterEnrollment": h.get_user_chapter_enrollment,
+        "listUserChapterLessonEnrollments": h.list_user_chapter_lesson_enrollments,
+        "getUserChapterLessonEnrollment": h.get_user_chapter_lesson_enrollment,
+        "listLessonEnrollments": h.list_lesson_enrollments,
+        "listBulkEnrollments": h.list_bulk_enrollments,
+        "upsertUserEnrollment": h.upsert_enrollment,
     }

@@ -291,12 +291,12 @@ def search(records: Iterable[Record], text: str | None, fields: Sequence[str]) -
     return [r for r in records if found(r)]
 
 
-def edited_since(records: Iterable[Record], since: str | None) -> list[Record]:
-    """The deprecated ``modifiedSince``: records whose ``dateEdited`` is after it (422 for a bad date)."""
+def edited_since(records: Iterable[Record], since: str | None, field: str = "dateEdited") -> list[Record]:
+    """The deprecated ``modifiedSince``: records whose ``field`` is after it (422 for a bad date)."""
     cut = parse_date(since, "modifiedSince")
     if cut is None:
         return list(records)
-    return [r for r in records if r.get("dateEdited") is not None and str(r["dateEdited"]) > cut]
+    return [r for r in records if r.get(field) is not None and str(r[field]) > cut]
 
 
 def page_params(limit: int | None, offset: int | None) -> tuple[int, int]:
