@@ -251,3 +251,22 @@ def test_create_or_update_enrollment_sets_only_the_settable_properties(
     again = _ok(api.post(path, headers=admin, params={"reEnroll": "true"}, json={"courseId": course["id"]}))
     assert again["enrollmentId"] != made["enrollmentId"]
     assert _ok(api.get(f"/enrollments/{made['enrollmentId']}", headers=admin))["isActive"] is False
+
+
+def test_the_notes_alternative_methods_work_as_the_served_ones(
+    api: httpx.Client, admin: dict[str, str], factory: AbsorbFactory
+) -> None:
+    user = factory.user()
+    course = factory.course(lessons=1)
+    made = _ok(
+        api.put(
+            f"/users/{user['id']}/enrollments", headers=admin, json={"courseId": course["id"], "score": 5}
+        )
+    )
+    assert _ok(api.get(f"/enrollments/{made['enrollmentId']}", headers=admin))["score"] == 5
+    lesson = course["lessons"][0]["id"]
+    base = f"/users/{user['id']}/enrollments/{course['id']}/lessons/{lesson}/attempts"
+    attempt = _ok(api.post(base, headers=admin), 201)["attemptId"]
+    finished = _ok(api.post(f"{base}/{attempt}", headers=admin, json={"status": 3, "score": 70}))
+    assert (finished["id"], finished["status"]) == (attempt, 3)
+    assert _ok(api.get(f"/users/{user['id']}/enrollments/{course['id']}", headers=admin))["status"] == 3

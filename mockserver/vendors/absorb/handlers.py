@@ -479,4 +479,7 @@ def operations(ctx: VendorContext) -> dict[str, Handler]:
         "listLessonEnrollments": h.list_lesson_enrollments,
         "listBulkEnrollments": h.list_bulk_enrollments,
         "upsertUserEnrollment": h.upsert_enrollment,
+        # The notes' alternative methods (vendor notes 1.5, rows 9 and 24).
+        "upsertUserEnrollmentByPut": h.upsert_enrollment,
+        "finishUserLessonAttemptByPost": h.finish_user_lesson_attempt,
     }
