@@ -8,7 +8,10 @@ administrator's operations. Courses cannot be made through the API: a rule reads
 courses are listed (none is fine). Enrollments: a user it made is enrolled in a listed course, read
 back by id, by user and course, and in both lists (a userId filter finds it, its negation does not);
 re-enrolling keeps the previous one as history; un-enrolling removes it; finishing an attempt on
-every lesson completes the course enrollment.
+every lesson completes the course enrollment; an ILC session enrollment moves to another session only
+with ``cancelSession``. Filters are checked against the workflow's own users that must not match (a
+custom field, ``guid'..'`` literals, ``substringof``/``startswith``/``endswith``/``tolower``, a filter
+and its negation partitioning the list), and pages partition plain, filtered, searched and sorted lists.
 """
 
 from __future__ import annotations
@@ -120,37 +123,70 @@ class AbsorbWorkflow(Workflow):
         again = self._ok(self.call("GET", f"/users/{user}"), 200, "getUser", "the updated user")
         self._same(again, self.model_users[user], "updateUser", response)
 
-    @rule(size=PAGE_SIZES)
-    def pages_partition_the_user_list(self, size: int) -> None:
+    def _walk(self, path: str, key: str, operation: str, size: int, params: dict[str, str]) -> list[str]:
+        """The ids on every page of ``path`` at ``size`` a page, checking each page's counts."""
         seen: list[str] = []
         total = None
         offset = 0
         while True:
-            response = self.call("GET", "/users", params={"_limit": size, "_offset": offset})
-            page = self._ok(response, 200, "listUsers", f"page {offset}")
+            response = self.call("GET", path, params={**params, "_limit": size, "_offset": offset})
+            page = self._ok(response, 200, operation, f"page {offset}")
             total = page["totalItems"] if total is None else total
-            self.expect(
-                page["totalItems"] == total, "listUsers", "totalItems changed between pages", response
-            )
+            self.expect(page["totalItems"] == total, operation, "totalItems changed between pages", response)
             self.expect(
                 page["limit"] == size
                 and page["offset"] == offset
-                and page["returnedItems"] == len(page["users"]),
-                "listUsers",
-                f"limit {size}, offset {offset} and returnedItems = len(users)",
+                and page["returnedItems"] == len(page[key]),
+                operation,
+                f"limit {size}, offset {offset} and returnedItems = len({key})",
                 response,
             )
-            seen += [str(u["id"]) for u in page["users"]]
-            if len(page["users"]) < size or len(seen) >= total:
+            seen += [str(r["id"]) for r in page[key]]
+            if len(page[key]) < size or len(seen) >= total:
                 break
             offset += 1
         self.expect(
             len(seen) == len(set(seen)) == total,
-            "listUsers",
-            f"{total} users over pages of {size}, each once",
+            operation,
+            f"{total} {key} over pages of {size}, each once ({params or 'no filter'})",
         )
+        return seen
+
+    @rule(size=PAGE_SIZES)
+    def pages_partition_the_user_list(self, size: int) -> None:
+        seen = self._walk("/users", "users", "listUsers", size, {})
         missing = set(self.model_users) - set(seen)
         self.expect(not missing, "listUsers", f"users made by the workflow are not listed: {sorted(missing)}")
+
+    @rule(
+        size=PAGE_SIZES,
+        listing=st.sampled_from(
+            [
+                (
+                    "/users",
+                    "users",
+                    "listUsers",
+                    {"_filter": "isActive eq true", "_sort": "-lastName,username"},
+                ),
+                ("/users", "users", "listUsers", {"_search": "a"}),
+                ("/departments", "departments", "listDepartments", {"_sort": "-name"}),
+                ("/courses", "courses", "listCourses", {"_filter": "courseType ne 'InstructorLedCourse'"}),
+            ]
+        ),
+    )
+    def pages_partition_filtered_and_sorted_lists(
+        self, size: int, listing: tuple[str, str, str, dict[str, str]]
+    ) -> None:
+        path, key, operation, params = listing
+        seen = self._walk(path, key, operation, size, params)
+        everything = self._ok(
+            self.call("GET", path, params={**params, "_limit": 1000}), 200, operation, f"all {key}"
+        )
+        self.expect(
+            seen == [str(r["id"]) for r in everything[key]],
+            operation,
+            f"pages of {size} are the one-page list cut in order ({params})",
+        )
 
     @rule(user=users)
     def a_username_filter_finds_that_user_and_no_other(self, user: str) -> None:
@@ -169,6 +205,75 @@ class AbsorbWorkflow(Workflow):
             f"_filter username ne {username!r} still lists {user}",
             response,
         )
+
+    @rule(value=st.sampled_from(["Cohort 1", "Cohort 2", "cohort 1"]))
+    def a_custom_field_filter_matches_exactly_the_users_it_names(self, value: str) -> None:
+        text = f"customFields/string1 eq '{value}'"
+        response = self.call("GET", "/users", params={"_filter": text, "_limit": 1000})
+        found = self._ok(response, 200, "listUsers", "the users with the custom field")["users"]
+        ids = {str(u["id"]) for u in found}
+        self.expect(
+            all(
+                str((u.get("customFields") or {}).get("string1") or "").casefold() == value.casefold()
+                for u in found
+            ),
+            "listUsers",
+            f"_filter {text} lists only users whose string1 is {value!r} (ignoring case)",
+            response,
+        )
+        for user, sent in self.model_users.items():
+            held = (sent.get("customFields") or {}).get("string1")
+            matches = held is not None and str(held).casefold() == value.casefold()
+            self.expect(
+                (user in ids) == matches,
+                "listUsers",
+                f"_filter {text}: user {user} (string1 {held!r}) {'missing' if matches else 'listed'}",
+                response,
+            )
+        rest = self.call("GET", "/users", params={"_filter": f"not ({text})", "_limit": 1000})
+        others = {str(u["id"]) for u in self._ok(rest, 200, "listUsers", "the users without it")["users"]}
+        total = self._ok(self.call("GET", "/users", params={"_limit": 1}), 200, "listUsers", "a page")[
+            "totalItems"
+        ]
+        self.expect(
+            not ids & others and len(ids) + len(others) == total,
+            "listUsers",
+            f"_filter {text} and its negation partition the users",
+            rest,
+        )
+
+    @rule(user=users)
+    def guid_literals_and_functions_find_only_their_user(self, user: str) -> None:
+        username = str(self.model_users[user]["username"])
+        checks = [
+            (f"id eq guid'{user}'", True, lambda u: str(u["id"]) == user),
+            (f"id eq guid'{user.upper()}' and startsWith(username, '{username[:3].upper()}')", True, None),
+            (f"id ne guid'{user}'", False, lambda u: str(u["id"]) != user),
+            (f"substringof('{username}', username)", True, lambda u: username in str(u["username"]).lower()),
+            (
+                f"startswith(tolower(username), '{username}') and endswith(username, '{username[-2:]}')",
+                True,
+                lambda u: str(u["username"]).lower().startswith(username),
+            ),
+            (f"not (substringof('{username}', username))", False, None),
+        ]
+        for text, listed, each in checks:
+            response = self.call("GET", "/users", params={"_filter": text, "_limit": 1000})
+            found = self._ok(response, 200, "listUsers", f"the users for {text}")["users"]
+            ids = {str(u["id"]) for u in found}
+            self.expect(
+                (user in ids) == listed,
+                "listUsers",
+                f"_filter {text} {'finds' if listed else 'leaves out'} {user}",
+                response,
+            )
+            if each is not None:
+                self.expect(
+                    all(each(u) for u in found),
+                    "listUsers",
+                    f"_filter {text} lists only matching users",
+                    response,
+                )
 
     # courses
 
@@ -260,6 +365,53 @@ class AbsorbWorkflow(Workflow):
             others,
         )
         return (user, course, enrollment)
+
+    @precondition(writes_allowed)
+    @rule(target=enrollments, user=users, index=st.integers(min_value=0, max_value=50))
+    def a_session_enrollment_moves_only_with_cancel_session(
+        self, user: str, index: int
+    ) -> tuple[str, str, str]:
+        listed = self.call(
+            "GET", "/courses", params={"_filter": "courseType eq 'InstructorLedCourse'", "_limit": 1000}
+        )
+        ilcs = [
+            c for c in self._ok(listed, 200, "listCourses", "the ILCs")["courses"] if len(c["sessions"]) >= 2
+        ]
+        if not ilcs:
+            return ("", "", "")  # no ILC with two sessions to move between
+        course = ilcs[index % len(ilcs)]
+        first, second = (str(s["id"]) for s in course["sessions"][:2])
+        base = f"/users/{user}/enrollments/{course['id']}/sessions"
+        made = self.call("POST", f"{base}/{first}", params={"reEnroll": "true"})
+        answer = self._ok(made, 201, "enrollUserInSession", "the ILC and session enrollment")
+        self.expect(
+            answer.get("sessionId") == first and answer.get("userId") == user,
+            "enrollUserInSession",
+            "names the user and the session",
+            made,
+        )
+        self._expect_active(user, str(course["id"]), str(answer["enrollmentId"]), "enrollUserInSession")
+        refused = self.call("POST", f"{base}/{second}")
+        self.expect_status(refused, 422, "enrollUserInSession", "another session without cancelSession")
+        moved = self.call("POST", f"{base}/{second}", params={"cancelSession": "true"})
+        after = self._ok(moved, 201, "enrollUserInSession", "the move to the second session")
+        self.expect(
+            after.get("enrollmentId") == answer["enrollmentId"],
+            "enrollUserInSession",
+            "moving session keeps the ILC enrollment",
+            moved,
+        )
+        held = self.call("GET", base)
+        sessions = self._ok(held, 200, "listUserSessionEnrollments", "the user's session enrollments")
+        self.expect(
+            [str(s["sessionId"]) for s in sessions] == [second],
+            "listUserSessionEnrollments",
+            "only the second session is held after cancelSession",
+            held,
+        )
+        gone = self.call("GET", f"{base}/{first}")
+        self.expect_status(gone, 404, "getUserSessionEnrollment", "the cancelled session enrollment")
+        return (user, str(course["id"]), str(answer["enrollmentId"]))
 
     @precondition(writes_allowed)
     @rule(target=enrollments, enrollment=consumes(enrollments))

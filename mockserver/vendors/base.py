@@ -356,7 +356,7 @@ class TrailingSlashMiddleware:
 
 
 def build_vendor_app(ctx: VendorContext) -> ASGIApp:
-    """The vendor's app as served: the response codec, then the credential edge, then its own app.
+    """The vendor's app as served: the response codec, its front layer if any, the credential edge, its app.
 
     Every answer, the edge's refusals included, leaves through the codec, so a vendor offering XML
     answers in XML wherever it was asked for.
@@ -380,7 +380,8 @@ def build_vendor_app(ctx: VendorContext) -> ASGIApp:
     )
     # The limiter's windows are state outside the collections: the control plane's reset clears them.
     ctx.store.on_reset(edge.reset)
+    guarded: ASGIApp = load(vendor.front)(edge, ctx) if vendor.front else edge
     if not vendor.offers_xml:
-        return edge
+        return guarded
     encode = load(vendor.xml) if vendor.xml else encode_xml
-    return Codec(edge, encode=encode, parameter=vendor.format_parameter)
+    return Codec(guarded, encode=encode, parameter=vendor.format_parameter)

@@ -132,6 +132,8 @@ class Vendor:
         default_fixture: scenario file in ``fixtures/`` seeded unless another is given.
         credentials: where credentials travel, the default ones, and how refusals look.
         build: ``(VendorContext) -> ASGI app`` (its Connexion app), behind the shared edge and codec.
+        front: ``(ASGI app, VendorContext) -> ASGI app``: a layer in front of the edge, for rewrites the
+            edge must see too (Absorb spells a path in any case; the edge routes by the spec's spelling).
         seed: ``(VendorData, scenario) -> None``: fills the vendor's data from a scenario.
         errors: the error renderer ``(status, message, *, field=None) -> body``.
         edge_errors: the renderer of the edge's refusals (a gateway's own body), if not ``errors``.
@@ -165,6 +167,7 @@ class Vendor:
     seed: Ref
     errors: Ref
     edge_errors: Ref | None = None
+    front: Ref | None = None
     factory: Ref | None = None
     workflow: Ref | None = None
     client_headers: Mapping[str, str] = field(default_factory=_frozen)

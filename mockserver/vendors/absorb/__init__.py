@@ -48,6 +48,8 @@ VENDOR = Vendor(
     build=f"{__name__}.app:build",
     seed=f"{__name__}.seed:seed",
     errors=f"{__name__}.errors:render_error",
+    # Paths, query names and JSON property names in any case (ASP.NET's), spelled as the spec before the edge.
+    front=f"{__name__}.case:ignore_case",
     factory=f"{__name__}.factory:AbsorbFactory",
     workflow="contracts.workflows.absorb:AbsorbWorkflow",
     client_headers={"x-api-version": "2"},

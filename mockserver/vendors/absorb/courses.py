@@ -19,7 +19,7 @@ COURSE_TYPES = (ONLINE, INSTRUCTOR_LED)
 LESSON_TYPES = ("ObjectLesson", "VideoLesson", "AssessmentLesson", "AssignmentLesson")
 
 COURSE_SORT = ("id", "name", "courseType", "externalId", "activeStatus", "dateAdded", "dateEdited")
-COURSE_FILTER = ("id", "name", "courseType", "externalId", "activeStatus")
+COURSE_FILTER = (*COURSE_SORT, "description")
 
 
 def create_course(

@@ -13,9 +13,10 @@ from typing import Any
 
 from ...errors import NotFound
 from ...store import Record, VendorData
-from . import lessons
+from . import lessons, sessions
 from .courses import get_course
-from .model import get_user, guid, now
+from .errors import Unprocessable
+from .model import get_user, guid, now, parse_date
 
 ENROLLMENTS = "enrollments"
 
@@ -53,7 +54,7 @@ ENROLLMENT_SORT = (
     "dateStarted",
     "dateCompleted",
 )
-ENROLLMENT_FILTER = ("id", "courseId", "courseName", "userId", "fullName", "status", "isActive", "jobTitle")
+ENROLLMENT_FILTER = (*ENROLLMENT_SORT, "jobTitle", "courseVersionId")
 
 
 def declare(data: VendorData) -> None:
@@ -61,6 +62,7 @@ def declare(data: VendorData) -> None:
     data.index(ENROLLMENTS, "userId")
     data.index(ENROLLMENTS, "courseId")
     lessons.declare(data)
+    sessions.declare(data)
 
 
 def get_enrollment(data: VendorData, enrollment_id: str) -> Record:
@@ -132,6 +134,7 @@ def enroll(
         "dateDue": None,
         "credits": None,
         "certificateId": None,
+        "enrollmentKeyId": None,
     }
     made = data.insert(ENROLLMENTS, record)
     lessons.create_for(data, made, course)
@@ -149,6 +152,8 @@ def unenroll(data: VendorData, enrollment_ids: Sequence[str]) -> None:
             for attempt in lessons.attempts_of(data, lesson):
                 data.delete(lessons.ATTEMPTS, attempt["id"])
             data.delete(lessons.LESSON_ENROLLMENTS, lesson["id"])
+        for held in sessions.of_enrollment(data, data.collection(ENROLLMENTS)[rid]):
+            data.delete(sessions.SESSION_ENROLLMENTS, held["id"])
         data.delete(ENROLLMENTS, rid)
 
 
@@ -189,3 +194,79 @@ def start_attempt(data: VendorData, user_id: str, course_id: str, lesson_id: str
         changes.update(status=int(Status.IN_PROGRESS), dateStarted=attempt["startDate"])
     data.update(ENROLLMENTS, enrollment["id"], changes)
     return attempt
+
+
+def enroll_in_session(
+    data: VendorData,
+    user_id: str,
+    course_id: str,
+    session_id: str,
+    *,
+    re_enroll: bool = False,
+    cancel_session: bool = False,
+) -> tuple[Record, Record, bool]:
+    """The user's ILC enrollment, its session enrollment in ``session_id``, and whether that is new.
+
+    Without an active enrollment in the course one is made; ``re_enroll`` makes a new one (the
+    previous one, with its session enrollment, becomes history). An enrollment holds one session:
+    a user already in another session of the course gets 422 unless ``cancel_session``, which
+    cancels (removes) the session enrollment held and enrolls in ``session_id``. Checked before
+    anything changes.
+    """
+    user = get_user(data, user_id.lower())
+    course = get_course(data, course_id)
+    session = sessions.session_of(course, session_id)
+    try:
+        current: Record | None = active(data, user["id"], course["id"])
+    except NotFound:
+        current = None
+    held = sessions.of_enrollment(data, current) if current is not None and not re_enroll else []
+    if held and not cancel_session:
+        if held[0]["sessionId"] == session["id"]:
+            assert current is not None
+            return current, held[0], False
+        raise Unprocessable(
+            "The user is already in another session of this course: send cancelSession=true to move.",
+            field="sessionId",
+        )
+    enrollment, _ = enroll(data, user["id"], course["id"], re_enroll=re_enroll)
+    for cancelled in held:
+        data.delete(sessions.SESSION_ENROLLMENTS, cancelled["id"])
+    return enrollment, sessions.create(data, enrollment, session), True
+
+
+# What "Create or update course enrollment" may set (the seed's list of settable properties).
+SETTABLE = (
+    "status",
+    "dateCompleted",
+    "dateExpires",
+    "courseVersionId",
+    "acceptedTermsAndConditions",
+    "enrollmentKeyId",
+    "credits",
+    "score",
+)
+
+
+def upsert(data: VendorData, user_id: str, body: Mapping[str, Any], *, re_enroll: bool = False) -> Record:
+    """The user's active enrollment in ``body["courseId"]`` (made, or re-made with ``re_enroll``) with the
+    settable properties of ``body`` applied; the rest of ``body`` is read-only and ignored.
+
+    Dates are checked before anything changes. Status Complete (3) without a ``dateCompleted`` is
+    completed now.
+    """
+    changes = {name: body[name] for name in SETTABLE if name in body}
+    for name in ("dateCompleted", "dateExpires"):
+        if name in changes:
+            changes[name] = parse_date(changes[name], name)
+    for name in ("courseVersionId", "enrollmentKeyId"):
+        if changes.get(name) is not None:
+            changes[name] = str(changes[name]).lower()
+    enrollment, _ = enroll(data, user_id, str(body["courseId"]), re_enroll=re_enroll)
+    if not changes:
+        return enrollment
+    stamp_ = now(data)
+    if changes.get("status") == Status.COMPLETE and not changes.get("dateCompleted"):
+        changes["dateCompleted"] = enrollment["dateCompleted"] or stamp_
+    changes["dateEdited"] = stamp_
+    return data.update(ENROLLMENTS, enrollment["id"], changes)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...store import Record, Store, VendorData
-from . import courses, enrollments, lessons, model
+from . import courses, enrollments, lessons, model, sessions
 
 
 class AbsorbFactory:
@@ -17,6 +17,7 @@ class AbsorbFactory:
         enrollments.ENROLLMENTS,
         lessons.LESSON_ENROLLMENTS,
         lessons.ATTEMPTS,
+        sessions.SESSION_ENROLLMENTS,
     )
 
     def __init__(self, store: Store, data: VendorData) -> None:

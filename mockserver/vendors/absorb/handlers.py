@@ -8,6 +8,8 @@ checks the private key and the account itself.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import connexion
@@ -18,25 +20,79 @@ from ...store import Record, VendorData
 from ..base import Handler, VendorContext, identity_of
 from ..credentials import LoginScheme
 from ..edge import issue_token
-from . import courses, enrollments, lessons, model
+from . import chapters, courses, enrollments, lessons, model, sessions
 from .errors import Unauthorized
 from .filters import compile_filter
 
 USER_SORT = ("id", *(f for f in model.USER_FIELDS if f != "ccEmailAddresses"), "dateAdded", "dateEdited")
-# Fields _filter takes on users so far (OData equality; the rest of Absorb's subset is step 2).
-USER_FILTER = (
-    "id",
-    "username",
-    "firstName",
-    "lastName",
-    "emailAddress",
-    "departmentId",
-    "externalId",
-    "employeeNumber",
-    "jobTitle",
-    "isActive",
-)
+# Fields _filter takes on users (customFields/<name> besides): every scalar field a user has.
+USER_FILTER = ("id", *(f for f in model.USER_FIELDS if f != "ccEmailAddresses"), "dateAdded", "dateEdited")
 DEPARTMENT_SORT = ("id", "name", "externalId", "parentId", "dateAdded", "dateEdited")
+
+
+@dataclass(frozen=True)
+class Listing:
+    """How one resource's list pages, sorts, filters and searches (``_search`` looks in ``search``)."""
+
+    key: str
+    default_sort: str
+    sort: tuple[str, ...]
+    filter: tuple[str, ...]
+    search: tuple[str, ...]
+    nested: tuple[str, ...] = ()
+    status: bool = False  # the deprecated ``status`` (enrollment lists only)
+    edited: str = "dateEdited"  # the field the deprecated ``modifiedSince`` reads
+
+
+USERS = Listing(
+    "users",
+    "username",
+    USER_SORT,
+    USER_FILTER,
+    ("firstName", "middleName", "lastName", "username", "emailAddress"),
+    model.CUSTOM_FIELDS,
+)
+DEPARTMENTS = Listing("departments", "name", DEPARTMENT_SORT, DEPARTMENT_SORT, ("name", "externalId"))
+COURSES = Listing(
+    "courses", "name", courses.COURSE_SORT, courses.COURSE_FILTER, ("name", "description", "externalId")
+)
+ENROLLMENTS = Listing(
+    "enrollments",
+    "dateAdded",
+    enrollments.ENROLLMENT_SORT,
+    enrollments.ENROLLMENT_FILTER,
+    ("fullName", "courseName"),
+    status=True,
+)
+SESSION_ENROLLMENTS = Listing(
+    "enrollments",
+    "dateEnrolled",
+    sessions.SESSION_SORT,
+    sessions.SESSION_FILTER,
+    ("fullName", "name"),
+    status=True,
+)
+LESSON_ENROLLMENTS = Listing(
+    "lessonEnrollments",
+    "dateAdded",
+    lessons.LESSON_SORT,
+    lessons.LESSON_FILTER,
+    ("fullName", "name"),
+    status=True,
+    edited="lastAttempt",
+)
+
+
+def _narrowed(
+    found: list[Record], status: int | None, modified_since: str | None, edited: str
+) -> list[Record]:
+    """A small list's deprecated ``status`` and ``modifiedSince`` (on its field ``edited``)."""
+    cut = model.parse_date(modified_since, "modifiedSince")
+    return [
+        r
+        for r in found
+        if (status is None or r.get("status") == status) and (cut is None or str(r.get(edited) or "") > cut)
+    ]
 
 
 def _json(body: Any) -> ConnexionResponse:
@@ -75,22 +131,32 @@ class Handlers:
             token = issue_token(self.data, self.scheme, self.ctx.clock, user["id"])
         return _json(token)
 
+    # lists
+    def _list(self, found: Iterable[Record], listing: Listing, query: dict[str, Any]) -> dict[str, Any]:
+        """One page of ``found``: ``_filter``, ``_search``, the deprecated ``status`` and ``modifiedSince``.
+
+        The deprecated ``limit`` and ``offset`` stand for ``_limit`` and ``_offset`` when those are absent.
+        """
+        keep = compile_filter(query.get("_filter"), listing.filter, listing.nested)
+        status = query.get("status") if listing.status else None
+        chosen = [
+            r
+            for r in model.edited_since(found, query.get("modified_since"), listing.edited)
+            if (keep is None or keep(r)) and (status is None or r.get("status") == status)
+        ]
+        chosen = model.search(chosen, query.get("_search"), listing.search)
+        ordered = model.sort_records(chosen, query.get("_sort"), listing.default_sort, listing.sort)
+        # Connexion fills in _limit's and _offset's defaults: the query string tells whether they were sent.
+        sent = connexion.request.query_params
+        limit = query.get("_limit") if "_limit" in sent or "limit" not in sent else query.get("limit")
+        offset = query.get("_offset") if "_offset" in sent or "offset" not in sent else query.get("offset")
+        return model.page(ordered, listing.key, limit, offset)
+
     # users
-    def list_users(
-        self,
-        _limit: int | None = None,
-        _offset: int | None = None,
-        _sort: str | None = None,
-        _filter: str | None = None,
-        **_: Any,
-    ) -> dict[str, Any]:
-        keep = compile_filter(_filter, USER_FILTER, model.CUSTOM_FIELDS)
+    def list_users(self, **query: Any) -> dict[str, Any]:
         with self.store.locked():
             self._admin()
-            found = self.data.collection(model.USERS).values()
-            chosen = [u for u in found if keep(u)] if keep is not None else found
-            users = model.sort_records(chosen, _sort, "username", USER_SORT)
-            return model.page(users, "users", _limit, _offset)
+            return self._list(self.data.collection(model.USERS).values(), USERS, query)
 
     def get_user(self, id_: str, **_: Any) -> Record:
         with self.store.locked():
@@ -114,15 +180,10 @@ class Handlers:
             return model.upload_users(self.data, body)
 
     # departments
-    def list_departments(
-        self, _limit: int | None = None, _offset: int | None = None, _sort: str | None = None, **_: Any
-    ) -> dict[str, Any]:
+    def list_departments(self, **query: Any) -> dict[str, Any]:
         with self.store.locked():
             self._admin()
-            found = model.sort_records(
-                self.data.collection(model.DEPARTMENTS).values(), _sort, "name", DEPARTMENT_SORT
-            )
-            return model.page(found, "departments", _limit, _offset)
+            return self._list(self.data.collection(model.DEPARTMENTS).values(), DEPARTMENTS, query)
 
     def get_department(self, id_: str, **_: Any) -> Record:
         with self.store.locked():
@@ -130,21 +191,10 @@ class Handlers:
             return model.public(model.get_department(self.data, id_.lower()))
 
     # courses
-    def list_courses(
-        self,
-        _limit: int | None = None,
-        _offset: int | None = None,
-        _sort: str | None = None,
-        _filter: str | None = None,
-        **_: Any,
-    ) -> dict[str, Any]:
-        keep = compile_filter(_filter, courses.COURSE_FILTER)
+    def list_courses(self, **query: Any) -> dict[str, Any]:
         with self.store.locked():
             self._admin()
-            found = self.data.collection(courses.COURSES).values()
-            chosen = [c for c in found if keep(c)] if keep is not None else found
-            ordered = model.sort_records(chosen, _sort, "name", courses.COURSE_SORT)
-            return model.page(ordered, "courses", _limit, _offset)
+            return self._list(self.data.collection(courses.COURSES).values(), COURSES, query)
 
     def get_course(self, id_: str, **_: Any) -> Record:
         with self.store.locked():
@@ -152,54 +202,20 @@ class Handlers:
             return model.public(courses.get_course(self.data, id_))
 
     # enrollments
-    def _enrollments(
-        self,
-        found: list[Record],
-        status: int | None,
-        _limit: int | None,
-        _offset: int | None,
-        _sort: str | None,
-        _filter: str | None,
-    ) -> dict[str, Any]:
-        keep = compile_filter(_filter, enrollments.ENROLLMENT_FILTER)
-        chosen = [e for e in found if (keep is None or keep(e)) and (status is None or e["status"] == status)]
-        ordered = model.sort_records(chosen, _sort, "dateAdded", enrollments.ENROLLMENT_SORT)
-        return model.page(ordered, "enrollments", _limit, _offset)
-
     def _me(self) -> str:
         """The token's user's id: the "my enrollments" calls act as that user."""
         identity = identity_of(connexion.request.scope)
         return str(model.get_user(self.data, (identity.subject if identity else None) or "")["id"])
 
-    def list_user_enrollments(
-        self,
-        user_id: str,
-        status: int | None = None,
-        _limit: int | None = None,
-        _offset: int | None = None,
-        _sort: str | None = None,
-        _filter: str | None = None,
-        **_: Any,
-    ) -> dict[str, Any]:
+    def list_user_enrollments(self, user_id: str, **query: Any) -> dict[str, Any]:
         with self.store.locked():
             self._admin()
-            found = enrollments.of_user(self.data, user_id)
-            return self._enrollments(found, status, _limit, _offset, _sort, _filter)
+            return self._list(enrollments.of_user(self.data, user_id), ENROLLMENTS, query)
 
-    def list_course_enrollments(
-        self,
-        course_id: str,
-        status: int | None = None,
-        _limit: int | None = None,
-        _offset: int | None = None,
-        _sort: str | None = None,
-        _filter: str | None = None,
-        **_: Any,
-    ) -> dict[str, Any]:
+    def list_course_enrollments(self, course_id: str, **query: Any) -> dict[str, Any]:
         with self.store.locked():
             self._admin()
-            found = enrollments.of_course(self.data, course_id)
-            return self._enrollments(found, status, _limit, _offset, _sort, _filter)
+            return self._list(enrollments.of_course(self.data, course_id), ENROLLMENTS, query)
 
     def get_user_course_enrollment(self, user_id: str, course_id: str, **_: Any) -> Record:
         with self.store.locked():
@@ -225,18 +241,9 @@ class Handlers:
             enrollments.unenroll(self.data, body)
             return None, 204
 
-    def list_my_enrollments(
-        self,
-        status: int | None = None,
-        _limit: int | None = None,
-        _offset: int | None = None,
-        _sort: str | None = None,
-        _filter: str | None = None,
-        **_: Any,
-    ) -> dict[str, Any]:
+    def list_my_enrollments(self, **query: Any) -> dict[str, Any]:
         with self.store.locked():
-            found = enrollments.of_user(self.data, self._me())
-            return self._enrollments(found, status, _limit, _offset, _sort, _filter)
+            return self._list(enrollments.of_user(self.data, self._me()), ENROLLMENTS, query)
 
     def get_my_enrollment(self, course_id: str, **_: Any) -> Record:
         with self.store.locked():
@@ -296,6 +303,137 @@ class Handlers:
                 raise NotFound("Attempt not found.", field="attemptId")
             return model.public(enrollments.finish_attempt(self.data, attempt, body))
 
+    # ILC session enrollments
+    def list_user_session_enrollments(
+        self,
+        user_id: str,
+        course_id: str,
+        status: int | None = None,
+        modified_since: str | None = None,
+        **_: Any,
+    ) -> list[Record]:
+        with self.store.locked():
+            self._admin()
+            enrollment = enrollments.active(self.data, user_id, course_id)
+            found = _narrowed(
+                sessions.of_enrollment(self.data, enrollment), status, modified_since, "dateEdited"
+            )
+            return [model.public(r) for r in found]
+
+    def get_user_session_enrollment(self, user_id: str, course_id: str, session_id: str, **_: Any) -> Record:
+        with self.store.locked():
+            self._admin()
+            enrollment = enrollments.active(self.data, user_id, course_id)
+            return model.public(sessions.session_enrollment(self.data, enrollment, session_id))
+
+    def enroll_user_in_session(
+        self,
+        user_id: str,
+        course_id: str,
+        session_id: str,
+        re_enroll: bool = False,
+        cancel_session: bool = False,
+        **_: Any,
+    ) -> tuple[dict[str, str], int]:
+        with self.store.locked():
+            self._admin()
+            enrollment, held, new = enrollments.enroll_in_session(
+                self.data, user_id, course_id, session_id, re_enroll=re_enroll, cancel_session=cancel_session
+            )
+            answer = {
+                "userId": enrollment["userId"],
+                "courseId": enrollment["courseId"],
+                "sessionId": held["sessionId"],
+                "enrollmentId": enrollment["id"],
+                "sessionEnrollmentId": held["id"],
+            }
+            return answer, 201 if new else 200
+
+    def list_session_enrollments(self, course_id: str, session_id: str, **query: Any) -> dict[str, Any]:
+        with self.store.locked():
+            self._admin()
+            session = sessions.session_of(courses.get_course(self.data, course_id), session_id)
+            return self._list(sessions.of_session(self.data, session), SESSION_ENROLLMENTS, query)
+
+    # chapter enrollments
+    def list_user_chapter_enrollments(
+        self,
+        user_id: str,
+        course_id: str,
+        status: int | None = None,
+        modified_since: str | None = None,
+        **_: Any,
+    ) -> list[Record]:
+        with self.store.locked():
+            self._admin()
+            enrollment = enrollments.active(self.data, user_id, course_id)
+            course = courses.get_course(self.data, course_id)
+            found = chapters.of_enrollment(self.data, enrollment, course)
+            if modified_since is not None and not _narrowed([enrollment], None, modified_since, "dateEdited"):
+                return []
+            return _narrowed(found, status, None, "dateEnrolled")
+
+    def get_user_chapter_enrollment(self, user_id: str, course_id: str, chapter_id: str, **_: Any) -> Record:
+        with self.store.locked():
+            self._admin()
+            enrollment = enrollments.active(self.data, user_id, course_id)
+            course = courses.get_course(self.data, course_id)
+            return chapters.chapter_enrollment(self.data, enrollment, course, chapter_id)
+
+    def list_user_chapter_lesson_enrollments(
+        self, user_id: str, course_id: str, chapter_id: str, **_: Any
+    ) -> list[Record]:
+        with self.store.locked():
+            self._admin()
+            enrollment = enrollments.active(self.data, user_id, course_id)
+            course = courses.get_course(self.data, course_id)
+            chapter = chapters.chapter_enrollment(self.data, enrollment, course, chapter_id)
+            found = lessons.of_enrollment(self.data, enrollment)
+            return [model.public(r) for r in found if r["chapterId"] == chapter["chapterId"]]
+
+    def get_user_chapter_lesson_enrollment(
+        self, user_id: str, course_id: str, chapter_id: str, lesson_id: str, **_: Any
+    ) -> Record:
+        with self.store.locked():
+            self._admin()
+            enrollment = enrollments.active(self.data, user_id, course_id)
+            lesson = lessons.lesson_enrollment(self.data, enrollment, lesson_id)
+            if lesson["chapterId"] != chapter_id.lower():
+                raise NotFound("Lesson enrollment not found.", field="chapterId")
+            return model.public(lesson)
+
+    # a lesson's enrollments, bulk enrollments, create-or-update
+    def list_lesson_enrollments(self, course_id: str, lesson_id: str, **query: Any) -> dict[str, Any]:
+        with self.store.locked():
+            self._admin()
+            lesson = courses.lesson_of(courses.get_course(self.data, course_id), lesson_id)
+            return self._list(lessons.of_lesson(self.data, lesson["id"]), LESSON_ENROLLMENTS, query)
+
+    def list_bulk_enrollments(
+        self, user_ids: list[str] | None = None, course_ids: list[str] | None = None, **_: Any
+    ) -> list[Record]:
+        users = {u.lower() for u in user_ids or []}
+        wanted = {c.lower() for c in course_ids or []}
+        with self.store.locked():
+            self._admin()
+            found = [
+                e
+                for user in sorted(users)
+                if user in self.data.collection(model.USERS)
+                for e in enrollments.of_user(self.data, user)
+                if not wanted or e["courseId"] in wanted
+            ]
+            ordered = model.sort_records(found, "dateAdded", "dateAdded", enrollments.ENROLLMENT_SORT)
+            return [model.public(e) for e in ordered]
+
+    def upsert_enrollment(
+        self, user_id: str, body: dict[str, Any], re_enroll: bool = False, **_: Any
+    ) -> dict[str, str]:
+        with self.store.locked():
+            self._admin()
+            made = enrollments.upsert(self.data, user_id, body, re_enroll=re_enroll)
+            return {"enrollmentId": made["id"], "courseId": made["courseId"], "userId": made["userId"]}
+
 
 def operations(ctx: VendorContext) -> dict[str, Handler]:
     """The operationId -> handler table of specs/absorb.yaml."""
@@ -330,4 +468,18 @@ def operations(ctx: VendorContext) -> dict[str, Handler]:
         # The notes' alternative method for "Finish attempt" (vendor notes 1.5, row 23).
         "finishAttemptByPost": h.finish_attempt,
         "finishUserLessonAttempt": h.finish_user_lesson_attempt,
+        "listUserSessionEnrollments": h.list_user_session_enrollments,
+        "getUserSessionEnrollment": h.get_user_session_enrollment,
+        "enrollUserInSession": h.enroll_user_in_session,
+        "listSessionEnrollments": h.list_session_enrollments,
+        "listUserChapterEnrollments": h.list_user_chapter_enrollments,
+        "getUserChapterEnrollment": h.get_user_chapter_enrollment,
+        "listUserChapterLessonEnrollments": h.list_user_chapter_lesson_enrollments,
+        "getUserChapterLessonEnrollment": h.get_user_chapter_lesson_enrollment,
+        "listLessonEnrollments": h.list_lesson_enrollments,
+        "listBulkEnrollments": h.list_bulk_enrollments,
+        "upsertUserEnrollment": h.upsert_enrollment,
+        # The notes' alternative methods (vendor notes 1.5, rows 9 and 24).
+        "upsertUserEnrollmentByPut": h.upsert_enrollment,
+        "finishUserLessonAttemptByPost": h.finish_user_lesson_attempt,
     }

@@ -20,10 +20,21 @@ LESSON_ENROLLMENTS = "lessonEnrollments"
 ATTEMPTS = "attempts"
 IN_PROGRESS, COMPLETE, FAILED = 1, 3, 5
 ATTEMPT_STATUSES = (IN_PROGRESS, COMPLETE, FAILED)
+LESSON_SORT = ("id", "name", "userId", "fullName", "status", "progress", "score", "attempts", "dateAdded")
+LESSON_FILTER = (
+    *LESSON_SORT,
+    "enrollmentId",
+    "courseId",
+    "chapterId",
+    "lessonId",
+    "dateStarted",
+    "dateCompleted",
+)
 
 
 def declare(data: VendorData) -> None:
     data.index(LESSON_ENROLLMENTS, "enrollmentId")
+    data.index(LESSON_ENROLLMENTS, "lessonId")
     data.index(ATTEMPTS, "lessonEnrollmentId")
 
 
@@ -49,6 +60,11 @@ def create_for(data: VendorData, enrollment: Record, course: Record) -> None:
             "lastAttempt": None,
         }
         data.insert(LESSON_ENROLLMENTS, record)
+
+
+def of_lesson(data: VendorData, lesson_id: str) -> list[Record]:
+    """Every lesson enrollment in lesson ``lesson_id``, history included."""
+    return data.find(LESSON_ENROLLMENTS, "lessonId", lesson_id.lower())
 
 
 def of_enrollment(data: VendorData, enrollment: Record) -> list[Record]:

@@ -275,7 +275,28 @@ def authenticate(data: VendorData, username: str, password: str) -> Record | Non
     return user
 
 
-# paging and sorting
+# searching, paging and sorting
+
+
+def search(records: Iterable[Record], text: str | None, fields: Sequence[str]) -> list[Record]:
+    """The records where every word of ``_search`` is part of one of ``fields``, ignoring case."""
+    words = (text or "").casefold().split()
+    if not words:
+        return list(records)
+
+    def found(record: Record) -> bool:
+        values = [str(record.get(f) or "").casefold() for f in fields]
+        return all(any(word in value for value in values) for word in words)
+
+    return [r for r in records if found(r)]
+
+
+def edited_since(records: Iterable[Record], since: str | None, field: str = "dateEdited") -> list[Record]:
+    """The deprecated ``modifiedSince``: records whose ``field`` is after it (422 for a bad date)."""
+    cut = parse_date(since, "modifiedSince")
+    if cut is None:
+        return list(records)
+    return [r for r in records if r.get(field) is not None and str(r[field]) > cut]
 
 
 def page_params(limit: int | None, offset: int | None) -> tuple[int, int]:
