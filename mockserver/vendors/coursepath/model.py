@@ -18,7 +18,12 @@ from ..base import VendorContext
 MEMBERS = "members"
 COURSES = "courses"
 COURSE_MEMBERS = "coursemembers"
-COLLECTIONS = (MEMBERS, COURSES, COURSE_MEMBERS)
+PROGRAMS = "programs"
+PROGRAM_MEMBERS = "programmembers"
+GROUPS = "groups"
+GROUP_MEMBERS = "groupmembers"
+OUTBOX = "outbox"
+COLLECTIONS = (MEMBERS, COURSES, COURSE_MEMBERS, PROGRAMS, PROGRAM_MEMBERS, GROUPS, GROUP_MEMBERS, OUTBOX)
 
 # Members' writable fields besides email; the list filters are email and these but name.
 MEMBER_FIELDS = (
@@ -35,7 +40,15 @@ FILTERS = ("email", *MEMBER_FIELDS[1:])
 
 # "100, 250 or 500 objects, depending on the API endpoint": the sandbox's choice per list (the spec
 # records it as each limit's default).
-DEFAULT_LIMITS = {"courses": 100, "memberCourses": 250, "courseMembers": 250, "members": 500}
+DEFAULT_LIMITS = {
+    "courses": 100,
+    "memberCourses": 250,
+    "courseMembers": 250,
+    "members": 500,
+    "groups": 100,
+    "groupMembers": 250,
+    "memberGroups": 250,
+}
 MAX_LIMIT = 1000
 
 
@@ -48,6 +61,10 @@ def declare(data: VendorData) -> None:
     data.index(MEMBERS, "email", unique=True, key=_fold)
     data.index(COURSE_MEMBERS, "memberId")
     data.index(COURSE_MEMBERS, "courseId")
+    data.index(PROGRAM_MEMBERS, "memberId")
+    data.index(GROUPS, "name", unique=True, key=_fold)
+    data.index(GROUP_MEMBERS, "memberId")
+    data.index(GROUP_MEMBERS, "groupId")
 
 
 # values
