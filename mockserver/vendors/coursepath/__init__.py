@@ -8,7 +8,7 @@ sandbox clock and a single-use ``jti`` (an integer or a string). Import-light: t
 from __future__ import annotations
 
 from ..credentials import Refusal, SignedScheme, header
-from ..descriptor import Command, SpecMount, Vendor
+from ..descriptor import Command, ControlAction, SpecMount, Vendor
 
 API = SpecMount("coursepath.yaml", "/api/v1")
 
@@ -49,6 +49,14 @@ VENDOR = Vendor(
     factory=f"{__name__}.factory:CoursepathFactory",
     workflow="contracts.workflows.coursepath:CoursepathWorkflow",
     known_subject=f"{__name__}.model:is_member",
+    actions=(
+        ControlAction(
+            "outbox",
+            "the invites sent since the last reset: recipient, subject, body, activation link",
+            f"{__name__}.actions:outbox",
+            method="GET",
+        ),
+    ),
     commands=(
         Command(
             "token",
@@ -60,5 +68,6 @@ VENDOR = Vendor(
     notes=(
         "Authorization: Bearer <JWT>, a new one per call: HS256 with the API key; claims email, iat, jti",
         "mint one with: lms-sandbox token coursepath --email EMAIL",
+        "invites go to the outbox: GET /__sandbox__/apis/coursepath/actions/outbox",
     ),
 )

@@ -11,7 +11,7 @@ import connexion
 
 from ...store import Record, VendorData
 from ..base import Handler, VendorContext, identity_of
-from . import groups, model, programs
+from . import groups, invites, model, programs
 
 PYTHONIC = {"externalId": "external_id"}
 
@@ -178,6 +178,29 @@ class Handlers:
             groups.remove(self.data, member, name)
         return None, 204
 
+    # invites
+    def invite_member(self, member_id: str, body: Any = None, **_: Any) -> Record:
+        with self.store.locked():
+            member = model.get_member(self.data, member_id)
+            return dict(invites.invite(self.data, member, _mail(body)))
+
+    def invite_course_member(self, course_id: str, member_id: str, body: Any = None, **_: Any) -> Record:
+        with self.store.locked():
+            course = model.get_course(self.data, course_id)
+            member = model.get_member(self.data, member_id)
+            return dict(invites.invite(self.data, member, _mail(body), course=course))
+
+    def invite_program_member(self, program_id: str, member_id: str, body: Any = None, **_: Any) -> Record:
+        with self.store.locked():
+            program = programs.get_program(self.data, program_id)
+            member = model.get_member(self.data, member_id)
+            return dict(invites.invite(self.data, member, _mail(body), program=program))
+
+
+def _mail(body: Any) -> dict[str, Any]:
+    mail = _fields(body).get("mail")
+    return dict(mail) if isinstance(mail, dict) else {}
+
 
 def operations(ctx: VendorContext) -> dict[str, Handler]:
     """The operationId -> handler table of specs/coursepath.yaml."""
@@ -204,4 +227,7 @@ def operations(ctx: VendorContext) -> dict[str, Handler]:
         "listMemberGroups": h.list_member_groups,
         "addMemberGroup": h.add_member_group,
         "removeMemberGroups": h.remove_member_groups,
+        "inviteMember": h.invite_member,
+        "inviteCourseMember": h.invite_course_member,
+        "inviteProgramMember": h.invite_program_member,
     }
