@@ -22,6 +22,11 @@ LEARNER_EMAIL = "sandbox.learner@example.com"
 MAX_AGE = 120.0
 SKEW = 30.0
 
+# The webhook events (vendor notes 3), each POSTed as a form of courseId, memberId and event.
+CREATED = "COURSEMEMBER_CREATED"
+COMPLETED = "COURSEMEMBER_COMPLETED"
+DELETED = "COURSEMEMBER_DELETED"
+
 CREDENTIALS = SignedScheme(
     fields=(),
     defaults=({"key": API_KEY, "email": ADMIN_EMAIL},),
@@ -56,7 +61,13 @@ VENDOR = Vendor(
             f"{__name__}.actions:outbox",
             method="GET",
         ),
+        ControlAction(
+            "complete",
+            "complete a course member: {courseId, memberId, score, success} (fires COURSEMEMBER_COMPLETED)",
+            f"{__name__}.actions:complete",
+        ),
     ),
+    webhook_events=(CREATED, COMPLETED, DELETED),
     commands=(
         Command(
             "token",
@@ -68,6 +79,6 @@ VENDOR = Vendor(
     notes=(
         "Authorization: Bearer <JWT>, a new one per call: HS256 with the API key; claims email, iat, jti",
         "mint one with: lms-sandbox token coursepath --email EMAIL",
-        "invites go to the outbox: GET /__sandbox__/apis/coursepath/actions/outbox",
+        "webhooks: serve --webhook coursepath=URL, or POST /__sandbox__/webhooks/coursepath {url}",
     ),
 )

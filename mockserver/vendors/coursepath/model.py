@@ -14,6 +14,7 @@ from typing import Any
 from ...errors import Conflict, InvalidInput, NotFound
 from ...store import Record, VendorData
 from ..base import VendorContext
+from . import COMPLETED, CREATED, DELETED
 
 MEMBERS = "members"
 COURSES = "courses"
@@ -57,12 +58,17 @@ def _fold(value: str) -> str:
 
 
 def declare(data: VendorData) -> None:
-    """The indexes every rule relies on (declared before seeding and on every app)."""
-    data.index(MEMBERS, "email", unique=True, key=_fold)
+    """The indexes every rule relies on (declared before seeding and on every app).
+
+    Keys fold case with the builtin ``str.casefold``: a function of this module would differ between
+    two imports of it (pytester runs re-import the vendor), and the store refuses to redeclare an index
+    with another key function.
+    """
+    data.index(MEMBERS, "email", unique=True, key=str.casefold)
     data.index(COURSE_MEMBERS, "memberId")
     data.index(COURSE_MEMBERS, "courseId")
     data.index(PROGRAM_MEMBERS, "memberId")
-    data.index(GROUPS, "name", unique=True, key=_fold)
+    data.index(GROUPS, "name", unique=True, key=str.casefold)
     data.index(GROUP_MEMBERS, "memberId")
     data.index(GROUP_MEMBERS, "groupId")
 
@@ -226,12 +232,19 @@ def enroll(
         "success": None,
         "certificate": None,
     }
-    return data.insert(COURSE_MEMBERS, record), True
+    data.insert(COURSE_MEMBERS, record)
+    _notify(data, CREATED, record)
+    return record, True
+
+
+def _notify(data: VendorData, event: str, result: Record) -> None:
+    data.emit(event, {"courseId": result["courseId"], "memberId": result["memberId"]})
 
 
 def complete(data: VendorData, result: Record, score: float, success: bool, when: str) -> Record:
+    """The learner's result completed (successfully or not), with a certificate on success."""
     certificate = f"https://academy.coursepath.com/certificates/{result['courseId']}-{result['memberId']}.pdf"
-    return data.update(
+    completed = data.update(
         COURSE_MEMBERS,
         result["id"],
         {
@@ -241,12 +254,16 @@ def complete(data: VendorData, result: Record, score: float, success: bool, when
             "certificate": certificate if success else None,
         },
     )
+    _notify(data, COMPLETED, completed)
+    return completed
 
 
 def remove(data: VendorData, course: Record, member: Record) -> Record:
     """Take the member out of ``course``: the result (score, completion, certificate) goes with it."""
     result = get_result(data, course, member)
-    return data.delete(COURSE_MEMBERS, result["id"])
+    removed = data.delete(COURSE_MEMBERS, result["id"])
+    _notify(data, DELETED, removed)
+    return removed
 
 
 def check_page(offset: int | None, limit: int | None) -> None:
