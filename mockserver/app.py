@@ -19,6 +19,7 @@ from .store import Seeder, Store, VendorData
 from .vendors import Vendor, get_vendor, load, vendor_names
 from .vendors.base import VendorContext, build_vendor_app, load_specs
 from .vendors.credentials import Credential
+from .webhooks import Webhooks
 
 CONTROL_PREFIX = "/__sandbox__"
 
@@ -101,6 +102,7 @@ class ApiInfo:
                 }
                 for a in self.vendor.actions
             ],
+            "webhook_events": list(self.vendor.webhook_events),
         }
 
 
@@ -158,6 +160,11 @@ class Sandbox:
         )
         self.store.on_reset(self.clock.reset)
         self.journal = Journal(options.journal_size)
+        # Registrations are configuration, not data: a reset keeps them.
+        self.webhooks = Webhooks(
+            self.journal, {name: v.webhook_events for name, v in self.vendors.items()}, options.webhooks
+        )
+        self.store.on_event(self.webhooks.emit)
         # Exceptions raised inside handlers, in order; the pytest plugin surfaces them in the test.
         self.errors: list[BaseException] = []
         self.apis: dict[str, ApiInfo] = {}
@@ -203,6 +210,10 @@ class Sandbox:
         self.store.reset(seed)
         self.journal.clear()
         self.errors.clear()
+
+    def close(self) -> None:
+        """Finish the webhook deliveries under way and stop their thread."""
+        self.webhooks.close()
 
     def api_list(self, base_url: str = "") -> list[dict[str, Any]]:
         return [info.to_json(base_url) for info in self.apis.values()]

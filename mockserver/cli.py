@@ -65,6 +65,39 @@ def _rate_limit(text: str) -> tuple[str, str]:
     return api, value
 
 
+def _webhook(text: str) -> tuple[str, str]:
+    from .webhooks import InvalidWebhookUrl, check_url
+
+    api, sep, url = text.partition("=")
+    api, url = api.strip(), url.strip()
+    sending = [name for name, vendor in REGISTRY.items() if vendor.webhook_events]
+    if not sep or not api or not url:
+        example = f"{sending[0] if sending else 'api'}=http://127.0.0.1:9000/hook"
+        raise argparse.ArgumentTypeError(f"expected API=URL, e.g. {example}; got {text!r}")
+    if api not in REGISTRY:
+        raise argparse.ArgumentTypeError(f"unknown API {api!r}; known: {', '.join(vendor_names())}")
+    if api not in sending:
+        raise argparse.ArgumentTypeError(f"{api} sends no webhooks; these do: {', '.join(sending) or 'none'}")
+    try:
+        check_url(url)
+    except InvalidWebhookUrl as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return api, url
+
+
+def _webhook_help() -> str:
+    events = "; ".join(
+        f"{name}: {', '.join(vendor.webhook_events)}"
+        for name, vendor in REGISTRY.items()
+        if vendor.webhook_events
+    )
+    return (
+        "POST each webhook event of API to URL, as a form, once, with no retries, in the background; "
+        "each delivery and its outcome is in the journal (repeatable; more at /__sandbox__/webhooks/API). "
+        f"Events: {events or 'none'}"
+    )
+
+
 def _env_rate_limits() -> list[tuple[str, str]]:
     raw = os.environ.get("LMS_SANDBOX_RATE_LIMIT", "")
     try:
@@ -157,6 +190,15 @@ def build_parser() -> argparse.ArgumentParser:
         "(repeatable; defaults: "
         + "; ".join(f"{n}={v.rate_limit.limit} per {v.rate_limit.per}" for n, v in _limited())
         + "; e.g. dfe=1000/minute to loosen it)",
+    )
+    serve.add_argument(
+        "--webhook",
+        action="append",
+        type=_webhook,
+        default=[],
+        metavar="API=URL",
+        dest="webhooks",
+        help=_webhook_help(),
     )
     serve.add_argument(
         "--validate-responses",
@@ -290,6 +332,9 @@ def options_from_args(args: argparse.Namespace) -> SandboxOptions:
     credentials: dict[str, tuple[str | dict[str, str], ...]] = {}
     for api, value in args.credential:
         credentials[api] = (*credentials.get(api, ()), value)
+    webhooks: dict[str, tuple[str, ...]] = {}
+    for api, url in args.webhooks:
+        webhooks[api] = (*webhooks.get(api, ()), url)
     return SandboxOptions(
         seed=args.seed,
         apis=tuple(args.apis or ()),
@@ -298,6 +343,7 @@ def options_from_args(args: argparse.Namespace) -> SandboxOptions:
         fixtures=tuple(args.fixture),
         credentials=credentials,
         rate_limits=dict(_env_rate_limits() if args.rate_limits is None else args.rate_limits),
+        webhooks=webhooks,
     )
 
 
@@ -306,6 +352,9 @@ def _serve(args: argparse.Namespace) -> int:
 
     if args.root and len(args.apis or ()) != 1:
         raise SystemExit("--root needs exactly one --api, e.g. --api apprentiscope --root")
+    unserved = sorted({api for api, _ in args.webhooks} - set(args.apis or REGISTRY))
+    if unserved:
+        raise SystemExit(f"--webhook for {', '.join(unserved)}, which --api does not serve")
     serve(options_from_args(args), host=args.host, port=args.port, log_level=args.log_level)
     return 0
 

@@ -15,6 +15,7 @@ from connexion.options import SwaggerUIOptions
 from .errors import ModelError, SnapshotError, UnknownApi
 from .vendors import load
 from .vendors.base import Handler, check_operations, load_spec
+from .webhooks import InvalidWebhookUrl, NoWebhooks
 
 if TYPE_CHECKING:
     from .app import Sandbox
@@ -87,9 +88,16 @@ class ControlHandlers:
         status: int | None = None,
         operation_id: str | None = None,
         limit: int | None = None,
+        kind: str | None = None,
     ) -> Reply:
         entries = self.sandbox.journal.entries(
-            api=api, method=method, path=path, status=status, operation_id=operation_id, limit=limit
+            api=api,
+            method=method,
+            path=path,
+            status=status,
+            operation_id=operation_id,
+            limit=limit,
+            kind=kind,
         )
         return _json({"total": len(entries), "entries": [e.to_json() for e in entries]})
 
@@ -136,6 +144,40 @@ class ControlHandlers:
         )
         return _json(self.sandbox.clock.to_json())
 
+    # webhooks
+
+    def list_webhooks(self) -> Reply:
+        return _json(self.sandbox.webhooks.registrations())
+
+    def _registrations(self, api: str) -> Reply:
+        webhooks = self.sandbox.webhooks
+        urls = webhooks.urls(api)  # refuses an API that sends no webhooks first
+        return _json({"events": list(webhooks.events[api]), "urls": urls})
+
+    def get_webhooks(self, api: str) -> Reply:
+        try:
+            return self._registrations(api)
+        except NoWebhooks as exc:
+            return _problem(404, "No webhooks", str(exc))
+
+    def register_webhook(self, api: str, body: dict[str, Any]) -> Reply:
+        try:
+            self.sandbox.webhooks.register(api, str(body.get("url", "")))
+            return self._registrations(api)
+        except NoWebhooks as exc:
+            return _problem(404, "No webhooks", str(exc))
+        except InvalidWebhookUrl as exc:
+            return _problem(400, "Invalid webhook URL", str(exc))
+
+    def unregister_webhook(self, api: str, url: str | None = None) -> ConnexionResponse | Reply:
+        try:
+            found = self.sandbox.webhooks.unregister(api, url)
+        except NoWebhooks as exc:
+            return _problem(404, "No webhooks", str(exc))
+        if url is not None and not found:
+            return _problem(404, "Not registered", f"{url} is not registered for {api}")
+        return ConnexionResponse(status_code=204)
+
     # vendors' own actions
 
     def _action(self, api: str, name: str, method: str, body: Any) -> Reply:
@@ -170,6 +212,10 @@ class ControlHandlers:
             "setClock": self.set_clock,
             "resetClock": self.reset_clock,
             "advanceClock": self.advance_clock,
+            "listWebhooks": self.list_webhooks,
+            "getWebhooks": self.get_webhooks,
+            "registerWebhook": self.register_webhook,
+            "unregisterWebhook": self.unregister_webhook,
             "readVendorAction": self.read_vendor_action,
             "runVendorAction": self.run_vendor_action,
             "getHealth": self.health,

@@ -33,6 +33,10 @@ class JournalEntry:
     response_body: str
     # The vendor call the operation serves (an operation and its GET twin serve one call).
     call: str | None = None
+    # "request" (a request the API answered) or "webhook" (a delivery the sandbox sent: ``path`` is the
+    # receiver's URL, ``operation_id`` the event, ``status`` the receiver's answer or 0 with ``error``).
+    kind: str = "request"
+    error: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -61,11 +65,13 @@ class Journal:
         status: int | None = None,
         operation_id: str | None = None,
         limit: int | None = None,
+        kind: str | None = None,
     ) -> list[JournalEntry]:
         """Entries matching every given filter; newest last.
 
         ``path`` matches as a prefix; ``operation_id`` matches the operationId or the vendor call it
-        serves (so a bare SkyPrep call name matches its POST and GET twins).
+        serves (so a bare SkyPrep call name matches its POST and GET twins); ``kind`` is ``request``
+        or ``webhook`` (default both).
         """
         with self._lock:
             found: Iterable[JournalEntry] = list(self._entries)
@@ -77,6 +83,7 @@ class Journal:
             and (path is None or e.path.startswith(path))
             and (status is None or e.status == status)
             and (operation_id is None or operation_id in (e.operation_id, e.call))
+            and (kind is None or e.kind == kind)
         ]
         return found[-limit:] if limit else found
 

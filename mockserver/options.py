@@ -19,6 +19,10 @@ def _frozen_rate_limits() -> Mapping[str, str]:
     return MappingProxyType({})
 
 
+def _frozen_webhooks() -> Mapping[str, tuple[str, ...]]:
+    return MappingProxyType({})
+
+
 @dataclass(frozen=True, slots=True)
 class SandboxOptions:
     """Everything that shapes one sandbox app.
@@ -34,6 +38,8 @@ class SandboxOptions:
         journal_size: how many requests the journal keeps.
         rate_limits: per API with a rate limit, a ``limits`` string replacing its default,
             e.g. ``{"dfe": "150 per 5 minutes"}``.
+        webhooks: per API that sends webhooks, the URLs its events go to from the start
+            (more can be registered through the control plane).
     """
 
     seed: int = 0
@@ -44,6 +50,7 @@ class SandboxOptions:
     credentials: Mapping[str, tuple[CredentialValue, ...]] = field(default_factory=_frozen_credentials)
     journal_size: int = 1000
     rate_limits: Mapping[str, str] = field(default_factory=_frozen_rate_limits)
+    webhooks: Mapping[str, tuple[str, ...]] = field(default_factory=_frozen_webhooks)
 
     def __post_init__(self) -> None:
         if self.root and len(self.apis) != 1:
@@ -52,3 +59,6 @@ class SandboxOptions:
             raise ValueError("journal_size must be at least 1")
         object.__setattr__(self, "credentials", MappingProxyType(dict(self.credentials)))
         object.__setattr__(self, "rate_limits", MappingProxyType(dict(self.rate_limits)))
+        object.__setattr__(
+            self, "webhooks", MappingProxyType({k: tuple(v) for k, v in self.webhooks.items()})
+        )

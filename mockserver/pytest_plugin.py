@@ -2,9 +2,10 @@
 
 Fixtures: ``sandbox`` (the session's app, reset before each test), ``<name>_sandbox`` for every vendor in
 the registry (made at configure time, so a vendor added by an entry point or ``register_vendor`` in a
-conftest gets one too), ``sandbox_server`` (the same app on a real port) and the setting
-``sandbox_options``. This module imports nothing heavy itself: the machinery in ``mockserver.plugin``
-and the vendors' factories are imported when a test first asks for them.
+conftest gets one too), ``sandbox_server`` (the same app on a real port), ``webhook_receiver`` (a live
+URL collecting webhook deliveries) and the setting ``sandbox_options``. This module imports nothing heavy
+itself: the machinery in ``mockserver.plugin`` and the vendors' factories are imported when a test first
+asks for them.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import pytest
 
 if TYPE_CHECKING:
     from mockserver.options import SandboxOptions
-    from mockserver.plugin import LiveSandbox, SandboxHandle, SandboxPool, VendorSandbox
+    from mockserver.plugin import LiveSandbox, SandboxHandle, SandboxPool, VendorSandbox, WebhookReceiver
     from mockserver.vendors import Vendor
 
 _HANDLE = pytest.StashKey["SandboxHandle"]()
@@ -133,6 +134,23 @@ def sandbox_server(sandbox: SandboxHandle, sandbox_pool: SandboxPool) -> LiveSan
     from mockserver.plugin import LiveSandbox
 
     return LiveSandbox(sandbox_pool.server(sandbox.app), sandbox)
+
+
+@pytest.fixture
+def webhook_receiver(sandbox: SandboxHandle) -> Iterator[WebhookReceiver]:
+    """A live local URL (127.0.0.1, a free port) registered for every API that sends webhooks.
+
+    It collects the deliveries; ``webhook_receiver.wait_for(event="...", timeout=5)`` waits for one.
+    """
+    from mockserver.plugin import WebhookReceiver
+
+    webhooks = sandbox.app.webhooks
+    with WebhookReceiver() as receiver:
+        for api in webhooks.events:
+            webhooks.register(api, receiver.url)
+        yield receiver
+        for api in webhooks.events:
+            webhooks.unregister(api, receiver.url)
 
 
 @pytest.hookimpl(wrapper=True)

@@ -72,6 +72,10 @@ def banner(sandbox: Sandbox, base_url: str) -> str:
             lines.append("    formats     " + ", ".join(api["formats"]))
         for action in api["actions"]:
             lines.append(f"    action      {action['method']} {action['url']}  ({action['summary']})")
+        if api["webhook_events"]:
+            urls = sandbox.webhooks.urls(api["name"])
+            lines.append(f"    webhooks    {', '.join(api['webhook_events'])}")
+            lines += [f"    webhook to  {url}" for url in urls]
         lines += [f"    note        {note}" for note in sandbox.vendors[api["name"]].notes]
     lines += ["", f"  control plane {base_url}{CONTROL_PREFIX}/ui/   (Ctrl-C to stop)"]
     return "\n".join(lines)

@@ -31,6 +31,8 @@ from .collection import Record as Record
 from .errors import DuplicateKey, SnapshotError, UnknownApi
 
 Seeder = Callable[["VendorData"], None]
+# Told of every event a vendor's rules emit: (API, event, fields).
+Listener = Callable[[str, str, Mapping[str, str]], None]
 
 SNAPSHOT_FORMAT = 1
 _ID_ALPHABET = string.ascii_letters + string.digits
@@ -76,6 +78,9 @@ class VendorData:
         # Readers see plain dicts of id -> record; each is a Collection that keeps its indexes current.
         self.collections: dict[str, dict[str, Record]] = {}
         self.extras: dict[str, Any] = {}
+        # Who hears the events the vendor's rules emit (webhooks); silent while a seeder runs.
+        self.listeners: list[Listener] = []
+        self.seeding = False
         # Declared indexes by collection, then field; they outlive every reset, import and restore.
         self._specs: dict[str, dict[str, IndexSpec]] = {}
         self.reseed(seed)
@@ -95,6 +100,13 @@ class VendorData:
         self.extras = {}
         self.random.seed(f"{self.name}:{seed}")
         self.faker.seed_instance(f"{self.name}:{seed}")
+
+    def emit(self, event: str, fields: Mapping[str, str]) -> None:
+        """Tell the listeners of ``event`` (a state change a webhook reports); silent while seeding."""
+        if self.seeding:
+            return
+        for listener in self.listeners:
+            listener(self.name, event, dict(fields))
 
     def collection(self, name: str) -> Collection:
         """The records of collection ``name`` keyed by id (created empty on first use)."""
@@ -270,6 +282,11 @@ class Store:
         """Note that ``name``'s data may change (a request reached its app), so a reset rewinds it."""
         self._touched.add(name)
 
+    def on_event(self, listener: Listener) -> None:
+        """Call ``listener(api, event, fields)`` for every event a vendor's rules emit."""
+        for data in self._vendors.values():
+            data.listeners.append(listener)
+
     def on_reset(self, hook: Callable[[], None]) -> None:
         """Call ``hook`` after every reset (for state kept outside the collections, e.g. limiters)."""
         self._reset_hooks.append(hook)
@@ -288,7 +305,11 @@ class Store:
                 seeded = {}
                 for name, data in self._vendors.items():
                     data.reseed(self.seed)
-                    self._seeders[name](data)
+                    data.seeding = True
+                    try:
+                        self._seeders[name](data)
+                    finally:
+                        data.seeding = False
                     seeded[name] = data.checkpoint()
                 self._seeded[self.seed] = seeded
                 while len(self._seeded) > SEEDED_CACHE_SIZE:

@@ -272,14 +272,24 @@ def test_removing_a_learner_deletes_the_results(api: httpx.Client, sandbox: Sand
         ("/members", 500),
         ("/members/{member}/courses", 250),
         ("/courses/{course}/members", 250),
+        ("/groups", 100),
+        ("/members/{member}/groups", 250),
+        ("/groups/{group}/members", 250),
     ],
 )
 def test_each_list_applies_its_default_limit(
     api: httpx.Client, factory: CoursepathFactory, path: str, default: int
 ) -> None:
     course, member = factory.course(), factory.member("pager@example.com")
+    group = factory.group("Pagers")
     for number in range(default + 1):
-        if "{member}" in path:
+        if path == "/members/{member}/groups":
+            factory.group_member(f"Group {number}", member["id"])
+        elif "{group}" in path:
+            factory.group_member(group["name"], factory.member(f"m{number}@example.com")["id"])
+        elif path == "/groups":
+            factory.group(f"Group {number}")
+        elif "{member}" in path:
             factory.enrollment(factory.course(f"Course {number}")["id"], member["id"])
         elif "{course}" in path:
             factory.enrollment(course["id"], factory.member(f"m{number}@example.com")["id"])
@@ -287,7 +297,7 @@ def test_each_list_applies_its_default_limit(
             factory.course(f"Course {number}")
         else:
             factory.member(f"m{number}@example.com")
-    url = path.format(member=member["id"], course=course["id"])
+    url = path.format(member=member["id"], course=course["id"], group=group["id"])
 
     page = api.get(url, headers=auth())
     rest = api.get(url, headers=auth(), params={"offset": default})

@@ -49,6 +49,30 @@ def test_the_plugins_client_signs_a_fresh_token_for_every_call(project: pytest.P
     result.assert_outcomes(passed=1)
 
 
+def test_the_webhook_receiver_fixture_waits_for_an_event_in_one_line(project: pytest.Pytester) -> None:
+    project.makepyfile(
+        test_hooks="""
+        def test_enrolling_sends_coursemember_created(coursepath_sandbox, webhook_receiver):
+            factory = coursepath_sandbox.factory
+            course, member = factory.course("Safety"), factory.member("grace@example.com")
+            path = f"/api/v1/courses/{course['id']}/members/{member['id']}/coursemember"
+
+            assert coursepath_sandbox.client.post(path).status_code == 201
+
+            delivery = webhook_receiver.wait_for(event="COURSEMEMBER_CREATED", timeout=5)
+            assert delivery.form == {
+                "courseId": course["id"], "memberId": member["id"], "event": "COURSEMEMBER_CREATED"
+            }
+            coursepath_sandbox.assert_called_once("enrollCourseMember")
+
+        def test_the_next_test_starts_with_no_receiver_registered(sandbox):
+            assert sandbox.app.webhooks.urls("coursepath") == []
+        """
+    )
+    result = project.runpytest()
+    result.assert_outcomes(passed=2)
+
+
 def _decode(token: str) -> dict[str, Any]:
     with warnings.catch_warnings():
         # The academy's key is short, as real Coursepath keys are.

@@ -50,17 +50,20 @@ def test_plugin_is_registered_through_the_pytest11_entry_point(project: pytest.P
 def test_the_plugin_package_exports_its_public_names() -> None:
     assert set(mockserver.plugin.__all__) == {
         "Call",
+        "Delivery",
         "Factory",
         "JournalAssertions",
         "LiveSandbox",
         "LiveServer",
         "MarkerSettings",
+        "NoDelivery",
         "NotServed",
         "SandboxHandle",
         "SandboxPool",
         "SandboxRaised",
         "VendorSandbox",
         "VendorState",
+        "WebhookReceiver",
         "resolve_options",
     }
     assert all(hasattr(mockserver.plugin, name) for name in mockserver.plugin.__all__)

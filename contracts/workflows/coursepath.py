@@ -5,54 +5,40 @@ run), and checks that a member reads back as created (a name derived from the em
 sent), that creating with an email in use answers that member unchanged, that an update changes only
 what it names, that the list filters find matching members and no others, that enrolling gives a
 course member and removing takes it (and the results) away, that pages partition the member list, and
-that ``/members/me`` is the token's member.
+that ``/members/me`` is the token's member; and (``coursepath_groups``) that groups, program members,
+invites and create-and-add do what the reference says.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import httpx
 from hypothesis import strategies as st
-from hypothesis.stateful import Bundle, precondition, rule
+from hypothesis.stateful import precondition, rule
 
-from .base import Workflow, writes_allowed
+from .base import writes_allowed
+from .coursepath_groups import ALL, BASE, MEMBERS, GroupRules
 
-BASE = "/api/v1"
 NAMES = st.sampled_from(["ada.lovelace", "grace.hopper", "alan.turing", "katherine.johnson"])
 COMPANIES = st.sampled_from(["Analytical Engines", "Navy", "Bletchley"])
 DEPARTMENTS = st.sampled_from(["Research", "Sales", None])
 GIVE_NAME = st.booleans()
 PAGE_SIZES = st.integers(min_value=1, max_value=12)
-ALL = 1000  # the largest limit the document allows: one page holds every member the run makes
 
 
-class CoursepathWorkflow(Workflow):
-    """Members and course members: create, read back, update, filter, enroll, remove, page, and me."""
+class CoursepathWorkflow(GroupRules):
+    """Members and course members: create, read back, update, filter, enroll, remove, page, and me;
+    with groups, programs, invites and create-and-add mixed in (``coursepath_groups``)."""
 
     api = "coursepath"
 
-    members = Bundle("members")
+    members = MEMBERS
 
     def __init__(self) -> None:
         super().__init__()
         self.model_members: dict[str, dict[str, Any]] = {}
         self.enrolled: set[tuple[str, str]] = set()
         self.course: str | None = None
-
-    def get(self, path: str, **params: Any) -> httpx.Response:
-        return self.call("GET", path, base_path=BASE, params=params)
-
-    def _ok(self, response: httpx.Response, status: int, operation: str, what: str) -> Any:
-        self.expect_status(response, status, operation, what)
-        return response.json()
-
-    def _same(
-        self, answer: dict[str, Any], expected: dict[str, Any], operation: str, response: httpx.Response
-    ) -> None:
-        for name, value in expected.items():
-            got = answer.get(name)
-            self.expect(got == value, operation, f"{name} should be {value!r}, not {got!r}", response)
 
     def _a_course(self) -> str | None:
         if self.course is None:

@@ -11,20 +11,24 @@ from .calls import Call, JournalAssertions
 from .handles import Factory, NotServed, SandboxHandle, SandboxRaised, VendorSandbox, VendorState
 from .live import LiveSandbox, LiveServer
 from .pool import SandboxPool
+from .receiver import Delivery, NoDelivery, WebhookReceiver
 from .settings import MarkerSettings, resolve_options
 
 __all__ = [
     "Call",
+    "Delivery",
     "Factory",
     "JournalAssertions",
     "LiveSandbox",
     "LiveServer",
     "MarkerSettings",
+    "NoDelivery",
     "NotServed",
     "SandboxHandle",
     "SandboxPool",
     "SandboxRaised",
     "VendorSandbox",
     "VendorState",
+    "WebhookReceiver",
     "resolve_options",
 ]

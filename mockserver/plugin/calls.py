@@ -203,7 +203,7 @@ class JournalAssertions:
     def all_calls(self) -> list[Call]:
         """Every call this handle covers, oldest first."""
         journal, api, _prefix = self._journal_scope()
-        return [Call.from_entry(e) for e in journal.entries(api=api)]
+        return [Call.from_entry(e) for e in journal.entries(api=api, kind="request")]
 
     def calls(
         self,

@@ -32,4 +32,6 @@ class SandboxPool:
         self._servers.clear()
         for server in servers:
             server.stop()
+        for app in self._apps.values():
+            app.close()
         self._apps.clear()

@@ -153,6 +153,8 @@ class Vendor:
             deprecated GET twins, ``get_userGet``): journal filters and ``assert_called`` take the bare
             call name and match both.
         actions: the vendor's own control-plane actions.
+        webhook_events: the webhook events the vendor sends (its rules emit them with
+            ``VendorData.emit``); a URL registered for the API (``--webhook``, the control plane) gets each.
         commands: the vendor's own CLI commands.
         notes: lines the ``serve`` banner prints under the vendor.
     """
@@ -180,6 +182,7 @@ class Vendor:
     xml: Ref | None = None
     twin_suffix: str | None = None
     actions: tuple[ControlAction, ...] = ()
+    webhook_events: tuple[str, ...] = ()
     commands: tuple[Command, ...] = ()
     notes: tuple[str, ...] = ()
 

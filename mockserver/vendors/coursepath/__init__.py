@@ -8,7 +8,7 @@ sandbox clock and a single-use ``jti`` (an integer or a string). Import-light: t
 from __future__ import annotations
 
 from ..credentials import Refusal, SignedScheme, header
-from ..descriptor import Command, SpecMount, Vendor
+from ..descriptor import Command, ControlAction, SpecMount, Vendor
 
 API = SpecMount("coursepath.yaml", "/api/v1")
 
@@ -21,6 +21,11 @@ LEARNER_EMAIL = "sandbox.learner@example.com"
 # Coursepath rejects tokens older than "a couple of minutes" (vendor notes 3): 120 s, 30 s of skew.
 MAX_AGE = 120.0
 SKEW = 30.0
+
+# The webhook events (vendor notes 3), each POSTed as a form of courseId, memberId and event.
+CREATED = "COURSEMEMBER_CREATED"
+COMPLETED = "COURSEMEMBER_COMPLETED"
+DELETED = "COURSEMEMBER_DELETED"
 
 CREDENTIALS = SignedScheme(
     fields=(),
@@ -49,6 +54,20 @@ VENDOR = Vendor(
     factory=f"{__name__}.factory:CoursepathFactory",
     workflow="contracts.workflows.coursepath:CoursepathWorkflow",
     known_subject=f"{__name__}.model:is_member",
+    actions=(
+        ControlAction(
+            "outbox",
+            "the invites sent since the last reset: recipient, subject, body, activation link",
+            f"{__name__}.actions:outbox",
+            method="GET",
+        ),
+        ControlAction(
+            "complete",
+            "complete a course member: {courseId, memberId, score, success} (fires COURSEMEMBER_COMPLETED)",
+            f"{__name__}.actions:complete",
+        ),
+    ),
+    webhook_events=(CREATED, COMPLETED, DELETED),
     commands=(
         Command(
             "token",
@@ -60,5 +79,6 @@ VENDOR = Vendor(
     notes=(
         "Authorization: Bearer <JWT>, a new one per call: HS256 with the API key; claims email, iat, jti",
         "mint one with: lms-sandbox token coursepath --email EMAIL",
+        "webhooks: serve --webhook coursepath=URL, or POST /__sandbox__/webhooks/coursepath {url}",
     ),
 )

@@ -1,4 +1,4 @@
-"""The Coursepath app: its operations behind the shared edge (built by ``build_vendor_app``)."""
+"""The Coursepath app: its operations behind the form folding layer and the shared edge."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ from starlette.types import ASGIApp
 
 from ..base import VendorContext, build_connexion_app
 from .errors import render_error
+from .forms import FoldForms
 from .handlers import operations
 
 
 def build(ctx: VendorContext) -> ASGIApp:
-    app: ASGIApp = build_connexion_app(ctx=ctx, operations=operations(ctx), render_error=render_error)
-    return app
+    # Form bodies are folded into JSON before Connexion validates them against the JSON schemas.
+    return FoldForms(build_connexion_app(ctx=ctx, operations=operations(ctx), render_error=render_error))

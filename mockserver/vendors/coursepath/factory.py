@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...store import Record, Store, VendorData
-from . import model
+from . import groups, model, programs
 
 
 class CoursepathFactory:
@@ -38,6 +38,37 @@ class CoursepathFactory:
             course = model.get_course(self.data, course_id)
             member = model.get_member(self.data, member_id)
             return model.public_result(model.enroll(self.data, course, member)[0])
+
+    def program(self, name: str | None = None, description: str | None = None) -> Record:
+        """A program (default a Faker catch phrase); the API has no call that reads it back."""
+        with self.store.locked():
+            made = programs.create_program(
+                self.data,
+                name or f"{self.data.faker.catch_phrase()} Program",
+                description,
+                model.now(self.data),
+            )
+            return dict(made)
+
+    def program_member(self, program_id: str, member_id: str) -> Record:
+        """The member added to the program as learner."""
+        with self.store.locked():
+            program = programs.get_program(self.data, program_id)
+            member = model.get_member(self.data, member_id)
+            return programs.public(programs.add(self.data, program, member)[0])
+
+    def group(self, name: str | None = None) -> Record:
+        """A group (default a Faker city name), with no members."""
+        with self.store.locked():
+            wanted = name or f"{self.data.faker.city()} Team"
+            found = groups.group_by_name(self.data, wanted)
+            return dict(found or groups.create_group(self.data, wanted, model.now(self.data)))
+
+    def group_member(self, name: str, member_id: str) -> Record:
+        """The member added to the group called ``name`` (made if none is); the group."""
+        with self.store.locked():
+            member = model.get_member(self.data, member_id)
+            return dict(groups.add(self.data, member, name)[0])
 
     def _free_email(self) -> str:
         fake = self.data.faker

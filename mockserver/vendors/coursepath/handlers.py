@@ -11,7 +11,7 @@ import connexion
 
 from ...store import Record, VendorData
 from ..base import Handler, VendorContext, identity_of
-from . import model
+from . import groups, invites, model, programs
 
 PYTHONIC = {"externalId": "external_id"}
 
@@ -94,6 +94,20 @@ class Handlers:
             member = model.get_member(self.data, member_id)
             return dict(model.update_member(self.data, member, _fields(body)))
 
+    def create_course_member(self, course_id: str, body: Any = None, **_: Any) -> tuple[Record, int]:
+        with self.store.locked():
+            course = model.get_course(self.data, course_id)
+            member, created = model.create_member(self.data, _fields(body))
+            model.enroll(self.data, course, member)
+            return dict(member), 201 if created else 200
+
+    def create_program_member(self, program_id: str, body: Any = None, **_: Any) -> tuple[Record, int]:
+        with self.store.locked():
+            program = programs.get_program(self.data, program_id)
+            member, created = model.create_member(self.data, _fields(body))
+            programs.add(self.data, program, member)
+            return dict(member), 201 if created else 200
+
     # course members
     def get_course_member(self, course_id: str, member_id: str, **_: Any) -> Record:
         with self.store.locked():
@@ -115,6 +129,78 @@ class Handlers:
             model.remove(self.data, course, member)
         return None, 204
 
+    # program members
+    def add_program_member(self, program_id: str, member_id: str, **_: Any) -> tuple[Record, int]:
+        with self.store.locked():
+            program = programs.get_program(self.data, program_id)
+            member = model.get_member(self.data, member_id)
+            added, created = programs.add(self.data, program, member)
+            return programs.public(added), 201 if created else 200
+
+    def remove_program_member(self, program_id: str, member_id: str, **_: Any) -> tuple[None, int]:
+        with self.store.locked():
+            program = programs.get_program(self.data, program_id)
+            member = model.get_member(self.data, member_id)
+            programs.remove(self.data, program, member)
+        return None, 204
+
+    # groups
+    def list_groups(self, offset: int | None = None, limit: int | None = None, **_: Any) -> list[Record]:
+        model.check_page(offset, limit)
+        with self.store.locked():
+            return model.page(list(self.data.collection(model.GROUPS).values()), offset, limit, "groups")
+
+    def list_group_members(
+        self, group_id: str, offset: int | None = None, limit: int | None = None, **_: Any
+    ) -> list[Record]:
+        model.check_page(offset, limit)
+        with self.store.locked():
+            group = groups.get_group(self.data, group_id)
+            return model.page(groups.members_of(self.data, group), offset, limit, "groupMembers")
+
+    def list_member_groups(
+        self, member_id: str, offset: int | None = None, limit: int | None = None, **_: Any
+    ) -> list[Record]:
+        model.check_page(offset, limit)
+        with self.store.locked():
+            member = model.get_member(self.data, member_id)
+            return model.page(groups.groups_of(self.data, member), offset, limit, "memberGroups")
+
+    def add_member_group(self, member_id: str, body: Any = None, **_: Any) -> tuple[Record, int]:
+        with self.store.locked():
+            member = model.get_member(self.data, member_id)
+            group, added = groups.add(self.data, member, str(_fields(body).get("name", "")))
+            return dict(group), 201 if added else 200
+
+    def remove_member_groups(self, member_id: str, name: str | None = None, **_: Any) -> tuple[None, int]:
+        with self.store.locked():
+            member = model.get_member(self.data, member_id)
+            groups.remove(self.data, member, name)
+        return None, 204
+
+    # invites
+    def invite_member(self, member_id: str, body: Any = None, **_: Any) -> Record:
+        with self.store.locked():
+            member = model.get_member(self.data, member_id)
+            return dict(invites.invite(self.data, member, _mail(body)))
+
+    def invite_course_member(self, course_id: str, member_id: str, body: Any = None, **_: Any) -> Record:
+        with self.store.locked():
+            course = model.get_course(self.data, course_id)
+            member = model.get_member(self.data, member_id)
+            return dict(invites.invite(self.data, member, _mail(body), course=course))
+
+    def invite_program_member(self, program_id: str, member_id: str, body: Any = None, **_: Any) -> Record:
+        with self.store.locked():
+            program = programs.get_program(self.data, program_id)
+            member = model.get_member(self.data, member_id)
+            return dict(invites.invite(self.data, member, _mail(body), program=program))
+
+
+def _mail(body: Any) -> dict[str, Any]:
+    mail = _fields(body).get("mail")
+    return dict(mail) if isinstance(mail, dict) else {}
+
 
 def operations(ctx: VendorContext) -> dict[str, Handler]:
     """The operationId -> handler table of specs/coursepath.yaml."""
@@ -132,4 +218,16 @@ def operations(ctx: VendorContext) -> dict[str, Handler]:
         "getCourseMember": h.get_course_member,
         "enrollCourseMember": h.enroll_course_member,
         "removeCourseMember": h.remove_course_member,
+        "createCourseMember": h.create_course_member,
+        "createProgramMember": h.create_program_member,
+        "addProgramMember": h.add_program_member,
+        "removeProgramMember": h.remove_program_member,
+        "listGroups": h.list_groups,
+        "listGroupMembers": h.list_group_members,
+        "listMemberGroups": h.list_member_groups,
+        "addMemberGroup": h.add_member_group,
+        "removeMemberGroups": h.remove_member_groups,
+        "inviteMember": h.invite_member,
+        "inviteCourseMember": h.invite_course_member,
+        "inviteProgramMember": h.invite_program_member,
     }

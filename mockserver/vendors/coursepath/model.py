@@ -14,11 +14,17 @@ from typing import Any
 from ...errors import Conflict, InvalidInput, NotFound
 from ...store import Record, VendorData
 from ..base import VendorContext
+from . import COMPLETED, CREATED, DELETED
 
 MEMBERS = "members"
 COURSES = "courses"
 COURSE_MEMBERS = "coursemembers"
-COLLECTIONS = (MEMBERS, COURSES, COURSE_MEMBERS)
+PROGRAMS = "programs"
+PROGRAM_MEMBERS = "programmembers"
+GROUPS = "groups"
+GROUP_MEMBERS = "groupmembers"
+OUTBOX = "outbox"
+COLLECTIONS = (MEMBERS, COURSES, COURSE_MEMBERS, PROGRAMS, PROGRAM_MEMBERS, GROUPS, GROUP_MEMBERS, OUTBOX)
 
 # Members' writable fields besides email; the list filters are email and these but name.
 MEMBER_FIELDS = (
@@ -35,7 +41,15 @@ FILTERS = ("email", *MEMBER_FIELDS[1:])
 
 # "100, 250 or 500 objects, depending on the API endpoint": the sandbox's choice per list (the spec
 # records it as each limit's default).
-DEFAULT_LIMITS = {"courses": 100, "memberCourses": 250, "courseMembers": 250, "members": 500}
+DEFAULT_LIMITS = {
+    "courses": 100,
+    "memberCourses": 250,
+    "courseMembers": 250,
+    "members": 500,
+    "groups": 100,
+    "groupMembers": 250,
+    "memberGroups": 250,
+}
 MAX_LIMIT = 1000
 
 
@@ -44,10 +58,19 @@ def _fold(value: str) -> str:
 
 
 def declare(data: VendorData) -> None:
-    """The indexes every rule relies on (declared before seeding and on every app)."""
-    data.index(MEMBERS, "email", unique=True, key=_fold)
+    """The indexes every rule relies on (declared before seeding and on every app).
+
+    Keys fold case with the builtin ``str.casefold``: a function of this module would differ between
+    two imports of it (pytester runs re-import the vendor), and the store refuses to redeclare an index
+    with another key function.
+    """
+    data.index(MEMBERS, "email", unique=True, key=str.casefold)
     data.index(COURSE_MEMBERS, "memberId")
     data.index(COURSE_MEMBERS, "courseId")
+    data.index(PROGRAM_MEMBERS, "memberId")
+    data.index(GROUPS, "name", unique=True, key=str.casefold)
+    data.index(GROUP_MEMBERS, "memberId")
+    data.index(GROUP_MEMBERS, "groupId")
 
 
 # values
@@ -209,12 +232,19 @@ def enroll(
         "success": None,
         "certificate": None,
     }
-    return data.insert(COURSE_MEMBERS, record), True
+    data.insert(COURSE_MEMBERS, record)
+    _notify(data, CREATED, record)
+    return record, True
+
+
+def _notify(data: VendorData, event: str, result: Record) -> None:
+    data.emit(event, {"courseId": result["courseId"], "memberId": result["memberId"]})
 
 
 def complete(data: VendorData, result: Record, score: float, success: bool, when: str) -> Record:
+    """The learner's result completed (successfully or not), with a certificate on success."""
     certificate = f"https://academy.coursepath.com/certificates/{result['courseId']}-{result['memberId']}.pdf"
-    return data.update(
+    completed = data.update(
         COURSE_MEMBERS,
         result["id"],
         {
@@ -224,12 +254,16 @@ def complete(data: VendorData, result: Record, score: float, success: bool, when
             "certificate": certificate if success else None,
         },
     )
+    _notify(data, COMPLETED, completed)
+    return completed
 
 
 def remove(data: VendorData, course: Record, member: Record) -> Record:
     """Take the member out of ``course``: the result (score, completion, certificate) goes with it."""
     result = get_result(data, course, member)
-    return data.delete(COURSE_MEMBERS, result["id"])
+    removed = data.delete(COURSE_MEMBERS, result["id"])
+    _notify(data, DELETED, removed)
+    return removed
 
 
 def check_page(offset: int | None, limit: int | None) -> None:

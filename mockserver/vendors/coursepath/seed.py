@@ -12,9 +12,17 @@ from typing import Any
 
 from ...errors import FixtureError
 from ...store import VendorData
-from . import model
+from . import groups, model, programs
 
-DEFAULT_SIZES = {"courses": 6, "members": 30, "enrollments": 40}
+DEFAULT_SIZES = {
+    "courses": 6,
+    "members": 30,
+    "enrollments": 40,
+    "programs": 2,
+    "program_members": 12,
+    "groups": 3,
+    "group_members": 20,
+}
 _TOPICS = ("Onboarding", "Safety", "Compliance", "Leadership", "Customer Care", "Data Protection", "Sales")
 
 
@@ -69,3 +77,37 @@ def seed(data: VendorData, scenario: Mapping[str, Any]) -> None:
             done = enrolled + timedelta(days=rng.randint(0, 30))
             score = round(rng.uniform(40, 100), 1)
             model.complete(data, result, score, score >= 70, model.stamp(min(done, anchor)))
+
+    # Programs last, so adding them left the courses, members and results of every seed as they were.
+    named_programs = _named(scenario, model.PROGRAMS)
+    named_programs += [
+        {"name": f"{rng.choice(_TOPICS)} Program", "description": fake.sentence()}
+        for _ in range(int(sizes["programs"]))
+    ]
+    made_programs = [
+        programs.create_program(
+            data,
+            str(p["name"]),
+            p.get("description"),
+            model.stamp(before_anchor()),
+            str(p["id"]) if p.get("id") else None,
+        )
+        for p in named_programs
+    ]
+    for _ in range(int(sizes["program_members"]) if made_programs and members else 0):
+        program, member = rng.choice(made_programs), rng.choice(members)
+        programs.add(data, program, member, enrolled=model.stamp(before_anchor(300)))
+
+    # Groups after programs, for the same reason; named groups list their members by email.
+    for named in _named(scenario, model.GROUPS):
+        name = str(named["name"])
+        if groups.group_by_name(data, name) is None:
+            groups.create_group(data, name, model.stamp(before_anchor()))
+        for email in named.get("members") or []:
+            found = model.member_by_email(data, str(email))
+            if found is None:
+                raise FixtureError(f"coursepath scenario: group {name!r} names no member {email!r}")
+            groups.add(data, found, name, added=model.stamp(before_anchor(300)))
+    names = [f"{fake.city()} {rng.choice(('Team', 'Branch', 'Cohort'))}" for _ in range(int(sizes["groups"]))]
+    for _ in range(int(sizes["group_members"]) if names and members else 0):
+        groups.add(data, rng.choice(members), rng.choice(names), added=model.stamp(before_anchor(300)))
