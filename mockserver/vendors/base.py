@@ -364,4 +364,20 @@ def build_vendor_app(ctx: VendorContext) -> ASGIApp:
     if not vendor.offers_xml:
         return edge
     encode = load(vendor.xml) if vendor.xml else encode_xml
-    return Codec(edge, encode=encode, parameter=vendor.format_parameter)
+    parameter = vendor.format_parameter
+    owned = _owning_parameter(ctx.specs, parameter) if parameter else frozenset()
+    return Codec(edge, encode=encode, parameter=parameter, own_format=owned)
+
+
+def _owning_parameter(specs: Mapping[str, Mapping[str, Any]], name: str) -> frozenset[str]:
+    """The paths (base path + template) with an operation documenting a query parameter ``name``."""
+    found = set()
+    for base, spec in specs.items():
+        shared = (spec.get("components") or {}).get("parameters", {})
+        for _, template, operation in spec_operations(spec):
+            for param in operation.get("parameters", []):
+                ref = str(param.get("$ref", ""))
+                param = shared.get(ref.rsplit("/", 1)[-1], param) if ref else param
+                if param.get("name") == name and param.get("in") == "query":
+                    found.add(base + template.rstrip("/"))
+    return frozenset(found)

@@ -13,7 +13,7 @@ import connexion
 from ...specs import spec_operations
 from ...store import Record
 from ..base import Handler, VendorContext
-from . import catalog, courses, groups, model, paths, progress, trainings
+from . import catalog, courses, groups, model, paths, progress, report_calls, trainings
 
 SUCCESS = {"message": "success"}
 
@@ -490,6 +490,7 @@ def operations(ctx: VendorContext) -> dict[str, Handler]:
         "destroy_course_progress": h.destroy_course_progress,
         "get_course_item_progress": h.get_course_item_progress,
         "set_course_item_progress": h.set_course_item_progress,
+        **report_calls.calls(ctx),
     }
     # Every call takes GET too (deprecated): its operationId is the call name with a "Get" suffix.
     return {**calls, **{f"{name}Get": handler for name, handler in calls.items()}}

@@ -14,7 +14,7 @@ from typing import Any
 
 from ...errors import FixtureError
 from ...store import VendorData
-from . import catalog, courses, groups, model, paths, progress, trainings
+from . import account_seed, catalog, courses, groups, model, paths, progress, trainings
 
 DEFAULT_SIZES = {
     "learners": 18,
@@ -24,6 +24,7 @@ DEFAULT_SIZES = {
     "user_groups": 3,
     "learning_paths": 2,
     "instructor_led_trainings": 2,
+    **account_seed.DEFAULT_SIZES,
 }
 _TOPICS = ("Safety", "Compliance", "Onboarding", "Leadership", "Customer Care", "Data Privacy", "Ethics")
 _ROLE_OF_SIZE = {"learners": "learner", "managers": "manager", "admins": "admin"}
@@ -76,6 +77,7 @@ def seed(data: VendorData, scenario: Mapping[str, Any]) -> None:
     _seed_paths(data, scenario, sizes, before_anchor)
     _seed_trainings(data, scenario, sizes, midnight)
     _seed_progress(data, midnight)
+    account_seed.seed(data, scenario, sizes, midnight)
 
 
 def _seed_courses(
