@@ -14,6 +14,9 @@ take their links with them.
 Instructor-led trainings: a timeslot it makes holds the registration it makes until it deletes it.
 Course progress: a user it enrolls in a course it makes has a not-started progress, which follows
 update_course_progress (reads, filters and get_user_course_status agree) until the course is destroyed.
+
+Reports: a user's report agrees with get_user_courses and get_course_progresses, an asynchronous report
+completes with get_report's data, get_data counts the lists, payments come newest first and filtered.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from hypothesis.stateful import consumes, precondition, rule
 from .base import writes_allowed
 from .skyprep_paths import COURSES, GROUPS, PATHS, TOPICS, USERS, LearningPathRules
 from .skyprep_progress import ProgressRules
+from .skyprep_reports import ReportRules
 
 NAMES = st.sampled_from(["Ada", "Grace", "Alan", "Katherine", "Linus", "Margaret"])
 ROLES = st.sampled_from(["learner", "admin", "manager"])
@@ -34,7 +38,7 @@ TITLES = st.sampled_from(["Detective", "Analyst", "Lab Tech", "Sergeant"])
 COMPARED = ("first_name", "last_name", "email", "username", "role", "title", "card_no")
 
 
-class SkyprepWorkflow(LearningPathRules, ProgressRules):
+class SkyprepWorkflow(LearningPathRules, ProgressRules, ReportRules):
     """Users and power users (create, read, update, list, destroy), and the enrollment graph."""
 
     api = "skyprep"
