@@ -1,6 +1,7 @@
 """Deterministic SkyPrep data from a scenario and the seed: roles, datasets, users, then courses, user
 groups and the enrollments between them, then learning paths and the catalog, then instructor-led
-trainings with their timeslots and registrations, then course items and progress.
+trainings with their timeslots and registrations, then course items and progress, then the account's
+program, materials, payments and saved advanced reports (``account_seed``).
 
 Every date is before the scenario's ``anchor_date``, never relative to today, so the same seed gives
 the same bytes on any day.
