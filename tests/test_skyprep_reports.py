@@ -418,3 +418,24 @@ def test_the_saved_report_list_answers_xml(api: httpx.Client) -> None:
     response = api.post("/get_saved_advanced_reports", params={"format": "xml"}, json=KEYS)
     assert response.headers["content-type"].startswith("application/xml")
     assert decode(response.content) == call(api, "get_saved_advanced_reports")
+
+
+def test_the_same_state_and_sandbox_clock_give_the_same_xlsx_bytes(
+    api: httpx.Client, sandbox: Sandbox
+) -> None:
+    sandbox.clock.freeze()
+    params = {**KEYS, "report_type": "all_users", "format": "xlsx"}
+    first, second = api.post("/get_report", json=params), api.post("/get_report", json=params)
+    assert first.content == second.content
+    sandbox.clock.advance(days=1)
+    assert api.post("/get_report", json=params).content != first.content
+
+
+def test_the_json_answers_of_the_report_calls_come_in_xml_for_accept_xml(api: httpx.Client) -> None:
+    params = {**KEYS, "report_type": "all_users", "format": "csv"}
+    response = api.post("/generate_async_report", json=params, headers={"Accept": "application/xml"})
+    assert response.headers["content-type"].startswith("application/xml")
+    started = decode(response.content)
+    assert started["status_url"].endswith(f"report_id={started['report_id']}")
+    as_json = api.post("/generate_async_report", json=params)
+    assert as_json.headers["content-type"].startswith("application/json")
