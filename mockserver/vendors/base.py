@@ -29,7 +29,15 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from ..clock import SandboxClock
 from ..errors import ModelError, UnhandledOperation
 from ..options import SandboxOptions
-from ..specs import HTTP_METHODS, load_spec, operation_ids, path_pattern, spec_operations, spec_parameters
+from ..specs import (
+    HTTP_METHODS,
+    load_spec,
+    operation_ids,
+    path_pattern,
+    resolved_parameters,
+    spec_operations,
+    spec_parameters,
+)
 from ..store import Store, VendorData
 from ..xmlcodec import encode as encode_xml
 from .codec import Codec
@@ -371,13 +379,10 @@ def build_vendor_app(ctx: VendorContext) -> ASGIApp:
 
 def _owning_parameter(specs: Mapping[str, Mapping[str, Any]], name: str) -> frozenset[str]:
     """The paths (base path + template) with an operation documenting a query parameter ``name``."""
-    found = set()
-    for base, spec in specs.items():
-        shared = (spec.get("components") or {}).get("parameters", {})
-        for _, template, operation in spec_operations(spec):
-            for param in operation.get("parameters", []):
-                ref = str(param.get("$ref", ""))
-                param = shared.get(ref.rsplit("/", 1)[-1], param) if ref else param
-                if param.get("name") == name and param.get("in") == "query":
-                    found.add(base + template.rstrip("/"))
-    return frozenset(found)
+    return frozenset(
+        base + template.rstrip("/")
+        for base, spec in specs.items()
+        for _, template, operation in spec_operations(spec)
+        for param in resolved_parameters(spec, operation.get("parameters", []))
+        if param.get("name") == name and param.get("in") == "query"
+    )
