@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -48,16 +48,23 @@ def operation_ids(spec: Mapping[str, Any]) -> list[str]:
 
 def spec_parameters(spec: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Every parameter the spec's operations take (path-level ones included), ``$ref``s resolved."""
-    shared = (spec.get("components") or {}).get("parameters", {})
     found: list[dict[str, Any]] = []
     for item in spec.get("paths", {}).values():
         declared = list(item.get("parameters", []))
         for method, operation in item.items():
             if method in HTTP_METHODS and isinstance(operation, dict):
                 declared += operation.get("parameters", [])
-        for param in declared:
-            ref = str(param.get("$ref", ""))
-            found.append(shared.get(ref.rsplit("/", 1)[-1], param) if ref else param)
+        found += resolved_parameters(spec, declared)
+    return found
+
+
+def resolved_parameters(spec: Mapping[str, Any], declared: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``declared`` parameters, each ``$ref`` to the spec's shared parameters resolved."""
+    shared = (spec.get("components") or {}).get("parameters", {})
+    found: list[dict[str, Any]] = []
+    for param in declared:
+        ref = str(param.get("$ref", ""))
+        found.append(shared.get(ref.rsplit("/", 1)[-1], param) if ref else param)
     return found
 
 

@@ -144,3 +144,14 @@ def test_other_scopes_pass_straight_through() -> None:
 
     anyio.run(Codec(app, encode=encode, parameter="format"), {"type": "lifespan"}, receive, send)
     assert seen == ["lifespan"]
+
+
+def test_where_an_operation_owns_the_format_parameter_only_accept_asks_for_xml() -> None:
+    with sync_client(Codec(inner, encode=encode, parameter="format", own_format=frozenset({"/report"}))) as c:
+        own = c.get("/report", params={"format": "xml"})
+        assert own.headers["content-type"] == "application/json"
+        assert own.json()["accept"] == ["*/*"]
+        accepted = c.get("/report/", params={"format": "csv"}, headers={"Accept": "application/xml"})
+        assert decode(accepted.content)["name"] == "Ada & co"
+        # Elsewhere the parameter still asks.
+        assert c.get("/other", params={"format": "xml"}).headers["content-type"].startswith("application/xml")

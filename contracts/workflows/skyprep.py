@@ -17,6 +17,9 @@ update_course_progress (reads, filters and get_user_course_status agree) until t
 Balances, OTP keys and manager permissions (``skyprep_rewards``): a gamification or skill balance is the
 sum of its transactions; an OTP key enrolls once, and only while the course keeps its subscribe key; a
 manager's permissions read back as assigned and updated until removed.
+
+Reports: a user's report agrees with get_user_courses and get_course_progresses, an asynchronous report
+completes with get_report's data, get_data counts the lists, payments come newest first and filtered.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from hypothesis.stateful import consumes, precondition, rule
 from .base import writes_allowed
 from .skyprep_paths import COURSES, GROUPS, PATHS, TOPICS, USERS, LearningPathRules
 from .skyprep_progress import ProgressRules
+from .skyprep_reports import ReportRules
 from .skyprep_rewards import RewardRules
 
 NAMES = st.sampled_from(["Ada", "Grace", "Alan", "Katherine", "Linus", "Margaret"])
@@ -38,9 +42,9 @@ TITLES = st.sampled_from(["Detective", "Analyst", "Lab Tech", "Sergeant"])
 COMPARED = ("first_name", "last_name", "email", "username", "role", "title", "card_no")
 
 
-class SkyprepWorkflow(LearningPathRules, ProgressRules, RewardRules):
-    """Users and power users (create, read, update, list, destroy), the enrollment graph, balances, OTP keys
-    and manager permissions."""
+class SkyprepWorkflow(LearningPathRules, ProgressRules, RewardRules, ReportRules):
+    """Users and power users (create, read, update, list, destroy), the enrollment graph, balances, OTP keys,
+    manager permissions and reports."""
 
     api = "skyprep"
 

@@ -31,7 +31,15 @@ from ..bound import BoundApp
 from ..clock import SandboxClock
 from ..errors import ModelError, UnhandledOperation
 from ..options import SandboxOptions
-from ..specs import HTTP_METHODS, load_spec, operation_ids, path_pattern, spec_operations, spec_parameters
+from ..specs import (
+    HTTP_METHODS,
+    load_spec,
+    operation_ids,
+    path_pattern,
+    resolved_parameters,
+    spec_operations,
+    spec_parameters,
+)
 from ..store import Store, VendorData
 from ..validation import validator_map
 from ..xmlcodec import encode as encode_xml
@@ -384,4 +392,17 @@ def build_vendor_app(ctx: VendorContext) -> ASGIApp:
     if not vendor.offers_xml:
         return guarded
     encode = load(vendor.xml) if vendor.xml else encode_xml
-    return Codec(guarded, encode=encode, parameter=vendor.format_parameter)
+    parameter = vendor.format_parameter
+    owned = _owning_parameter(ctx.specs, parameter) if parameter else frozenset()
+    return Codec(guarded, encode=encode, parameter=parameter, own_format=owned)
+
+
+def _owning_parameter(specs: Mapping[str, Mapping[str, Any]], name: str) -> frozenset[str]:
+    """The paths (base path + template) with an operation documenting a query parameter ``name``."""
+    return frozenset(
+        base + template.rstrip("/")
+        for base, spec in specs.items()
+        for _, template, operation in spec_operations(spec)
+        for param in resolved_parameters(spec, operation.get("parameters", []))
+        if param.get("name") == name and param.get("in") == "query"
+    )

@@ -3,7 +3,8 @@
 Inside, everything speaks JSON: Connexion serialises handlers' results, validates them against the spec
 (when response validation is on) and renders errors in the vendor's body. A vendor that offers XML
 gets it here, when the client asks by ``Accept`` or by the vendor's format query parameter: the JSON
-answer, already validated, is encoded as XML, so an XML answer is held to the same schema.
+answer, already validated, is encoded as XML, so an XML answer is held to the same schema. Where an
+operation documents the format parameter as its own (a report's file format), only ``Accept`` asks.
 """
 
 from __future__ import annotations
@@ -56,13 +57,26 @@ def _quality(params: list[str]) -> float:
 class Codec:
     """ASGI middleware answering in XML where the vendor offers it and the client asks for it."""
 
-    def __init__(self, app: ASGIApp, *, encode: Encoder, parameter: str | None = None) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        encode: Encoder,
+        parameter: str | None = None,
+        own_format: frozenset[str] = frozenset(),
+    ) -> None:
         self.app = app
         self.encode = encode
         self.parameter = parameter
+        # Paths (under the mount) whose operations take the parameter as their own: not a request for XML.
+        self.own_format = own_format
+
+    def _parameter(self, scope: Scope) -> str | None:
+        path = scope["path"][len(scope.get("root_path", "")) :].rstrip("/")
+        return None if path in self.own_format else self.parameter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not wants_xml(scope, self.parameter):
+        if scope["type"] != "http" or not wants_xml(scope, self._parameter(scope)):
             await self.app(scope, receive, send)
             return
         inner = dict(scope)

@@ -53,5 +53,6 @@ VENDOR = Vendor(
     notes=(
         "every call takes GET (deprecated) and POST; parameters may come in the query, a form or a JSON body",
         "100 calls per minute per client IP (--rate-limit skyprep=...); a reset clears the window",
+        "report calls answer CSV or XLSX files (format=csv|xlsx); their JSON in XML by Accept only",
     ),
 )

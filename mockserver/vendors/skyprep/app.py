@@ -1,7 +1,8 @@
 """The SkyPrep app: the calls behind the parameter-folding layer, and the pages the calls' links open.
 
 Two pages, under the vendor's prefix, that the doc names no call for: the sign-in page of a login key
-(``get_login_key``'s ``url``) and the self-enrollment page that redeems a course's OTP key.
+(``get_login_key``'s ``url``) and the self-enrollment page that redeems a course's OTP key; and the report
+files the report calls link to (``downloads``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from ...errors import ModelError
 from ...store import VendorData
 from ..base import VendorContext, build_connexion_app
 from . import courses, model
+from .downloads import Downloads
 from .errors import render_error
 from .handlers import operations
 from .params import FoldParameters
@@ -32,7 +34,8 @@ REFUSED = {LOGIN_PAGE: 401, ENROLL_PAGE: 404}
 
 def build(ctx: VendorContext) -> ASGIApp:
     app = build_connexion_app(ctx=ctx, operations=operations(ctx), render_error=render_error)
-    return Pages(FoldParameters(app, ctx.specs), ctx, {LOGIN_PAGE: sign_in, ENROLL_PAGE: self_enroll})
+    pages = Pages(FoldParameters(app, ctx.specs), ctx, {LOGIN_PAGE: sign_in, ENROLL_PAGE: self_enroll})
+    return Downloads(pages, ctx)
 
 
 def sign_in(data: VendorData, query: Mapping[str, str]) -> str:

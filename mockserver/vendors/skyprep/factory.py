@@ -6,13 +6,26 @@ from collections.abc import Mapping
 from typing import Any
 
 from ...store import Record, Store, VendorData
-from . import catalog, courses, groups, managers, model, paths, progress, rewards, trainings
+from . import (
+    account,
+    catalog,
+    courses,
+    groups,
+    managers,
+    model,
+    paths,
+    progress,
+    rewards,
+    saved_reports,
+    trainings,
+)
+from .account_factory import AccountFactory
 
 
-class SkyprepFactory:
+class SkyprepFactory(AccountFactory):
     """Makes SkyPrep records for a test; each method returns what the API's read call answers for it."""
 
-    COLLECTIONS = model.COLLECTIONS
+    COLLECTIONS = (*model.COLLECTIONS, *account.COLLECTIONS, *saved_reports.COLLECTIONS)
 
     def __init__(self, store: Store, data: VendorData) -> None:
         self.store = store

@@ -13,7 +13,7 @@ import connexion
 from ...specs import spec_operations
 from ...store import Record
 from ..base import Handler, VendorContext
-from . import catalog, courses, groups, model, paths, progress, reward_calls, trainings
+from . import catalog, courses, groups, model, paths, progress, report_calls, reward_calls, trainings
 from .params import call_params as _params
 
 SUCCESS = {"message": "success"}
@@ -486,6 +486,7 @@ def operations(ctx: VendorContext) -> dict[str, Handler]:
         "get_course_item_progress": h.get_course_item_progress,
         "set_course_item_progress": h.set_course_item_progress,
         **reward_calls.calls(ctx),
+        **report_calls.calls(ctx),
     }
     # Every call takes GET too (deprecated): its operationId is the call name with a "Get" suffix.
     return {**calls, **{f"{name}Get": handler for name, handler in calls.items()}}

@@ -1,7 +1,8 @@
 """Deterministic SkyPrep data from a scenario and the seed: roles, datasets, users, then courses, user
 groups and the enrollments between them, then learning paths and the catalog, then instructor-led
 trainings with their timeslots and registrations, then course items and progress, then skills,
-competencies, gamification and skill transactions, and managers' permissions in user groups.
+competencies, gamification and skill transactions, and managers' permissions in user groups, then the
+account's program, materials, payments and saved advanced reports (``account_seed``).
 
 Every date is before the scenario's ``anchor_date``, never relative to today, so the same seed gives
 the same bytes on any day.
@@ -15,7 +16,7 @@ from typing import Any
 
 from ...errors import FixtureError
 from ...store import VendorData
-from . import catalog, courses, groups, managers, model, paths, progress, rewards, trainings
+from . import account_seed, catalog, courses, groups, managers, model, paths, progress, rewards, trainings
 
 DEFAULT_SIZES = {
     "learners": 18,
@@ -29,6 +30,7 @@ DEFAULT_SIZES = {
     "competencies": 1,
     "gamification_transactions": 8,
     "skill_transactions": 10,
+    **account_seed.DEFAULT_SIZES,
 }
 _TOPICS = ("Safety", "Compliance", "Onboarding", "Leadership", "Customer Care", "Data Privacy", "Ethics")
 _SKILLS = ("Negotiation", "Public Speaking", "SQL", "Time Management", "First Aid", "Conflict Resolution")
@@ -84,6 +86,7 @@ def seed(data: VendorData, scenario: Mapping[str, Any]) -> None:
     _seed_progress(data, midnight)
     _seed_rewards(data, scenario, sizes, midnight)
     _seed_managers(data, scenario)
+    account_seed.seed(data, scenario, sizes, midnight)
 
 
 def _seed_courses(
