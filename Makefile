@@ -64,7 +64,7 @@ lint-specs-npm: $(NPM_STAMP)  ## Spectral (spectral:oas) and Redocly (recommende
 check: lint typecheck lint-specs lint-specs-npm test  ## everything: lint, types, specs, tests
 
 bench: $(STAMP)  ## benchmarks (throughput, start-up, memory); never part of the tests
-	$(BIN)/python tests/bench/run.py $(ARGS)
+	$(BIN)/python -m tests.bench.run $(ARGS)
 
 clean:  ## remove the virtualenv and caches
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist
