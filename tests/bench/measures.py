@@ -263,3 +263,65 @@ def plugin_cost(tests: int = 200) -> PluginCost:
         plain = _suite_ms(folder, "", tests)
         fixture = _suite_ms(folder, "sandbox", tests)
     return PluginCost(tests, plain, fixture)
+
+
+@dataclass(frozen=True)
+class PagedList:
+    """p50 in ms of a filtered, paged list with ``count`` records imported through the state endpoint."""
+
+    count: int
+    matches: int
+    import_seconds: float
+    p50_ms: float
+
+
+def paged_list(count: int, requests: int = 60, per_company: int = 100) -> PagedList:
+    """Coursepath members in-process: ``GET /members?company=...&offset=20&limit=10`` (the third page of
+    one company's ``per_company`` members) after importing ``count`` members."""
+    from mockserver import create_app
+    from mockserver.testing import sync_client
+
+    minter = Minter()
+    companies = max(1, count // per_company)
+    app = create_app(apis=("coursepath",))
+    with (
+        sync_client(app, base_url="http://s/__sandbox__") as control,
+        sync_client(app, base_url="http://s/coursepath/api/v1") as api,
+    ):
+        state = control.get("/state/coursepath").json()
+        template = next(iter(state["collections"]["members"].values()))
+        members = state["collections"]["members"]
+        for n in range(count):
+            member_id = f"bulk{n:06d}"
+            members[member_id] = {
+                **template,
+                "id": member_id,
+                "email": f"bulk.member{n}@bench.example",
+                "name": f"Bulk Member {n}",
+                "company": f"Bulk Company {n % companies}",
+                "externalId": f"BULK-{n}",
+            }
+        started = time.perf_counter()
+        imported = control.put("/state/coursepath", json=state)
+        import_seconds = time.perf_counter() - started
+        if imported.status_code != 200:
+            raise RuntimeError(f"import: the sandbox answered {imported.status_code}: {imported.text[:200]}")
+        tokens = minter.tokens(requests + 1)
+        calls: list[Callable[[], httpx.Response]] = [
+            partial(
+                api.get,
+                "/members",
+                params={"company": f"Bulk Company {n * 7 % companies}", "offset": 20, "limit": 10},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            for n, token in enumerate(tokens[1:])
+        ]
+        page = api.get(
+            "/members",
+            params={"company": "Bulk Company 0", "offset": 20, "limit": 10},
+            headers={"Authorization": f"Bearer {tokens[0]}"},
+        )
+        if page.status_code != 200 or len(page.json()) != 10:
+            raise RuntimeError(f"paged list: {page.status_code}: {page.text[:200]}")
+        p50 = _p50_ms("paged list", calls, 200)
+    return PagedList(count, count // companies, import_seconds, p50)

@@ -163,7 +163,7 @@ def targets(rows: list[Row], results: dict[str, Any]) -> list[tuple[str, str, bo
         k = f"{big['count'] // 1000}k"
         out.append(
             (
-                f"P6 filtered list with {k} users: p50 {big['filtered_list']:.1f} ms",
+                f"P6 one-match filtered list with {k} users: p50 {big['filtered_list']:.1f} ms",
                 f"<= {P6_LIST_MS:g} ms",
                 big["filtered_list"] <= P6_LIST_MS,
             )
@@ -177,6 +177,16 @@ def targets(rows: list[Row], results: dict[str, Any]) -> list[tuple[str, str, bo
                     large <= P6_GROWTH * small,
                 )
             )
+    paged = results.get("paged_list")
+    if paged:
+        out.append(
+            (
+                f"P6 filtered, paged list with {paged['count'] // 1000}k members (10 of a company's "
+                f"{paged['matches']}): p50 {paged['p50_ms']:.1f} ms",
+                f"<= {P6_LIST_MS:g} ms",
+                paged["p50_ms"] <= P6_LIST_MS,
+            )
+        )
     plugin = results.get("plugin")
     if plugin:
         out.append(

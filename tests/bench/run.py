@@ -208,8 +208,9 @@ def main(argv: list[str] | None = None) -> int:
             _say("bench: lms-sandbox contract for every API (in-process)")
             results["contracts"] = _dump(measures.contracts(list(APIS), args.out), total="total")
         if "store" not in args.skip:
-            _say(f"bench: {args.users} users imported")
+            _say(f"bench: {args.users} records imported")
             results["big_store"] = _dump(measures.big_store(args.users))
+            results["paged_list"] = _dump(measures.paged_list(args.users))
         if "plugin" not in args.skip:
             _say("bench: the plugin's cost per test")
             results["plugin"] = _dump(measures.plugin_cost(args.plugin_tests), per_test_ms="per_test_ms")
