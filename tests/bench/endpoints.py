@@ -53,6 +53,7 @@ class Endpoint:
     kind: str = "one"  # "one" record or a "list" (P2's targets differ)
     ok: int = 200
     signed: bool = False  # a fresh single-use JWT per request
+    creates: str = ""  # the collection each request adds a record to (checked after a sandbox run)
 
     @property
     def sandbox_path(self) -> str:
@@ -136,6 +137,7 @@ def discover(client: httpx.Client, minter: Minter) -> list[Endpoint]:
             "ApprentiScope POST /create-user",
             scope,
             ok=201,
+            creates="users",
             shape=Shape("POST", "/create-user", {**APPRENTISCOPE, **JSON}, json.dumps(create_user)),
         ),
         Endpoint("DfE GET /vacancy/{ref}", dfe, shape=Shape("GET", f"/vacancy/{advert_ref}", DFE)),
@@ -155,6 +157,7 @@ def discover(client: httpx.Client, minter: Minter) -> list[Endpoint]:
         Endpoint(
             "SkyPrep POST /create_user",
             sky,
+            creates="users",
             shape=Shape(
                 "POST",
                 "/create_user",

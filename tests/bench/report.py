@@ -29,6 +29,7 @@ class Row:
     kind: str
     runs: dict[str, WrkResult] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
     def rps(self, server: str) -> float | None:
         run = self.runs.get(server)
@@ -207,6 +208,9 @@ def render(rows: list[Row], results: dict[str, Any], header: list[str]) -> str:
         lines += [*table(rows), ""]
     lines += ["| measure | target | verdict |", "|---|---|---|"]
     lines += [f"| {figure} | {target} | {_verdict(met)} |" for figure, target, met in targets(rows, results)]
+    notes = [f"{row.label}: {note}" for row in rows for note in row.notes]
+    if notes:
+        lines += ["", *(f"- {note}" for note in notes)]
     skipped = results.get("skipped", {})
     if skipped:
         lines += ["", *(f"- skipped {name}: {why}" for name, why in skipped.items())]

@@ -151,8 +151,18 @@ def _load(args: argparse.Namespace, skipped: dict[str, str], work: Path) -> list
             # Alternate which server goes first, so no server always gets the cooler machine.
             shift = n % len(serving)
             for target in serving[shift:] + serving[:shift]:
-                row.runs[target.name] = _measure(args, wrk, target, endpoint, minter, work)
-                run = row.runs[target.name]
+                before = _records(target, endpoint)
+                row.runs[target.name] = run = _measure(args, wrk, target, endpoint, minter, work)
+                after = _records(target, endpoint)
+                if before is not None and after is not None:
+                    # The warm-up's creates count too; answers still in flight when wrk stopped may add some.
+                    if after - before < run.requests - run.bad:
+                        row.notes.append(
+                            f"{target.name}: {run.requests - run.bad} creates answered 2xx, "
+                            f"but only {after - before} records were added"
+                        )
+                    else:
+                        row.notes.append(f"{target.name}: {after - before} {endpoint.creates} created")
                 _say(
                     f"bench: {endpoint.label:<42} {target.name:<10} {run.rps:9.0f} req/s  "
                     f"p50 {run.p50_ms:7.1f} ms  p99 {run.p99_ms:7.1f} ms  {run.problem()}"
@@ -162,6 +172,14 @@ def _load(args: argparse.Namespace, skipped: dict[str, str], work: Path) -> list
                     row.skipped[name] = skipped[name]
             rows.append(row)
     return rows
+
+
+def _records(target: Target, endpoint: Endpoint) -> int | None:
+    """How many records the sandbox holds in the collection ``endpoint`` creates into (None: not counted)."""
+    if not endpoint.creates or target.name not in ("sandbox", "validating"):
+        return None
+    state = httpx.get(f"{target.server.url}/__sandbox__/state/{endpoint.doc.api}", timeout=60).json()
+    return len(state["collections"][endpoint.creates])
 
 
 def _measure(
