@@ -15,8 +15,8 @@ import contextlib
 import dataclasses
 import datetime
 import json
+import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -136,14 +136,14 @@ def _load(args: argparse.Namespace, skipped: dict[str, str], work: Path) -> list
             for spec in sorted({e.doc.spec for e in wanted}):
                 doc = [e for e in wanted if e.doc.spec == spec]
                 mock = servers.prism(prism, ROOT / "specs" / spec, log=work / f"prism-{spec}.log")
-                stack.enter_context(mock.start())
-                targets.append(Target("prism", mock, {e.label: e for e in doc}, False))
+                if _started(mock, stack, skipped, "prism"):
+                    targets.append(Target("prism", mock, {e.label: e for e in doc}, False))
         wiremock = peers.get("wiremock")
         if isinstance(wiremock, tools.Tool):
             stubs = _record(client, wanted, minter)
             stub = servers.wiremock(wiremock, stubs, work / "wiremock", log=work / "wiremock.log")
-            stack.enter_context(stub.start())
-            targets.append(Target("wiremock", stub, {e.label: e for e in wanted}, True))
+            if _started(stub, stack, skipped, "wiremock"):
+                targets.append(Target("wiremock", stub, {e.label: e for e in wanted}, True))
         rows = []
         for n, endpoint in enumerate(wanted):
             row = report.Row(endpoint.label, endpoint.kind)
@@ -171,7 +171,19 @@ def _load(args: argparse.Namespace, skipped: dict[str, str], work: Path) -> list
                 if name in skipped:
                     row.skipped[name] = skipped[name]
             rows.append(row)
+    (work / "tokens.txt").unlink(missing_ok=True)
     return rows
+
+
+def _started(server: servers.Server, stack: contextlib.ExitStack, skipped: dict[str, str], name: str) -> bool:
+    """Start a peer; one that does not start is skipped with the reason, not fatal."""
+    try:
+        stack.enter_context(server.start())
+    except RuntimeError as exc:
+        skipped[name] = f"{server.name} did not start: {exc}"
+        _say(f"bench: skipping {skipped[name]}")
+        return False
+    return True
 
 
 def _records(target: Target, endpoint: Endpoint) -> int | None:
@@ -216,22 +228,24 @@ def main(argv: list[str] | None = None) -> int:
     args.tools.mkdir(parents=True, exist_ok=True)
     skipped: dict[str, str] = {}
     results: dict[str, Any] = {"skipped": skipped}
-    with tempfile.TemporaryDirectory(prefix="lms-bench-") as tmp:
-        work = Path(tmp)
-        rows = [] if "load" in args.skip else _load(args, skipped, work)
-        if "startup" not in args.skip:
-            _say("bench: start-up and idle memory of serve")
-            results["startup"] = _dump(measures.startup(work / "startup.log"), all_ready="all_ready")
-        if "contracts" not in args.skip:
-            _say("bench: lms-sandbox contract for every API (in-process)")
-            results["contracts"] = _dump(measures.contracts(list(APIS), args.out), total="total")
-        if "store" not in args.skip:
-            _say(f"bench: {args.users} records imported")
-            results["big_store"] = _dump(measures.big_store(args.users))
-            results["paged_list"] = _dump(measures.paged_list(args.users))
-        if "plugin" not in args.skip:
-            _say("bench: the plugin's cost per test")
-            results["plugin"] = _dump(measures.plugin_cost(args.plugin_tests), per_test_ms="per_test_ms")
+    # The servers' and contracts' logs stay after the run, for a look at whatever failed.
+    work = args.out / "logs"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir()
+    rows = [] if "load" in args.skip else _load(args, skipped, work)
+    if "startup" not in args.skip:
+        _say("bench: start-up and idle memory of serve")
+        results["startup"] = _dump(measures.startup(work / "startup.log"), all_ready="all_ready")
+    if "contracts" not in args.skip:
+        _say("bench: lms-sandbox contract for every API (in-process)")
+        results["contracts"] = _dump(measures.contracts(list(APIS), work), total="total")
+    if "store" not in args.skip:
+        _say(f"bench: {args.users} records imported")
+        results["big_store"] = _dump(measures.big_store(args.users))
+        results["paged_list"] = _dump(measures.paged_list(args.users))
+    if "plugin" not in args.skip:
+        _say("bench: the plugin's cost per test")
+        results["plugin"] = _dump(measures.plugin_cost(args.plugin_tests), per_test_ms="per_test_ms")
     results["load"] = [
         {
             "endpoint": r.label,
