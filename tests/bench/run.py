@@ -27,11 +27,11 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # `python tests/bench/run.py` as well as `python -m tests.bench.run`
     sys.path.insert(0, str(ROOT))
 
+from mockserver.vendors import vendor_names  # noqa: E402
 from tests.bench import load, measures, report, servers, tools  # noqa: E402
 from tests.bench.endpoints import RATE_LIMITS, Endpoint, Minter, discover  # noqa: E402
 
 SECTIONS = ("load", "wiremock", "prism", "validation", "startup", "contracts", "store", "plugin")
-APIS = ("apprentiscope", "dfe", "skyprep", "coursepath", "absorb")
 # Enough single-use tokens for one wrk run at this rate (a run that outruns them reuses some: 401s, invalid).
 TOKENS_PER_SECOND = 4000
 
@@ -44,7 +44,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--warmup", type=float, default=2, help="warm-up seconds before each measured run")
     parser.add_argument("--connections", type=int, default=32, help="wrk connections (-c)")
     parser.add_argument("--threads", type=int, default=1, help="wrk threads (-t)")
-    parser.add_argument("--users", type=int, default=100_000, help="users imported for P6")
+    parser.add_argument(
+        "--users",
+        type=int,
+        default=100_000,
+        help="records imported for P6 (ApprentiScope users, Coursepath members)",
+    )
     parser.add_argument("--plugin-tests", type=int, default=200, help="tests in each generated suite (P8)")
     parser.add_argument(
         "--endpoint", action="append", default=[], metavar="TEXT", help="only endpoints whose label has TEXT"
@@ -238,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
         results["startup"] = _dump(measures.startup(work / "startup.log"), all_ready="all_ready")
     if "contracts" not in args.skip:
         _say("bench: lms-sandbox contract for every API (in-process)")
-        results["contracts"] = _dump(measures.contracts(list(APIS), work), total="total")
+        results["contracts"] = _dump(measures.contracts(list(vendor_names()), work), total="total")
     if "store" not in args.skip:
         _say(f"bench: {args.users} records imported")
         results["big_store"] = _dump(measures.big_store(args.users))
