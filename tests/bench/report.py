@@ -64,8 +64,10 @@ def table(rows: list[Row]) -> list[str]:
         lines.append(
             f"| {row.label} | {_run_cell(row, 'sandbox')} | {_run_cell(row, 'prism')} "
             f"| {_num(row.ratio('sandbox', 'prism'), 2)} | {_run_cell(row, 'wiremock')} "
-            f"| {_num(own.p50_ms if own else None, 1)} / {_num(own.p99_ms if own else None, 1)} "
-            f"| {_num(prism.p99_ms if prism else None, 1)} | {_run_cell(row, 'validating')} "
+            f"| {_num(own.p50_ms if own and own.requests else None, 1)} "
+            f"/ {_num(own.p99_ms if own and own.requests else None, 1)} "
+            f"| {_num(prism.p99_ms if prism and prism.requests else None, 1)} "
+            f"| {_run_cell(row, 'validating')} "
             f"| {_num(off_on, 2)} |"
         )
     return lines

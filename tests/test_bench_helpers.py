@@ -1,4 +1,4 @@
-"""The bench's pure helpers: reading wrk's summary and writing its request script (no load, no timing)."""
+"""The bench's pure helpers: wrk's summary, its request script, the table and the target lines."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import json
 import pytest
 
 from tests.bench.load import MARK, Shape, lua_script, parse
+from tests.bench.report import Row, table, targets
 
 WRK_OUTPUT = """Running 2s test @ http://127.0.0.1:40123
   1 threads and 32 connections
@@ -46,3 +47,26 @@ def test_script_quotes_bodies_and_marks_its_summary_line() -> None:
     assert f'"POST", "/create?x={{n}}", {json.dumps(body, ensure_ascii=False)}, "r1x"' in script
     assert '["Authorization"] = "t"' in script
     assert MARK in script
+
+
+def test_table_shows_ratios_of_valid_runs_and_marks_invalid_ones() -> None:
+    sandbox = parse(WRK_OUTPUT.replace('"bad": 30', '"bad": 0'))
+    prism = parse(WRK_OUTPUT.replace('"requests": 2000', '"requests": 500').replace('"bad": 30', '"bad": 0'))
+    refused = parse(WRK_OUTPUT)
+    row = Row("GET /thing", "one", runs={"sandbox": sandbox, "prism": prism, "validating": refused})
+
+    [line] = table([row])[2:]
+
+    assert "| GET /thing | 1,000 | 250 | 4.00 |" in line
+    assert "INVALID (30 of 2000 answers were not 2xx/3xx and 0 socket errors)" in line
+
+
+def test_target_lines_say_met_only_when_the_figure_is_within_the_target() -> None:
+    fast = parse(WRK_OUTPUT.replace('"bad": 30', '"bad": 0'))
+    slow = parse(WRK_OUTPUT.replace('"requests": 2000', '"requests": 1500').replace('"bad": 30', '"bad": 0'))
+    rows = [Row("GET /thing", "one", runs={"sandbox": slow, "prism": fast})]
+    results = {"startup": {"ready": {"a": 0.4, "b": 0.9}, "all_ready": 0.9, "rss_mib": 120.0}}
+
+    verdicts = {figure.split(" ")[0]: met for figure, _target, met in targets(rows, results)}
+
+    assert verdicts == {"P1": False, "P2": False, "validation": None, "P3": True, "P4": False}
