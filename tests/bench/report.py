@@ -152,7 +152,9 @@ def targets(rows: list[Row], results: dict[str, Any]) -> list[tuple[str, str, bo
     contracts = results.get("contracts")
     if contracts:
         failed = [api for api, code in contracts["exit_codes"].items() if code != 0]
-        note = f" (failed: {', '.join(failed)})" if failed else ""
+        slowest = max(contracts["seconds"], key=contracts["seconds"].get)
+        note = f" (slowest {slowest}: {contracts['seconds'][slowest]:.0f} s)"
+        note += f" (failed: {', '.join(failed)})" if failed else ""
         out.append(
             (
                 f"P5 contracts of {len(contracts['seconds'])} APIs in-process: "
