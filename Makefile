@@ -44,7 +44,7 @@ format: $(STAMP)  ## apply ruff formatting and safe fixes
 	$(BIN)/ruff format mockserver contracts tests
 	$(BIN)/ruff check --fix mockserver contracts tests
 
-typecheck: $(STAMP)  ## mypy (strict) on mockserver and contracts
+typecheck: $(STAMP)  ## mypy (strict) on mockserver, contracts and tests/bench
 	$(BIN)/mypy
 
 lint-specs: $(STAMP)  ## validate every OpenAPI document in specs/
@@ -63,8 +63,8 @@ lint-specs-npm: $(NPM_STAMP)  ## Spectral (spectral:oas) and Redocly (recommende
 
 check: lint typecheck lint-specs lint-specs-npm test  ## everything: lint, types, specs, tests
 
-bench: $(STAMP)  ## benchmarks (throughput, start-up, memory); never part of the tests
-	$(BIN)/python tests/bench/run.py $(ARGS)
+bench: $(STAMP)  ## side by side with Prism and WireMock, plus start-up, memory, contracts (ARGS="--seconds 3 --warmup 1": quick); never a test
+	$(BIN)/python -m tests.bench.run $(ARGS)
 
 clean:  ## remove the virtualenv and caches
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist

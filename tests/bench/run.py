@@ -1,223 +1,286 @@
-"""Benchmarks for lms-sandbox (run by `make bench`; never part of the test suite).
+"""`make bench`: the sandbox side by side with Prism and WireMock, and the targets of issue 13.
 
-Measures: app start-up, reset, in-process request throughput for a read and a write, whether
-ApprentiScope creates slow down as users accumulate, request latency with 100k imported users,
-and the memory one app holds. Prints one line per measurement.
+Load: wrk (-t1 -c32 by default) on every benchmarked endpoint against ``lms-sandbox serve`` (rate limits
+raised as contract runs do), the same with ``--validate-responses``, Prism mocking the same document, and
+WireMock replaying the sandbox's own recorded answers; the order of the servers rotates per endpoint.
+Then start-up and idle memory of ``serve``, the contracts of every API, a 100k store and the plugin's cost
+per test. Prints one table and the target lines; keeps JSON and Markdown under .bench/ (or --out).
+Never part of ``make test``: a benchmark, not a test.
 """
 
 from __future__ import annotations
 
 import argparse
-import itertools
-import statistics
+import contextlib
+import dataclasses
+import datetime
+import json
+import shutil
+import sys
 import time
-import tracemalloc
-from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 
-from mockserver import create_app
-from mockserver.testing import sync_client
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:  # `python tests/bench/run.py` as well as `python -m tests.bench.run`
+    sys.path.insert(0, str(ROOT))
 
-AUTH = {"Authorization": "sandbox-apprentiscope-token"}
-SKYPREP = {"api_key": "sandbox-skyprep-key", "acct_key": "sandbox.skyprepapp.com"}
-SKYPREP_HEADERS = {"X-SkyPrep-API-Key": SKYPREP["api_key"], "X-SkyPrep-Acct-Key": SKYPREP["acct_key"]}
-DFE = {"Ocp-Apim-Subscription-Key": "sandbox-subscription-key", "X-Version": "2"}
+from mockserver.vendors import vendor_names  # noqa: E402
+from tests.bench import load, measures, report, servers, tools  # noqa: E402
+from tests.bench.endpoints import RATE_LIMITS, Endpoint, Minter, discover  # noqa: E402
 
-
-def _timed(fn: Callable[[], object], repeat: int) -> list[float]:
-    samples = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - started)
-    return samples
+SECTIONS = ("load", "wiremock", "prism", "validation", "startup", "contracts", "store", "plugin")
+# Enough single-use tokens for one wrk run at this rate (a run that outruns them reuses some: 401s, invalid).
+TOKENS_PER_SECOND = 4000
 
 
-def _report(name: str, samples: list[float], unit: str = "ms") -> None:
-    scale = 1000 if unit == "ms" else 1
-    print(
-        f"{name:<34} median {statistics.median(samples) * scale:8.2f} {unit}"
-        f"   min {min(samples) * scale:8.2f} {unit}   n={len(samples)}"
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="make bench ARGS=...", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
+    parser.add_argument("--seconds", type=float, default=10, help="measured seconds per endpoint and server")
+    parser.add_argument("--warmup", type=float, default=2, help="warm-up seconds before each measured run")
+    parser.add_argument("--connections", type=int, default=32, help="wrk connections (-c)")
+    parser.add_argument("--threads", type=int, default=1, help="wrk threads (-t)")
+    parser.add_argument(
+        "--users",
+        type=int,
+        default=100_000,
+        help="records imported for P6 (ApprentiScope users, Coursepath members)",
+    )
+    parser.add_argument("--plugin-tests", type=int, default=200, help="tests in each generated suite (P8)")
+    parser.add_argument(
+        "--endpoint", action="append", default=[], metavar="TEXT", help="only endpoints whose label has TEXT"
+    )
+    parser.add_argument("--skip", action="append", default=[], choices=SECTIONS, help="skip a part")
+    parser.add_argument(
+        "--tools", type=Path, default=ROOT / ".venv/bench-tools", help="where wrk, Prism and WireMock go"
+    )
+    parser.add_argument("--out", type=Path, default=ROOT / ".bench", help="folder of the results")
+    return parser
 
 
-def _throughput(label: str, call: Callable[[], httpx.Response], requests: int) -> None:
-    first = call()
-    if first.status_code >= 400:
-        raise SystemExit(f"{label}: the sandbox answered {first.status_code}: {first.text[:200]}")
-    started = time.perf_counter()
-    for _ in range(requests):
-        call()
-    elapsed = time.perf_counter() - started
-    print(f"{label:<34} {requests / elapsed:8.0f} req/s in-process ({elapsed / requests * 1000:.2f} ms each)")
+def _say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
 
 
-def _user_body(n: int) -> dict[str, Any]:
-    return {
-        "user": {
-            "first_name": "Bench",
-            "last_name": f"User{n}",
-            "email": f"bench.user{n}@bench.example",
-            "user_type": "apprentice",
-        }
-    }
+@dataclasses.dataclass
+class Target:
+    """A server under load and how to talk to it."""
+
+    name: str
+    server: servers.Server
+    endpoints: dict[str, Endpoint]
+    full_paths: bool  # the sandbox and WireMock take the vendor prefix; Prism serves the document at /
+
+    def shape(self, label: str) -> load.Shape:
+        endpoint = self.endpoints[label]
+        return endpoint.sandbox_shape() if self.full_paths else endpoint.shape
 
 
-def _creates_in_a_row(count: int) -> None:
-    """Per-request cost of the first and the last hundred of ``count`` creates: flat if nothing scans."""
-    app = create_app(apis=("apprentiscope",))
-    with sync_client(app, base_url="http://s/apprentiscope", headers=AUTH) as api:
-        samples = []
-        for n in range(count):
-            started = time.perf_counter()
-            response = api.post("/create-user", json=_user_body(n))
-            samples.append(time.perf_counter() - started)
-            if response.status_code != 201:
-                raise SystemExit(
-                    f"create-user: the sandbox answered {response.status_code}: {response.text[:200]}"
+def _record(client: httpx.Client, endpoints: list[Endpoint], minter: Minter) -> list[servers.Stub]:
+    """The sandbox's answer to each benchmarked request, for WireMock to replay."""
+    stubs = []
+    for endpoint in endpoints:
+        shape = endpoint.sandbox_shape()
+        headers = dict(shape.headers)
+        if endpoint.signed:
+            headers[shape.token_header] = shape.token_prefix + minter.tokens(1)[0]
+        answer = client.request(
+            shape.method,
+            shape.path.replace("{n}", "rec"),
+            headers=headers,
+            content=shape.body.replace("{n}", "rec"),
+        )
+        if answer.status_code != endpoint.ok:
+            raise RuntimeError(
+                f"{endpoint.label}: the sandbox answered {answer.status_code}: {answer.text[:300]}"
+            )
+        path = shape.path.split("?")[0]
+        stubs.append(
+            servers.Stub(shape.method, path, answer.status_code, answer.headers["content-type"], answer.text)
+        )
+    return stubs
+
+
+def _load(args: argparse.Namespace, skipped: dict[str, str], work: Path) -> list[report.Row]:
+    wrk = tools.wrk(args.tools)
+    if isinstance(wrk, tools.Missing):
+        skipped["load"] = f"no load generator: {wrk.reason}"
+        return []
+    peers: dict[str, tools.Tool | tools.Missing] = {}
+    if "prism" not in args.skip:
+        peers["prism"] = tools.prism(args.tools)
+    if "wiremock" not in args.skip:
+        peers["wiremock"] = tools.wiremock(args.tools)
+    for name, tool in peers.items():
+        if isinstance(tool, tools.Missing):
+            skipped[name] = tool.reason
+            _say(f"bench: skipping {name}: {tool.reason}")
+    minter = Minter()
+    with contextlib.ExitStack() as stack:
+        own = stack.enter_context(servers.sandbox(RATE_LIMITS, log=work / "sandbox.log").start())
+        client = stack.enter_context(httpx.Client(base_url=own.url, timeout=10))
+        found = discover(client, minter)
+        wanted = [
+            e for e in found if not args.endpoint or any(t.lower() in e.label.lower() for t in args.endpoint)
+        ]
+        targets = [Target("sandbox", own, {e.label: e for e in found}, True)]
+        if "validation" not in args.skip:
+            checked = stack.enter_context(
+                servers.sandbox(RATE_LIMITS, validate=True, log=work / "sandbox-validating.log").start()
+            )
+            with httpx.Client(base_url=checked.url, timeout=10) as other:
+                targets.append(
+                    Target("validating", checked, {e.label: e for e in discover(other, minter)}, True)
                 )
-    first, last = samples[:100], samples[-100:]
-    print(
-        f"{f'{count} x POST /create-user':<34} first 100 {statistics.fmean(first) * 1000:6.2f} ms each"
-        f"   last 100 {statistics.fmean(last) * 1000:6.2f} ms each"
-    )
+        prism = peers.get("prism")
+        if isinstance(prism, tools.Tool):
+            for spec in sorted({e.doc.spec for e in wanted}):
+                doc = [e for e in wanted if e.doc.spec == spec]
+                mock = servers.prism(prism, ROOT / "specs" / spec, log=work / f"prism-{spec}.log")
+                if _started(mock, stack, skipped, "prism"):
+                    targets.append(Target("prism", mock, {e.label: e for e in doc}, False))
+        wiremock = peers.get("wiremock")
+        if isinstance(wiremock, tools.Tool):
+            stubs = _record(client, wanted, minter)
+            stub = servers.wiremock(wiremock, stubs, work / "wiremock", log=work / "wiremock.log")
+            if _started(stub, stack, skipped, "wiremock"):
+                targets.append(Target("wiremock", stub, {e.label: e for e in wanted}, True))
+        rows = []
+        for n, endpoint in enumerate(wanted):
+            row = report.Row(endpoint.label, endpoint.kind)
+            serving = [t for t in targets if endpoint.label in t.endpoints]
+            # Alternate which server goes first, so no server always gets the cooler machine.
+            shift = n % len(serving)
+            for target in serving[shift:] + serving[:shift]:
+                before = _records(target, endpoint)
+                row.runs[target.name] = run = _measure(args, wrk, target, endpoint, minter, work)
+                after = _records(target, endpoint)
+                if before is not None and after is not None:
+                    # The warm-up's creates count too; answers still in flight when wrk stopped may add some.
+                    if after - before < run.requests - run.bad:
+                        row.notes.append(
+                            f"{target.name}: {run.requests - run.bad} creates answered 2xx, "
+                            f"but only {after - before} records were added"
+                        )
+                    else:
+                        row.notes.append(f"{target.name}: {after - before} {endpoint.creates} created")
+                _say(
+                    f"bench: {endpoint.label:<42} {target.name:<10} {run.rps:9.0f} req/s  "
+                    f"p50 {run.p50_ms:7.1f} ms  p99 {run.p99_ms:7.1f} ms  {run.problem()}"
+                )
+            for name in ("prism", "wiremock"):
+                if name in skipped:
+                    row.skipped[name] = skipped[name]
+            rows.append(row)
+    (work / "tokens.txt").unlink(missing_ok=True)
+    return rows
 
 
-def _bulk_users(count: int, partner_ids: list[str], program_ids: list[str]) -> Iterator[dict[str, Any]]:
-    types = itertools.cycle(("apprentice", "apprentice", "apprentice", "mentor", "applicant", "supervisor"))
-    for n, user_type in zip(range(count), types, strict=False):
-        yield {
-            "id": f"bulk{n:015d}",
-            "first_name": "Bulk",
-            "last_name": f"User{n}",
-            "email": f"bulk.user{n}@bench.example",
-            "user_type": user_type,
-            "company_id": partner_ids[n % len(partner_ids)],
-            "program_id": program_ids[n % len(program_ids)],
-            "managed": True,
-            "created_at": "2025-01-01T09:00:00Z",
-            "updated_at": "2025-01-01T09:00:00Z",
+def _started(server: servers.Server, stack: contextlib.ExitStack, skipped: dict[str, str], name: str) -> bool:
+    """Start a peer; one that does not start is skipped with the reason, not fatal."""
+    try:
+        stack.enter_context(server.start())
+    except RuntimeError as exc:
+        skipped[name] = f"{server.name} did not start: {exc}"
+        _say(f"bench: skipping {skipped[name]}")
+        return False
+    return True
+
+
+def _records(target: Target, endpoint: Endpoint) -> int | None:
+    """How many records the sandbox holds in the collection ``endpoint`` creates into (None: not counted)."""
+    if not endpoint.creates or target.name not in ("sandbox", "validating"):
+        return None
+    state = httpx.get(f"{target.server.url}/__sandbox__/state/{endpoint.doc.api}", timeout=60).json()
+    return len(state["collections"][endpoint.creates])
+
+
+def _measure(
+    args: argparse.Namespace, wrk: tools.Tool, target: Target, endpoint: Endpoint, minter: Minter, work: Path
+) -> load.WrkResult:
+    shape = target.shape(endpoint.label)
+    result = None
+    for seconds in (args.warmup, args.seconds):
+        tokens = None
+        if endpoint.signed:
+            tokens = work / "tokens.txt"
+            count = int(TOKENS_PER_SECOND * max(1.0, seconds) + 1000)
+            tokens.write_text("\n".join(minter.tokens(count)) + "\n")
+        tag = f"{target.name[0]}{int(time.time() * 1000) % 10**9}x"
+        if seconds > 0:
+            result = load.run(
+                wrk,
+                target.server.url,
+                shape,
+                seconds=seconds,
+                tag=tag,
+                threads=args.threads,
+                connections=args.connections,
+                tokens=tokens,
+            )
+    assert result is not None
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
+    args.out.mkdir(parents=True, exist_ok=True)
+    args.tools.mkdir(parents=True, exist_ok=True)
+    skipped: dict[str, str] = {}
+    results: dict[str, Any] = {"skipped": skipped}
+    # The servers' and contracts' logs stay after the run, for a look at whatever failed.
+    work = args.out / "logs"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir()
+    rows = [] if "load" in args.skip else _load(args, skipped, work)
+    if "startup" not in args.skip:
+        _say("bench: start-up and idle memory of serve")
+        results["startup"] = _dump(measures.startup(work / "startup.log"), all_ready="all_ready")
+    if "contracts" not in args.skip:
+        _say("bench: lms-sandbox contract for every API (in-process)")
+        results["contracts"] = _dump(measures.contracts(list(vendor_names()), work), total="total")
+    if "store" not in args.skip:
+        _say(f"bench: {args.users} records imported")
+        results["big_store"] = _dump(measures.big_store(args.users))
+        results["paged_list"] = _dump(measures.paged_list(args.users))
+    if "plugin" not in args.skip:
+        _say("bench: the plugin's cost per test")
+        results["plugin"] = _dump(measures.plugin_cost(args.plugin_tests), per_test_ms="per_test_ms")
+    results["load"] = [
+        {
+            "endpoint": r.label,
+            "kind": r.kind,
+            "runs": {k: dataclasses.asdict(v) | {"rps": v.rps} for k, v in r.runs.items()},
         }
+        for r in rows
+    ]
+    header = [
+        f"# make bench, {stamp}",
+        "",
+        f"wrk -t{args.threads} -c{args.connections}, {args.seconds:g} s per endpoint after {args.warmup:g} s "
+        f"of warm-up; Prism {tools.PRISM_VERSION} (`prism mock -v error`), WireMock {tools.WIREMOCK_VERSION} "
+        "(static stubs of the sandbox's answers, no request journal). Ratios are sandbox / peer.",
+    ]
+    text = report.render(rows, results, header)
+    results["settings"] = {k: str(v) for k, v in vars(args).items()}
+    (args.out / f"results-{stamp}.json").write_text(json.dumps(results, indent=2))
+    (args.out / "latest.md").write_text(text)
+    print(text)
+    _say(f"bench: results in {args.out / f'results-{stamp}.json'} and {args.out / 'latest.md'}")
+    return 0
 
 
-def _p50(label: str, calls: list[Callable[[], httpx.Response]], ok: int) -> None:
-    samples = []
-    for call in calls:
-        started = time.perf_counter()
-        response = call()
-        samples.append(time.perf_counter() - started)
-        if response.status_code != ok:
-            raise SystemExit(f"{label}: the sandbox answered {response.status_code}: {response.text[:200]}")
-    print(f"{label:<34} p50 {statistics.median(samples) * 1000:8.2f} ms   n={len(samples)}")
-
-
-def _with_many_users(count: int, requests: int) -> None:
-    """Latency of a read by id, a create and a one-user filter with ``count`` users imported."""
-    app = create_app(apis=("apprentiscope",))
-    with (
-        sync_client(app, base_url="http://s/__sandbox__") as control,
-        sync_client(app, base_url="http://s/apprentiscope", headers=AUTH) as api,
-    ):
-        state = control.get("/state/apprentiscope").json()
-        partners = [p for p in state["collections"]["partners"].values() if p["type"] == "employer"]
-        programs = list(state["collections"]["occupations"])
-        users = state["collections"]["users"]
-        users.update({u["id"]: u for u in _bulk_users(count, [p["id"] for p in partners], programs)})
-        started = time.perf_counter()
-        imported = control.put("/state/apprentiscope", json=state)
-        if imported.status_code != 200:
-            raise SystemExit(f"import: the sandbox answered {imported.status_code}: {imported.text[:200]}")
-        print(f"{f'PUT /state ({len(users)} users)':<34} {(time.perf_counter() - started):8.2f} s")
-        picks = [f"bulk{n:015d}" for n in range(0, count, max(1, count // requests))][:requests]
-        _p50(
-            f"GET /read-user/{{id}} ({count // 1000}k)",
-            [lambda u=u: api.get(f"/read-user/{u}") for u in picks],
-            200,
-        )
-        _p50(
-            f"POST /create-user ({count // 1000}k)",
-            [lambda n=n: api.post("/create-user", json=_user_body(n)) for n in range(requests)],
-            201,
-        )
-        wanted = [int(u.removeprefix("bulk")) for u in picks if int(u.removeprefix("bulk")) % 6 < 3]
-        _p50(
-            f"GET /read-users?email= ({count // 1000}k)",
-            [
-                lambda n=n: api.get("/read-users/apprentice", params={"email": f"bulk.user{n}@bench.example"})
-                for n in wanted
-            ],
-            200,
-        )
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--requests", type=int, default=500, help="requests per throughput run")
-    parser.add_argument("--users", type=int, default=100_000, help="users imported for the latency runs")
-    args = parser.parse_args()
-
-    _report("create_app (all APIs)", _timed(create_app, 5))
-    app = create_app(apis=("apprentiscope",))
-    _report("reset (apprentiscope)", _timed(app.reset, 20))
-
-    with sync_client(app, base_url="http://s/apprentiscope", headers=AUTH) as api:
-        uid = api.get("/read-users/apprentice").json()[0]["id"]
-        for label, call in (
-            ("GET /read-user/{id}", lambda: api.get(f"/read-user/{uid}")),
-            ("GET /read-users/all", lambda: api.get("/read-users/all")),
-            (
-                "POST /create-partner",
-                lambda: api.post("/create-partner", json={"item": {"title": "Bench Co", "type": "employer"}}),
-            ),
-        ):
-            _throughput(label, call, args.requests)
-
-    # The gateway's limit would answer 429 after 150 requests; the bench measures the search itself.
-    dfe = create_app(apis=("dfe",), rate_limits={"dfe": "1000000/minute"})
-    _report("reset (dfe)", _timed(dfe.reset, 20))
-    near = {"Lat": 52.481, "Lon": -1.8995, "DistanceInMiles": 50, "Sort": "DistanceAsc", "PageSize": 20}
-    with sync_client(dfe, base_url="http://s/apprenticeships/vacancies", headers=DFE) as adverts:
-        for label, call in (
-            ("GET /vacancy/{ref} (DfE v2)", lambda: adverts.get("/vacancy/1000012345")),
-            ("GET /vacancy?Lat&Lon&Distance...", lambda: adverts.get("/vacancy", params=near)),
-            ("GET /vacancy?IncludeDetails", lambda: adverts.get("/vacancy?IncludeDetails=true&PageSize=100")),
-        ):
-            _throughput(label, call, args.requests)
-
-    # SkyPrep's limit is 100 calls a minute per client IP; the bench measures the calls themselves.
-    sky = create_app(apis=("skyprep",), rate_limits={"skyprep": "1000000/minute"})
-    with sync_client(sky, base_url="http://s/skyprep/admin/api") as calls:
-        counter = itertools.count()
-        for label, call in (
-            (
-                "POST get_user (SkyPrep, JSON keys)",
-                lambda: calls.post("/get_user", json={**SKYPREP, "user_id": 1}),
-            ),
-            (
-                "GET get_userGet (SkyPrep, headers)",
-                lambda: calls.get("/get_user?user_id=1", headers=SKYPREP_HEADERS),
-            ),
-            (
-                "POST create_user (SkyPrep, form)",
-                lambda: calls.post(
-                    "/create_user", data={**SKYPREP, "email": f"bench{next(counter)}@example.com"}
-                ),
-            ),
-        ):
-            _throughput(label, call, args.requests)
-
-    _creates_in_a_row(1000)
-    _with_many_users(args.users, 40)
-
-    tracemalloc.start()
-    kept = create_app()
-    current, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    print(f"{'memory of one app':<34} {current / 2**20:8.1f} MiB held, {peak / 2**20:.1f} MiB peak")
-    del kept
+def _dump(value: Any, **properties: str) -> dict[str, Any]:
+    data: dict[str, Any] = dataclasses.asdict(value)
+    for key, attribute in properties.items():
+        data[key] = getattr(value, attribute)
+    return data
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

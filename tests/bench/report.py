@@ -1,0 +1,221 @@
+"""The bench's one table (Markdown) and its target lines, from the results of one run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from tests.bench.load import WrkResult
+
+P1_RATIO = 2.0
+P2_ONE_MS = 10.0
+P2_LIST_MS = 15.0
+P3_SECONDS = 1.0
+P4_MIB = 100.0
+P5_SECONDS = 120.0
+P6_LIST_MS = 20.0
+# "Does not grow with store size": the 100k p50 within 1.5x of the small store's (timing noise included).
+P6_GROWTH = 1.5
+VALIDATION_RATIO = 1.5
+P8_MS = 2.0
+STRETCH_SHARE = 0.5
+
+
+@dataclass
+class Row:
+    """One endpoint's runs, by server name ("sandbox", "validating", "prism", "wiremock")."""
+
+    label: str
+    kind: str
+    runs: dict[str, WrkResult] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def rps(self, server: str) -> float | None:
+        run = self.runs.get(server)
+        return run.rps if run is not None and run.valid else None
+
+    def ratio(self, server: str, over: str) -> float | None:
+        top, bottom = self.rps(server), self.rps(over)
+        return top / bottom if top is not None and bottom else None
+
+
+def _num(value: float | None, digits: int = 0) -> str:
+    return "-" if value is None else f"{value:,.{digits}f}"
+
+
+def _run_cell(row: Row, server: str) -> str:
+    run = row.runs.get(server)
+    if run is None:
+        return "skipped" if server in row.skipped else "-"
+    return _num(run.rps) if run.valid else f"INVALID ({run.problem()})"
+
+
+def table(rows: list[Row]) -> list[str]:
+    lines = [
+        "| endpoint | sandbox req/s | Prism req/s | sandbox / Prism | WireMock req/s | sandbox p50 / p99 ms "
+        "| Prism p99 ms | validating req/s | off / on |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in rows:
+        own = row.runs.get("sandbox")
+        prism = row.runs.get("prism")
+        off_on = row.ratio("sandbox", "validating")
+        lines.append(
+            f"| {row.label} | {_run_cell(row, 'sandbox')} | {_run_cell(row, 'prism')} "
+            f"| {_num(row.ratio('sandbox', 'prism'), 2)} | {_run_cell(row, 'wiremock')} "
+            f"| {_num(own.p50_ms if own and own.requests else None, 1)} "
+            f"/ {_num(own.p99_ms if own and own.requests else None, 1)} "
+            f"| {_num(prism.p99_ms if prism and prism.requests else None, 1)} "
+            f"| {_run_cell(row, 'validating')} "
+            f"| {_num(off_on, 2)} |"
+        )
+    return lines
+
+
+def _verdict(met: bool | None) -> str:
+    return "not measured" if met is None else ("MET" if met else "NOT MET")
+
+
+def _load_targets(rows: list[Row]) -> list[tuple[str, str, bool | None]]:
+    """(name and figure, target, met) for the targets the load runs measure."""
+    out: list[tuple[str, str, bool | None]] = []
+    ratios = [(r.label, r.ratio("sandbox", "prism")) for r in rows]
+    known = [(label, value) for label, value in ratios if value is not None]
+    if known:
+        label, worst = min(known, key=lambda item: item[1])
+        out.append(
+            (f"P1 sandbox/Prism req/s, worst {worst:.2f} ({label})", f">= {P1_RATIO:g}x", worst >= P1_RATIO)
+        )
+    else:
+        out.append(("P1 sandbox/Prism req/s", f">= {P1_RATIO:g}x", None))
+    over = [
+        f"{r.label} {r.runs['sandbox'].p99_ms:.0f} ms"
+        for r in rows
+        if "sandbox" in r.runs and r.runs["sandbox"].p99_ms > (P2_LIST_MS if r.kind == "list" else P2_ONE_MS)
+    ]
+    measured = any("sandbox" in r.runs for r in rows)
+    out.append(
+        (
+            "P2 sandbox p99" + (f": over on {'; '.join(over)}" if over else ""),
+            f"<= {P2_ONE_MS:g} ms one record, <= {P2_LIST_MS:g} ms list",
+            (not over) if measured else None,
+        )
+    )
+    offon = [(r.label, r.ratio("sandbox", "validating")) for r in rows]
+    known = [(label, value) for label, value in offon if value is not None]
+    if known:
+        label, worst = max(known, key=lambda item: item[1])
+        out.append(
+            (
+                f"validation on: off/on, worst {worst:.2f} ({label})",
+                f"<= {VALIDATION_RATIO:g}x",
+                worst <= VALIDATION_RATIO,
+            )
+        )
+    else:
+        out.append(("validation on: off/on", f"<= {VALIDATION_RATIO:g}x", None))
+    shares = [(r.label, r.ratio("sandbox", "wiremock")) for r in rows]
+    known = [(label, value) for label, value in shares if value is not None]
+    if known:
+        label, worst = min(known, key=lambda item: item[1])
+        out.append(
+            (
+                f"stretch sandbox/WireMock, worst {worst:.2f} ({label})",
+                f">= {STRETCH_SHARE:g}",
+                worst >= STRETCH_SHARE,
+            )
+        )
+    return out
+
+
+def targets(rows: list[Row], results: dict[str, Any]) -> list[tuple[str, str, bool | None]]:
+    """Every target line: the figure, the target, and whether it is met (None: not measured)."""
+    out = _load_targets(rows)
+    startup = results.get("startup")
+    if startup:
+        slowest = max(startup["ready"], key=startup["ready"].get)
+        out.append(
+            (
+                f"P3 all APIs ready after serve starts: {startup['all_ready']:.2f} s (last: {slowest})",
+                f"<= {P3_SECONDS:g} s",
+                startup["all_ready"] <= P3_SECONDS,
+            )
+        )
+        out.append(
+            (
+                f"P4 idle RSS of serve, every API: {startup['rss_mib']:.0f} MiB",
+                f"<= {P4_MIB:g} MiB",
+                startup["rss_mib"] <= P4_MIB,
+            )
+        )
+    contracts = results.get("contracts")
+    if contracts:
+        failed = [api for api, code in contracts["exit_codes"].items() if code != 0]
+        slowest = max(contracts["seconds"], key=contracts["seconds"].get)
+        note = f" (slowest {slowest}: {contracts['seconds'][slowest]:.0f} s)"
+        note += f" (failed: {', '.join(failed)})" if failed else ""
+        out.append(
+            (
+                f"P5 contracts of {len(contracts['seconds'])} APIs in-process: "
+                f"{contracts['total']:.0f} s{note}",
+                f"<= {P5_SECONDS:g} s",
+                contracts["total"] <= P5_SECONDS,
+            )
+        )
+    big = results.get("big_store")
+    if big:
+        k = f"{big['count'] // 1000}k"
+        out.append(
+            (
+                f"P6 one-match filtered list with {k} users: p50 {big['filtered_list']:.1f} ms",
+                f"<= {P6_LIST_MS:g} ms",
+                big["filtered_list"] <= P6_LIST_MS,
+            )
+        )
+        for what in ("read", "create"):
+            small, large = big[f"{what}_small"], big[f"{what}_big"]
+            out.append(
+                (
+                    f"P6 {what} p50 small store {small:.1f} ms, {k} {large:.1f} ms",
+                    f"{k} <= {P6_GROWTH:g}x small",
+                    large <= P6_GROWTH * small,
+                )
+            )
+    paged = results.get("paged_list")
+    if paged:
+        out.append(
+            (
+                f"P6 filtered, paged list with {paged['count'] // 1000}k members (10 of a company's "
+                f"{paged['matches']}): p50 {paged['p50_ms']:.1f} ms",
+                f"<= {P6_LIST_MS:g} ms",
+                paged["p50_ms"] <= P6_LIST_MS,
+            )
+        )
+    plugin = results.get("plugin")
+    if plugin:
+        out.append(
+            (
+                f"P8 plugin cost per test, every API: {plugin['per_test_ms']:.2f} ms "
+                f"({plugin['fixture_ms']:.2f} with sandbox, {plugin['plain_ms']:.2f} plain, "
+                f"{plugin['tests']} tests)",
+                f"<= {P8_MS:g} ms",
+                plugin["per_test_ms"] <= P8_MS,
+            )
+        )
+    return out  # fmt: skip
+
+
+def render(rows: list[Row], results: dict[str, Any], header: list[str]) -> str:
+    lines = [*header, ""]
+    if rows:
+        lines += [*table(rows), ""]
+    lines += ["| measure | target | verdict |", "|---|---|---|"]
+    lines += [f"| {figure} | {target} | {_verdict(met)} |" for figure, target, met in targets(rows, results)]
+    notes = [f"{row.label}: {note}" for row in rows for note in row.notes]
+    if notes:
+        lines += ["", *(f"- {note}" for note in notes)]
+    skipped = results.get("skipped", {})
+    if skipped:
+        lines += ["", *(f"- skipped {name}: {why}" for name, why in skipped.items())]
+    return "\n".join(lines) + "\n"
