@@ -54,14 +54,44 @@ def _clone(value: Any) -> Any:
 
 
 @dataclass(frozen=True, slots=True)
+class Copied:
+    """A private deep copy of data that does not pickle."""
+
+    value: Any
+
+
+# Pickled bytes, or a private copy of what pickle refused.
+Frozen = bytes | Copied
+
+
+def _freeze(value: Any) -> Frozen:
+    """``value`` kept so that ``_thaw`` gives a fresh deep copy each time.
+
+    Pickling is the fastest deep copy Python has (one C call instead of a walk through every record).
+    It refuses some objects, e.g. instances of a class whose module was imported again (pytester runs
+    do that): those are deep-copied instead.
+    """
+    try:
+        return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    except (pickle.PicklingError, TypeError, AttributeError):
+        return Copied(copy.deepcopy(value))
+
+
+def _thaw(frozen: Frozen) -> Any:
+    if isinstance(frozen, bytes):
+        return pickle.loads(frozen)
+    return copy.deepcopy(frozen.value)
+
+
+@dataclass(frozen=True, slots=True)
 class Checkpoint:
     """A vendor's whole state at one moment: records, extras and where both generators stand.
 
-    Records and extras are kept pickled: immutable, so the checkpoint never changes, and unpickling
-    is the fastest deep copy Python has (one C call instead of a walk through every record).
+    Records and extras are kept frozen (see ``_freeze``), so the checkpoint never changes.
     """
 
-    state: bytes
+    collections: Frozen
+    extras: Frozen
     random_state: Any
     faker_state: Any
 
@@ -192,16 +222,16 @@ class VendorData:
         """A private copy of the whole state, generators included."""
         collections = {name: dict(records) for name, records in self.collections.items()}
         return Checkpoint(
-            state=pickle.dumps((collections, self.extras), protocol=pickle.HIGHEST_PROTOCOL),
+            collections=_freeze(collections),
+            extras=_freeze(self.extras),
             random_state=self.random.getstate(),
             faker_state=self.faker.random.getstate(),
         )
 
     def rewind(self, checkpoint: Checkpoint) -> None:
         """Put back the state of ``checkpoint`` (copied, so the checkpoint stays as it was)."""
-        collections, extras = pickle.loads(checkpoint.state)
-        self._replace(collections)
-        self.extras = extras
+        self._replace(_thaw(checkpoint.collections))
+        self.extras = _thaw(checkpoint.extras)
         self.random.setstate(checkpoint.random_state)
         self.faker.random.setstate(checkpoint.faker_state)
 

@@ -139,7 +139,7 @@ class Webhooks:
                 timeout=DELIVERY_TIMEOUT,
             )
             status, answer = response.status_code, response.text[:4096]
-        except httpx.HTTPError as exc:
+        except Exception as exc:  # any failure is the delivery's outcome, never the app's
             error = f"{type(exc).__name__}: {exc}"
         finally:
             self.journal.record(

@@ -778,3 +778,18 @@ def test_the_known_subject_hook_is_asked_about_the_tokens_subject() -> None:
     with vendor.client() as client:
         assert client.get("/items", headers=bearer(hs256(vendor.claims()))).status_code == 200
     assert asked == ["ada@example.com"]
+
+
+def test_single_use_ids_are_forgotten_in_expiry_order_without_reading_them_all() -> None:
+    from mockserver.vendors.edge import _forget_expired
+
+    seen = {"a": 10.0, "b": 30.0, "c": 20.0}
+    expiry: list[tuple[float, str]] = []
+    # Ids kept without their heap (older state) are indexed first, then dropped as they expire.
+    _forget_expired(seen, expiry, now=15.0)
+    assert seen == {"b": 30.0, "c": 20.0}
+    _forget_expired(seen, expiry, now=25.0)
+    assert seen == {"b": 30.0}
+    assert expiry == [(30.0, "b")]
+    _forget_expired(seen, expiry, now=30.0)
+    assert seen == {"b": 30.0}

@@ -10,6 +10,7 @@ Order, as an API gateway applies its policies: credentials, then the rate limit,
 
 from __future__ import annotations
 
+import heapq
 import json
 import secrets
 import warnings
@@ -31,6 +32,8 @@ IDENTITY = "lms_sandbox.identity"
 OPERATION = "lms_sandbox.operation_id"
 _TOKENS = "lms_sandbox.tokens"
 _SEEN = "lms_sandbox.signed"
+# The same ids as a heap of (expiry, id): the expired ones are dropped without reading every id.
+_SEEN_EXPIRY = "lms_sandbox.signed_expiry"
 Render = Callable[..., dict[str, Any]]
 
 
@@ -302,9 +305,9 @@ class CredentialEdge:
         # Integers and strings alike: some vendors' own samples send a numeric jti.
         if isinstance(unique, bool) or not isinstance(unique, int | str) or unique == "":
             raise _Refused(scheme.invalid, reason=f"the '{scheme.unique_claim}' claim is missing")
-        seen: dict[str, float] = self.data().extras.setdefault(_SEEN, {})
-        for old in [k for k, expires in seen.items() if expires < now]:
-            del seen[old]
+        extras = self.data().extras
+        seen: dict[str, float] = extras.setdefault(_SEEN, {})
+        _forget_expired(seen, extras.setdefault(_SEEN_EXPIRY, []), now)
         if str(unique) in seen:
             raise _Refused(
                 scheme.invalid, reason=f"the token was already used ('{scheme.unique_claim}' replayed)"
@@ -314,7 +317,9 @@ class CredentialEdge:
             raise _Refused(scheme.invalid, reason=f"the '{scheme.subject_claim}' claim is missing")
         if self.known_subject is not None and not self.known_subject(subject):
             raise _Refused(scheme.invalid, reason=f"{subject!r} is not known to this account")
-        seen[str(unique)] = float(issued) + scheme.max_age + scheme.skew
+        expires = float(issued) + scheme.max_age + scheme.skew
+        seen[str(unique)] = expires
+        heapq.heappush(extras[_SEEN_EXPIRY], (expires, str(unique)))
         return Identity(credential, subject, claims)
 
     # rate limit and required headers
@@ -424,3 +429,17 @@ async def send_json(send: Send, status: int, body: Any, headers: Mapping[str, st
     listed += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in (headers or {}).items()]
     await send({"type": "http.response.start", "status": status, "headers": listed})
     await send({"type": "http.response.body", "body": raw})
+
+
+def _forget_expired(seen: dict[str, float], expiry: list[tuple[float, str]], now: float) -> None:
+    """Drop the single-use ids whose tokens can no longer be accepted (their ``iat`` is out of the window).
+
+    ``expiry`` is a heap over ``seen``; state imported without it (or older than it) is indexed first.
+    """
+    if len(expiry) < len(seen):
+        expiry[:] = [(expires, key) for key, expires in seen.items()]
+        heapq.heapify(expiry)
+    while expiry and expiry[0][0] < now:
+        expires, key = heapq.heappop(expiry)
+        if seen.get(key) == expires:
+            del seen[key]

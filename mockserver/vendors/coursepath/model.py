@@ -71,6 +71,9 @@ def declare(data: VendorData) -> None:
     data.index(GROUPS, "name", unique=True, key=str.casefold)
     data.index(GROUP_MEMBERS, "memberId")
     data.index(GROUP_MEMBERS, "groupId")
+    for field in FILTERS[1:]:
+        # The list filters: a filtered list looks up its first filter instead of reading every member.
+        data.index(MEMBERS, field, key=str.casefold)
 
 
 # values
@@ -104,7 +107,7 @@ def page(records: Sequence[Record], offset: int | None, limit: int | None, endpo
 def is_member(ctx: VendorContext, email: str) -> bool:
     """Whether a token's ``email`` names a member of the academy (the edge refuses it otherwise)."""
     with ctx.store.locked():
-        declare(ctx.data)
+        # The index is declared when the app is built (handlers), and outlives resets and imports.
         return member_by_email(ctx.data, email) is not None
 
 
@@ -130,8 +133,11 @@ def me(data: VendorData, email: str | None) -> Record:
 def list_members(data: VendorData, filters: Mapping[str, str | None]) -> list[Record]:
     """Members matching every filter given (compared ignoring case), in the order they were made."""
     wanted = {k: _fold(v) for k, v in filters.items() if v is not None}
-    if "email" in wanted:
-        chosen: Iterable[Record] = data.find(MEMBERS, "email", wanted.pop("email"))
+    # The first non-empty filter is looked up in its index (text only: the spec makes these fields
+    # strings); a filter on "" (members without the field) reads every member.
+    looked_up = next((k for k, v in wanted.items() if v), None)
+    if looked_up is not None:
+        chosen: Iterable[Record] = data.find(MEMBERS, looked_up, wanted[looked_up])
     else:
         chosen = data.collection(MEMBERS).values()
     return [m for m in chosen if all(_fold(str(m.get(k) or "")) == v for k, v in wanted.items())]
