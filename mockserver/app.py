@@ -10,11 +10,13 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from . import _connexion  # noqa: F401  (first: Connexion imported with its warnings silenced)
 from .clock import SandboxClock
+from .conformance import check_state
 from .control import build_control_app
 from .journal import Journal, JournalMiddleware
 from .options import SandboxOptions
 from .routing import PrefixRouter
 from .scenarios import scenarios_for
+from .statefile import StateFile
 from .store import Seeder, Store, VendorData
 from .vendors import Vendor, get_vendor, load, vendor_names
 from .vendors.base import VendorContext, build_vendor_app, load_specs
@@ -157,8 +159,13 @@ class Sandbox:
             {name: _seeder(v, scenarios[name]) for name, v in self.vendors.items()},
             seed=options.seed,
             clock=self.clock,
+            check=check_state,
         )
         self.store.on_reset(self.clock.reset)
+        # Restored before anything is served; a file that is not ours stops the start, untouched.
+        self.state_file = StateFile(options.state_file, self.store) if options.state_file else None
+        if self.state_file is not None:
+            self.state_file.load()
         self.journal = Journal(options.journal_size)
         # Registrations are configuration, not data: a reset keeps them.
         self.webhooks = Webhooks(
@@ -210,6 +217,11 @@ class Sandbox:
         self.store.reset(seed)
         self.journal.clear()
         self.errors.clear()
+
+    def save_state(self) -> None:
+        """Write the state file, if there is one (on shutdown and on every snapshot saved)."""
+        if self.state_file is not None:
+            self.state_file.save()
 
     def close(self) -> None:
         """Finish the webhook deliveries under way and stop their thread."""

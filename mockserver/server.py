@@ -117,9 +117,13 @@ def make_server(
 def serve(
     options: SandboxOptions, *, host: str = "127.0.0.1", port: int = 8000, log_level: str = "info"
 ) -> None:
-    """Serve until interrupted (Ctrl-C stops cleanly)."""
+    """Serve until interrupted (Ctrl-C stops cleanly); the state file, if any, is written on the way out."""
     sandbox = create_app(options)
-    make_server(sandbox, host=host, port=port, log_level=log_level, quiet=False).run()
+    try:
+        make_server(sandbox, host=host, port=port, log_level=log_level, quiet=False).run()
+    finally:
+        sandbox.save_state()
+        sandbox.close()
 
 
 class LiveServer:
