@@ -32,6 +32,10 @@ _NOT_CHECKED = frozenset({"example", "examples", "discriminator", "xml", "extern
 class NonConformingState(SnapshotError):
     """State holding a record the API could not serve; names the record and the field."""
 
+    def __init__(self, api: str, message: str) -> None:
+        super().__init__(f"{api}: {message}")
+        self.api = api
+
 
 def _split(ref: str, main: str) -> tuple[str, str]:
     file, sep, pointer = ref.partition("#")
@@ -135,6 +139,6 @@ def check_state(api: str, state: Mapping[str, Any]) -> None:
             missing = next((n for n in error.validator_value if n not in error.instance), None)
             field = [*field, missing] if missing else field
         raise NonConformingState(
-            f"{api}: record {collection}/{rid} cannot be served: field {_field(field)}: {error.message}"
+            api, f"record {collection}/{rid} cannot be served: field {_field(field)}: {error.message}"
         )
-    raise NonConformingState(f"{api}: state at {_field(where)}: {error.message}")
+    raise NonConformingState(api, f"state at {_field(where)}: {error.message}")
