@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,9 @@ class StateFile:
     def __init__(self, path: Path, store: Store) -> None:
         self.path = path
         self.store = store
+        # One write at a time, each of the state as it stands when it starts: two concurrent saves
+        # never put an older state over a newer one.
+        self._writing = threading.Lock()
 
     def load(self) -> bool:
         """Restore the store from the file if it exists (False when there is none yet)."""
@@ -90,12 +94,13 @@ class StateFile:
 
     def save(self) -> None:
         """Write the store's whole state to the file, atomically."""
-        document: dict[str, Any] = {
-            "kind": STATE_FILE_KIND,
-            **self.store.dump(),
-            "format": STATE_FILE_FORMAT,
-        }
-        try:
-            write_atomic(self.path, json.dumps(document, separators=(",", ":")))
-        except OSError as exc:
-            raise StateFileError(f"state file {self.path}: cannot be written: {exc}") from None
+        with self._writing:
+            document: dict[str, Any] = {
+                "kind": STATE_FILE_KIND,
+                **self.store.dump(),
+                "format": STATE_FILE_FORMAT,
+            }
+            try:
+                write_atomic(self.path, json.dumps(document, separators=(",", ":")))
+            except OSError as exc:
+                raise StateFileError(f"state file {self.path}: cannot be written: {exc}") from None
