@@ -44,10 +44,16 @@ def _split(ref: str, main: str) -> tuple[str, str]:
     return file or main, pointer
 
 
-def _relaxed(node: Any, file: str) -> Any:
-    """An OpenAPI 3.0 schema as a draft-4 one: nullable spelled out, extra properties allowed."""
+_DIGITS = {"type": "string", "pattern": "^[0-9]+$"}
+
+
+def _relaxed(node: Any, file: str, text_numbers: frozenset[str] = frozenset()) -> Any:
+    """An OpenAPI 3.0 schema as a draft-4 one: nullable spelled out, extra properties allowed.
+
+    A property named in ``text_numbers`` that is served as an integer may be stored as its digits.
+    """
     if isinstance(node, list):
-        return [_relaxed(item, file) for item in node]
+        return [_relaxed(item, file, text_numbers) for item in node]
     if not isinstance(node, dict):
         return node
     out: dict[str, Any] = {}
@@ -58,13 +64,20 @@ def _relaxed(node: Any, file: str) -> Any:
         elif (key == "additionalProperties" and value is False) or key in _NOT_CHECKED:
             continue
         else:
-            out[key] = _relaxed(value, file)
+            out[key] = _relaxed(value, file, text_numbers)
     if node.get("nullable") is True:
         if isinstance(out.get("type"), str):
             out["type"] = [out["type"], "null"]
         if isinstance(out.get("enum"), list) and None not in out["enum"]:
             out["enum"] = [*out["enum"], None]
     properties = node.get("properties")
+    if isinstance(properties, dict) and text_numbers:
+        out["properties"] = {
+            name: {"anyOf": [schema, _DIGITS]}
+            if name in text_numbers and isinstance(schema, dict) and schema.get("type") == "integer"
+            else schema
+            for name, schema in out["properties"].items()
+        }
     if isinstance(properties, dict) and isinstance(node.get("required"), list):
         # A write-only field is never served, so a stored record need not hold it.
         out["required"] = [
@@ -84,7 +97,11 @@ def state_schema(api: str) -> dict[str, Any]:
     for mount in vendor.specs:
         components = load_spec(mount.file).get("components") or {}
         documents[mount.file.replace(".", "_")] = {
-            "components": {"schemas": _relaxed(components.get("schemas") or {}, mount.file)}
+            "components": {
+                "schemas": _relaxed(
+                    components.get("schemas") or {}, mount.file, frozenset(vendor.stored_as_digits)
+                )
+            }
         }
     collections: dict[str, Any] = {}
     for collection, ref in vendor.record_schemas.items():

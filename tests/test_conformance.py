@@ -120,3 +120,13 @@ def test_a_scenario_whose_records_cannot_be_served_stops_the_start(tmp_path: Pat
     message = str(caught.value)
     assert str(path) in message
     assert "cannot be served: field last_name: 42 is not of type 'string'" in message
+
+
+def test_ids_kept_as_text_must_still_be_numbers_the_api_can_serve(client: httpx.Client) -> None:
+    state = client.get(f"{BASE}/state/skyprep").json()
+    rid, user = next(iter(state["collections"]["users"].items()))
+    assert isinstance(user["id"], str)
+    user["id"] = "not-a-number"
+    response = client.put(f"{BASE}/state/skyprep", json=state)
+    assert response.status_code == 400
+    assert f"record users/{rid} cannot be served: field id" in response.json()["detail"]

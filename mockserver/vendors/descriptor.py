@@ -161,6 +161,8 @@ class Vendor:
             ``"#/components/schemas/Name"`` of the main document (or ``"file.yaml#/..."`` of another):
             imports, snapshots, the state file and scenarios are checked against it (extra internal
             fields allowed), so the API never serves a record its spec does not describe.
+        stored_as_digits: fields served as integers that the vendor's records keep as strings of
+            digits (ids used as collection keys); the conformance check accepts either.
     """
 
     name: str
@@ -190,6 +192,7 @@ class Vendor:
     commands: tuple[Command, ...] = ()
     notes: tuple[str, ...] = ()
     record_schemas: Mapping[str, str] = field(default_factory=_frozen)
+    stored_as_digits: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.name.isidentifier() or self.name != self.name.lower():
