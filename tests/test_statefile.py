@@ -200,3 +200,32 @@ def test_write_atomic_replaces_the_whole_file(tmp_path: Path) -> None:
     write_atomic(path, "b")
     assert path.read_text() == "b"
     assert [p.name for p in tmp_path.iterdir()] == ["f.json"]
+
+
+def test_saving_and_deleting_a_snapshot_write_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "state.json"
+    app = create_app(apis=(API,), state_file=path)
+    with sync_client(app) as client:
+        client.post(f"{BASE}/snapshots", json={"name": "one"})
+        assert list(json.loads(path.read_text())["snapshots"]) == ["one"]
+        assert client.delete(f"{BASE}/snapshots/one").status_code == 204
+    assert json.loads(path.read_text())["snapshots"] == {}
+
+
+def test_a_snapshot_whose_file_cannot_be_written_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "state.json"
+    app = create_app(apis=(API,), state_file=path)
+
+    def full(*_args: Any) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", full)
+    with sync_client(app) as client:
+        response = client.post(f"{BASE}/snapshots", json={"name": "one"})
+    assert response.status_code == 507
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert str(path) in response.json()["detail"]
+    assert "No space left on device" in response.json()["detail"]
+    assert not path.exists()
