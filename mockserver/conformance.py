@@ -12,7 +12,7 @@ nullability are checked as the document declares them.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
@@ -136,7 +136,7 @@ def _validators(api: str) -> tuple[Any, Any]:
     return jsonschema_rs.Draft4Validator(schema), Draft4Validator(schema)
 
 
-def _field(path: Iterator[Any] | Any) -> str:
+def _field(path: list[Any]) -> str:
     return ".".join(str(part) for part in path) or "(the record itself)"
 
 
