@@ -14,8 +14,10 @@ from .errors import (
     NotFound,
     SandboxError,
     SnapshotError,
+    StateFileError,
     UnhandledOperation,
     UnknownApi,
+    UnknownSnapshot,
 )
 from .journal import Journal, JournalEntry
 from .options import SandboxOptions
@@ -66,9 +68,11 @@ __all__ = [
     "SandboxOptions",
     "SnapshotError",
     "SpecInfo",
+    "StateFileError",
     "Store",
     "UnhandledOperation",
     "UnknownApi",
+    "UnknownSnapshot",
     "VendorData",
     "__version__",
     "create_app",

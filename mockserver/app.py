@@ -10,11 +10,14 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from . import _connexion  # noqa: F401  (first: Connexion imported with its warnings silenced)
 from .clock import SandboxClock
+from .conformance import NonConformingState, check_state
 from .control import build_control_app
+from .errors import FixtureError
 from .journal import Journal, JournalMiddleware
 from .options import SandboxOptions
 from .routing import PrefixRouter
-from .scenarios import scenarios_for
+from .scenarios import load_scenario, scenarios_for
+from .statefile import StateFile
 from .store import Seeder, Store, VendorData
 from .vendors import Vendor, get_vendor, load, vendor_names
 from .vendors.base import VendorContext, build_vendor_app, load_specs
@@ -153,12 +156,22 @@ class Sandbox:
         )
         # One clock per app, read by every time-dependent rule; a reset puts it back to real time.
         self.clock = SandboxClock()
-        self.store = Store(
-            {name: _seeder(v, scenarios[name]) for name, v in self.vendors.items()},
-            seed=options.seed,
-            clock=self.clock,
-        )
+        try:
+            self.store = Store(
+                {name: _seeder(v, scenarios[name]) for name, v in self.vendors.items()},
+                seed=options.seed,
+                clock=self.clock,
+                check=check_state,
+            )
+        except NonConformingState as exc:
+            given = [str(path) for path in options.fixtures if load_scenario(path)["api"] == exc.api]
+            source = given[0] if given else f"the default scenario {self.vendors[exc.api].default_fixture}"
+            raise FixtureError(f"{source} seeds a record the API could not serve: {exc}") from None
         self.store.on_reset(self.clock.reset)
+        # Restored before anything is served; a file that is not ours stops the start, untouched.
+        self.state_file = StateFile(options.state_file, self.store) if options.state_file else None
+        if self.state_file is not None:
+            self.state_file.load()
         self.journal = Journal(options.journal_size)
         # Registrations are configuration, not data: a reset keeps them.
         self.webhooks = Webhooks(
@@ -210,6 +223,11 @@ class Sandbox:
         self.store.reset(seed)
         self.journal.clear()
         self.errors.clear()
+
+    def save_state(self) -> None:
+        """Write the state file, if there is one (on shutdown and on every snapshot saved)."""
+        if self.state_file is not None:
+            self.state_file.save()
 
     def close(self) -> None:
         """Finish the webhook deliveries under way and stop their thread."""

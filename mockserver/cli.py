@@ -209,6 +209,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
     )
+    serve.add_argument(
+        "--state-file",
+        type=Path,
+        metavar="PATH",
+        help="keep every API's state and the named snapshots in this JSON file: restored on start if "
+        "it exists, written atomically on shutdown and on every snapshot saved or deleted; a file "
+        "that is not a state file of the APIs served stops the start, untouched",
+    )
     serve.set_defaults(handler=_serve)
 
     lint = commands.add_parser(
@@ -344,6 +352,7 @@ def options_from_args(args: argparse.Namespace) -> SandboxOptions:
         credentials=credentials,
         rate_limits=dict(_env_rate_limits() if args.rate_limits is None else args.rate_limits),
         webhooks=webhooks,
+        state_file=args.state_file,
     )
 
 

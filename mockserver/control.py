@@ -12,7 +12,8 @@ import connexion
 from connexion.lifecycle import ConnexionResponse
 from connexion.options import SwaggerUIOptions
 
-from .errors import ModelError, SnapshotError, UnknownApi
+from .conformance import state_schema
+from .errors import ModelError, SnapshotError, StateFileError, UnknownApi, UnknownSnapshot
 from .vendors import load
 from .vendors.base import Handler, check_operations, load_spec
 from .webhooks import InvalidWebhookUrl, NoWebhooks
@@ -79,6 +80,48 @@ class ControlHandlers:
         with store.locked():
             counts = {name: len(records) for name, records in store.vendor(api).collections.items()}
         return _json({"api": api, "collections": counts})
+
+    def state_schema(self, api: str) -> Reply:
+        if api not in self.sandbox.store.apis:
+            return _problem(404, "Unknown API", str(UnknownApi(api, self.sandbox.store.apis)))
+        return _json(state_schema(api))
+
+    # named snapshots
+
+    def list_snapshots(self) -> Reply:
+        return _json({"snapshots": self.sandbox.store.snapshots()})
+
+    def _saved(self) -> Reply | None:
+        try:
+            self.sandbox.save_state()
+        except StateFileError as exc:
+            return _problem(507, "State file not written", str(exc))
+        return None
+
+    def save_snapshot(self, body: dict[str, Any]) -> Reply:
+        apis = body.get("apis")
+        try:
+            saved = self.sandbox.store.save_snapshot(str(body.get("name", "")), apis)
+        except UnknownApi as exc:
+            return _problem(404, "Unknown API", str(exc))
+        except SnapshotError as exc:
+            return _problem(400, "Invalid snapshot", str(exc))
+        return self._saved() or _json(saved, 201)
+
+    def restore_snapshot(self, name: str) -> Reply:
+        try:
+            return _json(self.sandbox.store.restore_snapshot(name))
+        except UnknownSnapshot as exc:
+            return _problem(404, "Unknown snapshot", str(exc))
+        except SnapshotError as exc:
+            return _problem(400, "Invalid state", str(exc))
+
+    def delete_snapshot(self, name: str) -> ConnexionResponse | Reply:
+        try:
+            self.sandbox.store.delete_snapshot(name)
+        except UnknownSnapshot as exc:
+            return _problem(404, "Unknown snapshot", str(exc))
+        return self._saved() or ConnexionResponse(status_code=204)
 
     def list_journal(
         self,
@@ -223,6 +266,11 @@ class ControlHandlers:
             "resetSandbox": self.reset,
             "exportState": self.export_state,
             "importState": self.import_state,
+            "getStateSchema": self.state_schema,
+            "listSnapshots": self.list_snapshots,
+            "saveSnapshot": self.save_snapshot,
+            "restoreSnapshot": self.restore_snapshot,
+            "deleteSnapshot": self.delete_snapshot,
             "listJournal": self.list_journal,
             "clearJournal": self.clear_journal,
         }

@@ -33,6 +33,14 @@ class SnapshotError(ValueError, SandboxError):
     """A state snapshot that cannot be restored."""
 
 
+class UnknownSnapshot(LookupError, SandboxError):
+    """A snapshot name that was never saved (or was deleted)."""
+
+
+class StateFileError(ValueError, SandboxError):
+    """A state file that cannot be read or written; the message names the file."""
+
+
 class DuplicateKey(ValueError, SandboxError):
     """A write to the store that would give a second record the id or unique key of another."""
 

@@ -40,6 +40,8 @@ class SandboxOptions:
             e.g. ``{"dfe": "150 per 5 minutes"}``.
         webhooks: per API that sends webhooks, the URLs its events go to from the start
             (more can be registered through the control plane).
+        state_file: a JSON file holding every API's state and the named snapshots: read on start
+            if it exists, written atomically on shutdown (``serve``) and on every snapshot saved.
     """
 
     seed: int = 0
@@ -51,6 +53,7 @@ class SandboxOptions:
     journal_size: int = 1000
     rate_limits: Mapping[str, str] = field(default_factory=_frozen_rate_limits)
     webhooks: Mapping[str, tuple[str, ...]] = field(default_factory=_frozen_webhooks)
+    state_file: Path | None = None
 
     def __post_init__(self) -> None:
         if self.root and len(self.apis) != 1:

@@ -100,6 +100,12 @@ class _Server(uvicorn.Server):
             print(banner(self.sandbox, f"http://{self.config.host}:{self.port}"), flush=True)
         self.bound.set()
 
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().shutdown(sockets)
+        # Here, not after run(): uvicorn re-raises a caught SIGTERM once serving ends, which would
+        # end the process before any code after run() (or in a finally) could write the file.
+        self.sandbox.save_state()
+
 
 def make_server(
     sandbox: Sandbox,
@@ -117,9 +123,12 @@ def make_server(
 def serve(
     options: SandboxOptions, *, host: str = "127.0.0.1", port: int = 8000, log_level: str = "info"
 ) -> None:
-    """Serve until interrupted (Ctrl-C stops cleanly)."""
+    """Serve until interrupted (Ctrl-C or SIGTERM stops cleanly, writing the state file if any)."""
     sandbox = create_app(options)
-    make_server(sandbox, host=host, port=port, log_level=log_level, quiet=False).run()
+    try:
+        make_server(sandbox, host=host, port=port, log_level=log_level, quiet=False).run()
+    finally:
+        sandbox.close()
 
 
 class LiveServer:

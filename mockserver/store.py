@@ -28,13 +28,17 @@ from faker import Faker
 
 from .collection import Collection, Index, IndexSpec, KeyFn, ValueFn
 from .collection import Record as Record
-from .errors import DuplicateKey, SnapshotError, UnknownApi
+from .errors import DuplicateKey, SnapshotError, UnknownApi, UnknownSnapshot
 
 Seeder = Callable[["VendorData"], None]
 # Told of every event a vendor's rules emit: (API, event, fields).
 Listener = Callable[[str, str, Mapping[str, str]], None]
+# Checks one API's state (as made by ``export``) before it replaces anything; raises SnapshotError.
+StateCheck = Callable[[str, Mapping[str, Any]], None]
 
 SNAPSHOT_FORMAT = 1
+# A snapshot name: it travels in URL paths and file names.
+_NAME_CHARS = frozenset(string.ascii_letters + string.digits + "-_.")
 _ID_ALPHABET = string.ascii_letters + string.digits
 # How many seeds a store keeps the freshly seeded state of (a test suite uses one or a few).
 SEEDED_CACHE_SIZE = 8
@@ -256,6 +260,11 @@ class VendorData:
 
     def load(self, state: Mapping[str, Any]) -> None:
         """Replace every collection with ``state`` (as made by ``export``)."""
+        self.check(state)
+        self._replace(_clone(state["collections"]))
+
+    def check(self, state: Mapping[str, Any]) -> None:
+        """Raise ``SnapshotError`` unless ``state`` has the shape ``export`` makes."""
         collections = state.get("collections")
         if not isinstance(collections, dict):
             raise SnapshotError(f"state for {self.name!r} needs a 'collections' object")
@@ -265,7 +274,6 @@ class VendorData:
             for rid, record in records.items():
                 if not isinstance(record, dict):
                     raise SnapshotError(f"record {cname}/{rid} must be an object")
-        self._replace(_clone(collections))
 
 
 class Store:
@@ -275,9 +283,19 @@ class Store:
     """
 
     def __init__(
-        self, seeders: Mapping[str, Seeder], seed: int = 0, *, clock: Callable[[], float] = time.time
+        self,
+        seeders: Mapping[str, Seeder],
+        seed: int = 0,
+        *,
+        clock: Callable[[], float] = time.time,
+        check: StateCheck | None = None,
     ) -> None:
         self._lock = threading.RLock()
+        # Vetting of every state put in from outside (import, restore, named snapshots, seeding).
+        self._check = check
+        # Named snapshots: name -> {"seed", "apis": {api: exported state}}. Saved state, not data:
+        # a reset keeps them.
+        self._snapshots: dict[str, dict[str, Any]] = {}
         self._seeders = dict(seeders)
         self._vendors = {name: VendorData(name, seed, clock) for name in self._seeders}
         self.seed = seed
@@ -340,6 +358,8 @@ class Store:
                         self._seeders[name](data)
                     finally:
                         data.seeding = False
+                    if self._check is not None:
+                        self._check(name, data.export())
                     seeded[name] = data.checkpoint()
                 self._seeded[self.seed] = seeded
                 while len(self._seeded) > SEEDED_CACHE_SIZE:
@@ -366,11 +386,20 @@ class Store:
             }
 
     def import_(self, api: str, state: Mapping[str, Any]) -> None:
-        """Replace one API's state with ``state`` (as made by ``export``)."""
+        """Replace one API's state with ``state`` (as made by ``export``), once it passes every check."""
         if state.get("api", api) != api:
             raise SnapshotError(f"this state belongs to API {state.get('api')!r}, not {api!r}")
         with self._lock:
+            self._vet(api, state)
             self.vendor(api).load(state)
+
+    def _vet(self, api: str, state: Mapping[str, Any]) -> None:
+        data = self._vendors.get(api)
+        if data is None:
+            raise UnknownApi(api, list(self._vendors))
+        data.check(state)
+        if self._check is not None:
+            self._check(api, state)
 
     def snapshot(self) -> dict[str, Any]:
         """Every API's state as JSON-ready data."""
@@ -382,16 +411,100 @@ class Store:
             }
 
     def restore(self, snapshot: Mapping[str, Any]) -> None:
-        """Put back the state of every API in ``snapshot`` (as made by ``snapshot``)."""
+        """Put back the state of every API in ``snapshot`` (as made by ``snapshot``).
+
+        Every API's state is checked first: a bad one changes nothing.
+        """
         apis = snapshot.get("apis")
         if not isinstance(apis, dict):
             raise SnapshotError("a snapshot needs an 'apis' object of API name -> state")
-        unknown = set(apis) - set(self._vendors)
-        if unknown:
-            raise UnknownApi(sorted(unknown)[0], list(self._vendors))
         with self._lock:
             for name, state in apis.items():
-                self._touched.add(name)
-                self._vendors[name].load(state)
+                if not isinstance(state, dict):
+                    raise SnapshotError(f"the state of API {name!r} must be an object")
+                self._vet(name, state)
+            for name, state in apis.items():
+                self.vendor(name).load(state)
             if isinstance(snapshot.get("seed"), int):
                 self.seed = snapshot["seed"]
+
+    # named snapshots
+
+    def save_snapshot(self, name: str, apis: list[str] | None = None) -> dict[str, Any]:
+        """Save the state of ``apis`` (default: every API) as snapshot ``name``, replacing one so named."""
+        if not name or len(name) > 100 or not set(name) <= _NAME_CHARS:
+            raise SnapshotError(
+                f"a snapshot name is 1 to 100 letters, digits, '-', '_' or '.', got {name[:100]!r}"
+            )
+        with self._lock:
+            chosen = list(dict.fromkeys(apis)) if apis else self.apis
+            for api in chosen:
+                if api not in self._vendors:
+                    raise UnknownApi(api, list(self._vendors))
+            self._snapshots[name] = {
+                "seed": self.seed,
+                "apis": {api: self._vendors[api].export() for api in chosen},
+            }
+            return self._describe(name)
+
+    def _describe(self, name: str) -> dict[str, Any]:
+        saved = self._snapshots[name]
+        return {"name": name, "seed": saved["seed"], "apis": list(saved["apis"])}
+
+    def snapshots(self) -> list[dict[str, Any]]:
+        """The named snapshots, in the order they were first saved."""
+        with self._lock:
+            return [self._describe(name) for name in self._snapshots]
+
+    def _named(self, name: str) -> dict[str, Any]:
+        try:
+            return self._snapshots[name]
+        except KeyError:
+            known = ", ".join(self._snapshots) or "none"
+            raise UnknownSnapshot(f"no snapshot named {name!r}; saved: {known}") from None
+
+    def restore_snapshot(self, name: str) -> dict[str, Any]:
+        """Put back the APIs saved in snapshot ``name`` (the others are left as they are)."""
+        with self._lock:
+            saved = self._named(name)
+            for api, state in saved["apis"].items():
+                self._vet(api, state)
+            for api, state in saved["apis"].items():
+                self.vendor(api).load(state)
+            return self._describe(name)
+
+    def delete_snapshot(self, name: str) -> None:
+        """Forget snapshot ``name``."""
+        with self._lock:
+            self._named(name)
+            del self._snapshots[name]
+
+    # everything, as the state file holds it
+
+    def dump(self) -> dict[str, Any]:
+        """Every API's state and every named snapshot, JSON-ready."""
+        with self._lock:
+            return {
+                **self.snapshot(),
+                "snapshots": {name: _clone(saved) for name, saved in self._snapshots.items()},
+            }
+
+    def load_dump(self, dump: Mapping[str, Any]) -> None:
+        """Put back what ``dump`` made, after checking all of it (a bad part changes nothing)."""
+        snapshots = dump.get("snapshots", {})
+        if not isinstance(snapshots, dict):
+            raise SnapshotError("'snapshots' must be an object of name -> snapshot")
+        with self._lock:
+            for name, saved in snapshots.items():
+                apis = saved.get("apis") if isinstance(saved, dict) else None
+                if not isinstance(apis, dict) or not isinstance(saved.get("seed"), int):
+                    raise SnapshotError(f"snapshot {name!r} needs a 'seed' and an 'apis' object")
+                for api, state in apis.items():
+                    if not isinstance(state, dict):
+                        raise SnapshotError(f"snapshot {name!r}: the state of API {api!r} must be an object")
+                    try:
+                        self._vet(api, state)
+                    except SnapshotError as exc:
+                        raise SnapshotError(f"snapshot {name!r}: {exc}") from None
+            self.restore(dump)
+            self._snapshots = {name: _clone(saved) for name, saved in snapshots.items()}

@@ -34,6 +34,7 @@ def test_serve_help_explains_every_option(capsys: pytest.CaptureFixture[str]) ->
         "--fixture",
         "--credential",
         "--validate-responses",
+        "--state-file",
         "127.0.0.1",
     ):
         assert option in out

@@ -157,6 +157,12 @@ class Vendor:
             ``VendorData.emit``); a URL registered for the API (``--webhook``, the control plane) gets each.
         commands: the vendor's own CLI commands.
         notes: lines the ``serve`` banner prints under the vendor.
+        record_schemas: per collection, the component schema its records must satisfy, as
+            ``"#/components/schemas/Name"`` of the main document (or ``"file.yaml#/..."`` of another):
+            imports, snapshots, the state file and scenarios are checked against it (extra internal
+            fields allowed), so the API never serves a record its spec does not describe.
+        stored_as_digits: fields served as integers that the vendor's records keep as strings of
+            digits (ids used as collection keys); the conformance check accepts either.
     """
 
     name: str
@@ -185,6 +191,8 @@ class Vendor:
     webhook_events: tuple[str, ...] = ()
     commands: tuple[Command, ...] = ()
     notes: tuple[str, ...] = ()
+    record_schemas: Mapping[str, str] = field(default_factory=_frozen)
+    stored_as_digits: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.name.isidentifier() or self.name != self.name.lower():
@@ -197,6 +205,7 @@ class Vendor:
         if unknown or "json" not in self.formats:
             raise ValueError(f"{self.name}: formats must include 'json' and be among {FORMATS}")
         object.__setattr__(self, "client_headers", _frozen(self.client_headers))
+        object.__setattr__(self, "record_schemas", _frozen(self.record_schemas))
 
     @property
     def fixture_name(self) -> str:

@@ -58,4 +58,12 @@ VENDOR = Vendor(
         "send x-api-key: <private key> and Authorization: <token> (raw or Bearer) on every other call",
         f"learner account: {LEARNER['username']} / {LEARNER['password']} (refused on admin operations)",
     ),
+    # What each collection's records must be, as served (checked on import, restore and seeding).
+    record_schemas={
+        "users": "#/components/schemas/User",
+        "enrollments": "#/components/schemas/Enrollment",
+        "lessonEnrollments": "#/components/schemas/LessonEnrollment",
+        "departments": "#/components/schemas/Department",
+        "courses": "#/components/schemas/Course",
+    },
 )

@@ -32,4 +32,12 @@ VENDOR = Vendor(
     errors=f"{__name__}.errors:render_error",
     factory=f"{__name__}.factory:ApprentiscopeFactory",
     workflow="contracts.workflows.apprentiscope:ApprentiScopeWorkflow",
+    # What each collection's records must be, as served (checked on import, restore and seeding).
+    record_schemas={
+        "users": "#/components/schemas/User",
+        "partners": "#/components/schemas/Partner",
+        "occupations": "#/components/schemas/Occupation",
+        "submissions": "#/components/schemas/Submission",
+        "grades": "#/components/schemas/GradeSummary",
+    },
 )

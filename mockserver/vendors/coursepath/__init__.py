@@ -81,4 +81,12 @@ VENDOR = Vendor(
         "mint one with: lms-sandbox token coursepath --email EMAIL",
         "webhooks: serve --webhook coursepath=URL, or POST /__sandbox__/webhooks/coursepath {url}",
     ),
+    # What each collection's records must be, as served (checked on import, restore and seeding).
+    record_schemas={
+        "members": "#/components/schemas/Member",
+        "coursemembers": "#/components/schemas/CourseMember",
+        "programmembers": "#/components/schemas/ProgramMember",
+        "groups": "#/components/schemas/Group",
+        "courses": "#/components/schemas/Course",
+    },
 )

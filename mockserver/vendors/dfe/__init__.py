@@ -67,4 +67,7 @@ VENDOR = Vendor(
         "clients send X-Version: 2 (Display Advert); Track Progress serves only 1: override it per request",
         "150 requests per key in 5 minutes, as served (--rate-limit dfe=...); a reset clears the window",
     ),
+    # No record_schemas: stored vacancies are read leniently (a hand-written v1 record is served as v2,
+    # .NET defaults filling what it lacks), so any object can be served; the other collections are
+    # never served as they are stored.
 )

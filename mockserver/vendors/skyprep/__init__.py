@@ -55,4 +55,13 @@ VENDOR = Vendor(
         "100 calls per minute per client IP (--rate-limit skyprep=...); a reset clears the window",
         "report calls answer CSV or XLSX files (format=csv|xlsx); their JSON in XML by Accept only",
     ),
+    # What each collection's records must be, as served (checked on import, restore and seeding);
+    # the other collections are served with fields computed from several of them.
+    record_schemas={
+        "users": "#/components/schemas/User",
+        "user_roles": "#/components/schemas/UserRole",
+        "datasets": "#/components/schemas/Dataset",
+    },
+    # Ids are the collections' keys, kept as text; the API serves them as numbers.
+    stored_as_digits=("id",),
 )
