@@ -431,7 +431,10 @@ class FaultMiddleware:
 
     async def _refuse(self, send: Send, spec: FaultSpec, header: tuple[bytes, bytes]) -> None:
         status = int(spec.status or 503)
-        phrase = http.HTTPStatus(status).phrase if status in http.HTTPStatus._value2member_map_ else "Error"
+        try:
+            phrase = http.HTTPStatus(status).phrase
+        except ValueError:  # a status without a registered name, e.g. 599
+            phrase = "Error"
         message = f"{phrase} (a fault injected by the sandbox)"
         if status == 429:
             message = f"Rate limit exceeded; retry in {spec.retry_after} seconds."
@@ -461,6 +464,11 @@ class FaultMiddleware:
 
         await self.app(scope, receive, keep)
         body = b"".join(chunks)
+        if not body or scope["method"] == "HEAD":
+            # Nothing to break: a body added to a 204 would be a protocol error, a HEAD's is not sent.
+            await send({**start, "headers": [*start.get("headers", []), header]})
+            await send({"type": "http.response.body", "body": body})
+            return
         kept = body[: len(body) // 2]
         headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
         if kind == "malformed":

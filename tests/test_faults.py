@@ -142,6 +142,18 @@ def test_a_malformed_body_is_complete_but_does_not_parse(app: Sandbox, api: http
         broken.json()
 
 
+def test_an_answer_without_a_body_is_left_whole(app: Sandbox, api: httpx.Client) -> None:
+    _add(app, api="apprentiscope", kind="malformed")
+    _add(app, api="skyprep", status=599)
+    head = api.head(USERS, headers=AUTH)
+    assert head.status_code == 200
+    assert head.content == b""
+    assert head.headers["x-sandbox-fault"] == "id=f1 kind=malformed"
+    # What the app sent, before the client dropped it: left whole.
+    assert "malformed" not in app.journal.entries()[-1].response_body
+    assert "Error (a fault injected by the sandbox)" in api.get(SKYPREP_USERS).text
+
+
 def test_over_a_real_socket_a_drop_and_a_truncation_close_the_connection_without_a_500(
     app: Sandbox,
 ) -> None:
