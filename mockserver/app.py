@@ -13,12 +13,12 @@ from . import _connexion  # noqa: F401  (first: Connexion imported with its warn
 from .clock import SandboxClock
 from .control import build_control_app
 from .errors import FixtureError
-from .faults import FaultMiddleware, Faults, FaultSpec, InvalidFault, OperationFinder, parse_fault
+from .faults import FaultMiddleware, Faults, FaultSpec, InvalidFault, parse_fault
 from .journal import Journal, JournalMiddleware
 from .options import SandboxOptions
 from .routing import PrefixRouter
 from .scenarios import scenarios_for
-from .specs import operation_ids
+from .specs import OperationRoutes, operation_ids
 from .store import Seeder, Store, VendorData
 from .vendors import Vendor, get_vendor, load, vendor_names
 from .vendors.base import VendorContext, build_vendor_app, load_specs
@@ -230,7 +230,7 @@ class Sandbox:
                 Touching(build_vendor_app(ctx), self.store, name),
                 api=name,
                 faults=self.faults,
-                find=OperationFinder(ctx.specs),
+                find=OperationRoutes(ctx.specs).operation_id,
                 call_of=vendor.call_of,
                 render=load(vendor.edge_errors or vendor.errors),
             )

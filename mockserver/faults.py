@@ -26,7 +26,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .errors import SandboxError
 from .journal import FAULT, OPERATION
-from .specs import path_pattern, spec_operations
 
 KINDS = ("latency", "status", "drop", "truncate", "malformed")
 # The server's way to abort a connection, in the scope's extensions: set by ``mockserver.server``
@@ -349,24 +348,6 @@ class Faults:
         return Decision(delay, failing, latency)
 
 
-class OperationFinder:
-    """The operationId a request falls to, from the method and path, by the API's documents."""
-
-    def __init__(self, specs: Mapping[str, Mapping[str, Any]]) -> None:
-        self.routes = [
-            (method.upper(), path_pattern(base + template), str(operation.get("operationId", "")))
-            for base, spec in specs.items()
-            for method, template, operation in spec_operations(spec)
-        ]
-
-    def __call__(self, method: str, path: str) -> str | None:
-        wanted = "GET" if method == "HEAD" else method
-        for route_method, pattern, operation_id in self.routes:
-            if route_method == wanted and pattern.match(path):
-                return operation_id
-        return None
-
-
 Render = Callable[..., dict[str, Any]]
 
 
@@ -376,7 +357,7 @@ class FaultMiddleware:
     Args:
         app: the vendor app.
         api: the API's name; ``faults`` the sandbox's faults.
-        find: the operationId of a method and path (``OperationFinder``).
+        find: the operationId of a method and path (``OperationRoutes.operation_id``).
         call_of: the vendor call an operationId serves (``Vendor.call_of``).
         render: the vendor's error renderer, for injected statuses.
     """
