@@ -24,6 +24,7 @@ from .options import SandboxOptions
 
 if TYPE_CHECKING:
     from .app import CONTROL_PREFIX, ApiInfo, Sandbox, SpecInfo, create_app
+    from .faults import DroppedConnection, FaultSpec, InvalidFault
     from .store import Store, VendorData
 
 __version__ = "0.1.0"
@@ -36,6 +37,9 @@ _LAZY = {
     "Sandbox": "app",
     "SpecInfo": "app",
     "create_app": "app",
+    "DroppedConnection": "faults",
+    "FaultSpec": "faults",
+    "InvalidFault": "faults",
     "Store": "store",
     "VendorData": "store",
 }
@@ -56,8 +60,11 @@ __all__ = [
     "CONTROL_PREFIX",
     "ApiInfo",
     "Conflict",
+    "DroppedConnection",
+    "FaultSpec",
     "FixtureError",
     "Forbidden",
+    "InvalidFault",
     "InvalidInput",
     "Journal",
     "JournalEntry",

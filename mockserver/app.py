@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,10 +14,12 @@ from .clock import SandboxClock
 from .conformance import NonConformingState, check_state
 from .control import build_control_app
 from .errors import FixtureError
+from .faults import FaultMiddleware, Faults, FaultSpec, InvalidFault, parse_fault
 from .journal import Journal, JournalMiddleware
 from .options import SandboxOptions
 from .routing import PrefixRouter
 from .scenarios import load_scenario, scenarios_for
+from .specs import OperationRoutes, operation_ids
 from .statefile import StateFile
 from .store import Seeder, Store, VendorData
 from .vendors import Vendor, get_vendor, load, vendor_names
@@ -131,6 +134,29 @@ def _credentials(vendor: Vendor, configured: tuple[Any, ...]) -> tuple[Credentia
     return tuple(scheme.parse(c) if isinstance(c, str) else scheme.check(c) for c in configured)
 
 
+def _operation_names(vendor: Vendor, specs: Mapping[str, Mapping[str, Any]]) -> frozenset[str]:
+    """What a fault may name for ``vendor``: its operationIds and the calls they serve."""
+    ids = [op for spec in specs.values() for op in operation_ids(spec)]
+    return frozenset(ids) | frozenset(filter(None, map(vendor.call_of, ids)))
+
+
+def _configured_faults(
+    options: SandboxOptions, scenarios: dict[str, dict[str, Any]]
+) -> tuple[FaultSpec, ...]:
+    """The faults of the options, then those of each scenario (``faults:``, for the scenario's API)."""
+    found = [parse_fault(f) if isinstance(f, str) else FaultSpec.from_json(f) for f in options.faults]
+    for api, scenario in scenarios.items():
+        listed = scenario.get("faults") or []
+        if not isinstance(listed, list):
+            raise FixtureError(f"the {api} scenario's 'faults' must be a list of faults")
+        for item in listed:
+            try:
+                found.append(FaultSpec.from_json({"api": api, **item} if isinstance(item, dict) else item))
+            except InvalidFault as exc:
+                raise FixtureError(f"the {api} scenario has an invalid fault: {exc}") from None
+    return tuple(found)
+
+
 class Touching:
     """Notes in the store that a request reached ``api``: the next reset rewinds only what was used."""
 
@@ -178,6 +204,11 @@ class Sandbox:
             self.journal, {name: v.webhook_events for name, v in self.vendors.items()}, options.webhooks
         )
         self.store.on_event(self.webhooks.emit)
+        # Faults from the options and the scenarios are re-armed by every reset; others are forgotten.
+        # Filled in per API below, before the configured faults are checked against it.
+        operations: dict[str, frozenset[str]] = {}
+        self.faults = Faults(operations, seed=lambda: self.store.seed)
+        self.store.on_reset(self.faults.reset)
         # Exceptions raised inside handlers, in order; the pytest plugin surfaces them in the test.
         self.errors: list[BaseException] = []
         self.apis: dict[str, ApiInfo] = {}
@@ -189,6 +220,7 @@ class Sandbox:
                 vendor, self.store, options, credentials, self.errors, self.clock, load_specs(vendor.specs)
             )
             self.contexts[name] = ctx
+            operations[name] = _operation_names(vendor, ctx.specs)
             prefix = "" if options.root else vendor.prefix
             self.apis[name] = ApiInfo(
                 name=name,
@@ -206,14 +238,23 @@ class Sandbox:
                 vendor=vendor,
                 credentials=credentials,
             )
-            app = JournalMiddleware(
+            faulty = FaultMiddleware(
                 Touching(build_vendor_app(ctx), self.store, name),
+                api=name,
+                faults=self.faults,
+                find=OperationRoutes(ctx.specs).operation_id,
+                call_of=vendor.call_of,
+                render=load(vendor.edge_errors or vendor.errors),
+            )
+            app = JournalMiddleware(
+                faulty,
                 api=name,
                 journal=self.journal,
                 call_of=vendor.call_of,
             )
             routes.append((prefix, app))
         self._app: ASGIApp = PrefixRouter(routes)
+        self.faults.configure(_configured_faults(options, scenarios))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self._app(scope, receive, send)

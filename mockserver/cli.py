@@ -106,6 +106,19 @@ def _env_rate_limits() -> list[tuple[str, str]]:
         raise SystemExit(f"LMS_SANDBOX_RATE_LIMIT: {exc}") from None
 
 
+def _fault(text: str) -> str:
+    """A ``--fault`` value, checked: its syntax, kind and values, and that the API exists."""
+    from .faults import InvalidFault, parse_fault
+
+    try:
+        api = parse_fault(text).api
+    except InvalidFault as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    if api not in REGISTRY:
+        raise argparse.ArgumentTypeError(f"unknown API {api!r}; known: {', '.join(vendor_names())}")
+    return text
+
+
 def _limited() -> list[tuple[str, Any]]:
     return [(name, vendor) for name, vendor in REGISTRY.items() if vendor.rate_limit is not None]
 
@@ -190,6 +203,20 @@ def build_parser() -> argparse.ArgumentParser:
         "(repeatable; defaults: "
         + "; ".join(f"{n}={v.rate_limit.limit} per {v.rate_limit.per}" for n, v in _limited())
         + "; e.g. dfe=1000/minute to loosen it)",
+    )
+    serve.add_argument(
+        "--fault",
+        action="append",
+        type=_fault,
+        default=[],
+        metavar="API[:OP]=KIND[,KEY:VALUE...]",
+        dest="faults",
+        help="inject a fault into an API's answers, or one operation's (an operationId or call name); "
+        "repeatable, re-armed by every reset. KIND is status:CODE (the vendor's error body; 429 and 503 "
+        "may take retry_after:S), latency:MS (jitter:MS adds a seeded 0..MS), drop (the connection "
+        "closes without an answer), truncate (the body stops halfway) or malformed (a body that does not "
+        "parse). KEY:VALUE: times:N (the next N matching calls), probability:P (0..1, drawn from the "
+        "seed). E.g. apprentiscope:readUser=status:503,times:2",
     )
     serve.add_argument(
         "--webhook",
@@ -353,6 +380,7 @@ def options_from_args(args: argparse.Namespace) -> SandboxOptions:
         rate_limits=dict(_env_rate_limits() if args.rate_limits is None else args.rate_limits),
         webhooks=webhooks,
         state_file=args.state_file,
+        faults=tuple(args.faults),
     )
 
 

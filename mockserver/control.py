@@ -14,6 +14,7 @@ from connexion.options import SwaggerUIOptions
 
 from .conformance import state_schema
 from .errors import ModelError, SnapshotError, StateFileError, UnknownApi, UnknownSnapshot
+from .faults import FaultSpec, InvalidFault
 from .vendors import load
 from .vendors.base import Handler, check_operations, load_spec
 from .webhooks import InvalidWebhookUrl, NoWebhooks
@@ -187,6 +188,27 @@ class ControlHandlers:
         )
         return _json(self.sandbox.clock.to_json())
 
+    # faults
+
+    def list_faults(self) -> Reply:
+        return _json(self.sandbox.faults.listed())
+
+    def add_fault(self, body: dict[str, Any]) -> Reply:
+        try:
+            fault = self.sandbox.faults.add(FaultSpec.from_json(body))
+        except InvalidFault as exc:
+            return _problem(400, "Invalid fault", str(exc))
+        return _json(fault.to_json(), 201)
+
+    def clear_faults(self) -> ConnexionResponse:
+        self.sandbox.faults.clear()
+        return ConnexionResponse(status_code=204)
+
+    def remove_fault(self, id_: str) -> ConnexionResponse | Reply:
+        if not self.sandbox.faults.remove(id_):
+            return _problem(404, "Unknown fault", f"no fault {id_!r} is in force; GET /faults lists them")
+        return ConnexionResponse(status_code=204)
+
     # webhooks
 
     def list_webhooks(self) -> Reply:
@@ -255,6 +277,10 @@ class ControlHandlers:
             "setClock": self.set_clock,
             "resetClock": self.reset_clock,
             "advanceClock": self.advance_clock,
+            "listFaults": self.list_faults,
+            "addFault": self.add_fault,
+            "clearFaults": self.clear_faults,
+            "removeFault": self.remove_fault,
             "listWebhooks": self.list_webhooks,
             "getWebhooks": self.get_webhooks,
             "registerWebhook": self.register_webhook,

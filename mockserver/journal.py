@@ -14,6 +14,10 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 _BODY_LIMIT = 64 * 1024
+# Where ``mockserver.faults`` notes the fault it injected (kept here: the journal must not import it).
+FAULT = "lms_sandbox.fault"
+# Where a layer before Connexion's routing (the credential edge, the faults) names the operation.
+OPERATION = "lms_sandbox.operation_id"
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +41,8 @@ class JournalEntry:
     # receiver's URL, ``operation_id`` the event, ``status`` the receiver's answer or 0 with ``error``).
     kind: str = "request"
     error: str | None = None
+    # The fault the sandbox injected into this response (``mockserver.faults``): its id and kind.
+    fault: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -145,17 +151,22 @@ class JournalMiddleware:
         finally:
             routing = extensions.get("connexion_routing", {})
             # A request the credential edge refused never reached Connexion's routing.
-            operation_id = routing.get("operation_id") or extensions.get("lms_sandbox.operation_id")
+            operation_id = routing.get("operation_id") or extensions.get(OPERATION)
+            fault = extensions.get(FAULT)
+            dropped = fault is not None and fault["kind"] == "drop"
             self.journal.record(
                 time=datetime.now(UTC).isoformat(timespec="milliseconds"),
                 api=self.api,
                 method=scope["method"],
                 path=scope["path"],  # starlette keeps the full path under a Mount
                 query=scope.get("query_string", b"").decode("latin-1"),
-                status=status,
+                # A dropped connection got no answer at all.
+                status=0 if dropped else status,
                 operation_id=operation_id,
                 call=self.call_of(operation_id),
                 duration_ms=round((time.perf_counter() - started) * 1000, 3),
                 request_body=_text(request_chunks),
                 response_body=_text(response_chunks),
+                error=f"connection dropped by fault {fault['id']}" if dropped and fault else None,
+                fault=fault,
             )

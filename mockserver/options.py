@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 
 # A credential as the command line gives it (``VALUE`` or ``field=value,...``) or as field -> value.
 CredentialValue = str | Mapping[str, str]
@@ -42,6 +43,9 @@ class SandboxOptions:
             (more can be registered through the control plane).
         state_file: a JSON file holding every API's state and the named snapshots: read on start
             if it exists, written atomically on shutdown (``serve``) and on every snapshot saved.
+        faults: faults in force from the start and re-armed by every reset: each the compact form of
+            ``serve --fault`` (``"apprentiscope:readUser=status:503,times:2"``) or its JSON form
+            (``{"api": "apprentiscope", "operation": "readUser", "status": 503, "times": 2}``).
     """
 
     seed: int = 0
@@ -54,12 +58,14 @@ class SandboxOptions:
     rate_limits: Mapping[str, str] = field(default_factory=_frozen_rate_limits)
     webhooks: Mapping[str, tuple[str, ...]] = field(default_factory=_frozen_webhooks)
     state_file: Path | None = None
+    faults: tuple[str | Mapping[str, Any], ...] = ()
 
     def __post_init__(self) -> None:
         if self.root and len(self.apis) != 1:
             raise ValueError("root=True needs exactly one API in apis, e.g. apis=('apprentiscope',)")
         if self.journal_size < 1:
             raise ValueError("journal_size must be at least 1")
+        object.__setattr__(self, "faults", tuple(self.faults))
         object.__setattr__(self, "credentials", MappingProxyType(dict(self.credentials)))
         object.__setattr__(self, "rate_limits", MappingProxyType(dict(self.rate_limits)))
         object.__setattr__(

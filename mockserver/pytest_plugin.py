@@ -25,8 +25,9 @@ if TYPE_CHECKING:
 _HANDLE = pytest.StashKey["SandboxHandle"]()
 
 MARKER = (
-    "sandbox(seed=None, fixture=None, apis=None): run this test against a sandbox built with another "
-    "seed, scenario file(s) (relative to the test file or the rootdir) or subset of APIs"
+    "sandbox(seed=None, fixture=None, apis=None, faults=None): run this test against a sandbox built with "
+    "another seed, scenario file(s) (relative to the test file or the rootdir) or subset of APIs, with "
+    "faults in force (each 'API[:OP]=KIND[,KEY:VALUE...]' as serve --fault takes it, or a mapping)"
 )
 
 
@@ -119,6 +120,8 @@ def sandbox(
     )
     handle = SandboxHandle(sandbox_pool.app(options), options)
     handle.reset()
+    for fault in settings.faults:
+        handle.add_fault(fault)
     request.node.stash[_HANDLE] = handle
     yield handle
     handle.close()

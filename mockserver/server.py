@@ -9,6 +9,7 @@ from typing import Any
 
 import uvicorn
 
+from ._uvicorn import http_protocol
 from .app import CONTROL_PREFIX, Sandbox, create_app
 from .options import SandboxOptions
 
@@ -116,7 +117,9 @@ def make_server(
     quiet: bool = True,
 ) -> Any:
     """A uvicorn server for ``sandbox``; ``.run()`` it, or start it in a thread and wait on ``.bound``."""
-    config = uvicorn.Config(sandbox, host=host, port=port, log_level=log_level, lifespan="off")
+    config = uvicorn.Config(
+        sandbox, host=host, port=port, log_level=log_level, lifespan="off", http=http_protocol()
+    )
     return _Server(config, sandbox, quiet=quiet)
 
 

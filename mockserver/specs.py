@@ -72,3 +72,31 @@ def path_pattern(template: str) -> re.Pattern[str]:
     """A regex matching the concrete paths of an OpenAPI path template (a trailing slash allowed)."""
     regex = re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template.rstrip("/")))
     return re.compile(f"^{regex}/?$", re.DOTALL)
+
+
+class OperationRoutes:
+    """Which operation of one API's documents a request falls to, by its method and path.
+
+    Args:
+        specs: base path -> the document served under it.
+    """
+
+    def __init__(self, specs: Mapping[str, Mapping[str, Any]]) -> None:
+        self.routes = [
+            (method.upper(), path_pattern(base + template), base, operation)
+            for base, spec in specs.items()
+            for method, template, operation in spec_operations(spec)
+        ]
+
+    def match(self, method: str, path: str) -> tuple[str, dict[str, Any]] | None:
+        """The base path of the document and the operation serving ``method path`` (HEAD as GET)."""
+        wanted = "GET" if method == "HEAD" else method
+        for route_method, pattern, base, operation in self.routes:
+            if route_method == wanted and pattern.match(path):
+                return base, operation
+        return None
+
+    def operation_id(self, method: str, path: str) -> str | None:
+        """The operationId serving ``method path``, or ``None``."""
+        found = self.match(method, path)
+        return (str(found[1].get("operationId", "")) or None) if found else None

@@ -19,7 +19,7 @@ def test_marker_arguments_are_parsed_into_settings() -> None:
     ("args", "kwargs", "message"),
     [
         ((7,), {}, "keyword arguments only"),
-        ((), {"sede": 7}, "unknown argument(s) sede; it takes seed, fixture, apis"),
+        ((), {"sede": 7}, "unknown argument(s) sede; it takes seed, fixture, apis, faults"),
         ((), {"seed": "7"}, "seed=...) must be an int"),
         ((), {"seed": True}, "seed=...) must be an int"),
         ((), {"apis": [1]}, "apis=...) takes a string or a list of strings"),

@@ -42,7 +42,7 @@ def test_plugin_is_registered_through_the_pytest11_entry_point(project: pytest.P
     (plugin,) = [ep for ep in entry_points(group="pytest11") if ep.name == "lms_sandbox"]
     assert plugin.value == "mockserver.pytest_plugin"
     markers = project.runpytest("--markers")
-    markers.stdout.fnmatch_lines(["@pytest.mark.sandbox(seed=None, fixture=None, apis=None): *"])
+    markers.stdout.fnmatch_lines(["@pytest.mark.sandbox(seed=None, fixture=None, apis=None, faults=None): *"])
     helped = project.runpytest("--help")
     helped.stdout.fnmatch_lines(["*--sandbox-seed=N*", "*--sandbox-fixture=FILE*"])
 
@@ -347,7 +347,7 @@ def test_marker_chooses_seed_scenario_and_apis_for_one_test(project: pytest.Pyte
     result = project.runpytest()
     result.assert_outcomes(passed=4, errors=1)
     result.stdout.fnmatch_lines(
-        ["*@pytest.mark.sandbox got unknown argument(s) sede; it takes seed, fixture, apis"]
+        ["*@pytest.mark.sandbox got unknown argument(s) sede; it takes seed, fixture, apis, faults"]
     )
 
 

@@ -11,6 +11,7 @@ import httpx
 from ..app import ApiInfo, Sandbox
 from ..clock import SandboxClock
 from ..errors import SandboxError, UnknownApi
+from ..faults import FaultSpec, parse_fault
 from ..journal import Journal
 from ..options import SandboxOptions
 from ..store import Record, Store, VendorData
@@ -177,6 +178,26 @@ class SandboxHandle(JournalAssertions):
         """Regenerate every API's data (from this test's seed unless given) and clear the journal."""
         self.app.reset(self.options.seed if seed is None else seed)
 
+    def fault(self, api: str, operation: str | None = None, **settings: Any) -> dict[str, Any]:
+        """Put a fault in force for the rest of this test; returns it as the control plane lists it.
+
+        ``settings`` are the control plane's fault fields: ``kind``, ``status``, ``retry_after``,
+        ``latency_ms``, ``jitter_ms``, ``probability``, ``times`` (``kind`` follows from ``status`` or
+        ``latency_ms``). Example: ``sandbox.fault("apprentiscope", "readUser", status=503, times=2)``.
+        """
+        self.api(api)  # a clear error for an API this test's sandbox does not serve
+        spec = FaultSpec.from_json({"api": api, "operation": operation, **settings})
+        return self.app.faults.add(spec).to_json()
+
+    def add_fault(self, fault: str | Mapping[str, Any]) -> dict[str, Any]:
+        """Put a fault in force from its compact form (``serve --fault``) or its mapping of fields."""
+        spec = parse_fault(fault) if isinstance(fault, str) else FaultSpec.from_json(fault)
+        return self.fault(
+            spec.api,
+            spec.operation,
+            **{k: v for k, v in spec.to_json().items() if k not in ("api", "operation")},
+        )
+
     def take_errors(self) -> list[BaseException]:
         """The sandbox's exceptions so far, cleared so they do not fail the test."""
         errors = list(self.app.errors)
@@ -270,6 +291,14 @@ class VendorSandbox(JournalAssertions, Generic[F]):
     @property
     def info(self) -> ApiInfo:
         return self.sandbox.api(self.name)
+
+    def fault(self, operation: str | None = None, **settings: Any) -> dict[str, Any]:
+        """Put a fault on this API (or one operation of it) for the rest of the test.
+
+        Example: ``apprentiscope_sandbox.fault("readUser", status=503, times=2)``; the settings are
+        ``SandboxHandle.fault``'s.
+        """
+        return self.sandbox.fault(self.name, operation, **settings)
 
     @property
     def base_url(self) -> str:

@@ -11,16 +11,21 @@ from typing import Any
 from ..errors import FixtureError
 from ..options import SandboxOptions
 
-MARKER_ARGUMENTS = ("seed", "fixture", "apis")
+MARKER_ARGUMENTS = ("seed", "fixture", "apis", "faults")
 
 
 @dataclass(frozen=True, slots=True)
 class MarkerSettings:
-    """What ``@pytest.mark.sandbox(seed=..., fixture=..., apis=[...])`` asks for."""
+    """What ``@pytest.mark.sandbox(seed=..., fixture=..., apis=[...], faults=[...])`` asks for.
+
+    ``faults`` are put in force after the test's reset: each the compact form of ``serve --fault``
+    or a mapping of the control plane's fault fields.
+    """
 
     seed: int | None = None
     fixtures: tuple[str, ...] = ()
     apis: tuple[str, ...] | None = None
+    faults: tuple[str | Mapping[str, Any], ...] = ()
 
     @classmethod
     def from_kwargs(cls, args: Sequence[Any], kwargs: Mapping[str, Any]) -> MarkerSettings:
@@ -41,7 +46,20 @@ class MarkerSettings:
         fixture = kwargs.get("fixture")
         fixtures = () if fixture is None else _strings(fixture, "fixture")
         apis = kwargs.get("apis")
-        return cls(seed=seed, fixtures=fixtures, apis=None if apis is None else _strings(apis, "apis"))
+        faults = kwargs.get("faults") or ()
+        if isinstance(faults, str | Mapping):
+            faults = [faults]
+        if not isinstance(faults, Iterable) or not all(isinstance(f, str | Mapping) for f in faults):
+            raise TypeError(
+                "@pytest.mark.sandbox(faults=...) takes a list of faults, each 'API[:OP]=KIND,...' "
+                f"or a mapping, got {faults!r}"
+            )
+        return cls(
+            seed=seed,
+            fixtures=fixtures,
+            apis=None if apis is None else _strings(apis, "apis"),
+            faults=tuple(faults),
+        )
 
 
 def _strings(value: Any, name: str) -> tuple[str, ...]:

@@ -23,7 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..clock import SandboxClock
 from ..ratelimit import RateLimiter
-from ..specs import path_pattern, spec_operations, spec_parameters
+from ..specs import OperationRoutes, spec_parameters
 from ..store import VendorData
 from .credentials import Credential, CredentialScheme, LoginScheme, Refusal, SignedScheme, Source
 from .descriptor import RateLimit, RequiredHeader
@@ -80,15 +80,6 @@ class _Refused(Exception):
         super().__init__(refusal.message)
         self.refusal = refusal
         self.values = values
-
-
-@dataclass(frozen=True, slots=True)
-class _Route:
-    method: str
-    pattern: Any
-    secured: bool
-    document: str
-    operation_id: str
 
 
 @dataclass(slots=True)
@@ -181,17 +172,8 @@ class CredentialEdge:
         self.bases = sorted(specs, key=len, reverse=True)
         # Every operation needs credentials unless it (or its document) says ``security: []``: a
         # scheme that takes them in a body field cannot be stated as an OpenAPI security scheme.
-        self.routes = [
-            _Route(
-                method.upper(),
-                path_pattern(base + template),
-                bool(operation.get("security", spec.get("security", [{}]))),
-                base,
-                str(operation.get("operationId", "")),
-            )
-            for base, spec in specs.items()
-            for method, template, operation in spec_operations(spec)
-        ]
+        self.routes = OperationRoutes(specs)
+        self.document_security = {base: spec.get("security", [{}]) for base, spec in specs.items()}
         self.required = [
             (
                 header,
@@ -223,11 +205,12 @@ class CredentialEdge:
         document = self._document_of(path)
         if document is None:
             return False, None, None
-        wanted = "GET" if method == "HEAD" else method
-        for route in self.routes:
-            if route.method == wanted and route.pattern.match(path):
-                return route.secured, route.document, route.operation_id
-        return self.gateway, document, None
+        found = self.routes.match(method, path)
+        if found is None:
+            return self.gateway, document, None
+        base, operation = found
+        secured = bool(operation.get("security", self.document_security[base]))
+        return secured, base, str(operation.get("operationId", ""))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
