@@ -3,56 +3,21 @@ transactions, leaderboards and awards follow them, deletes cascade, and bad inpu
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
-import pytest
 
-from mockserver import Sandbox, create_app
-from mockserver.testing import sync_client
+from mockserver import Sandbox
 from mockserver.vendors.skyprep import model
 from mockserver.vendors.skyprep.factory import SkyprepFactory
 from mockserver.xmlcodec import decode
 
-from .conftest import reset_and_check
-
-KEYS = {"api_key": "sandbox-skyprep-key", "acct_key": "sandbox.skyprepapp.com"}
-BASE = "http://sandbox/skyprep/admin/api"
-JOHN = "john.doe@sandbox.skyprepapp.com"
-JAMES = "james.doakes@sandbox.skyprepapp.com"
-
-
-@pytest.fixture(scope="module")
-def app() -> Sandbox:
-    return create_app(apis=("skyprep",), validate_responses=True)
-
-
-@pytest.fixture
-def sandbox(app: Sandbox) -> Iterator[Sandbox]:
-    yield from reset_and_check(app)
-
-
-@pytest.fixture
-def api(sandbox: Sandbox) -> Iterator[httpx.Client]:
-    with sync_client(sandbox, base_url=BASE) as client:
-        yield client
-
-
-@pytest.fixture
-def factory(sandbox: Sandbox) -> SkyprepFactory:
-    return SkyprepFactory(sandbox.store, sandbox.store.vendor("skyprep"))
-
-
-def call(api: httpx.Client, call_name: str, /, **params: Any) -> Any:
-    response = api.post(f"/{call_name}", json={**KEYS, **params})
-    assert response.status_code == 200, (call_name, response.text)
-    return response.json()
+from .helpers import JAMES, JOHN, KEYS, call, refusal
 
 
 def refused(api: httpx.Client, call_name: str, /, **params: Any) -> int:
-    response = api.post(f"/{call_name}", json={**KEYS, **params})
-    assert 400 <= response.status_code < 500, (call_name, response.status_code, response.text)
+    """A refusal whose error body repeats its status."""
+    response = refusal(api, call_name, **params)
     assert response.json()["status"] == response.status_code
     return response.status_code
 

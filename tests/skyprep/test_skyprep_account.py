@@ -4,56 +4,19 @@ and listed newest first on the sandbox clock; bad input refused with a 4xx; XML 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
 
-from mockserver import Sandbox, create_app
-from mockserver.testing import sync_client
+from mockserver import Sandbox
 from mockserver.vendors.skyprep.factory import SkyprepFactory
 from mockserver.xmlcodec import decode
 
-from .conftest import reset_and_check
+from .helpers import KEYS, call, refused
 
-KEYS = {"api_key": "sandbox-skyprep-key", "acct_key": "sandbox.skyprepapp.com"}
-BASE = "http://sandbox/skyprep/admin/api"
 DATA_TYPES = ("user_count", "admin_count", "learner_count", "course_count", "user_group_count")
-
-
-@pytest.fixture(scope="module")
-def app() -> Sandbox:
-    return create_app(apis=("skyprep",), validate_responses=True)
-
-
-@pytest.fixture
-def sandbox(app: Sandbox) -> Iterator[Sandbox]:
-    yield from reset_and_check(app)
-
-
-@pytest.fixture
-def api(sandbox: Sandbox) -> Iterator[httpx.Client]:
-    with sync_client(sandbox, base_url=BASE) as client:
-        yield client
-
-
-@pytest.fixture
-def factory(sandbox: Sandbox) -> SkyprepFactory:
-    return SkyprepFactory(sandbox.store, sandbox.store.vendor("skyprep"))
-
-
-def call(api: httpx.Client, call_name: str, /, **params: Any) -> Any:
-    response = api.post(f"/{call_name}", json={**KEYS, **params})
-    assert response.status_code == 200, (call_name, response.text)
-    return response.json()
-
-
-def refused(api: httpx.Client, call_name: str, /, **params: Any) -> int:
-    response = api.post(f"/{call_name}", json={**KEYS, **params})
-    assert 400 <= response.status_code < 500, (call_name, response.status_code, response.text)
-    return response.status_code
 
 
 def count(api: httpx.Client, data_type: str) -> int:

@@ -3,56 +3,15 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
-from mockserver import Sandbox, create_app
-from mockserver.testing import sync_client
+from mockserver import Sandbox
 from mockserver.vendors.absorb import ADMIN, CREDENTIALS, DENIED, LEARNER, PRIVATE_KEY
 
-from .conftest import reset_and_check
-
-BASE = "http://sandbox/absorb"
-
-
-@pytest.fixture(scope="module")
-def app() -> Sandbox:
-    return create_app(apis=("absorb",), validate_responses=True)
-
-
-@pytest.fixture
-def sandbox(app: Sandbox) -> Iterator[Sandbox]:
-    yield from reset_and_check(app)
-
-
-@pytest.fixture
-def api(sandbox: Sandbox) -> Iterator[httpx.Client]:
-    """A client with no credentials of its own: each test logs in as it needs."""
-    with sync_client(sandbox, base_url=BASE) as client:
-        yield client
-
-
-def login(api: httpx.Client, account: dict[str, str] = ADMIN) -> str:
-    response = api.post(
-        "/authenticate",
-        json={"username": account["username"], "password": account["password"], "privateKey": PRIVATE_KEY},
-    )
-    assert response.status_code == 200, response.text
-    token = response.json()
-    assert isinstance(token, str)
-    return token
-
-
-def headers(token: str, *, bearer: bool = False) -> dict[str, str]:
-    return {"x-api-key": PRIVATE_KEY, "Authorization": f"Bearer {token}" if bearer else token}
-
-
-@pytest.fixture
-def admin(api: httpx.Client) -> dict[str, str]:
-    return headers(login(api))
+from .helpers import headers, login
 
 
 def _department(api: httpx.Client, admin: dict[str, str]) -> str:

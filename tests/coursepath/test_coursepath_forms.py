@@ -2,37 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
 import pytest
 
-from mockserver import Sandbox
 from mockserver.vendors.coursepath.factory import CoursepathFactory
 from mockserver.vendors.coursepath.forms import fold
 
-from .conftest import reset_and_check
-from .coursepath_helpers import api_client, auth, coursepath_app, factory_of
-
-
-@pytest.fixture(scope="module")
-def app() -> Sandbox:
-    return coursepath_app()
-
-
-@pytest.fixture
-def sandbox(app: Sandbox) -> Iterator[Sandbox]:
-    yield from reset_and_check(app)
-
-
-@pytest.fixture
-def api(sandbox: Sandbox) -> Iterator[httpx.Client]:
-    yield from api_client(sandbox)
-
-
-@pytest.fixture
-def factory(sandbox: Sandbox) -> CoursepathFactory:
-    return factory_of(sandbox)
+from .helpers import auth
 
 
 def test_bracketed_form_keys_fold_into_nested_objects() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -13,31 +12,10 @@ from mockserver.testing import sync_client
 from mockserver.vendors.coursepath import LEARNER_EMAIL
 from mockserver.vendors.coursepath.factory import CoursepathFactory
 
-from .conftest import reset_and_check
-from .coursepath_helpers import api_client, auth, coursepath_app, factory_of
+from .helpers import auth
 
 PROGRAM = "sandbox-program"
 OUTBOX = "/__sandbox__/apis/coursepath/actions/outbox"
-
-
-@pytest.fixture(scope="module")
-def app() -> Sandbox:
-    return coursepath_app()
-
-
-@pytest.fixture
-def sandbox(app: Sandbox) -> Iterator[Sandbox]:
-    yield from reset_and_check(app)
-
-
-@pytest.fixture
-def api(sandbox: Sandbox) -> Iterator[httpx.Client]:
-    yield from api_client(sandbox)
-
-
-@pytest.fixture
-def factory(sandbox: Sandbox) -> CoursepathFactory:
-    return factory_of(sandbox)
 
 
 def outbox(sandbox: Sandbox) -> list[dict[str, Any]]:

@@ -2,54 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
-from mockserver import Sandbox, create_app
-from mockserver.testing import sync_client
+from mockserver import Sandbox
 from mockserver.vendors.absorb import LEARNER
 from mockserver.vendors.absorb.factory import AbsorbFactory
 
-from .conftest import reset_and_check
-from .test_absorb import headers, login
-
-BASE = "http://sandbox/absorb"
-NOWHERE = "00000000-0000-4000-8000-000000000000"
-
-
-@pytest.fixture(scope="module")
-def app() -> Sandbox:
-    return create_app(apis=("absorb",), validate_responses=True)
-
-
-@pytest.fixture
-def sandbox(app: Sandbox) -> Iterator[Sandbox]:
-    yield from reset_and_check(app)
-
-
-@pytest.fixture
-def api(sandbox: Sandbox) -> Iterator[httpx.Client]:
-    with sync_client(sandbox, base_url=BASE) as client:
-        yield client
-
-
-@pytest.fixture
-def admin(api: httpx.Client) -> dict[str, str]:
-    return headers(login(api))
-
-
-@pytest.fixture
-def factory(sandbox: Sandbox) -> AbsorbFactory:
-    return AbsorbFactory(sandbox.store, sandbox.store.vendor("absorb"))
-
-
-def _ok(response: httpx.Response, status: int = 200) -> Any:
-    assert response.status_code == status, response.text
-    return response.json()
-
+from .helpers import NOWHERE, headers, login, ok
 
 # courses
 
@@ -59,13 +21,13 @@ def test_a_course_reads_back_with_its_chapters_lessons_and_sessions(
 ) -> None:
     online = factory.course("Forklift Safety", lessons=3)
     led = factory.course("Forklift Practice", sessions=2)
-    got = _ok(api.get(f"/courses/{online['id']}", headers=admin))
+    got = ok(api.get(f"/courses/{online['id']}", headers=admin))
     assert got == online
     assert [lesson["name"] for lesson in got["lessons"]] == ["Lesson 1", "Lesson 2", "Lesson 3"]
     assert {lesson["chapterId"] for lesson in got["lessons"]} == {got["chapters"][0]["id"]}
     assert got["courseType"] == "OnlineCourse"
     assert got["sessions"] == []
-    ilc = _ok(api.get(f"/courses/{led['id'].upper()}", headers=admin))
+    ilc = ok(api.get(f"/courses/{led['id'].upper()}", headers=admin))
     assert ilc["courseType"] == "InstructorLedCourse"
     assert len(ilc["sessions"]) == 2
 
@@ -74,21 +36,21 @@ def test_courses_page_sort_and_filter_like_users(
     api: httpx.Client, admin: dict[str, str], factory: AbsorbFactory
 ) -> None:
     factory.course("Aardvark Handling")
-    every = _ok(api.get("/courses", headers=admin, params={"_limit": 1000}))
+    every = ok(api.get("/courses", headers=admin, params={"_limit": 1000}))
     names = [c["name"] for c in every["courses"]]
     assert names == sorted(names, key=str.casefold)
     assert names[0] == "Aardvark Handling"
     assert every["totalItems"] == len(names) >= 7
     seen = []
     for index in range(0, len(names) // 3 + 1):
-        page = _ok(api.get("/courses", headers=admin, params={"_limit": 3, "_offset": index}))
+        page = ok(api.get("/courses", headers=admin, params={"_limit": 3, "_offset": index}))
         seen += [c["name"] for c in page["courses"]]
     assert seen == names
-    backwards = _ok(api.get("/courses", headers=admin, params={"_sort": "-name", "_limit": 1000}))
+    backwards = ok(api.get("/courses", headers=admin, params={"_sort": "-name", "_limit": 1000}))
     assert [c["name"] for c in backwards["courses"]] == names[::-1]
-    found = _ok(api.get("/courses", headers=admin, params={"_filter": "name eq 'aardvark handling'"}))
+    found = ok(api.get("/courses", headers=admin, params={"_filter": "name eq 'aardvark handling'"}))
     assert [c["name"] for c in found["courses"]] == ["Aardvark Handling"]
-    led = _ok(api.get("/courses", headers=admin, params={"_filter": "courseType eq 'InstructorLedCourse'"}))
+    led = ok(api.get("/courses", headers=admin, params={"_filter": "courseType eq 'InstructorLedCourse'"}))
     assert led["courses"]
     assert all(c["sessions"] and not c["lessons"] for c in led["courses"])
     assert "Aardvark Handling" not in {c["name"] for c in led["courses"]}
@@ -137,14 +99,14 @@ def test_an_enrollment_reads_back_by_id_by_user_and_course_and_in_both_lists(
     api: httpx.Client, admin: dict[str, str], factory: AbsorbFactory
 ) -> None:
     user, course = _user_and_course(factory)
-    made = _ok(api.post(f"/users/{user}/enrollments/{course}", headers=admin), 201)
+    made = ok(api.post(f"/users/{user}/enrollments/{course}", headers=admin), 201)
     assert made["status"] == 0
     assert made["isActive"] is True
     assert (made["userId"], made["courseId"]) == (user, course)
-    assert _ok(api.get(f"/enrollments/{made['id']}", headers=admin)) == made
-    assert _ok(api.get(f"/users/{user}/enrollments/{course}", headers=admin)) == made
-    assert _ok(api.get(f"/users/{user}/enrollments", headers=admin))["enrollments"] == [made]
-    listed = _ok(api.get(f"/courses/{course}/enrollments", headers=admin))
+    assert ok(api.get(f"/enrollments/{made['id']}", headers=admin)) == made
+    assert ok(api.get(f"/users/{user}/enrollments/{course}", headers=admin)) == made
+    assert ok(api.get(f"/users/{user}/enrollments", headers=admin))["enrollments"] == [made]
+    listed = ok(api.get(f"/courses/{course}/enrollments", headers=admin))
     assert listed["enrollments"] == [made]
     again = api.post(f"/users/{user}/enrollments/{course}", headers=admin)
     assert again.status_code == 200
@@ -156,16 +118,14 @@ def test_re_enrolling_starts_a_new_active_enrollment_and_keeps_the_history(
 ) -> None:
     user, course = _user_and_course(factory)
     first = factory.enrollment(user, course)
-    second = _ok(api.post(f"/users/{user}/enrollments/{course}?reEnroll=true", headers=admin), 201)
+    second = ok(api.post(f"/users/{user}/enrollments/{course}?reEnroll=true", headers=admin), 201)
     assert second["id"] != first["id"]
     assert second["isActive"] is True
-    assert _ok(api.get(f"/enrollments/{first['id']}", headers=admin))["isActive"] is False
-    assert _ok(api.get(f"/users/{user}/enrollments/{course}", headers=admin))["id"] == second["id"]
-    every = _ok(api.get(f"/users/{user}/enrollments", headers=admin))
+    assert ok(api.get(f"/enrollments/{first['id']}", headers=admin))["isActive"] is False
+    assert ok(api.get(f"/users/{user}/enrollments/{course}", headers=admin))["id"] == second["id"]
+    every = ok(api.get(f"/users/{user}/enrollments", headers=admin))
     assert {e["id"] for e in every["enrollments"]} == {first["id"], second["id"]}
-    current = _ok(
-        api.get(f"/users/{user}/enrollments", headers=admin, params={"_filter": "isActive eq true"})
-    )
+    current = ok(api.get(f"/users/{user}/enrollments", headers=admin, params={"_filter": "isActive eq true"}))
     assert [e["id"] for e in current["enrollments"]] == [second["id"]]
 
 
@@ -179,14 +139,14 @@ def test_un_enrolling_removes_the_enrollments_named_all_or_none(
     refused = api.post("/enrollments/unenroll", headers=admin, json=[gone["id"], NOWHERE])
     assert refused.status_code == 404
     assert refused.json()["validations"] == ["[1]: Enrollment not found."]
-    assert _ok(api.get(f"/enrollments/{gone['id']}", headers=admin)) == gone
+    assert ok(api.get(f"/enrollments/{gone['id']}", headers=admin)) == gone
     done = api.post("/enrollments/unenroll", headers=admin, json=[gone["id"]])
     assert done.status_code == 204
     assert api.get(f"/enrollments/{gone['id']}", headers=admin).status_code == 404
     missing = api.get(f"/users/{user}/enrollments/{course}", headers=admin)
     assert missing.status_code == 404
     assert missing.json()["message"] == "Enrollment not found."
-    assert _ok(api.get(f"/users/{user}/enrollments", headers=admin))["enrollments"] == [kept]
+    assert ok(api.get(f"/users/{user}/enrollments", headers=admin))["enrollments"] == [kept]
 
 
 def test_enrollment_filters_and_status_leave_out_what_does_not_match(
@@ -195,36 +155,36 @@ def test_enrollment_filters_and_status_leave_out_what_does_not_match(
     course = str(factory.course()["id"])
     users = [str(factory.user()["id"]) for _ in range(3)]
     made = [factory.enrollment(u, course) for u in users]
-    chosen = _ok(
+    chosen = ok(
         api.get(f"/courses/{course}/enrollments", headers=admin, params={"_filter": f"userId eq {users[1]}"})
     )
     assert [e["id"] for e in chosen["enrollments"]] == [made[1]["id"]]
-    others = _ok(
+    others = ok(
         api.get(f"/courses/{course}/enrollments", headers=admin, params={"_filter": f"userId ne {users[1]}"})
     )
     assert {e["id"] for e in others["enrollments"]} == {made[0]["id"], made[2]["id"]}
-    complete = _ok(api.get(f"/courses/{course}/enrollments", headers=admin, params={"status": 3}))
+    complete = ok(api.get(f"/courses/{course}/enrollments", headers=admin, params={"status": 3}))
     assert complete["enrollments"] == []
-    paged = _ok(api.get(f"/courses/{course}/enrollments", headers=admin, params={"_limit": 2, "_offset": 1}))
+    paged = ok(api.get(f"/courses/{course}/enrollments", headers=admin, params={"_limit": 2, "_offset": 1}))
     assert paged["totalItems"] == 3
     assert paged["returnedItems"] == 1
 
 
 def test_my_enrollments_act_as_the_tokens_user(api: httpx.Client, factory: AbsorbFactory) -> None:
     learner = headers(login(api, LEARNER))
-    mine = _ok(api.get("/my-enrollments", headers=learner, params={"_limit": 1000}))
+    mine = ok(api.get("/my-enrollments", headers=learner, params={"_limit": 1000}))
     assert mine["totalItems"] == 2
     me = {e["userId"] for e in mine["enrollments"]}
     assert len(me) == 1
     course = str(factory.course()["id"])
     assert api.get(f"/my-enrollments/{course}", headers=learner).status_code == 404
-    made = _ok(api.post(f"/enroll/{course}", headers=learner), 201)
+    made = ok(api.post(f"/enroll/{course}", headers=learner), 201)
     assert made["userId"] in me
-    assert _ok(api.get(f"/my-enrollments/{course}", headers=learner)) == made
+    assert ok(api.get(f"/my-enrollments/{course}", headers=learner)) == made
     alternative = api.post(f"/my-enrollments/{course}", headers=learner)
     assert alternative.status_code == 200
     assert alternative.json() == made
-    assert _ok(api.get("/my-enrollments", headers=learner))["totalItems"] == 3
+    assert ok(api.get("/my-enrollments", headers=learner))["totalItems"] == 3
     assert api.get(f"/users/{made['userId']}/enrollments", headers=learner).status_code == 403
 
 
@@ -268,30 +228,30 @@ def test_finishing_attempts_moves_lesson_and_course_progress_to_complete(
     user = str(factory.user()["id"])
     course = factory.course(lessons=2)
     base = f"/users/{user}/enrollments/{course['id']}"
-    enrollment = _ok(api.post(base, headers=admin), 201)
-    listed = _ok(api.get(f"{base}/lessons", headers=admin))
+    enrollment = ok(api.post(base, headers=admin), 201)
+    listed = ok(api.get(f"{base}/lessons", headers=admin))
     assert [(le["lessonId"], le["status"]) for le in listed] == [(le["id"], 0) for le in course["lessons"]]
     first, second = (le["id"] for le in course["lessons"])
-    started = _ok(api.post(f"{base}/lessons/{first}/attempts", headers=admin), 201)
+    started = ok(api.post(f"{base}/lessons/{first}/attempts", headers=admin), 201)
     assert started["userId"] == user
-    assert _ok(api.get(f"{base}/lessons/{first}", headers=admin))["status"] == 1
-    assert _ok(api.get(base, headers=admin))["status"] == 1
-    failed = _ok(api.put(f"/attempts/{started['attemptId']}", headers=admin, json={"status": 5, "score": 40}))
+    assert ok(api.get(f"{base}/lessons/{first}", headers=admin))["status"] == 1
+    assert ok(api.get(base, headers=admin))["status"] == 1
+    failed = ok(api.put(f"/attempts/{started['attemptId']}", headers=admin, json={"status": 5, "score": 40}))
     assert failed["status"] == 5
     assert failed["completionDate"] is not None
     again = api.put(f"/attempts/{started['attemptId']}", headers=admin, json={"status": 3})
     assert again.status_code == 422
-    retry = _ok(api.post(f"{base}/lessons/{first}/attempts", headers=admin), 201)
-    _ok(api.put(f"/attempts/{retry['attemptId']}", headers=admin, json={"status": 3, "score": 80}))
-    half = _ok(api.get(base, headers=admin))
+    retry = ok(api.post(f"{base}/lessons/{first}/attempts", headers=admin), 201)
+    ok(api.put(f"/attempts/{retry['attemptId']}", headers=admin, json={"status": 3, "score": 80}))
+    half = ok(api.get(base, headers=admin))
     assert (half["status"], half["progress"], half["score"]) == (1, 50.0, 80.0)
-    lesson = _ok(api.get(f"{base}/lessons/{first}", headers=admin))
+    lesson = ok(api.get(f"{base}/lessons/{first}", headers=admin))
     assert (lesson["status"], lesson["progress"], lesson["attempts"]) == (3, 100.0, 2)
-    assert [a["status"] for a in _ok(api.get(f"{base}/lessons/{first}/attempts", headers=admin))] == [5, 3]
-    last = _ok(api.post(f"{base}/lessons/{second}/attempts", headers=admin), 201)
+    assert [a["status"] for a in ok(api.get(f"{base}/lessons/{first}/attempts", headers=admin))] == [5, 3]
+    last = ok(api.post(f"{base}/lessons/{second}/attempts", headers=admin), 201)
     # The alternative method of the notes finishes an attempt too.
-    _ok(api.post(f"/attempts/{last['attemptId']}", headers=admin, json={"status": 3, "score": 100}))
-    done = _ok(api.get(f"/enrollments/{enrollment['id']}", headers=admin))
+    ok(api.post(f"/attempts/{last['attemptId']}", headers=admin, json={"status": 3, "score": 100}))
+    done = ok(api.get(f"/enrollments/{enrollment['id']}", headers=admin))
     assert (done["status"], done["progress"], done["score"]) == (3, 100.0, 90.0)
     assert done["dateCompleted"] is not None
 
@@ -304,12 +264,12 @@ def test_a_users_lesson_attempt_is_finished_only_on_its_own_path(
     lesson = course["lessons"][0]["id"]
     factory.enrollment(user, course["id"])
     base = f"/users/{user}/enrollments/{course['id']}/lessons/{lesson}/attempts"
-    attempt = _ok(api.post(base, headers=admin), 201)["attemptId"]
+    attempt = ok(api.post(base, headers=admin), 201)["attemptId"]
     wrong = f"/users/{other}/enrollments/{course['id']}/lessons/{lesson}/attempts/{attempt}"
     assert api.put(wrong, headers=admin, json={"status": 3}).status_code == 404
-    finished = _ok(api.put(f"{base}/{attempt}", headers=admin, json={"status": 3, "score": 70}))
+    finished = ok(api.put(f"{base}/{attempt}", headers=admin, json={"status": 3, "score": 70}))
     assert finished["score"] == 70
-    assert _ok(api.get(f"/users/{user}/enrollments/{course['id']}", headers=admin))["status"] == 3
+    assert ok(api.get(f"/users/{user}/enrollments/{course['id']}", headers=admin))["status"] == 3
 
 
 @pytest.mark.parametrize(

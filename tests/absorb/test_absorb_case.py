@@ -2,46 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
-import pytest
 
-from mockserver import Sandbox, create_app
-from mockserver.testing import sync_client
 from mockserver.vendors.absorb import ADMIN, DENIED, PRIVATE_KEY
 from mockserver.vendors.absorb.factory import AbsorbFactory
 
-from .conftest import reset_and_check
-from .test_absorb import headers, login
-
-BASE = "http://sandbox/absorb"
-
-
-@pytest.fixture(scope="module")
-def app() -> Sandbox:
-    return create_app(apis=("absorb",), validate_responses=True)
-
-
-@pytest.fixture
-def sandbox(app: Sandbox) -> Iterator[Sandbox]:
-    yield from reset_and_check(app)
-
-
-@pytest.fixture
-def api(sandbox: Sandbox) -> Iterator[httpx.Client]:
-    with sync_client(sandbox, base_url=BASE) as client:
-        yield client
-
-
-@pytest.fixture
-def admin(api: httpx.Client) -> dict[str, str]:
-    return headers(login(api))
-
-
-@pytest.fixture
-def factory(sandbox: Sandbox) -> AbsorbFactory:
-    return AbsorbFactory(sandbox.store, sandbox.store.vendor("absorb"))
+from .helpers import headers
 
 
 def test_authenticate_takes_any_case_in_its_path_and_property_names(api: httpx.Client) -> None:

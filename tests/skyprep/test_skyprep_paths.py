@@ -3,56 +3,15 @@ paths, the catalog, the doc's alias URL, and bad input."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
-from mockserver import Sandbox, create_app
-from mockserver.testing import sync_client
+from mockserver import Sandbox
 from mockserver.vendors.skyprep.factory import SkyprepFactory
 
-from .conftest import reset_and_check
-
-KEYS = {"api_key": "sandbox-skyprep-key", "acct_key": "sandbox.skyprepapp.com"}
-BASE = "http://sandbox/skyprep/admin/api"
-JOHN = "john.doe@sandbox.skyprepapp.com"
-
-
-@pytest.fixture(scope="module")
-def app() -> Sandbox:
-    return create_app(apis=("skyprep",), validate_responses=True)
-
-
-@pytest.fixture
-def sandbox(app: Sandbox) -> Iterator[Sandbox]:
-    yield from reset_and_check(app)
-
-
-@pytest.fixture
-def api(sandbox: Sandbox) -> Iterator[httpx.Client]:
-    with sync_client(sandbox, base_url=BASE) as client:
-        yield client
-
-
-@pytest.fixture
-def factory(sandbox: Sandbox) -> SkyprepFactory:
-    return SkyprepFactory(sandbox.store, sandbox.store.vendor("skyprep"))
-
-
-def call(api: httpx.Client, call_name: str, /, **params: Any) -> Any:
-    response = api.post(f"/{call_name}", json={**KEYS, **params})
-    assert response.status_code == 200, (call_name, response.text)
-    return response.json()
-
-
-def course_ids(api: httpx.Client, **user: Any) -> list[int]:
-    return [c["id"] for c in call(api, "get_user_courses", **user)]
-
-
-def status(api: httpx.Client, course: int, **user: Any) -> str:
-    return str(call(api, "get_user_course_status", course_id=course, **user)["status"])
+from .helpers import JOHN, KEYS, call, course_ids, status
 
 
 def test_a_path_made_by_post_reads_back_through_both_methods_and_updates_only_what_is_sent(

@@ -3,53 +3,12 @@ enrollments, the bulk enrollment list and the create-or-update enrollment body."
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-
 import httpx
 import pytest
 
-from mockserver import Sandbox, create_app
-from mockserver.testing import sync_client
 from mockserver.vendors.absorb.factory import AbsorbFactory
 
-from .conftest import reset_and_check
-from .test_absorb import headers, login
-
-BASE = "http://sandbox/absorb"
-NOWHERE = "00000000-0000-4000-8000-000000000000"
-
-
-@pytest.fixture(scope="module")
-def app() -> Sandbox:
-    return create_app(apis=("absorb",), validate_responses=True)
-
-
-@pytest.fixture
-def sandbox(app: Sandbox) -> Iterator[Sandbox]:
-    yield from reset_and_check(app)
-
-
-@pytest.fixture
-def api(sandbox: Sandbox) -> Iterator[httpx.Client]:
-    with sync_client(sandbox, base_url=BASE) as client:
-        yield client
-
-
-@pytest.fixture
-def admin(api: httpx.Client) -> dict[str, str]:
-    return headers(login(api))
-
-
-@pytest.fixture
-def factory(sandbox: Sandbox) -> AbsorbFactory:
-    return AbsorbFactory(sandbox.store, sandbox.store.vendor("absorb"))
-
-
-def _ok(response: httpx.Response, status: int = 200) -> Any:
-    assert response.status_code == status, response.text
-    return response.json()
-
+from .helpers import NOWHERE, ok
 
 # ILC session enrollments
 
@@ -61,21 +20,21 @@ def test_enrolling_in_a_session_enrolls_in_the_ilc_and_reads_back(
     ilc = factory.course("Crane Operation", sessions=2)
     first = ilc["sessions"][0]["id"]
     path = f"/users/{user['id']}/enrollments/{ilc['id']}/sessions"
-    made = _ok(api.post(f"{path}/{first}", headers=admin), 201)
+    made = ok(api.post(f"{path}/{first}", headers=admin), 201)
     assert (made["userId"], made["courseId"], made["sessionId"]) == (user["id"], ilc["id"], first)
-    enrollment = _ok(api.get(f"/users/{user['id']}/enrollments/{ilc['id']}", headers=admin))
+    enrollment = ok(api.get(f"/users/{user['id']}/enrollments/{ilc['id']}", headers=admin))
     assert enrollment["id"] == made["enrollmentId"]
-    held = _ok(api.get(f"{path}/{first}", headers=admin))
+    held = ok(api.get(f"{path}/{first}", headers=admin))
     assert (held["id"], held["courseEnrollmentId"], held["status"]) == (
         made["sessionEnrollmentId"],
         enrollment["id"],
         0,
     )
     assert held["name"] == ilc["sessions"][0]["name"]
-    assert _ok(api.get(path, headers=admin)) == [held]
-    again = _ok(api.post(f"{path}/{first}", headers=admin), 200)
+    assert ok(api.get(path, headers=admin)) == [held]
+    again = ok(api.post(f"{path}/{first}", headers=admin), 200)
     assert again == made
-    assert _ok(api.get(path, headers=admin, params={"status": 3})) == []
+    assert ok(api.get(path, headers=admin, params={"status": 3})) == []
 
 
 def test_cancel_session_moves_the_user_to_another_session_only_when_asked(
@@ -85,19 +44,19 @@ def test_cancel_session_moves_the_user_to_another_session_only_when_asked(
     ilc = factory.course("Crane Rigging", sessions=2)
     first, second = (s["id"] for s in ilc["sessions"])
     path = f"/users/{user['id']}/enrollments/{ilc['id']}/sessions"
-    made = _ok(api.post(f"{path}/{first}", headers=admin), 201)
+    made = ok(api.post(f"{path}/{first}", headers=admin), 201)
     refused = api.post(f"{path}/{second}", headers=admin)
     assert refused.status_code == 422
     assert refused.json()["validations"][0].startswith("sessionId: ")
-    assert [s["sessionId"] for s in _ok(api.get(path, headers=admin))] == [first]
-    moved = _ok(api.post(f"{path}/{second}", headers=admin, params={"cancelSession": "true"}), 201)
+    assert [s["sessionId"] for s in ok(api.get(path, headers=admin))] == [first]
+    moved = ok(api.post(f"{path}/{second}", headers=admin, params={"cancelSession": "true"}), 201)
     assert moved["enrollmentId"] == made["enrollmentId"]
     assert moved["sessionEnrollmentId"] != made["sessionEnrollmentId"]
-    assert [s["sessionId"] for s in _ok(api.get(path, headers=admin))] == [second]
+    assert [s["sessionId"] for s in ok(api.get(path, headers=admin))] == [second]
     assert api.get(f"{path}/{first}", headers=admin).status_code == 404
     by_session = f"/courses/{ilc['id']}/sessions"
-    assert _ok(api.get(f"{by_session}/{first}/enrollments", headers=admin))["totalItems"] == 0
-    page = _ok(api.get(f"{by_session}/{second}/enrollments", headers=admin))
+    assert ok(api.get(f"{by_session}/{first}/enrollments", headers=admin))["totalItems"] == 0
+    page = ok(api.get(f"{by_session}/{second}/enrollments", headers=admin))
     assert [e["userId"] for e in page["enrollments"]] == [user["id"]]
 
 
@@ -108,17 +67,17 @@ def test_re_enrolling_in_a_session_keeps_the_previous_one_as_history(
     ilc = factory.course("Crane Safety", sessions=1)
     session = ilc["sessions"][0]["id"]
     path = f"/users/{user['id']}/enrollments/{ilc['id']}/sessions/{session}"
-    made = _ok(api.post(path, headers=admin), 201)
-    again = _ok(api.post(path, headers=admin, params={"reEnroll": "true"}), 201)
+    made = ok(api.post(path, headers=admin), 201)
+    again = ok(api.post(path, headers=admin, params={"reEnroll": "true"}), 201)
     assert again["enrollmentId"] != made["enrollmentId"]
-    assert _ok(api.get(f"/enrollments/{made['enrollmentId']}", headers=admin))["isActive"] is False
-    listed = _ok(api.get(f"/courses/{ilc['id']}/sessions/{session}/enrollments", headers=admin))
+    assert ok(api.get(f"/enrollments/{made['enrollmentId']}", headers=admin))["isActive"] is False
+    listed = ok(api.get(f"/courses/{ilc['id']}/sessions/{session}/enrollments", headers=admin))
     assert {e["courseEnrollmentId"] for e in listed["enrollments"]} == {
         made["enrollmentId"],
         again["enrollmentId"],
     }
     assert api.post("/enrollments/unenroll", headers=admin, json=[again["enrollmentId"]]).status_code == 204
-    listed = _ok(api.get(f"/courses/{ilc['id']}/sessions/{session}/enrollments", headers=admin))
+    listed = ok(api.get(f"/courses/{ilc['id']}/sessions/{session}/enrollments", headers=admin))
     assert [e["courseEnrollmentId"] for e in listed["enrollments"]] == [made["enrollmentId"]]
 
 
@@ -144,7 +103,7 @@ def test_a_session_enrollment_that_cannot_be_is_refused_and_changes_nothing(
         user_id = NOWHERE
     refused = api.post(f"/users/{user_id}/enrollments/{course_id}/sessions/{session_id}", headers=admin)
     assert refused.status_code == status, refused.text
-    assert _ok(api.get(f"/users/{user['id']}/enrollments", headers=admin))["totalItems"] == 0
+    assert ok(api.get(f"/users/{user['id']}/enrollments", headers=admin))["totalItems"] == 0
 
 
 # chapter enrollments
@@ -157,19 +116,19 @@ def test_chapter_enrollments_sum_up_their_lessons(
     course = factory.course("Boat Handling", lessons=2)
     factory.enrollment(user["id"], course["id"])
     base = f"/users/{user['id']}/enrollments/{course['id']}"
-    (chapter,) = _ok(api.get(f"{base}/chapters", headers=admin))
+    (chapter,) = ok(api.get(f"{base}/chapters", headers=admin))
     assert (chapter["status"], chapter["progress"], chapter["name"]) == (0, 0, "Chapter 1")
-    lessons = _ok(api.get(f"{base}/lessons", headers=admin))
+    lessons = ok(api.get(f"{base}/lessons", headers=admin))
     assert chapter["lessonEnrollmentIds"] == [lesson["id"] for lesson in lessons]
     first = course["lessons"][0]["id"]
-    attempt = _ok(api.post(f"{base}/lessons/{first}/attempts", headers=admin), 201)
-    _ok(api.put(f"/attempts/{attempt['attemptId']}", headers=admin, json={"status": 3, "score": 80}))
-    half = _ok(api.get(f"{base}/chapters/{chapter['chapterId']}", headers=admin))
+    attempt = ok(api.post(f"{base}/lessons/{first}/attempts", headers=admin), 201)
+    ok(api.put(f"/attempts/{attempt['attemptId']}", headers=admin, json={"status": 3, "score": 80}))
+    half = ok(api.get(f"{base}/chapters/{chapter['chapterId']}", headers=admin))
     assert (half["id"], half["status"], half["progress"], half["score"]) == (chapter["id"], 1, 50.0, 80.0)
-    assert _ok(api.get(f"{base}/chapters", headers=admin, params={"status": 0})) == []
-    in_chapter = _ok(api.get(f"{base}/chapters/{chapter['chapterId']}/lessons", headers=admin))
+    assert ok(api.get(f"{base}/chapters", headers=admin, params={"status": 0})) == []
+    in_chapter = ok(api.get(f"{base}/chapters/{chapter['chapterId']}/lessons", headers=admin))
     assert [lesson["lessonId"] for lesson in in_chapter] == [lesson["id"] for lesson in course["lessons"]]
-    one = _ok(api.get(f"{base}/chapters/{chapter['chapterId']}/lessons/{first}", headers=admin))
+    one = ok(api.get(f"{base}/chapters/{chapter['chapterId']}/lessons/{first}", headers=admin))
     assert (one["status"], one["score"]) == (3, 80)
     assert api.get(f"{base}/chapters/{NOWHERE}", headers=admin).status_code == 404
     assert api.get(f"{base}/chapters/{NOWHERE}/lessons/{first}", headers=admin).status_code == 404
@@ -187,11 +146,11 @@ def test_a_lessons_enrollments_page_with_every_users_enrollment(
         factory.enrollment(user["id"], course["id"])
     lesson = course["lessons"][1]["id"]
     path = f"/courses/{course['id']}/lessons/{lesson}/enrollments"
-    page = _ok(api.get(path, headers=admin, params={"_limit": 2, "_sort": "fullName"}))
+    page = ok(api.get(path, headers=admin, params={"_limit": 2, "_sort": "fullName"}))
     assert (page["totalItems"], page["returnedItems"]) == (3, 2)
     assert [e["fullName"] for e in page["lessonEnrollments"]] == ["Ann Sailor", "Bob Sailor"]
     assert {e["lessonId"] for e in page["lessonEnrollments"]} == {lesson}
-    found = _ok(api.get(path, headers=admin, params={"_filter": "startswith(fullName, 'c')"}))
+    found = ok(api.get(path, headers=admin, params={"_filter": "startswith(fullName, 'c')"}))
     assert [e["userId"] for e in found["lessonEnrollments"]] == [users[2]["id"]]
     assert api.get(f"/courses/{course['id']}/lessons/{NOWHERE}/enrollments", headers=admin).status_code == 404
 
@@ -204,7 +163,7 @@ def test_bulk_lists_the_named_users_enrollments_in_the_named_courses(
     for user in (a, b, c):
         for course in (one, two):
             factory.enrollment(user["id"], course["id"])
-    found = _ok(
+    found = ok(
         api.get(
             "/bulk/student-courses",
             headers=admin,
@@ -218,7 +177,7 @@ def test_bulk_lists_the_named_users_enrollments_in_the_named_courses(
     )
     assert sorted(e["userId"] for e in found) == sorted([a["id"], b["id"]])
     assert {e["courseId"] for e in found} == {two["id"]}
-    assert len(_ok(api.get("/bulk/student-courses", headers=admin, params={"userIds": c["id"]}))) == 2
+    assert len(ok(api.get("/bulk/student-courses", headers=admin, params={"userIds": c["id"]}))) == 2
 
 
 def test_create_or_update_enrollment_sets_only_the_settable_properties(
@@ -227,30 +186,28 @@ def test_create_or_update_enrollment_sets_only_the_settable_properties(
     user = factory.user()
     course = factory.course(lessons=1)
     path = f"/users/{user['id']}/enrollments"
-    made = _ok(
-        api.post(path, headers=admin, json={"courseId": course["id"], "progress": 99, "fullName": "X"})
-    )
+    made = ok(api.post(path, headers=admin, json={"courseId": course["id"], "progress": 99, "fullName": "X"}))
     assert (made["userId"], made["courseId"]) == (user["id"], course["id"])
-    read = _ok(api.get(f"/enrollments/{made['enrollmentId']}", headers=admin))
+    read = ok(api.get(f"/enrollments/{made['enrollmentId']}", headers=admin))
     assert (read["status"], read["progress"], read["fullName"]) == (
         0,
         0,
         f"{user['firstName']} {user['lastName']}",
     )
     body = {"courseId": course["id"], "status": 3, "score": 88, "acceptedTermsAndConditions": True}
-    updated = _ok(api.post(path, headers=admin, json=body))
+    updated = ok(api.post(path, headers=admin, json=body))
     assert updated["enrollmentId"] == made["enrollmentId"]
-    read = _ok(api.get(f"/enrollments/{made['enrollmentId']}", headers=admin))
+    read = ok(api.get(f"/enrollments/{made['enrollmentId']}", headers=admin))
     assert (read["status"], read["score"], read["acceptedTermsAndConditions"]) == (3, 88, True)
     assert read["dateCompleted"] is not None
     refused = api.post(
         path, headers=admin, json={"courseId": course["id"], "score": 1, "dateExpires": "soon"}
     )
     assert refused.status_code == 422
-    assert _ok(api.get(f"/enrollments/{made['enrollmentId']}", headers=admin)) == read
-    again = _ok(api.post(path, headers=admin, params={"reEnroll": "true"}, json={"courseId": course["id"]}))
+    assert ok(api.get(f"/enrollments/{made['enrollmentId']}", headers=admin)) == read
+    again = ok(api.post(path, headers=admin, params={"reEnroll": "true"}, json={"courseId": course["id"]}))
     assert again["enrollmentId"] != made["enrollmentId"]
-    assert _ok(api.get(f"/enrollments/{made['enrollmentId']}", headers=admin))["isActive"] is False
+    assert ok(api.get(f"/enrollments/{made['enrollmentId']}", headers=admin))["isActive"] is False
 
 
 def test_the_notes_alternative_methods_work_as_the_served_ones(
@@ -258,15 +215,15 @@ def test_the_notes_alternative_methods_work_as_the_served_ones(
 ) -> None:
     user = factory.user()
     course = factory.course(lessons=1)
-    made = _ok(
+    made = ok(
         api.put(
             f"/users/{user['id']}/enrollments", headers=admin, json={"courseId": course["id"], "score": 5}
         )
     )
-    assert _ok(api.get(f"/enrollments/{made['enrollmentId']}", headers=admin))["score"] == 5
+    assert ok(api.get(f"/enrollments/{made['enrollmentId']}", headers=admin))["score"] == 5
     lesson = course["lessons"][0]["id"]
     base = f"/users/{user['id']}/enrollments/{course['id']}/lessons/{lesson}/attempts"
-    attempt = _ok(api.post(base, headers=admin), 201)["attemptId"]
-    finished = _ok(api.post(f"{base}/{attempt}", headers=admin, json={"status": 3, "score": 70}))
+    attempt = ok(api.post(base, headers=admin), 201)["attemptId"]
+    finished = ok(api.post(f"{base}/{attempt}", headers=admin, json={"status": 3, "score": 70}))
     assert (finished["id"], finished["status"]) == (attempt, 3)
-    assert _ok(api.get(f"/users/{user['id']}/enrollments/{course['id']}", headers=admin))["status"] == 3
+    assert ok(api.get(f"/users/{user['id']}/enrollments/{course['id']}", headers=admin))["status"] == 3

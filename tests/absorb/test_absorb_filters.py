@@ -6,46 +6,13 @@ Every filter and search is checked against records made to nearly match it, whic
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
-from mockserver import Sandbox, create_app
-from mockserver.testing import sync_client
+from mockserver import Sandbox
 from mockserver.vendors.absorb.factory import AbsorbFactory
-
-from .conftest import reset_and_check
-from .test_absorb import headers, login
-
-BASE = "http://sandbox/absorb"
-
-
-@pytest.fixture(scope="module")
-def app() -> Sandbox:
-    return create_app(apis=("absorb",), validate_responses=True)
-
-
-@pytest.fixture
-def sandbox(app: Sandbox) -> Iterator[Sandbox]:
-    yield from reset_and_check(app)
-
-
-@pytest.fixture
-def api(sandbox: Sandbox) -> Iterator[httpx.Client]:
-    with sync_client(sandbox, base_url=BASE) as client:
-        yield client
-
-
-@pytest.fixture
-def admin(api: httpx.Client) -> dict[str, str]:
-    return headers(login(api))
-
-
-@pytest.fixture
-def factory(sandbox: Sandbox) -> AbsorbFactory:
-    return AbsorbFactory(sandbox.store, sandbox.store.vendor("absorb"))
 
 
 @pytest.fixture

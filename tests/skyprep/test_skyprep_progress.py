@@ -3,55 +3,15 @@ against records that must not match, cascades, and bad input refused with a 4xx.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
 import httpx
 import pytest
 
-from mockserver import Sandbox, create_app
-from mockserver.testing import sync_client
 from mockserver.vendors.skyprep.factory import SkyprepFactory
 
-from .conftest import reset_and_check
-
-KEYS = {"api_key": "sandbox-skyprep-key", "acct_key": "sandbox.skyprepapp.com"}
-BASE = "http://sandbox/skyprep/admin/api"
-
-
-@pytest.fixture(scope="module")
-def app() -> Sandbox:
-    return create_app(apis=("skyprep",), validate_responses=True)
-
-
-@pytest.fixture
-def sandbox(app: Sandbox) -> Iterator[Sandbox]:
-    yield from reset_and_check(app)
-
-
-@pytest.fixture
-def api(sandbox: Sandbox) -> Iterator[httpx.Client]:
-    with sync_client(sandbox, base_url=BASE) as client:
-        yield client
-
-
-@pytest.fixture
-def factory(sandbox: Sandbox) -> SkyprepFactory:
-    return SkyprepFactory(sandbox.store, sandbox.store.vendor("skyprep"))
-
-
-def call(api: httpx.Client, call_name: str, /, **params: Any) -> Any:
-    response = api.post(f"/{call_name}", json={**KEYS, **params})
-    assert response.status_code == 200, (call_name, response.text)
-    return response.json()
-
-
-def refused(api: httpx.Client, call_name: str, /, **params: Any) -> int:
-    response = api.post(f"/{call_name}", json={**KEYS, **params})
-    assert 400 <= response.status_code < 500, (call_name, response.status_code, response.text)
-    return response.status_code
-
+from .helpers import KEYS, call, refused
 
 # instructor-led trainings
 

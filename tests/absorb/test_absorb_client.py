@@ -1,5 +1,5 @@
-"""A plain Absorb client (tests/absorb_client.py) against ``lms-sandbox serve --api absorb --root`` over a
-real socket (port 0): only its base URL differs from a real integration's."""
+"""A plain Absorb client (tests/absorb/absorb_client.py) against ``lms-sandbox serve --api absorb --root``
+over a real socket (port 0): only its base URL differs from a real integration's."""
 
 from __future__ import annotations
 

@@ -16,38 +16,15 @@ from mockserver.testing import sync_client
 from mockserver.vendors.coursepath import COMPLETED, CREATED, DELETED
 from mockserver.vendors.coursepath.factory import CoursepathFactory
 
-from .conftest import reset_and_check
-from .coursepath_helpers import api_client, auth, coursepath_app, factory_of
+from .helpers import auth
 
 COMPLETE = "/__sandbox__/apis/coursepath/actions/complete"
-
-
-@pytest.fixture(scope="module")
-def app() -> Iterator[Sandbox]:
-    made = coursepath_app()
-    yield made
-    made.close()
-
-
-@pytest.fixture
-def sandbox(app: Sandbox) -> Iterator[Sandbox]:
-    yield from reset_and_check(app)
-
-
-@pytest.fixture
-def api(sandbox: Sandbox) -> Iterator[httpx.Client]:
-    yield from api_client(sandbox)
 
 
 @pytest.fixture
 def control(sandbox: Sandbox) -> Iterator[httpx.Client]:
     with sync_client(sandbox) as client:
         yield client
-
-
-@pytest.fixture
-def factory(sandbox: Sandbox) -> CoursepathFactory:
-    return factory_of(sandbox)
 
 
 @pytest.fixture

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
 import pytest
 
@@ -11,30 +9,9 @@ from mockserver import Sandbox
 from mockserver.vendors.coursepath import LEARNER_EMAIL, model
 from mockserver.vendors.coursepath.factory import CoursepathFactory
 
-from .conftest import reset_and_check
-from .coursepath_helpers import api_client, auth, coursepath_app, factory_of
+from .helpers import auth
 
 PROGRAM = "sandbox-program"
-
-
-@pytest.fixture(scope="module")
-def app() -> Sandbox:
-    return coursepath_app()
-
-
-@pytest.fixture
-def sandbox(app: Sandbox) -> Iterator[Sandbox]:
-    yield from reset_and_check(app)
-
-
-@pytest.fixture
-def api(sandbox: Sandbox) -> Iterator[httpx.Client]:
-    yield from api_client(sandbox)
-
-
-@pytest.fixture
-def factory(sandbox: Sandbox) -> CoursepathFactory:
-    return factory_of(sandbox)
 
 
 def in_program(sandbox: Sandbox, program: str, member: str) -> bool:

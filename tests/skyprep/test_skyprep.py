@@ -2,39 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
-from mockserver import Sandbox, create_app
+from mockserver import Sandbox
 from mockserver.testing import sync_client
 from mockserver.xmlcodec import decode
 
-from .conftest import reset_and_check
-
-KEYS = {"api_key": "sandbox-skyprep-key", "acct_key": "sandbox.skyprepapp.com"}
-HEADERS = {"X-SkyPrep-API-Key": KEYS["api_key"], "X-SkyPrep-Acct-Key": KEYS["acct_key"]}
-BASE = "http://sandbox/skyprep/admin/api"
-JOHN = "john.doe@sandbox.skyprepapp.com"
-
-
-@pytest.fixture(scope="module")
-def app() -> Sandbox:
-    return create_app(apis=("skyprep",), validate_responses=True)
-
-
-@pytest.fixture
-def sandbox(app: Sandbox) -> Iterator[Sandbox]:
-    yield from reset_and_check(app)
-
-
-@pytest.fixture
-def api(sandbox: Sandbox) -> Iterator[httpx.Client]:
-    """A client with no credentials of its own: each test says where they go."""
-    with sync_client(sandbox, base_url=BASE) as client:
-        yield client
+from .helpers import BASE, JOHN, KEY_HEADERS, KEYS
 
 
 def _john(sandbox: Sandbox) -> dict[str, Any]:
@@ -52,7 +29,7 @@ def _john(sandbox: Sandbox) -> dict[str, Any]:
         ),
         pytest.param(lambda c: c.get("/get_user", params={**KEYS, "user_email": JOHN}), id="query on a GET"),
         pytest.param(
-            lambda c: c.get("/get_user", headers=HEADERS, params={"user_email": JOHN}), id="headers"
+            lambda c: c.get("/get_user", headers=KEY_HEADERS, params={"user_email": JOHN}), id="headers"
         ),
         pytest.param(
             lambda c: c.request("GET", "/get_user", json={**KEYS, "user_email": JOHN}),
@@ -89,7 +66,7 @@ def test_a_user_made_by_post_reads_back_by_id_and_email_through_both_methods(
     assert made.status_code == 200, made.text
     uid = made.json()["id"]
     assert isinstance(uid, int)
-    by_id = api.get("/get_user", headers=HEADERS, params={"user_id": uid}).json()
+    by_id = api.get("/get_user", headers=KEY_HEADERS, params={"user_id": uid}).json()
     by_email = api.post("/get_user", json={**KEYS, "user_email": "ADA@example.com"}).json()
     assert by_id == by_email == made.json()
     assert by_id["username"] == "ada@example.com"
@@ -153,7 +130,7 @@ def test_comma_lists_arrays_and_boolean_texts_are_read_alike(api: httpx.Client, 
     assert as_list.json()[0]["permissions"] == {"user_role_id": 6721, "dataset_ids": [4211]}
     assert [u["id"] for u in api.post("/get_power_users", json=KEYS).json()] == [john]
     made = api.get(
-        "/get_login_key", headers=HEADERS, params={"user_email": "new@example.com", "autocreate": "1"}
+        "/get_login_key", headers=KEY_HEADERS, params={"user_email": "new@example.com", "autocreate": "1"}
     )
     assert made.status_code == 200, made.text
     assert api.post("/get_user", json={**KEYS, "user_email": "new@example.com"}).status_code == 200
@@ -210,7 +187,7 @@ def test_available_api_calls_lists_every_call_served(api: httpx.Client) -> None:
 
 def test_the_bare_call_name_finds_both_twins_in_the_journal(api: httpx.Client, sandbox: Sandbox) -> None:
     api.post("/get_user", json={**KEYS, "user_email": JOHN})
-    api.get("/get_user", headers=HEADERS, params={"user_email": JOHN})
+    api.get("/get_user", headers=KEY_HEADERS, params={"user_email": JOHN})
     api.post("/get_users", json=KEYS)
     both = sandbox.journal.entries(operation_id="get_user")
     assert [(e.operation_id, e.call) for e in both] == [("get_user", "get_user"), ("get_userGet", "get_user")]

@@ -5,19 +5,18 @@ from __future__ import annotations
 import secrets
 import time
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import jwt
 import pytest
 
-from mockserver import Sandbox, create_app
+from mockserver import Sandbox
 from mockserver.testing import sync_client
 from mockserver.vendors.coursepath import (
     ADMIN_EMAIL,
     API_KEY,
-    CREDENTIALS,
     LEARNER_EMAIL,
     MAX_AGE,
     SKEW,
@@ -25,31 +24,7 @@ from mockserver.vendors.coursepath import (
 )
 from mockserver.vendors.coursepath.factory import CoursepathFactory
 
-from .conftest import reset_and_check
-
-BASE = "http://sandbox/coursepath/api/v1"
-
-
-@pytest.fixture(scope="module")
-def app() -> Sandbox:
-    return create_app(apis=("coursepath",), validate_responses=True)
-
-
-@pytest.fixture
-def sandbox(app: Sandbox) -> Iterator[Sandbox]:
-    yield from reset_and_check(app)
-
-
-@pytest.fixture
-def api(sandbox: Sandbox) -> Iterator[httpx.Client]:
-    """A client with no credentials of its own: each call signs its token as the test needs."""
-    with sync_client(sandbox, base_url=BASE) as client:
-        yield client
-
-
-@pytest.fixture
-def factory(sandbox: Sandbox) -> CoursepathFactory:
-    return CoursepathFactory(sandbox.store, sandbox.store.vendor("coursepath"))
+from .helpers import auth
 
 
 def claims(email: str | None = ADMIN_EMAIL, **override: Any) -> dict[str, Any]:
@@ -69,11 +44,6 @@ def signed(
         # The academy's key is short, as real Coursepath keys are.
         warnings.simplefilter("ignore", jwt.warnings.InsecureKeyLengthWarning)
         return str(jwt.encode(claims(email, **override), key, algorithm=algorithm))
-
-
-def auth(email: str = ADMIN_EMAIL) -> dict[str, str]:
-    """A fresh token for ``email``: each is single use."""
-    return bearer(CREDENTIALS.sign({"key": API_KEY, "email": email}))
 
 
 def unsigned(payload: dict[str, Any]) -> str:

@@ -6,56 +6,24 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import openpyxl
 import pytest
 
-from mockserver import Sandbox, create_app
-from mockserver.testing import sync_client
+from mockserver import Sandbox
 from mockserver.vendors.skyprep.factory import SkyprepFactory
 from mockserver.xmlcodec import decode
 
-from .conftest import reset_and_check
+from .helpers import BASE, KEY_HEADERS, KEYS, call, refusal
 
-KEYS = {"api_key": "sandbox-skyprep-key", "acct_key": "sandbox.skyprepapp.com"}
-KEY_HEADERS = {"X-SkyPrep-API-Key": KEYS["api_key"], "X-SkyPrep-Acct-Key": KEYS["acct_key"]}
-BASE = "http://sandbox/skyprep/admin/api"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-@pytest.fixture(scope="module")
-def app() -> Sandbox:
-    return create_app(apis=("skyprep",), validate_responses=True)
-
-
-@pytest.fixture
-def sandbox(app: Sandbox) -> Iterator[Sandbox]:
-    yield from reset_and_check(app)
-
-
-@pytest.fixture
-def api(sandbox: Sandbox) -> Iterator[httpx.Client]:
-    with sync_client(sandbox, base_url=BASE) as client:
-        yield client
-
-
-@pytest.fixture
-def factory(sandbox: Sandbox) -> SkyprepFactory:
-    return SkyprepFactory(sandbox.store, sandbox.store.vendor("skyprep"))
-
-
-def call(api: httpx.Client, call_name: str, /, **params: Any) -> Any:
-    response = api.post(f"/{call_name}", json={**KEYS, **params})
-    assert response.status_code == 200, (call_name, response.text)
-    return response.json()
-
-
 def refused(api: httpx.Client, call_name: str, /, **params: Any) -> int:
-    response = api.post(f"/{call_name}", json={**KEYS, **params})
-    assert 400 <= response.status_code < 500, (call_name, response.status_code, response.text)
+    """A refusal in SkyPrep's error body, which holds a status and a message only."""
+    response = refusal(api, call_name, **params)
     assert set(response.json()) == {"status", "message"}
     return response.status_code
 

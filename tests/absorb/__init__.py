@@ -1,0 +1,1 @@
+"""Absorb as served: its fixtures in conftest.py, its plain helpers in helpers.py."""

@@ -1,0 +1,1 @@
+"""SkyPrep as served: its fixtures in conftest.py, its plain helpers in helpers.py."""

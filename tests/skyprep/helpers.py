@@ -1,0 +1,40 @@
+"""Plain helpers shared by the SkyPrep tests: the scenario's keys and people, calls with the keys."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+KEYS = {"api_key": "sandbox-skyprep-key", "acct_key": "sandbox.skyprepapp.com"}
+KEY_HEADERS = {"X-SkyPrep-API-Key": KEYS["api_key"], "X-SkyPrep-Acct-Key": KEYS["acct_key"]}
+BASE = "http://sandbox/skyprep/admin/api"
+JOHN = "john.doe@sandbox.skyprepapp.com"
+JAMES = "james.doakes@sandbox.skyprepapp.com"
+
+
+def call(api: httpx.Client, call_name: str, /, **params: Any) -> Any:
+    """POST ``call_name`` with the keys and ``params`` in a JSON body; the answer, which must be a 200."""
+    response = api.post(f"/{call_name}", json={**KEYS, **params})
+    assert response.status_code == 200, (call_name, response.text)
+    return response.json()
+
+
+def refusal(api: httpx.Client, call_name: str, /, **params: Any) -> httpx.Response:
+    """POST ``call_name`` as ``call`` does; the response, which must be a 4xx."""
+    response = api.post(f"/{call_name}", json={**KEYS, **params})
+    assert 400 <= response.status_code < 500, (call_name, response.status_code, response.text)
+    return response
+
+
+def refused(api: httpx.Client, call_name: str, /, **params: Any) -> int:
+    """The 4xx status ``call_name`` answers with."""
+    return refusal(api, call_name, **params).status_code
+
+
+def course_ids(api: httpx.Client, **user: Any) -> list[int]:
+    return [c["id"] for c in call(api, "get_user_courses", **user)]
+
+
+def status(api: httpx.Client, course: int, **user: Any) -> str:
+    return str(call(api, "get_user_course_status", course_id=course, **user)["status"])
