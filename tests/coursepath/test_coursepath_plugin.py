@@ -69,7 +69,10 @@ def test_the_webhook_receiver_fixture_waits_for_an_event_in_one_line(project: py
             assert sandbox.app.webhooks.urls("coursepath") == []
         """
     )
-    result = project.runpytest()
+    # In a subprocess: the receiver's live server and the app's webhook thread import httpx/httpcore and
+    # uvicorn inside the inner run, and pytester's in-process run would drop those modules afterwards,
+    # leaving later tests with exceptions of a class httpx no longer maps.
+    result = project.runpytest_subprocess()
     result.assert_outcomes(passed=2)
 
 
