@@ -33,6 +33,7 @@ from .model import (
     drop_catalog_entry,
     drop_links,
     drop_progresses,
+    find_record,
     id_list,
     link_id,
     new_id,
@@ -53,12 +54,7 @@ _OTP_ALPHABET = string.ascii_lowercase + string.digits
 
 def find_course(data: VendorData, course_id: Any) -> Record:
     """The course named by ``course_id``; 400 without one, 404 for an unknown id."""
-    if course_id is None:
-        raise InvalidInput("Send course_id to name the course", field="course_id")
-    found = data.collection(COURSES).get(str(course_id))
-    if found is None:
-        raise NotFound(f"No course with course_id {course_id}", field="course_id")
-    return found
+    return find_record(data, COURSES, course_id, "course_id", "course")
 
 
 def answer(data: VendorData, course: Record) -> Record:

@@ -23,6 +23,7 @@ from .model import (
     USER_GROUPS,
     USERS,
     drop_links,
+    find_record,
     id_list,
     link_id,
     name_changes,
@@ -36,12 +37,7 @@ from .paths import enroll_user as enroll_in_path
 
 def find_group(data: VendorData, user_group_id: Any) -> Record:
     """The group named by ``user_group_id``; 400 without one, 404 for an unknown id."""
-    if user_group_id is None:
-        raise InvalidInput("Send user_group_id to name the user group", field="user_group_id")
-    found = data.collection(USER_GROUPS).get(str(user_group_id))
-    if found is None:
-        raise NotFound(f"No user group with user_group_id {user_group_id}", field="user_group_id")
-    return found
+    return find_record(data, USER_GROUPS, user_group_id, "user_group_id", "user group")
 
 
 def answer(data: VendorData, group: Record) -> Record:

@@ -338,6 +338,19 @@ def id_list(value: Any, name: str) -> list[int]:
     return list(dict.fromkeys(found))
 
 
+def find_record(data: VendorData, collection: str, value: Any, name: str, what: str) -> Record:
+    """The record of ``collection`` the parameter ``name`` names; 400 without one, 404 for an unknown id.
+
+    ``what`` is what the record is called in messages ("course", "user group").
+    """
+    if value is None:
+        raise InvalidInput(f"Send {name} to name the {what}", field=name)
+    found = data.collection(collection).get(str(value))
+    if found is None:
+        raise NotFound(f"No {what} with {name} {value}", field=name)
+    return found
+
+
 def require_existing(data: VendorData, collection: str, ids: list[int], name: str) -> None:
     """404 naming every id of ``ids`` that ``collection`` does not hold (before anything changes)."""
     missing = [i for i in ids if _key(i) not in data.collection(collection)]

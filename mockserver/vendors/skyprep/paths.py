@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ...errors import InvalidInput, NotFound
+from ...errors import NotFound
 from ...store import Record, VendorData
 from .model import (
     COURSES,
@@ -24,6 +24,7 @@ from .model import (
     catalog_fields,
     drop_catalog_entry,
     drop_links,
+    find_record,
     id_list,
     link_id,
     name_changes,
@@ -36,12 +37,7 @@ from .model import (
 
 def find_path(data: VendorData, learning_path_id: Any) -> Record:
     """The path named by ``learning_path_id``; 400 without one, 404 for an unknown id."""
-    if learning_path_id is None:
-        raise InvalidInput("Send learning_path_id to name the learning path", field="learning_path_id")
-    found = data.collection(LEARNING_PATHS).get(str(learning_path_id))
-    if found is None:
-        raise NotFound(f"No learning path with learning_path_id {learning_path_id}", field="learning_path_id")
-    return found
+    return find_record(data, LEARNING_PATHS, learning_path_id, "learning_path_id", "learning path")
 
 
 def _ids(data: VendorData, collection: str, path: Record, field: str) -> list[int]:

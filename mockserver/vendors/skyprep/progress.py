@@ -28,6 +28,7 @@ from .model import (
     PROGRESSES,
     USERS,
     drop_links,
+    find_record,
     find_user,
     link_id,
     new_id,
@@ -54,9 +55,7 @@ def _find(data: VendorData, collection: str, value: Any, name: str, what: str) -
 
 
 def find_progress(data: VendorData, progress_id: Any) -> Record:
-    if progress_id is None:
-        raise InvalidInput("Send course_progress_id to name the course progress", field="course_progress_id")
-    return _find(data, PROGRESSES, progress_id, "course_progress_id", "course progress")
+    return find_record(data, PROGRESSES, progress_id, "course_progress_id", "course progress")
 
 
 def _new(data: VendorData, user_id: str, course_id: str) -> Record:

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from ...errors import InvalidInput, NotFound
+from ...errors import InvalidInput
 from ...store import Record, VendorData
 from .model import (
     COMPETENCIES,
@@ -23,6 +23,7 @@ from .model import (
     SKILL_TRANSACTIONS,
     SKILLS,
     USERS,
+    find_record,
     link_id,
     new_id,
     now,
@@ -106,12 +107,7 @@ def gamification_answer(data: VendorData, transaction: Record) -> Record:
 
 def find_skill(data: VendorData, skill_id: Any) -> Record:
     """The skill named by ``skill_id``; 400 without one, 404 for an unknown id."""
-    if skill_id is None:
-        raise InvalidInput("Send skill_id to name the skill", field="skill_id")
-    found = data.collection(SKILLS).get(str(skill_id))
-    if found is None:
-        raise NotFound(f"No skill with skill_id {skill_id}", field="skill_id")
-    return found
+    return find_record(data, SKILLS, skill_id, "skill_id", "skill")
 
 
 def create_skill(data: VendorData, fields: Mapping[str, Any]) -> Record:
@@ -216,12 +212,7 @@ def create_skill_transaction(data: VendorData, user: Record, fields: Mapping[str
 
 def find_competency(data: VendorData, competency_id: Any) -> Record:
     """The competency named by ``competency_id``; 400 without one, 404 for an unknown id."""
-    if competency_id is None:
-        raise InvalidInput("Send competency_id to name the competency", field="competency_id")
-    found = data.collection(COMPETENCIES).get(str(competency_id))
-    if found is None:
-        raise NotFound(f"No competency with competency_id {competency_id}", field="competency_id")
-    return found
+    return find_record(data, COMPETENCIES, competency_id, "competency_id", "competency")
 
 
 def create_competency(data: VendorData, fields: Mapping[str, Any], points: Mapping[str, int]) -> Record:

@@ -22,6 +22,7 @@ from .model import (
     TIMESLOTS,
     TRAININGS,
     drop_links,
+    find_record,
     id_list,
     new_id,
     now,
@@ -57,20 +58,11 @@ def parse_date(value: Any, name: str) -> date:
         raise InvalidInput(f"{name} must be a date, e.g. 2020-01-01", field=name) from None
 
 
-def _find(data: VendorData, collection: str, value: Any, name: str, what: str) -> Record:
-    if value is None:
-        raise InvalidInput(f"Send {name} to name the {what}", field=name)
-    found = data.collection(collection).get(str(value))
-    if found is None:
-        raise NotFound(f"No {what} with {name} {value}", field=name)
-    return found
-
-
 # trainings
 
 
 def find_training(data: VendorData, training_id: Any) -> Record:
-    return _find(data, TRAININGS, training_id, "instructor_led_training_id", "instructor-led training")
+    return find_record(data, TRAININGS, training_id, "instructor_led_training_id", "instructor-led training")
 
 
 def create_training(data: VendorData, fields: Mapping[str, Any]) -> Record:
@@ -105,7 +97,7 @@ def list_trainings(data: VendorData) -> list[Record]:
 
 def find_timeslot(data: VendorData, timeslot_id: Any) -> Record:
     name = "instructor_led_training_timeslot_id"
-    return _find(data, TIMESLOTS, timeslot_id, name, "instructor-led training timeslot")
+    return find_record(data, TIMESLOTS, timeslot_id, name, "instructor-led training timeslot")
 
 
 def _capacity(value: Any) -> int | None:
@@ -205,7 +197,7 @@ def _within(moment: str, start: date | None, end: date | None) -> bool:
 
 def find_registration(data: VendorData, registration_id: Any) -> Record:
     name = "instructor_led_training_timeslot_registration_id"
-    return _find(data, REGISTRATIONS, registration_id, name, "timeslot registration")
+    return find_record(data, REGISTRATIONS, registration_id, name, "timeslot registration")
 
 
 def _status(value: Any, default: str | None = None) -> str:
