@@ -10,13 +10,14 @@ import yaml
 
 from .errors import FixtureError
 from .resources import fixture_path
+from .specs import SAFE_LOADER
 
 
 def load_scenario(path: Path) -> dict[str, Any]:
     """Parse one scenario file; it must be a mapping with an ``api`` key."""
     try:
         with path.open(encoding="utf-8") as fh:
-            loaded = yaml.safe_load(fh)
+            loaded = yaml.load(fh, Loader=SAFE_LOADER)
     except OSError as exc:
         raise FixtureError(f"cannot read scenario {path}: {exc.strerror}") from exc
     except yaml.YAMLError as exc:
