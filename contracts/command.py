@@ -44,7 +44,10 @@ def run_contract_command(args: argparse.Namespace) -> int:
     try:
         target = target_from_args(args)
         options = RunOptions(
-            phases=tuple(args.phases or PHASES), max_examples=args.max_examples, seed=args.seed
+            phases=tuple(args.phases or PHASES),
+            max_examples=args.max_examples,
+            seed=args.seed,
+            light_deprecated=not args.full_deprecated,
         )
     except (TargetError, ValueError) as exc:
         print(f"lms-sandbox contract: {exc}", file=sys.stderr)

@@ -61,6 +61,9 @@ class RunOptions:
         seed: seed of every random choice; the same seed replays the same run.
         workflow_steps: steps per workflow example.
         shrink: shrink a failing workflow to its shortest sequence (clearer, but slower to report).
+        light_deprecated: operations the spec marks ``deprecated`` (twins of current ones, such as
+            SkyPrep's GET calls, which share their handlers) get a fifth of ``max_examples`` and no
+            coverage phase; ``False`` tests them as hard as the others.
     """
 
     phases: tuple[str, ...] = PHASES
@@ -68,6 +71,7 @@ class RunOptions:
     seed: int = 0
     workflow_steps: int = 20
     shrink: bool = True
+    light_deprecated: bool = True
 
     def __post_init__(self) -> None:
         unknown = sorted(set(self.phases) - set(PHASES))
@@ -113,6 +117,20 @@ def _security_keys(target: Target, document: Document) -> dict[str, str]:
     }
 
 
+def _deprecated_operations(document: Document, options: RunOptions) -> list[dict[str, Any]]:
+    """Schemathesis' per-operation settings that test the document's deprecated operations lightly."""
+    deprecated = [str(op["operationId"]) for _, _, op in document.operations() if op.get("deprecated")]
+    if not options.light_deprecated or not deprecated:
+        return []
+    return [
+        {
+            "include-operation-id": deprecated,
+            "generation": {"max-examples": max(1, options.max_examples // 5)},
+            "phases": {"coverage": {"enabled": False}},
+        }
+    ]
+
+
 def _config(target: Target, document: Document, options: RunOptions) -> SchemathesisConfig:
     enabled = set(options.phases)
     coverage: dict[str, Any] = {"enabled": "coverage" in enabled}
@@ -137,6 +155,7 @@ def _config(target: Target, document: Document, options: RunOptions) -> Schemath
                 "stateful": {"enabled": "stateful" in enabled, "max-steps": options.workflow_steps},
             },
             "suppress-health-check": ["too_slow", "filter_too_much", "data_too_large"],
+            "operations": _deprecated_operations(document, options),
             "checks": {"missing_required_header": {"expected-statuses": _missing_header_statuses(document)}},
             **({"rate-limit": target.rate_limit} if target.rate_limit else {}),
             # The sandbox's credentials are public: show them, so a failure's curl runs as printed.

@@ -343,6 +343,12 @@ def _add_contract_command(commands: Any) -> None:
         help="generated examples per operation (default 25)",
     )
     contract.add_argument(
+        "--full-deprecated",
+        action="store_true",
+        help="test operations the spec marks deprecated as hard as the others; by default they get a "
+        "fifth of the generated examples and no coverage phase (SkyPrep's GET twins of its POST calls)",
+    )
+    contract.add_argument(
         "--seed", type=int, default=0, metavar="N", help="seed: the same seed replays the same run"
     )
     contract.add_argument(

@@ -10,6 +10,7 @@ import pytest
 
 import contracts
 from contracts import ConsoleReporter, RunOptions, junit_xml, load_contract, sandbox_target, summary, verify
+from contracts.runner import load
 from contracts.workflows import WORKFLOWS
 from mockserver.cli import main
 from mockserver.vendors import REGISTRY, vendor_names
@@ -151,3 +152,16 @@ def test_load_gives_a_schemathesis_schema_of_the_main_document_with_only_reads_f
         "PUT",
         "DELETE",
     }
+
+
+@pytest.mark.parametrize("light", [True, False])
+def test_deprecated_twins_get_a_fifth_of_the_examples_and_no_coverage_unless_asked(light: bool) -> None:
+    options = RunOptions(max_examples=25, light_deprecated=light)
+    schema = load(sandbox_target("skyprep"), options=options)
+    current = schema.find_operation_by_id("get_user")
+    twin = schema.find_operation_by_id("get_userGet")
+    assert twin.definition.raw.get("deprecated") is True
+    assert schema.config.generation_for(operation=current).max_examples == 25
+    assert schema.config.phases_for(operation=current).coverage.enabled
+    assert schema.config.generation_for(operation=twin).max_examples == (5 if light else 25)
+    assert schema.config.phases_for(operation=twin).coverage.enabled is not light

@@ -469,6 +469,13 @@ class DfeWorkflow(Workflow):
             json={"progress": {"ksbs": [KSB]}},
         )
 
+    @initialize()
+    def track_progress_refuses_what_it_must(self) -> None:
+        # Once per example (where writes are allowed), so a short run still reaches the write operation.
+        if writes_allowed(self):
+            self.progress_for_an_unknown_apprenticeship_is_not_found(1_000_000_000, 1)
+            self.a_start_date_not_on_the_first_is_refused(1_000_000_000, 15)
+
     @precondition(writes_allowed)
     @rule(uln=st.integers(min_value=1_000_000_000, max_value=9_999_999_999), month=st.integers(1, 12))
     def progress_for_an_unknown_apprenticeship_is_not_found(self, uln: int, month: int) -> None:
