@@ -8,10 +8,16 @@ the first time the operation is called and keeps it; everything else is Connexio
 
 The operation class is chosen through the API class of the app's innermost layer (``api_cls``),
 the hook Connexion's own ``AsyncApp`` uses to make its operations.
+
+The parameter decorator is Connexion's, with one change through its ``_parameter_decorator_cls``
+hook: the function that turns a parameter's name into its Python name (``pythonic``: an
+``inflection`` regex and two more per name, three times per parameter per request) remembers its
+answers. It is a pure function of the name; the cache is bounded, since query names come from clients.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -19,6 +25,7 @@ from connexion.apps.asynchronous import AsyncApi, AsyncOperation
 from connexion.context import receive as request_receive
 from connexion.context import scope as request_scope
 from connexion.decorators import StarletteDecorator
+from connexion.decorators.parameter import AsyncParameterDecorator
 from connexion.operations import AbstractOperation
 from starlette.types import Receive, Scope, Send
 
@@ -27,13 +34,31 @@ from ._connexion import connexion
 __all__ = ["BoundApp", "BoundOperation"]
 
 
+_NAMES_KEPT = 4096
+
+
+class _NamesKept(AsyncParameterDecorator):  # type: ignore[misc]
+    """Connexion's parameter decorator, remembering the Python name of each parameter name."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        plain: Callable[[str], str] = getattr(self, "sanitize_fn")  # noqa: B009  (untyped in Connexion)
+        self.sanitize_fn = functools.lru_cache(maxsize=_NAMES_KEPT)(plain)
+
+
+class _Decorator(StarletteDecorator):  # type: ignore[misc]
+    @property
+    def _parameter_decorator_cls(self) -> type[AsyncParameterDecorator]:
+        return _NamesKept
+
+
 class BoundOperation(AsyncOperation):  # type: ignore[misc]
     """An operation whose handler is decorated (parameters in, response out) once."""
 
     _call: Callable[[], Awaitable[Any]] | None = None
 
     def _bind(self) -> Callable[[], Awaitable[Any]]:
-        decorator = StarletteDecorator(pythonic_params=self.pythonic_params, jsonifier=self.jsonifier)
+        decorator = _Decorator(pythonic_params=self.pythonic_params, jsonifier=self.jsonifier)
         decorated = decorator.decorate(self._fn)
         framework = decorator.framework
 
