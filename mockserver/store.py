@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from faker import Faker
 
@@ -43,15 +43,23 @@ _ID_ALPHABET = string.ascii_letters + string.digits
 # How many seeds a store keeps the freshly seeded state of (a test suite uses one or a few).
 SEEDED_CACHE_SIZE = 8
 _ATOMS = (str, int, float, bool, type(None))
+_T = TypeVar("_T")
 
 
-def _clone(value: Any) -> Any:
-    """A deep copy of JSON-shaped data, several times faster than ``copy.deepcopy`` on it."""
+def clone(value: _T) -> _T:
+    """A deep copy of JSON-shaped data, about three times faster than ``copy.deepcopy`` on it.
+
+    Handlers answer with it: serialisation happens after the store's lock is released.
+    """
+    return cast(_T, _cloned(value))
+
+
+def _cloned(value: Any) -> Any:
     kind = type(value)
     if kind is dict:
-        return {k: _clone(v) for k, v in value.items()}
+        return {k: _cloned(v) for k, v in value.items()}
     if kind is list:
-        return [_clone(v) for v in value]
+        return [_cloned(v) for v in value]
     if kind in _ATOMS:
         return value
     return copy.deepcopy(value)
@@ -256,12 +264,12 @@ class VendorData:
 
     def export(self) -> dict[str, Any]:
         """A deep, JSON-ready copy of every collection."""
-        return {"collections": {name: _clone(dict(records)) for name, records in self.collections.items()}}
+        return {"collections": {name: clone(dict(records)) for name, records in self.collections.items()}}
 
     def load(self, state: Mapping[str, Any]) -> None:
         """Replace every collection with ``state`` (as made by ``export``)."""
         self.check(state)
-        self._replace(_clone(state["collections"]))
+        self._replace(clone(state["collections"]))
 
     def check(self, state: Mapping[str, Any]) -> None:
         """Raise ``SnapshotError`` unless ``state`` has the shape ``export`` makes."""
@@ -486,7 +494,7 @@ class Store:
         with self._lock:
             return {
                 **self.snapshot(),
-                "snapshots": {name: _clone(saved) for name, saved in self._snapshots.items()},
+                "snapshots": {name: clone(saved) for name, saved in self._snapshots.items()},
             }
 
     def load_dump(self, dump: Mapping[str, Any]) -> None:
@@ -507,4 +515,4 @@ class Store:
                     except SnapshotError as exc:
                         raise SnapshotError(f"snapshot {name!r}: {exc}") from None
             self.restore(dump)
-            self._snapshots = {name: _clone(saved) for name, saved in snapshots.items()}
+            self._snapshots = {name: clone(saved) for name, saved in snapshots.items()}

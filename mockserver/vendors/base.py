@@ -30,6 +30,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from ..bound import BoundApp
 from ..clock import SandboxClock
 from ..errors import ModelError, UnhandledOperation
+from ..jsonify import FastJsonifier
 from ..options import SandboxOptions
 from ..specs import (
     HTTP_METHODS,
@@ -327,6 +328,7 @@ def build_connexion_app(
         swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/ui"),
         validator_map=validator_map(NamedParameterValidator),
         uri_parser_class=uri_parser_class,
+        jsonifier=FastJsonifier(),
     )
     resolver = _resolver(ctx.name, operations, _several_media_types(specs))
     for base_path, spec in specs.items():

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import connexion
 
 from ...errors import Conflict
-from ...store import Record
+from ...store import Record, clone
 from ..base import Handler, VendorContext
 from . import model
 
@@ -17,7 +16,7 @@ Reply = tuple[Any, int]
 
 def _copy(record: Record) -> Record:
     # Serialisation happens after the lock is released, so hand Connexion a copy.
-    return copy.deepcopy(record)
+    return clone(record)
 
 
 def _score_text(value: int | float) -> str:

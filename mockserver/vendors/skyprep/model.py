@@ -11,7 +11,6 @@ Times follow the sandbox clock and are formatted as the doc shows them ("June 23
 
 from __future__ import annotations
 
-import copy
 import secrets
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
@@ -19,7 +18,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from ...errors import InvalidInput, NotFound
-from ...store import Record, VendorData
+from ...store import Record, VendorData, clone
 
 USERS = "users"
 ROLES = "user_roles"
@@ -426,6 +425,6 @@ def redeem_login_key(data: VendorData, email: str, key: str) -> Record:
 
 def public(record: Record) -> Record:
     """A copy of a record as the API answers it: its id an integer, as SkyPrep's are."""
-    answer = copy.deepcopy(record)
+    answer = clone(record)
     answer["id"] = int(record["id"])
     return answer
