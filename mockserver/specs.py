@@ -105,14 +105,36 @@ class OperationRoutes:
             for base, spec in specs.items()
             for method, template, operation in spec_operations(spec)
         ]
+        # A template without parameters matches one path (and it with a slash): found by lookup.
+        # Templates with parameters are tried in order, only those before the path's own entry.
+        self._static: dict[tuple[str, str], int] = {}
+        self._templated: list[int] = []
+        index = 0
+        for base, spec in specs.items():
+            for method, template, _ in spec_operations(spec):
+                if "{" in template:
+                    self._templated.append(index)
+                else:
+                    bare = (base + template).rstrip("/")
+                    for path in (bare, bare + "/"):
+                        self._static.setdefault((method.upper(), path), index)
+                index += 1
 
     def match(self, method: str, path: str) -> tuple[str, dict[str, Any]] | None:
         """The base path of the document and the operation serving ``method path`` (HEAD as GET)."""
         wanted = "GET" if method == "HEAD" else method
-        for route_method, pattern, base, operation in self.routes:
+        found = self._static.get((wanted, path))
+        if found is None and path.endswith("\n"):  # (the patterns' ``$`` allows a final newline)
+            found = self._static.get((wanted, path[:-1]))
+        for index in self._templated:
+            if found is not None and index > found:
+                break
+            route_method, pattern, base, operation = self.routes[index]
             if route_method == wanted and pattern.match(path):
                 return base, operation
-        return None
+        if found is None:
+            return None
+        return self.routes[found][2], self.routes[found][3]
 
     def operation_id(self, method: str, path: str) -> str | None:
         """The operationId serving ``method path``, or ``None``."""

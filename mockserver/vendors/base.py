@@ -20,6 +20,7 @@ import connexion
 from connexion.exceptions import ProblemException, ResolverError
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from connexion.middleware import ConnexionMiddleware
+from connexion.middleware.routing import RoutingMiddleware
 from connexion.middleware.security import SecurityMiddleware
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
@@ -32,6 +33,7 @@ from ..clock import SandboxClock
 from ..errors import ModelError, UnhandledOperation
 from ..jsonify import FastJsonifier
 from ..options import SandboxOptions
+from ..routing import IndexedRoutingMiddleware
 from ..specs import (
     HTTP_METHODS,
     load_spec,
@@ -70,7 +72,13 @@ log = logging.getLogger("mockserver")
 Handler = Callable[..., Any]
 Scenario = Mapping[str, Any]
 # Credentials are checked by the shared edge in front of the app, once per request.
-_MIDDLEWARES = [m for m in ConnexionMiddleware.default_middlewares if m is not SecurityMiddleware]
+# Connexion's own layers, without its security (the credential edge answers for it) and with its
+# routing indexed (mockserver/routing.py).
+_MIDDLEWARES = [
+    IndexedRoutingMiddleware if m is RoutingMiddleware else m
+    for m in ConnexionMiddleware.default_middlewares
+    if m is not SecurityMiddleware
+]
 
 
 class ErrorRenderer(Protocol):
