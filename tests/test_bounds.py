@@ -11,7 +11,8 @@ import pytest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockserver import Sandbox, create_app
-from mockserver.bounds import format_size
+from mockserver.bounds import format_size, parse_size
+from mockserver.cli import build_parser, options_from_args
 from mockserver.plugin.handles import SandboxHandle
 from mockserver.testing import SyncASGITransport, async_client, sync_client
 from mockserver.vendors import get_vendor, load, vendor_names
@@ -510,3 +511,46 @@ def test_a_client_stalled_halfway_through_its_body_holds_no_lock(bounded: Sandbo
     assert read_count == count + 1
     assert statuses in ([200], [201])
     assert len(bounded.store.export(name)["collections"].get(WRITTEN[name], {})) == count + 2
+
+
+# configuration
+
+
+@pytest.mark.parametrize(
+    ("text", "size"),
+    [
+        ("1048576", 1048576),
+        ("512k", 512 * 1024),
+        ("1MiB", 1024**2),
+        ("1.5M", 1536 * 1024),
+        ("2MB", 2_000_000),
+    ],
+)
+def test_sizes_are_read_in_bytes_or_with_a_unit(text: str, size: int) -> None:
+    assert parse_size(text) == size
+
+
+@pytest.mark.parametrize("text", ["", "ten", "1 parsec", "-1", "0"])
+def test_a_size_that_is_not_one_is_refused_naming_the_forms(text: str) -> None:
+    with pytest.raises(ValueError, match=r"e\.g\. 1048576, 512k, 1MiB|at least 1 byte"):
+        parse_size(text)
+
+
+def test_serve_takes_the_limits_as_sizes() -> None:
+    args = build_parser().parse_args(
+        ["serve", "--max-body-size", "512k", "--max-import-size", "1GiB", "--max-query-size", "2048"]
+    )
+    options = options_from_args(args)
+    assert (options.max_body_size, options.max_import_size, options.max_query_size) == (524288, 1024**3, 2048)
+    assert (options.max_header_size, options.max_headers_size) == (8192, 32768)
+
+
+def test_serve_refuses_a_limit_that_is_not_a_size(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["serve", "--max-body-size", "lots"])
+    assert "invalid size 'lots'" in capsys.readouterr().err
+
+
+def test_a_limit_below_one_byte_is_refused() -> None:
+    with pytest.raises(ValueError, match="max_body_size must be at least 1 byte"):
+        create_app(max_body_size=0)
