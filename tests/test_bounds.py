@@ -387,6 +387,15 @@ def test_an_error_quotes_a_normal_value_whole(roomy_app: Sandbox, name: str) -> 
     assert "characters)" not in response.text
 
 
+@pytest.mark.parametrize("name", vendor_names())
+def test_an_unknown_path_is_quoted_as_an_excerpt(roomy_app: Sandbox, name: str) -> None:
+    path = f"{roomy_app.apis[name].prefix}/{'p' * 2000}"
+    with sync_client(roomy_app) as client:
+        response = client.get(path)
+    assert 400 <= response.status_code < 500
+    assert "p" * 200 not in response.text
+
+
 @pytest.mark.parametrize("control", [False, True])
 def test_a_query_parameter_error_quotes_an_excerpt(roomy_app: Sandbox, control: bool) -> None:
     value = "z" * 5000
@@ -463,6 +472,47 @@ def _lock_is_free(app: Sandbox) -> bool:
     return True
 
 
+async def _while_stalled(
+    app: Sandbox, request: httpx.Request, meanwhile: Callable[[], Any]
+) -> tuple[list[int], bool, Any]:
+    """Sends ``request`` to ``app`` but stalls halfway through its body; meanwhile, in another thread,
+    checks that the store lock is free and runs ``meanwhile``; then lets the body finish.
+
+    Returns the stalled request's statuses, whether the lock was free, and what ``meanwhile`` returned.
+    """
+    content = request.content
+    halfway, go_on = asyncio.Event(), asyncio.Event()
+    parts = [content[: len(content) // 2], content[len(content) // 2 :]]
+
+    async def receive() -> Message:
+        if len(parts) == 2:
+            return {"type": "http.request", "body": parts.pop(0), "more_body": True}
+        if parts:
+            halfway.set()
+            await go_on.wait()  # the client stalls here, halfway through its body
+            return {"type": "http.request", "body": parts.pop(0), "more_body": False}
+        await asyncio.Event().wait()  # the connection stays open until the answer is sent
+        return {"type": "http.disconnect"}
+
+    statuses: list[int] = []
+
+    async def send(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            statuses.append(message["status"])
+
+    task = asyncio.create_task(app(_scope(request), receive, send))
+    await halfway.wait()
+    lock_free = await asyncio.to_thread(_lock_is_free, app)
+    done = await asyncio.to_thread(meanwhile)
+    go_on.set()
+    await task
+    return statuses, lock_free, done
+
+
+def _count(app: Sandbox, name: str) -> int:
+    return len(app.store.export(name)["collections"].get(WRITTEN[name], {}))
+
+
 @pytest.mark.parametrize("name", vendor_names())
 def test_a_client_stalled_halfway_through_its_body_holds_no_lock(bounded: Sandbox, name: str) -> None:
     """One write's body stops halfway; meanwhile another write and a read are served; then it ends."""
@@ -470,47 +520,41 @@ def test_a_client_stalled_halfway_through_its_body_holds_no_lock(bounded: Sandbo
     # refuse the stalled request otherwise.
     auth = _auth(bounded, name)
     stalled = _as_sent(bounded, name, WRITES[name](bounded, "slow"), auth)
-    content = stalled.content
-    count = len(bounded.store.export(name)["collections"].get(WRITTEN[name], {}))
+    count = _count(bounded, name)
 
-    async def scenario() -> tuple[list[int], bool, int, int]:
-        halfway, go_on = asyncio.Event(), asyncio.Event()
-        parts = [content[: len(content) // 2], content[len(content) // 2 :]]
-
-        async def receive() -> Message:
-            if len(parts) == 2:
-                return {"type": "http.request", "body": parts.pop(0), "more_body": True}
-            if parts:
-                halfway.set()
-                await go_on.wait()  # the client stalls here, halfway through its body
-                return {"type": "http.request", "body": parts.pop(0), "more_body": False}
-            await asyncio.Event().wait()  # the connection stays open until the answer is sent
-            return {"type": "http.disconnect"}
-
-        statuses: list[int] = []
-
-        async def send(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                statuses.append(message["status"])
-
-        task = asyncio.create_task(bounded(_scope(stalled), receive, send))
-        await halfway.wait()
-        lock_free = await asyncio.to_thread(_lock_is_free, bounded)
+    def write_and_read() -> tuple[int, int]:
         method, path, body, headers = WRITES[name](bounded, "fast")
         with _client(bounded, bounded, name, auth) as other:
-            wrote = await asyncio.to_thread(other.request, method, path, json=body, headers=headers)
+            wrote = other.request(method, path, json=body, headers=headers)
         with sync_client(bounded) as control:
-            read = await asyncio.to_thread(control.get, f"{CONTROL}/state/{name}")
-        go_on.set()
-        await task
-        return statuses, lock_free, wrote.status_code, len(read.json()["collections"].get(WRITTEN[name], {}))
+            read = control.get(f"{CONTROL}/state/{name}").json()
+        return wrote.status_code, len(read["collections"].get(WRITTEN[name], {}))
 
-    statuses, lock_free, wrote, read_count = asyncio.run(scenario())
+    statuses, lock_free, (wrote, read_count) = asyncio.run(_while_stalled(bounded, stalled, write_and_read))
     assert lock_free
     assert wrote in (200, 201)
     assert read_count == count + 1
     assert statuses in ([200], [201])
-    assert len(bounded.store.export(name)["collections"].get(WRITTEN[name], {})) == count + 2
+    assert _count(bounded, name) == count + 2
+
+
+def test_a_state_import_stalled_halfway_holds_no_lock(bounded: Sandbox) -> None:
+    name = vendor_names()[0]
+    exported = bounded.store.export(name)
+    request = httpx.Request("PUT", f"http://sandbox{CONTROL}/state/{name}", json=exported)
+    count = _count(bounded, name)
+
+    def write() -> int:
+        method, path, body, headers = WRITES[name](bounded, "during")
+        with _client(bounded, bounded, name) as other:
+            return other.request(method, path, json=body, headers=headers).status_code
+
+    statuses, lock_free, wrote = asyncio.run(_while_stalled(bounded, request, write))
+    assert lock_free
+    assert wrote in (200, 201)
+    assert statuses == [200]
+    # The import, finished last, put back the state it carried: the write made meanwhile is gone.
+    assert _count(bounded, name) == count
 
 
 # configuration

@@ -31,7 +31,7 @@ from ..bound import BoundApp
 from ..bounds import Bounds, RequestBounds
 from ..clock import SandboxClock
 from ..errors import ModelError, UnhandledOperation
-from ..excerpt import shorten
+from ..excerpt import excerpt, shorten
 from ..options import SandboxOptions
 from ..specs import (
     HTTP_METHODS,
@@ -266,9 +266,9 @@ def install_error_handlers(
         assert isinstance(exc, HTTPException)
         detail, headers = exc.detail, dict(exc.headers or {})
         if exc.status_code == 404:
-            detail = f"No route for {request.method} {request.url.path}"
+            detail = f"No route for {request.method} {excerpt(request.url.path)}"
         elif exc.status_code == 405:
-            detail = f"Method {request.method} is not allowed on {request.url.path}"
+            detail = f"Method {request.method} is not allowed on {excerpt(request.url.path)}"
             if allowed is not None:
                 # Starlette routes each method of a path separately; the spec knows them all.
                 headers["Allow"] = allowed(request.scope)
