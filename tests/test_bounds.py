@@ -1,4 +1,4 @@
-"""Bounded inputs: 413, 414 and 431 in each vendor's own error body, excerpts in errors, slow clients."""
+"""Bounded inputs: 413, 414 and 431 in each vendor's own error body, and slow clients holding no lock."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Scope
 
 from mockserver import Sandbox, create_app
 from mockserver.bounds import format_size, parse_size
@@ -18,143 +18,26 @@ from mockserver.testing import SyncASGITransport, async_client, sync_client
 from mockserver.vendors import get_vendor, load, vendor_names
 from mockserver.xmlcodec import encode as encode_xml
 
-from .conftest import AUTH
-
-LIMIT = 4096
-IMPORT_LIMIT = 1024 * 1024
-QUERY_LIMIT = 1024
-HEADER_LIMIT = 512
-HEADERS_LIMIT = 2048
-BIG = 5 * 1024 * 1024
-CONTROL = "/__sandbox__"
-
-# A request = (method, path under the API's base URL, JSON body, extra headers).
-Request = tuple[str, str, Any, dict[str, str]]
-
-
-def _first_id(app: Sandbox, api: str, collection: str) -> str:
-    return next(iter(app.store.export(api)["collections"][collection]))
-
-
-def _progress(app: Sandbox) -> Request:
-    apprenticeship = app.store.export("dfe")["collections"]["apprenticeships"]["1234567890-2025-09-01"]
-    ksbs = [{"id": k["id"], "value": 40} for k in apprenticeship["ksbs"]]
-    body = {"progress": {"ksbs": ksbs}}
-    return "POST", "/apprenticeships/1234567890/2025-09-01/progress", body, {"X-Version": "1"}
-
-
-# Per vendor, a write that adds a record to WRITTEN's collection; ``tag`` makes its unique fields unique.
-WRITES: dict[str, Callable[[Sandbox, str], Request]] = {
-    "apprentiscope": lambda app, tag: (
-        "POST",
-        "/create-user",
-        {
-            "user": {
-                "first_name": "Bo",
-                "last_name": tag,
-                "email": f"{tag}@example.com",
-                "user_type": "apprentice",
-            }
-        },
-        {},
-    ),
-    "dfe": lambda app, tag: _progress(app),
-    "skyprep": lambda app, tag: ("POST", "/admin/api/create_user", {"email": f"{tag}@example.com"}, {}),
-    "coursepath": lambda app, tag: ("POST", "/api/v1/members", {"email": f"{tag}@example.com"}, {}),
-    "absorb": lambda app, tag: (
-        "POST",
-        "/users",
-        {
-            "departmentId": _first_id(app, "absorb", "departments"),
-            "firstName": "Bo",
-            "lastName": "Unded",
-            "username": f"bo.{tag}",
-        },
-        {},
-    ),
-}
-WRITTEN = {
-    "apprentiscope": "users",
-    "dfe": "progress",
-    "skyprep": "users",
-    "coursepath": "members",
-    "absorb": "users",
-}
+from .bounds_helpers import (
+    CONTROL,
+    HEADER_LIMIT,
+    HEADERS_LIMIT,
+    IMPORT_LIMIT,
+    LIMIT,
+    QUERY_LIMIT,
+    WRITES,
+    WRITTEN,
+    Padded,
+    Request,
+    auth_of,
+    client_of,
+    count_of,
+    invalid,
+)
 
 
 def test_every_vendor_has_its_requests_here() -> None:
-    assert set(WRITES) == set(WRITTEN) == set(_invalid("x")) == set(vendor_names())
-
-
-def _invalid(value: str) -> dict[str, Callable[[Sandbox], Request]]:
-    """Per vendor, a write whose name-like field holds ``value``, which its spec refuses when huge."""
-    return {
-        "apprentiscope": lambda app: (
-            "POST",
-            "/create-user",
-            {
-                "user": {
-                    "first_name": value,
-                    "last_name": "L",
-                    "email": "l@example.com",
-                    "user_type": "apprentice",
-                }
-            },
-            {},
-        ),
-        "dfe": lambda app: (
-            "POST",
-            "/apprenticeships/1234567890/2025-09-01/progress",
-            {"progress": {"ksbs": [{"id": value, "value": 5}]}},
-            {"X-Version": "1"},
-        ),
-        "skyprep": lambda app: ("POST", "/admin/api/create_user", {"email": value}, {}),
-        "coursepath": lambda app: ("POST", "/api/v1/members", {"email": value}, {}),
-        "absorb": lambda app: (
-            "POST",
-            "/users",
-            {
-                "departmentId": _first_id(app, "absorb", "departments"),
-                "firstName": "F",
-                "lastName": "L",
-                "username": "u",
-                "gender": value,
-            },
-            {},
-        ),
-    }
-
-
-class Padded:
-    """Pads each request body with trailing JSON whitespace to ``size`` bytes (after the client's auth)."""
-
-    def __init__(self, app: ASGIApp, size: int, path: str) -> None:
-        self.app = app
-        self.size = size
-        self.path = path  # the request to pad (not a login call the client makes first)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        body = b""
-        more = True
-        while more:
-            message = await receive()
-            body += message.get("body", b"")
-            more = message.get("more_body", False)
-        if body and scope["path"].endswith(self.path):
-            body += b" " * (self.size - len(body))
-            scope = dict(scope)
-            headers = [(k, v) for k, v in scope["headers"] if k.lower() != b"content-length"]
-            scope["headers"] = [*headers, (b"content-length", str(len(body)).encode())]
-        sent = False
-
-        async def replay() -> Message:
-            nonlocal sent
-            if sent:
-                return await receive()
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        await self.app(scope, replay, send)
+    assert set(WRITES) == set(WRITTEN) == set(invalid("x")) == set(vendor_names())
 
 
 @pytest.fixture(scope="module")
@@ -177,21 +60,6 @@ def bounded(bounded_app: Sandbox) -> Iterator[Sandbox]:
     assert not errors, f"the sandbox raised during the test: {errors!r}"
 
 
-@pytest.fixture(scope="module")
-def roomy_app() -> Sandbox:
-    """Bodies up to 8 MiB: room for a 5 MiB value to reach validation."""
-    return create_app(max_body_size=8 * 1024 * 1024)
-
-
-def _client(app: ASGIApp, sandbox: Sandbox, name: str, auth: httpx.Auth | None = None) -> httpx.Client:
-    """A client of ``name`` on ``app`` (the sandbox, or a layer in front of it), credentials attached."""
-    handle = SandboxHandle(sandbox, sandbox.options)
-    info = sandbox.apis[name]
-    auth = auth or _auth(sandbox, name)
-    headers = {**info.headers, **info.client_headers}
-    return sync_client(app, base_url=handle.base_url(name), headers=headers, auth=auth)
-
-
 def _render(name: str) -> Callable[..., dict[str, Any]]:
     vendor = get_vendor(name)
     return load(vendor.edge_errors or vendor.errors)  # type: ignore[no-any-return]
@@ -210,7 +78,7 @@ def test_a_body_over_the_limit_gets_413_in_the_vendors_body_and_changes_nothing(
 ) -> None:
     method, path, body, headers = WRITES[name](bounded, "big")
     before = bounded.store.export(name)
-    with _client(Padded(bounded, LIMIT + 1, path), bounded, name) as client:
+    with client_of(Padded(bounded, LIMIT + 1, path), bounded, name) as client:
         response = client.request(method, path, json=body, headers=headers)
     assert response.status_code == 413
     assert response.json() == _render(name)(413, _too_large(LIMIT, f"Content-Length is {LIMIT + 1}"))
@@ -221,7 +89,7 @@ def test_a_body_over_the_limit_gets_413_in_the_vendors_body_and_changes_nothing(
 def test_a_body_exactly_at_the_limit_is_served(bounded: Sandbox, name: str) -> None:
     method, path, body, headers = WRITES[name](bounded, "edge")
     before = len(bounded.store.export(name)["collections"].get(WRITTEN[name], {}))
-    with _client(Padded(bounded, LIMIT, path), bounded, name) as client:
+    with client_of(Padded(bounded, LIMIT, path), bounded, name) as client:
         response = client.request(method, path, json=body, headers=headers)
     assert response.status_code in (200, 201), response.text
     assert len(bounded.store.export(name)["collections"].get(WRITTEN[name], {})) == before + 1
@@ -360,55 +228,6 @@ def test_a_query_and_headers_within_the_limits_are_served(bounded: Sandbox, clie
     assert response.status_code not in (413, 414, 431)
 
 
-# excerpts in errors
-
-
-@pytest.mark.parametrize("name", vendor_names())
-def test_an_error_quotes_an_excerpt_of_a_5_mib_value(roomy_app: Sandbox, name: str) -> None:
-    roomy_app.reset(0)
-    method, path, body, headers = _invalid("x" * BIG)[name](roomy_app)
-    with _client(roomy_app, roomy_app, name) as client:
-        response = client.request(method, path, json=body, headers=headers)
-    assert 400 <= response.status_code < 500
-    assert len(response.content) < 1024
-    assert f"'{'x' * 64}...' ({BIG} characters)" in response.text
-    assert roomy_app.errors == []
-
-
-@pytest.mark.parametrize("name", vendor_names())
-def test_an_error_quotes_a_normal_value_whole(roomy_app: Sandbox, name: str) -> None:
-    roomy_app.reset(0)
-    value = "y" * 120  # invalid wherever the 5 MiB value is, and short enough to be quoted whole
-    method, path, body, headers = _invalid(value)[name](roomy_app)
-    with _client(roomy_app, roomy_app, name) as client:
-        response = client.request(method, path, json=body, headers=headers)
-    assert 400 <= response.status_code < 500
-    assert f"'{value}'" in response.text
-    assert "characters)" not in response.text
-
-
-@pytest.mark.parametrize("name", vendor_names())
-def test_an_unknown_path_is_quoted_as_an_excerpt(roomy_app: Sandbox, name: str) -> None:
-    path = f"{roomy_app.apis[name].prefix}/{'p' * 2000}"
-    with sync_client(roomy_app) as client:
-        response = client.get(path)
-    assert 400 <= response.status_code < 500
-    assert "p" * 200 not in response.text
-
-
-@pytest.mark.parametrize("control", [False, True])
-def test_a_query_parameter_error_quotes_an_excerpt(roomy_app: Sandbox, control: bool) -> None:
-    value = "z" * 5000
-    url, params = f"{CONTROL}/journal", {"method": value}
-    if not control:  # a vendor's enumerated parameter
-        url, params = "/apprentiscope/read-users/" + value, {}
-    with sync_client(roomy_app, headers=AUTH) as client:
-        response = client.get(url, params=params)
-    assert response.status_code == 400
-    assert f"'{'z' * 64}...' (5000 characters)" in response.text
-    assert len(response.content) < 1024
-
-
 # a slow client
 
 
@@ -426,11 +245,6 @@ class Capture(httpx.BaseTransport):
             self.kept = request
             return httpx.Response(204)
         return self.inner.handle_request(request)
-
-
-def _auth(app: Sandbox, name: str) -> httpx.Auth | None:
-    info = app.apis[name]
-    return None if info.vendor.credentials.headers_only else SandboxHandle(app, app.options).auth(name)
 
 
 def _as_sent(app: Sandbox, name: str, request: Request, auth: httpx.Auth | None) -> httpx.Request:
@@ -509,22 +323,18 @@ async def _while_stalled(
     return statuses, lock_free, done
 
 
-def _count(app: Sandbox, name: str) -> int:
-    return len(app.store.export(name)["collections"].get(WRITTEN[name], {}))
-
-
 @pytest.mark.parametrize("name", vendor_names())
 def test_a_client_stalled_halfway_through_its_body_holds_no_lock(bounded: Sandbox, name: str) -> None:
     """One write's body stops halfway; meanwhile another write and a read are served; then it ends."""
     # One login for both clients: a vendor that revokes a subject's earlier token on login would
     # refuse the stalled request otherwise.
-    auth = _auth(bounded, name)
+    auth = auth_of(bounded, name)
     stalled = _as_sent(bounded, name, WRITES[name](bounded, "slow"), auth)
-    count = _count(bounded, name)
+    count = count_of(bounded, name)
 
     def write_and_read() -> tuple[int, int]:
         method, path, body, headers = WRITES[name](bounded, "fast")
-        with _client(bounded, bounded, name, auth) as other:
+        with client_of(bounded, bounded, name, auth) as other:
             wrote = other.request(method, path, json=body, headers=headers)
         with sync_client(bounded) as control:
             read = control.get(f"{CONTROL}/state/{name}").json()
@@ -535,18 +345,18 @@ def test_a_client_stalled_halfway_through_its_body_holds_no_lock(bounded: Sandbo
     assert wrote in (200, 201)
     assert read_count == count + 1
     assert statuses in ([200], [201])
-    assert _count(bounded, name) == count + 2
+    assert count_of(bounded, name) == count + 2
 
 
 def test_a_state_import_stalled_halfway_holds_no_lock(bounded: Sandbox) -> None:
     name = vendor_names()[0]
     exported = bounded.store.export(name)
     request = httpx.Request("PUT", f"http://sandbox{CONTROL}/state/{name}", json=exported)
-    count = _count(bounded, name)
+    count = count_of(bounded, name)
 
     def write() -> int:
         method, path, body, headers = WRITES[name](bounded, "during")
-        with _client(bounded, bounded, name) as other:
+        with client_of(bounded, bounded, name) as other:
             return other.request(method, path, json=body, headers=headers).status_code
 
     statuses, lock_free, wrote = asyncio.run(_while_stalled(bounded, request, write))
@@ -554,7 +364,7 @@ def test_a_state_import_stalled_halfway_holds_no_lock(bounded: Sandbox) -> None:
     assert wrote in (200, 201)
     assert statuses == [200]
     # The import, finished last, put back the state it carried: the write made meanwhile is gone.
-    assert _count(bounded, name) == count
+    assert count_of(bounded, name) == count
 
 
 # configuration
