@@ -16,6 +16,9 @@ from .errors import SandboxError
 from .options import SandboxOptions
 from .vendors import REGISTRY, get_vendor, load, vendor_names
 
+# Import-light: the option defaults, read for the help texts without building anything.
+_DEFAULTS = SandboxOptions()
+
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
@@ -117,6 +120,42 @@ def _fault(text: str) -> str:
     if api not in REGISTRY:
         raise argparse.ArgumentTypeError(f"unknown API {api!r}; known: {', '.join(vendor_names())}")
     return text
+
+
+def _size(text: str) -> int:
+    from .bounds import parse_size
+
+    try:
+        return parse_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _add_bounds(serve: argparse.ArgumentParser) -> None:
+    """The ``--max-*`` options: request sizes over them are refused in the API's own error body."""
+    from .bounds import format_size
+
+    sizes = (
+        ("--max-body-size", "max_body_size", "largest request body an API takes; a larger one gets 413"),
+        (
+            "--max-import-size",
+            "max_import_size",
+            "largest body of a control-plane state import (/__sandbox__/state, /snapshots); 413 beyond",
+        ),
+        ("--max-query-size", "max_query_size", "longest query string; a longer one gets 414"),
+        ("--max-header-size", "max_header_size", "largest single header, name and value; 431 beyond"),
+        ("--max-headers-size", "max_headers_size", "largest total of all headers; 431 beyond"),
+    )
+    for flag, field, text in sizes:
+        default = getattr(_DEFAULTS, field)
+        serve.add_argument(
+            flag,
+            type=_size,
+            default=default,
+            metavar="SIZE",
+            dest=field,
+            help=f"{text} (default {format_size(default)}; bytes, or e.g. 512k, 2MiB, 1MB)",
+        )
 
 
 def _limited() -> list[tuple[str, Any]]:
@@ -244,6 +283,7 @@ def build_parser() -> argparse.ArgumentParser:
         "it exists, written atomically on shutdown and on every snapshot saved or deleted; a file "
         "that is not a state file of the APIs served stops the start, untouched",
     )
+    _add_bounds(serve)
     serve.set_defaults(handler=_serve)
 
     lint = commands.add_parser(
@@ -387,6 +427,11 @@ def options_from_args(args: argparse.Namespace) -> SandboxOptions:
         webhooks=webhooks,
         state_file=args.state_file,
         faults=tuple(args.faults),
+        max_body_size=args.max_body_size,
+        max_import_size=args.max_import_size,
+        max_query_size=args.max_query_size,
+        max_header_size=args.max_header_size,
+        max_headers_size=args.max_headers_size,
     )
 
 

@@ -5,16 +5,21 @@ It is not part of any vendor contract and has its own spec, ``specs/sandbox.yaml
 
 from __future__ import annotations
 
+import http
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import connexion
 from connexion.lifecycle import ConnexionResponse
 from connexion.options import SwaggerUIOptions
+from starlette.types import ASGIApp, Scope
 
+from .bounds import Bounds, RequestBounds
 from .conformance import state_schema
 from .errors import ModelError, SnapshotError, StateFileError, UnknownApi, UnknownSnapshot
+from .excerpt import shorten
 from .faults import FaultSpec, InvalidFault
+from .validation import validator_map
 from .vendors import load
 from .vendors.base import Handler, check_operations, load_spec
 from .webhooks import InvalidWebhookUrl, NoWebhooks
@@ -23,6 +28,8 @@ if TYPE_CHECKING:
     from .app import Sandbox
 
 CONTROL_SPEC = "sandbox.yaml"
+# Paths (under the control plane) that take whole APIs' state: the import limit applies, not the APIs'.
+IMPORT_PATHS = ("/state", "/snapshots")
 
 
 Reply = tuple[Any, int, dict[str, str]]
@@ -34,8 +41,18 @@ def _json(body: Any, status: int = 200) -> Reply:
 
 
 def _problem(status: int, title: str, detail: str) -> Reply:
-    body = {"type": "about:blank", "title": title, "status": status, "detail": detail}
+    # An import's error may quote a record's value: a long one is cut to an excerpt.
+    body = {"type": "about:blank", "title": title, "status": status, "detail": shorten(detail)}
     return body, status, {"Content-Type": "application/problem+json"}
+
+
+def render_problem(status: int, message: str, *, field: str | None = None) -> dict[str, Any]:
+    """The control plane's error body (RFC 9457 problem details), titled by the status."""
+    try:
+        title = http.HTTPStatus(status).phrase
+    except ValueError:
+        title = "Error"
+    return {"type": "about:blank", "title": title, "status": status, "detail": shorten(message)}
 
 
 class ControlHandlers:
@@ -134,16 +151,21 @@ class ControlHandlers:
         limit: int | None = None,
         kind: str | None = None,
     ) -> Reply:
-        entries = self.sandbox.journal.entries(
-            api=api,
-            method=method,
-            path=path,
-            status=status,
-            operation_id=operation_id,
-            limit=limit,
-            kind=kind,
+        journal = self.sandbox.journal
+        found = journal.matching(
+            api=api, method=method, path=path, status=status, operation_id=operation_id, kind=kind
         )
-        return _json({"total": len(entries), "entries": [e.to_json() for e in entries]})
+        # ``total`` counts every match, ``entries`` is the newest ``limit`` of them; ``dropped`` the
+        # entries the bound pushed out since the last clear (whether they matched is not known).
+        page = found[-limit:] if limit else found
+        return _json(
+            {
+                "total": len(found),
+                "dropped": journal.dropped,
+                "capacity": journal.maxlen,
+                "entries": [e.to_json() for e in page],
+            }
+        )
 
     def clear_journal(self) -> ConnexionResponse:
         self.sandbox.journal.clear()
@@ -302,8 +324,12 @@ class ControlHandlers:
         }
 
 
-def build_control_app(sandbox: Sandbox) -> connexion.AsyncApp:
-    """The control plane as a Connexion app (problem+json errors, no auth)."""
+def build_control_app(sandbox: Sandbox) -> ASGIApp:
+    """The control plane as a Connexion app (problem+json errors, no auth), its inputs bounded.
+
+    State imports (``/state``, ``/snapshots``) take bodies up to ``max_import_size``; the other
+    operations up to the APIs' ``max_body_size``.
+    """
     spec = load_spec(CONTROL_SPEC)
     handlers = ControlHandlers(sandbox).operations()
     check_operations("control plane", spec, handlers)
@@ -312,6 +338,21 @@ def build_control_app(sandbox: Sandbox) -> connexion.AsyncApp:
         pythonic_params=True,
         validate_responses=sandbox.options.validate_responses,
         swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/ui"),
+        # The APIs' validators: compiled once, and quoting an excerpt of a long value in their errors.
+        validator_map=validator_map(),
     )
     app.add_api(spec, base_path="", resolver=connexion.resolver.Resolver(handlers.__getitem__))
-    return app
+    options = sandbox.options
+
+    def body_limit(scope: Scope) -> int:
+        path = scope["path"][len(scope.get("root_path", "")) :]
+        imports = any(path == p or path.startswith(p + "/") for p in IMPORT_PATHS)
+        return options.max_import_size if imports else options.max_body_size
+
+    return RequestBounds(
+        app,
+        bounds=Bounds.of(options),
+        render=render_problem,
+        body_limit=body_limit,
+        content_type="application/problem+json",
+    )

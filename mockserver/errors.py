@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from .excerpt import shorten
+
 
 class SandboxError(Exception):
     """Root of every error raised by mockserver."""
@@ -51,6 +53,8 @@ class ModelError(SandboxError):
     status: ClassVar[int] = 400
 
     def __init__(self, message: str, *, field: str | None = None) -> None:
+        # A rule that quotes the value it refuses quotes an excerpt of a long one.
+        message = shorten(message)
         super().__init__(message)
         self.message = message
         self.field = field

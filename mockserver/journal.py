@@ -49,16 +49,31 @@ class JournalEntry:
 
 
 class Journal:
-    """The last ``maxlen`` requests, oldest first; safe to use from several threads."""
+    """The last ``maxlen`` requests, oldest first; safe to use from several threads.
+
+    ``dropped`` counts the entries pushed out past the bound since the journal was last cleared.
+    """
 
     def __init__(self, maxlen: int = 1000) -> None:
         self._entries: deque[JournalEntry] = deque(maxlen=maxlen)
         self._lock = threading.Lock()
         self._seq = itertools.count(1)
+        self._dropped = 0
+
+    @property
+    def maxlen(self) -> int:
+        return self._entries.maxlen or 0
+
+    @property
+    def dropped(self) -> int:
+        """How many entries were dropped (the oldest first) to keep the bound, since the last clear."""
+        return self._dropped
 
     def record(self, **fields: Any) -> JournalEntry:
         with self._lock:
             entry = JournalEntry(seq=next(self._seq), **fields)
+            if len(self._entries) == self._entries.maxlen:
+                self._dropped += 1
             self._entries.append(entry)
         return entry
 
@@ -73,12 +88,28 @@ class Journal:
         limit: int | None = None,
         kind: str | None = None,
     ) -> list[JournalEntry]:
-        """Entries matching every given filter; newest last.
+        """Entries matching every given filter; newest last; only the newest ``limit`` if given.
 
         ``path`` matches as a prefix; ``operation_id`` matches the operationId or the vendor call it
         serves (so a bare SkyPrep call name matches its POST and GET twins); ``kind`` is ``request``
         or ``webhook`` (default both).
         """
+        found = self.matching(
+            api=api, method=method, path=path, status=status, operation_id=operation_id, kind=kind
+        )
+        return found[-limit:] if limit else found
+
+    def matching(
+        self,
+        *,
+        api: str | None = None,
+        method: str | None = None,
+        path: str | None = None,
+        status: int | None = None,
+        operation_id: str | None = None,
+        kind: str | None = None,
+    ) -> list[JournalEntry]:
+        """Every entry matching the filters (as ``entries`` takes them), newest last."""
         with self._lock:
             found: Iterable[JournalEntry] = list(self._entries)
         found = [
@@ -91,11 +122,12 @@ class Journal:
             and (operation_id is None or operation_id in (e.operation_id, e.call))
             and (kind is None or e.kind == kind)
         ]
-        return found[-limit:] if limit else found
+        return found
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._dropped = 0
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -103,6 +135,14 @@ class Journal:
 
 def _text(chunks: list[bytes]) -> str:
     return b"".join(chunks)[:_BODY_LIMIT].decode("utf-8", errors="replace")
+
+
+def _keep(chunks: list[bytes], kept: int, body: bytes) -> int:
+    """Keep the start of ``body`` while fewer than ``_BODY_LIMIT`` bytes are kept; the new count."""
+    if kept < _BODY_LIMIT and body:
+        chunks.append(body[: _BODY_LIMIT - kept])
+        kept += len(chunks[-1])
+    return kept
 
 
 class JournalMiddleware:
@@ -127,15 +167,17 @@ class JournalMiddleware:
             return
         # Connexion's routing writes the operationId into this shared dict (the mount copies scope shallowly).
         extensions = scope.setdefault("extensions", {})
+        # Only the first _BODY_LIMIT bytes of each body are kept, however large the body.
         request_chunks: list[bytes] = []
         response_chunks: list[bytes] = []
+        kept = [0, 0]
         status = 500
         started = time.perf_counter()
 
         async def receive_and_keep() -> Message:
             message = await receive()
             if message["type"] == "http.request":
-                request_chunks.append(message.get("body", b""))
+                kept[0] = _keep(request_chunks, kept[0], message.get("body", b""))
             return message
 
         async def send_and_keep(message: Message) -> None:
@@ -143,7 +185,7 @@ class JournalMiddleware:
             if message["type"] == "http.response.start":
                 status = message["status"]
             elif message["type"] == "http.response.body":
-                response_chunks.append(message.get("body", b""))
+                kept[1] = _keep(response_chunks, kept[1], message.get("body", b""))
             await send(message)
 
         try:

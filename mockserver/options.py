@@ -8,6 +8,9 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+KIB = 1024
+MIB = 1024 * KIB
+
 # A credential as the command line gives it (``VALUE`` or ``field=value,...``) or as field -> value.
 CredentialValue = str | Mapping[str, str]
 
@@ -46,6 +49,13 @@ class SandboxOptions:
         faults: faults in force from the start and re-armed by every reset: each the compact form of
             ``serve --fault`` (``"apprentiscope:readUser=status:503,times:2"``) or its JSON form
             (``{"api": "apprentiscope", "operation": "readUser", "status": 503, "times": 2}``).
+        max_body_size: the largest request body an API takes, in bytes; a larger one gets 413 in the
+            API's error body, without being read past the limit.
+        max_import_size: the same for the control plane's state imports (``/__sandbox__/state``,
+            ``/__sandbox__/snapshots``), larger because whole APIs are imported at once.
+        max_query_size: the longest query string, in bytes (414 beyond it).
+        max_header_size: the largest single request header, name and value, in bytes (431 beyond it).
+        max_headers_size: the largest total of all request headers, in bytes (431 beyond it).
     """
 
     seed: int = 0
@@ -59,12 +69,26 @@ class SandboxOptions:
     webhooks: Mapping[str, tuple[str, ...]] = field(default_factory=_frozen_webhooks)
     state_file: Path | None = None
     faults: tuple[str | Mapping[str, Any], ...] = ()
+    max_body_size: int = 1 * MIB
+    max_import_size: int = 256 * MIB
+    max_query_size: int = 16 * KIB
+    max_header_size: int = 8 * KIB
+    max_headers_size: int = 32 * KIB
 
     def __post_init__(self) -> None:
         if self.root and len(self.apis) != 1:
             raise ValueError("root=True needs exactly one API in apis, e.g. apis=('apprentiscope',)")
         if self.journal_size < 1:
             raise ValueError("journal_size must be at least 1")
+        for name in (
+            "max_body_size",
+            "max_import_size",
+            "max_query_size",
+            "max_header_size",
+            "max_headers_size",
+        ):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1 byte, got {getattr(self, name)}")
         object.__setattr__(self, "faults", tuple(self.faults))
         object.__setattr__(self, "credentials", MappingProxyType(dict(self.credentials)))
         object.__setattr__(self, "rate_limits", MappingProxyType(dict(self.rate_limits)))

@@ -15,6 +15,8 @@ from .options import SandboxOptions
 
 _START_TIMEOUT = 30.0
 _STOP_TIMEOUT = 10.0
+# Room in a request head for the request line's method, path and version, beyond the bounded parts.
+_HEAD_SLACK = 64 * 1024
 
 
 _PLACES = {"query": "in the query string", "json": "in a JSON body", "form": "in a form body"}
@@ -117,8 +119,17 @@ def make_server(
     quiet: bool = True,
 ) -> Any:
     """A uvicorn server for ``sandbox``; ``.run()`` it, or start it in a thread and wait on ``.bound``."""
+    options = sandbox.options
     config = uvicorn.Config(
-        sandbox, host=host, port=port, log_level=log_level, lifespan="off", http=http_protocol()
+        sandbox,
+        host=host,
+        port=port,
+        log_level=log_level,
+        lifespan="off",
+        http=http_protocol(),
+        # h11 (where httptools is missing) refuses a request head over 16 KiB with a bare 400: leave
+        # room for the sandbox's own bounds to answer first, in the API's error body (414, 431).
+        h11_max_incomplete_event_size=options.max_query_size + options.max_headers_size + _HEAD_SLACK,
     )
     return _Server(config, sandbox, quiet=quiet)
 

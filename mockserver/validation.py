@@ -28,9 +28,11 @@ from connexion.validators import (
     ParameterValidator,
     TextResponseBodyValidator,
 )
-from jsonschema import Draft4Validator  # type: ignore[import-untyped]
+from jsonschema import Draft4Validator, ValidationError  # type: ignore[import-untyped]
 
-__all__ = ["Compiled", "validator_map"]
+from .excerpt import excerpt, shorten
+
+__all__ = ["Compiled", "Excerpting", "validator_map"]
 
 # A compiled jsonschema validator (jsonschema ships no type stubs here).
 Validator = Any
@@ -52,6 +54,35 @@ class Compiled:
 
     def __len__(self) -> int:
         return len(self._cache)
+
+
+class Excerpting:
+    """A jsonschema validator whose errors quote an excerpt of a long value, not the value.
+
+    jsonschema words a message with the value's ``repr`` (``'xxx…' is too long``): Connexion then
+    logs it and answers it, 5 MiB for a 5 MiB name. Cut here, the message and the path of field
+    names after it are short wherever they go; a normal value's message is unchanged.
+    """
+
+    def __init__(self, inner: Validator) -> None:
+        self.inner = inner
+
+    def validate(self, instance: Any) -> None:
+        try:
+            self.inner.validate(instance)
+        except ValidationError as error:
+            error.message = shorten(error.message)
+            path = error.relative_path
+            for i, part in enumerate(path):
+                if isinstance(part, str):
+                    path[i] = excerpt(part)
+            raise
+
+    def is_valid(self, instance: Any) -> bool:
+        return bool(self.inner.is_valid(instance))
+
+    def iter_errors(self, instance: Any) -> Any:
+        return self.inner.iter_errors(instance)
 
 
 class Checked:
@@ -170,29 +201,33 @@ def validator_map(parameter_base: type[ParameterValidator] = ParameterValidator)
                 validator = compiled.get("parameter", param, lambda: _parameter_validator(param))
                 if validator.is_valid(value):
                     return None
-            # Absent, null or invalid: the base validator answers, in its own words.
+            # Absent, null or invalid: the base validator answers, in its own words (a long value cut).
             error: str | None = super().validate_parameter(parameter_type, value, param, param_name)
-            return error
+            return None if error is None else shorten(error)
 
     class JSONBody(JSONRequestBodyValidator):  # type: ignore[misc]
         @property
         def _validator(self) -> Validator:
             schema = self._schema
             return compiled.get(
-                "body", schema, lambda: Checked(schema, JSONRequestBodyValidator._validator.fget(self))
+                "body",
+                schema,
+                lambda: Checked(schema, Excerpting(JSONRequestBodyValidator._validator.fget(self))),
             )
 
     class FormBody(FormDataValidator):  # type: ignore[misc]
         @property
         def _validator(self) -> Validator:
             schema = self._schema
-            return compiled.get("form", schema, lambda: FormDataValidator._validator.fget(self))
+            return compiled.get("form", schema, lambda: Excerpting(FormDataValidator._validator.fget(self)))
 
     class MultiPartBody(MultiPartFormDataValidator):  # type: ignore[misc]
         @property
         def _validator(self) -> Validator:
             schema = self._schema
-            return compiled.get("multipart", schema, lambda: MultiPartFormDataValidator._validator.fget(self))
+            return compiled.get(
+                "multipart", schema, lambda: Excerpting(MultiPartFormDataValidator._validator.fget(self))
+            )
 
     class JSONResponse(JSONResponseBodyValidator):  # type: ignore[misc]
         @property

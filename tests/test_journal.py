@@ -1,6 +1,13 @@
 from __future__ import annotations
 
-from mockserver import Journal
+import httpx
+
+from mockserver import Journal, create_app
+from mockserver.testing import sync_client
+
+from .conftest import AUTH
+
+BASE = "/__sandbox__"
 
 
 def _record(journal: Journal, **overrides: object) -> None:
@@ -51,3 +58,63 @@ def test_journal_clear_empties_it() -> None:
     _record(journal)
     journal.clear()
     assert len(journal) == 0
+
+
+def test_journal_counts_the_entries_it_drops_past_its_bound() -> None:
+    journal = Journal(maxlen=3)
+    for status in (200, 201):
+        _record(journal, status=status)
+    assert journal.dropped == 0
+    for status in (202, 203, 204):
+        _record(journal, status=status)
+    assert journal.dropped == 2
+    assert [e.status for e in journal.entries()] == [202, 203, 204]
+
+
+def test_journal_clear_resets_the_dropped_count() -> None:
+    journal = Journal(maxlen=1)
+    _record(journal)
+    _record(journal)
+    assert journal.dropped == 1
+    journal.clear()
+    assert journal.dropped == 0
+    _record(journal)
+    assert journal.dropped == 0
+
+
+def test_journal_matching_counts_every_match_and_entries_the_newest_page() -> None:
+    journal = Journal()
+    for status in (200, 404, 200, 200):
+        _record(journal, status=status)
+    assert len(journal.matching(status=200)) == 3
+    assert [e.seq for e in journal.entries(status=200, limit=2)] == [3, 4]
+
+
+def test_journal_keeps_only_the_start_of_a_large_body(client: httpx.Client) -> None:
+    client.post("/apprentiscope/create-partner", headers=AUTH, content=b"x" * (200 * 1024))
+    (entry,) = client.get(f"{BASE}/journal", params={"path": "/apprentiscope/create-partner"}).json()[
+        "entries"
+    ]
+    assert entry["request_body"] == "x" * (64 * 1024)
+
+
+def test_the_journal_total_counts_every_match_not_only_the_page(client: httpx.Client) -> None:
+    for _ in range(3):
+        client.get("/apprentiscope/read-occupations", headers=AUTH)
+    client.get("/apprentiscope/read-user/nobody", headers=AUTH)
+    page = client.get(f"{BASE}/journal", params={"operation_id": "readOccupations", "limit": 2}).json()
+    assert page["total"] == 3
+    assert [e["operation_id"] for e in page["entries"]] == ["readOccupations"] * 2
+    assert page["entries"][0]["seq"] < page["entries"][1]["seq"]
+    assert page["dropped"] == 0
+
+
+def test_the_journal_says_how_many_entries_it_dropped_until_a_reset() -> None:
+    app = create_app(apis=("apprentiscope",), journal_size=2)
+    with sync_client(app) as client:
+        for _ in range(5):
+            client.get("/apprentiscope/read-occupations", headers=AUTH)
+        page = client.get(f"{BASE}/journal").json()
+        assert (page["total"], page["dropped"], page["capacity"], len(page["entries"])) == (2, 3, 2, 2)
+        client.post(f"{BASE}/reset")
+        assert client.get(f"{BASE}/journal").json()["dropped"] == 0

@@ -29,8 +29,10 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..bound import BoundApp
+from ..bounds import Bounds, RequestBounds
 from ..clock import SandboxClock
 from ..errors import ModelError, UnhandledOperation
+from ..excerpt import excerpt, shorten
 from ..jsonify import FastJsonifier
 from ..options import SandboxOptions
 from ..routing import IndexedRoutingMiddleware
@@ -224,10 +226,10 @@ def error_response(
     field: str | None = None,
     headers: Mapping[str, str] | None = None,
 ) -> ConnexionResponse:
-    """A JSON response carrying the vendor's error body."""
+    """A JSON response carrying the vendor's error body; a long value it quotes is cut to an excerpt."""
     return ConnexionResponse(
         status_code=status,
-        body=json.dumps(render(status, message, field=field)),
+        body=json.dumps(render(status, shorten(message), field=field)),
         content_type="application/json",
         headers=dict(headers or {}),
     )
@@ -273,9 +275,9 @@ def install_error_handlers(
         assert isinstance(exc, HTTPException)
         detail, headers = exc.detail, dict(exc.headers or {})
         if exc.status_code == 404:
-            detail = f"No route for {request.method} {request.url.path}"
+            detail = f"No route for {request.method} {excerpt(request.url.path)}"
         elif exc.status_code == 405:
-            detail = f"Method {request.method} is not allowed on {request.url.path}"
+            detail = f"Method {request.method} is not allowed on {excerpt(request.url.path)}"
             if allowed is not None:
                 # Starlette routes each method of a path separately; the spec knows them all.
                 headers["Allow"] = allowed(request.scope)
@@ -309,7 +311,7 @@ class NamedParameterValidator(ParameterValidator):  # type: ignore[misc]
         error: str | None = ParameterValidator.validate_parameter(parameter_type, value, param, param_name)
         if error is None or error.startswith("Missing "):
             return error
-        return f"{_first_paragraph(error)} - '{param_name or param.get('name')}'"
+        return f"{shorten(_first_paragraph(error))} - '{param_name or param.get('name')}'"
 
 
 def build_connexion_app(
@@ -374,20 +376,24 @@ class TrailingSlashMiddleware:
 
 
 def build_vendor_app(ctx: VendorContext) -> ASGIApp:
-    """The vendor's app as served: the response codec, its front layer if any, the credential edge, its app.
+    """The vendor's app as served: the response codec, the request bounds, its front layer if any, the
+    credential edge, its app.
 
-    Every answer, the edge's refusals included, leaves through the codec, so a vendor offering XML
-    answers in XML wherever it was asked for.
+    Every answer, the edge's refusals and the bounds' 413/414/431 included, leaves through the codec,
+    so a vendor offering XML answers in XML wherever it was asked for. The bounds read the body whole
+    before anything behind them runs.
     """
     vendor = ctx.vendor
     app: ASGIApp = load(vendor.build)(ctx)
     known_subject = load(vendor.known_subject) if vendor.known_subject else None
+    # A gateway's refusals (the edge's) and the sandbox's bounds answer in the same body.
+    render = load(vendor.edge_errors or vendor.errors)
     edge = CredentialEdge(
         app,
         scheme=vendor.credentials,
         accepted=ctx.credentials,
         specs=ctx.specs,
-        render=load(vendor.edge_errors or vendor.errors),
+        render=render,
         clock=ctx.clock,
         data=lambda: ctx.data,
         rate_limit=vendor.rate_limit,
@@ -399,6 +405,7 @@ def build_vendor_app(ctx: VendorContext) -> ASGIApp:
     # The limiter's windows are state outside the collections: the control plane's reset clears them.
     ctx.store.on_reset(edge.reset)
     guarded: ASGIApp = load(vendor.front)(edge, ctx) if vendor.front else edge
+    guarded = RequestBounds(guarded, bounds=Bounds.of(ctx.options), render=render)
     if not vendor.offers_xml:
         return guarded
     encode = load(vendor.xml) if vendor.xml else encode_xml

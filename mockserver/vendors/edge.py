@@ -22,6 +22,7 @@ from urllib.parse import parse_qsl
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..clock import SandboxClock
+from ..excerpt import shorten
 from ..ratelimit import RateLimiter
 from ..specs import OperationRoutes, spec_parameters
 from ..store import VendorData
@@ -333,7 +334,8 @@ class CredentialEdge:
 
     async def _refuse(self, send: Send, refused: _Refused) -> None:
         refusal = refused.refusal
-        message = refusal.message.format(**refused.values) if refused.values else refusal.message
+        # A value the message quotes (a header's, a token's subject) is cut to an excerpt.
+        message = shorten(refusal.message.format(**refused.values) if refused.values else refusal.message)
         body = dict(refusal.body) if refusal.body is not None else self.render(refusal.status, message)
         await send_json(send, refusal.status, body, refusal.headers)
 

@@ -1,0 +1,194 @@
+"""Bounded inputs: request bodies, query strings and headers over a limit are refused, in the API's own body.
+
+``RequestBounds`` sits in front of an app (inside a vendor's response codec, or in front of the
+control plane). In order it answers 414 for a query string over its limit, 431 for a header or a
+header block over theirs, and 413 for a body whose ``Content-Length`` says it is over the limit,
+without reading it. Otherwise it reads the body, counting as the chunks arrive, and stops at the
+first byte past the limit with a 413: no more than the limit (and one chunk) is ever held. A body
+within the limit is handed on whole, so nothing behind this layer (the credential edge, a form
+layer, Connexion, the handler that takes the store lock) waits on a slow client.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .excerpt import excerpt
+from .options import SandboxOptions
+
+__all__ = ["Bounds", "RequestBounds", "format_size", "parse_size"]
+
+Render = Callable[..., dict[str, Any]]
+
+_UNITS = {
+    "": 1,
+    "b": 1,
+    "k": 1024,
+    "kib": 1024,
+    "kb": 1000,
+    "m": 1024**2,
+    "mib": 1024**2,
+    "mb": 1000**2,
+    "g": 1024**3,
+    "gib": 1024**3,
+    "gb": 1000**3,
+}
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$", re.IGNORECASE)
+
+
+def parse_size(text: str) -> int:
+    """A size in bytes from ``1048576``, ``512k``, ``1MiB``, ``1.5M`` or ``2MB`` (k/M/G and KiB/MiB/GiB
+    count in 1024s, KB/MB/GB in 1000s); ``ValueError`` naming the accepted forms otherwise."""
+    found = _SIZE.match(text)
+    unit = found.group(2).lower() if found else ""
+    if found is None or unit not in _UNITS:
+        raise ValueError(f"invalid size {text!r}; write bytes or a unit, e.g. 1048576, 512k, 1MiB, 2MB")
+    size = int(float(found.group(1)) * _UNITS[unit])
+    if size < 1:
+        raise ValueError(f"a size must be at least 1 byte, got {text!r}")
+    return size
+
+
+def format_size(size: int) -> str:
+    """``1048576`` as ``1 MiB``, ``1536`` as ``1.5 KiB``: for messages and help texts."""
+    for unit, factor in (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
+        if size >= factor:
+            return f"{size / factor:g} {unit}"
+    return f"{size} bytes"
+
+
+@dataclass(frozen=True, slots=True)
+class Bounds:
+    """The limits one app applies, in bytes: body, query string, one header, all headers."""
+
+    body: int
+    query: int
+    header: int
+    headers: int
+
+    @classmethod
+    def of(cls, options: SandboxOptions) -> Bounds:
+        """The API limits of ``options`` (the control plane's imports have their own body limit)."""
+        return cls(
+            body=options.max_body_size,
+            query=options.max_query_size,
+            header=options.max_header_size,
+            headers=options.max_headers_size,
+        )
+
+
+class RequestBounds:
+    """Refuses a request over ``bounds`` before ``app`` sees it; hands on the others with their body read.
+
+    Args:
+        app: the app behind.
+        bounds: the limits; ``body_limit`` may choose another body limit per request (by path).
+        render: the error renderer ``(status, message) -> body`` of the app's own error format.
+        content_type: the media type of that body.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        bounds: Bounds,
+        render: Render,
+        body_limit: Callable[[Scope], int] | None = None,
+        content_type: str = "application/json",
+    ) -> None:
+        self.app = app
+        self.bounds = bounds
+        self.render = render
+        self.body_limit = body_limit or (lambda _scope: bounds.body)
+        self.content_type = content_type.encode("latin-1")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        refusal = self._refusal(scope)
+        if refusal is not None:
+            await self._refuse(send, *refusal)
+            return
+        limit = self.body_limit(scope)
+        declared = _content_length(scope)
+        if declared is not None and declared > limit:
+            await self._refuse(send, 413, _too_large(limit, f"Content-Length is {declared}"))
+            return
+        messages: list[Message] = []
+        received = 0
+        while True:
+            message = await receive()
+            messages.append(message)
+            if message["type"] != "http.request":
+                break  # the client went away; the app behind sees it as it would have
+            received += len(message.get("body", b""))
+            if received > limit:
+                await self._refuse(send, 413, _too_large(limit, f"more than {limit} bytes were sent"))
+                return
+            if not message.get("more_body", False):
+                break
+        await self.app(scope, _replay(messages, receive), send)
+
+    def _refusal(self, scope: Scope) -> tuple[int, str] | None:
+        bounds = self.bounds
+        query = len(scope.get("query_string", b""))
+        if query > bounds.query:
+            return 414, (
+                f"Query string too long: {query} bytes; "
+                f"this sandbox accepts at most {bounds.query} ({format_size(bounds.query)})"
+            )
+        total = 0
+        for name, value in scope.get("headers", ()):
+            size = len(name) + len(value)
+            total += size
+            if size > bounds.header:
+                shown = excerpt(name.decode("latin-1"))
+                return 431, (
+                    f"Request header {shown!r} too large: {size} bytes with its name; "
+                    f"this sandbox accepts at most {bounds.header} ({format_size(bounds.header)}) per header"
+                )
+        if total > bounds.headers:
+            return 431, (
+                f"Request headers too large: {total} bytes together; "
+                f"this sandbox accepts at most {bounds.headers} ({format_size(bounds.headers)}) in all"
+            )
+        return None
+
+    async def _refuse(self, send: Send, status: int, message: str) -> None:
+        body = json.dumps(self.render(status, message)).encode()
+        headers = [(b"content-type", self.content_type), (b"content-length", str(len(body)).encode())]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+
+def _too_large(limit: int, why: str) -> str:
+    return f"Request body too large: this sandbox accepts at most {limit} bytes ({format_size(limit)}); {why}"
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers", ()):
+        if name.lower() == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None  # the server refuses a malformed one; in-process, the count decides
+    return None
+
+
+def _replay(messages: list[Message], rest: Receive) -> Receive:
+    """A ``receive`` giving the messages already read, in order, then whatever the connection says next."""
+    pending = iter(messages)
+
+    async def receive() -> Message:
+        for message in pending:
+            return message
+        return await rest()
+
+    return receive
