@@ -55,9 +55,13 @@ def _probes(minter: Minter) -> dict[str, Callable[[httpx.Client], httpx.Response
     }
 
 
-def startup(log: Path, idle_seconds: float = 1.0) -> Startup:
-    """Start ``lms-sandbox serve`` (every API, as shipped) and time each API's first 2xx; then its RSS."""
-    server = servers.sandbox({}, log=log)
+def startup(log: Path, idle_seconds: float = 1.0, *, cold: bool = False) -> Startup:
+    """Start ``lms-sandbox serve`` (every API, as shipped) and time each API's first 2xx; then its RSS.
+
+    ``cold``: with the user's cache turned off (``LMS_SANDBOX_CACHE=off``), as on a machine's first start.
+    """
+    env = {**os.environ, "LMS_SANDBOX_CACHE": "off"} if cold else None
+    server = servers.sandbox({}, log=log, env=env)
     ready: dict[str, float] = {}
     with server.start(wait=False), httpx.Client(base_url=server.url, timeout=5) as client:
         assert server.process is not None

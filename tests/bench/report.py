@@ -137,7 +137,8 @@ def targets(rows: list[Row], results: dict[str, Any]) -> list[tuple[str, str, bo
         slowest = max(startup["ready"], key=startup["ready"].get)
         out.append(
             (
-                f"P3 all APIs ready after serve starts: {startup['all_ready']:.2f} s (last: {slowest})",
+                f"P3 all APIs ready after serve starts: {startup['all_ready']:.2f} s (last: {slowest}; "
+                f"a first start, without the cache of parsed specs: {startup.get('cold_ready', 0):.2f} s)",
                 f"<= {P3_SECONDS:g} s",
                 startup["all_ready"] <= P3_SECONDS,
             )

@@ -241,6 +241,8 @@ def main(argv: list[str] | None = None) -> int:
     if "startup" not in args.skip:
         _say("bench: start-up and idle memory of serve")
         results["startup"] = _dump(measures.startup(work / "startup.log"), all_ready="all_ready")
+        cold = measures.startup(work / "startup-cold.log", idle_seconds=0, cold=True)
+        results["startup"]["cold_ready"] = cold.all_ready
     if "contracts" not in args.skip:
         _say("bench: lms-sandbox contract for every API (in-process)")
         results["contracts"] = _dump(measures.contracts(list(vendor_names()), work), total="total")

@@ -96,7 +96,12 @@ class Server:
 
 
 def sandbox(
-    rate_limits: dict[str, str], *, validate: bool = False, log: Path | None = None, port: int = 0
+    rate_limits: dict[str, str],
+    *,
+    validate: bool = False,
+    log: Path | None = None,
+    port: int = 0,
+    env: dict[str, str] | None = None,
 ) -> Server:
     """``lms-sandbox serve`` as shipped, every API, the documented rate limits raised as contract runs do."""
     script = Path(sys.executable).with_name("lms-sandbox")
@@ -108,7 +113,7 @@ def sandbox(
         argv += ["--rate-limit", f"{api}={limit}"]
     if validate:
         argv.append("--validate-responses")
-    return Server("sandbox (validating)" if validate else "sandbox", argv, port, log=log)
+    return Server("sandbox (validating)" if validate else "sandbox", argv, port, env=env, log=log)
 
 
 def prism(tool: Tool, spec: Path, *, log: Path | None = None) -> Server:
