@@ -88,6 +88,9 @@ def main(argv: list[str] | None = None) -> int:
             results.append(result)
             for line in summary(result):
                 _say(line)
+            rss = serve.rss_mib()
+            if rss is not None:
+                _say(f"  server RSS after it: {rss:.0f} MiB")
     finally:
         log = serve.stop()
     failed = sum(r.problem_count for r in results)

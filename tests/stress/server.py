@@ -42,6 +42,14 @@ class Serve:
     stderr: Path
     _files: tuple[IO[bytes], IO[bytes]]
 
+    def rss_mib(self) -> float | None:
+        """The server's resident memory from /proc, in MiB (None where there is no /proc)."""
+        try:
+            status = Path(f"/proc/{self.process.pid}/status").read_text()
+        except OSError:
+            return None
+        return next((int(x.split()[1]) / 1024 for x in status.splitlines() if x.startswith("VmRSS:")), None)
+
     def stop(self) -> str:
         """Stop the server; its stderr, for a look for tracebacks."""
         if self.process.poll() is None:
