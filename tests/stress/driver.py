@@ -163,8 +163,8 @@ async def stress(base_url: str, api: str, *, clients: int, creates: int) -> Resu
     # One auth for every client: a login scheme logs in once (a new login would revoke the last).
     auth = scheme.auth(scheme.defaults[0], base_url=f"{base_url}{vendor.prefix}")
     https = [_client(base_url, api, result, auth) for _ in range(clients)]
-    writers = [HttpClient(n, http, result.ledger, result) for n, http in enumerate(https)]
     try:
+        writers = [HttpClient(n, http, result.ledger, result) for n, http in enumerate(https)]
         async with httpx.AsyncClient(base_url=f"{base_url}{CONTROL}", timeout=TIMEOUT) as control:
             before = await _export(control, api)
             await profile.prepare(writers[0], before)
@@ -174,10 +174,18 @@ async def stress(base_url: str, api: str, *, clients: int, creates: int) -> Resu
             result.seconds = time.perf_counter() - started
             result.checking = True
             after = await _export(control, api)
-        for problem in ledger_problems(result.ledger, before, after):
-            result.problem(problem)
+    finally:
+        for http in https:
+            await http.aclose()
+    for problem in ledger_problems(result.ledger, before, after):
+        result.problem(problem)
+    # Fresh connections for the checks: the writers' sat idle while the export was read and checked,
+    # and a connection the server closes for idleness just as it is reused fails the request.
+    https = [_client(base_url, api, result, auth) for _ in range(clients)]
+    try:
+        checkers = [HttpClient(n, http, result.ledger, result) for n, http in enumerate(https)]
         try:
-            listed = await profile.listed(writers[0])
+            listed = await profile.listed(checkers[0])
         except Rejected as exc:
             result.problem(f"listing: {exc}")
         else:
@@ -185,7 +193,7 @@ async def stress(base_url: str, api: str, *, clients: int, creates: int) -> Resu
             for problem in list_problems(listed, after, profile.listable):
                 result.problem(problem)
         checks = iter(list(profile.views(after, result.ledger)))
-        result.views = sum(await asyncio.gather(*(_viewer(checks, w) for w in writers)))
+        result.views = sum(await asyncio.gather(*(_viewer(checks, c) for c in checkers)))
     finally:
         for http in https:
             await http.aclose()
