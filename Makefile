@@ -18,7 +18,7 @@ NPM_TOOLS    := $(VENV)/npm-tools
 NPM_STAMP    := $(NPM_TOOLS)/.installed-spectral-$(SPECTRAL_CLI)-redocly-$(REDOCLY_CLI)
 
 .DEFAULT_GOAL := help
-.PHONY: help run test check lint format typecheck lint-specs lint-specs-npm bench clean
+.PHONY: help run test check lint format typecheck lint-specs lint-specs-npm bench stress clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-14s %s\n", $$1, $$2}'
@@ -44,7 +44,7 @@ format: $(STAMP)  ## apply ruff formatting and safe fixes
 	$(BIN)/ruff format mockserver contracts tests
 	$(BIN)/ruff check --fix mockserver contracts tests
 
-typecheck: $(STAMP)  ## mypy (strict) on mockserver, contracts and tests/bench
+typecheck: $(STAMP)  ## mypy (strict) on mockserver, contracts, tests/bench and tests/stress
 	$(BIN)/mypy
 
 lint-specs: $(STAMP)  ## validate every OpenAPI document in specs/
@@ -66,5 +66,8 @@ check: lint typecheck lint-specs lint-specs-npm test  ## everything: lint, types
 bench: $(STAMP)  ## side by side with Prism and WireMock, plus start-up, memory, contracts (ARGS="--seconds 3 --warmup 1": quick); never a test
 	$(BIN)/python -m tests.bench.run $(ARGS)
 
+stress: $(STAMP)  ## 32 clients x 1,000 creates per API against serve, then every acknowledged write checked (ARGS="--clients 8 --creates 100": quick)
+	$(BIN)/python -m tests.stress.run $(ARGS)
+
 clean:  ## remove the virtualenv and caches
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis .stress build dist

@@ -171,6 +171,49 @@ def test_the_model_records_snapshots_per_apprenticeship(data: VendorData) -> Non
     assert [(s["progressId"], s["ksbs"][0]["value"]) for s in snapshots] == [(1, 10), (2, 30)]
 
 
+def _recording(progress_id: int) -> dict[str, Any]:
+    return {
+        "progressId": progress_id,
+        "apprenticeshipId": f"{ULN}-{START}",
+        "uln": ULN,
+        "plannedStartDate": START,
+        "ksbs": [{"id": KSB, "value": 5}],
+    }
+
+
+def test_a_recording_after_an_import_gets_the_id_after_the_imported_ones(sandbox: Sandbox) -> None:
+    """The highest id is remembered between recordings (make stress found reading every one quadratic),
+    and an import that replaces the recordings is noticed."""
+    data = sandbox.store.vendor("dfe")
+    for value in (10, 20):
+        progress.record_progress(data, ULN, START, [{"id": KSB, "value": value}])
+    state = sandbox.store.export("dfe")
+    state["collections"]["progress"] = {str(n): _recording(n) for n in (3, 40, 41)}
+    sandbox.store.import_("dfe", state)
+
+    made = progress.record_progress(data, ULN, START, [{"id": KSB, "value": 30}])
+
+    assert made["progressId"] == 42
+    assert sorted(int(p) for p in data.collection(progress.PROGRESS)) == [3, 40, 41, 42]
+
+
+def test_a_recording_never_overwrites_an_imported_one(sandbox: Sandbox) -> None:
+    data = sandbox.store.vendor("dfe")
+    for value in (10, 20):
+        progress.record_progress(data, ULN, START, [{"id": KSB, "value": value}])
+    # As many recordings as before, the last id among them, and the next id taken.
+    state = sandbox.store.export("dfe")
+    state["collections"]["progress"] = {str(n): _recording(n) for n in (2, 3)}
+    sandbox.store.import_("dfe", state)
+
+    made = progress.record_progress(data, ULN, START, [{"id": KSB, "value": 30}])
+
+    recorded = data.collection(progress.PROGRESS)
+    assert made["progressId"] not in (2, 3)
+    assert recorded["3"] == _recording(3)
+    assert len(recorded) == 3
+
+
 @pytest.mark.parametrize(
     ("start", "ksbs", "message"),
     [

@@ -139,6 +139,8 @@ class Vendor:
         edge_errors: the renderer of the edge's refusals (a gateway's own body), if not ``errors``.
         factory: class ``(Store, VendorData)`` the plugin's ``<name>_sandbox.factory`` is made from.
         workflow: the contract's workflow model (a ``contracts.workflows.Workflow`` subclass).
+        stress: what ``make stress``'s concurrent writers do (a
+            ``contracts.workflows.stress.StressProfile`` subclass).
         client_headers: headers the plugin's and the contracts' clients send by default.
         required_headers: headers the edge refuses requests without (DfE's ``X-Version``).
         gateway: credentials are checked on every request under the documents, routed or not (an
@@ -178,6 +180,7 @@ class Vendor:
     front: Ref | None = None
     factory: Ref | None = None
     workflow: Ref | None = None
+    stress: Ref | None = None
     client_headers: Mapping[str, str] = field(default_factory=_frozen)
     required_headers: tuple[RequiredHeader, ...] = ()
     gateway: bool = False

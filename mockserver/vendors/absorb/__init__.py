@@ -52,6 +52,7 @@ VENDOR = Vendor(
     front=f"{__name__}.case:ignore_case",
     factory=f"{__name__}.factory:AbsorbFactory",
     workflow="contracts.workflows.absorb:AbsorbWorkflow",
+    stress="contracts.workflows.absorb_stress:AbsorbStress",
     client_headers={"x-api-version": "2"},
     notes=(
         "POST /authenticate {username, password, privateKey}: a token for 4 hours (a new one revokes it)",

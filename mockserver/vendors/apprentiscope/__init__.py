@@ -32,6 +32,7 @@ VENDOR = Vendor(
     errors=f"{__name__}.errors:render_error",
     factory=f"{__name__}.factory:ApprentiscopeFactory",
     workflow="contracts.workflows.apprentiscope:ApprentiScopeWorkflow",
+    stress="contracts.workflows.apprentiscope_stress:ApprentiScopeStress",
     # What each collection's records must be, as served (checked on import, restore and seeding).
     record_schemas={
         "users": "#/components/schemas/User",

@@ -53,6 +53,7 @@ VENDOR = Vendor(
     errors=f"{__name__}.errors:render_error",
     factory=f"{__name__}.factory:CoursepathFactory",
     workflow="contracts.workflows.coursepath:CoursepathWorkflow",
+    stress="contracts.workflows.coursepath_stress:CoursepathStress",
     known_subject=f"{__name__}.model:is_member",
     actions=(
         ControlAction(

@@ -57,6 +57,7 @@ VENDOR = Vendor(
     edge_errors=f"{__name__}.problems:apim_error",
     factory=f"{__name__}.factory:DfeFactory",
     workflow="contracts.workflows.dfe:DfeWorkflow",
+    stress="contracts.workflows.dfe_stress:DfeStress",
     # Display Advert's current version; Track Progress serves only 1 (override per request).
     client_headers={VERSION_HEADER: "2"},
     # Each document's own X-Version enum lists the versions it serves.

@@ -22,6 +22,8 @@ INVALID_START_DATE = "Invalid start date (must start on the 1st)"
 KSBS_REQUIRED = "KSBs are required"
 # The spec's pattern for plannedStartDate: a real month, day 01.
 START_DATE_PATTERN = "^[1-9][0-9]{3}-(0[1-9]|1[0-2])-01$"
+# The vendor's extras key of [highest progressId handed out, size of the progress collection then].
+_HIGH = "progress_high"
 
 
 def apprenticeship_key(uln: int, planned_start: date) -> str:
@@ -75,7 +77,7 @@ def record_progress(
     values = _ksb_values(ksbs)
     apprenticeship = find_apprenticeship(data, uln, start)
     progress = data.collection(PROGRESS)
-    progress_id = max((int(pid) for pid in progress), default=0) + 1
+    progress_id = _next_progress_id(data, progress)
     record: Record = {
         "progressId": progress_id,
         "apprenticeshipId": apprenticeship["id"],
@@ -84,7 +86,26 @@ def record_progress(
         "ksbs": values,
     }
     progress[str(progress_id)] = record
+    data.extras[_HIGH] = [progress_id, len(progress)]
     return record
+
+
+def _next_progress_id(data: VendorData, progress: Mapping[str, Record]) -> int:
+    """One more than the highest ``progressId`` recorded, without reading every recording each time.
+
+    Reading them all made each recording cost as much as every earlier one (quadratic under load).
+    The highest id handed out is kept in the vendor's extras with the collection's size then; an
+    import, restore or factory write since (another size, or that id gone) makes it read them once.
+    """
+    mark = data.extras.get(_HIGH)
+    if mark is not None and mark[1] == len(progress) and str(mark[0]) in progress:
+        next_id = int(mark[0]) + 1
+    else:
+        next_id = max((int(pid) for pid in progress), default=0) + 1
+    # Never overwrite a recording, whatever was imported: an id is taken once.
+    while str(next_id) in progress:
+        next_id += 1
+    return next_id
 
 
 def progress_of(data: VendorData, uln: int, planned_start: str) -> list[Record]:

@@ -46,6 +46,7 @@ VENDOR = Vendor(
     errors=f"{__name__}.errors:render_error",
     factory=f"{__name__}.factory:SkyprepFactory",
     workflow="contracts.workflows.skyprep:SkyprepWorkflow",
+    stress="contracts.workflows.skyprep_stress:SkyprepStress",
     rate_limit=RateLimit("100 per 1 minute", per="client", message=RATE_LIMITED),
     formats=("json", "xml"),
     format_parameter="format",
