@@ -18,7 +18,7 @@ NPM_TOOLS    := $(VENV)/npm-tools
 NPM_STAMP    := $(NPM_TOOLS)/.installed-spectral-$(SPECTRAL_CLI)-redocly-$(REDOCLY_CLI)
 
 .DEFAULT_GOAL := help
-.PHONY: help run test check lint format typecheck lint-specs lint-specs-npm bench clean
+.PHONY: help run test check lint format typecheck lint-specs lint-specs-npm bench fuzz clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-14s %s\n", $$1, $$2}'
@@ -66,5 +66,8 @@ check: lint typecheck lint-specs lint-specs-npm test  ## everything: lint, types
 bench: $(STAMP)  ## side by side with Prism and WireMock, plus start-up, memory, contracts (ARGS="--seconds 3 --warmup 1": quick); never a test
 	$(BIN)/python -m tests.bench.run $(ARGS)
 
+fuzz: $(STAMP)  ## bad input to every API through serve, 50,000 requests; fails on any 5xx or traceback (ARGS="--budget 5000 --api absorb")
+	$(BIN)/lms-sandbox fuzz --json .fuzz/figures.json $(ARGS)
+
 clean:  ## remove the virtualenv and caches
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis .fuzz build dist
