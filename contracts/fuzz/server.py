@@ -80,7 +80,10 @@ class ServedSandbox:
         self.log.parent.mkdir(parents=True, exist_ok=True)
         self._sink = self.log.open("wb")
         argv = serve_argv(self.apis, self.faults, self.validate_responses)
-        self.process = subprocess.Popen(argv, stdout=self._sink, stderr=subprocess.STDOUT, env=_environment())
+        # Its own session: a Ctrl-C meant for the run reaches the driver, which then stops the server itself.
+        self.process = subprocess.Popen(
+            argv, stdout=self._sink, stderr=subprocess.STDOUT, env=_environment(), start_new_session=True
+        )
         deadline = time.monotonic() + _START_TIMEOUT
         while not self.port:
             found = _BANNER.search(self.log.read_text(errors="replace"))
