@@ -18,7 +18,7 @@ NPM_TOOLS    := $(VENV)/npm-tools
 NPM_STAMP    := $(NPM_TOOLS)/.installed-spectral-$(SPECTRAL_CLI)-redocly-$(REDOCLY_CLI)
 
 .DEFAULT_GOAL := help
-.PHONY: help run test check lint format typecheck lint-specs lint-specs-npm bench stress clean
+.PHONY: help run test check lint format typecheck lint-specs lint-specs-npm bench stress fuzz clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-14s %s\n", $$1, $$2}'
@@ -69,5 +69,8 @@ bench: $(STAMP)  ## side by side with Prism and WireMock, plus start-up, memory,
 stress: $(STAMP)  ## 32 clients x 1,000 creates per API against serve, then every acknowledged write checked (ARGS="--clients 8 --creates 100": quick)
 	$(BIN)/python -m tests.stress.run $(ARGS)
 
+fuzz: $(STAMP)  ## bad input to every API through serve, 50,000 requests; fails on any 5xx or traceback (ARGS="--budget 5000 --api absorb")
+	$(BIN)/lms-sandbox fuzz --json .fuzz/figures.json $(ARGS)
+
 clean:  ## remove the virtualenv and caches
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis .stress build dist
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis .stress .fuzz build dist

@@ -28,6 +28,13 @@ class Document:
         """``(METHOD, path, operation)`` for every operation, in document order."""
         return [(method.upper(), path, operation) for method, path, operation in spec_operations(self.spec)]
 
+    def operation_ids(self) -> dict[str, str]:
+        """Schemathesis' label of each operation (``METHOD /path``) -> its operationId."""
+        return {
+            f"{method} {path}": str(op.get("operationId", f"{method} {path}"))
+            for method, path, op in self.operations()
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class Contract:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from typing import Any, Protocol
 
 import schemathesis
@@ -131,40 +132,59 @@ def _deprecated_operations(document: Document, options: RunOptions) -> list[dict
     ]
 
 
-def _config(target: Target, document: Document, options: RunOptions) -> SchemathesisConfig:
+def _merged(base: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
+    """``base`` with ``extra`` laid over it, tables merged key by key."""
+    merged = dict(base)
+    for key, value in extra.items():
+        below = merged.get(key)
+        if isinstance(below, Mapping) and isinstance(value, Mapping):
+            merged[key] = _merged(below, value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _config(
+    target: Target, document: Document, options: RunOptions, settings: Mapping[str, Any] | None = None
+) -> SchemathesisConfig:
     enabled = set(options.phases)
     coverage: dict[str, Any] = {"enabled": "coverage" in enabled}
     if not target.allow_writes:
         # The coverage phase probes undocumented methods (PUT, DELETE, ...) to expect 405: not here.
         coverage["unexpected-methods"] = []
-    return SchemathesisConfig.from_dict(
-        {
-            "seed": options.seed,
-            "base-url": f"{target.base_url}{document.base_path}",
-            "headers": {
-                name: value
-                for name, value in target.headers.items()
-                if name.lower() not in _security_headers(document)
-            },
-            # Reproducible from the seed alone: no example database replaying earlier runs.
-            "generation": {"max-examples": options.max_examples, "database": "none"},
-            "phases": {
-                "examples": {"enabled": "examples" in enabled},
-                "coverage": coverage,
-                "fuzzing": {"enabled": "fuzzing" in enabled},
-                "stateful": {"enabled": "stateful" in enabled, "max-steps": options.workflow_steps},
-            },
-            "suppress-health-check": ["too_slow", "filter_too_much", "data_too_large"],
-            "operations": _deprecated_operations(document, options),
-            "checks": {"missing_required_header": {"expected-statuses": _missing_header_statuses(document)}},
-            **({"rate-limit": target.rate_limit} if target.rate_limit else {}),
-            # The sandbox's credentials are public: show them, so a failure's curl runs as printed.
-            "output": {"sanitization": {"enabled": not target.is_sandbox}},
-        }
-    )
+    contract: dict[str, Any] = {
+        "seed": options.seed,
+        "base-url": f"{target.base_url}{document.base_path}",
+        "headers": {
+            name: value
+            for name, value in target.headers.items()
+            if name.lower() not in _security_headers(document)
+        },
+        # Reproducible from the seed alone: no example database replaying earlier runs.
+        "generation": {"max-examples": options.max_examples, "database": "none"},
+        "phases": {
+            "examples": {"enabled": "examples" in enabled},
+            "coverage": coverage,
+            "fuzzing": {"enabled": "fuzzing" in enabled},
+            "stateful": {"enabled": "stateful" in enabled, "max-steps": options.workflow_steps},
+        },
+        "suppress-health-check": ["too_slow", "filter_too_much", "data_too_large"],
+        "operations": _deprecated_operations(document, options),
+        "checks": {"missing_required_header": {"expected-statuses": _missing_header_statuses(document)}},
+        **({"rate-limit": target.rate_limit} if target.rate_limit else {}),
+        # The sandbox's credentials are public: show them, so a failure's curl runs as printed.
+        "output": {"sanitization": {"enabled": not target.is_sandbox}},
+    }
+    return SchemathesisConfig.from_dict(_merged(contract, settings or {}))
 
 
-def load(target: Target, document: Document | None = None, options: RunOptions | None = None) -> BaseSchema:
+def load(
+    target: Target,
+    document: Document | None = None,
+    options: RunOptions | None = None,
+    *,
+    settings: Mapping[str, Any] | None = None,
+) -> BaseSchema:
     """A Schemathesis schema of one of the API's documents aimed at ``target``, our checks included.
 
     Only read operations are in it unless the target allows writes. Use it in your own tests with
@@ -174,10 +194,12 @@ def load(target: Target, document: Document | None = None, options: RunOptions |
         target: where the implementation is.
         document: which of the API's documents; by default its main (first) one.
         options: example counts, seed and phases for the engine.
+        settings: Schemathesis settings (its config file's keys) laid over the contract's own,
+            e.g. ``{"checks": {"enabled": False}}``.
     """
     document = document or load_contract(target.api).documents[0]
     schema: BaseSchema = schemathesis.openapi.from_dict(
-        dict(document.spec), config=_config(target, document, options or RunOptions())
+        dict(document.spec), config=_config(target, document, options or RunOptions(), settings)
     )
     if target.app is not None:
         schema.app = target.app
@@ -187,13 +209,6 @@ def load(target: Target, document: Document | None = None, options: RunOptions |
     if not target.allow_writes:
         schema = schema.include(method=sorted(READ_METHODS))
     return schema
-
-
-def _operation_ids(document: Document) -> dict[str, str]:
-    return {
-        f"{method} {path}": str(op.get("operationId", f"{method} {path}"))
-        for method, path, op in document.operations()
-    }
 
 
 def _curl(recorder: Any, case_id: str, fallback: str) -> str:
@@ -254,7 +269,7 @@ def _run_document(
     wanted = [p for p in SCHEMATHESIS_PHASES if p in options.phases]
     if not wanted:
         return
-    names = _operation_ids(document)
+    names = document.operation_ids()
     reporter.phase("/".join(wanted), document.name)
     schema = load(target, document, options)
     for event in from_schema(schema).execute():

@@ -155,6 +155,16 @@ def test_bad_payment_filters_are_refused(api: httpx.Client, params: dict[str, An
     assert refused(api, "get_payments", **params) == 400
 
 
+# Found by make fuzz: a window reaching back before year 1 answered 500 (OverflowError).
+@pytest.mark.parametrize("days", [1_000_000, 10**20])
+def test_a_window_reaching_back_before_the_calendar_keeps_every_payment(api: httpx.Client, days: int) -> None:
+    every = call(api, "get_payments")
+    assert every
+    assert call(api, "get_payments", created_after_days_ago=days) == every
+    query = {**KEYS, "created_after_days_ago": str(days)}
+    assert api.get("/get_payments", params=query).json() == every
+
+
 def test_payments_answer_xml(api: httpx.Client) -> None:
     response = api.post(
         "/get_payments", headers={"Accept": "application/xml"}, json={**KEYS, "status": "complete"}

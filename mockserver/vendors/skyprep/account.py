@@ -172,6 +172,14 @@ def _days(value: Any) -> int | None:
     return int(text)
 
 
+def _days_before(moment: datetime, days: int) -> datetime | None:
+    """``days`` days before ``moment``; ``None`` when that is before the calendar starts (no limit)."""
+    try:
+        return moment - timedelta(days=days)
+    except OverflowError:
+        return None
+
+
 def _moment(stamp: str) -> datetime:
     return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
 
@@ -187,7 +195,7 @@ def list_payments(data: VendorData, fields: Mapping[str, Any]) -> list[Record]:
         found = [p for p in found if p["status"] == status]
     if kind is not None:
         found = [p for p in found if p["payment_type"] == kind]
-    if days is not None:
-        since = now(data) - timedelta(days=days)
+    since = _days_before(now(data), days) if days is not None else None
+    if since is not None:
         found = [p for p in found if _moment(p["created_at"]) >= since]
     return sorted(found, key=lambda p: (_moment(p["created_at"]), int(p["id"])), reverse=True)
