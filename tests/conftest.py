@@ -62,3 +62,19 @@ def api(sandbox: Sandbox) -> Iterator[httpx.Client]:
     """A client for ApprentiScope with the sandbox token attached."""
     with sync_client(sandbox, base_url="http://sandbox/apprentiscope", headers=AUTH) as c:
         yield c
+
+
+# A downstream project's pytest settings, strict, for the plugin tests that run test files with pytester.
+DOWNSTREAM_INI = """
+[pytest]
+addopts = --strict-markers -p no:cacheprovider
+filterwarnings = error
+xfail_strict = true
+"""
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester) -> pytest.Pytester:
+    """A downstream project: strict ini, nothing but the installed plugin."""
+    pytester.makeini(DOWNSTREAM_INI)
+    return pytester

@@ -173,19 +173,6 @@ def test_created_users_are_stamped_with_the_sandbox_clock(client: httpx.Client, 
 # the pytest plugin's handle
 
 
-@pytest.fixture
-def project(pytester: pytest.Pytester) -> pytest.Pytester:
-    pytester.makeini(
-        """
-        [pytest]
-        addopts = --strict-markers -p no:cacheprovider
-        filterwarnings = error
-        xfail_strict = true
-        """
-    )
-    return pytester
-
-
 def test_the_plugins_clock_moves_the_sandbox_and_is_reset_before_each_test(project: pytest.Pytester) -> None:
     project.makepyfile(
         """

@@ -9,20 +9,6 @@ import pytest
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
-INI = """
-[pytest]
-addopts = --strict-markers -p no:cacheprovider
-filterwarnings = error
-xfail_strict = true
-"""
-
-
-@pytest.fixture
-def project(pytester: pytest.Pytester) -> pytest.Pytester:
-    """A downstream project: strict ini, nothing but the installed plugin."""
-    pytester.makeini(INI)
-    return pytester
-
 
 def test_a_search_near_a_postcode_is_tested_against_factory_vacancies(project: pytest.Pytester) -> None:
     project.makepyfile(

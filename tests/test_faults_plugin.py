@@ -4,19 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-INI = """
-[pytest]
-addopts = --strict-markers -p no:cacheprovider
-filterwarnings = error
-xfail_strict = true
-"""
-
-
-@pytest.fixture
-def project(pytester: pytest.Pytester) -> pytest.Pytester:
-    pytester.makeini(INI)
-    return pytester
-
 
 def test_the_fixture_method_and_the_marker_set_faults_that_last_one_test(project: pytest.Pytester) -> None:
     project.makepyfile(

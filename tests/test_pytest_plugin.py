@@ -17,25 +17,11 @@ import mockserver.plugin
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
-INI = """
-[pytest]
-addopts = --strict-markers -p no:cacheprovider
-filterwarnings = error
-xfail_strict = true
-"""
-
 SMALL_SCENARIO = """
 api: apprentiscope
 sizes: {occupations: 1, employers: 1, sponsors: 0, education_providers: 0, apprentices: 2,
         applicants: 0, mentors: 0, supervisors: 0, admins: 0}
 """
-
-
-@pytest.fixture
-def project(pytester: pytest.Pytester) -> pytest.Pytester:
-    """A downstream project: strict ini, nothing but the installed plugin."""
-    pytester.makeini(INI)
-    return pytester
 
 
 def test_plugin_is_registered_through_the_pytest11_entry_point(project: pytest.Pytester) -> None:

@@ -4,20 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-INI = """
-[pytest]
-addopts = --strict-markers -p no:cacheprovider
-filterwarnings = error
-xfail_strict = true
-"""
-
-
-@pytest.fixture
-def project(pytester: pytest.Pytester) -> pytest.Pytester:
-    """A downstream project: strict ini, nothing but the installed plugin."""
-    pytester.makeini(INI)
-    return pytester
-
 
 def test_the_plugins_client_logs_in_by_itself_and_again_after_a_revocation(project: pytest.Pytester) -> None:
     project.makepyfile(

@@ -13,20 +13,6 @@ import pytest
 
 from mockserver.vendors.coursepath import ADMIN_EMAIL, API_KEY, LEARNER_EMAIL
 
-INI = """
-[pytest]
-addopts = --strict-markers -p no:cacheprovider
-filterwarnings = error
-xfail_strict = true
-"""
-
-
-@pytest.fixture
-def project(pytester: pytest.Pytester) -> pytest.Pytester:
-    """A downstream project: strict ini, nothing but the installed plugin."""
-    pytester.makeini(INI)
-    return pytester
-
 
 def test_the_plugins_client_signs_a_fresh_token_for_every_call(project: pytest.Pytester) -> None:
     project.makepyfile(
