@@ -100,25 +100,21 @@ class OperationRoutes:
     """
 
     def __init__(self, specs: Mapping[str, Mapping[str, Any]]) -> None:
-        self.routes = [
-            (method.upper(), path_pattern(base + template), base, operation)
-            for base, spec in specs.items()
-            for method, template, operation in spec_operations(spec)
-        ]
+        self.routes: list[tuple[str, re.Pattern[str], str, dict[str, Any]]] = []
         # A template without parameters matches one path (and it with a slash): found by lookup.
         # Templates with parameters are tried in order, only those before the path's own entry.
         self._static: dict[tuple[str, str], int] = {}
         self._templated: list[int] = []
-        index = 0
         for base, spec in specs.items():
-            for method, template, _ in spec_operations(spec):
+            for method, template, operation in spec_operations(spec):
+                index, verb = len(self.routes), method.upper()
+                self.routes.append((verb, path_pattern(base + template), base, operation))
                 if "{" in template:
                     self._templated.append(index)
                 else:
                     bare = (base + template).rstrip("/")
                     for path in (bare, bare + "/"):
-                        self._static.setdefault((method.upper(), path), index)
-                index += 1
+                        self._static.setdefault((verb, path), index)
 
     def match(self, method: str, path: str) -> tuple[str, dict[str, Any]] | None:
         """The base path of the document and the operation serving ``method path`` (HEAD as GET)."""
