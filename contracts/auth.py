@@ -73,18 +73,6 @@ def _caching(target: Target) -> dict[str, Any]:
 
 
 def register(schema: Any, target: Target) -> None:
-    """Make every request of ``schema`` carry ``target``'s credential (no-op where headers suffice).
-
-    Known gap: ``schema.auth(Provider, ...)`` is Schemathesis' form that decorates one test function,
-    so nothing is registered on the schema and engine runs go without the credential (``attach`` does
-    it right). Left as is until the contract failures that the credential uncovers are dealt with.
-    """
-    if target.credential is None:
-        return
-    schema.auth(_provider(target), **_caching(target))
-
-
-def attach(schema: Any, target: Target) -> None:
     """Register ``target``'s credential on ``schema`` itself, so an engine run sends it with every request."""
     if target.credential is None:
         return

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, Phase, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis.errors import FlakyFailure
 from hypothesis.stateful import run_state_machine_as_test
-from schemathesis.config import ApiKeyAuthConfig, SchemathesisConfig
+from schemathesis.config import ApiKeyAuthConfig, ChecksConfig, SchemathesisConfig
 from schemathesis.engine import events, from_schema
 from schemathesis.schemas import BaseSchema
 
@@ -118,18 +118,32 @@ def _security_keys(target: Target, document: Document) -> dict[str, str]:
     }
 
 
-def _deprecated_operations(document: Document, options: RunOptions) -> list[dict[str, Any]]:
-    """Schemathesis' per-operation settings that test the document's deprecated operations lightly."""
-    deprecated = [str(op["operationId"]) for _, _, op in document.operations() if op.get("deprecated")]
-    if not options.light_deprecated or not deprecated:
-        return []
-    return [
-        {
-            "include-operation-id": deprecated,
-            "generation": {"max-examples": max(1, options.max_examples // 5)},
-            "phases": {"coverage": {"enabled": False}},
-        }
-    ]
+# Statuses a schema-valid request may still get, for rules a schema cannot state (a referenced record
+# that does not exist, a value already taken), declared on the operation in the spec.
+SEMANTIC_STATUSES = "x-semantic-statuses"
+
+
+def _operation_settings(document: Document, options: RunOptions) -> list[dict[str, Any]]:
+    """Schemathesis' per-operation settings, one entry per operation that needs any.
+
+    Deprecated operations (twins of current ones) are tested lightly; an operation declaring
+    ``x-semantic-statuses`` may answer them to schema-valid data without failing positive data acceptance
+    (Schemathesis' own defaults stay accepted too).
+    """
+    entries: list[dict[str, Any]] = []
+    for _, _, op in document.operations():
+        entry: dict[str, Any] = {}
+        if options.light_deprecated and op.get("deprecated"):
+            entry["generation"] = {"max-examples": max(1, options.max_examples // 5)}
+            entry["phases"] = {"coverage": {"enabled": False}}
+        semantic = [str(status) for status in op.get(SEMANTIC_STATUSES) or ()]
+        if semantic:
+            defaults = ChecksConfig.from_dict({}).positive_data_acceptance.expected_statuses
+            accepted = [*defaults, *semantic]
+            entry["checks"] = {"positive_data_acceptance": {"expected-statuses": accepted}}
+        if entry:
+            entries.append({"include-operation-id": [str(op["operationId"])], **entry})
+    return entries
 
 
 def _merged(base: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
@@ -169,7 +183,7 @@ def _config(
             "stateful": {"enabled": "stateful" in enabled, "max-steps": options.workflow_steps},
         },
         "suppress-health-check": ["too_slow", "filter_too_much", "data_too_large"],
-        "operations": _deprecated_operations(document, options),
+        "operations": _operation_settings(document, options),
         "checks": {"missing_required_header": {"expected-statuses": _missing_header_statuses(document)}},
         **({"rate-limit": target.rate_limit} if target.rate_limit else {}),
         # The sandbox's credentials are public: show them, so a failure's curl runs as printed.

@@ -17,7 +17,7 @@ import pytest
 from schemathesis.engine import from_schema
 from starlette.types import Receive, Scope, Send
 
-from contracts.auth import SchemeAuth, attach
+from contracts.auth import SchemeAuth
 from contracts.documents import load_contract
 from contracts.runner import RunOptions, load
 from contracts.targets import Target, sandbox_target
@@ -177,11 +177,10 @@ def _one_cheap_operation(api: str) -> str:
 
 
 @pytest.mark.parametrize("api", BEYOND_HEADERS)
-def test_an_attached_credential_is_sent_by_the_engine_and_gets_past_the_edge(api: str) -> None:
+def test_a_loaded_schema_s_credential_is_sent_by_the_engine_and_gets_past_the_edge(api: str) -> None:
     target = sandbox_target(api)
     options = RunOptions(phases=("fuzzing",), max_examples=1)
     schema = load(target, options=options, settings={"generation": {"mode": "positive"}})
-    attach(schema, target)
     assert schema.auth.is_defined
     statuses: list[int] = []
     schema.hook("after_call")(lambda context, case, response: statuses.append(response.status_code))
@@ -192,11 +191,6 @@ def test_an_attached_credential_is_sent_by_the_engine_and_gets_past_the_edge(api
     assert 401 not in statuses, statuses
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="register hands the provider to schema.auth(Provider, ...), Schemathesis' per-test decorator "
-    "form, so contract runs send no credential beyond headers (all 401); attach registers it right",
-)
 def test_a_registered_credential_is_on_the_schema() -> None:
     target = sandbox_target(BEYOND_HEADERS[0])
     assert load(target, options=RunOptions(phases=("examples",), max_examples=1)).auth.is_defined

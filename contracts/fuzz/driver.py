@@ -21,7 +21,6 @@ from schemathesis.engine.run import PhaseName
 
 from mockserver.vendors import get_vendor, vendor_names
 
-from ..auth import attach
 from ..documents import Document, load_contract
 from ..runner import SCHEMATHESIS_PHASES, RunOptions, load
 from ..targets import Target, url_target
@@ -170,7 +169,6 @@ def _fuzz_document(
         before = sent
         run = RunOptions(phases=phases, max_examples=options.max_examples, seed=options.seed + round_)
         schema = load(target, document, run, settings=SETTINGS)
-        attach(schema, target)
         stream = from_schema(schema).execute()
 
         def heard(count: int, stop: Callable[[], None] = stream.stop) -> None:
