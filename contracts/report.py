@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 from xml.etree import ElementTree
@@ -56,15 +57,28 @@ class ConsoleReporter:
 
 
 def summary(result: ContractResult) -> str:
-    """The per-operation table, every failure with its curl, and the verdict."""
-    width = max((len(op.operation) for op in result.operations.values()), default=10)
-    label_width = max((len(op.label) for op in result.operations.values()), default=10)
-    lines = ["", "Operations:"]
-    for op in result.operations.values():
+    """The per-operation table, the unreached operations, every failure with its curl, and the verdict."""
+    ops = list(result.operations.values())
+    width = max((len(op.operation) for op in ops), default=10)
+    label_width = max((len(op.label) for op in ops), default=10)
+    header = (
+        f"       {'operation':<{width}}  {'':<{label_width}}  {'requests':>8}  {'2xx':>6}  {'4xx':>6}  "
+        f"{'5xx':>4}  phases"
+    )
+    lines = ["", "Operations:", header]
+    for op in ops:
         status = "ok  " if op.ok else "FAIL"
         phases = ",".join(sorted(op.phases)) or "-"
         name, label = f"{op.operation:<{width}}", f"{op.label:<{label_width}}"
-        lines.append(f"  {status} {name}  {label}  {op.requests:>5} request(s)  {phases}")
+        answers = op.answers
+        lines.append(
+            f"  {status} {name}  {label}  {op.requests:>8}  {answers.get('2xx', 0):>6}  "
+            f"{answers.get('4xx', 0):>6}  {answers.get('5xx', 0):>4}  {phases}"
+        )
+    unreached = result.unreached()
+    if unreached:
+        lines += ["", f"Unreached ({len(unreached)}): no request got a 2xx answer from"]
+        lines += [f"  {name}  {result.operations[name].label}" for name in unreached]
     if result.failures:
         lines += ["", f"Failures ({len(result.failures)}):"]
         for index, failure in enumerate(result.failures, 1):
@@ -72,17 +86,29 @@ def summary(result: ContractResult) -> str:
     for note in result.notes:
         lines.append(f"NOTE: {note}")
     failed = sorted(result.failed_operations())
+    reached = f"{len(ops) - len(unreached)} of {len(ops)} operation(s) reached"
     verdict = (
         f"FAILED: {len(result.failures)} failure(s) in {', '.join(failed)}"
         if failed
-        else f"PASSED: {len(result.operations)} operation(s)"
+        else f"PASSED: {len(ops)} operation(s)"
     )
-    lines += ["", f"{verdict} (seed {result.seed}; rerun with --seed {result.seed} to reproduce)", ""]
+    lines += [
+        "",
+        f"{verdict}; {reached} (seed {result.seed}; rerun with --seed {result.seed} to reproduce)",
+        "",
+    ]
     return "\n".join(lines)
 
 
-def junit_xml(result: ContractResult) -> ElementTree.ElementTree:
-    """One testsuite per run, one testcase per operation, a failure element per failing operation."""
+def junit_xml(results: ContractResult | Sequence[ContractResult]) -> ElementTree.ElementTree:
+    """One testsuite per API's run, one testcase per operation, a failure element per failing operation."""
+    root = ElementTree.Element("testsuites")
+    for result in [results] if isinstance(results, ContractResult) else results:
+        root.append(_suite(result))
+    return ElementTree.ElementTree(root)
+
+
+def _suite(result: ContractResult) -> ElementTree.Element:
     cases = list(result.operations.values())
     suite = ElementTree.Element(
         "testsuite",
@@ -104,12 +130,10 @@ def junit_xml(result: ContractResult) -> ElementTree.ElementTree:
                 case, "failure", message="; ".join(sorted({f.title for f in op.failures}))[:500]
             )
             failure.text = "\n\n".join(f.describe() for f in op.failures)
-    root = ElementTree.Element("testsuites")
-    root.append(suite)
-    return ElementTree.ElementTree(root)
+    return suite
 
 
-def write_junit_xml(result: ContractResult, path: Path) -> None:
-    """Write ``junit_xml(result)`` to ``path``, creating its folder."""
+def write_junit_xml(results: ContractResult | Sequence[ContractResult], path: Path) -> None:
+    """Write ``junit_xml(results)`` to ``path``, creating its folder."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    junit_xml(result).write(path, encoding="utf-8", xml_declaration=True)
+    junit_xml(results).write(path, encoding="utf-8", xml_declaration=True)

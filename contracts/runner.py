@@ -5,7 +5,9 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
+import httpx
 import schemathesis
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import seed as hypothesis_seed
@@ -15,7 +17,7 @@ from schemathesis.config import ApiKeyAuthConfig, ChecksConfig, SchemathesisConf
 from schemathesis.engine import events, from_schema
 from schemathesis.schemas import BaseSchema
 
-from mockserver.specs import spec_parameters
+from mockserver.specs import OperationRoutes, spec_parameters
 
 from . import checks as _checks  # noqa: F401 - registers the spec-driven checks with Schemathesis
 from .auth import register as register_auth
@@ -65,6 +67,8 @@ class RunOptions:
         light_deprecated: operations the spec marks ``deprecated`` (twins of current ones, such as
             SkyPrep's GET calls, which share their handlers) get a fifth of ``max_examples`` and no
             coverage phase; ``False`` tests them as hard as the others.
+        fail_on_unreached: an operation that no request reached with a 2xx answer, in any phase, is a
+            failure (by default it is only listed as unreached).
     """
 
     phases: tuple[str, ...] = PHASES
@@ -73,6 +77,7 @@ class RunOptions:
     workflow_steps: int = 20
     shrink: bool = True
     light_deprecated: bool = True
+    fail_on_unreached: bool = False
 
     def __post_init__(self) -> None:
         unknown = sorted(set(self.phases) - set(PHASES))
@@ -246,17 +251,19 @@ def _label(document: Document, schemathesis_label: str) -> str:
 def _record_scenario(
     result: ContractResult, document: Document, names: dict[str, str], event: Any, reporter: Reporter
 ) -> None:
-    """Count one finished scenario's requests per operation and keep each failed check."""
+    """Count one finished scenario's requests and answers per operation and keep each failed check."""
     recorder = event.recorder
     phase = str(event.phase.value)
-    counted: dict[str, int] = {}
-    for node in recorder.cases.values():
+    counted: set[str] = set()
+    for case_id, node in recorder.cases.items():
         label = node.value.operation.label
-        counted[label] = counted.get(label, 0) + 1
-    for label, count in counted.items():
+        interaction = recorder.interactions.get(case_id)
+        response = interaction.response if interaction is not None else None
         operation = result.operation(names.get(label, label), _label(document, label))
-        operation.requests += count
-        operation.phases.add(phase)
+        operation.count(phase, response.status_code if response is not None else None)
+        if response is not None and 200 <= response.status_code < 300:
+            result.accept(operation.operation, document.base_path, interaction.request)
+        counted.add(label)
     for case_id, nodes in recorder.checks.items():
         node = recorder.cases.get(case_id)
         label = node.value.operation.label if node is not None else recorder.label
@@ -268,13 +275,24 @@ def _record_scenario(
                         operation=names.get(label, label),
                         phase=phase,
                         title=str(info.failure.title),
-                        message=str(info.failure.message),
+                        message=_shortened(str(info.failure.message)),
                         curl=_curl(recorder, case_id, str(info.code_sample)),
                     )
                 )
     for label in counted:
         name = names.get(label, label)
         reporter.step(phase, name, not result.operation(name).failures)
+
+
+# A failure message is read by a person: at most this many lines (the curl comes on its own).
+MESSAGE_LINES = 20
+
+
+def _shortened(message: str, lines: int = MESSAGE_LINES) -> str:
+    kept = message.strip().splitlines()
+    if len(kept) <= lines:
+        return "\n".join(kept)
+    return "\n".join([*kept[: lines - 1], f"... ({len(kept) - lines + 1} more line(s))"])
 
 
 def _run_document(
@@ -325,11 +343,32 @@ def _violation(exc: BaseException | None, seen: frozenset[int] = frozenset()) ->
     return _violation(exc.__cause__ or exc.__context__, seen)
 
 
+class _WorkflowTally:
+    """Counts the workflow's answers per operation, found by method and path in the API's documents."""
+
+    def __init__(self, result: ContractResult, contract: Contract, target: Target) -> None:
+        self.result = result
+        self.routes = OperationRoutes({d.base_path: d.spec for d in contract.documents})
+        self.root = urlsplit(target.base_url).path.rstrip("/")
+
+    def __call__(self, response: httpx.Response) -> None:
+        path = response.request.url.path
+        found = self.routes.operation_id(response.request.method, path.removeprefix(self.root) or "/")
+        if found is not None:
+            self.result.operation(found).count("workflow", response.status_code)
+
+
 def _run_workflow(
-    result: ContractResult, target: Target, model: type[Workflow], options: RunOptions, reporter: Reporter
+    result: ContractResult,
+    target: Target,
+    model: type[Workflow],
+    options: RunOptions,
+    reporter: Reporter,
+    contract: Contract,
 ) -> None:
     reporter.phase("workflow", model.__name__)
-    machine = hypothesis_seed(options.seed)(bind(model, target, options.seed))
+    tally = _WorkflowTally(result, contract, target)
+    machine = hypothesis_seed(options.seed)(bind(model, target, options.seed, tally))
     try:
         run_state_machine_as_test(
             machine,
@@ -405,7 +444,14 @@ def verify(
         if model is None:
             result.notes.append(f"no workflow model is registered for {target.api}")
         else:
-            _run_workflow(result, target, model, options, reporter)
+            _run_workflow(result, target, model, options, reporter, contract)
+    if options.fail_on_unreached:
+        for name in result.unreached():
+            result.add_failure(
+                Failure(
+                    name, "reach", "unreached: no request got a 2xx answer in any phase (--fail-on-unreached)"
+                )
+            )
     if target.sandbox is not None and target.sandbox.errors:
         errors = list(target.sandbox.errors)
         result.add_failure(Failure(RUN, "sandbox", "the sandbox raised", "; ".join(map(repr, errors[:3]))))

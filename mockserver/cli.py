@@ -334,13 +334,19 @@ def _add_contract_command(commands: Any) -> None:
         description="Run an API's contract (Schemathesis examples, coverage, fuzzing and link-following "
         "stateful phases, the vendor's error/auth/pagination checks, and its workflow model) against "
         "the in-process sandbox, or against any implementation with --base-url. Prints a per-operation "
-        "summary and the curl of every failure; exits 0 only when nothing failed.",
-        epilog="Example: lms-sandbox contract apprentiscope "
-        "--base-url https://staging.example.com/apprentiscope "
-        "--header 'Authorization: $TOKEN' --junit-xml reports/contract.xml",
+        "table (requests, 2xx, 4xx and 5xx answers, the phases that reached it), the operations no "
+        "request reached with a 2xx, and the curl of every failure; exits 0 only when nothing failed. "
+        "Several APIs (or 'all') run in parallel processes against their own sandboxes, one report.",
+        epilog="Examples: lms-sandbox contract all --junit-xml reports/contract.xml; "
+        "lms-sandbox contract apprentiscope --base-url https://staging.example.com/apprentiscope "
+        '--header "Authorization: $TOKEN" (double quotes, so the shell puts the token in)',
     )
     contract.add_argument(
-        "api", choices=vendor_names(), metavar="API", help=f"the API to verify: {', '.join(vendor_names())}"
+        "api",
+        nargs="+",
+        choices=[*vendor_names(), "all"],
+        metavar="API",
+        help=f"the API(s) to verify: {', '.join(vendor_names())}, or all",
     )
     contract.add_argument(
         "--base-url",
@@ -388,6 +394,19 @@ def _add_contract_command(commands: Any) -> None:
         action="store_true",
         help="test operations the spec marks deprecated as hard as the others; by default they get a "
         "fifth of the generated examples and no coverage phase (SkyPrep's GET twins of its POST calls)",
+    )
+    contract.add_argument(
+        "--fail-on-unreached",
+        action="store_true",
+        help="fail the run when an operation got no 2xx answer in any phase (by default such operations "
+        "are listed as unreached)",
+    )
+    contract.add_argument(
+        "--jobs",
+        type=int,
+        default=0,
+        metavar="N",
+        help="with several APIs, run at most N at once, each in its own process (default: one per core)",
     )
     contract.add_argument(
         "--seed", type=int, default=0, metavar="N", help="seed: the same seed replays the same run"

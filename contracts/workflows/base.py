@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import itertools
 import secrets
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 import httpx
 from hypothesis.stateful import RuleBasedStateMachine
@@ -17,6 +17,12 @@ from ..curl import curl_for
 from ..results import RUN
 from ..targets import Target
 from ..throttle import Throttle
+
+
+class Tally(Protocol):
+    """Told of every answer a workflow gets."""
+
+    def __call__(self, response: httpx.Response) -> None: ...
 
 
 class WorkflowViolation(AssertionError):
@@ -42,6 +48,8 @@ class Workflow(RuleBasedStateMachine):
     seed: ClassVar[int] = 0
     # Shared by every example of a run, so the rate holds across them (see ``bind``).
     throttle: ClassVar[Throttle | None] = None
+    # Told of every answer, to count the workflow's requests per operation in the run's table.
+    tally: ClassVar[Tally | None] = None
 
     def __init__(self) -> None:
         super().__init__()
@@ -65,8 +73,11 @@ class Workflow(RuleBasedStateMachine):
         if client is None:
             client = self._clients[base_path] = self.target.client(base_path)
         if self.throttle is not None:
-            return self.throttle.send(lambda: client.request(method, path, **kwargs))
+            response = self.throttle.send(lambda: client.request(method, path, **kwargs))
+            self._tell(response)
+            return response
         response = client.request(method, path, **kwargs)
+        self._tell(response)
         if response.status_code == 429:
             # Not the model's finding: the run outpaced the target's rate limit.
             raise WorkflowViolation(
@@ -76,6 +87,10 @@ class Workflow(RuleBasedStateMachine):
                 self.curl(response),
             )
         return response
+
+    def _tell(self, response: httpx.Response) -> None:
+        if self.tally is not None:
+            self.tally(response)
 
     def curl(self, response: httpx.Response) -> str:
         """The curl reproducing ``response``'s request (credentials filtered unless against the sandbox)."""
@@ -104,11 +119,25 @@ def writes_allowed(machine: Workflow) -> bool:
     return machine.writes_allowed
 
 
-def bind(model: type[Workflow], target: Target, seed: int = 0) -> type[Workflow]:
-    """``model`` bound to ``target``: Hypothesis instantiates state machines without arguments."""
+def bind(
+    model: type[Workflow],
+    target: Target,
+    seed: int = 0,
+    tally: Tally | None = None,
+) -> type[Workflow]:
+    """``model`` bound to ``target``: Hypothesis instantiates state machines without arguments.
+
+    ``tally`` is told of every answer the model gets (the runner counts them per operation).
+    """
     throttle = Throttle(target.rate_limit) if target.rate_limit else None
     return type(
         model.__name__,
         (model,),
-        {"target": target, "seed": seed, "throttle": throttle, "__module__": model.__module__},
+        {
+            "target": target,
+            "seed": seed,
+            "throttle": throttle,
+            "tally": staticmethod(tally) if tally is not None else None,
+            "__module__": model.__module__,
+        },
     )
