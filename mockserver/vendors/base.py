@@ -34,6 +34,7 @@ from ..clock import SandboxClock
 from ..errors import ModelError, UnhandledOperation
 from ..excerpt import excerpt, shorten
 from ..jsonify import FastJsonifier
+from ..numerals import StrictNumbersParser
 from ..options import SandboxOptions
 from ..routing import IndexedRoutingMiddleware
 from ..specs import (
@@ -326,7 +327,8 @@ def build_connexion_app(
 
     ``operations`` holds the handlers of every document together; each operationId must have one.
     ``document_errors`` (base path -> renderer) overrides ``render_error`` for one document's requests.
-    ``uri_parser_class`` replaces Connexion's parsing of parameters (e.g. DfE's repeated query values).
+    ``uri_parser_class`` replaces the parsing of parameters (e.g. DfE's repeated query values); it
+    should extend ``StrictNumbersParser``, which reads numerals as the vendors' servers do.
     """
     specs = ctx.specs
     check_operations(ctx.name, {"paths": _all_paths(specs)}, operations)
@@ -337,7 +339,7 @@ def build_connexion_app(
         validate_responses=ctx.options.validate_responses,
         swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/ui"),
         validator_map=validator_map(NamedParameterValidator),
-        uri_parser_class=uri_parser_class,
+        uri_parser_class=uri_parser_class or StrictNumbersParser,
         jsonifier=FastJsonifier(),
     )
     resolver = _resolver(ctx.name, operations, _several_media_types(specs))

@@ -15,6 +15,7 @@ from urllib.parse import quote, unquote_plus
 from connexion.uri_parsing import OpenAPIURIParser
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from ...numerals import StrictNumbersParser
 from ..base import spec_parameters
 
 
@@ -55,7 +56,7 @@ class CaseInsensitiveQuery:
         await self.app(scope, receive, send)
 
 
-class RepeatedQueryParser(OpenAPIURIParser):  # type: ignore[misc]
+class RepeatedQueryParser(StrictNumbersParser):
     """Connexion's parser, keeping each value of a repeated (``explode``) query parameter whole.
 
     Connexion joins the repeated values with commas and splits them again, so a route named

@@ -11,17 +11,16 @@ for GET (lists joined with commas). A body that cannot be read is left for Conne
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from ...numerals import is_numeral
 from ...specs import spec_operations
 from ..edge import read_body, replay
 
-_INTEGER = re.compile(r"^\s*-?\d+\s*$")
 _TRUE = {"true", "1"}
 _FALSE = {"false", "0"}
 
@@ -48,7 +47,7 @@ def _typed(value: Any, kind: str) -> Any:
     """A query or form string as the body schema types it (other values as they came)."""
     if not isinstance(value, str):
         return value
-    if kind == "integer" and _INTEGER.match(value):
+    if kind == "integer" and is_numeral(value, "integer"):
         return int(value)
     if kind == "boolean" and value.strip().lower() in _TRUE | _FALSE:
         return value.strip().lower() in _TRUE

@@ -1,0 +1,60 @@
+"""Numerals in parameters are read as the vendors' servers read them: ASCII digits only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from contracts import load_contract, sandbox_target
+from mockserver.numerals import is_numeral
+from mockserver.specs import resolved_parameters
+from mockserver.vendors import REGISTRY
+
+# Text Python's int() and float() read as numbers, and no vendor's server does.
+NOT_NUMERALS = ["\u0663", "1_0", " 1", "1 ", "+1", "\u00a01", "\uff11", "nan", "inf", "Infinity", ""]
+
+
+@pytest.mark.parametrize("text", NOT_NUMERALS)
+def test_text_python_reads_as_a_number_is_no_numeral(text: str) -> None:
+    assert not is_numeral(text, "integer")
+    assert not is_numeral(text, "number")
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"), [("0", "integer"), ("-12", "integer"), ("1.5", "number"), ("2e3", "number")]
+)
+def test_ascii_numerals_are_numerals(text: str, kind: str) -> None:
+    assert is_numeral(text, kind)
+
+
+def _integer_query_parameter(api: str) -> tuple[str, str, str] | None:
+    """(base path, path, name) of a GET operation without path parameters taking an integer query value."""
+    for document in load_contract(api).documents:
+        for method, path, operation in document.operations():
+            if method != "GET" or "{" in path or operation.get("deprecated"):
+                continue
+            params: list[dict[str, Any]] = resolved_parameters(document.spec, operation.get("parameters", []))
+            for param in params:
+                if param.get("in") == "query" and (param.get("schema") or {}).get("type") == "integer":
+                    return document.base_path, path, str(param["name"])
+    return None
+
+
+WITH_INTEGERS = [api for api in REGISTRY if _integer_query_parameter(api) is not None]
+
+
+@pytest.mark.parametrize("api", WITH_INTEGERS)
+@pytest.mark.parametrize("text", ["\u0663", "1_0", "\u00a01", "+1"])
+def test_an_integer_parameter_refuses_what_only_python_reads_as_a_number(api: str, text: str) -> None:
+    found = _integer_query_parameter(api)
+    assert found is not None
+    base, path, name = found
+    target = sandbox_target(api)
+    with target.client(base) as client:
+        headers = dict(REGISTRY[api].client_headers)
+        accepted = client.get(path, params={name: "1"}, headers=headers)
+        refused = client.get(path, params={name: text}, headers=headers)
+    assert 200 <= accepted.status_code < 300, accepted.text
+    assert 400 <= refused.status_code < 500, refused.text
+    assert name in refused.text
