@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import logging
 import multiprocessing
 import os
@@ -17,9 +18,11 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from io import StringIO
+from pathlib import Path
 
 from mockserver.vendors import vendor_names
 
+from .documents import load_contract
 from .errors import TargetError
 from .report import ConsoleReporter, write_junit_xml
 from .results import PHASES, ContractResult
@@ -67,7 +70,37 @@ def _options(args: argparse.Namespace) -> RunOptions:
         seed=args.seed,
         light_deprecated=not args.full_deprecated,
         fail_on_unreached=bool(getattr(args, "fail_on_unreached", False)),
+        time_budget=getattr(args, "budget", None),
     )
+
+
+# What a whole parallel run may take by default: P5, every API's contract in two minutes.
+DEFAULT_BUDGET = 120.0
+# Processes never pack perfectly: each API's share leaves this much of the cores' time free.
+PACKING = 0.85
+FLOOR = 0.25
+
+
+def _weight(api: str, light_deprecated: bool) -> float:
+    """An API's share of a parallel run's time: its operations, a deprecated twin as a fifth."""
+    weight = 0.0
+    for document in load_contract(api).documents:
+        for _, _, operation in document.operations():
+            weight += 0.2 if light_deprecated and operation.get("deprecated") else 1.0
+    return max(weight, 1.0)
+
+
+def budgets(apis: Sequence[str], total: float, jobs: int, light_deprecated: bool = True) -> dict[str, float]:
+    """Each API's time budget in a parallel run of ``total`` seconds on ``jobs`` processes.
+
+    The processes' time (``total`` x ``jobs``, less what packing loses) is shared by operation count;
+    no API gets less than a quarter of the run (a small API's workflow still needs its time) nor more
+    than the whole run.
+    """
+    weights = {api: _weight(api, light_deprecated) for api in apis}
+    pool = total * min(jobs, len(apis)) * PACKING
+    whole = sum(weights.values())
+    return {api: min(total, max(total * FLOOR, pool * weight / whole)) for api, weight in weights.items()}
 
 
 def _quiet_connexion() -> None:
@@ -93,6 +126,8 @@ def run_contract_command(args: argparse.Namespace) -> int:
         results = [verify(target, options, reporter=ConsoleReporter())]
     else:
         results = _run_in_parallel(apis, options, args.jobs or os.cpu_count() or 1)
+    if getattr(args, "json", None) is not None:
+        _write_json(results, args.json)
     if args.junit_xml is not None:
         write_junit_xml(results, args.junit_xml)
         print(f"JUnit XML written to {args.junit_xml}")
@@ -110,14 +145,24 @@ def _run_one(api: str, options: RunOptions) -> tuple[ContractResult, float, str]
 
 def _run_in_parallel(apis: Sequence[str], options: RunOptions, jobs: int) -> list[ContractResult]:
     started = time.monotonic()
+    total = options.time_budget if options.time_budget is not None else DEFAULT_BUDGET
+    shares = budgets(apis, total, jobs, options.light_deprecated)
     print(
-        f"Contracts of {', '.join(apis)} in {min(jobs, len(apis))} parallel process(es), seed {options.seed}"
+        f"Contracts of {', '.join(apis)} in {min(jobs, len(apis))} parallel process(es), "
+        f"seed {options.seed}; "
+        f"time budget {total:.0f} s: "
+        + ", ".join(f"{api} {seconds:.0f} s" for api, seconds in shares.items())
     )
     done: dict[str, tuple[ContractResult, float]] = {}
     # spawn: a fresh interpreter per worker, never a fork of a process that may hold threads.
     context = multiprocessing.get_context("spawn")
+    # The largest share first, so the small ones fill in around it.
+    order = sorted(apis, key=lambda api: -shares[api])
     with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(apis))), mp_context=context) as pool:
-        futures = {pool.submit(_run_one, api, options): api for api in apis}
+        futures = {
+            pool.submit(_run_one, api, dataclasses.replace(options, time_budget=shares[api])): api
+            for api in order
+        }
         for future in as_completed(futures):
             result, seconds, report = future.result()
             done[futures[future]] = (result, seconds)
@@ -128,6 +173,31 @@ def _run_in_parallel(apis: Sequence[str], options: RunOptions, jobs: int) -> lis
     return results
 
 
+def figures(results: Sequence[ContractResult]) -> dict[str, object]:
+    """What ``--json`` writes: per API, its verdict, time, budget, requests and unreached operations."""
+    return {
+        "ok": all(result.ok for result in results),
+        "apis": {
+            result.api: {
+                "ok": result.ok,
+                "seconds": round(result.seconds, 2),
+                "budget": result.budget,
+                "operations": len(result.operations),
+                "unreached": result.unreached(),
+                "failures": len(result.failures),
+                "requests": sum(op.requests for op in result.operations.values()),
+            }
+            for result in results
+        },
+    }
+
+
+def _write_json(results: Sequence[ContractResult], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(figures(results), indent=2) + "\n", encoding="utf-8")
+    print(f"Figures written to {path}")
+
+
 def overview(runs: Sequence[tuple[ContractResult, float]], seconds: float) -> str:
     """One line per API: verdict, operations reached, failures, seconds; then the whole run's verdict."""
     width = max(len(result.api) for result, _ in runs)
@@ -136,9 +206,10 @@ def overview(runs: Sequence[tuple[ContractResult, float]], seconds: float) -> st
         ops = len(result.operations)
         reached = ops - len(result.unreached())
         verdict = "PASSED" if result.ok else "FAILED"
+        budget = f" of {result.budget:.0f} s budget" if result.budget is not None else ""
         lines.append(
             f"  {result.api:<{width}}  {verdict}  {reached:>3}/{ops:<3} operations reached  "
-            f"{len(result.failures):>3} failure(s)  {took:6.1f} s"
+            f"{len(result.failures):>3} failure(s)  {took:6.1f} s{budget}"
         )
     failed = [result.api for result, _ in runs if not result.ok]
     verdict = f"FAILED: {', '.join(failed)}" if failed else f"PASSED: {len(runs)} API(s)"

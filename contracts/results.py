@@ -91,6 +91,9 @@ class ContractResult:
     operations: dict[str, OperationResult] = field(default_factory=dict)
     failures: list[Failure] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # Seconds the run took, and the time budget it had (None: no limit).
+    seconds: float = 0.0
+    budget: float | None = None
     # One request per operation that the target accepted (a 2xx), to probe its auth with.
     accepted: dict[str, Accepted] = field(default_factory=dict)
 

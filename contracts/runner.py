@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Mapping
 from typing import Any, Protocol
 from urllib.parse import urlsplit
@@ -69,6 +70,8 @@ class RunOptions:
             coverage phase; ``False`` tests them as hard as the others.
         fail_on_unreached: an operation that no request reached with a 2xx answer, in any phase, is a
             failure (by default it is only listed as unreached).
+        time_budget: seconds the whole run may take: the Schemathesis phases stop where they are
+            once all but the workflow's reserve is spent (``None``: no limit).
     """
 
     phases: tuple[str, ...] = PHASES
@@ -78,6 +81,7 @@ class RunOptions:
     shrink: bool = True
     light_deprecated: bool = True
     fail_on_unreached: bool = False
+    time_budget: float | None = None
 
     def __post_init__(self) -> None:
         unknown = sorted(set(self.phases) - set(PHASES))
@@ -284,6 +288,9 @@ def _record_scenario(
         reporter.step(phase, name, not result.operation(name).failures)
 
 
+# The share of a run's time budget kept for the workflow phase, which runs last.
+WORKFLOW_RESERVE = 0.2
+
 # A failure message is read by a person: at most this many lines (the curl comes on its own).
 MESSAGE_LINES = 20
 
@@ -296,7 +303,12 @@ def _shortened(message: str, lines: int = MESSAGE_LINES) -> str:
 
 
 def _run_document(
-    result: ContractResult, target: Target, document: Document, options: RunOptions, reporter: Reporter
+    result: ContractResult,
+    target: Target,
+    document: Document,
+    options: RunOptions,
+    reporter: Reporter,
+    deadline: float | None = None,
 ) -> None:
     wanted = [p for p in SCHEMATHESIS_PHASES if p in options.phases]
     if not wanted:
@@ -304,7 +316,17 @@ def _run_document(
     names = document.operation_ids()
     reporter.phase("/".join(wanted), document.name)
     schema = load(target, document, options)
-    for event in from_schema(schema).execute():
+    stream = from_schema(schema).execute()
+    stopped = False
+    for event in stream:
+        if deadline is not None and not stopped and time.monotonic() > deadline:
+            stopped = True
+            stream.stop()
+            phase = getattr(getattr(event, "phase", None), "value", None) or "a phase"
+            result.notes.append(
+                f"{document.name}: the time budget ({options.time_budget:.0f} s) ran out during {phase}; "
+                "the Schemathesis phases stopped there"
+            )
         if isinstance(event, events.ScenarioFinished) and event.is_test_scenario:
             _record_scenario(result, document, names, event, reporter)
         elif isinstance(event, events.NonFatalError) and not target.allow_writes and _links_excluded(event):
@@ -437,8 +459,13 @@ def verify(
             "read-only run: only GET/HEAD/OPTIONS operations are sent (pass --allow-writes to test writes)"
         )
     reporter.started(result)
+    started = time.monotonic()
+    deadline = None
+    if options.time_budget is not None:
+        reserve = WORKFLOW_RESERVE if "workflow" in options.phases else 0.0
+        deadline = started + options.time_budget * (1 - reserve)
     for document in contract.documents:
-        _run_document(result, target, document, options, reporter)
+        _run_document(result, target, document, options, reporter, deadline)
     model = workflow or workflow_for(target.api)
     if "workflow" in options.phases:
         if model is None:
@@ -455,6 +482,8 @@ def verify(
     if target.sandbox is not None and target.sandbox.errors:
         errors = list(target.sandbox.errors)
         result.add_failure(Failure(RUN, "sandbox", "the sandbox raised", "; ".join(map(repr, errors[:3]))))
+    result.seconds = time.monotonic() - started
+    result.budget = options.time_budget
     reporter.finished(result)
     return result
 

@@ -402,6 +402,20 @@ def _add_contract_command(commands: Any) -> None:
         "are listed as unreached)",
     )
     contract.add_argument(
+        "--budget",
+        type=float,
+        metavar="SECONDS",
+        help="time the run may take: the Schemathesis phases stop where they are once it is spent, "
+        "leaving a fifth for the workflow; with several APIs, the whole run's time (default 120), "
+        "shared among them by their number of operations",
+    )
+    contract.add_argument(
+        "--json",
+        type=Path,
+        metavar="FILE",
+        help="write each API's verdict, seconds, requests and unreached operations to FILE as JSON",
+    )
+    contract.add_argument(
         "--jobs",
         type=int,
         default=0,

@@ -62,7 +62,9 @@ def test_deleted_partner_is_gone(api: httpx.Client) -> None:
 
 def test_read_occupations_lists_programs_with_competencies_and_courses(api: httpx.Client) -> None:
     occupations = api.get("/read-occupations").json()
-    assert len(occupations) == 6
+    # The scenario's six, and the two at the spec examples' ids.
+    assert len(occupations) == 6 + 2
+    assert {"Qm7RtV2xLp9KzW4bNc8D", "Qm3Lx8Rv5NtK2wPz7HcJ"} <= {o["id"] for o in occupations}
     for occupation in occupations:
         assert occupation["ojt_competencies"]
         assert occupation["rti_courses"]

@@ -125,3 +125,20 @@ def test_named_record_referring_to_a_missing_occupation_is_refused(tmp_path: Pat
     )
     with pytest.raises(FixtureError, match="Astronaut"):
         create_app(apis=("apprentiscope",), fixtures=(scenario,))
+
+
+@pytest.mark.parametrize("seed", [0, 5])
+def test_the_spec_examples_records_are_at_their_ids_at_any_seed(seed: int) -> None:
+    app = create_app(apis=("apprentiscope",), seed=seed)
+    with sync_client(app, base_url="http://sandbox/apprentiscope", headers=AUTH) as api:
+        grade = api.get("/read-grade/Gd5Kp2Xr8TmQ3vLw7NzB")
+        kept = api.get("/read-occupation/Qm7RtV2xLp9KzW4bNc8D")
+        deleted = api.delete("/delete-occupation/Qm3Lx8Rv5NtK2wPz7HcJ")
+        gone = api.get("/read-occupation/Qm3Lx8Rv5NtK2wPz7HcJ")
+        user = johnny(api)
+    assert grade.status_code == 200
+    assert grade.json()["uid"] == user["id"]
+    assert kept.status_code == 200
+    # No user is on the examples' occupations, so the Delete Occupation example succeeds.
+    assert deleted.status_code == 200
+    assert gone.status_code == 404
