@@ -116,10 +116,11 @@ def create_department(
     parent_id: str | None = None,
     external_id: str | None = None,
     added: str | None = None,
+    record_id: str | None = None,
 ) -> Record:
     stamp_ = added or now(data)
     record = {
-        "id": guid(data),
+        "id": record_id or guid(data),
         "name": name,
         "externalId": external_id,
         "parentId": parent_id,
@@ -202,7 +203,9 @@ def _checked(data: VendorData, fields: Mapping[str, Any], rid: str | None) -> di
     return out
 
 
-def create_user(data: VendorData, fields: Mapping[str, Any], *, admin: bool = False) -> Record:
+def create_user(
+    data: VendorData, fields: Mapping[str, Any], *, admin: bool = False, record_id: str | None = None
+) -> Record:
     """A new user from a create body; departmentId, firstName, lastName and username are required."""
     lacking = [name for name in REQUIRED_ON_CREATE if fields.get(name) in (None, "")]
     if lacking:
@@ -210,7 +213,7 @@ def create_user(data: VendorData, fields: Mapping[str, Any], *, admin: bool = Fa
     checked = _checked(data, fields, None)
     stamp_ = now(data)
     record: Record = {
-        "id": guid(data),
+        "id": record_id or guid(data),
         **{name: None for name in USER_FIELDS},
         "ccEmailAddresses": [],
         "isActive": True,
