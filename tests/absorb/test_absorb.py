@@ -9,9 +9,8 @@ import httpx
 import pytest
 
 from mockserver import Sandbox
-from mockserver.vendors.absorb import ADMIN, CREDENTIALS, DENIED, LEARNER, PRIVATE_KEY
-
 from mockserver.errors import FixtureError
+from mockserver.vendors.absorb import ADMIN, CREDENTIALS, DENIED, LEARNER, PRIVATE_KEY
 from mockserver.vendors.absorb.seed import seed
 
 from .helpers import headers, login
@@ -301,8 +300,8 @@ def test_the_same_seed_gives_the_same_users(sandbox: Sandbox) -> None:
 def test_the_named_records_keep_the_ids_the_spec_examples_use_at_any_seed(
     api: httpx.Client, admin: dict[str, str], sandbox: Sandbox
 ) -> None:
-    for seed in (0, 1, 2):
-        sandbox.reset(seed)
+    for number in (0, 1, 2):
+        sandbox.reset(number)
         token = headers(login(api))
         office = api.get(f"/departments/{HEAD_OFFICE}", headers=token)
         assert office.status_code == 200, office.text

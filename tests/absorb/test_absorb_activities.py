@@ -190,8 +190,12 @@ def test_bulk_refuses_an_id_that_is_not_a_guid_naming_it(
         refused = api.get("/bulk/student-courses", headers=admin, params=sent)
         assert refused.status_code == 400, refused.text
         index = 1 if name == "userIds" else 0
-        assert refused.json()["validations"] == [f"{name}[{index}]: The value 'not-a-guid' is not a valid GUID."]
-    undashed = api.get("/bulk/student-courses", headers=admin, params={"userIds": user["id"].replace("-", "")})
+        assert refused.json()["validations"] == [
+            f"{name}[{index}]: The value 'not-a-guid' is not a valid GUID."
+        ]
+    undashed = api.get(
+        "/bulk/student-courses", headers=admin, params={"userIds": user["id"].replace("-", "")}
+    )
     assert undashed.status_code == 400
     upper = ok(api.get("/bulk/student-courses", headers=admin, params={"userIds": user["id"].upper()}))
     assert [e["userId"] for e in upper] == [user["id"]]
