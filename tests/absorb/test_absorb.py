@@ -9,9 +9,15 @@ import httpx
 import pytest
 
 from mockserver import Sandbox
+from mockserver.errors import FixtureError
 from mockserver.vendors.absorb import ADMIN, CREDENTIALS, DENIED, LEARNER, PRIVATE_KEY
+from mockserver.vendors.absorb.seed import seed
 
 from .helpers import headers, login
+
+# The default scenario's fixed ids (fixtures/absorb/default.yaml), the ones specs/absorb.yaml's examples name.
+HEAD_OFFICE = "5c0e1d2a-7b3f-4e6d-9a8b-1c2d3e4f5a6b"
+LEARNER_ID = "0b4a7c2e-3f1d-4c5b-8e9a-6d7f1a2b3c4d"
 
 
 def _department(api: httpx.Client, admin: dict[str, str]) -> str:
@@ -289,6 +295,26 @@ def test_the_same_seed_gives_the_same_users(sandbox: Sandbox) -> None:
     assert sandbox.store.export("absorb") == first
     sandbox.reset(1)
     assert sandbox.store.export("absorb") != first
+
+
+def test_the_named_records_keep_the_ids_the_spec_examples_use_at_any_seed(
+    api: httpx.Client, admin: dict[str, str], sandbox: Sandbox
+) -> None:
+    for number in (0, 1, 2):
+        sandbox.reset(number)
+        token = headers(login(api))
+        office = api.get(f"/departments/{HEAD_OFFICE}", headers=token)
+        assert office.status_code == 200, office.text
+        assert office.json()["name"] == "Head Office"
+        learner = api.get(f"/users/{LEARNER_ID}", headers=token)
+        assert learner.status_code == 200, learner.text
+        assert learner.json()["username"] == "sandbox.learner"
+
+
+def test_a_scenario_id_that_is_not_a_guid_is_refused(sandbox: Sandbox) -> None:
+    scenario = {"api": "absorb", "records": {"departments": [{"id": "head-office", "name": "Head Office"}]}}
+    with pytest.raises(FixtureError, match="'head-office' is not a GUID"):
+        seed(sandbox.store.vendor("absorb"), scenario)
 
 
 def test_the_factory_makes_records_as_the_api_reads_them(

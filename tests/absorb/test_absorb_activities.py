@@ -180,6 +180,27 @@ def test_bulk_lists_the_named_users_enrollments_in_the_named_courses(
     assert len(ok(api.get("/bulk/student-courses", headers=admin, params={"userIds": c["id"]}))) == 2
 
 
+def test_bulk_refuses_an_id_that_is_not_a_guid_naming_it(
+    api: httpx.Client, admin: dict[str, str], factory: AbsorbFactory
+) -> None:
+    user = factory.user()
+    factory.enrollment(user["id"], factory.course(lessons=1)["id"])
+    for name in ("userIds", "courseIds"):
+        sent = [("userIds", user["id"]), (name, "not-a-guid")]
+        refused = api.get("/bulk/student-courses", headers=admin, params=sent)
+        assert refused.status_code == 400, refused.text
+        index = 1 if name == "userIds" else 0
+        assert refused.json()["validations"] == [
+            f"{name}[{index}]: The value 'not-a-guid' is not a valid GUID."
+        ]
+    undashed = api.get(
+        "/bulk/student-courses", headers=admin, params={"userIds": user["id"].replace("-", "")}
+    )
+    assert undashed.status_code == 400
+    upper = ok(api.get("/bulk/student-courses", headers=admin, params={"userIds": user["id"].upper()}))
+    assert [e["userId"] for e in upper] == [user["id"]]
+
+
 def test_create_or_update_enrollment_sets_only_the_settable_properties(
     api: httpx.Client, admin: dict[str, str], factory: AbsorbFactory
 ) -> None:

@@ -7,7 +7,7 @@ import httpx
 from mockserver.vendors.absorb import ADMIN, DENIED, PRIVATE_KEY
 from mockserver.vendors.absorb.factory import AbsorbFactory
 
-from .helpers import headers
+from .helpers import NOWHERE, headers
 
 
 def test_authenticate_takes_any_case_in_its_path_and_property_names(api: httpx.Client) -> None:
@@ -80,3 +80,18 @@ def test_a_name_no_schema_declares_is_still_refused(api: httpx.Client, admin: di
     refused = api.put(f"/Users/{user['id']}", headers=admin, json={"ShoeSize": 9})
     assert refused.status_code in (400, 422), refused.text
     assert api.get(f"/users/{user['id']}", headers=admin).json() == user
+
+
+def test_a_literal_path_wins_so_a_method_it_does_not_serve_is_405_not_a_lookup(
+    api: httpx.Client, admin: dict[str, str]
+) -> None:
+    for method, path, allow in (
+        ("GET", "/enrollments/unenroll", "POST"),
+        ("DELETE", "/Enrollments/Unenroll", "POST"),
+        ("PUT", "/users/upload", "POST"),
+    ):
+        response = api.request(method, path, headers=admin)
+        assert response.status_code == 405, response.text
+        assert response.headers["allow"] == allow
+        assert response.json()["term"] == "ErrorMethodNotAllowed"
+    assert api.post("/enrollments/unenroll", headers=admin, json=[NOWHERE]).status_code == 404

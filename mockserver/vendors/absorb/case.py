@@ -7,6 +7,10 @@ spec's spelling before anything reads it: the path's literal segments to the tem
 query's names to the declared parameters', and a JSON body's property names, at any depth, to the
 names its schema declares. Names the spec does not know, and path parameters' values, are left as
 sent; a body that is not JSON is left for Connexion to refuse.
+
+It also routes as ASP.NET does with Absorb's GUID route constraints: the template with the most literal
+segments wins, so ``GET /enrollments/unenroll`` is a method ``/enrollments/unenroll`` does not serve (405),
+not a request for the enrollment whose id is "unenroll".
 """
 
 from __future__ import annotations
@@ -19,9 +23,11 @@ from urllib.parse import parse_qsl, urlencode
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from ...excerpt import excerpt
 from ...specs import spec_operations
 from ..base import VendorContext
-from ..edge import read_body, replay
+from ..edge import read_body, replay, send_json
+from .errors import render_error
 
 
 def _resolve(spec: Mapping[str, Any], node: Any) -> Any:
@@ -106,6 +112,9 @@ class IgnoreCase:
             scope["path"] = root + spelled
             scope["raw_path"] = (root + spelled).encode()
         method = "GET" if scope["method"] == "HEAD" else scope["method"]
+        if method not in template.queries and method != "OPTIONS":
+            await self._not_allowed(send, template, scope["method"], root + spelled)
+            return
         declared = template.queries.get(method) or {}
         query = scope.get("query_string", b"").decode("latin-1")
         if query and declared:
@@ -129,6 +138,13 @@ class IgnoreCase:
             (b"content-length", str(len(respelled)).encode()),
         ]
         await self.app(scope, replay(respelled, receive), send)
+
+    @staticmethod
+    async def _not_allowed(send: Send, template: _Template, method: str, path: str) -> None:
+        methods = sorted(template.queries)
+        allow = ", ".join([*methods, "HEAD"] if "GET" in methods else methods)
+        body = render_error(405, f"Method {method} is not allowed on {excerpt(path)}")
+        await send_json(send, 405, body, {"Allow": allow})
 
     def _spell(self, schema: Any, value: Any) -> Any:
         """``value`` with its property names spelled as ``schema`` declares them, at every depth."""

@@ -412,8 +412,8 @@ class Handlers:
     def list_bulk_enrollments(
         self, user_ids: list[str] | None = None, course_ids: list[str] | None = None, **_: Any
     ) -> list[Record]:
-        users = {u.lower() for u in user_ids or []}
-        wanted = {c.lower() for c in course_ids or []}
+        users = set(model.guids(user_ids or [], "userIds"))
+        wanted = set(model.guids(course_ids or [], "courseIds"))
         with self.store.locked():
             self._admin()
             found = [

@@ -7,12 +7,13 @@ sandbox clock, written as ``2025-08-31T09:30:00Z``.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from ...errors import Forbidden, NotFound
+from ...errors import Forbidden, InvalidInput, NotFound
 from ...store import Record, VendorData
 from .errors import Unprocessable
 
@@ -56,6 +57,8 @@ USER_FIELDS = (
 REQUIRED_ON_CREATE = ("departmentId", "firstName", "lastName", "username")
 DATE_FIELDS = ("dateHired", "dateTerminated")
 _PRIVATE = ("_password", "_admin")
+# A GUID as the spec's ``format: uuid`` spells it (jsonschema's check: hyphens at 8, 13, 18, 23).
+_GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
 # values
@@ -64,6 +67,20 @@ _PRIVATE = ("_password", "_admin")
 def guid(data: VendorData) -> str:
     """A GUID from the vendor's seeded generator (same seed, same ids)."""
     return str(uuid.UUID(int=data.random.getrandbits(128), version=4))
+
+
+def guids(values: Iterable[str], field: str) -> list[str]:
+    """``values`` as GUIDs spelled as Absorb answers them; 400 naming the first one that is not a GUID.
+
+    The query's ``format: uuid`` is not checked at the edge (Draft 4 knows no ``uuid`` format), and ASP.NET
+    refuses a ``Guid[]`` it cannot bind rather than skipping the value.
+    """
+    out = []
+    for index, value in enumerate(values):
+        if not _GUID.fullmatch(value):
+            raise InvalidInput(f"The value {value!r} is not a valid GUID.", field=f"{field}[{index}]")
+        out.append(value.lower())
+    return out
 
 
 def stamp(moment: datetime) -> str:
@@ -116,10 +133,11 @@ def create_department(
     parent_id: str | None = None,
     external_id: str | None = None,
     added: str | None = None,
+    record_id: str | None = None,
 ) -> Record:
     stamp_ = added or now(data)
     record = {
-        "id": guid(data),
+        "id": record_id or guid(data),
         "name": name,
         "externalId": external_id,
         "parentId": parent_id,
@@ -202,7 +220,9 @@ def _checked(data: VendorData, fields: Mapping[str, Any], rid: str | None) -> di
     return out
 
 
-def create_user(data: VendorData, fields: Mapping[str, Any], *, admin: bool = False) -> Record:
+def create_user(
+    data: VendorData, fields: Mapping[str, Any], *, admin: bool = False, record_id: str | None = None
+) -> Record:
     """A new user from a create body; departmentId, firstName, lastName and username are required."""
     lacking = [name for name in REQUIRED_ON_CREATE if fields.get(name) in (None, "")]
     if lacking:
@@ -210,7 +230,7 @@ def create_user(data: VendorData, fields: Mapping[str, Any], *, admin: bool = Fa
     checked = _checked(data, fields, None)
     stamp_ = now(data)
     record: Record = {
-        "id": guid(data),
+        "id": record_id or guid(data),
         **{name: None for name in USER_FIELDS},
         "ccEmailAddresses": [],
         "isActive": True,

@@ -6,6 +6,7 @@ the same bytes on any day.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -27,6 +28,17 @@ def _named(scenario: Mapping[str, Any], collection: str) -> list[dict[str, Any]]
     return [dict(r) for r in records]
 
 
+def _fixed_id(record: Mapping[str, Any]) -> str | None:
+    """A named record's ``id``, when the scenario fixes one: a GUID, spelled as Absorb answers it."""
+    given = record.get("id")
+    if given is None:
+        return None
+    try:
+        return str(uuid.UUID(str(given)))
+    except ValueError:
+        raise FixtureError(f"absorb scenario: id {given!r} is not a GUID") from None
+
+
 def seed(data: VendorData, scenario: Mapping[str, Any]) -> None:
     """Fill ``data`` from ``scenario`` (sizes and named records), deterministically from its seed."""
     model.declare(data)
@@ -38,9 +50,12 @@ def seed(data: VendorData, scenario: Mapping[str, Any]) -> None:
     def before_anchor() -> str:
         return model.stamp(anchor - timedelta(days=rng.randint(1, 900), minutes=rng.randint(0, 1439)))
 
-    names = [str(d["name"]) for d in _named(scenario, model.DEPARTMENTS)]
-    names += [f"{fake.city()} {rng.choice(_TEAMS)}" for _ in range(int(sizes["departments"]))]
-    departments = [model.create_department(data, name, added=before_anchor()) for name in names]
+    # A named record may fix its id, so that documents and tests can name it whatever the seed.
+    named = [(str(d["name"]), _fixed_id(d)) for d in _named(scenario, model.DEPARTMENTS)]
+    named += [(f"{fake.city()} {rng.choice(_TEAMS)}", None) for _ in range(int(sizes["departments"]))]
+    departments = [
+        model.create_department(data, name, added=before_anchor(), record_id=rid) for name, rid in named
+    ]
     if not departments:
         raise FixtureError("absorb scenario: at least one department is needed (sizes.departments)")
 
@@ -63,8 +78,10 @@ def seed(data: VendorData, scenario: Mapping[str, Any]) -> None:
         )
     for person in people:
         admin = bool(person.pop("admin", False))
+        rid = _fixed_id(person)
+        person.pop("id", None)
         person.setdefault("departmentId", departments[rng.randrange(len(departments))]["id"])
-        user = model.create_user(data, person, admin=admin)
+        user = model.create_user(data, person, admin=admin, record_id=rid)
         added = before_anchor()
         data.update(model.USERS, user["id"], {"dateAdded": added, "dateEdited": added})
 
