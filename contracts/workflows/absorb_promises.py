@@ -164,6 +164,8 @@ class AbsorbPromises(CheckedWorkflow):
 
     def _user_reads(self, user: str, expected: dict[str, Any], blamed: str) -> dict[str, Any]:
         response = self.call("GET", f"/users/{user}")
+        # Not found after a write that answered success: the write's fault.
+        self.expect(response.status_code != 404 or blamed == "getUser", blamed, f"no user {user}", response)
         got: dict[str, Any] = self.expect_answer(response, 200, "getUser", f"user {user}")
         self.expect(
             str(got["id"]) == user, "getUser", f"asked for user {user}, answered {got['id']}", response
@@ -175,6 +177,12 @@ class AbsorbPromises(CheckedWorkflow):
 
     def _enrollment_reads(self, enrollment: str, expected: dict[str, Any], blamed: str) -> dict[str, Any]:
         response = self.call("GET", f"/enrollments/{enrollment}")
+        self.expect(
+            response.status_code != 404 or blamed == "getEnrollment",
+            blamed,
+            f"no enrollment {enrollment}",
+            response,
+        )
         got: dict[str, Any] = self.expect_answer(response, 200, "getEnrollment", f"enrollment {enrollment}")
         self.expect(
             str(got["id"]) == enrollment,

@@ -109,6 +109,9 @@ class CoursepathPromises(CheckedWorkflow):
 
     def _member_reads(self, member: str, expected: dict[str, Any], blamed: str) -> None:
         response = self._read(f"/members/{member}")
+        self.expect(
+            response.status_code != 404 or blamed == "getMember", blamed, f"no member {member}", response
+        )
         got = self.expect_answer(response, 200, "getMember", f"member {member}")
         self.expect(
             str(got["id"]) == member,
@@ -192,6 +195,7 @@ class CoursepathPromises(CheckedWorkflow):
             made, expected, "enrollCourseMember", "a new course member, no result yet", response
         )
         result = self._read(path)
+        self.expect(result.status_code != 404, "enrollCourseMember", f"{m} has no result in {c}", result)
         got = self.expect_answer(result, 200, "getCourseMember", "the new learner's result")
         self.expect(
             (got["courseId"], got["memberId"]) == (c, m),
