@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import itertools
 import secrets
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
 from typing import Any, ClassVar, Protocol
 
 import httpx
@@ -15,6 +19,7 @@ from hypothesis.stateful import RuleBasedStateMachine
 
 from ..curl import curl_for
 from ..results import RUN
+from ..specdata import json_schema_of, resolve, schema_errors
 from ..targets import Target
 from ..throttle import Throttle
 
@@ -141,3 +146,212 @@ def bind(
             "__module__": model.__module__,
         },
     )
+
+
+# --- shared checks: answers against the spec, bounded page walks, short diffs ----------------------
+
+# The most pages a walk reads: a target that ignores the offset fails on its second page, and a large
+# target is read in part (the walk says whether it saw every record).
+MAX_PAGES = 25
+# How many ids or fields a failure message names before it only counts the rest.
+SHOWN = 5
+
+
+@dataclass(frozen=True)
+class Pages:
+    """What a bounded page walk read: the ids in order, whether that is every record, the last answer."""
+
+    ids: list[str]
+    complete: bool
+    last: httpx.Response | None
+
+
+def _short(value: Any, width: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def _some(ids: Iterable[str], shown: int = SHOWN) -> str:
+    listed = list(ids)
+    head = ", ".join(listed[:shown])
+    return head + (f", ... ({len(listed) - shown} more)" if len(listed) > shown else "")
+
+
+def id_diff(expected: Iterable[str], got: Iterable[str], *, shown: int = SHOWN) -> str:
+    """How the ids answered differ from those expected: counts, the first few missing, unexpected, twice."""
+    wanted = list(dict.fromkeys(expected))
+    answered = list(got)
+    counts = Counter(answered)
+    repeated = [i for i, n in counts.items() if n > 1]
+    missing = [i for i in wanted if i not in counts]
+    unexpected = [i for i in counts if i not in set(wanted)]
+    parts = [f"expected {len(wanted)}, got {len(answered)}"]
+    if missing:
+        parts.append(f"missing {len(missing)}: {_some(missing, shown)}")
+    if unexpected:
+        parts.append(f"unexpected {len(unexpected)}: {_some(unexpected, shown)}")
+    if repeated:
+        parts.append(f"repeated {len(repeated)}: {_some(repeated, shown)}")
+    return "; ".join(parts)
+
+
+def field_diff(expected: Mapping[str, Any], got: Mapping[str, Any], *, shown: int = SHOWN) -> str:
+    """The fields of ``expected`` that ``got`` holds otherwise, each with both values (the first few)."""
+    differing = [name for name, value in expected.items() if got.get(name) != value]
+    lines = [f"{name}: expected {_short(expected[name])}, got {_short(got.get(name))}" for name in differing]
+    more = f"; ... ({len(lines) - shown} more fields)" if len(lines) > shown else ""
+    return "; ".join(lines[:shown]) + more
+
+
+@cache
+def _operations(api: str) -> dict[str, tuple[Mapping[str, Any], Mapping[str, Any]]]:
+    """operationId -> (its document, its responses), from the specs bundled for ``api``."""
+    from ..documents import load_contract
+
+    return {
+        str(op["operationId"]): (document.spec, op.get("responses") or {})
+        for document in load_contract(api).documents
+        for _, _, op in document.operations()
+        if "operationId" in op
+    }
+
+
+@cache
+def response_schema(api: str, operation_id: str, status: int) -> tuple[bool, dict[str, Any] | None, str]:
+    """(is ``status`` documented, its JSON body schema if any, the OpenAPI version) for one operation."""
+    spec, responses = _operations(api)[operation_id]
+    for key in (str(status), f"{str(status)[0]}XX", "default"):
+        if key in responses:
+            schema = json_schema_of(spec, resolve(spec, responses[key]))
+            return True, schema, str(spec.get("openapi", "3.0"))
+    return False, None, str(spec.get("openapi", "3.0"))
+
+
+class CheckedWorkflow(Workflow):
+    """A ``Workflow`` with checks of its answers: against the operation's documented schema, sets of ids,
+    fields, and a bounded page walk. Every check reports through ``expect`` (naming the operation)."""
+
+    def expect_schema(self, response: httpx.Response, operation_id: str, what: str) -> Any:
+        """The parsed body of ``response``, checked against what the operation documents for its status.
+
+        An error status must be documented and its body the vendor's error body; every field the
+        answer has is checked, not only those the model sent.
+        """
+        documented, schema, openapi = response_schema(self.api, operation_id, response.status_code)
+        self.expect(
+            documented, operation_id, f"{what}: status {response.status_code} is not documented", response
+        )
+        if schema is None:
+            return None
+        try:
+            body = response.json()
+        except ValueError:
+            self.expect(False, operation_id, f"{what}: the body is not JSON", response)
+        errors = schema_errors(schema, body, openapi=openapi)
+        kind = "the vendor's error body" if response.status_code >= 400 else "the documented schema"
+        self.expect(
+            not errors,
+            operation_id,
+            f"{what}: the answer does not match {kind} ({len(errors)} problem(s)): "
+            + "; ".join(errors[:SHOWN]),
+            response,
+        )
+        return body
+
+    def expect_answer(self, response: httpx.Response, status: int, operation_id: str, what: str) -> Any:
+        """``response`` has ``status`` and a body matching its documented schema: the parsed body."""
+        self.expect(response.status_code == status, operation_id, f"{what}: expected {status}", response)
+        return self.expect_schema(response, operation_id, what)
+
+    def expect_error(self, response: httpx.Response, status: int, operation_id: str, what: str) -> Any:
+        """``response`` is a ``status`` error in the vendor's documented error body: the parsed body."""
+        return self.expect_answer(response, status, operation_id, what)
+
+    def expect_ids(
+        self,
+        got: Iterable[str],
+        expected: Iterable[str],
+        operation_id: str,
+        what: str,
+        response: httpx.Response | None = None,
+    ) -> None:
+        """``got`` holds exactly the ids ``expected``, each once (order aside)."""
+        answered, wanted = list(got), list(expected)
+        self.expect(
+            sorted(answered) == sorted(set(wanted)) and len(answered) == len(set(answered)),
+            operation_id,
+            f"{what}: {id_diff(wanted, answered)}",
+            response,
+        )
+
+    def expect_listing(
+        self,
+        got: Iterable[str],
+        operation_id: str,
+        what: str,
+        response: httpx.Response | None = None,
+        *,
+        present: Iterable[str] = (),
+        absent: Iterable[str] = (),
+    ) -> None:
+        """``got`` holds every id of ``present``, none of ``absent``, and none twice."""
+        answered = list(got)
+        held = set(answered)
+        missing = [i for i in present if i not in held]
+        unexpected = [i for i in absent if i in held]
+        repeated = len(answered) - len(held)
+        problems = []
+        if missing:
+            problems.append(f"missing {len(missing)}: {_some(missing)}")
+        if unexpected:
+            problems.append(f"listed but should not be {len(unexpected)}: {_some(unexpected)}")
+        if repeated:
+            problems.append(f"{repeated} id(s) listed twice")
+        self.expect(not problems, operation_id, f"{what}: " + "; ".join(problems), response)
+
+    def expect_fields(
+        self,
+        got: Mapping[str, Any],
+        expected: Mapping[str, Any],
+        operation_id: str,
+        what: str,
+        response: httpx.Response | None = None,
+    ) -> None:
+        """Every field of ``expected`` has that value in ``got`` (those differing named with both values)."""
+        self.expect(
+            all(got.get(name) == value for name, value in expected.items()),
+            operation_id,
+            f"{what}: {field_diff(expected, got)}",
+            response,
+        )
+
+    def walk_pages(
+        self,
+        operation_id: str,
+        fetch: Callable[[int], tuple[httpx.Response, list[str], bool]],
+        *,
+        max_pages: int = MAX_PAGES,
+    ) -> Pages:
+        """Pages 0, 1, ... read with ``fetch`` (answer, ids on it, is it the last?), at most ``max_pages``.
+
+        A page that repeats an id of an earlier page fails at once: pages partition a list, and a
+        target that ignores the offset would otherwise be read until the page limit.
+        """
+        ids: list[str] = []
+        seen: set[str] = set()
+        last: httpx.Response | None = None
+        for index in range(max_pages):
+            last, page, done = fetch(index)
+            again = [i for i in page if i in seen]
+            self.expect(
+                not again and len(page) == len(set(page)),
+                operation_id,
+                f"page {index} repeats {len(again) or len(page) - len(set(page))} record(s) of earlier pages "
+                f"({_some(again)}): pages must partition the list (is the offset ignored?)",
+                last,
+            )
+            ids += page
+            seen.update(page)
+            if done:
+                return Pages(ids, True, last)
+        return Pages(ids, False, last)

@@ -13,7 +13,8 @@ import httpx
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, precondition, rule
 
-from .base import Workflow, writes_allowed
+from .base import writes_allowed
+from .coursepath_promises import CoursepathPromises
 
 BASE = "/api/v1"
 MEMBERS = Bundle("members")
@@ -25,7 +26,7 @@ PROGRAM = "sandbox-program"
 ALL = 1000  # the largest limit the document allows
 
 
-class CoursepathCalls(Workflow):
+class CoursepathCalls(CoursepathPromises):
     """How the Coursepath workflow calls a target, and checks an answer."""
 
     def get(self, path: str, **params: Any) -> httpx.Response:

@@ -244,3 +244,93 @@ def swap_query_value(asked: bytes, answered: bytes) -> Callable[[Scope, bytes], 
         return {**scope, "query_string": scope["query_string"].replace(asked, answered)}, body
 
     return change
+
+
+# --- blocks for the workflow faults: writes that change nothing, lookups that answer the wrong record ----
+
+
+class Answer:
+    """Answers requests matching ``METHOD path-regex`` from the request: the sandbox never sees them."""
+
+    def __init__(
+        self, app: ASGIApp, method: str, path: str, respond: Callable[[Scope, bytes], tuple[int, Body]]
+    ) -> None:
+        self.app = app
+        self.method = method
+        self.path = re.compile(path)
+        self.respond = respond
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != self.method or not self.path.search(scope["path"]):
+            await self.app(scope, receive, send)
+            return
+        body = b""
+        more = True
+        while more:
+            message = await receive()
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+        status, answer = self.respond(scope, body)
+        await _send_json(send, status, answer)
+
+
+def answer(method: str, path: str, respond: Callable[[Scope, bytes], tuple[int, Body]]) -> Wrap:
+    """A ``Fault.wrap`` answering matching requests with ``respond(scope, body)``: a write storing nothing."""
+
+    def wrap(sandbox: Sandbox) -> ASGIApp:
+        return Answer(sandbox, method, path, respond)
+
+    return wrap
+
+
+def pretend(
+    status: int, make: Callable[[list[str], dict[str, Any]], Body]
+) -> Callable[[Scope, bytes], tuple[int, Body]]:
+    """Answer ``status`` with ``make(path segments, JSON body)``, as if the write were done."""
+
+    def respond(scope: Scope, body: bytes) -> tuple[int, Body]:
+        try:
+            sent = json.loads(body) if body else {}
+        except ValueError:
+            sent = {}
+        return status, make(scope["path"].strip("/").split("/"), sent if isinstance(sent, dict) else {})
+
+    return respond
+
+
+def as_read(scope: Scope, body: bytes) -> tuple[Scope, bytes]:
+    """An update answered as a read of the record: success, and nothing changed."""
+    return {**scope, "method": "GET", "query_string": b""}, b""
+
+
+def change_query_parameter(
+    name: str, change: Callable[[str], str]
+) -> Callable[[Scope, bytes], tuple[Scope, bytes]]:
+    """The request with query parameter ``name``'s value changed (e.g. an exact filter made loose)."""
+    from urllib.parse import parse_qsl, urlencode
+
+    def rewrite_query(scope: Scope, body: bytes) -> tuple[Scope, bytes]:
+        pairs = parse_qsl(scope["query_string"].decode(), keep_blank_values=True)
+        changed = [(k, change(v) if k == name else v) for k, v in pairs]
+        return {**scope, "query_string": urlencode(changed).encode()}, body
+
+    return rewrite_query
+
+
+def stale_record(method: str, path: str) -> Wrap:
+    """A read by id that answers the record it answered last time (a cache keyed without the id)."""
+
+    def wrap(sandbox: Sandbox) -> ASGIApp:
+        # Per wrapped sandbox, so two runs never share what was cached.
+        cached: list[Body] = []
+
+        def respond(status: int, body: Body) -> tuple[int, Body]:
+            if status != 200:
+                return status, body
+            if not cached:
+                cached.append(body)
+            return status, cached[0]
+
+        return Rewrite(sandbox, method, path, response=respond)
+
+    return wrap
