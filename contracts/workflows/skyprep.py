@@ -34,6 +34,7 @@ from .skyprep_paths import COURSES, GROUPS, PATHS, TOPICS, USERS, LearningPathRu
 from .skyprep_progress import ProgressRules
 from .skyprep_reports import ReportRules
 from .skyprep_rewards import RewardRules
+from .skyprep_state import StateRules
 
 NAMES = st.sampled_from(["Ada", "Grace", "Alan", "Katherine", "Linus", "Margaret"])
 ROLES = st.sampled_from(["learner", "admin", "manager"])
@@ -42,7 +43,7 @@ TITLES = st.sampled_from(["Detective", "Analyst", "Lab Tech", "Sergeant"])
 COMPARED = ("first_name", "last_name", "email", "username", "role", "title", "card_no")
 
 
-class SkyprepWorkflow(LearningPathRules, ProgressRules, RewardRules, ReportRules):
+class SkyprepWorkflow(StateRules, LearningPathRules, ProgressRules, RewardRules, ReportRules):
     """Users and power users (create, read, update, list, destroy), the enrollment graph, balances, OTP keys,
     manager permissions and reports."""
 

@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import precondition, rule
 
 from .base import writes_allowed
-from .skyprep_paths import USERS, SkyprepCalls
+from .skyprep_calls import SkyprepCalls
+from .skyprep_paths import USERS
 
 PLACES = st.integers(min_value=1, max_value=5)
 REGISTRATION_STATUSES = st.sampled_from(["registered", "attended", "absent", "cancelled"])
