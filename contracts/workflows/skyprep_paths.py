@@ -124,11 +124,12 @@ class LearningPathRules(SkyprepCalls):
         self._ok(response, "destroy_learning_path", "success")
         self.live_paths.discard(path)
         self.forget_path_links(user=None, course=None, group=None, path=path)
-        self.expect_status(
+        self._refused(
             self.post("get_learning_path", learning_path_id=path),
             404,
             "destroy_learning_path",
             "the destroyed path reads 404",
+            "get_learning_path",
         )
 
     @rule(path=PATHS, twin=st.booleans())

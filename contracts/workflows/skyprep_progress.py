@@ -132,9 +132,10 @@ class ProgressRules(SkyprepCalls):
             None,
         )
         self._ok(self.post("destroy_course", course_id=course), "destroy_course", "success")
-        self.expect_status(
+        self._refused(
             self.post("get_course_progress", course_progress_id=pid),
             404,
             "destroy_course",
             "the destroyed course's progress reads 404",
+            "get_course_progress",
         )
