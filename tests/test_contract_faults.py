@@ -19,7 +19,7 @@ def _options(phases: tuple[str, ...]) -> RunOptions:
     return RunOptions(phases=phases, max_examples=examples, seed=0, shrink=False)
 
 
-@pytest.mark.parametrize("fault", IN_REGISTRY, ids=str)
+@pytest.mark.parametrize("fault", IN_REGISTRY, ids=lambda fault: f"{fault.api}-{fault}")
 def test_a_broken_sandbox_fails_its_contract_naming_the_operation(fault: Fault) -> None:
     result = verify(sandbox_target(fault.api, wrap=fault.wrap), _options(fault.phases))
     assert not result.ok

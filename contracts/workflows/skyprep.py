@@ -34,6 +34,7 @@ from .skyprep_paths import COURSES, GROUPS, PATHS, TOPICS, USERS, LearningPathRu
 from .skyprep_progress import ProgressRules
 from .skyprep_reports import ReportRules
 from .skyprep_rewards import RewardRules
+from .skyprep_state import StateRules
 
 NAMES = st.sampled_from(["Ada", "Grace", "Alan", "Katherine", "Linus", "Margaret"])
 ROLES = st.sampled_from(["learner", "admin", "manager"])
@@ -42,7 +43,7 @@ TITLES = st.sampled_from(["Detective", "Analyst", "Lab Tech", "Sergeant"])
 COMPARED = ("first_name", "last_name", "email", "username", "role", "title", "card_no")
 
 
-class SkyprepWorkflow(LearningPathRules, ProgressRules, RewardRules, ReportRules):
+class SkyprepWorkflow(StateRules, LearningPathRules, ProgressRules, RewardRules, ReportRules):
     """Users and power users (create, read, update, list, destroy), the enrollment graph, balances, OTP keys,
     manager permissions and reports."""
 
@@ -162,8 +163,12 @@ class SkyprepWorkflow(LearningPathRules, ProgressRules, RewardRules, ReportRules
         )
         self.gone.add(user)
         self._forget(user=user)
-        self.expect_status(
-            self.post("get_user", user_id=user), 404, "destroy_user", "the destroyed user reads 404"
+        self._refused(
+            self.post("get_user", user_id=user),
+            404,
+            "destroy_user",
+            "the destroyed user reads 404",
+            "get_user",
         )
 
     # power users
@@ -331,8 +336,12 @@ class SkyprepWorkflow(LearningPathRules, ProgressRules, RewardRules, ReportRules
         self._ok(self.post("destroy_course", course_id=course), "destroy_course", "success")
         self.live_courses.discard(course)
         self._forget(course=course)
-        self.expect_status(
-            self.post("get_course", course_id=course), 404, "destroy_course", "the destroyed course reads 404"
+        self._refused(
+            self.post("get_course", course_id=course),
+            404,
+            "destroy_course",
+            "the destroyed course reads 404",
+            "get_course",
         )
         for user in reached_by:
             self.the_users_courses_agree_with_the_graph(user)
@@ -345,11 +354,12 @@ class SkyprepWorkflow(LearningPathRules, ProgressRules, RewardRules, ReportRules
         self._ok(self.post("destroy_user_group", user_group_id=group), "destroy_user_group", "success")
         self.live_groups.discard(group)
         self._forget(group=group)
-        self.expect_status(
+        self._refused(
             self.post("get_user_group", user_group_id=group),
             404,
             "destroy_user_group",
             "the destroyed group reads 404",
+            "get_user_group",
         )
 
     @rule(user=users)

@@ -2,51 +2,24 @@
 
 ``LearningPathRules`` holds the paths a run made and their links, and the rules that change and read
 them; ``SkyprepWorkflow`` (``skyprep``) mixes it in and counts a path's reach in its enrollment graph.
-It also holds how the workflow calls SkyPrep (POST with a JSON body, its GET twin with a query).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import httpx
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, consumes, precondition, rule
 
-from .base import Workflow, writes_allowed
+from .base import writes_allowed
+from .skyprep_calls import SkyprepCalls
 
-BASE = "/admin/api"
 TOPICS = st.sampled_from(["Safety", "Compliance", "Forensics", "Onboarding"])
 # The records a run makes, by kind (bundles are shared by name across the mixed-in classes).
 USERS = Bundle("users")
 COURSES = Bundle("courses")
 GROUPS = Bundle("groups")
 PATHS = Bundle("paths")
-
-
-class SkyprepCalls(Workflow):
-    """How the SkyPrep workflow calls a target, and checks an answer."""
-
-    def post(self, call: str, **params: Any) -> httpx.Response:
-        return self.call("POST", f"/{call}", base_path=BASE, json=params)
-
-    def get(self, call: str, **params: Any) -> httpx.Response:
-        return self.call("GET", f"/{call}", base_path=BASE, params=params)
-
-    def _ok(self, response: httpx.Response, call: str, what: str) -> Any:
-        self.expect_status(response, 200, call, what)
-        return response.json()
-
-    def _same(
-        self, answer: dict[str, Any], expected: dict[str, Any], call: str, response: httpx.Response
-    ) -> None:
-        for name, value in expected.items():
-            self.expect(
-                answer.get(name) == value,
-                call,
-                f"{name} should be {value!r}, not {answer.get(name)!r}",
-                response,
-            )
 
 
 class LearningPathRules(SkyprepCalls):
@@ -151,11 +124,12 @@ class LearningPathRules(SkyprepCalls):
         self._ok(response, "destroy_learning_path", "success")
         self.live_paths.discard(path)
         self.forget_path_links(user=None, course=None, group=None, path=path)
-        self.expect_status(
+        self._refused(
             self.post("get_learning_path", learning_path_id=path),
             404,
             "destroy_learning_path",
             "the destroyed path reads 404",
+            "get_learning_path",
         )
 
     @rule(path=PATHS, twin=st.booleans())

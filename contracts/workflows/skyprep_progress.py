@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import precondition, rule
 
 from .base import writes_allowed
-from .skyprep_paths import USERS, SkyprepCalls
+from .skyprep_calls import SkyprepCalls
+from .skyprep_paths import USERS
 
 PLACES = st.integers(min_value=1, max_value=5)
 REGISTRATION_STATUSES = st.sampled_from(["registered", "attended", "absent", "cancelled"])
@@ -131,9 +132,10 @@ class ProgressRules(SkyprepCalls):
             None,
         )
         self._ok(self.post("destroy_course", course_id=course), "destroy_course", "success")
-        self.expect_status(
+        self._refused(
             self.post("get_course_progress", course_progress_id=pid),
             404,
             "destroy_course",
             "the destroyed course's progress reads 404",
+            "get_course_progress",
         )

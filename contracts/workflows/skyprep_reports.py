@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import precondition, rule
 
 from .base import writes_allowed
-from .skyprep_paths import USERS, SkyprepCalls
+from .skyprep_calls import SkyprepCalls
+from .skyprep_paths import USERS
 
 PAYMENT_FILTERS = st.fixed_dictionaries(
     {},

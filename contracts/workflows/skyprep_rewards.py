@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import precondition, rule
 
 from .base import Workflow, writes_allowed
-from .skyprep_paths import USERS, SkyprepCalls
+from .skyprep_calls import SkyprepCalls
+from .skyprep_paths import USERS
 
 AMOUNTS = st.lists(st.integers(min_value=-300, max_value=500).filter(bool), min_size=1, max_size=4)
 PERMISSIONS = (

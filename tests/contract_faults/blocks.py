@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -103,6 +103,11 @@ class Rewrite:
         except ValueError:
             parsed = raw.decode("utf-8", errors="replace")
         new_status, new_body = self.response(status, parsed)
+        if new_status == status and new_body is parsed:
+            # Left as it was: sent as it came (an XML answer stays XML).
+            await send({"type": "http.response.start", "status": status, "headers": headers})
+            await send({"type": "http.response.body", "body": raw})
+            return
         await _send_json(send, new_status, new_body, headers)
 
 
@@ -332,5 +337,116 @@ def stale_record(method: str, path: str) -> Wrap:
             return status, cached[0]
 
         return Rewrite(sandbox, method, path, response=respond)
+
+
+def drop_body_field(name: str) -> Callable[[Scope, bytes], tuple[Scope, bytes]]:
+    """Leave one field out of a JSON body: the operation ignores that parameter (e.g. a filter)."""
+
+    def change(scope: Scope, body: bytes) -> tuple[Scope, bytes]:
+        try:
+            parsed = json.loads(body)
+            parsed.pop(name)
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return scope, body
+        return scope, json.dumps(parsed).encode()
+
+    return change
+
+
+Ask = Callable[[str, str, Body], Awaitable[tuple[int, Body]]]
+Consulted = Callable[[Ask, Scope, Body], Awaitable[tuple[int, Body] | None]]
+
+
+class Consult:
+    """Answers requests matching ``METHOD path-regex`` itself, from what it asks the app it wraps.
+
+    ``answer(ask, scope, body)`` gets the request's JSON body (``None`` if it has none) and may call
+    ``await ask(method, path, json_body)`` for ``(status, body)`` of another request to the app (with the
+    request's headers); it returns the answer to send, or ``None`` to pass the request on unchanged.
+    """
+
+    def __init__(self, app: ASGIApp, method: str | None, path: str, answer: Consulted) -> None:
+        self.app = app
+        self.method = method
+        self.path = re.compile(path)
+        self.answer = answer
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or self.method not in (None, scope["method"])
+            or not self.path.search(scope["path"])
+        ):
+            await self.app(scope, receive, send)
+            return
+        raw = await _read_body(receive)
+        try:
+            parsed: Body = json.loads(raw) if raw else None
+        except ValueError:
+            parsed = None
+
+        async def ask(method: str, path: str, payload: Body) -> tuple[int, Body]:
+            kept = [
+                (k, v) for k, v in scope["headers"] if k.lower() not in (b"content-type", b"content-length")
+            ]
+            asked = {
+                **scope,
+                "method": method,
+                "path": path,
+                "raw_path": path.encode(),
+                "query_string": b"",
+                "headers": [*kept, (b"content-type", b"application/json")],
+            }
+            status, body = await _exchange(self.app, asked, json.dumps(payload).encode())
+            return status, json.loads(body)
+
+        answered = await self.answer(ask, scope, parsed)
+        if answered is None:
+            await self.app(scope, _replay(raw), send)
+        else:
+            await _send_json(send, *answered)
+
+
+async def _read_body(receive: Receive) -> bytes:
+    body, more = b"", True
+    while more:
+        message = await receive()
+        body += message.get("body", b"")
+        more = message.get("more_body", False)
+    return body
+
+
+def _replay(body: bytes) -> Receive:
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return receive
+
+
+async def _exchange(app: ASGIApp, scope: Scope, body: bytes) -> tuple[int, bytes]:
+    status, chunks = 500, []
+
+    async def keep(message: Message) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+        elif message["type"] == "http.response.body":
+            chunks.append(message.get("body", b""))
+
+    await app(scope, _replay(body), keep)
+    return status, b"".join(chunks)
+
+
+def consult(method: str | None, path: str, answer: Consulted) -> Wrap:
+    """A ``Fault.wrap`` applying ``Consult`` to the sandbox."""
+
+    def wrap(sandbox: Sandbox) -> ASGIApp:
+        return Consult(sandbox, method, path, answer)
 
     return wrap
