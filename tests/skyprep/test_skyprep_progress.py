@@ -137,11 +137,11 @@ def test_a_full_timeslot_and_a_second_registration_are_refused(
     params = {"instructor_led_training_timeslot_id": slot["id"]}
     assert (
         refused(api, "create_instructor_led_training_timeslot_registrations", user_id=ada["id"], **params)
-        == 400
+        == 409
     )
     assert (
         refused(api, "create_instructor_led_training_timeslot_registrations", user_id=alan["id"], **params)
-        == 400
+        == 409
     )
     assert refused(api, "update_instructor_led_training_timeslot", capacity=0, **params) == 400
 

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from ...errors import InvalidInput, NotFound
+from ...errors import Conflict, InvalidInput, NotFound
 from ...store import Record, VendorData, clone
 
 USERS = "users"
@@ -252,8 +252,8 @@ def create_user(data: VendorData, fields: Mapping[str, Any]) -> Record:
     if not email:
         raise InvalidInput("email must not be empty", field="email")
     if data.find(USERS, "email", email):
-        # The spec's choice (SkyPrep does not say): a taken email is a 400, as any bad parameter.
-        raise InvalidInput(f"A user with email {email} already exists", field="email")
+        # The spec's choice (SkyPrep does not say): a taken email is a 409, a conflict with the users there.
+        raise Conflict(f"A user with email {email} already exists", field="email")
     user: Record = {
         "id": _key(new_id(data)),
         "first_name": str(fields.get("first_name") or ""),
@@ -286,7 +286,7 @@ def update_user(data: VendorData, user: Record, fields: Mapping[str, Any]) -> Re
         email = str(fields["email"]).strip()
         taken = [u for u in data.find(USERS, "email", email) if u["id"] != user["id"]]
         if taken:
-            raise InvalidInput(f"A user with email {email} already exists", field="email")
+            raise Conflict(f"A user with email {email} already exists", field="email")
         changes.update(email=email, username=email)
     for name in DATE_FIELDS:
         if name in fields:

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
-from ...errors import InvalidInput, NotFound
+from ...errors import Conflict, InvalidInput, NotFound
 from ...store import Record, VendorData
 from .model import (
     COURSES,
@@ -211,12 +211,13 @@ def register(data: VendorData, slot: Record, user: Record, fields: Mapping[str, 
     """create_instructor_led_training_timeslot_registrations: the user registered in the timeslot, once,
     while it has room."""
     taken = data.find(REGISTRATIONS, "timeslot_id", slot["id"])
+    # 409 for both refusals: the request is valid, the timeslot's state refuses it.
     if any(r["user_id"] == user["id"] for r in taken):
-        raise InvalidInput(
+        raise Conflict(
             f"User {user['id']} is already registered in timeslot {slot['id']}", field="user_id"
         )
     if slot["capacity"] is not None and len(taken) >= slot["capacity"]:
-        raise InvalidInput(
+        raise Conflict(
             f"Timeslot {slot['id']} is full ({slot['capacity']} places)",
             field="instructor_led_training_timeslot_id",
         )
