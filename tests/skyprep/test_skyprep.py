@@ -210,3 +210,22 @@ def test_a_taken_email_is_a_conflict_on_create_and_update_and_changes_nothing(
     assert [u["first_name"] for u in users if u["username"] == ada["email"]] == [ada["first_name"]]
     again = api.post("/get_user", json={**KEYS, "user_id": int(alan["id"])}).json()
     assert again["username"] == alan["email"]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 7])
+def test_named_records_keep_their_fixed_ids_at_any_seed_and_new_records_never_take_them(seed: int) -> None:
+    from mockserver import create_app
+    from mockserver.vendors.skyprep import model
+
+    sandbox = create_app(apis=("skyprep",), seed=seed)
+    with sync_client(sandbox, base_url=BASE) as client:
+        john = client.post("/get_user", json={**KEYS, "user_id": 32}).json()
+        course = client.post("/get_course", json={**KEYS, "course_id": 101}).json()
+        skill = client.post("/get_skill", json={**KEYS, "skill_id": 1555}).json()
+    assert (john["username"], course["name"], skill["display_name"]) == (
+        JOHN,
+        "My Course",
+        "Excel Proficiency",
+    )
+    made = {model.new_id(sandbox.store.vendor("skyprep")) for _ in range(7000)}
+    assert not {21, 32, 101, 123, 543, 1234, 1555, 1821, 5213, 6294, 6401, 6402, 8877} & made

@@ -74,9 +74,7 @@ def create_gamification_transaction(data: VendorData, user: Record, fields: Mapp
     balance = gamification_balance(data, user)
     if balance + amount < 0:
         # 409: the amount is valid; the user's balance (state) cannot cover it.
-        raise Conflict(
-            f"amount {amount} would take the user's balance of {balance} below 0", field="amount"
-        )
+        raise Conflict(f"amount {amount} would take the user's balance of {balance} below 0", field="amount")
     description = fields.get("description")
     made: Record = {
         "id": str(new_id(data)),

@@ -213,9 +213,7 @@ def register(data: VendorData, slot: Record, user: Record, fields: Mapping[str, 
     taken = data.find(REGISTRATIONS, "timeslot_id", slot["id"])
     # 409 for both refusals: the request is valid, the timeslot's state refuses it.
     if any(r["user_id"] == user["id"] for r in taken):
-        raise Conflict(
-            f"User {user['id']} is already registered in timeslot {slot['id']}", field="user_id"
-        )
+        raise Conflict(f"User {user['id']} is already registered in timeslot {slot['id']}", field="user_id")
     if slot["capacity"] is not None and len(taken) >= slot["capacity"]:
         raise Conflict(
             f"Timeslot {slot['id']} is full ({slot['capacity']} places)",
