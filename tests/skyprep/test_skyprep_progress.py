@@ -450,3 +450,18 @@ def test_the_seeded_progresses_are_dated_before_the_anchor_and_match_the_seeded_
     for found in listed[:10]:
         status = call(api, "get_user_course_status", user_id=found["user_id"], course_id=found["course_id"])
         assert status == {"status": found["status"].replace("-", "_")}
+
+
+def test_a_timeslot_in_an_early_year_reads_back_and_filters_by_day(
+    api: httpx.Client, factory: SkyprepFactory
+) -> None:
+    training = factory.instructor_led_training()
+    made = call(
+        api,
+        "create_instructor_led_training_timeslot",
+        instructor_led_training_id=int(training["id"]),
+        start_date="0200-04-22T09:00:00Z",
+    )
+    assert made["start_date"] == "0200-04-22T09:00:00.000Z"
+    found = call(api, "get_instructor_led_training_timeslots", start_date="0200-04-22", end_date="0200-04-22")
+    assert [s["id"] for s in found] == [made["id"]]

@@ -37,7 +37,9 @@ TIMESLOT_FIELDS = ("description", "location", "instructor", "display_timezone")
 
 def iso(moment: datetime) -> str:
     """A time as the doc's JSON samples show it: ``2020-03-21T12:02:11.000Z``."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    # Not strftime: its %Y writes year 200 as "200", which no ISO reader takes back.
+    utc = moment.astimezone(UTC)
+    return f"{utc.year:04d}-{utc:%m-%dT%H:%M:%S}.000Z"
 
 
 def parse_time(value: Any, name: str) -> datetime:
