@@ -9,6 +9,7 @@ import pytest
 
 from mockserver import Sandbox
 from mockserver.testing import sync_client
+from mockserver.vendors.skyprep.factory import SkyprepFactory
 from mockserver.xmlcodec import decode
 
 from .helpers import BASE, JOHN, KEY_HEADERS, KEYS
@@ -98,7 +99,7 @@ def test_bad_input_is_a_4xx_in_the_error_body_never_a_500(api: httpx.Client) -> 
         (api.post("/get_user", json=KEYS), 400),  # neither user_id nor user_email
         (api.post("/get_user", json={**KEYS, "user_id": 999_999}), 404),
         (api.post("/create_user", json={**KEYS, "first_name": "No email"}), 400),
-        (api.post("/create_user", json={**KEYS, "email": JOHN}), 400),  # the email is taken
+        (api.post("/create_user", json={**KEYS, "email": JOHN}), 409),  # the email is taken
         (api.post("/get_login_key", json={**KEYS, "user_email": "nobody@example.com"}), 400),
         (api.post("/get_nothing", json=KEYS), 404),
         (
@@ -195,3 +196,36 @@ def test_the_bare_call_name_finds_both_twins_in_the_journal(api: httpx.Client, s
     with sync_client(sandbox) as client:
         listed = client.get("/__sandbox__/journal", params={"operation_id": "get_user"}).json()
     assert [e["operation_id"] for e in listed["entries"]] == ["get_user", "get_userGet"]
+
+
+def test_a_taken_email_is_a_conflict_on_create_and_update_and_changes_nothing(
+    api: httpx.Client, factory: SkyprepFactory
+) -> None:
+    ada, alan = factory.user(), factory.user()
+    created = api.post("/create_user", json={**KEYS, "email": ada["email"], "first_name": "Twin"})
+    updated = api.post("/update_user", json={**KEYS, "user_id": int(alan["id"]), "email": ada["email"]})
+    assert (created.status_code, updated.status_code) == (409, 409)
+    assert created.json()["status"] == 409
+    users = api.post("/get_users", json=KEYS).json()
+    assert [u["first_name"] for u in users if u["username"] == ada["email"]] == [ada["first_name"]]
+    again = api.post("/get_user", json={**KEYS, "user_id": int(alan["id"])}).json()
+    assert again["username"] == alan["email"]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 7])
+def test_named_records_keep_their_fixed_ids_at_any_seed_and_new_records_never_take_them(seed: int) -> None:
+    from mockserver import create_app
+    from mockserver.vendors.skyprep import model
+
+    sandbox = create_app(apis=("skyprep",), seed=seed)
+    with sync_client(sandbox, base_url=BASE) as client:
+        john = client.post("/get_user", json={**KEYS, "user_id": 32}).json()
+        course = client.post("/get_course", json={**KEYS, "course_id": 101}).json()
+        skill = client.post("/get_skill", json={**KEYS, "skill_id": 1555}).json()
+    assert (john["username"], course["name"], skill["display_name"]) == (
+        JOHN,
+        "My Course",
+        "Excel Proficiency",
+    )
+    made = {model.new_id(sandbox.store.vendor("skyprep")) for _ in range(7000)}
+    assert not {21, 32, 101, 123, 543, 1234, 1555, 1821, 5213, 6294, 6401, 6402, 8877} & made

@@ -210,7 +210,8 @@ def test_a_group_updates_only_what_is_sent_and_a_removed_member_leaves(
         ("enroll_user_in_courses", {"user_email": JOHN, "course_ids": ""}, 400),
         ("enroll_user_in_courses", {"user_email": JOHN, "course_ids": [999_999]}, 404),
         ("enroll_user_in_courses", {"user_email": JOHN}, 400),
-        ("get_user_course_status", {"course_id": 999_999}, 404),
+        ("get_user_course_status", {"course_id": 101}, 400),  # no user
+        ("get_user_course_status", {"course_id": 999_999, "user_email": JOHN}, 404),
         ("get_course_otp", {"course_id": 999_999}, 404),
         ("get_user_courses", {}, 400),
         ("get_user_courses", {"user_email": "nobody@example.com"}, 404),

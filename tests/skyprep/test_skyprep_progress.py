@@ -137,11 +137,11 @@ def test_a_full_timeslot_and_a_second_registration_are_refused(
     params = {"instructor_led_training_timeslot_id": slot["id"]}
     assert (
         refused(api, "create_instructor_led_training_timeslot_registrations", user_id=ada["id"], **params)
-        == 400
+        == 409
     )
     assert (
         refused(api, "create_instructor_led_training_timeslot_registrations", user_id=alan["id"], **params)
-        == 400
+        == 409
     )
     assert refused(api, "update_instructor_led_training_timeslot", capacity=0, **params) == 400
 
@@ -450,3 +450,18 @@ def test_the_seeded_progresses_are_dated_before_the_anchor_and_match_the_seeded_
     for found in listed[:10]:
         status = call(api, "get_user_course_status", user_id=found["user_id"], course_id=found["course_id"])
         assert status == {"status": found["status"].replace("-", "_")}
+
+
+def test_a_timeslot_in_an_early_year_reads_back_and_filters_by_day(
+    api: httpx.Client, factory: SkyprepFactory
+) -> None:
+    training = factory.instructor_led_training()
+    made = call(
+        api,
+        "create_instructor_led_training_timeslot",
+        instructor_led_training_id=int(training["id"]),
+        start_date="0200-04-22T09:00:00Z",
+    )
+    assert made["start_date"] == "0200-04-22T09:00:00.000Z"
+    found = call(api, "get_instructor_led_training_timeslots", start_date="0200-04-22", end_date="0200-04-22")
+    assert [s["id"] for s in found] == [made["id"]]

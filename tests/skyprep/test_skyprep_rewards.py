@@ -69,7 +69,7 @@ def test_a_deduction_below_zero_and_bad_amounts_are_refused_and_change_nothing(
 ) -> None:
     ada = factory.user()
     factory.gamification_transaction(ada, 100)
-    assert refused(api, "create_gamification_transaction", user_id=ada["id"], amount=-101) == 400
+    assert refused(api, "create_gamification_transaction", user_id=ada["id"], amount=-101) == 409
     for amount in (0, "lots", 2_000_000, True):
         assert refused(api, "create_gamification_transaction", user_id=ada["id"], amount=amount) == 400
     assert refused(api, "create_gamification_transaction", user_id=ada["id"]) == 400
@@ -146,7 +146,7 @@ def test_bad_skill_calls_are_refused_and_change_nothing(api: httpx.Client, facto
     ada = factory.user()
     factory.skill_transaction(ada, skill, 10)
     assert (
-        refused(api, "create_skill_transaction", user_id=ada["id"], skill_id=skill["id"], amount=-11) == 400
+        refused(api, "create_skill_transaction", user_id=ada["id"], skill_id=skill["id"], amount=-11) == 409
     )
     assert refused(api, "create_skill_transaction", user_id=ada["id"], skill_id=skill["id"], amount=0) == 400
     assert refused(api, "create_skill_transaction", user_id=ada["id"], amount=5) == 400

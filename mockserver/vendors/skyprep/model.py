@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from ...errors import InvalidInput, NotFound
+from ...errors import Conflict, InvalidInput, NotFound
 from ...store import Record, VendorData, clone
 
 USERS = "users"
@@ -123,6 +123,7 @@ _LINK_FIELDS = (
     (GROUP_MANAGERS, "user_group_id"),
 )
 _NEXT_ID = "next_id"
+_RESERVED_IDS = "reserved_ids"
 ROLE_NAMES = ("learner", "admin", "manager")
 USER_FIELDS = ("first_name", "last_name", "role", "title", "cell", "work_phone", "address", "card_no")
 DATE_FIELDS = ("access_start_date", "access_end_date", "password_expiration_date")
@@ -173,10 +174,25 @@ def declare(data: VendorData) -> None:
 
 
 def new_id(data: VendorData) -> int:
-    """The next integer id (shared by every collection, so an id names one record)."""
+    """The next integer id (shared by every collection, so an id names one record), skipping the ids a
+    scenario fixes for its named records."""
+    reserved = set(data.extras.get(_RESERVED_IDS, ()))
     current = int(data.extras.get(_NEXT_ID, 1))
+    while current in reserved:
+        current += 1
     data.extras[_NEXT_ID] = current + 1
     return current
+
+
+def reserve_ids(data: VendorData, ids: Iterable[int]) -> None:
+    """Keep ``ids`` from ``new_id``: a scenario's named records get them, whatever the seed made before."""
+    data.extras[_RESERVED_IDS] = sorted({*data.extras.get(_RESERVED_IDS, ()), *ids})
+
+
+def rekey(data: VendorData, collection: str, record: Record, rid: int) -> Record:
+    """Move a record just made (nothing links to it yet) to the fixed id ``rid``."""
+    data.delete(collection, record["id"])
+    return data.insert(collection, {**record, "id": _key(rid)})
 
 
 def _key(rid: int) -> str:
@@ -252,8 +268,8 @@ def create_user(data: VendorData, fields: Mapping[str, Any]) -> Record:
     if not email:
         raise InvalidInput("email must not be empty", field="email")
     if data.find(USERS, "email", email):
-        # The spec's choice (SkyPrep does not say): a taken email is a 400, as any bad parameter.
-        raise InvalidInput(f"A user with email {email} already exists", field="email")
+        # The spec's choice (SkyPrep does not say): a taken email is a 409, a conflict with the users there.
+        raise Conflict(f"A user with email {email} already exists", field="email")
     user: Record = {
         "id": _key(new_id(data)),
         "first_name": str(fields.get("first_name") or ""),
@@ -286,7 +302,7 @@ def update_user(data: VendorData, user: Record, fields: Mapping[str, Any]) -> Re
         email = str(fields["email"]).strip()
         taken = [u for u in data.find(USERS, "email", email) if u["id"] != user["id"]]
         if taken:
-            raise InvalidInput(f"A user with email {email} already exists", field="email")
+            raise Conflict(f"A user with email {email} already exists", field="email")
         changes.update(email=email, username=email)
     for name in DATE_FIELDS:
         if name in fields:

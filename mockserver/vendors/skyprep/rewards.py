@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from ...errors import InvalidInput
+from ...errors import Conflict, InvalidInput
 from ...store import Record, VendorData
 from .model import (
     COMPETENCIES,
@@ -73,9 +73,8 @@ def create_gamification_transaction(data: VendorData, user: Record, fields: Mapp
     amount = amount_of(fields)
     balance = gamification_balance(data, user)
     if balance + amount < 0:
-        raise InvalidInput(
-            f"amount {amount} would take the user's balance of {balance} below 0", field="amount"
-        )
+        # 409: the amount is valid; the user's balance (state) cannot cover it.
+        raise Conflict(f"amount {amount} would take the user's balance of {balance} below 0", field="amount")
     description = fields.get("description")
     made: Record = {
         "id": str(new_id(data)),
@@ -193,7 +192,7 @@ def create_skill_transaction(data: VendorData, user: Record, fields: Mapping[str
         if t["skill_id"] == skill["id"]
     )
     if balance + amount < 0:
-        raise InvalidInput(
+        raise Conflict(
             f"amount {amount} would take the user's balance of {balance} in skill {skill['id']} below 0",
             field="amount",
         )

@@ -34,6 +34,15 @@ DEFAULT_SIZES = {
 }
 _TOPICS = ("Safety", "Compliance", "Onboarding", "Leadership", "Customer Care", "Data Privacy", "Ethics")
 _SKILLS = ("Negotiation", "Public Speaking", "SQL", "Time Management", "First Aid", "Conflict Resolution")
+# The collections whose named records may give an ``id``.
+_FIXED_ID = (
+    model.USERS,
+    model.COURSES,
+    model.USER_GROUPS,
+    model.LEARNING_PATHS,
+    model.TRAININGS,
+    model.SKILLS,
+)
 _ROLE_OF_SIZE = {"learners": "learner", "managers": "manager", "admins": "admin"}
 
 
@@ -44,9 +53,26 @@ def _named(scenario: Mapping[str, Any], collection: str) -> list[dict[str, Any]]
     return [dict(r) for r in records]
 
 
+def _fixed(
+    data: VendorData, collection: str, entry: Mapping[str, Any], made: dict[str, Any]
+) -> dict[str, Any]:
+    """``made`` at the id its named record fixes (``id``), else as made."""
+    return made if "id" not in entry else model.rekey(data, collection, made, int(entry["id"]))
+
+
 def seed(data: VendorData, scenario: Mapping[str, Any]) -> None:
     """Fill ``data`` from ``scenario`` (sizes and named records), deterministically from its seed."""
     model.declare(data)
+    # Named records may fix their ids (examples and tests name them at any seed): keep those from new_id.
+    model.reserve_ids(
+        data,
+        (
+            int(entry["id"])
+            for collection in _FIXED_ID
+            for entry in _named(scenario, collection)
+            if "id" in entry
+        ),
+    )
     anchor = date.fromisoformat(str(scenario.get("anchor_date", "2025-09-01")))
     sizes = {**DEFAULT_SIZES, **(scenario.get("sizes") or {})}
     for collection in (model.ROLES, model.DATASETS):
@@ -78,7 +104,12 @@ def seed(data: VendorData, scenario: Mapping[str, Any]) -> None:
         return model.stamp(moment)
 
     for person in people:
-        user = model.create_user(data, {**person, "role": person.get("role") or "learner"})
+        user = _fixed(
+            data,
+            model.USERS,
+            person,
+            model.create_user(data, {**person, "role": person.get("role") or "learner"}),
+        )
         data.update(model.USERS, user["id"], {"created_at": before_anchor()})
     _seed_courses(data, scenario, sizes, before_anchor)
     _seed_paths(data, scenario, sizes, before_anchor)
@@ -103,13 +134,14 @@ def _seed_courses(
                 "name": f"{topic} {data.faker.word().title()} {index + 1}",
                 "description": data.faker.sentence(),
             }
-        course = courses.create_course(data, entry)
+        course = _fixed(data, model.COURSES, entry, courses.create_course(data, entry))
         made_courses.append(data.update(model.COURSES, course["id"], {"created_at": stamp()}))
     made_groups = []
     named_groups = _named(scenario, model.USER_GROUPS)
     for entry in [*named_groups, *({} for _ in range(int(sizes.get("user_groups", 0))))]:
         fields = entry or {"name": f"{data.faker.city()} Team"}
         group = groups.create_group(data, {"name": fields["name"], "description": fields.get("description")})
+        group = _fixed(data, model.USER_GROUPS, fields, group)
         made_groups.append(data.update(model.USER_GROUPS, group["id"], {"created_at": stamp()}))
     learners = list(data.collection(model.USERS).values())
     if not made_courses:
@@ -138,6 +170,7 @@ def _seed_paths(
     for index, entry in enumerate([*named, *({} for _ in range(int(sizes.get("learning_paths", 0))))]):
         fields = entry or {"name": f"{_TOPICS[index % len(_TOPICS)]} Path {index + 1}"}
         path = paths.create_path(data, {"name": fields["name"], "description": fields.get("description")})
+        path = _fixed(data, model.LEARNING_PATHS, fields, path)
         made.append(data.update(model.LEARNING_PATHS, path["id"], {"created_at": stamp()}))
     if not made_courses:
         return
@@ -168,6 +201,7 @@ def _seed_trainings(
         made = trainings.create_training(
             data, {"name": fields["name"], "description": fields.get("description")}
         )
+        made = _fixed(data, model.TRAININGS, fields, made)
         made = data.update(
             model.TRAININGS, made["id"], {"created_at": trainings.iso(anchor - timedelta(days=200))}
         )
@@ -243,7 +277,7 @@ def _seed_rewards(
             "display_name": f"{_SKILLS[index % len(_SKILLS)]} {index + 1}",
             "description": data.faker.sentence(),
         }
-        rewards.create_skill(data, fields)
+        _fixed(data, model.SKILLS, fields, rewards.create_skill(data, fields))
     skills = rewards.list_skills(data)
     for entry in _named(scenario, model.COMPETENCIES):
         asks = entry.get("skills") or {}

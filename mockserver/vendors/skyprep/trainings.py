@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
-from ...errors import InvalidInput, NotFound
+from ...errors import Conflict, InvalidInput, NotFound
 from ...store import Record, VendorData
 from .model import (
     COURSES,
@@ -37,7 +37,9 @@ TIMESLOT_FIELDS = ("description", "location", "instructor", "display_timezone")
 
 def iso(moment: datetime) -> str:
     """A time as the doc's JSON samples show it: ``2020-03-21T12:02:11.000Z``."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    # Not strftime: its %Y writes year 200 as "200", which no ISO reader takes back.
+    utc = moment.astimezone(UTC)
+    return f"{utc.year:04d}-{utc:%m-%dT%H:%M:%S}.000Z"
 
 
 def parse_time(value: Any, name: str) -> datetime:
@@ -211,12 +213,11 @@ def register(data: VendorData, slot: Record, user: Record, fields: Mapping[str, 
     """create_instructor_led_training_timeslot_registrations: the user registered in the timeslot, once,
     while it has room."""
     taken = data.find(REGISTRATIONS, "timeslot_id", slot["id"])
+    # 409 for both refusals: the request is valid, the timeslot's state refuses it.
     if any(r["user_id"] == user["id"] for r in taken):
-        raise InvalidInput(
-            f"User {user['id']} is already registered in timeslot {slot['id']}", field="user_id"
-        )
+        raise Conflict(f"User {user['id']} is already registered in timeslot {slot['id']}", field="user_id")
     if slot["capacity"] is not None and len(taken) >= slot["capacity"]:
-        raise InvalidInput(
+        raise Conflict(
             f"Timeslot {slot['id']} is full ({slot['capacity']} places)",
             field="instructor_led_training_timeslot_id",
         )
