@@ -1,12 +1,11 @@
-"""SkyPrep's balances, OTP keys and manager permissions in the workflow model.
-
-``RewardRules`` holds the rules; ``SkyprepWorkflow`` (``skyprep``) mixes them in with its users. Balances:
-after every gamification or skill transaction, the answer's balance and the balance read back equal the
-sum the model keeps (starting from what the target reads before the first one), and a deduction below 0
-is refused and changes nothing. The API cannot make a skill, so a skill rule uses one the target lists and
-does nothing without one. OTP keys: a course's keys are single-use and stop working while its
-``subscribe_key`` differs from the one they were made with. Redeeming goes through the sandbox's
-self-enrollment page (the doc names none), so that part runs only against a sandbox.
+"""SkyPrep's balances, OTP keys and manager permissions in the workflow model. ``RewardRules`` holds the
+rules; ``SkyprepWorkflow`` (``skyprep``) mixes them in with its users. Balances: after every gamification
+or skill transaction, the answer's balance and the balance read back equal the sum the model keeps
+(starting from what the target reads before the first one), and a deduction below 0 is refused (409, a
+conflict with the balance) and changes nothing. The API cannot make a skill, so a skill rule uses one the
+target lists and does nothing without one. OTP keys: a course's keys are single-use and stop working
+while its ``subscribe_key`` differs from the one they were made with. Redeeming goes through the
+sandbox's self-enrollment page (the doc names none), so that part runs only against a sandbox.
 """
 
 from __future__ import annotations
@@ -69,7 +68,7 @@ class RewardRules(SkyprepCalls):
         for amount in amounts:
             response = self.post(call, user_id=user, amount=amount, description=self.unique("points"))
             if expected + amount < 0:
-                self.expect_status(response, 400, call, f"a deduction of {-amount} from {expected} points")
+                self.expect_status(response, 409, call, f"a deduction of {-amount} from {expected} points")
                 continue
             expected += amount
             made = self._ok(response, call, "a new transaction")
@@ -99,7 +98,7 @@ class RewardRules(SkyprepCalls):
         for amount in amounts:
             response = self.post(call, user_id=user, skill_id=skill, amount=amount)
             if self.skill_points[key] + amount < 0:
-                self.expect_status(response, 400, call, "a deduction below 0 points in the skill")
+                self.expect_status(response, 409, call, "a deduction below 0 points in the skill")
                 continue
             self.skill_points[key] += amount
             answer = self._ok(response, call, "the user's skill balances")
