@@ -1,11 +1,13 @@
-"""SkyPrep's balances, OTP keys and manager permissions in the workflow model. ``RewardRules`` holds the
-rules; ``SkyprepWorkflow`` (``skyprep``) mixes them in with its users. Balances: after every gamification
-or skill transaction, the answer's balance and the balance read back equal the sum the model keeps
-(starting from what the target reads before the first one), and a deduction below 0 is refused (409, a
-conflict with the balance) and changes nothing. The API cannot make a skill, so a skill rule uses one the
-target lists and does nothing without one. OTP keys: a course's keys are single-use and stop working
-while its ``subscribe_key`` differs from the one they were made with. Redeeming goes through the
-sandbox's self-enrollment page (the doc names none), so that part runs only against a sandbox.
+"""SkyPrep's balances, OTP keys and manager permissions in the workflow model.
+
+``RewardRules`` holds the rules; ``SkyprepWorkflow`` (``skyprep``) mixes them in with its users.
+Balances: after every gamification or skill transaction, the answer's balance and the balance read back
+equal the sum the model keeps (starting from what the target reads before the first one), and a deduction
+below 0 is refused (409, a conflict with the balance) and changes nothing. The API cannot make a skill,
+so a skill rule uses one the target lists and does nothing without one. OTP keys: a course's keys are
+single-use and stop working while its ``subscribe_key`` differs from the one they were made with.
+Redeeming goes through the sandbox's self-enrollment page (the doc names none), so that part runs only
+against a sandbox.
 """
 
 from __future__ import annotations
