@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -120,11 +121,25 @@ def test_contract_help_explains_every_option(capsys: pytest.CaptureFixture[str])
 def test_every_api_passes_its_contract_on_the_sandbox_with_valid_junit(
     api: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    report = tmp_path / "contract.xml"
-    code = main(["contract", api, "--max-examples", str(few()), "--junit-xml", str(report)])
+    report, figures = tmp_path / "contract.xml", tmp_path / "figures.json"
+    code = main(
+        [
+            "contract",
+            api,
+            "--max-examples",
+            str(few()),
+            "--junit-xml",
+            str(report),
+            "--json",
+            str(figures),
+            "--fail-on-unreached",
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 0, out
     assert "PASSED" in out
+    # Every documented operation got a 2xx from some phase: nothing was left behind a refusal.
+    assert json.loads(figures.read_text())["apis"][api]["unreached"] == []
     root = ElementTree.parse(report).getroot()
     names = {case.get("name", "").split()[0] for case in root.iter("testcase")}
     documented = {op["operationId"] for d in load_contract(api).documents for _, _, op in d.operations()}
