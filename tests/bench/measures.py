@@ -84,31 +84,34 @@ def startup(log: Path, idle_seconds: float = 1.0, *, cold: bool = False) -> Star
 
 @dataclass(frozen=True)
 class Contracts:
-    """``lms-sandbox contract API`` in-process for every API: seconds each and exit codes."""
+    """``lms-sandbox contract all``, every API in parallel processes: the whole run and each API's part."""
 
+    total: float
     seconds: dict[str, float]
+    budgets: dict[str, float]
     exit_codes: dict[str, int]
-
-    @property
-    def total(self) -> float:
-        return sum(self.seconds.values())
+    unreached: dict[str, list[str]]
 
 
 def contracts(apis: list[str], logs: Path) -> Contracts:
-    seconds: dict[str, float] = {}
-    codes: dict[str, int] = {}
-    for api in apis:
-        started = time.perf_counter()
-        with (logs / f"contract-{api}.log").open("wb") as out:
-            done = subprocess.run(
-                [sys.executable, "-m", "mockserver.cli", "contract", api],
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                check=False,
-            )
-        seconds[api] = time.perf_counter() - started
-        codes[api] = done.returncode
-    return Contracts(seconds, codes)
+    figures = logs / "contract.json"
+    started = time.perf_counter()
+    with (logs / "contract-all.log").open("wb") as out:
+        subprocess.run(
+            [sys.executable, "-m", "mockserver.cli", "contract", *apis, "--json", str(figures)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            check=False,
+        )
+    total = time.perf_counter() - started
+    per_api = json.loads(figures.read_text())["apis"] if figures.exists() else {}
+    return Contracts(
+        total=total,
+        seconds={api: float(per_api.get(api, {}).get("seconds", 0.0)) for api in apis},
+        budgets={api: float(per_api.get(api, {}).get("budget") or 0.0) for api in apis},
+        exit_codes={api: 0 if per_api.get(api, {}).get("ok") else 1 for api in apis},
+        unreached={api: list(per_api.get(api, {}).get("unreached", [])) for api in apis},
+    )
 
 
 def _p50_ms(label: str, calls: list[Callable[[], httpx.Response]], ok: int) -> float:

@@ -153,12 +153,17 @@ def targets(rows: list[Row], results: dict[str, Any]) -> list[tuple[str, str, bo
     contracts = results.get("contracts")
     if contracts:
         failed = [api for api, code in contracts["exit_codes"].items() if code != 0]
-        slowest = max(contracts["seconds"], key=contracts["seconds"].get)
-        note = f" (slowest {slowest}: {contracts['seconds'][slowest]:.0f} s)"
+        parts = ", ".join(
+            f"{api} {seconds:.0f}/{contracts['budgets'].get(api, 0):.0f} s"
+            for api, seconds in contracts["seconds"].items()
+        )
+        note = f" (each API's seconds of its budget: {parts})"
         note += f" (failed: {', '.join(failed)})" if failed else ""
+        unreached = sum(len(ops) for ops in contracts.get("unreached", {}).values())
+        note += f" ({unreached} operation(s) unreached)" if unreached else ""
         out.append(
             (
-                f"P5 contracts of {len(contracts['seconds'])} APIs in-process: "
+                f"P5 lms-sandbox contract all, {len(contracts['seconds'])} APIs in parallel processes: "
                 f"{contracts['total']:.0f} s{note}",
                 f"<= {P5_SECONDS:g} s",
                 contracts["total"] <= P5_SECONDS,

@@ -244,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
         cold = measures.startup(work / "startup-cold.log", idle_seconds=0, cold=True)
         results["startup"]["cold_ready"] = cold.all_ready
     if "contracts" not in args.skip:
-        _say("bench: lms-sandbox contract for every API (in-process)")
+        _say("bench: lms-sandbox contract all (every API in parallel processes, in-process sandboxes)")
         results["contracts"] = _dump(measures.contracts(list(vendor_names()), work), total="total")
     if "store" not in args.skip:
         _say(f"bench: {args.users} records imported")
