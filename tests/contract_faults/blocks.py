@@ -28,6 +28,11 @@ class Fault:
     # Text one of the failures must contain (e.g. the check that should catch it), when it matters.
     expect: str = ""
 
+    def __post_init__(self) -> None:
+        # A wrap that is not one (a builder that forgot to return it) would test the intact sandbox.
+        if not callable(self.wrap):
+            raise TypeError(f"fault {self.name!r}: wrap must make an app from the sandbox, got {self.wrap!r}")
+
     def __str__(self) -> str:
         return self.name
 
@@ -337,6 +342,8 @@ def stale_record(method: str, path: str) -> Wrap:
             return status, cached[0]
 
         return Rewrite(sandbox, method, path, response=respond)
+
+    return wrap
 
 
 def drop_body_field(name: str) -> Callable[[Scope, bytes], tuple[Scope, bytes]]:
