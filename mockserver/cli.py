@@ -429,10 +429,17 @@ def _add_contract_command(commands: Any) -> None:
         "--phase",
         action="append",
         dest="phases",
-        choices=["examples", "coverage", "fuzzing", "stateful", "workflow"],
+        choices=["examples", "coverage", "fuzzing", "stateful", "auth", "workflow"],
         metavar="PHASE",
-        help="run only this phase (repeatable): examples, coverage, fuzzing, stateful, workflow "
-        "(default: all)",
+        help="run only this phase (repeatable): examples, coverage, fuzzing, stateful, auth (every "
+        "operation accepted earlier, sent again with each credential mistake), workflow (default: all)",
+    )
+    contract.add_argument(
+        "--auth-status",
+        type=int,
+        metavar="N",
+        help="with --base-url, the status the implementation refuses wrong or missing credentials with "
+        "(the auth phase); default: any status the operation documents for them, or any 4xx",
     )
     contract.set_defaults(handler=_contract)
 
