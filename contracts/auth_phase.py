@@ -156,7 +156,9 @@ def _listed(statuses: set[int]) -> str:
 
 
 def _template(accepted: Accepted) -> Template:
-    return Template(accepted.method, accepted.url, accepted.headers, accepted.body)
+    # Schemathesis' own trace header is noise in a probe and its curl.
+    headers = tuple((k, v) for k, v in accepted.headers if not k.lower().startswith("x-schemathesis-"))
+    return Template(accepted.method, accepted.url, headers, accepted.body)
 
 
 def _filtered(scheme: CredentialScheme) -> set[str]:

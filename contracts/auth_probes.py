@@ -313,7 +313,10 @@ def carried(scheme: CredentialScheme, template: Template) -> dict[str, tuple[Sou
         for source in f.sources:
             value = _found(template, source)
             if value is not None:
-                found[f.name] = (source, value)
+                kind = _body_kind(template)
+                # A JSON field's name in a form body (or the reverse) counts: name the body it was in.
+                where = Source(kind, source.name) if source.where in ("form", "json") and kind else source
+                found[f.name] = (where, value)
                 break
     return found
 
