@@ -278,16 +278,20 @@ def _accepted(name: str) -> Accepted:
     return Accepted("postItem", "", "POST", url, tuple(headers), json.dumps(body).encode())
 
 
-def _run(name: str, lenient: frozenset[str] = frozenset()) -> tuple[ContractResult, Toy]:
+def _run(
+    name: str, lenient: frozenset[str] = frozenset(), *, sandbox: bool = True, auth_status: int | None = None
+) -> tuple[ContractResult, Toy]:
     clock = SandboxClock()
     toy = Toy(VENDORS[name], lenient, clock)
     credential = {"probekeyed": None, "probelogged": LOGIN, "probesigned": SIGNING}[name]
-    sandbox: Any = SimpleNamespace(clock=clock, errors=())
-    target = Target(name, f"http://sandbox/{name}", credential=credential, app=toy, sandbox=sandbox)
+    # Without a sandbox behind it, the toy stands for an implementation reached by URL.
+    behind: Any = SimpleNamespace(clock=clock, errors=()) if sandbox else None
+    target = Target(name, f"http://sandbox/{name}", credential=credential, app=toy, sandbox=behind)
     result = ContractResult(name, name, 0, False, ("auth",))
     result.accepted["postItem"] = _accepted(name)
     contract = Contract(name, (Document("toy.yaml", "", SPEC),))
-    run_auth_phase(result, target, contract, RunOptions(phases=("auth",)), _Silent())
+    options = RunOptions(phases=("auth",), auth_status=auth_status)
+    run_auth_phase(result, target, contract, options, _Silent())
     return result, toy
 
 
@@ -396,3 +400,22 @@ def test_a_mistyped_value_differs_but_keeps_its_shape(value: str) -> None:
     if any(c.isalnum() for c in value):
         assert len(wrong) == len(value)
         assert [c.isalnum() for c in wrong] == [c.isalnum() for c in value]
+
+
+def test_against_a_url_any_documented_status_refuses_and_the_expiry_probe_is_skipped() -> None:
+    result, _ = _run("probelogged", sandbox=False)
+    assert result.ok, [f.describe() for f in result.failures]
+    assert any("a token past its lifetime" in note and "clock" in note for note in result.notes)
+
+
+def test_against_a_url_auth_status_names_the_one_status_to_expect() -> None:
+    result, _ = _run("probelogged", sandbox=False, auth_status=403)
+    assert result.failures
+    assert all(f.title.endswith("was refused with 401, not 403 (--auth-status)") for f in result.failures)
+    # The wrong key is refused with 403 by this toy: that probe passes.
+    assert not any("a wrong api_key" in f.title for f in result.failures)
+
+
+def test_an_auth_status_that_is_not_a_4xx_is_refused() -> None:
+    with pytest.raises(ValueError, match="4xx"):
+        RunOptions(auth_status=200)
