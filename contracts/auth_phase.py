@@ -36,7 +36,6 @@ if TYPE_CHECKING:
 
 PHASE = "auth"
 AUTH_STATUSES = ("401", "403")
-_SCHEMATHESIS_PHASES = ("examples", "coverage", "fuzzing", "stateful")
 
 
 class _Issuer:
@@ -66,7 +65,8 @@ class _Issuer:
         return None
 
     def login(self) -> str:
-        self.credential  # noqa: B018 - raises Unavailable without one
+        if self.target.credential is None:
+            raise Unavailable("the run has no credential to log in with (pass --credential)")
         self._live = login(self.target)
         return self._live
 
@@ -255,7 +255,9 @@ def run_auth_phase(
     result: ContractResult, target: Target, contract: Contract, options: RunOptions, reporter: Reporter
 ) -> None:
     """Probe every accepted operation's credentials (see the module's docstring)."""
-    if not result.accepted and not set(_SCHEMATHESIS_PHASES) & set(options.phases):
+    from .runner import SCHEMATHESIS_PHASES
+
+    if not result.accepted and not set(SCHEMATHESIS_PHASES) & set(options.phases):
         _prime(result, target, contract, options)
     reporter.phase(PHASE, target.api)
     secured = _operations(contract)
