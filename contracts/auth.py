@@ -26,16 +26,11 @@ class SchemeAuth:
     def get(self, case: Any, ctx: Any) -> dict[str, str]:
         """The per-request secret: a login token, a freshly signed token, or nothing more."""
         if isinstance(self.scheme, SignedScheme):
-            clock = self.target.sandbox.clock if self.target.sandbox is not None else None
+            clock = self.target.clock
             return {"token": self.scheme.sign(self.credential, now=clock() if clock else None)}
         if isinstance(self.scheme, LoginScheme):
-            return {"token": self._login()}
+            return {"token": login(self.target)}
         return {}
-
-    def _login(self) -> str:
-        assert isinstance(self.scheme, LoginScheme)
-        with self.target.client() as client:
-            return token_of(client.post(self.scheme.login_path, json=self.scheme.login_json(self.credential)))
 
     def set(self, case: Any, data: dict[str, str], ctx: Any) -> None:
         for location, values in self.scheme.sent(self.credential, str(case.method)).items():
@@ -44,6 +39,15 @@ class SchemeAuth:
         if token is not None and isinstance(self.scheme, LoginScheme | SignedScheme):
             source = self.scheme.token
             _put(case, source.where, {source.name: source.carry(token)})
+
+
+def login(target: Target) -> str:
+    """A new token from ``target``'s login call, with its credential (a login scheme's)."""
+    scheme = target.vendor.credentials
+    assert isinstance(scheme, LoginScheme)
+    assert target.credential is not None
+    with target.client() as client:
+        return token_of(client.post(scheme.login_path, json=scheme.login_json(target.credential)))
 
 
 def _put(case: Any, location: str, values: dict[str, str]) -> None:

@@ -1,4 +1,4 @@
-"""Checks beyond Schemathesis' own, read from the spec: vendor error envelope, auth refusal, pagination.
+"""Checks beyond Schemathesis' own, read from the spec: vendor error envelope, pagination.
 
 Registered with ``schemathesis.check`` on import, so every Schemathesis run in the process (the
 contract runner, or a user's own ``schema.parametrize()`` tests) applies them. Each one reads what
@@ -17,32 +17,28 @@ import schemathesis
 from schemathesis.checks import CheckContext
 from schemathesis.core.transport import Response
 from schemathesis.generation.case import Case
-from schemathesis.specs.openapi._auth_retry import (
-    get_security_parameters,
-    remove_auth,
-    send_probe,
-    set_auth_for_case,
-)
 
 from mockserver.xmlcodec import decode as xml_decode
 
-from .specdata import error_schemas, json_schema_of, resolve, schema_errors
+from .specdata import error_schemas, resolve, schema_errors
 
-AUTH_STATUSES = ("401", "403")
 PAGINATION = "x-pagination"
 
 
-def _body(response: Response) -> Any:
-    """The response's body, read as its media type says: JSON, or XML (Rails-style typed elements)."""
-    content_type = " ".join(response.headers.get("content-type", [])).lower()
+def decoded(content_type: str, content: bytes | None) -> Any:
+    """A body read as its media type says: JSON, or XML (Rails-style typed elements); ``None`` if neither."""
     try:
-        if "xml" in content_type:
-            return xml_decode(response.content or b"")
-        return json.loads(response.content or b"")
+        if "xml" in content_type.lower():
+            return xml_decode(content or b"")
+        return json.loads(content or b"")
     except ValueError:
         return None
     except ExpatError:
         return None
+
+
+def _body(response: Response) -> Any:
+    return decoded(" ".join(response.headers.get("content-type", [])), response.content)
 
 
 def _documented(case: Case[Any]) -> Mapping[str, Any]:
@@ -85,59 +81,6 @@ def vendor_error_envelope(ctx: CheckContext, response: Response, case: Case[Any]
             + "; ".join(problems[0][:3])
         )
     return None
-
-
-@schemathesis.check
-class vendor_auth_refusal:  # noqa: N801 - Schemathesis names a check after its class
-    """Without credentials, or with wrong ones, the operation answers its documented 401/403 and error body.
-
-    Probed once per operation per run, from the first request the target accepted.
-    """
-
-    def __init__(self) -> None:
-        self.probed: set[str] = set()
-
-    def after_response(self, ctx: CheckContext, response: Response, case: Case[Any]) -> bool | None:
-        label = case.operation.label
-        if not 200 <= response.status_code < 300 or label in self.probed:
-            return None
-        parameters = get_security_parameters(case.operation)
-        if not parameters:
-            return None
-        self.probed.add(label)
-        spec = _spec(case)
-        documented = {
-            int(status): json_schema_of(spec, resolve(spec, body))
-            for status, body in _documented(case).items()
-            if status in AUTH_STATUSES
-        }
-        without = remove_auth(case, parameters)
-        openapi = _version(case)
-        self._expect_refusal(send_probe(ctx, case, without), documented, "without credentials", openapi)
-        wrong = remove_auth(case, parameters)
-        for parameter in parameters:
-            set_auth_for_case(wrong, parameter)
-        self._expect_refusal(send_probe(ctx, case, wrong), documented, "with wrong credentials", openapi)
-        return None
-
-    @staticmethod
-    def _expect_refusal(
-        response: Response, documented: Mapping[int, dict[str, Any] | None], how: str, openapi: str
-    ) -> None:
-        allowed = sorted(documented) or [401, 403]
-        if response.status_code not in allowed:
-            raise AssertionError(
-                f"A request {how} got {response.status_code}; the spec documents "
-                f"{' or '.join(map(str, allowed))} for refused credentials"
-            )
-        schema = documented.get(response.status_code)
-        if schema is not None:
-            problems = schema_errors(schema, _body(response), openapi=openapi)
-            if problems:
-                raise AssertionError(
-                    f"The {response.status_code} refusing a request {how} does not match its documented "
-                    f"body: {'; '.join(problems[:3])}"
-                )
 
 
 def _int(value: Any) -> int | None:
@@ -202,4 +145,4 @@ def pagination_envelope(ctx: CheckContext, response: Response, case: Case[Any]) 
     return None
 
 
-CHECK_NAMES = ("vendor_error_envelope", "vendor_auth_refusal", "pagination_envelope")
+CHECK_NAMES = ("vendor_error_envelope", "pagination_envelope")

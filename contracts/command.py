@@ -71,6 +71,7 @@ def _options(args: argparse.Namespace) -> RunOptions:
         light_deprecated=not args.full_deprecated,
         fail_on_unreached=bool(getattr(args, "fail_on_unreached", False)),
         time_budget=getattr(args, "budget", None),
+        auth_status=getattr(args, "auth_status", None),
     )
 
 

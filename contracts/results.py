@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-PHASES = ("examples", "coverage", "fuzzing", "stateful", "workflow")
+PHASES = ("examples", "coverage", "fuzzing", "stateful", "auth", "workflow")
 # The label of a failure that belongs to no single operation (a crashed phase, the sandbox itself).
 RUN = "(run)"
 

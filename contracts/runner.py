@@ -22,6 +22,7 @@ from mockserver.specs import OperationRoutes, spec_parameters
 
 from . import checks as _checks  # noqa: F401 - registers the spec-driven checks with Schemathesis
 from .auth import register as register_auth
+from .auth_phase import run_auth_phase
 from .documents import READ_METHODS, Contract, Document, load_contract
 from .results import PHASES, RUN, ContractResult, Failure
 from .targets import Target
@@ -60,7 +61,7 @@ class RunOptions:
     """How hard and how reproducibly to test.
 
     Args:
-        phases: among examples, coverage, fuzzing, stateful, workflow.
+        phases: among examples, coverage, fuzzing, stateful, auth, workflow.
         max_examples: Hypothesis examples per operation (fuzzing), per stateful/workflow run.
         seed: seed of every random choice; the same seed replays the same run.
         workflow_steps: steps per workflow example.
@@ -72,6 +73,8 @@ class RunOptions:
             failure (by default it is only listed as unreached).
         time_budget: seconds the whole run may take: the Schemathesis phases stop where they are
             once all but the workflow's reserve is spent (``None``: no limit).
+        auth_status: the status a target by URL refuses wrong credentials with (the auth phase);
+            by default any status the operation documents for them, or any 4xx.
     """
 
     phases: tuple[str, ...] = PHASES
@@ -82,6 +85,7 @@ class RunOptions:
     light_deprecated: bool = True
     fail_on_unreached: bool = False
     time_budget: float | None = None
+    auth_status: int | None = None
 
     def __post_init__(self) -> None:
         unknown = sorted(set(self.phases) - set(PHASES))
@@ -89,6 +93,8 @@ class RunOptions:
             raise ValueError(f"unknown phase(s) {', '.join(unknown)}; known: {', '.join(PHASES)}")
         if self.max_examples < 1:
             raise ValueError("max_examples must be at least 1")
+        if self.auth_status is not None and not 400 <= self.auth_status < 500:
+            raise ValueError(f"auth_status must be a 4xx status; got {self.auth_status}")
 
 
 def _missing_header_statuses(document: Document) -> list[str]:
@@ -193,7 +199,11 @@ def _config(
         },
         "suppress-health-check": ["too_slow", "filter_too_much", "data_too_large"],
         "operations": _operation_settings(document, options),
-        "checks": {"missing_required_header": {"expected-statuses": _missing_header_statuses(document)}},
+        "checks": {
+            "missing_required_header": {"expected-statuses": _missing_header_statuses(document)},
+            # The auth phase probes every credential the vendor's way (body fields, tokens, signatures).
+            "ignored_auth": {"enabled": False},
+        },
         **({"rate-limit": target.rate_limit} if target.rate_limit else {}),
         # The sandbox's credentials are public: show them, so a failure's curl runs as printed.
         "output": {"sanitization": {"enabled": not target.is_sandbox}},
@@ -466,6 +476,8 @@ def verify(
         deadline = started + options.time_budget * (1 - reserve)
     for document in contract.documents:
         _run_document(result, target, document, options, reporter, deadline)
+    if "auth" in options.phases:
+        run_auth_phase(result, target, contract, options, reporter)
     model = workflow or workflow_for(target.api)
     if "workflow" in options.phases:
         if model is None:

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from starlette.types import ASGIApp
 
     from mockserver import Sandbox
+    from mockserver.clock import SandboxClock
 
 # The host in-process requests (and their curl reproductions) are addressed to.
 IN_PROCESS_ORIGIN = "http://sandbox"
@@ -67,12 +68,16 @@ class Target:
     def vendor(self) -> Vendor:
         return get_vendor(self.api)
 
+    @property
+    def clock(self) -> SandboxClock | None:
+        """The sandbox's clock (token lifetimes, signed-token windows), when the target is a sandbox."""
+        return self.sandbox.clock if self.sandbox is not None else None
+
     def auth(self) -> httpx.Auth | None:
         """What adds the credential's non-header parts to each request, if it has any."""
         if self.credential is None:
             return None
-        clock = self.sandbox.clock if self.sandbox is not None else None
-        return self.vendor.credentials.auth(self.credential, clock=clock, base_url=self.base_url)
+        return self.vendor.credentials.auth(self.credential, clock=self.clock, base_url=self.base_url)
 
     @property
     def is_sandbox(self) -> bool:
@@ -91,6 +96,14 @@ class Target:
 
             return sync_client(self.app, base_url=url, headers=dict(self.headers), auth=self.auth())
         return httpx.Client(base_url=url, headers=dict(self.headers), auth=self.auth(), timeout=30.0)
+
+    def bare_client(self) -> httpx.Client:
+        """An HTTP client to the target with nothing attached: no credentials, no headers, no base URL."""
+        if self.app is not None:
+            from mockserver.testing import sync_client
+
+            return sync_client(self.app, base_url=IN_PROCESS_ORIGIN)
+        return httpx.Client(timeout=30.0)
 
     def reset(self, seed: int = 0) -> None:
         """Back to the seeded data, when the target is a sandbox; a no-op for any other target."""

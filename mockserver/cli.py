@@ -332,10 +332,11 @@ def _add_contract_command(commands: Any) -> None:
         "contract",
         help="verify an implementation of an API against its specs",
         description="Run an API's contract (Schemathesis examples, coverage, fuzzing and link-following "
-        "stateful phases, the vendor's error/auth/pagination checks, and its workflow model) against "
-        "the in-process sandbox, or against any implementation with --base-url. Prints a per-operation "
-        "table (requests, 2xx, 4xx and 5xx answers, the phases that reached it), the operations no "
-        "request reached with a 2xx, and the curl of every failure; exits 0 only when nothing failed. "
+        "stateful phases, the vendor's error/pagination checks, every credential mistake (auth), and "
+        "its workflow model) against the in-process sandbox, or against any implementation with "
+        "--base-url. Prints a per-operation table (requests, 2xx, 4xx and 5xx answers, the phases "
+        "that reached it), the operations no request reached with a 2xx, and the curl of every "
+        "failure; exits 0 only when nothing failed. "
         "Several APIs (or 'all') run in parallel processes against their own sandboxes, one report.",
         epilog="Examples: lms-sandbox contract all --junit-xml reports/contract.xml; "
         "lms-sandbox contract apprentiscope --base-url https://staging.example.com/apprentiscope "
@@ -429,10 +430,17 @@ def _add_contract_command(commands: Any) -> None:
         "--phase",
         action="append",
         dest="phases",
-        choices=["examples", "coverage", "fuzzing", "stateful", "workflow"],
+        choices=["examples", "coverage", "fuzzing", "stateful", "auth", "workflow"],
         metavar="PHASE",
-        help="run only this phase (repeatable): examples, coverage, fuzzing, stateful, workflow "
-        "(default: all)",
+        help="run only this phase (repeatable): examples, coverage, fuzzing, stateful, auth (every "
+        "operation accepted earlier, sent again with each credential mistake), workflow (default: all)",
+    )
+    contract.add_argument(
+        "--auth-status",
+        type=int,
+        metavar="N",
+        help="with --base-url, the status the implementation refuses wrong or missing credentials with "
+        "(the auth phase); default: any status the operation documents for them, or any 4xx",
     )
     contract.set_defaults(handler=_contract)
 

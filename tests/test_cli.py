@@ -144,3 +144,15 @@ def test_server_binds_loopback_on_a_free_port_and_stops() -> None:
         server.should_exit = True
         thread.join(10)
     assert not thread.is_alive()
+
+
+def test_contract_auth_status_and_the_auth_phase_reach_the_run_options() -> None:
+    from contracts.command import _options
+    from mockserver.cli import build_parser
+
+    args = build_parser().parse_args(
+        ["contract", "absorb", "--phase", "examples", "--phase", "auth", "--auth-status", "403"]
+    )
+    options = _options(args)
+    assert options.phases == ("examples", "auth")
+    assert options.auth_status == 403

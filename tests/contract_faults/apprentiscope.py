@@ -117,10 +117,10 @@ FAULTS: tuple[Fault, ...] = (
     Fault(
         "auth not enforced",
         "apprentiscope",
-        "readOccupations",
-        ("fuzzing",),
-        rewrite("GET", P + "/read-occupations/?$", request=with_credentials(APPRENTISCOPE_AUTH)),
-        expect="vendor_auth_refusal",
+        "readPartners",
+        ("auth",),
+        rewrite("GET", P + "/read-partners/", request=with_credentials(APPRENTISCOPE_AUTH)),
+        expect="a request without any credential was accepted",
     ),
     Fault(
         "error body in the wrong format",

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import base64
+import inspect
 import json
 import re
+import warnings
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
+import httpx
+import jwt
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockserver import Sandbox
+from mockserver.vendors import get_vendor
+from mockserver.vendors.credentials import LoginScheme, SignedScheme, Source, token_of
 
 Body = Any
 Wrap = Callable[[Sandbox], ASGIApp]
@@ -46,7 +54,7 @@ class Rewrite:
         method: str | None,
         path: str,
         *,
-        request: Callable[[Scope, bytes], tuple[Scope, bytes]] | None = None,
+        request: Callable[[Scope, bytes], tuple[Scope, bytes] | Awaitable[tuple[Scope, bytes]]] | None = None,
         response: Callable[[int, Body], tuple[int, Body]] | None = None,
         short_circuit: Callable[[Scope], tuple[int, Body]] | None = None,
     ) -> None:
@@ -76,7 +84,9 @@ class Rewrite:
             body += message.get("body", b"")
             more = message.get("more_body", False)
         if self.request is not None:
-            scope, body = self.request(dict(scope), body)
+            changed = self.request(dict(scope), body)
+            # A change that must ask the sandbox first (a login) is a coroutine.
+            scope, body = await changed if inspect.isawaitable(changed) else changed
         sent = False
 
         async def replay() -> Message:
@@ -457,3 +467,202 @@ def consult(method: str | None, path: str, answer: Consulted) -> Wrap:
         return Consult(sandbox, method, path, answer)
 
     return wrap
+
+
+# --- credentials a broken server lets through ----------------------------------------------------
+
+
+def _headers_without(scope: Scope, names: set[str]) -> list[tuple[bytes, bytes]]:
+    return [(k, v) for k, v in scope["headers"] if k.decode("latin-1").lower() not in names]
+
+
+def _header(scope: Scope, name: str) -> str | None:
+    wanted = name.lower().encode()
+    return next((v.decode("latin-1") for k, v in scope["headers"] if k.lower() == wanted), None)
+
+
+def any_key(api: str, field: str) -> Callable[[Scope, bytes], tuple[Scope, bytes]]:
+    """Whatever ``field`` of the API's key scheme came (or none), wherever it travelled: the valid one."""
+    scheme = get_vendor(api).credentials
+    sources = next(f for f in scheme.fields if f.name == field).sources
+    valid = scheme.defaults[0][field]
+    headers = {s.name.lower() for s in sources if s.where == "header"}
+    params = {s.name for s in sources if s.where == "query"}
+    in_body = {s.name for s in sources if s.where in ("form", "json")}
+    carrier = next((s for s in sources if s.where == "header"), None)
+
+    def change(scope: Scope, body: bytes) -> tuple[Scope, bytes]:
+        query = [
+            (k, v) for k, v in parse_qsl(scope["query_string"].decode("latin-1"), True) if k not in params
+        ]
+        content_type = (_header(scope, "content-type") or "").lower()
+        if body and "json" in content_type:
+            loaded = json.loads(body)
+            if isinstance(loaded, dict):
+                body = json.dumps({k: v for k, v in loaded.items() if k not in in_body}).encode()
+        elif body and "x-www-form-urlencoded" in content_type:
+            pairs = parse_qsl(body.decode("latin-1"), keep_blank_values=True)
+            body = urlencode([(k, v) for k, v in pairs if k not in in_body]).encode()
+        kept = _headers_without(scope, headers | {"content-length"})
+        kept.append((b"content-length", str(len(body)).encode()))
+        if carrier is not None:
+            kept.append((carrier.name.lower().encode(), valid.encode()))
+        else:
+            query.append((next(iter(params)), valid))
+        return {**scope, "headers": kept, "query_string": urlencode(query).encode()}, body
+
+    return change
+
+
+async def _login(sandbox: Sandbox, api: str) -> str:
+    """A fresh token from the sandbox's own login call, with the API's first credential."""
+    vendor = get_vendor(api)
+    scheme = vendor.credentials
+    assert isinstance(scheme, LoginScheme)
+    credential = scheme.defaults[0]
+    transport = httpx.ASGITransport(app=sandbox)
+    async with httpx.AsyncClient(transport=transport, base_url=f"http://sandbox{vendor.prefix}") as client:
+        response = await client.post(
+            scheme.login_path, json=scheme.login_json(credential), headers=scheme.headers(credential)
+        )
+    return token_of(response)
+
+
+def _with_token(scope: Scope, source: Source, token: str) -> Scope:
+    kept = _headers_without(scope, {source.name.lower()})
+    return {**scope, "headers": [*kept, (source.name.lower().encode(), source.carry(token).encode())]}
+
+
+class LoginTokens:
+    """Watches the API's logins; on ``METHOD path`` swaps a token ``kept`` lets through for a valid one.
+
+    ``kept(token, issued)`` sees the sent token and what is known of it (``None``: never issued; else
+    when it was issued, on the sandbox clock, and whether a later login of the same account revoked it).
+    """
+
+    def __init__(
+        self,
+        sandbox: Sandbox,
+        api: str,
+        method: str,
+        path: str,
+        kept: Callable[[tuple[float, bool] | None], bool],
+    ) -> None:
+        self.sandbox = sandbox
+        self.api = api
+        scheme = get_vendor(api).credentials
+        assert isinstance(scheme, LoginScheme)
+        self.scheme = scheme
+        self.kept = kept
+        self.login_path = f"{get_vendor(api).prefix}{scheme.login_path}"
+        self.issued: dict[str, tuple[str, float]] = {}
+        self.latest: dict[str, str] = {}
+        self.swap = Rewrite(sandbox, method, path, request=self._swapped)
+
+    async def _swapped(self, scope: Scope, body: bytes) -> tuple[Scope, bytes]:
+        sent = _header(scope, self.scheme.token.name)
+        if sent is None:
+            return scope, body
+        token = self.scheme.token.strip(sent)
+        found = self.issued.get(token)
+        known = (found[1], self.latest.get(found[0]) != token) if found is not None else None
+        if not self.kept(known):
+            return scope, body
+        return _with_token(scope, self.scheme.token, await _login(self.sandbox, self.api)), body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] != self.login_path or scope["method"] != "POST":
+            await self.swap(scope, receive, send)
+            return
+        account = ""
+        chunks: list[bytes] = []
+
+        async def listen() -> Message:
+            nonlocal account
+            message = await receive()
+            account += message.get("body", b"").decode("latin-1")
+            return message
+
+        async def keep(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+            await send(message)
+
+        await self.sandbox(scope, listen, keep)
+        try:
+            token = json.loads(b"".join(chunks))
+        except ValueError:
+            return
+        if isinstance(token, str):
+            self.issued[token] = (account, self.sandbox.clock.now())
+            self.latest[account] = token
+
+
+def login_tokens(
+    api: str, method: str, path: str, kept: Callable[[tuple[float, bool] | None, float, float], bool]
+) -> Wrap:
+    """A ``Fault.wrap``: on ``METHOD path``, a token that ``kept(known, lifetime, now)`` lets through is
+    swapped for a valid one (the operation accepts it). ``known`` is ``None`` for a token never issued,
+    else ``(issued, revoked)``: when, on the sandbox clock, and whether a later login revoked it."""
+
+    def wrap(sandbox: Sandbox) -> ASGIApp:
+        scheme = get_vendor(api).credentials
+        assert isinstance(scheme, LoginScheme)
+        lifetime = scheme.lifetime
+        return LoginTokens(sandbox, api, method, path, lambda k: kept(k, lifetime, sandbox.clock.now()))
+
+    return wrap
+
+
+def _claims(token: str) -> dict[str, Any] | None:
+    try:
+        payload = token.split(".")[1]
+        loaded = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (IndexError, ValueError):
+        return None
+    return loaded if isinstance(loaded, dict) else None
+
+
+def resigned(api: str, method: str, path: str, change: Callable[[str, dict[str, Any], float], bool]) -> Wrap:
+    """A ``Fault.wrap``: on ``METHOD path``, a signed token ``change(token, claims, now)`` edits (in place,
+    answering whether to) is signed again, validly, with the edited claims: the operation accepts it."""
+
+    def wrap(sandbox: Sandbox) -> ASGIApp:
+        scheme = get_vendor(api).credentials
+        assert isinstance(scheme, SignedScheme)
+        key = scheme.defaults[0][scheme.key_field]
+
+        def request(scope: Scope, body: bytes) -> tuple[Scope, bytes]:
+            sent = _header(scope, scheme.token.name)
+            token = scheme.token.strip(sent) if sent is not None else ""
+            claims = _claims(token)
+            if claims is None or not change(token, claims, sandbox.clock.now()):
+                return scope, body
+            return _with_token(scope, scheme.token, scheme.encode(claims, key)), body
+
+        return Rewrite(sandbox, method, path, request=request)
+
+    return wrap
+
+
+def verifies(api: str) -> Callable[[str], bool]:
+    """Whether a token is signed with the API's key by its algorithm (the checks a fault keeps)."""
+    scheme = get_vendor(api).credentials
+    assert isinstance(scheme, SignedScheme)
+    key = scheme.defaults[0][scheme.key_field]
+
+    def check(token: str) -> bool:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", jwt.warnings.InsecureKeyLengthWarning)
+            try:
+                jwt.decode(
+                    token,
+                    key,
+                    algorithms=[scheme.algorithm],
+                    options={"verify_iat": False, "verify_jti": False},
+                )
+            except jwt.PyJWTError:
+                return False
+        return True
+
+    return check
