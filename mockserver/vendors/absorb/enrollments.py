@@ -16,7 +16,7 @@ from ...store import Record, VendorData
 from . import lessons, sessions
 from .courses import get_course
 from .errors import Unprocessable
-from .model import get_user, guid, now, parse_date
+from .model import checked_guid, get_user, guid, now, parse_date
 
 ENROLLMENTS = "enrollments"
 
@@ -259,6 +259,8 @@ SETTABLE = (
     "credits",
     "score",
 )
+# The body's GUID fields (EnrollmentUpsert's `format: uuid`).
+GUID_FIELDS = ("id", "courseId", "courseVersionId", "userId", "enrollmentKeyId", "certificateId")
 
 
 def upsert(data: VendorData, user_id: str, body: Mapping[str, Any], *, re_enroll: bool = False) -> Record:
@@ -268,6 +270,11 @@ def upsert(data: VendorData, user_id: str, body: Mapping[str, Any], *, re_enroll
     Dates are checked before anything changes. Status Complete (3) without a ``dateCompleted`` is
     completed now.
     """
+    # ASP.NET binds the whole body before reading it: a GUID field that is no GUID is refused, read-only
+    # or not.
+    for name in GUID_FIELDS:
+        if body.get(name) is not None:
+            checked_guid(body[name], name)
     changes = {name: body[name] for name in SETTABLE if name in body}
     for name in ("dateCompleted", "dateExpires"):
         if name in changes:
