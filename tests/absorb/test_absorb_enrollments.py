@@ -415,3 +415,20 @@ def _attempts_to_finish() -> list[str]:
                 if spec["components"]["parameters"][name]["name"] == "attemptId":
                     found.append(str(spec["components"]["parameters"][name]["example"]))
     return found
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/users/zzz"),
+        ("GET", "/departments/zzz"),
+        ("GET", "/enrollments/zzz"),
+        ("PUT", "/attempts/zzz"),
+    ],
+)
+def test_a_path_id_that_is_no_guid_matches_no_route_and_gets_404(
+    api: httpx.Client, admin: dict[str, str], method: str, path: str
+) -> None:
+    # specs/absorb.yaml, BadRequest's x-sandbox-note: ASP.NET's GUID route constraints, not 400.
+    answer = api.request(method, path, headers=admin, json={"status": 3})
+    assert answer.status_code == 404, answer.text
