@@ -10,6 +10,10 @@ from mockserver.vendors.absorb import ADMIN, PRIVATE_KEY
 
 BASE = "http://sandbox/absorb"
 NOWHERE = "00000000-0000-4000-8000-000000000000"
+# The default scenario's named courses (fixtures/absorb/default.yaml), the ids the spec's examples use.
+ONLINE_COURSE = "3d6f1b2a-8c4e-4f5a-9b6c-7d8e9f0a1b2c"
+ILC_COURSE = "c4b3a291-8f7e-4d6c-9b5a-3e2f1d0c9b8a"
+NAMED_COURSES = (ONLINE_COURSE, ILC_COURSE)
 
 
 def login(api: httpx.Client, account: dict[str, str] = ADMIN) -> str:

@@ -231,6 +231,19 @@ def test_create_or_update_enrollment_sets_only_the_settable_properties(
     assert ok(api.get(f"/enrollments/{made['enrollmentId']}", headers=admin))["isActive"] is False
 
 
+@pytest.mark.parametrize("field", ["certificateId", "enrollmentKeyId", "id", "courseId"])
+def test_create_or_update_enrollment_refuses_a_guid_field_that_is_no_guid(
+    api: httpx.Client, admin: dict[str, str], factory: AbsorbFactory, field: str
+) -> None:
+    user = factory.user()
+    course = factory.course(lessons=1)
+    path = f"/users/{user['id']}/enrollments"
+    refused = api.post(path, headers=admin, json={"courseId": course["id"], field: "AAA"})
+    assert refused.status_code == 400, refused.text
+    assert "not a valid GUID" in refused.json()["message"]
+    assert ok(api.get(path, headers=admin))["totalItems"] == 0
+
+
 def test_the_notes_alternative_methods_work_as_the_served_ones(
     api: httpx.Client, admin: dict[str, str], factory: AbsorbFactory
 ) -> None:

@@ -13,6 +13,7 @@ from mockserver.server import LiveServer
 from mockserver.vendors.absorb import ADMIN, LEARNER, PRIVATE_KEY
 
 from .absorb_client import AbsorbClient, AbsorbError
+from .helpers import NAMED_COURSES
 
 
 @pytest.fixture(scope="module")
@@ -65,8 +66,10 @@ def test_a_custom_field_is_set_for_a_batch_of_users_through_upload(absorb: Absor
 def test_reads_enrollments_lessons_and_attempts(absorb: AbsorbClient) -> None:
     (learner,) = absorb.users(filter=f"username eq '{LEARNER['username']}'")
     enrollments = list(absorb.enrollments(learner["id"], filter="isActive eq true"))
-    assert len(enrollments) == 2
-    online = next(e for e in enrollments if absorb.lessons(learner["id"], e["courseId"]))
+    # The two generated courses the learner is in, and the scenario's two named ones.
+    assert len(enrollments) == 4
+    generated = [e for e in enrollments if e["courseId"] not in NAMED_COURSES]
+    online = next(e for e in generated if absorb.lessons(learner["id"], e["courseId"]))
     lessons = absorb.lessons(learner["id"], online["courseId"])
     assert {lesson["enrollmentId"] for lesson in lessons} == {online["id"]}
     first = lessons[0]["lessonId"]

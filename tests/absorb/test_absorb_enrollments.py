@@ -6,12 +6,30 @@ from typing import Any
 
 import httpx
 import pytest
+import yaml
 
 from mockserver import Sandbox
+from mockserver.errors import FixtureError
+from mockserver.resources import fixture_path, spec_path
+from mockserver.scenarios import load_scenario
+from mockserver.store import VendorData
 from mockserver.vendors.absorb import LEARNER
 from mockserver.vendors.absorb.factory import AbsorbFactory
+from mockserver.vendors.absorb.seed import seed
 
-from .helpers import NOWHERE, headers, login, ok
+from .helpers import ILC_COURSE, NOWHERE, ONLINE_COURSE, headers, login, ok
+
+# The default scenario's named records (fixtures/absorb/default.yaml), as specs/absorb.yaml's examples
+# name them.
+LEARNER_ID = "0b4a7c2e-3f1d-4c5b-8e9a-6d7f1a2b3c4d"
+CHAPTER = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
+LESSON = "1f2e3d4c-5b6a-4978-8a6b-5c4d3e2f1a0b"
+ENROLLMENT = "8f0e2d4c-6b1a-4c3e-9d5f-7a9b1c3d5e7f"
+LESSON_ENROLLMENT = "4e3d2c1b-0a9f-4e8d-8c7b-6a5f4e3d2c1b"
+FINISHED_ATTEMPT = "6c5b4a3f-2e1d-4c0b-9a8f-7e6d5c4b3a29"
+SESSION = "2a3b4c5d-6e7f-4a8b-9c0d-1e2f3a4b5c6d"
+SESSION_ENROLLMENT = "7b6a5f4e-3d2c-4b1a-9f8e-7d6c5b4a3f2e"
+TO_UNENROLL = "d0c1b2a3-9e8f-4d7c-8b6a-5f4e3d2c1b0a"
 
 # courses
 
@@ -173,7 +191,8 @@ def test_enrollment_filters_and_status_leave_out_what_does_not_match(
 def test_my_enrollments_act_as_the_tokens_user(api: httpx.Client, factory: AbsorbFactory) -> None:
     learner = headers(login(api, LEARNER))
     mine = ok(api.get("/my-enrollments", headers=learner, params={"_limit": 1000}))
-    assert mine["totalItems"] == 2
+    # Two generated courses and the scenario's two named ones.
+    assert mine["totalItems"] == 4
     me = {e["userId"] for e in mine["enrollments"]}
     assert len(me) == 1
     course = str(factory.course()["id"])
@@ -184,7 +203,7 @@ def test_my_enrollments_act_as_the_tokens_user(api: httpx.Client, factory: Absor
     alternative = api.post(f"/my-enrollments/{course}", headers=learner)
     assert alternative.status_code == 200
     assert alternative.json() == made
-    assert ok(api.get("/my-enrollments", headers=learner))["totalItems"] == 3
+    assert ok(api.get("/my-enrollments", headers=learner))["totalItems"] == 5
     assert api.get(f"/users/{made['userId']}/enrollments", headers=learner).status_code == 403
 
 
@@ -296,3 +315,120 @@ def test_bad_attempt_input_is_a_4xx(
     response = api.request(method, path.format(user=user, course=course), headers=admin, json=body)
     assert response.status_code == status, response.text
     assert response.json()["code"] == status
+
+
+# the default scenario's named courses and enrollments
+
+
+def _default_scenario() -> dict[str, Any]:
+    return load_scenario(fixture_path("absorb/default.yaml"))
+
+
+def _seeded(scenario: dict[str, Any], number: int) -> dict[str, dict[str, Any]]:
+    data = VendorData("absorb", number)
+    seed(data, scenario)
+    return {name: dict(records) for name, records in data.collections.items()}
+
+
+@pytest.mark.parametrize("number", [0, 1, 2])
+def test_the_named_courses_and_enrollments_keep_the_spec_examples_ids_at_any_seed(
+    api: httpx.Client, sandbox: Sandbox, number: int
+) -> None:
+    sandbox.reset(number)
+    admin = headers(login(api))
+    course = ok(api.get(f"/courses/{ONLINE_COURSE}", headers=admin))
+    assert [(c["id"], c["name"]) for c in course["chapters"]] == [(CHAPTER, "Chapter 1")]
+    assert [lesson["id"] for lesson in course["lessons"]] == [LESSON]
+    assert ok(api.get(f"/enrollments/{ENROLLMENT}", headers=admin))["courseId"] == ONLINE_COURSE
+    mine = f"/users/{LEARNER_ID}/enrollments/{ONLINE_COURSE}"
+    assert (
+        ok(api.get(f"{mine}/chapters/{CHAPTER}/lessons/{LESSON}", headers=admin))["id"] == LESSON_ENROLLMENT
+    )
+    attempts = {a["id"]: a["status"] for a in ok(api.get(f"{mine}/lessons/{LESSON}/attempts", headers=admin))}
+    assert attempts == {FINISHED_ATTEMPT: 3, **{rid: 1 for rid in _attempts_to_finish()}}
+    held = ok(api.get(f"/users/{LEARNER_ID}/enrollments/{ILC_COURSE}/sessions/{SESSION}", headers=admin))
+    assert held["id"] == SESSION_ENROLLMENT
+    session = ok(api.get(f"/courses/{ILC_COURSE}/sessions/{SESSION}/enrollments", headers=admin))
+    assert [e["id"] for e in session["enrollments"]] == [SESSION_ENROLLMENT]
+    assert ok(api.get(f"/enrollments/{TO_UNENROLL}", headers=admin))["courseId"] == ILC_COURSE
+
+
+def test_the_named_records_are_dated_before_the_anchor_and_finished_through_the_rules(
+    sandbox: Sandbox,
+) -> None:
+    data = sandbox.store.vendor("absorb")
+    enrollment = data.collection("enrollments")[ENROLLMENT]
+    # The finished attempt completes the course's one lesson, so the enrollment rolls up to Complete.
+    assert (enrollment["status"], enrollment["progress"], enrollment["score"]) == (3, 100.0, 92.5)
+    named = [
+        enrollment,
+        data.collection("attempts")[FINISHED_ATTEMPT],
+        data.collection("courses")[ILC_COURSE],
+    ]
+    stamps = [str(r[k]) for r in named for k in ("dateAdded", "dateCompleted", "completionDate") if r.get(k)]
+    assert len(stamps) == 4
+    assert all(s < "2025-09-01" for s in stamps)
+
+
+def test_the_named_records_shift_none_of_the_generated_ones() -> None:
+    scenario = _default_scenario()
+    bare = {
+        **scenario,
+        "records": {k: v for k, v in scenario["records"].items() if k in ("departments", "users")},
+    }
+    for number in (0, 1):
+        with_named, without = _seeded(scenario, number), _seeded(bare, number)
+        for name, records in without.items():
+            assert {rid: with_named[name][rid] for rid in records} == records, name
+
+
+def test_each_operation_that_finishes_an_attempt_has_an_example_of_its_own_in_progress() -> None:
+    named = _attempts_to_finish()
+    assert len(set(named)) == 4
+    attempts = _seeded(_default_scenario(), 0)["attempts"]
+    assert all(attempts[rid]["status"] == 1 for rid in named)
+
+
+def test_an_enrollment_naming_no_course_is_refused_with_its_id() -> None:
+    learner = {"id": LEARNER_ID, "username": "lee", "firstName": "Lee", "lastName": "Learner"}
+    scenario = {
+        "api": "absorb",
+        "records": {
+            "users": [learner],
+            "enrollments": [{"id": ENROLLMENT, "userId": LEARNER_ID, "courseId": NOWHERE}],
+        },
+    }
+    with pytest.raises(FixtureError, match=f"enrollment {ENROLLMENT}: Course not found"):
+        seed(VendorData("absorb", 0), scenario)
+
+
+def _attempts_to_finish() -> list[str]:
+    """The attemptId examples of the operations that finish an attempt, read from the spec."""
+    spec = yaml.safe_load(spec_path("absorb.yaml").read_text())
+    found = []
+    for item in spec["paths"].values():
+        for operation in item.values():
+            if not isinstance(operation, dict) or "finish" not in str(operation.get("operationId")):
+                continue
+            for parameter in operation["parameters"]:
+                name = parameter["$ref"].rsplit("/", 1)[-1]
+                if spec["components"]["parameters"][name]["name"] == "attemptId":
+                    found.append(str(spec["components"]["parameters"][name]["example"]))
+    return found
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/users/zzz"),
+        ("GET", "/departments/zzz"),
+        ("GET", "/enrollments/zzz"),
+        ("PUT", "/attempts/zzz"),
+    ],
+)
+def test_a_path_id_that_is_no_guid_matches_no_route_and_gets_404(
+    api: httpx.Client, admin: dict[str, str], method: str, path: str
+) -> None:
+    # specs/absorb.yaml, BadRequest's x-sandbox-note: ASP.NET's GUID route constraints, not 400.
+    answer = api.request(method, path, headers=admin, json={"status": 3})
+    assert answer.status_code == 404, answer.text

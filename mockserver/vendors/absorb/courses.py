@@ -6,7 +6,7 @@ chapter) and, for an instructor-led course, its sessions, all inline. Nothing he
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from ...errors import NotFound
 from ...store import Record, VendorData
@@ -32,18 +32,28 @@ def create_course(
     description: str | None = None,
     external_id: str | None = None,
     added: str | None = None,
+    ids: Iterable[str | None] = (),
 ) -> Record:
-    """A course; ``chapters`` are ``(name, [(lesson name, lesson type)])``, ``sessions`` ``(name, start)``."""
+    """A course; ``chapters`` are ``(name, [(lesson name, lesson type)])``, ``sessions`` ``(name, start)``.
+
+    ``ids`` fixes the ids of the course, then of its chapters and lessons (in order, each chapter before
+    its lessons), then of its sessions; the rest are drawn from the seeded generator.
+    """
+    fixed = iter(ids)
+
+    def next_id() -> str:
+        return next(fixed, None) or guid(data)
+
     stamp_ = added or now(data)
-    course_id = guid(data)
+    course_id = next_id()
     made_chapters: list[Record] = []
     lessons: list[Record] = []
     for chapter_name, chapter_lessons in chapters:
-        chapter = {"id": guid(data), "name": chapter_name}
+        chapter = {"id": next_id(), "name": chapter_name}
         made_chapters.append(chapter)
         for lesson_name, lesson_type in chapter_lessons:
             lessons.append(
-                {"id": guid(data), "name": lesson_name, "chapterId": chapter["id"], "type": lesson_type}
+                {"id": next_id(), "name": lesson_name, "chapterId": chapter["id"], "type": lesson_type}
             )
     record: Record = {
         "id": course_id,
@@ -56,7 +66,7 @@ def create_course(
         "dateEdited": stamp_,
         "chapters": made_chapters,
         "lessons": lessons,
-        "sessions": [{"id": guid(data), "name": n, "dateStart": start} for n, start in sessions],
+        "sessions": [{"id": next_id(), "name": n, "dateStart": start} for n, start in sessions],
     }
     return data.insert(COURSES, record)
 

@@ -16,7 +16,7 @@ from ...store import Record, VendorData
 from . import lessons, sessions
 from .courses import get_course
 from .errors import Unprocessable
-from .model import get_user, guid, now, parse_date
+from .model import checked_guid, get_user, guid, now, parse_date
 
 ENROLLMENTS = "enrollments"
 
@@ -94,12 +94,20 @@ def active(data: VendorData, user_id: str, course_id: str) -> Record:
 
 
 def enroll(
-    data: VendorData, user_id: str, course_id: str, *, re_enroll: bool = False, added: str | None = None
+    data: VendorData,
+    user_id: str,
+    course_id: str,
+    *,
+    re_enroll: bool = False,
+    added: str | None = None,
+    record_id: str | None = None,
+    lesson_ids: Mapping[str, str] | None = None,
 ) -> tuple[Record, bool]:
     """The user's active enrollment in the course and whether it is new.
 
     An existing active enrollment is kept unless ``re_enroll``: then it becomes history and a new
-    active enrollment starts.
+    active enrollment starts. A seeded record may fix the new enrollment's id (``record_id``) and its
+    lesson enrollments' (``lesson_ids``, by lesson id).
     """
     user = get_user(data, user_id.lower())
     course = get_course(data, course_id)
@@ -113,7 +121,7 @@ def enroll(
     if current is not None:
         data.update(ENROLLMENTS, current["id"], {"isActive": False, "dateEdited": stamp_})
     record: Record = {
-        "id": guid(data),
+        "id": record_id or guid(data),
         "courseId": course["id"],
         "courseName": course["name"],
         "courseVersionId": None,
@@ -137,7 +145,7 @@ def enroll(
         "enrollmentKeyId": None,
     }
     made = data.insert(ENROLLMENTS, record)
-    lessons.create_for(data, made, course)
+    lessons.create_for(data, made, course, lesson_ids or {})
     return made, True
 
 
@@ -185,10 +193,14 @@ def finish_attempt(data: VendorData, attempt: Record, body: Mapping[str, Any]) -
     return finished
 
 
-def start_attempt(data: VendorData, user_id: str, course_id: str, lesson_id: str) -> Record:
+def start_attempt(
+    data: VendorData, user_id: str, course_id: str, lesson_id: str, *, record_id: str | None = None
+) -> Record:
     """A new attempt on the lesson of the user's active enrollment; the course enrollment is started."""
     enrollment = active(data, user_id, course_id)
-    attempt = lessons.start_attempt(data, lessons.lesson_enrollment(data, enrollment, lesson_id))
+    attempt = lessons.start_attempt(
+        data, lessons.lesson_enrollment(data, enrollment, lesson_id), record_id=record_id
+    )
     changes: dict[str, Any] = {"dateEdited": attempt["startDate"]}
     if enrollment["status"] == Status.NOT_STARTED:
         changes.update(status=int(Status.IN_PROGRESS), dateStarted=attempt["startDate"])
@@ -204,6 +216,7 @@ def enroll_in_session(
     *,
     re_enroll: bool = False,
     cancel_session: bool = False,
+    record_id: str | None = None,
 ) -> tuple[Record, Record, bool]:
     """The user's ILC enrollment, its session enrollment in ``session_id``, and whether that is new.
 
@@ -211,7 +224,7 @@ def enroll_in_session(
     previous one, with its session enrollment, becomes history). An enrollment holds one session:
     a user already in another session of the course gets 422 unless ``cancel_session``, which
     cancels (removes) the session enrollment held and enrolls in ``session_id``. Checked before
-    anything changes.
+    anything changes. A seeded record may fix the new session enrollment's id (``record_id``).
     """
     user = get_user(data, user_id.lower())
     course = get_course(data, course_id)
@@ -232,7 +245,7 @@ def enroll_in_session(
     enrollment, _ = enroll(data, user["id"], course["id"], re_enroll=re_enroll)
     for cancelled in held:
         data.delete(sessions.SESSION_ENROLLMENTS, cancelled["id"])
-    return enrollment, sessions.create(data, enrollment, session), True
+    return enrollment, sessions.create(data, enrollment, session, record_id=record_id), True
 
 
 # What "Create or update course enrollment" may set (the seed's list of settable properties).
@@ -246,6 +259,8 @@ SETTABLE = (
     "credits",
     "score",
 )
+# The body's GUID fields (EnrollmentUpsert's `format: uuid`).
+GUID_FIELDS = ("id", "courseId", "courseVersionId", "userId", "enrollmentKeyId", "certificateId")
 
 
 def upsert(data: VendorData, user_id: str, body: Mapping[str, Any], *, re_enroll: bool = False) -> Record:
@@ -255,6 +270,11 @@ def upsert(data: VendorData, user_id: str, body: Mapping[str, Any], *, re_enroll
     Dates are checked before anything changes. Status Complete (3) without a ``dateCompleted`` is
     completed now.
     """
+    # ASP.NET binds the whole body before reading it: a GUID field that is no GUID is refused, read-only
+    # or not.
+    for name in GUID_FIELDS:
+        if body.get(name) is not None:
+            checked_guid(body[name], name)
     changes = {name: body[name] for name in SETTABLE if name in body}
     for name in ("dateCompleted", "dateExpires"):
         if name in changes:

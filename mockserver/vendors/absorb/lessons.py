@@ -38,11 +38,16 @@ def declare(data: VendorData) -> None:
     data.index(ATTEMPTS, "lessonEnrollmentId")
 
 
-def create_for(data: VendorData, enrollment: Record, course: Record) -> None:
-    """One lesson enrollment, not started, per lesson of ``course`` for ``enrollment``."""
+def create_for(
+    data: VendorData, enrollment: Record, course: Record, ids: Mapping[str, str] | None = None
+) -> None:
+    """One lesson enrollment, not started, per lesson of ``course`` for ``enrollment``.
+
+    ``ids`` fixes a lesson enrollment's id by its lesson's id; the others are drawn.
+    """
     for lesson in course["lessons"]:
         record: Record = {
-            "id": guid(data),
+            "id": (ids or {}).get(lesson["id"]) or guid(data),
             "enrollmentId": enrollment["id"],
             "courseId": course["id"],
             "chapterId": lesson["chapterId"],
@@ -82,11 +87,11 @@ def attempts_of(data: VendorData, lesson: Record) -> list[Record]:
     return data.find(ATTEMPTS, "lessonEnrollmentId", lesson["id"])
 
 
-def start_attempt(data: VendorData, lesson: Record) -> Record:
+def start_attempt(data: VendorData, lesson: Record, *, record_id: str | None = None) -> Record:
     """A new attempt, in progress, on ``lesson``; the lesson (and its course enrollment) are started."""
     stamp_ = now(data)
     attempt: Record = {
-        "id": guid(data),
+        "id": record_id or guid(data),
         "lessonEnrollmentId": lesson["id"],
         "enrollmentId": lesson["enrollmentId"],
         "courseId": lesson["courseId"],

@@ -75,12 +75,14 @@ def guids(values: Iterable[str], field: str) -> list[str]:
     The query's ``format: uuid`` is not checked at the edge (Draft 4 knows no ``uuid`` format), and ASP.NET
     refuses a ``Guid[]`` it cannot bind rather than skipping the value.
     """
-    out = []
-    for index, value in enumerate(values):
-        if not _GUID.fullmatch(value):
-            raise InvalidInput(f"The value {value!r} is not a valid GUID.", field=f"{field}[{index}]")
-        out.append(value.lower())
-    return out
+    return [checked_guid(value, f"{field}[{index}]") for index, value in enumerate(values)]
+
+
+def checked_guid(value: Any, field: str) -> str:
+    """``value`` as a GUID spelled as Absorb answers it; 400 when it is not one (ASP.NET cannot bind it)."""
+    if not isinstance(value, str) or not _GUID.fullmatch(value):
+        raise InvalidInput(f"The value {value!r} is not a valid GUID.", field=field)
+    return value.lower()
 
 
 def stamp(moment: datetime) -> str:

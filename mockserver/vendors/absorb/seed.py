@@ -1,4 +1,5 @@
-"""Deterministic Absorb data from a scenario and the seed: departments, the named accounts, then users.
+"""Deterministic Absorb data from a scenario and the seed: departments, the named accounts, then users,
+courses and enrollments; last, the scenario's named courses and enrollments.
 
 Every date is before the scenario's ``anchor_date``, never relative to today, so the same seed gives
 the same bytes on any day.
@@ -7,13 +8,14 @@ the same bytes on any day.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from ...errors import FixtureError
+from ...errors import FixtureError, ModelError
 from ...store import VendorData
-from . import courses, enrollments, model
+from . import courses, enrollments, lessons, model
 
 DEFAULT_SIZES = {"departments": 4, "users": 24, "courses": 6, "enrollments": 12}
 _TEAMS = ("Sales", "Operations", "Finance", "Engineering", "Support", "Marketing", "People")
@@ -88,6 +90,14 @@ def seed(data: VendorData, scenario: Mapping[str, Any]) -> None:
     for number in range(int(sizes["courses"])):
         _course(data, number, before_anchor)
     _enrollments(data, int(sizes["enrollments"]), before_anchor)
+    # Named courses and enrollments come last, so what they draw shifts nothing the others get.
+    for record in _named(scenario, courses.COURSES):
+        _named_course(data, record, anchor)
+    for record in _named(scenario, enrollments.ENROLLMENTS):
+        try:
+            _named_enrollment(data, record, anchor)
+        except ModelError as exc:
+            raise FixtureError(f"absorb scenario: enrollment {record.get('id')}: {exc.message}") from None
 
 
 def _enrollments(data: VendorData, count: int, before_anchor: Callable[[], str]) -> None:
@@ -124,3 +134,100 @@ def _course(data: VendorData, number: int, before_anchor: Callable[[], str]) -> 
     courses.create_course(
         data, name, chapters=chapters, description=data.faker.sentence(), added=before_anchor()
     )
+
+
+@contextmanager
+def _clock_at(data: VendorData, moment: datetime) -> Iterator[None]:
+    """The sandbox clock stopped at ``moment``: named records go through the rules, dated by the anchor."""
+    kept = data.clock
+    data.clock = moment.timestamp
+    try:
+        yield
+    finally:
+        data.clock = kept
+
+
+def _named_course(data: VendorData, record: Mapping[str, Any], anchor: datetime) -> None:
+    """A scenario's course: ``chapters`` (each with ``lessons``) or, instructor-led, ``sessions``."""
+    course_type = str(record.get("courseType", courses.ONLINE))
+    if course_type not in courses.COURSE_TYPES:
+        raise FixtureError(
+            f"absorb scenario: courseType {course_type!r}; known: {', '.join(courses.COURSE_TYPES)}"
+        )
+    chapters = [dict(c) for c in record.get("chapters") or []]
+    sessions = [dict(s) for s in record.get("sessions") or []]
+    ids = [_fixed_id(record)]
+    for chapter in chapters:
+        ids += [_fixed_id(chapter), *(_fixed_id(lesson) for lesson in chapter.get("lessons") or [])]
+    ids += [_fixed_id(session) for session in sessions]
+    for chapter in chapters:
+        for lesson in chapter.get("lessons") or []:
+            if lesson.get("type", courses.LESSON_TYPES[0]) not in courses.LESSON_TYPES:
+                known = ", ".join(courses.LESSON_TYPES)
+                raise FixtureError(f"absorb scenario: lesson type {lesson['type']!r}; known: {known}")
+    courses.create_course(
+        data,
+        str(record["name"]),
+        chapters=[
+            (
+                str(chapter["name"]),
+                [
+                    (str(lesson["name"]), str(lesson.get("type", courses.LESSON_TYPES[0])))
+                    for lesson in chapter.get("lessons") or []
+                ],
+            )
+            for chapter in chapters
+        ],
+        sessions=[(str(s["name"]), str(model.parse_date(s["dateStart"], "dateStart"))) for s in sessions],
+        course_type=course_type,
+        description=record.get("description"),
+        external_id=record.get("externalId"),
+        added=model.stamp(anchor - timedelta(days=120)),
+        ids=ids,
+    )
+
+
+def _named_enrollment(data: VendorData, record: Mapping[str, Any], anchor: datetime) -> None:
+    """A scenario's enrollment, made through the vendor's rules: its lesson enrollments' attempts started
+    (and finished, where a ``status`` is given), or its ``session`` enrollment.
+    """
+    held = [dict(lesson) for lesson in record.get("lessonEnrollments") or []]
+    fixed = {str(lesson["lessonId"]).lower(): _fixed_id(lesson) for lesson in held}
+    enrolled = anchor - timedelta(days=90)
+    with _clock_at(data, enrolled):
+        made, _ = enrollments.enroll(
+            data,
+            str(record["userId"]),
+            str(record["courseId"]),
+            record_id=_fixed_id(record),
+            lesson_ids={lesson: rid for lesson, rid in fixed.items() if rid is not None},
+        )
+        session = record.get("session")
+        if session:
+            enrollments.enroll_in_session(
+                data,
+                made["userId"],
+                made["courseId"],
+                str(session["sessionId"]),
+                record_id=_fixed_id(session),
+            )
+    for lesson in held:
+        # Every attempt starts before any finishes: one finished makes the lesson complete, not closed.
+        started = []
+        for number, attempt in enumerate(lesson.get("attempts") or []):
+            with _clock_at(data, enrolled + timedelta(days=30, minutes=number)):
+                started.append(
+                    enrollments.start_attempt(
+                        data,
+                        made["userId"],
+                        made["courseId"],
+                        str(lesson["lessonId"]),
+                        record_id=_fixed_id(attempt),
+                    )
+                )
+        for attempt, made_attempt in zip(lesson.get("attempts") or [], started, strict=True):
+            if int(attempt.get("status", lessons.IN_PROGRESS)) == lessons.IN_PROGRESS:
+                continue
+            finish = {k: attempt[k] for k in ("status", "score") if k in attempt}
+            with _clock_at(data, enrolled + timedelta(days=30, hours=1)):
+                enrollments.finish_attempt(data, made_attempt, finish)

@@ -58,11 +58,11 @@ def session_enrollment(data: VendorData, enrollment: Record, session_id: str) ->
     raise NotFound("Session enrollment not found.", field="sessionId")
 
 
-def create(data: VendorData, enrollment: Record, session: Record) -> Record:
+def create(data: VendorData, enrollment: Record, session: Record, *, record_id: str | None = None) -> Record:
     """A session enrollment, not started, of course enrollment ``enrollment`` in ``session``."""
     stamp_ = now(data)
     record: Record = {
-        "id": guid(data),
+        "id": record_id or guid(data),
         "sessionId": session["id"],
         "courseEnrollmentId": enrollment["id"],
         "name": session["name"],
