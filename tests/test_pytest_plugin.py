@@ -65,7 +65,7 @@ def test_in_process_clients_reach_the_api_with_credentials_attached(project: pyt
             assert api.headers["Authorization"] == "sandbox-apprentiscope-token"
             occupations = api.get("/read-occupations")
             assert occupations.request.url == "http://sandbox/apprentiscope/read-occupations"
-            assert occupations.status_code == 200 and len(occupations.json()) == 6 + 2
+            assert occupations.status_code == 200 and len(occupations.json()) == 6 + 1
 
         @pytest.mark.anyio
         async def test_async_client(apprentiscope_sandbox):

@@ -126,7 +126,7 @@ FAULTS: tuple[Fault, ...] = (
         "error body in the wrong format",
         "apprentiscope",
         "readUser",
-        ("examples",),
+        ("coverage",),
         rewrite("GET", P + "/read-user/", response=error_as_text),
     ),
     Fault(

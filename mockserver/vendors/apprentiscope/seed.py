@@ -42,11 +42,23 @@ def _stamp(day: date, hour: int = 9) -> str:
     return datetime.combine(day, time(hour)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def occupation_fields(data: VendorData, entry: Mapping[str, Any], created: str) -> Record:
-    """An occupation (no id yet) from a ``rapids_occupation`` entry, its items with fresh ids."""
+def occupation_fields(
+    data: VendorData, entry: Mapping[str, Any], created: str, fixed: Mapping[str, Any] | None = None
+) -> Record:
+    """An occupation (no id yet) from a ``rapids_occupation`` entry, its items with fresh ids.
 
-    def items(rows: list[tuple[str, int]]) -> list[Record]:
-        return [{"id": data.new_id(), "title": title, "hours_required": hours} for title, hours in rows]
+    ``fixed`` may name the items' ids (``ojt_ids``, ``rti_ids``, in order); an id is drawn for each
+    item all the same, so fixing some shifts no other record's.
+    """
+
+    def items(rows: list[tuple[str, int]], named: list[str]) -> list[Record]:
+        made = []
+        for index, (title, hours) in enumerate(rows):
+            drawn = data.new_id()
+            made.append(
+                {"id": named[index] if index < len(named) else drawn, "title": title, "hours_required": hours}
+            )
+        return made
 
     return {
         "title": entry["title"],
@@ -54,8 +66,8 @@ def occupation_fields(data: VendorData, entry: Mapping[str, Any], created: str) 
         "onet_code": entry["onet_code"],
         "type": entry["type"],
         "term_hours": entry["term_hours"],
-        "ojt_competencies": items(entry["ojt"]),
-        "rti_courses": items(entry["rti"]),
+        "ojt_competencies": items(entry["ojt"], list((fixed or {}).get("ojt_ids", []))),
+        "rti_courses": items(entry["rti"], list((fixed or {}).get("rti_ids", []))),
         "created_at": created,
         "updated_at": created,
     }
@@ -110,15 +122,23 @@ class _Seeder:
         return self.anchor - timedelta(days=self.rnd.randint(low, high))
 
     def _put(self, collection: str, record: Record) -> Record:
-        record.setdefault("id", self.data.new_id(collection))
+        # An id is drawn even for a record that names its own, so naming one shifts no other record's.
+        drawn = self.data.new_id(collection)
+        record.setdefault("id", drawn)
         self.data.collection(collection)[record["id"]] = record
         return record
 
     # occupations and partners
     def occupation(self, index: int) -> Record:
+        """The ``index``-th occupation of the catalogue, at the ids ``records.occupations[index]`` names."""
         entry = self.fake.rapids_occupation(index)
         created = _stamp(self._days_ago(900, 1500))
-        return self._put(model.OCCUPATIONS, occupation_fields(self.data, entry, created))
+        named = self.records.get("occupations", [])
+        fixed = dict(named[index]) if index < len(named) else {}
+        record = occupation_fields(self.data, entry, created, fixed)
+        if "id" in fixed:
+            record["id"] = str(fixed["id"])
+        return self._put(model.OCCUPATIONS, record)
 
     def partner(self, partner_type: str, named: Mapping[str, Any] | None = None) -> Record:
         created = _stamp(self._days_ago(400, 1200))
@@ -314,11 +334,15 @@ def seed(data: VendorData, scenario: Mapping[str, Any]) -> None:
 
 
 def _example_records(s: _Seeder, occupations: list[Record]) -> None:
-    """The scenario's records with fixed ids: occupations no user is on, grades of named users."""
-    for named in s.records.get("occupations", []):
+    """The scenario's records made last, at fixed ids: occupations no user is on, partners, users, grades."""
+    for named in s.records.get("spare_occupations", []):
         entry = s.fake.rapids_occupation(int(named.get("catalogue_index", 0)))
         created = _stamp(s._days_ago(900, 1500))
         s._put(model.OCCUPATIONS, {**occupation_fields(s.data, entry, created), "id": str(named["id"])})
+    for named in s.records.get("last_partners", []):
+        s.partner(str(named["type"]), named)
+    for named in s.records.get("last_users", []):
+        s.named_user(named, occupations, list(s.data.collection(model.PARTNERS).values()))
     users = {str(u.get("email")): u for u in s.data.collection(model.USERS).values()}
     by_id = {o["id"]: o for o in occupations}
     for named in s.records.get("grades", []):
