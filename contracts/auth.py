@@ -11,6 +11,7 @@ from typing import Any
 
 from mockserver.vendors.credentials import LoginScheme, SignedScheme, token_of
 
+from .specdata import resolve
 from .targets import Target
 
 
@@ -33,8 +34,13 @@ class SchemeAuth:
         return {}
 
     def set(self, case: Any, data: dict[str, str], ctx: Any) -> None:
+        # Negative data may have made a credential field the spec declares in the body invalid, or left
+        # it out: it stays so, or the provider would turn the invalid request into a valid one.
+        meta = getattr(case, "meta", None)
+        declared = _body_fields(case) if meta is not None and meta.generation.mode.is_negative else set()
         for location, values in self.scheme.sent(self.credential, str(case.method)).items():
-            _put(case, location, values)
+            kept = {k: v for k, v in values.items() if location not in ("form", "json") or k not in declared}
+            _put(case, location, kept)
         token = data.get("token")
         if token is not None and isinstance(self.scheme, LoginScheme | SignedScheme):
             source = self.scheme.token
@@ -50,7 +56,20 @@ def login(target: Target) -> str:
         return token_of(client.post(scheme.login_path, json=scheme.login_json(target.credential)))
 
 
+def _body_fields(case: Any) -> set[str]:
+    """The properties the operation's request body schemas declare."""
+    spec = case.operation.schema.raw_schema
+    content = (resolve(spec, case.operation.definition.raw.get("requestBody") or {}).get("content")) or {}
+    fields: set[str] = set()
+    for media in content.values():
+        schema = resolve(spec, (media or {}).get("schema") or {})
+        fields.update((schema.get("properties") or {}) if isinstance(schema, dict) else ())
+    return fields
+
+
 def _put(case: Any, location: str, values: dict[str, str]) -> None:
+    if not values:
+        return
     if location == "header":
         case.headers = {**(case.headers or {}), **values}
     elif location in ("form", "json") and isinstance(case.body, dict):

@@ -194,3 +194,27 @@ def test_a_loaded_schema_s_credential_is_sent_by_the_engine_and_gets_past_the_ed
 def test_a_registered_credential_is_on_the_schema() -> None:
     target = sandbox_target(BEYOND_HEADERS[0])
     assert load(target, options=RunOptions(phases=("examples",), max_examples=1)).auth.is_defined
+
+
+def _negative_case(body: dict[str, Any], declared: dict[str, Any]) -> Any:
+    """A negative-mode case of an operation whose JSON body schema declares ``declared``."""
+    operation = SimpleNamespace(
+        schema=SimpleNamespace(raw_schema={}),
+        definition=SimpleNamespace(
+            raw={"requestBody": {"content": {"application/json": {"schema": {"properties": declared}}}}}
+        ),
+    )
+    meta = SimpleNamespace(generation=SimpleNamespace(mode=SimpleNamespace(is_negative=True)))
+    return SimpleNamespace(method="POST", headers=None, query=None, body=body, meta=meta, operation=operation)
+
+
+def test_negative_data_keeps_a_credential_field_its_body_schema_declares_as_generated() -> None:
+    auth = SchemeAuth(Target("keyed", "http://target/keyed", credential={"key": "k1"}))
+    # The generator left the required credential out (or made it invalid) on purpose: it must stay so.
+    missing = _applied(auth, _negative_case({"text": "hi"}, {"key": {"type": "string"}, "text": {}}))
+    wrong = _applied(auth, _negative_case({"key": 5}, {"key": {"type": "string"}}))
+    assert missing.body == {"text": "hi"}
+    assert wrong.body == {"key": 5}
+    # A field the schema does not declare is still the credential's to fill.
+    undeclared = _applied(auth, _negative_case({"text": "hi"}, {"text": {}}))
+    assert undeclared.body == {"text": "hi", "key": "k1"}
