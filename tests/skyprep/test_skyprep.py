@@ -129,7 +129,8 @@ def test_comma_lists_arrays_and_boolean_texts_are_read_alike(api: httpx.Client, 
         json={**KEYS, "user_ids": [john], "user_role_id": 6721, "dataset_ids": [4211]},
     )
     assert as_list.json()[0]["permissions"] == {"user_role_id": 6721, "dataset_ids": [4211]}
-    assert [u["id"] for u in api.post("/get_power_users", json=KEYS).json()] == [john]
+    # Besides John, the scenario's two disposable power users (destroy_power_user's examples).
+    assert [u["id"] for u in api.post("/get_power_users", json=KEYS).json()] == [john, 9003, 9004]
     made = api.get(
         "/get_login_key", headers=KEY_HEADERS, params={"user_email": "new@example.com", "autocreate": "1"}
     )

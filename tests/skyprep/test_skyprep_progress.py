@@ -226,7 +226,10 @@ def test_an_update_whose_end_falls_before_the_kept_start_is_a_conflict(
 ) -> None:
     slot = factory.timeslot(start_date="2020-01-15T09:00:00Z", end_date="2020-01-15T17:00:00Z")
     params = {"instructor_led_training_timeslot_id": slot["id"]}
-    assert refused(api, "update_instructor_led_training_timeslot", end_date="2020-01-14T17:00:00Z", **params) == 409
+    assert (
+        refused(api, "update_instructor_led_training_timeslot", end_date="2020-01-14T17:00:00Z", **params)
+        == 409
+    )
     both = {"start_date": "2020-01-15T09:00:00Z", "end_date": "2020-01-14T17:00:00Z"}
     assert refused(api, "update_instructor_led_training_timeslot", **both, **params) == 400
     kept = call(api, "get_instructor_led_training_timeslot", **params)
