@@ -97,12 +97,12 @@ def seed(data: VendorData, scenario: Mapping[str, Any], moment: datetime) -> Non
         progress.backdate(data, data.collection(model.PROGRESSES)[rid], moment)
     for entry in enrollments:
         if "progress_id" in entry:
-            made = progress.progress_of(data, str(int(entry["user_id"])), str(int(entry["course_id"])))
-            if made is None:
+            found = progress.progress_of(data, str(int(entry["user_id"])), str(int(entry["course_id"])))
+            if found is None:
                 raise FixtureError(
                     "skyprep scenario: disposable.enrollments: the enrollment made no progress"
                 )
-            model.rekey(data, model.PROGRESSES, made, int(entry["progress_id"]))
+            model.rekey(data, model.PROGRESSES, found, int(entry["progress_id"]))
     listed = (scenario.get("disposable") or {}).get("catalog") or {}
     if listed:
         catalog.add_to_catalog(data, listed)
