@@ -57,7 +57,7 @@ def assign(data: VendorData, user: Record, group: Record, fields: Mapping[str, A
     and the defaults for the others."""
     flags = _flags(fields)
     if user["role"] != MANAGER_ROLE:
-        raise InvalidInput(
+        raise Conflict(
             f"User {user['id']} is a {user['role']}: only a manager can manage a user group "
             "(update_user with role=manager first)",
             field="user_id",
