@@ -62,3 +62,10 @@ def test_disposable_records_leave_the_generated_records_as_they_were(tmp_path: P
         kept = [record for record in after[name] if record["id"] < 9000]
         assert [r["id"] for r in kept] == [r["id"] for r in listed], name
     assert {u["id"] for u in after["users"]} - {u["id"] for u in before["users"]} == set(range(9001, 9009))
+
+
+def test_the_scenarios_asynchronous_report_is_pending_then_complete_at_its_fixed_id() -> None:
+    with sync_client(create_app(apis=("skyprep",)), base_url=BASE) as client:
+        first = call(client, "get_async_report", report_id=9701)
+        second = call(client, "get_async_report", report_id=9701)
+    assert (first["status"], second["status"]) == ("pending", "complete")

@@ -13,10 +13,18 @@ from typing import Any
 
 from ...errors import FixtureError
 from ...store import Record, VendorData
-from . import catalog, courses, groups, managers, model, paths, progress, trainings
+from . import catalog, courses, groups, managers, model, paths, progress, saved_reports, trainings
 
 # The collections of ``disposable`` whose entries fix an ``id``, and the lists of ids nested in them.
-_COLLECTIONS = ("users", "courses", "user_groups", "learning_paths", "timeslots", "enrollments")
+_COLLECTIONS = (
+    "users",
+    "courses",
+    "user_groups",
+    "learning_paths",
+    "timeslots",
+    "enrollments",
+    "async_reports",
+)
 _NESTED = {"courses": "items", "timeslots": "registrations"}
 
 
@@ -51,8 +59,8 @@ def _get(data: VendorData, collection: str, rid: Any, what: str) -> Record:
 
 
 def seed(data: VendorData, scenario: Mapping[str, Any], moment: datetime) -> None:
-    """Users, courses (with their items), groups, paths, enrollments, the catalog and timeslots, as
-    ``disposable`` lists them, all dated ``moment`` (before the scenario's anchor)."""
+    """Users, courses (with their items), groups, paths, enrollments, the catalog, timeslots and
+    asynchronous reports, as ``disposable`` lists them, all dated ``moment`` (before the scenario's anchor)."""
     created_at = model.stamp(moment)
     before = set(data.collection(model.PROGRESSES))
     for entry in _entries(scenario, "users"):
@@ -115,3 +123,9 @@ def seed(data: VendorData, scenario: Mapping[str, Any], moment: datetime) -> Non
             made = trainings.register(data, slot, user, {"status": registration.get("status")})
             made = model.rekey(data, model.REGISTRATIONS, made, int(registration["id"]))
             data.update(model.REGISTRATIONS, made["id"], {"created_at": trainings.iso(moment)})
+    for entry in _entries(scenario, "async_reports"):
+        fields = {k: v for k, v in entry.items() if k != "id"}
+        made = model.rekey(
+            data, saved_reports.ASYNC_REPORTS, saved_reports.generate(data, fields), int(entry["id"])
+        )
+        data.update(saved_reports.ASYNC_REPORTS, made["id"], {"created_at": trainings.iso(moment)})
