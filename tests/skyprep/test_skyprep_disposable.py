@@ -61,7 +61,7 @@ def test_disposable_records_leave_the_generated_records_as_they_were(tmp_path: P
     for name, listed in before.items():
         kept = [record for record in after[name] if record["id"] < 9000]
         assert [r["id"] for r in kept] == [r["id"] for r in listed], name
-    assert {u["id"] for u in after["users"]} - {u["id"] for u in before["users"]} == set(range(9001, 9009))
+    assert {u["id"] for u in after["users"]} - {u["id"] for u in before["users"]} == set(range(9001, 9010))
 
 
 def test_the_scenarios_asynchronous_report_is_pending_then_complete_at_its_fixed_id() -> None:
