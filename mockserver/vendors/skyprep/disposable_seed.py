@@ -60,7 +60,7 @@ def _get(data: VendorData, collection: str, rid: Any, what: str) -> Record:
 
 def seed(data: VendorData, scenario: Mapping[str, Any], moment: datetime) -> None:
     """Users, courses (with their items), groups, paths, enrollments, the catalog, timeslots and
-    asynchronous reports, as ``disposable`` lists them, all dated ``moment`` (before the scenario's anchor)."""
+    asynchronous reports, as ``disposable`` lists them, dated ``moment`` (before the scenario's anchor)."""
     created_at = model.stamp(moment)
     before = set(data.collection(model.PROGRESSES))
     for entry in _entries(scenario, "users"):
