@@ -149,5 +149,5 @@ def test_a_call_documenting_json_and_form_bodies_logs_no_connexion_warning(
     app = create_app(apis=("skyprep",))
     keys = {"api_key": "sandbox-skyprep-key", "acct_key": "sandbox.skyprepapp.com"}
     with caplog.at_level(logging.WARNING), sync_client(app, base_url="http://s/skyprep/admin/api") as client:
-        assert client.post("/get_user", json={**keys, "user_id": 32}).status_code == 200
+        assert client.post("/get_user", json={**keys, "user_id": 32}).status_code == 200  # John, fixed id
     assert not [r for r in caplog.records if "multiple content types" in r.getMessage()]

@@ -208,7 +208,7 @@ class RewardRules(SkyprepCalls):
             "answers the user and the group",
             response,
         )
-        self.expect_status(self.post(call, **link), 400, call, "assigning the same manager twice")
+        self.expect_status(self.post(call, **link), 409, call, "assigning the same manager twice")
         read_call = "get_manager_permissions_from_user_group"
         response = self.get(read_call, **link)
         self.expect(response.json() == assigned, read_call + "Get", "reads back as assigned", response)

@@ -100,7 +100,7 @@ def test_bad_input_is_a_4xx_in_the_error_body_never_a_500(api: httpx.Client) -> 
         (api.post("/get_user", json={**KEYS, "user_id": 999_999}), 404),
         (api.post("/create_user", json={**KEYS, "first_name": "No email"}), 400),
         (api.post("/create_user", json={**KEYS, "email": JOHN}), 409),  # the email is taken
-        (api.post("/get_login_key", json={**KEYS, "user_email": "nobody@example.com"}), 400),
+        (api.post("/get_login_key", json={**KEYS, "user_email": "nobody@example.com"}), 404),
         (api.post("/get_nothing", json=KEYS), 404),
         (
             api.post(
@@ -129,7 +129,8 @@ def test_comma_lists_arrays_and_boolean_texts_are_read_alike(api: httpx.Client, 
         json={**KEYS, "user_ids": [john], "user_role_id": 6721, "dataset_ids": [4211]},
     )
     assert as_list.json()[0]["permissions"] == {"user_role_id": 6721, "dataset_ids": [4211]}
-    assert [u["id"] for u in api.post("/get_power_users", json=KEYS).json()] == [john]
+    # Besides John, the scenario's two disposable power users (destroy_power_user's examples).
+    assert [u["id"] for u in api.post("/get_power_users", json=KEYS).json()] == [john, 9003, 9004]
     made = api.get(
         "/get_login_key", headers=KEY_HEADERS, params={"user_email": "new@example.com", "autocreate": "1"}
     )

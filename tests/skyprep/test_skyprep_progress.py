@@ -143,7 +143,7 @@ def test_a_full_timeslot_and_a_second_registration_are_refused(
         refused(api, "create_instructor_led_training_timeslot_registrations", user_id=alan["id"], **params)
         == 409
     )
-    assert refused(api, "update_instructor_led_training_timeslot", capacity=0, **params) == 400
+    assert refused(api, "update_instructor_led_training_timeslot", capacity=0, **params) == 409
 
 
 def test_a_deleted_timeslot_or_user_takes_its_registrations(
@@ -219,6 +219,21 @@ def test_a_timeslot_that_ends_before_it_starts_or_with_a_bad_time_is_refused(
         == 400
     )
     assert call(api, "get_instructor_led_training", **base)["timeslot_ids"] == []
+
+
+def test_an_update_whose_end_falls_before_the_kept_start_is_a_conflict(
+    api: httpx.Client, factory: SkyprepFactory
+) -> None:
+    slot = factory.timeslot(start_date="2020-01-15T09:00:00Z", end_date="2020-01-15T17:00:00Z")
+    params = {"instructor_led_training_timeslot_id": slot["id"]}
+    assert (
+        refused(api, "update_instructor_led_training_timeslot", end_date="2020-01-14T17:00:00Z", **params)
+        == 409
+    )
+    both = {"start_date": "2020-01-15T09:00:00Z", "end_date": "2020-01-14T17:00:00Z"}
+    assert refused(api, "update_instructor_led_training_timeslot", **both, **params) == 400
+    kept = call(api, "get_instructor_led_training_timeslot", **params)
+    assert kept["end_date"].startswith("2020-01-15T17:00")
 
 
 # course progress

@@ -350,9 +350,9 @@ def test_bad_manager_calls_are_refused_and_change_nothing(api: httpx.Client, fac
     managed = factory.manager(factory.user(), group)
     uid = managed["user"]["id"]
     assert (
-        refused(api, "assign_manager_to_user_group", user_id=learner["id"], user_group_id=group["id"]) == 400
+        refused(api, "assign_manager_to_user_group", user_id=learner["id"], user_group_id=group["id"]) == 409
     )
-    assert refused(api, "assign_manager_to_user_group", user_id=uid, user_group_id=group["id"]) == 400
+    assert refused(api, "assign_manager_to_user_group", user_id=uid, user_group_id=group["id"]) == 409
     assert refused(api, "assign_manager_to_user_group", user_id=uid, user_group_id=999_999) == 404
     assert refused(api, "assign_manager_to_user_group", user_id=999_999, user_group_id=group["id"]) == 404
     assert refused(api, "assign_manager_to_user_group", user_id=uid) == 400

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ...errors import InvalidInput, NotFound
+from ...errors import Conflict, InvalidInput, NotFound
 from ...store import Record, VendorData
 from .model import GROUP_MANAGERS, USER_GROUPS, USERS, new_id
 
@@ -57,13 +57,14 @@ def assign(data: VendorData, user: Record, group: Record, fields: Mapping[str, A
     and the defaults for the others."""
     flags = _flags(fields)
     if user["role"] != MANAGER_ROLE:
-        raise InvalidInput(
+        raise Conflict(
             f"User {user['id']} is a {user['role']}: only a manager can manage a user group "
             "(update_user with role=manager first)",
             field="user_id",
         )
     if any(link["user_id"] == user["id"] for link in data.find(GROUP_MANAGERS, "user_group_id", group["id"])):
-        raise InvalidInput(
+        # A valid request the group's state refuses: a conflict, as for a second timeslot registration.
+        raise Conflict(
             f"User {user['id']} already manages user group {group['id']}: "
             "use update_manager_permissions_in_user_group",
             field="user_id",

@@ -410,9 +410,7 @@ def login_key(data: VendorData, fields: Mapping[str, Any], base_url: str) -> dic
             {"email": email, "first_name": fields.get("first_name"), "last_name": fields.get("last_name")},
         )
     else:
-        raise InvalidInput(
-            f"No user with email {email} (send autocreate=true to create one)", field="user_email"
-        )
+        raise NotFound(f"No user with email {email} (send autocreate=true to create one)", field="user_email")
     kind = str(fields.get("key_type") or "daily")
     issued = now(data)
     # A daily key works until the end of the day it was issued (sandbox clock); a one-time key once.

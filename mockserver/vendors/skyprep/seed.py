@@ -2,7 +2,8 @@
 groups and the enrollments between them, then learning paths and the catalog, then instructor-led
 trainings with their timeslots and registrations, then course items and progress, then skills,
 competencies, gamification and skill transactions, and managers' permissions in user groups, then the
-account's program, materials, payments and saved advanced reports (``account_seed``).
+account's program, materials, payments and saved advanced reports (``account_seed``), and last the
+records only destructive examples name (``disposable_seed``).
 
 Every date is before the scenario's ``anchor_date``, never relative to today, so the same seed gives
 the same bytes on any day.
@@ -16,7 +17,19 @@ from typing import Any
 
 from ...errors import FixtureError
 from ...store import VendorData
-from . import account_seed, catalog, courses, groups, managers, model, paths, progress, rewards, trainings
+from . import (
+    account_seed,
+    catalog,
+    courses,
+    disposable_seed,
+    groups,
+    managers,
+    model,
+    paths,
+    progress,
+    rewards,
+    trainings,
+)
 
 DEFAULT_SIZES = {
     "learners": 18,
@@ -73,6 +86,7 @@ def seed(data: VendorData, scenario: Mapping[str, Any]) -> None:
             if "id" in entry
         ),
     )
+    model.reserve_ids(data, disposable_seed.fixed_ids(scenario))
     anchor = date.fromisoformat(str(scenario.get("anchor_date", "2025-09-01")))
     sizes = {**DEFAULT_SIZES, **(scenario.get("sizes") or {})}
     for collection in (model.ROLES, model.DATASETS):
@@ -118,6 +132,8 @@ def seed(data: VendorData, scenario: Mapping[str, Any]) -> None:
     _seed_rewards(data, scenario, sizes, midnight)
     _seed_managers(data, scenario)
     account_seed.seed(data, scenario, sizes, midnight)
+    # Last, so that the records above keep their ids and links whatever the disposable ones are.
+    disposable_seed.seed(data, scenario, midnight - timedelta(days=1))
 
 
 def _seed_courses(

@@ -155,10 +155,15 @@ def update_timeslot(data: VendorData, slot: Record, fields: Mapping[str, Any]) -
     changes = _slot_changes(fields)
     if "display_timezone" in changes:
         changes["display_timezone"] = changes["display_timezone"] or "UTC"
-    _check_span({**slot, **changes})
+    _check_span(changes)
+    # The request itself is sound, but clashes with what the timeslot already holds: a conflict.
+    try:
+        _check_span({**slot, **changes})
+    except InvalidInput as clash:
+        raise Conflict(f"{clash.message} (the timeslot's other date is kept)", field=clash.field) from None
     taken = len(data.find(REGISTRATIONS, "timeslot_id", slot["id"]))
     if changes.get("capacity") is not None and changes["capacity"] < taken:
-        raise InvalidInput(f"capacity must be at least the {taken} registrations it holds", field="capacity")
+        raise Conflict(f"capacity must be at least the {taken} registrations it holds", field="capacity")
     return data.update(TIMESLOTS, slot["id"], changes)
 
 
