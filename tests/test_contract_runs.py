@@ -12,10 +12,14 @@ from contracts.command import budgets
 from mockserver.cli import main
 from mockserver.vendors import vendor_names
 
-from .contract_faults.blocks import rewrite, status_instead
+from .contract_faults.blocks import rewrite
 
-# ApprentiScope's Read Partner answered 404 to everything that would have been a success.
-NEVER_FOUND = rewrite("GET", "^/apprentiscope/read-partner/", response=status_instead(404))
+# ApprentiScope's Read Partner answering 404, in ApprentiScope's error body, to every request.
+NEVER_FOUND = rewrite(
+    "GET",
+    "^/apprentiscope/read-partner/",
+    short_circuit=lambda scope: (404, {"status": 404, "error": "Not Found", "message": "partner not found"}),
+)
 
 
 def test_the_table_counts_answers_by_class_and_names_the_phases_that_reached_each_operation() -> None:
