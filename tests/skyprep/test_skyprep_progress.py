@@ -11,7 +11,7 @@ import pytest
 
 from mockserver.vendors.skyprep.factory import SkyprepFactory
 
-from .helpers import KEYS, call, refused
+from .helpers import KEYS, call, refusal, refused
 
 # instructor-led trainings
 
@@ -126,6 +126,13 @@ def test_registrations_are_made_read_updated_and_destroyed(
         )
         == []
     )
+
+
+@pytest.mark.parametrize("day", ["", " 2020-01-01", "20200101", "2020-1-1"])
+def test_a_timeslot_date_filter_that_is_no_yyyy_mm_dd_date_is_refused(api: httpx.Client, day: str) -> None:
+    response = refusal(api, "get_instructor_led_training_timeslots", start_date="2020-01-01", end_date=day)
+    assert response.status_code == 400
+    assert "end_date" in response.text
 
 
 def test_a_full_timeslot_and_a_second_registration_are_refused(

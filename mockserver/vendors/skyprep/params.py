@@ -37,14 +37,23 @@ def _resolve(spec: Mapping[str, Any], node: Any) -> Any:
 def _types(spec: Mapping[str, Any], schema: Any) -> dict[str, str]:
     """Property -> declared type (``integer``, ``boolean``, ...) of an object schema."""
     schema = _resolve(spec, schema) or {}
-    return {
-        name: str((_resolve(spec, prop) or {}).get("type", ""))
-        for name, prop in (schema.get("properties") or {}).items()
-    }
+    return {name: _kind(spec, prop) for name, prop in (schema.get("properties") or {}).items()}
+
+
+def _kind(spec: Mapping[str, Any], schema: Any) -> str:
+    """A property's type; ``boolean`` for the spec's boolean that also takes 1 and 0 (a ``oneOf``)."""
+    schema = _resolve(spec, schema) or {}
+    kinds = [str((_resolve(spec, option) or {}).get("type", "")) for option in schema.get("oneOf") or ()]
+    return "boolean" if "boolean" in kinds else str(schema.get("type", ""))
 
 
 def _typed(value: Any, kind: str) -> Any:
-    """A query or form string as the body schema types it (other values as they came)."""
+    """A query or form string as the body schema types it (other values as they came).
+
+    A boolean also comes as 1 or 0 (text, or a JSON number), as Rails reads them; the spec says so.
+    """
+    if kind == "boolean" and type(value) is int and value in (0, 1):
+        return bool(value)
     if not isinstance(value, str):
         return value
     if kind == "integer" and is_numeral(value, "integer"):
@@ -83,7 +92,7 @@ class FoldParameters:
                     declared = self.calls.setdefault(base + template, {})
                     for param in operation.get("parameters", []):
                         param = _resolve(spec, param)
-                        kind = str((_resolve(spec, param.get("schema")) or {}).get("type", ""))
+                        kind = _kind(spec, param.get("schema"))
                         declared.setdefault(str(param["name"]), kind)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -9,6 +9,7 @@ through the API. Times are ISO 8601 in UTC, as the doc's course-progress samples
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any
@@ -53,9 +54,15 @@ def parse_time(value: Any, name: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 def parse_date(value: Any, name: str) -> date:
+    """``value`` as the spec's ``format: date`` (YYYY-MM-DD exactly: not blank, padded or 20200101)."""
     try:
-        return date.fromisoformat(str(value).strip())
+        if not isinstance(value, str) or not _DATE.fullmatch(value):
+            raise ValueError(value)
+        return date.fromisoformat(value)
     except ValueError:
         raise InvalidInput(f"{name} must be a date, e.g. 2020-01-01", field=name) from None
 
@@ -187,8 +194,8 @@ def list_timeslots(data: VendorData, fields: Mapping[str, Any]) -> list[Record]:
     if fields.get("instructor_led_training_id") is not None:
         training = find_training(data, fields["instructor_led_training_id"])
         slots = [s for s in slots if s["instructor_led_training_id"] == training["id"]]
-    start = parse_date(fields["start_date"], "start_date") if fields.get("start_date") else None
-    end = parse_date(fields["end_date"], "end_date") if fields.get("end_date") else None
+    start = parse_date(fields["start_date"], "start_date") if fields.get("start_date") is not None else None
+    end = parse_date(fields["end_date"], "end_date") if fields.get("end_date") is not None else None
     if start is not None or end is not None:
         slots = [s for s in slots if s["start_date"] and _within(s["start_date"], start, end)]
     return slots
