@@ -127,6 +127,17 @@ class VendorData:
         self._specs: dict[str, dict[str, IndexSpec]] = {}
         self.reseed(seed)
 
+    @contextmanager
+    def clock_held_at(self, moment: datetime) -> Iterator[None]:
+        """The clock stopped at ``moment`` for the block: a seeder's records go through the vendor's
+        rules dated before the scenario's anchor, so a seed gives the same data on any day."""
+        kept = self.clock
+        self.clock = moment.timestamp
+        try:
+            yield
+        finally:
+            self.clock = kept
+
     def clock_shift(self) -> timedelta:
         """Whole days the sandbox clock stands from the real date (0 unless a test moved it).
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -8,6 +9,7 @@ from mockserver import SnapshotError, Store, UnknownApi, VendorData, create_app
 from mockserver.errors import DuplicateKey
 from mockserver.store import SEEDED_CACHE_SIZE
 from mockserver.testing import sync_client
+from mockserver.vendors import vendor_names
 from mockserver.vendors.apprentiscope import model
 
 
@@ -354,3 +356,13 @@ def test_a_request_marks_its_api_for_the_next_reset() -> None:
     data.collections["users"].clear()
     app.reset()
     assert app.store.export("apprentiscope") == fresh
+
+
+@pytest.mark.parametrize("api", vendor_names())
+def test_a_seed_gives_the_same_records_whatever_the_day(api: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    today = create_app(apis=(api,), seed=3).store.export(api)
+    real = time.time
+    # A week and a few seconds later: no seeded record may carry the day (or second) it was made.
+    monkeypatch.setattr(time, "time", lambda: real() + 7 * 86400 + 5)
+    later = create_app(apis=(api,), seed=3).store.export(api)
+    assert json.dumps(later) == json.dumps(today)

@@ -77,25 +77,12 @@ class Rewrite:
             status, body = self.short_circuit(scope)
             await _send_json(send, status, body)
             return
-        body = b""
-        more = True
-        while more:
-            message = await receive()
-            body += message.get("body", b"")
-            more = message.get("more_body", False)
+        body = await _read_body(receive)
         if self.request is not None:
             changed = self.request(dict(scope), body)
             # A change that must ask the sandbox first (a login) is a coroutine.
             scope, body = await changed if inspect.isawaitable(changed) else changed
-        sent = False
-
-        async def replay() -> Message:
-            nonlocal sent
-            if sent:
-                return {"type": "http.disconnect"}
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
+        replay = _replay(body)
         if self.response is None:
             await self.app(scope, replay, send)
             return
@@ -284,12 +271,7 @@ class Answer:
         if scope["type"] != "http" or scope["method"] != self.method or not self.path.search(scope["path"]):
             await self.app(scope, receive, send)
             return
-        body = b""
-        more = True
-        while more:
-            message = await receive()
-            body += message.get("body", b"")
-            more = message.get("more_body", False)
+        body = await _read_body(receive)
         status, answer = self.respond(scope, body)
         await _send_json(send, status, answer)
 

@@ -8,8 +8,7 @@ the same bytes on any day.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -136,17 +135,6 @@ def _course(data: VendorData, number: int, before_anchor: Callable[[], str]) -> 
     )
 
 
-@contextmanager
-def _clock_at(data: VendorData, moment: datetime) -> Iterator[None]:
-    """The sandbox clock stopped at ``moment``: named records go through the rules, dated by the anchor."""
-    kept = data.clock
-    data.clock = moment.timestamp
-    try:
-        yield
-    finally:
-        data.clock = kept
-
-
 def _named_course(data: VendorData, record: Mapping[str, Any], anchor: datetime) -> None:
     """A scenario's course: ``chapters`` (each with ``lessons``) or, instructor-led, ``sessions``."""
     course_type = str(record.get("courseType", courses.ONLINE))
@@ -194,7 +182,7 @@ def _named_enrollment(data: VendorData, record: Mapping[str, Any], anchor: datet
     held = [dict(lesson) for lesson in record.get("lessonEnrollments") or []]
     fixed = {str(lesson["lessonId"]).lower(): _fixed_id(lesson) for lesson in held}
     enrolled = anchor - timedelta(days=90)
-    with _clock_at(data, enrolled):
+    with data.clock_held_at(enrolled):
         made, _ = enrollments.enroll(
             data,
             str(record["userId"]),
@@ -215,7 +203,7 @@ def _named_enrollment(data: VendorData, record: Mapping[str, Any], anchor: datet
         # Every attempt starts before any finishes: one finished makes the lesson complete, not closed.
         started = []
         for number, attempt in enumerate(lesson.get("attempts") or []):
-            with _clock_at(data, enrolled + timedelta(days=30, minutes=number)):
+            with data.clock_held_at(enrolled + timedelta(days=30, minutes=number)):
                 started.append(
                     enrollments.start_attempt(
                         data,
@@ -229,5 +217,5 @@ def _named_enrollment(data: VendorData, record: Mapping[str, Any], anchor: datet
             if int(attempt.get("status", lessons.IN_PROGRESS)) == lessons.IN_PROGRESS:
                 continue
             finish = {k: attempt[k] for k in ("status", "score") if k in attempt}
-            with _clock_at(data, enrolled + timedelta(days=30, hours=1)):
+            with data.clock_held_at(enrolled + timedelta(days=30, hours=1)):
                 enrollments.finish_attempt(data, made_attempt, finish)

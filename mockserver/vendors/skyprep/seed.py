@@ -133,7 +133,8 @@ def seed(data: VendorData, scenario: Mapping[str, Any]) -> None:
     _seed_managers(data, scenario)
     account_seed.seed(data, scenario, sizes, midnight)
     # Last, so that the records above keep their ids and links whatever the disposable ones are.
-    disposable_seed.seed(data, scenario, midnight - timedelta(days=1))
+    with data.clock_held_at(midnight - timedelta(days=1)):
+        disposable_seed.seed(data, scenario, midnight - timedelta(days=1))
 
 
 def _seed_courses(
