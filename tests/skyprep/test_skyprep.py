@@ -12,7 +12,7 @@ from mockserver.testing import sync_client
 from mockserver.vendors.skyprep.factory import SkyprepFactory
 from mockserver.xmlcodec import decode
 
-from .helpers import BASE, JOHN, KEY_HEADERS, KEYS
+from .helpers import BASE, JOHN, KEY_HEADERS, KEYS, call, refusal
 
 
 def _john(sandbox: Sandbox) -> dict[str, Any]:
@@ -230,3 +230,11 @@ def test_named_records_keep_their_fixed_ids_at_any_seed_and_new_records_never_ta
     )
     made = {model.new_id(sandbox.store.vendor("skyprep")) for _ in range(7000)}
     assert not {21, 32, 101, 123, 543, 1234, 1555, 1821, 5213, 6294, 6401, 6402, 8877} & made
+
+
+@pytest.mark.parametrize("address", ["@", "no-at-sign", "two@@signs", "sp ace@example.com"])
+def test_create_user_refuses_what_is_no_email_address(api: httpx.Client, address: str) -> None:
+    response = refusal(api, "create_user", email=address, first_name="A", last_name="B")
+    assert response.status_code == 400
+    assert "email" in response.text
+    assert not [u for u in call(api, "get_users") if u["email"] == address]

@@ -8,7 +8,7 @@ links, and no other example names them, so a contract run may remove them in any
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from ...errors import FixtureError
@@ -56,6 +56,9 @@ def _get(data: VendorData, collection: str, rid: Any, what: str) -> Record:
     if found is None:
         raise FixtureError(f"skyprep scenario: disposable.{what}: no record with id {rid}")
     return found
+
+
+NEVER_DUE = datetime(9999, 12, 31, tzinfo=UTC).timestamp()
 
 
 def seed(data: VendorData, scenario: Mapping[str, Any], moment: datetime) -> None:
@@ -128,4 +131,10 @@ def seed(data: VendorData, scenario: Mapping[str, Any], moment: datetime) -> Non
         made = model.rekey(
             data, saved_reports.ASYNC_REPORTS, saved_reports.generate(data, fields), int(entry["id"])
         )
-        data.update(saved_reports.ASYNC_REPORTS, made["id"], {"created_at": trainings.iso(moment)})
+        # Made under the seeding clock, it would be long due; it stays pending until its second read
+        # (and the same bytes on any day): due at the end of the calendar.
+        data.update(
+            saved_reports.ASYNC_REPORTS,
+            made["id"],
+            {"created_at": trainings.iso(moment), "ready_at": NEVER_DUE},
+        )
