@@ -148,9 +148,12 @@ def _member_fields(body: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def create_member(
-    data: VendorData, body: Mapping[str, Any], *, created: str | None = None
+    data: VendorData, body: Mapping[str, Any], *, created: str | None = None, record_id: str | None = None
 ) -> tuple[Record, bool]:
-    """A new member, or the member already using ``email``, unchanged; and whether it is new."""
+    """A new member, or the member already using ``email``, unchanged; and whether it is new.
+
+    ``record_id`` gives a seeded member a fixed id; one is drawn all the same, so no other id moves.
+    """
     email = str(body["email"]).strip()
     existing = member_by_email(data, email)
     if existing is not None:
@@ -159,7 +162,8 @@ def create_member(
     if not fields["name"]:
         fields["name"] = name_from_email(email)
     when = created or now(data)
-    member = {"id": data.new_id(MEMBERS, 10), "email": email, **fields, "created": when, "updated": when}
+    drawn = data.new_id(MEMBERS, 10)
+    member = {"id": record_id or drawn, "email": email, **fields, "created": when, "updated": when}
     return data.insert(MEMBERS, member), True
 
 

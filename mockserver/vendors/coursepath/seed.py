@@ -67,7 +67,12 @@ def seed(data: VendorData, scenario: Mapping[str, Any]) -> None:
                 "externalId": f"EXT-{rng.randint(10_000, 99_999)}" if rng.random() < 0.5 else None,
             }
         )
-    members = [model.create_member(data, p, created=model.stamp(before_anchor()))[0] for p in people]
+    members = [
+        model.create_member(
+            data, p, created=model.stamp(before_anchor()), record_id=str(p["id"]) if p.get("id") else None
+        )[0]
+        for p in people
+    ]
 
     for _ in range(int(sizes["enrollments"]) if made_courses and members else 0):
         course, member = rng.choice(made_courses), rng.choice(members)
@@ -97,6 +102,15 @@ def seed(data: VendorData, scenario: Mapping[str, Any]) -> None:
     for _ in range(int(sizes["program_members"]) if made_programs and members else 0):
         program, member = rng.choice(made_programs), rng.choice(members)
         programs.add(data, program, member, enrolled=model.stamp(before_anchor(300)))
+    # Named memberships last, on a fixed date: they draw nothing from the seed's generators.
+    for named, program in zip(named_programs, made_programs, strict=False):
+        for email in named.get("members") or ():
+            member = model.member_by_email(data, str(email))
+            if member is None:
+                raise FixtureError(
+                    f"coursepath scenario: program {named.get('id')!r} names {email!r}, no member"
+                )
+            programs.add(data, program, member, enrolled=model.stamp(anchor - timedelta(days=30)))
 
     # Groups after programs, for the same reason; named groups list their members by email.
     for named in _named(scenario, model.GROUPS):
