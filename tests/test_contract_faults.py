@@ -7,12 +7,14 @@ on all three.
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from contracts import RunOptions, sandbox_target, verify
 from mockserver.vendors import REGISTRY
 
-from .contract_budget import many, some
+from .contract_budget import few, many, some
 from .contract_faults import FAULTS, Fault
 
 IN_REGISTRY = [fault for fault in FAULTS if fault.api in REGISTRY]
@@ -50,7 +52,11 @@ def test_a_broken_sandbox_fails_its_contract_naming_the_operation(fault: Fault, 
 def test_the_intact_sandbox_passes_the_phases_each_fault_is_caught_by(
     api: str, phases: tuple[str, ...], seed: int
 ) -> None:
-    result = verify(sandbox_target(api, seed=seed), _options(phases, seed))
+    options = _options(phases, seed)
+    if seed != SEEDS[0]:
+        # The other seeds' intact runs only look for false alarms a draw could raise: fewer examples.
+        options = dataclasses.replace(options, max_examples=few())
+    result = verify(sandbox_target(api, seed=seed), options)
     assert result.ok, [f.describe() for f in result.failures]
 
 
