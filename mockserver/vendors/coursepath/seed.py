@@ -105,12 +105,12 @@ def seed(data: VendorData, scenario: Mapping[str, Any]) -> None:
     # Named memberships last, on a fixed date: they draw nothing from the seed's generators.
     for named, program in zip(named_programs, made_programs, strict=False):
         for email in named.get("members") or ():
-            member = model.member_by_email(data, str(email))
-            if member is None:
+            joining = model.member_by_email(data, str(email))
+            if joining is None:
                 raise FixtureError(
                     f"coursepath scenario: program {named.get('id')!r} names {email!r}, no member"
                 )
-            programs.add(data, program, member, enrolled=model.stamp(anchor - timedelta(days=30)))
+            programs.add(data, program, joining, enrolled=model.stamp(anchor - timedelta(days=30)))
 
     # Groups after programs, for the same reason; named groups list their members by email.
     for named in _named(scenario, model.GROUPS):
