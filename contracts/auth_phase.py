@@ -14,9 +14,10 @@ import contextlib
 import dataclasses
 import time
 from collections.abc import Callable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx
+from schemathesis.engine import events, from_schema
 
 from mockserver.excerpt import excerpt
 from mockserver.vendors.credentials import CredentialScheme, LoginScheme, SignedScheme
@@ -26,13 +27,12 @@ from .auth_probes import Probe, Template, Unavailable, carried, dress, probes_fo
 from .checks import decoded
 from .curl import curl_for
 from .documents import Contract, Document
+from .loading import load
+from .options import SCHEMATHESIS_PHASES, Reporter, RunOptions
 from .results import Accepted, ContractResult, Failure
 from .specdata import json_schema_of, resolve, schema_errors
 from .targets import Target
 from .throttle import Throttle
-
-if TYPE_CHECKING:
-    from .runner import Reporter, RunOptions
 
 PHASE = "auth"
 AUTH_STATUSES = ("401", "403")
@@ -228,10 +228,6 @@ class _Prober:
 
 def _prime(result: ContractResult, target: Target, contract: Contract, options: RunOptions) -> None:
     """Accepted requests for a run of the auth phase alone: a quiet examples run, its checks off."""
-    from schemathesis.engine import events, from_schema
-
-    from .runner import load
-
     quiet = dataclasses.replace(options, phases=("examples",))
     for document in contract.documents:
         names = document.operation_ids()
@@ -255,7 +251,6 @@ def run_auth_phase(
     result: ContractResult, target: Target, contract: Contract, options: RunOptions, reporter: Reporter
 ) -> None:
     """Probe every accepted operation's credentials (see the module's docstring)."""
-    from .runner import SCHEMATHESIS_PHASES
 
     if not result.accepted and not set(SCHEMATHESIS_PHASES) & set(options.phases):
         _prime(result, target, contract, options)
