@@ -86,6 +86,17 @@ def resolved_parameters(spec: Mapping[str, Any], declared: Iterable[dict[str, An
     return found
 
 
+def resolve_ref(spec: Mapping[str, Any], node: Any) -> Any:
+    """``node``, or the node its local ``$ref`` (JSON pointer, ``~1``/``~0`` unescaped) names, followed
+    until it is no reference; shallow: references inside it stay as they are."""
+    while isinstance(node, Mapping) and "$ref" in node:
+        target: Any = spec
+        for part in str(node["$ref"]).removeprefix("#/").split("/"):
+            target = target[part.replace("~1", "/").replace("~0", "~")]
+        node = target
+    return node
+
+
 def path_pattern(template: str) -> re.Pattern[str]:
     """A regex matching the concrete paths of an OpenAPI path template (a trailing slash allowed)."""
     regex = re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template.rstrip("/")))

@@ -24,19 +24,10 @@ from urllib.parse import parse_qsl, urlencode
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ...excerpt import excerpt
-from ...specs import spec_operations
+from ...specs import resolve_ref, spec_operations
 from ..base import VendorContext
 from ..edge import read_body, replay, send_json
 from .errors import render_error
-
-
-def _resolve(spec: Mapping[str, Any], node: Any) -> Any:
-    while isinstance(node, Mapping) and "$ref" in node:
-        target: Any = spec
-        for part in str(node["$ref"]).removeprefix("#/").split("/"):
-            target = target[part]
-        node = target
-    return node
 
 
 @dataclass(frozen=True)
@@ -74,11 +65,11 @@ class IgnoreCase:
         bodies: dict[str, dict[str, Any]] = {}
         queries: dict[str, dict[str, dict[str, str]]] = {}
         for method, template, operation in spec_operations(spec):
-            content = (_resolve(spec, operation.get("requestBody")) or {}).get("content") or {}
+            content = (resolve_ref(spec, operation.get("requestBody")) or {}).get("content") or {}
             bodies.setdefault(template, {})[method.upper()] = (content.get("application/json") or {}).get(
                 "schema"
             )
-            names = [_resolve(spec, p) for p in operation.get("parameters", [])]
+            names = [resolve_ref(spec, p) for p in operation.get("parameters", [])]
             queries.setdefault(template, {})[method.upper()] = {
                 str(p["name"]).casefold(): str(p["name"]) for p in names if p.get("in") == "query"
             }
@@ -148,14 +139,14 @@ class IgnoreCase:
 
     def _spell(self, schema: Any, value: Any) -> Any:
         """``value`` with its property names spelled as ``schema`` declares them, at every depth."""
-        schema = _resolve(self.spec, schema) or {}
+        schema = resolve_ref(self.spec, schema) or {}
         if isinstance(value, list):
             items = schema.get("items")
             return [self._spell(items, v) for v in value] if items is not None else value
         if not isinstance(value, dict):
             return value
         properties: dict[str, Any] = {}
-        for part in (schema, *(_resolve(self.spec, s) or {} for s in schema.get("allOf", []))):
+        for part in (schema, *(resolve_ref(self.spec, s) or {} for s in schema.get("allOf", []))):
             properties.update(part.get("properties") or {})
         names = {name.casefold(): name for name in properties}
         extra: Any = schema.get("additionalProperties")

@@ -18,32 +18,23 @@ from urllib.parse import parse_qsl, urlencode
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ...numerals import is_numeral
-from ...specs import spec_operations
+from ...specs import resolve_ref, spec_operations
 from ..edge import read_body, replay
 
 _TRUE = {"true", "1"}
 _FALSE = {"false", "0"}
 
 
-def _resolve(spec: Mapping[str, Any], node: Any) -> Any:
-    while isinstance(node, Mapping) and "$ref" in node:
-        target: Any = spec
-        for part in str(node["$ref"]).removeprefix("#/").split("/"):
-            target = target[part]
-        node = target
-    return node
-
-
 def _types(spec: Mapping[str, Any], schema: Any) -> dict[str, str]:
     """Property -> declared type (``integer``, ``boolean``, ...) of an object schema."""
-    schema = _resolve(spec, schema) or {}
+    schema = resolve_ref(spec, schema) or {}
     return {name: _kind(spec, prop) for name, prop in (schema.get("properties") or {}).items()}
 
 
 def _kind(spec: Mapping[str, Any], schema: Any) -> str:
     """A property's type; ``boolean`` for the spec's boolean that also takes 1 and 0 (a ``oneOf``)."""
-    schema = _resolve(spec, schema) or {}
-    kinds = [str((_resolve(spec, option) or {}).get("type", "")) for option in schema.get("oneOf") or ()]
+    schema = resolve_ref(spec, schema) or {}
+    kinds = [str((resolve_ref(spec, option) or {}).get("type", "")) for option in schema.get("oneOf") or ()]
     return "boolean" if "boolean" in kinds else str(schema.get("type", ""))
 
 
@@ -91,7 +82,7 @@ class FoldParameters:
                 elif method == "get":
                     declared = self.calls.setdefault(base + template, {})
                     for param in operation.get("parameters", []):
-                        param = _resolve(spec, param)
+                        param = resolve_ref(spec, param)
                         kind = _kind(spec, param.get("schema"))
                         declared.setdefault(str(param["name"]), kind)
 
