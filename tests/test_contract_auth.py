@@ -27,31 +27,15 @@ from mockserver.vendors import (
     LoginScheme,
     Refusal,
     SignedScheme,
-    SpecMount,
-    Vendor,
-    register_vendor,
-    unregister_vendor,
 )
 from mockserver.vendors.credentials import Field, header, json_field, query
+
+from .scheme_vendors import registered, scheme_vendor
 
 REFUSED = Refusal(401, "no")
 
 
-def _vendor(name: str, credentials: Any) -> Vendor:
-    return Vendor(
-        name=name,
-        title=name,
-        prefix=f"/{name}",
-        specs=(SpecMount("unused.yaml"),),
-        default_fixture="unused.yaml",
-        credentials=credentials,
-        build="unused:build",
-        seed="unused:seed",
-        errors="unused:render",
-    )
-
-
-KEYED = _vendor(
+KEYED = scheme_vendor(
     "keyed",
     KeyScheme(
         fields=(Field("key", (json_field("key"), query("key"))),),
@@ -60,7 +44,7 @@ KEYED = _vendor(
         invalid=REFUSED,
     ),
 )
-LOGGED = _vendor(
+LOGGED = scheme_vendor(
     "logged",
     LoginScheme(
         fields=(Field("api_key", (header("x-api-key"),)),),
@@ -73,7 +57,7 @@ LOGGED = _vendor(
         token=header("Authorization", "Bearer"),
     ),
 )
-SIGNED = _vendor(
+SIGNED = scheme_vendor(
     "signed",
     SignedScheme(
         fields=(),
@@ -86,12 +70,9 @@ SIGNED = _vendor(
 
 
 @pytest.fixture(autouse=True)
-def registered() -> Iterator[None]:
-    for vendor in (KEYED, LOGGED, SIGNED):
-        register_vendor(vendor)
-    yield
-    for vendor in (KEYED, LOGGED, SIGNED):
-        unregister_vendor(vendor.name)
+def toy_schemes() -> Iterator[None]:
+    with registered((KEYED, LOGGED, SIGNED)):
+        yield
 
 
 def _case(method: str, body: Any = None) -> Any:

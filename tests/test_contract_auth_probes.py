@@ -34,31 +34,17 @@ from mockserver.vendors import (
     LoginScheme,
     Refusal,
     SignedScheme,
-    SpecMount,
-    Vendor,
     register_vendor,
     unregister_vendor,
 )
 from mockserver.vendors.credentials import Field, header, json_field, query
 
+from .scheme_vendors import registered, scheme_vendor
+
 MISSING, INVALID = Refusal(401, "missing"), Refusal(403, "invalid")
 KEYS = {"key": "k-123", "account": "acct-9"}
 LOGIN = {"api_key": "pk-42", "username": "ada", "password": "pw"}
 SIGNING = {"key": "secret-key", "email": "ada@example.com"}
-
-
-def _vendor(name: str, credentials: Any) -> Vendor:
-    return Vendor(
-        name=name,
-        title=name,
-        prefix=f"/{name}",
-        specs=(SpecMount("unused.yaml"),),
-        default_fixture="unused.yaml",
-        credentials=credentials,
-        build="unused:build",
-        seed="unused:seed",
-        errors="unused:render",
-    )
 
 
 KEYED = KeyScheme(
@@ -131,12 +117,9 @@ SPEC = {
 
 
 @pytest.fixture(autouse=True)
-def registered() -> Iterator[None]:
-    for name, scheme in VENDORS.items():
-        register_vendor(_vendor(name, scheme))
-    yield
-    for name in VENDORS:
-        unregister_vendor(name)
+def toy_schemes() -> Iterator[None]:
+    with registered(scheme_vendor(name, scheme) for name, scheme in VENDORS.items()):
+        yield
 
 
 class Refused(Exception):
@@ -356,7 +339,7 @@ def test_the_clock_is_put_back_after_a_probe_past_a_token_s_lifetime() -> None:
 def test_a_wrong_refusal_status_fails_on_the_sandbox_and_names_the_expected_one() -> None:
     wrong = dataclasses.replace(LOGGED, token_invalid=INVALID)
     unregister_vendor("probelogged")
-    register_vendor(_vendor("probelogged", wrong))
+    register_vendor(scheme_vendor("probelogged", wrong))
     result, _ = _run("probelogged")
     # The toy refuses with 401 where the scheme (as the sandbox would) says 403.
     assert result.failures

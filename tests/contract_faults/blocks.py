@@ -45,6 +45,11 @@ class Fault:
         return self.name
 
 
+def _matches(scope: Scope, method: str | None, path: re.Pattern[str]) -> bool:
+    """Whether an HTTP request is the one a fault breaks: its method (``None``: any) and path."""
+    return scope["type"] == "http" and method in (None, scope["method"]) and bool(path.search(scope["path"]))
+
+
 class Rewrite:
     """Lets requests matching ``METHOD path-regex`` be changed on the way in and responses on the way out."""
 
@@ -66,11 +71,7 @@ class Rewrite:
         self.short_circuit = short_circuit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (
-            scope["type"] != "http"
-            or self.method not in (None, scope["method"])
-            or not self.path.search(scope["path"])
-        ):
+        if not _matches(scope, self.method, self.path):
             await self.app(scope, receive, send)
             return
         if self.short_circuit is not None:
@@ -268,7 +269,7 @@ class Answer:
         self.respond = respond
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != self.method or not self.path.search(scope["path"]):
+        if not _matches(scope, self.method, self.path):
             await self.app(scope, receive, send)
             return
         body = await _read_body(receive)
@@ -371,11 +372,7 @@ class Consult:
         self.answer = answer
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (
-            scope["type"] != "http"
-            or self.method not in (None, scope["method"])
-            or not self.path.search(scope["path"])
-        ):
+        if not _matches(scope, self.method, self.path):
             await self.app(scope, receive, send)
             return
         raw = await _read_body(receive)
