@@ -184,7 +184,8 @@ def id_diff(expected: Iterable[str], got: Iterable[str], *, shown: int = SHOWN) 
     counts = Counter(answered)
     repeated = [i for i, n in counts.items() if n > 1]
     missing = [i for i in wanted if i not in counts]
-    unexpected = [i for i in counts if i not in set(wanted)]
+    known = set(wanted)
+    unexpected = [i for i in counts if i not in known]
     parts = [f"expected {len(wanted)}, got {len(answered)}"]
     if missing:
         parts.append(f"missing {len(missing)}: {_some(missing, shown)}")

@@ -63,26 +63,27 @@ NEVER_DUE = datetime(9999, 12, 31, tzinfo=UTC).timestamp()
 
 def seed(data: VendorData, scenario: Mapping[str, Any], moment: datetime) -> None:
     """Users, courses (with their items), groups, paths, enrollments, the catalog, timeslots and
-    asynchronous reports, as ``disposable`` lists them, dated ``moment`` (before the scenario's anchor)."""
-    created_at = model.stamp(moment)
-    before = set(data.collection(model.PROGRESSES))
+    asynchronous reports, as ``disposable`` lists them, made by the API's own rules with the clock held
+    at ``moment`` (before the scenario's anchor), so they carry its dates."""
+    with data.clock_held_at(moment):
+        _made(data, scenario)
+
+
+def _made(data: VendorData, scenario: Mapping[str, Any]) -> None:
     for entry in _entries(scenario, "users"):
         fields = {k: v for k, v in entry.items() if k not in ("id", "power_user")}
         user = model.rekey(data, model.USERS, model.create_user(data, fields), int(entry["id"]))
-        data.update(model.USERS, user["id"], {"created_at": created_at})
         if entry.get("power_user"):
             model.make_power_users(data, {"user_ids": [int(entry["id"])], **entry["power_user"]})
     for entry in _entries(scenario, "courses"):
         fields = {k: v for k, v in entry.items() if k in ("name", "description")}
         course = model.rekey(data, model.COURSES, courses.create_course(data, fields), int(entry["id"]))
-        data.update(model.COURSES, course["id"], {"created_at": created_at})
         for item in entry.get("items") or ():
             made = progress.create_item(data, course, item)
             model.rekey(data, model.COURSE_ITEMS, made, int(item["id"]))
     for entry in _entries(scenario, "user_groups"):
         made = groups.create_group(data, {"name": entry["name"], "description": entry.get("description")})
         group = model.rekey(data, model.USER_GROUPS, made, int(entry["id"]))
-        data.update(model.USER_GROUPS, group["id"], {"created_at": created_at})
         for course_id in entry.get("course_ids") or ():
             groups.add_course(data, group, _get(data, model.COURSES, course_id, "user_groups"))
         for user_id in entry.get("user_ids") or ():
@@ -92,7 +93,6 @@ def seed(data: VendorData, scenario: Mapping[str, Any], moment: datetime) -> Non
     for entry in _entries(scenario, "learning_paths"):
         made = paths.create_path(data, {"name": entry["name"], "description": entry.get("description")})
         path = model.rekey(data, model.LEARNING_PATHS, made, int(entry["id"]))
-        data.update(model.LEARNING_PATHS, path["id"], {"created_at": created_at})
         for course_id in entry.get("course_ids") or ():
             paths.add_course(data, path, _get(data, model.COURSES, course_id, "learning_paths"))
         for user_id in entry.get("user_ids") or ():
@@ -104,8 +104,6 @@ def seed(data: VendorData, scenario: Mapping[str, Any], moment: datetime) -> Non
         user = _get(data, model.USERS, entry["user_id"], "enrollments")
         courses.enroll(data, user, _get(data, model.COURSES, entry["course_id"], "enrollments"))
     progress.sync(data)
-    for rid in sorted(set(data.collection(model.PROGRESSES)) - before):
-        progress.backdate(data, data.collection(model.PROGRESSES)[rid], moment)
     for entry in enrollments:
         if "progress_id" in entry:
             found = progress.progress_of(data, str(int(entry["user_id"])), str(int(entry["course_id"])))
@@ -120,12 +118,10 @@ def seed(data: VendorData, scenario: Mapping[str, Any], moment: datetime) -> Non
     for entry in _entries(scenario, "timeslots"):
         fields = {k: v for k, v in entry.items() if k not in ("id", "registrations")}
         slot = model.rekey(data, model.TIMESLOTS, trainings.create_timeslot(data, fields), int(entry["id"]))
-        data.update(model.TIMESLOTS, slot["id"], {"created_at": trainings.iso(moment)})
         for registration in entry.get("registrations") or ():
             user = _get(data, model.USERS, registration["user_id"], "timeslots")
             made = trainings.register(data, slot, user, {"status": registration.get("status")})
             made = model.rekey(data, model.REGISTRATIONS, made, int(registration["id"]))
-            data.update(model.REGISTRATIONS, made["id"], {"created_at": trainings.iso(moment)})
     for entry in _entries(scenario, "async_reports"):
         fields = {k: v for k, v in entry.items() if k != "id"}
         made = model.rekey(
@@ -136,5 +132,5 @@ def seed(data: VendorData, scenario: Mapping[str, Any], moment: datetime) -> Non
         data.update(
             saved_reports.ASYNC_REPORTS,
             made["id"],
-            {"created_at": trainings.iso(moment), "ready_at": NEVER_DUE},
+            {"ready_at": NEVER_DUE},
         )
