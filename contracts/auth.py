@@ -7,11 +7,12 @@ signed per request.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+from mockserver.specs import resolve_ref
 from mockserver.vendors.credentials import LoginScheme, SignedScheme, token_of
 
-from .specdata import resolve
 from .targets import Target
 
 
@@ -59,11 +60,12 @@ def login(target: Target) -> str:
 def _body_fields(case: Any) -> set[str]:
     """The properties the operation's request body schemas declare."""
     spec = case.operation.schema.raw_schema
-    content = (resolve(spec, case.operation.definition.raw.get("requestBody") or {}).get("content")) or {}
+    # Only the top level is read: references are followed there, never inlined through the schema.
+    body = resolve_ref(spec, case.operation.definition.raw.get("requestBody") or {})
     fields: set[str] = set()
-    for media in content.values():
-        schema = resolve(spec, (media or {}).get("schema") or {})
-        fields.update((schema.get("properties") or {}) if isinstance(schema, dict) else ())
+    for media in (body.get("content") or {}).values():
+        schema = resolve_ref(spec, (media or {}).get("schema") or {})
+        fields.update((schema.get("properties") or {}) if isinstance(schema, Mapping) else ())
     return fields
 
 
