@@ -9,7 +9,6 @@ are checked there, once, so Connexion's own security middleware is left out.
 from __future__ import annotations
 
 import functools
-import inspect
 import json
 import logging
 from collections.abc import Callable, Mapping
@@ -53,6 +52,7 @@ from .codec import Codec
 from .credentials import Credential
 from .descriptor import SpecMount, Vendor, load
 from .edge import CredentialEdge, identity_of
+from .locking import serialised
 
 __all__ = [
     "HTTP_METHODS",
@@ -154,13 +154,17 @@ def allowed_methods(specs: Mapping[str, Mapping[str, Any]]) -> Callable[[Scope],
     return allow
 
 
-def _resolver(api: str, operations: Mapping[str, Handler], json_first: frozenset[str]) -> Resolver:
+def _resolver(
+    api: str, store: Store, operations: Mapping[str, Handler], json_first: frozenset[str]
+) -> Resolver:
+    """Finds each operation's handler, run holding the store's lock: the one place handlers take it."""
+
     def resolve(operation_id: str) -> Handler:
         try:
             handler = operations[operation_id]
         except KeyError:
             raise ResolverError(f"{api}: no handler for operationId {operation_id!r}") from None
-        return _inline(_answering_json(handler) if operation_id in json_first else handler)
+        return _inline(serialised(store, _answering_json(handler) if operation_id in json_first else handler))
 
     return Resolver(function_resolver=resolve)
 
@@ -171,8 +175,6 @@ def _inline(handler: Handler) -> Handler:
     Connexion runs a plain function in a worker thread, which costs more than a sandbox handler's
     work: they only touch the in-memory store, never block, and are serialised by its lock anyway.
     """
-    if inspect.iscoroutinefunction(handler):
-        return handler
 
     @functools.wraps(handler)
     async def inline(*args: Any, **kwargs: Any) -> Any:
@@ -342,7 +344,7 @@ def build_connexion_app(
         uri_parser_class=uri_parser_class or StrictNumbersParser,
         jsonifier=FastJsonifier(),
     )
-    resolver = _resolver(ctx.name, operations, _several_media_types(specs))
+    resolver = _resolver(ctx.name, ctx.store, operations, _several_media_types(specs))
     for base_path, spec in specs.items():
         app.add_api(spec, base_path=base_path, resolver=resolver, name=f"{ctx.name}{base_path}")
     install_error_handlers(app, render_error, ctx.errors, allowed_methods(specs), document_errors)
@@ -402,7 +404,11 @@ def build_vendor_app(ctx: VendorContext) -> ASGIApp:
         rate_limit_value=ctx.options.rate_limits.get(vendor.name),
         required_headers=vendor.required_headers,
         gateway=vendor.gateway,
-        known_subject=(lambda subject: bool(known_subject(ctx, subject))) if known_subject else None,
+        known_subject=(
+            serialised(ctx.store, lambda subject: bool(known_subject(ctx, subject)))
+            if known_subject
+            else None
+        ),
     )
     # The limiter's windows are state outside the collections: the control plane's reset clears them.
     ctx.store.on_reset(edge.reset)

@@ -124,11 +124,10 @@ class Handlers:
         header_key = connexion.request.headers.get("x-api-key")
         if body["privateKey"] not in self.keys or (header_key is not None and header_key not in self.keys):
             raise Forbidden("Forbidden: the private key is not valid.", field="privateKey")
-        with self.store.locked():
-            user = model.authenticate(self.data, body["username"], body["password"])
-            if user is None:
-                raise Unauthorized("Invalid username or password.")
-            token = issue_token(self.data, self.scheme, self.ctx.clock, user["id"])
+        user = model.authenticate(self.data, body["username"], body["password"])
+        if user is None:
+            raise Unauthorized("Invalid username or password.")
+        token = issue_token(self.data, self.scheme, self.ctx.clock, user["id"])
         return _json(token)
 
     # lists
@@ -154,52 +153,43 @@ class Handlers:
 
     # users
     def list_users(self, **query: Any) -> dict[str, Any]:
-        with self.store.locked():
-            self._admin()
-            return self._list(self.data.collection(model.USERS).values(), USERS, query)
+        self._admin()
+        return self._list(self.data.collection(model.USERS).values(), USERS, query)
 
     def get_user(self, id_: str, **_: Any) -> Record:
-        with self.store.locked():
-            self._admin()
-            return model.public(model.get_user(self.data, id_.lower()))
+        self._admin()
+        return model.public(model.get_user(self.data, id_.lower()))
 
     def create_user(self, body: dict[str, Any], **_: Any) -> tuple[Record, int]:
-        with self.store.locked():
-            self._admin()
-            return model.public(model.create_user(self.data, body)), 201
+        self._admin()
+        return model.public(model.create_user(self.data, body)), 201
 
     def update_user(self, id_: str, body: dict[str, Any], **_: Any) -> Record:
-        with self.store.locked():
-            self._admin()
-            user = model.get_user(self.data, id_.lower())
-            return model.public(model.update_user(self.data, user, body))
+        self._admin()
+        user = model.get_user(self.data, id_.lower())
+        return model.public(model.update_user(self.data, user, body))
 
     def upload_users(self, body: list[dict[str, Any]], **_: Any) -> list[dict[str, str]]:
-        with self.store.locked():
-            self._admin()
-            return model.upload_users(self.data, body)
+        self._admin()
+        return model.upload_users(self.data, body)
 
     # departments
     def list_departments(self, **query: Any) -> dict[str, Any]:
-        with self.store.locked():
-            self._admin()
-            return self._list(self.data.collection(model.DEPARTMENTS).values(), DEPARTMENTS, query)
+        self._admin()
+        return self._list(self.data.collection(model.DEPARTMENTS).values(), DEPARTMENTS, query)
 
     def get_department(self, id_: str, **_: Any) -> Record:
-        with self.store.locked():
-            self._admin()
-            return model.public(model.get_department(self.data, id_.lower()))
+        self._admin()
+        return model.public(model.get_department(self.data, id_.lower()))
 
     # courses
     def list_courses(self, **query: Any) -> dict[str, Any]:
-        with self.store.locked():
-            self._admin()
-            return self._list(self.data.collection(courses.COURSES).values(), COURSES, query)
+        self._admin()
+        return self._list(self.data.collection(courses.COURSES).values(), COURSES, query)
 
     def get_course(self, id_: str, **_: Any) -> Record:
-        with self.store.locked():
-            self._admin()
-            return model.public(courses.get_course(self.data, id_))
+        self._admin()
+        return model.public(courses.get_course(self.data, id_))
 
     # enrollments
     def _me(self) -> str:
@@ -208,100 +198,85 @@ class Handlers:
         return str(model.get_user(self.data, (identity.subject if identity else None) or "")["id"])
 
     def list_user_enrollments(self, user_id: str, **query: Any) -> dict[str, Any]:
-        with self.store.locked():
-            self._admin()
-            return self._list(enrollments.of_user(self.data, user_id), ENROLLMENTS, query)
+        self._admin()
+        return self._list(enrollments.of_user(self.data, user_id), ENROLLMENTS, query)
 
     def list_course_enrollments(self, course_id: str, **query: Any) -> dict[str, Any]:
-        with self.store.locked():
-            self._admin()
-            return self._list(enrollments.of_course(self.data, course_id), ENROLLMENTS, query)
+        self._admin()
+        return self._list(enrollments.of_course(self.data, course_id), ENROLLMENTS, query)
 
     def get_user_course_enrollment(self, user_id: str, course_id: str, **_: Any) -> Record:
-        with self.store.locked():
-            self._admin()
-            return model.public(enrollments.active(self.data, user_id, course_id))
+        self._admin()
+        return model.public(enrollments.active(self.data, user_id, course_id))
 
     def enroll_user(
         self, user_id: str, course_id: str, re_enroll: bool = False, **_: Any
     ) -> tuple[Record, int]:
-        with self.store.locked():
-            self._admin()
-            made, new = enrollments.enroll(self.data, user_id, course_id, re_enroll=re_enroll)
-            return model.public(made), 201 if new else 200
+        self._admin()
+        made, new = enrollments.enroll(self.data, user_id, course_id, re_enroll=re_enroll)
+        return model.public(made), 201 if new else 200
 
     def get_enrollment(self, id_: str, **_: Any) -> Record:
-        with self.store.locked():
-            self._admin()
-            return model.public(enrollments.get_enrollment(self.data, id_))
+        self._admin()
+        return model.public(enrollments.get_enrollment(self.data, id_))
 
     def unenroll(self, body: list[str], **_: Any) -> tuple[None, int]:
-        with self.store.locked():
-            self._admin()
-            enrollments.unenroll(self.data, body)
-            return None, 204
+        self._admin()
+        enrollments.unenroll(self.data, body)
+        return None, 204
 
     def list_my_enrollments(self, **query: Any) -> dict[str, Any]:
-        with self.store.locked():
-            return self._list(enrollments.of_user(self.data, self._me()), ENROLLMENTS, query)
+        return self._list(enrollments.of_user(self.data, self._me()), ENROLLMENTS, query)
 
     def get_my_enrollment(self, course_id: str, **_: Any) -> Record:
-        with self.store.locked():
-            return model.public(enrollments.active(self.data, self._me(), course_id))
+        return model.public(enrollments.active(self.data, self._me(), course_id))
 
     def enroll_me(self, course_id: str, **_: Any) -> tuple[Record, int]:
-        with self.store.locked():
-            made, new = enrollments.enroll(self.data, self._me(), course_id)
-            return model.public(made), 201 if new else 200
+        made, new = enrollments.enroll(self.data, self._me(), course_id)
+        return model.public(made), 201 if new else 200
 
     # lesson enrollments and attempts
     def list_user_lesson_enrollments(self, user_id: str, course_id: str, **_: Any) -> list[Record]:
-        with self.store.locked():
-            self._admin()
-            enrollment = enrollments.active(self.data, user_id, course_id)
-            return [model.public(r) for r in lessons.of_enrollment(self.data, enrollment)]
+        self._admin()
+        enrollment = enrollments.active(self.data, user_id, course_id)
+        return [model.public(r) for r in lessons.of_enrollment(self.data, enrollment)]
 
     def get_user_lesson_enrollment(self, user_id: str, course_id: str, lesson_id: str, **_: Any) -> Record:
-        with self.store.locked():
-            self._admin()
-            enrollment = enrollments.active(self.data, user_id, course_id)
-            return model.public(lessons.lesson_enrollment(self.data, enrollment, lesson_id))
+        self._admin()
+        enrollment = enrollments.active(self.data, user_id, course_id)
+        return model.public(lessons.lesson_enrollment(self.data, enrollment, lesson_id))
 
     def list_lesson_attempts(self, user_id: str, course_id: str, lesson_id: str, **_: Any) -> list[Record]:
-        with self.store.locked():
-            self._admin()
-            enrollment = enrollments.active(self.data, user_id, course_id)
-            lesson = lessons.lesson_enrollment(self.data, enrollment, lesson_id)
-            return [model.public(a) for a in lessons.attempts_of(self.data, lesson)]
+        self._admin()
+        enrollment = enrollments.active(self.data, user_id, course_id)
+        lesson = lessons.lesson_enrollment(self.data, enrollment, lesson_id)
+        return [model.public(a) for a in lessons.attempts_of(self.data, lesson)]
 
     def start_attempt(
         self, user_id: str, course_id: str, lesson_id: str, **_: Any
     ) -> tuple[dict[str, str], int]:
-        with self.store.locked():
-            self._admin()
-            attempt = enrollments.start_attempt(self.data, user_id, course_id, lesson_id)
-            return {
-                "attemptId": attempt["id"],
-                "courseId": attempt["courseId"],
-                "userId": attempt["userId"],
-            }, 201
+        self._admin()
+        attempt = enrollments.start_attempt(self.data, user_id, course_id, lesson_id)
+        return {
+            "attemptId": attempt["id"],
+            "courseId": attempt["courseId"],
+            "userId": attempt["userId"],
+        }, 201
 
     def finish_attempt(self, attempt_id: str, body: dict[str, Any], **_: Any) -> Record:
-        with self.store.locked():
-            self._admin()
-            attempt = lessons.get_attempt(self.data, attempt_id)
-            return model.public(enrollments.finish_attempt(self.data, attempt, body))
+        self._admin()
+        attempt = lessons.get_attempt(self.data, attempt_id)
+        return model.public(enrollments.finish_attempt(self.data, attempt, body))
 
     def finish_user_lesson_attempt(
         self, user_id: str, course_id: str, lesson_id: str, attempt_id: str, body: dict[str, Any], **_: Any
     ) -> Record:
-        with self.store.locked():
-            self._admin()
-            attempt = lessons.get_attempt(self.data, attempt_id)
-            named = (user_id.lower(), course_id.lower(), lesson_id.lower())
-            if (attempt["userId"], attempt["courseId"], attempt["lessonId"]) != named:
-                raise NotFound("Attempt not found.", field="attemptId")
-            return model.public(enrollments.finish_attempt(self.data, attempt, body))
+        self._admin()
+        attempt = lessons.get_attempt(self.data, attempt_id)
+        named = (user_id.lower(), course_id.lower(), lesson_id.lower())
+        if (attempt["userId"], attempt["courseId"], attempt["lessonId"]) != named:
+            raise NotFound("Attempt not found.", field="attemptId")
+        return model.public(enrollments.finish_attempt(self.data, attempt, body))
 
     # ILC session enrollments
     def list_user_session_enrollments(
@@ -312,19 +287,15 @@ class Handlers:
         modified_since: str | None = None,
         **_: Any,
     ) -> list[Record]:
-        with self.store.locked():
-            self._admin()
-            enrollment = enrollments.active(self.data, user_id, course_id)
-            found = _narrowed(
-                sessions.of_enrollment(self.data, enrollment), status, modified_since, "dateEdited"
-            )
-            return [model.public(r) for r in found]
+        self._admin()
+        enrollment = enrollments.active(self.data, user_id, course_id)
+        found = _narrowed(sessions.of_enrollment(self.data, enrollment), status, modified_since, "dateEdited")
+        return [model.public(r) for r in found]
 
     def get_user_session_enrollment(self, user_id: str, course_id: str, session_id: str, **_: Any) -> Record:
-        with self.store.locked():
-            self._admin()
-            enrollment = enrollments.active(self.data, user_id, course_id)
-            return model.public(sessions.session_enrollment(self.data, enrollment, session_id))
+        self._admin()
+        enrollment = enrollments.active(self.data, user_id, course_id)
+        return model.public(sessions.session_enrollment(self.data, enrollment, session_id))
 
     def enroll_user_in_session(
         self,
@@ -335,25 +306,23 @@ class Handlers:
         cancel_session: bool = False,
         **_: Any,
     ) -> tuple[dict[str, str], int]:
-        with self.store.locked():
-            self._admin()
-            enrollment, held, new = enrollments.enroll_in_session(
-                self.data, user_id, course_id, session_id, re_enroll=re_enroll, cancel_session=cancel_session
-            )
-            answer = {
-                "userId": enrollment["userId"],
-                "courseId": enrollment["courseId"],
-                "sessionId": held["sessionId"],
-                "enrollmentId": enrollment["id"],
-                "sessionEnrollmentId": held["id"],
-            }
-            return answer, 201 if new else 200
+        self._admin()
+        enrollment, held, new = enrollments.enroll_in_session(
+            self.data, user_id, course_id, session_id, re_enroll=re_enroll, cancel_session=cancel_session
+        )
+        answer = {
+            "userId": enrollment["userId"],
+            "courseId": enrollment["courseId"],
+            "sessionId": held["sessionId"],
+            "enrollmentId": enrollment["id"],
+            "sessionEnrollmentId": held["id"],
+        }
+        return answer, 201 if new else 200
 
     def list_session_enrollments(self, course_id: str, session_id: str, **query: Any) -> dict[str, Any]:
-        with self.store.locked():
-            self._admin()
-            session = sessions.session_of(courses.get_course(self.data, course_id), session_id)
-            return self._list(sessions.of_session(self.data, session), SESSION_ENROLLMENTS, query)
+        self._admin()
+        session = sessions.session_of(courses.get_course(self.data, course_id), session_id)
+        return self._list(sessions.of_session(self.data, session), SESSION_ENROLLMENTS, query)
 
     # chapter enrollments
     def list_user_chapter_enrollments(
@@ -364,75 +333,68 @@ class Handlers:
         modified_since: str | None = None,
         **_: Any,
     ) -> list[Record]:
-        with self.store.locked():
-            self._admin()
-            enrollment = enrollments.active(self.data, user_id, course_id)
-            course = courses.get_course(self.data, course_id)
-            found = chapters.of_enrollment(self.data, enrollment, course)
-            if modified_since is not None and not _narrowed([enrollment], None, modified_since, "dateEdited"):
-                return []
-            return _narrowed(found, status, None, "dateEnrolled")
+        self._admin()
+        enrollment = enrollments.active(self.data, user_id, course_id)
+        course = courses.get_course(self.data, course_id)
+        found = chapters.of_enrollment(self.data, enrollment, course)
+        if modified_since is not None and not _narrowed([enrollment], None, modified_since, "dateEdited"):
+            return []
+        return _narrowed(found, status, None, "dateEnrolled")
 
     def get_user_chapter_enrollment(self, user_id: str, course_id: str, chapter_id: str, **_: Any) -> Record:
-        with self.store.locked():
-            self._admin()
-            enrollment = enrollments.active(self.data, user_id, course_id)
-            course = courses.get_course(self.data, course_id)
-            return chapters.chapter_enrollment(self.data, enrollment, course, chapter_id)
+        self._admin()
+        enrollment = enrollments.active(self.data, user_id, course_id)
+        course = courses.get_course(self.data, course_id)
+        return chapters.chapter_enrollment(self.data, enrollment, course, chapter_id)
 
     def list_user_chapter_lesson_enrollments(
         self, user_id: str, course_id: str, chapter_id: str, **_: Any
     ) -> list[Record]:
-        with self.store.locked():
-            self._admin()
-            enrollment = enrollments.active(self.data, user_id, course_id)
-            course = courses.get_course(self.data, course_id)
-            chapter = chapters.chapter_enrollment(self.data, enrollment, course, chapter_id)
-            found = lessons.of_enrollment(self.data, enrollment)
-            return [model.public(r) for r in found if r["chapterId"] == chapter["chapterId"]]
+        self._admin()
+        enrollment = enrollments.active(self.data, user_id, course_id)
+        course = courses.get_course(self.data, course_id)
+        chapter = chapters.chapter_enrollment(self.data, enrollment, course, chapter_id)
+        found = lessons.of_enrollment(self.data, enrollment)
+        return [model.public(r) for r in found if r["chapterId"] == chapter["chapterId"]]
 
     def get_user_chapter_lesson_enrollment(
         self, user_id: str, course_id: str, chapter_id: str, lesson_id: str, **_: Any
     ) -> Record:
-        with self.store.locked():
-            self._admin()
-            enrollment = enrollments.active(self.data, user_id, course_id)
-            lesson = lessons.lesson_enrollment(self.data, enrollment, lesson_id)
-            if lesson["chapterId"] != chapter_id.lower():
-                raise NotFound("Lesson enrollment not found.", field="chapterId")
-            return model.public(lesson)
+        self._admin()
+        enrollment = enrollments.active(self.data, user_id, course_id)
+        lesson = lessons.lesson_enrollment(self.data, enrollment, lesson_id)
+        if lesson["chapterId"] != chapter_id.lower():
+            raise NotFound("Lesson enrollment not found.", field="chapterId")
+        return model.public(lesson)
 
     # a lesson's enrollments, bulk enrollments, create-or-update
     def list_lesson_enrollments(self, course_id: str, lesson_id: str, **query: Any) -> dict[str, Any]:
-        with self.store.locked():
-            self._admin()
-            lesson = courses.lesson_of(courses.get_course(self.data, course_id), lesson_id)
-            return self._list(lessons.of_lesson(self.data, lesson["id"]), LESSON_ENROLLMENTS, query)
+        self._admin()
+        lesson = courses.lesson_of(courses.get_course(self.data, course_id), lesson_id)
+        return self._list(lessons.of_lesson(self.data, lesson["id"]), LESSON_ENROLLMENTS, query)
 
     def list_bulk_enrollments(
         self, user_ids: list[str] | None = None, course_ids: list[str] | None = None, **_: Any
     ) -> list[Record]:
         users = set(model.guids(user_ids or [], "userIds"))
         wanted = set(model.guids(course_ids or [], "courseIds"))
-        with self.store.locked():
-            self._admin()
-            found = [
-                e
-                for user in sorted(users)
-                if user in self.data.collection(model.USERS)
-                for e in enrollments.of_user(self.data, user)
-                if not wanted or e["courseId"] in wanted
-            ]
-            ordered = model.sort_records(found, "dateAdded", "dateAdded", enrollments.ENROLLMENT_SORT)
-            return [model.public(e) for e in ordered]
+        self._admin()
+        found = [
+            e
+            for user in sorted(users)
+            if user in self.data.collection(model.USERS)
+            for e in enrollments.of_user(self.data, user)
+            if not wanted or e["courseId"] in wanted
+        ]
+        ordered = model.sort_records(found, "dateAdded", "dateAdded", enrollments.ENROLLMENT_SORT)
+        return [model.public(e) for e in ordered]
 
     def upsert_enrollment(
         self, user_id: str, body: dict[str, Any], re_enroll: bool = False, **_: Any
     ) -> dict[str, str]:
-        with self.store.locked():
-            self._admin()
-            made = enrollments.upsert(self.data, user_id, body, re_enroll=re_enroll)
-            return {"enrollmentId": made["id"], "courseId": made["courseId"], "userId": made["userId"]}
+        self._admin()
+        made = enrollments.upsert(self.data, user_id, body, re_enroll=re_enroll)
+        return {"enrollmentId": made["id"], "courseId": made["courseId"], "userId": made["userId"]}
 
 
 def operations(ctx: VendorContext) -> dict[str, Handler]:

@@ -71,13 +71,11 @@ class AdvertHandlers:
             include_details=bool(include_details),
         )
         who = _subscription()
-        with self.store.locked():
-            return vacancies.search(self.data, query, who), 200
+        return vacancies.search(self.data, query, who), 200
 
     def get_vacancy(self, vacancy_reference: str) -> Reply:
         version = _version()
-        with self.store.locked():
-            return vacancies.get(self.data, vacancy_reference, version), 200
+        return vacancies.get(self.data, vacancy_reference, version), 200
 
     def get_courses(self) -> Reply:
         return vacancies.courses(), 200
@@ -87,8 +85,7 @@ class AdvertHandlers:
 
     def get_account_legal_entities(self) -> Reply:
         who = _subscription()
-        with self.store.locked():
-            return vacancies.account_legal_entities(self.data, who), 200
+        return vacancies.account_legal_entities(self.data, who), 200
 
 
 def operations(ctx: VendorContext) -> dict[str, Handler]:

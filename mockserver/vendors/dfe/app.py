@@ -10,6 +10,7 @@ from starlette.types import ASGIApp
 
 from ...store import VendorData
 from ..base import Handler, VendorContext, build_connexion_app
+from ..locking import serialised
 from . import ADVERT, NAME, TRACK_PROGRESS, advert_handlers, advert_seed, progress_handlers, progress_seed
 from .advert_query import CaseInsensitiveQuery, RepeatedQueryParser
 from .gateway import SubscriptionContext, subscription_name
@@ -35,6 +36,5 @@ def build(ctx: VendorContext) -> ASGIApp:
         uri_parser_class=RepeatedQueryParser,
     )
     # ASP.NET binds query names ignoring case (?pageSize=5): so does the sandbox (advert_query.py).
-    return SubscriptionContext(
-        CaseInsensitiveQuery(app, ctx.specs), functools.partial(subscription_name, ctx.store, NAME)
-    )
+    name_of = serialised(ctx.store, functools.partial(subscription_name, ctx.store, NAME))
+    return SubscriptionContext(CaseInsensitiveQuery(app, ctx.specs), name_of)

@@ -19,8 +19,7 @@ class ProgressHandlers:
 
     def add_apprenticeship_progress(self, uln: int, planned_start_date: str, body: dict[str, Any]) -> Reply:
         ksbs = (body.get("progress") or {}).get("ksbs")
-        with self.store.locked():
-            record = progress.record_progress(self.data, uln, planned_start_date, ksbs)
+        record = progress.record_progress(self.data, uln, planned_start_date, ksbs)
         return {"progressId": record["progressId"]}, 201
 
 

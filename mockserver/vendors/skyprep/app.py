@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from ...errors import ModelError
 from ...store import VendorData
 from ..base import VendorContext, build_connexion_app
+from ..locking import with_data
 from . import courses, model
 from .downloads import Downloads
 from .errors import render_error
@@ -70,8 +71,7 @@ class Pages:
             return
         query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
         try:
-            with self.ctx.store.locked():
-                status, text = 200, page(self.ctx.data, query)
+            status, text = 200, with_data(self.ctx, page)(query)
         except ModelError as exc:
             status = 400 if isinstance(exc, ValueError) else REFUSED.get(path, 404)
             text = exc.message

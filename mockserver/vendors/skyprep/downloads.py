@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from ...errors import ModelError
 from ...store import VendorData
 from ..base import VendorContext
+from ..locking import with_data
 from . import report_files, reports, saved_reports
 from .errors import render_error
 from .model import now
@@ -55,8 +56,7 @@ class Downloads:
         query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
         headers: list[tuple[bytes, bytes]]
         try:
-            with self.ctx.store.locked():
-                made = make(self.ctx.data, query)
+            made = with_data(self.ctx, make)(query)
         except ModelError as exc:
             status = exc.status
             body = json.dumps(render_error(status, exc.message, field=exc.field)).encode()

@@ -34,66 +34,54 @@ class RewardHandlers:
 
     # gamification
     def get_user_gamification_balance(self, body: Any = None, **query: Any) -> dict[str, int]:
-        with self.store.locked():
-            user = self._user(call_params(body, query))
-            return {"gamification_balance": rewards.gamification_balance(self.data, user)}
+        user = self._user(call_params(body, query))
+        return {"gamification_balance": rewards.gamification_balance(self.data, user)}
 
     def create_gamification_transaction(self, body: Any = None, **query: Any) -> Record:
         params = call_params(body, query)
-        with self.store.locked():
-            made = rewards.create_gamification_transaction(self.data, self._user(params), params)
-            return rewards.gamification_answer(self.data, made)
+        made = rewards.create_gamification_transaction(self.data, self._user(params), params)
+        return rewards.gamification_answer(self.data, made)
 
     # skills and competencies
     def get_skills(self, body: Any = None, **query: Any) -> list[Record]:
-        with self.store.locked():
-            return [rewards.skill_answer(self.data, s) for s in rewards.list_skills(self.data)]
+        return [rewards.skill_answer(self.data, s) for s in rewards.list_skills(self.data)]
 
     def get_skill(self, body: Any = None, **query: Any) -> Record:
-        with self.store.locked():
-            skill = rewards.find_skill(self.data, call_params(body, query).get("skill_id"))
-            return rewards.skill_detail(self.data, skill)
+        skill = rewards.find_skill(self.data, call_params(body, query).get("skill_id"))
+        return rewards.skill_detail(self.data, skill)
 
     def get_user_skill_balances_and_competencies(self, body: Any = None, **query: Any) -> Record:
-        with self.store.locked():
-            return rewards.user_rewards(self.data, self._user(call_params(body, query)))
+        return rewards.user_rewards(self.data, self._user(call_params(body, query)))
 
     def create_skill_transaction(self, body: Any = None, **query: Any) -> list[Record]:
         params = call_params(body, query)
-        with self.store.locked():
-            user = self._user(params)
-            rewards.create_skill_transaction(self.data, user, params)
-            return rewards.skill_balances(self.data, user)
+        user = self._user(params)
+        rewards.create_skill_transaction(self.data, user, params)
+        return rewards.skill_balances(self.data, user)
 
     def get_competencies(self, body: Any = None, **query: Any) -> list[Record]:
-        with self.store.locked():
-            return [rewards.competency_answer(self.data, c) for c in rewards.list_competencies(self.data)]
+        return [rewards.competency_answer(self.data, c) for c in rewards.list_competencies(self.data)]
 
     def get_competency(self, body: Any = None, **query: Any) -> Record:
-        with self.store.locked():
-            found = rewards.find_competency(self.data, call_params(body, query).get("competency_id"))
-            return rewards.competency_detail(self.data, found)
+        found = rewards.find_competency(self.data, call_params(body, query).get("competency_id"))
+        return rewards.competency_detail(self.data, found)
 
     # manager permissions
     def get_manager_permissions_from_user_group(self, body: Any = None, **query: Any) -> Record:
-        with self.store.locked():
-            return managers.answer(self.data, self._link(call_params(body, query)))
+        return managers.answer(self.data, self._link(call_params(body, query)))
 
     def assign_manager_to_user_group(self, body: Any = None, **query: Any) -> Record:
         params = call_params(body, query)
-        with self.store.locked():
-            group = groups.find_group(self.data, params.get("user_group_id"))
-            made = managers.assign(self.data, self._user(params), group, params)
-            return managers.answer(self.data, made)
+        group = groups.find_group(self.data, params.get("user_group_id"))
+        made = managers.assign(self.data, self._user(params), group, params)
+        return managers.answer(self.data, made)
 
     def update_manager_permissions_in_user_group(self, body: Any = None, **query: Any) -> Record:
         params = call_params(body, query)
-        with self.store.locked():
-            return managers.answer(self.data, managers.update(self.data, self._link(params), params))
+        return managers.answer(self.data, managers.update(self.data, self._link(params), params))
 
     def remove_manager_from_user_group(self, body: Any = None, **query: Any) -> dict[str, str]:
-        with self.store.locked():
-            managers.remove(self.data, self._link(call_params(body, query)))
+        managers.remove(self.data, self._link(call_params(body, query)))
         return dict(SUCCESS)
 
 
