@@ -11,6 +11,7 @@ from starlette.types import ASGIApp
 from ...store import VendorData
 from ..base import Handler, VendorContext, build_connexion_app
 from ..locking import serialised
+from ..operation import operations_of
 from . import ADVERT, NAME, TRACK_PROGRESS, advert_handlers, advert_seed, progress_handlers, progress_seed
 from .advert_query import CaseInsensitiveQuery, RepeatedQueryParser
 from .gateway import SubscriptionContext, subscription_name
@@ -24,7 +25,7 @@ def seed(data: VendorData, scenario: Mapping[str, Any]) -> None:
 
 
 def operations(ctx: VendorContext) -> dict[str, Handler]:
-    return {**advert_handlers.operations(ctx), **progress_handlers.operations(ctx)}
+    return operations_of(advert_handlers.AdvertHandlers(ctx), progress_handlers.ProgressHandlers(ctx))
 
 
 def build(ctx: VendorContext) -> ASGIApp:
