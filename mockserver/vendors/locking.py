@@ -12,17 +12,24 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
+from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 
 from ..store import Store, VendorData
-
-if TYPE_CHECKING:
-    from .base import VendorContext
 
 __all__ = ["StoreFactory", "serialised", "with_data"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+
+class VendorState(Protocol):
+    """The store and one vendor's data in it, as a ``VendorContext`` holds them."""
+
+    @property
+    def store(self) -> Store: ...
+
+    @property
+    def data(self) -> VendorData: ...
 
 
 def serialised(store: Store, fn: Callable[P, R]) -> Callable[P, R]:
@@ -39,7 +46,7 @@ def serialised(store: Store, fn: Callable[P, R]) -> Callable[P, R]:
     return run
 
 
-def with_data(ctx: VendorContext, fn: Callable[Concatenate[VendorData, P], R]) -> Callable[P, R]:
+def with_data(ctx: VendorState, fn: Callable[Concatenate[VendorData, P], R]) -> Callable[P, R]:
     """``fn(ctx.data, ...)``, run holding the store's lock: for vendor code that Connexion does not call."""
 
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
