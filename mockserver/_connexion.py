@@ -315,48 +315,45 @@ def validator_map(parameter_base: type[ParameterValidator] = ParameterValidator)
             error: str | None = super().validate_parameter(parameter_type, value, param, param_name)
             return None if error is None else shorten(error)
 
-    class JSONBody(JSONRequestBodyValidator):  # type: ignore[misc]
-        @property
-        def _validator(self) -> Validator:
-            schema = self._schema
-            return compiled.get(
-                "body",
-                schema,
-                lambda: Checked(schema, Excerpting(JSONRequestBodyValidator._validator.fget(self))),
-            )
+    def kept(base: type, kind: str, wrap: Callable[[Any, Validator], Validator], name: str) -> type:
+        """``base`` whose validator property ``name`` is built once per schema, then wrapped by ``wrap``."""
+        built = getattr(base, name).fget
 
-    class FormBody(FormDataValidator):  # type: ignore[misc]
-        @property
-        def _validator(self) -> Validator:
+        def validator(self: Any) -> Validator:
             schema = self._schema
-            return compiled.get("form", schema, lambda: Excerpting(FormDataValidator._validator.fget(self)))
+            return compiled.get(kind, schema, lambda: wrap(schema, built(self)))
 
-    class MultiPartBody(MultiPartFormDataValidator):  # type: ignore[misc]
-        @property
-        def _validator(self) -> Validator:
-            schema = self._schema
-            return compiled.get(
-                "multipart", schema, lambda: Excerpting(MultiPartFormDataValidator._validator.fget(self))
-            )
-
-    class JSONResponse(JSONResponseBodyValidator):  # type: ignore[misc]
-        @property
-        def validator(self) -> Validator:
-            schema = self._schema
-            return compiled.get(
-                "response",
-                schema,
-                lambda: Checked(schema, JSONResponseBodyValidator.validator.fget(self), write_only=True),
-            )
+        return type(base.__name__, (base,), {name: property(validator)})
 
     return {
         "parameter": Parameters,
         "body": MediaTypeDict(
             {
-                "*/*json": JSONBody,
-                "application/x-www-form-urlencoded": FormBody,
-                "multipart/form-data": MultiPartBody,
+                "*/*json": kept(JSONRequestBodyValidator, "body", _checked_excerpting, "_validator"),
+                "application/x-www-form-urlencoded": kept(
+                    FormDataValidator, "form", _excerpting, "_validator"
+                ),
+                "multipart/form-data": kept(
+                    MultiPartFormDataValidator, "multipart", _excerpting, "_validator"
+                ),
             }
         ),
-        "response": MediaTypeDict({"*/*json": JSONResponse, "text/plain": TextResponseBodyValidator}),
+        "response": MediaTypeDict(
+            {
+                "*/*json": kept(JSONResponseBodyValidator, "response", _checked_write_only, "validator"),
+                "text/plain": TextResponseBodyValidator,
+            }
+        ),
     }
+
+
+def _excerpting(schema: Any, validator: Validator) -> Validator:
+    return Excerpting(validator)
+
+
+def _checked_excerpting(schema: Any, validator: Validator) -> Validator:
+    return Checked(schema, Excerpting(validator))
+
+
+def _checked_write_only(schema: Any, validator: Validator) -> Validator:
+    return Checked(schema, validator, write_only=True)

@@ -7,7 +7,6 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import pytest
 from starlette.types import Message, Receive, Scope, Send
 
 from mockserver.asgi import (
@@ -22,17 +21,15 @@ from mockserver.asgi import (
 )
 
 
-@pytest.mark.parametrize(
-    ("path", "root_path", "expected"),
-    [
-        ("/absorb/users/7", "/absorb", "/users/7"),
-        ("/absorb", "/absorb", ""),
-        ("/users", "", "/users"),
-        ("/absorbx/users", "/absorb", "/absorbx/users"),
-    ],
-)
-def test_the_route_path_is_the_path_under_the_mount(path: str, root_path: str, expected: str) -> None:
-    assert route_path({"type": "http", "path": path, "root_path": root_path}) == expected
+def test_the_route_path_is_the_path_under_the_mount() -> None:
+    def under(path: str, root_path: str) -> str:
+        return route_path({"type": "http", "path": path, "root_path": root_path})
+
+    assert under("/absorb/users/7", "/absorb") == "/users/7"
+    assert under("/absorb", "/absorb") == ""
+    assert under("/users", "") == "/users"
+    # Not under the mount after all: Starlette's routes see the whole path.
+    assert under("/absorbx/users", "/absorb") == "/absorbx/users"
 
 
 def _sent(answer: Callable[[Send], Awaitable[None]]) -> list[Message]:
