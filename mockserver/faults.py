@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import http
 import itertools
-import json
 import random
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -24,6 +23,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .asgi import route_path, send_json
 from .errors import SandboxError
 from .journal import FAULT, OPERATION
 
@@ -383,7 +383,7 @@ class FaultMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        path = scope["path"][len(scope.get("root_path", "")) :] or "/"
+        path = route_path(scope) or "/"
         operation_id = self.find(scope["method"], path)
         decision = self.faults.decide(self.api, operation_id, self.call_of(operation_id))
         if decision is None:
@@ -419,16 +419,10 @@ class FaultMiddleware:
         message = f"{phrase} (a fault injected by the sandbox)"
         if status == 429:
             message = f"Rate limit exceeded; retry in {spec.retry_after} seconds."
-        body = json.dumps(self.render(status, message)).encode()
-        headers = [
-            (b"content-type", b"application/json"),
-            (b"content-length", str(len(body)).encode()),
-            header,
-        ]
+        headers = [header]
         if spec.retry_after is not None:
             headers.append((b"retry-after", str(spec.retry_after).encode()))
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+        await send_json(send, status, self.render(status, message), headers)
 
     async def _break(
         self, scope: Scope, receive: Receive, send: Send, kind: str, header: tuple[bytes, bytes]

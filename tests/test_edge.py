@@ -17,6 +17,7 @@ import jwt
 import pytest
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from mockserver.asgi import read_body, send_json
 from mockserver.clock import SandboxClock
 from mockserver.store import VendorData
 from mockserver.testing import async_client, sync_client
@@ -37,7 +38,6 @@ from mockserver.vendors.edge import (
     CredentialEdge,
     identity_of,
     issue_token,
-    send_json,
     token_subject,
 )
 
@@ -80,15 +80,6 @@ def no_data() -> VendorData:
     raise AssertionError("a key scheme keeps no per-vendor data")
 
 
-async def _read(receive: Receive) -> bytes:
-    body, more = b"", True
-    while more:
-        message = await receive()
-        body += message.get("body", b"")
-        more = message.get("more_body", False)
-    return body
-
-
 def _identity_json(scope: Scope) -> dict[str, Any] | None:
     identity = identity_of(scope)
     if identity is None:
@@ -102,7 +93,7 @@ def _identity_json(scope: Scope) -> dict[str, Any] | None:
 
 async def echo(scope: Scope, receive: Receive, send: Send) -> None:
     """What reached the app: path, query, body, headers, the identity and the operation the edge named."""
-    body = await _read(receive)
+    body = await read_body(receive)
     await send_json(
         send,
         200,
@@ -455,7 +446,7 @@ class LoginVendor:
         if scope["path"] != "/api/login":
             await echo(scope, receive, send)
             return
-        given = json.loads(await _read(receive))
+        given = json.loads(await read_body(receive))
         headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
         self.logins.append({"json": given, "app_key": headers.get("x-app-key")})
         if (given.get("user"), given.get("pass")) != ("ada", "secret"):

@@ -18,16 +18,14 @@ from typing import Any, Protocol
 import connexion
 from connexion.exceptions import ProblemException, ResolverError
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
-from connexion.middleware import ConnexionMiddleware
-from connexion.middleware.routing import RoutingMiddleware
-from connexion.middleware.security import SecurityMiddleware
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
 from connexion.validators import ParameterValidator
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ..bound import BoundApp
+from .._connexion import MIDDLEWARES, BoundApp, check_specs_once, routed_base_path, validator_map
+from ..asgi import route_path
 from ..bounds import Bounds, RequestBounds
 from ..clock import SandboxClock
 from ..errors import ModelError, UnhandledOperation
@@ -35,7 +33,6 @@ from ..excerpt import excerpt, shorten
 from ..jsonify import FastJsonifier
 from ..numerals import StrictNumbersParser
 from ..options import SandboxOptions
-from ..routing import IndexedRoutingMiddleware
 from ..specs import (
     HTTP_METHODS,
     load_spec,
@@ -46,7 +43,6 @@ from ..specs import (
     spec_parameters,
 )
 from ..store import Store, VendorData
-from ..validation import validator_map
 from ..xmlcodec import encode as encode_xml
 from .codec import Codec
 from .credentials import Credential
@@ -74,14 +70,6 @@ log = logging.getLogger("mockserver")
 
 Handler = Callable[..., Any]
 Scenario = Mapping[str, Any]
-# Credentials are checked by the shared edge in front of the app, once per request.
-# Connexion's own layers, without its security (the credential edge answers for it) and with its
-# routing indexed (mockserver/routing.py).
-_MIDDLEWARES = [
-    IndexedRoutingMiddleware if m is RoutingMiddleware else m
-    for m in ConnexionMiddleware.default_middlewares
-    if m is not SecurityMiddleware
-]
 
 
 class ErrorRenderer(Protocol):
@@ -145,7 +133,7 @@ def allowed_methods(specs: Mapping[str, Mapping[str, Any]]) -> Callable[[Scope],
         templates.append((path_pattern(template), ", ".join(methods)))
 
     def allow(scope: Scope) -> str:
-        path = scope["path"][len(scope.get("root_path", "")) :] or "/"
+        path = route_path(scope) or "/"
         for pattern, methods in templates:
             if pattern.match(path):
                 return methods
@@ -253,11 +241,11 @@ def install_error_handlers(
     by_base = sorted((document_errors or {}).items(), key=lambda item: len(item[0]), reverse=True)
 
     def renderer(request: ConnexionRequest) -> ErrorRenderer:
-        routed = request.scope.get("extensions", {}).get("connexion_routing", {}).get("api_base_path")
-        if isinstance(routed, str) and routed in dict(by_base):
+        routed = routed_base_path(request.scope)
+        if routed is not None and routed in dict(by_base):
             # Routing has already named the document (the scope's root_path may include its base path).
             return dict(by_base)[routed]
-        path = request.scope["path"][len(request.scope.get("root_path", "")) :]
+        path = route_path(request.scope)
         for base, chosen in by_base:
             if not base or path == base or path.startswith(base + "/"):
                 return chosen
@@ -334,9 +322,10 @@ def build_connexion_app(
     """
     specs = ctx.specs
     check_operations(ctx.name, {"paths": _all_paths(specs)}, operations)
+    check_specs_once()
     app = BoundApp(
         "mockserver",
-        middlewares=list(_MIDDLEWARES),
+        middlewares=list(MIDDLEWARES),
         pythonic_params=True,
         validate_responses=ctx.options.validate_responses,
         swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/ui"),
@@ -369,8 +358,7 @@ class TrailingSlashMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             path: str = scope["path"]
-            root = scope.get("root_path", "")
-            if path.endswith("/") and len(path) > len(root) + 1 and not path.endswith("/ui/"):
+            if path.endswith("/") and len(route_path(scope)) > 1 and not path.endswith("/ui/"):
                 scope = dict(scope)
                 scope["path"] = path.rstrip("/")
                 raw = scope.get("raw_path")

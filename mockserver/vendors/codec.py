@@ -16,6 +16,8 @@ from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ..asgi import route_path
+
 Encoder = Callable[[Any], bytes]
 XML_TYPES = ("application/xml", "text/xml")
 
@@ -72,7 +74,7 @@ class Codec:
         self.own_format = own_format
 
     def _parameter(self, scope: Scope) -> str | None:
-        path = scope["path"][len(scope.get("root_path", "")) :].rstrip("/")
+        path = route_path(scope).rstrip("/")
         return None if path in self.own_format else self.parameter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from ..asgi import read_body, replay, route_path, send_json
 from ..clock import SandboxClock
 from ..excerpt import shorten
 from ..ratelimit import RateLimiter
@@ -217,7 +218,7 @@ class CredentialEdge:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        path = scope["path"][len(scope.get("root_path", "")) :] or "/"
+        path = route_path(scope) or "/"
         secured, document, operation_id = self._guarded(scope["method"], path)
         if operation_id and not self.gateway:
             # The journal names the operation of a request refused here, before Connexion routes it,
@@ -379,41 +380,6 @@ def header_values(spec: Mapping[str, Any], name: str) -> tuple[str, ...]:
         if param.get("in") == "header" and str(param.get("name", "")).lower() == name.lower():
             found += [str(v) for v in param.get("schema", {}).get("enum", []) if str(v) not in found]
     return tuple(found)
-
-
-async def read_body(receive: Receive) -> bytes:
-    chunks: list[bytes] = []
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            break
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
-
-
-def replay(body: bytes, rest: Receive) -> Receive:
-    """A ``receive`` giving ``body`` once, then whatever the connection says next (its disconnect)."""
-    sent = False
-
-    async def receive() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await rest()
-
-    return receive
-
-
-async def send_json(send: Send, status: int, body: Any, headers: Mapping[str, str] | None = None) -> None:
-    """Answer with ``body`` as JSON (the codec outside turns it into XML where that was asked for)."""
-    raw = json.dumps(body).encode()
-    listed = [(b"content-type", b"application/json"), (b"content-length", str(len(raw)).encode())]
-    listed += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in (headers or {}).items()]
-    await send({"type": "http.response.start", "status": status, "headers": listed})
-    await send({"type": "http.response.body", "body": raw})
 
 
 def _forget_expired(seen: dict[str, float], expiry: list[tuple[float, str]], now: float) -> None:

@@ -17,6 +17,7 @@ import jwt
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockserver import Sandbox
+from mockserver.asgi import read_body
 from mockserver.vendors import get_vendor
 from mockserver.vendors.credentials import LoginScheme, SignedScheme, Source, token_of
 
@@ -78,7 +79,7 @@ class Rewrite:
             status, body = self.short_circuit(scope)
             await _send_json(send, status, body)
             return
-        body = await _read_body(receive)
+        body = await read_body(receive)
         if self.request is not None:
             changed = self.request(dict(scope), body)
             # A change that must ask the sandbox first (a login) is a coroutine.
@@ -272,7 +273,7 @@ class Answer:
         if not _matches(scope, self.method, self.path):
             await self.app(scope, receive, send)
             return
-        body = await _read_body(receive)
+        body = await read_body(receive)
         status, answer = self.respond(scope, body)
         await _send_json(send, status, answer)
 
@@ -375,7 +376,7 @@ class Consult:
         if not _matches(scope, self.method, self.path):
             await self.app(scope, receive, send)
             return
-        raw = await _read_body(receive)
+        raw = await read_body(receive)
         try:
             parsed: Body = json.loads(raw) if raw else None
         except ValueError:
@@ -401,15 +402,6 @@ class Consult:
             await self.app(scope, _replay(raw), send)
         else:
             await _send_json(send, *answered)
-
-
-async def _read_body(receive: Receive) -> bytes:
-    body, more = b"", True
-    while more:
-        message = await receive()
-        body += message.get("body", b"")
-        more = message.get("more_body", False)
-    return body
 
 
 def _replay(body: bytes) -> Receive:

@@ -23,10 +23,10 @@ from urllib.parse import parse_qsl, urlencode
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from ...asgi import rewrite_body, route_path, send_json
 from ...excerpt import excerpt
 from ...specs import resolve_ref, spec_operations
 from ..base import VendorContext
-from ..edge import read_body, replay, send_json
 from .errors import render_error
 
 
@@ -90,7 +90,7 @@ class IgnoreCase:
             await self.app(scope, receive, send)
             return
         root = scope.get("root_path", "")
-        path = scope["path"][len(root) :]
+        path = route_path(scope)
         parts = path.rstrip("/").split("/") if path.rstrip("/") else [""]
         template = next((t for t in self.templates if t.matches(parts)), None)
         if template is None:
@@ -115,20 +115,19 @@ class IgnoreCase:
         if schema is None:
             await self.app(scope, receive, send)
             return
-        body = await read_body(receive)
+        await rewrite_body(
+            self.app, scope, receive, send, lambda scope, body: self._respell(schema, scope, body)
+        )
+
+    def _respell(self, schema: Any, scope: Scope, body: bytes) -> tuple[Scope, bytes] | None:
+        """A JSON body with its property names spelled as ``schema`` declares them (other bodies as sent)."""
         try:
             loaded = json.loads(body) if body else None
         except ValueError:
             loaded = None
         if loaded is None:
-            await self.app(scope, replay(body, receive), send)
-            return
-        respelled = json.dumps(self._spell(schema, loaded)).encode()
-        scope["headers"] = [
-            *((k, v) for k, v in scope["headers"] if k.lower() != b"content-length"),
-            (b"content-length", str(len(respelled)).encode()),
-        ]
-        await self.app(scope, replay(respelled, receive), send)
+            return None
+        return scope, json.dumps(self._spell(schema, loaded)).encode()
 
     @staticmethod
     async def _not_allowed(send: Send, template: _Template, method: str, path: str) -> None:

@@ -12,10 +12,9 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote, unquote_plus
 
-from connexion.uri_parsing import OpenAPIURIParser
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ...numerals import StrictNumbersParser
+from ..._connexion import RepeatedQueryParser as RepeatedQueryParser
 from ..base import spec_parameters
 
 
@@ -54,25 +53,3 @@ class CaseInsensitiveQuery:
             if renamed is not None:
                 scope = {**scope, "query_string": renamed}
         await self.app(scope, receive, send)
-
-
-class RepeatedQueryParser(StrictNumbersParser):
-    """Connexion's parser, keeping each value of a repeated (``explode``) query parameter whole.
-
-    Connexion joins the repeated values with commas and splits them again, so a route named
-    "Agriculture, environmental and animal care" became two values; ASP.NET binds each repetition as
-    one value, commas and all.
-    """
-
-    @staticmethod
-    def _resolve_param_duplicates(values: Any, param_defn: Mapping[str, Any], _in: str) -> Any:
-        style = param_defn.get("style", OpenAPIURIParser.style_defaults[_in])
-        if _in == "query" and style == "form" and param_defn.get("explode", True):
-            return list(values)
-        return OpenAPIURIParser._resolve_param_duplicates(values, param_defn, _in)
-
-    @staticmethod
-    def _split(value: Any, param_defn: Mapping[str, Any], _in: str) -> Any:
-        if isinstance(value, list):
-            return value
-        return OpenAPIURIParser._split(value, param_defn, _in)

@@ -13,6 +13,7 @@ from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from ...asgi import route_path, send_body
 from ...errors import ModelError
 from ...store import VendorData
 from ..base import VendorContext, build_connexion_app
@@ -63,7 +64,7 @@ class Pages:
         self.pages = pages
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path = scope["path"][len(scope.get("root_path", "")) :] if scope["type"] == "http" else ""
+        path = route_path(scope) if scope["type"] == "http" else ""
         path = path.rstrip("/")
         page = self.pages.get(path)
         if page is None:
@@ -76,9 +77,4 @@ class Pages:
             status = 400 if isinstance(exc, ValueError) else REFUSED.get(path, 404)
             text = exc.message
         body = f"<!doctype html><title>SkyPrep</title><h1>{html.escape(text)}</h1>".encode()
-        headers = [
-            (b"content-type", b"text/html; charset=utf-8"),
-            (b"content-length", str(len(body)).encode()),
-        ]
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+        await send_body(send, status, body, "text/html; charset=utf-8")
