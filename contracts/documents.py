@@ -10,7 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from mockserver.specs import load_spec, spec_operations
+from mockserver.index import spec_operations
+from mockserver.specs import load_spec
 from mockserver.vendors import get_vendor
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

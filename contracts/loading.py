@@ -9,7 +9,7 @@ import schemathesis
 from schemathesis.config import ApiKeyAuthConfig, ChecksConfig, SchemathesisConfig
 from schemathesis.schemas import BaseSchema
 
-from mockserver.specs import spec_parameters
+from mockserver.index import ApiIndex
 
 from . import checks as _checks  # noqa: F401 - registers the spec-driven checks with Schemathesis
 from .auth import register as register_auth
@@ -25,7 +25,7 @@ MISSING_HEADER_STATUSES = ("400", "401", "403", "406", "415", "422")
 def _missing_header_statuses(document: Document) -> list[str]:
     """The statuses a request missing a required header may get: Schemathesis' and the spec's own."""
     found = list(MISSING_HEADER_STATUSES)
-    for parameter in spec_parameters(document.spec):
+    for parameter in ApiIndex({document.base_path: document.spec}).parameters():
         status = parameter.get("x-missing-status")
         if parameter.get("in") == "header" and status is not None and str(status) not in found:
             found.append(str(status))

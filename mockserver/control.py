@@ -19,9 +19,11 @@ from .conformance import state_schema
 from .errors import ModelError, SnapshotError, StateFileError, UnknownApi, UnknownSnapshot
 from .excerpt import shorten
 from .faults import FaultSpec, InvalidFault
+from .index import ApiIndex
+from .specs import load_spec
 from .validation import validator_map
 from .vendors import load
-from .vendors.base import Handler, check_operations, load_spec
+from .vendors.base import Handler, check_operations
 from .webhooks import InvalidWebhookUrl, NoWebhooks
 
 if TYPE_CHECKING:
@@ -332,7 +334,7 @@ def build_control_app(sandbox: Sandbox) -> ASGIApp:
     """
     spec = load_spec(CONTROL_SPEC)
     handlers = ControlHandlers(sandbox).operations()
-    check_operations("control plane", spec, handlers)
+    check_operations("control plane", ApiIndex({"": spec}), handlers)
     app = connexion.AsyncApp(
         "mockserver",
         pythonic_params=True,

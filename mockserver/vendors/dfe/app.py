@@ -36,5 +36,5 @@ def build(ctx: VendorContext) -> ASGIApp:
     )
     # ASP.NET binds query names ignoring case (?pageSize=5): so does the sandbox (advert_query.py).
     return SubscriptionContext(
-        CaseInsensitiveQuery(app, ctx.specs), functools.partial(subscription_name, ctx.store, NAME)
+        CaseInsensitiveQuery(app, ctx.index), functools.partial(subscription_name, ctx.store, NAME)
     )
