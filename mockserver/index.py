@@ -20,7 +20,7 @@ Import-light (``referencing`` only), so ``contracts`` indexes a vendor's documen
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,6 +43,10 @@ class Refs:
     def __init__(self, spec: Spec) -> None:
         self.spec = spec
         self._resolver = Registry().with_resource(_URI, Resource.opaque(spec)).resolver(base_uri=_URI)
+
+    def __reduce__(self) -> tuple[type[Refs], tuple[Spec]]:
+        # (the resolver holds functions pickle cannot name: a copy builds its own, e.g. in a spawned worker)
+        return Refs, (self.spec,)
 
     @staticmethod
     def target(node: Any) -> str | None:
@@ -75,16 +79,9 @@ class Refs:
         return node
 
 
-def relocated(node: Any, relocate: Callable[[str], str]) -> Any:
-    """``node`` copied with each ``$ref`` replaced by ``relocate(ref)``, left unresolved."""
-    if isinstance(node, Mapping):
-        return {
-            key: relocate(value) if key == _REF and isinstance(value, str) else relocated(value, relocate)
-            for key, value in node.items()
-        }
-    if isinstance(node, list):
-        return [relocated(item, relocate) for item in node]
-    return node
+def reference(target: str) -> dict[str, str]:
+    """A reference node naming ``target``."""
+    return {_REF: target}
 
 
 def holds_ref(node: Any, skip: frozenset[str] = frozenset(), _seen: set[int] | None = None) -> bool:
@@ -270,6 +267,10 @@ class ApiIndex:
         """Every parameter the operations take, path-level ones included, ``$ref``s resolved."""
         for operation in self.every():
             yield from operation.parameters
+
+    def security_schemes(self, base: str) -> Mapping[str, Mapping[str, Any]]:
+        """The security schemes the document under ``base`` declares, by name."""
+        return dict((self.documents[base].get("components") or {}).get("securitySchemes") or {})
 
     def schema(self, base: str, ref: str) -> Any:
         """What ``ref`` names in the document under ``base``."""
