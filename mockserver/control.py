@@ -21,8 +21,10 @@ from .conformance import state_schema
 from .errors import ModelError, SnapshotError, StateFileError, UnknownApi, UnknownSnapshot
 from .excerpt import shorten
 from .faults import FaultSpec, InvalidFault
+from .index import ApiIndex
+from .specs import load_spec
 from .vendors import load
-from .vendors.base import Handler, check_operations, load_spec
+from .vendors.base import Handler, check_operations
 from .webhooks import InvalidWebhookUrl, NoWebhooks
 
 if TYPE_CHECKING:
@@ -333,7 +335,7 @@ def build_control_app(sandbox: Sandbox) -> ASGIApp:
     """
     spec = load_spec(CONTROL_SPEC)
     handlers = ControlHandlers(sandbox).operations()
-    check_operations("control plane", spec, handlers)
+    check_operations("control plane", ApiIndex({"": spec}), handlers)
     check_specs_once()
     app = connexion.AsyncApp(
         "mockserver",

@@ -23,8 +23,9 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .asgi import route_path, send_json
+from .asgi import send_json
 from .errors import SandboxError
+from .index import route_of
 from .journal import FAULT, OPERATION
 
 KINDS = ("latency", "status", "drop", "truncate", "malformed")
@@ -357,7 +358,6 @@ class FaultMiddleware:
     Args:
         app: the vendor app.
         api: the API's name; ``faults`` the sandbox's faults.
-        find: the operationId of a method and path (``OperationRoutes.operation_id``).
         call_of: the vendor call an operationId serves (``Vendor.call_of``).
         render: the vendor's error renderer, for injected statuses.
     """
@@ -368,14 +368,12 @@ class FaultMiddleware:
         *,
         api: str,
         faults: Faults,
-        find: Callable[[str, str], str | None],
         call_of: Callable[[str | None], str | None],
         render: Render,
     ) -> None:
         self.app = app
         self.api = api
         self.faults = faults
-        self.find = find
         self.call_of = call_of
         self.render = render
 
@@ -383,8 +381,8 @@ class FaultMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        path = route_path(scope) or "/"
-        operation_id = self.find(scope["method"], path)
+        route = route_of(scope)
+        operation_id = (route.id or None) if route is not None else None
         decision = self.faults.decide(self.api, operation_id, self.call_of(operation_id))
         if decision is None:
             await self.app(scope, receive, send)

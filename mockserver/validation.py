@@ -23,6 +23,7 @@ import jsonschema_rs
 from jsonschema import Draft4Validator, ValidationError  # type: ignore[import-untyped]
 
 from .excerpt import excerpt, shorten
+from .index import holds_ref
 
 __all__ = ["Checked", "Compiled", "Excerpting", "rust_schema"]
 
@@ -114,25 +115,17 @@ class Checked:
 
 
 def _inlined(schema: Any) -> Any:
-    """``schema`` without the ``components`` Connexion attaches, unless a ``$ref`` still needs them.
+    """``schema`` without the ``components`` Connexion attaches, unless a reference still needs them.
 
     Connexion inlines references when it loads a document, then hangs the document's components on
     each schema it validates with; those components can contain the schema itself (a cycle).
     """
-    if isinstance(schema, dict) and "components" in schema and not _refers(schema, set()):
+    if isinstance(schema, dict) and "components" in schema and not holds_ref(schema, _COMPONENTS):
         return {key: value for key, value in schema.items() if key != "components"}
     return schema
 
 
-def _refers(node: Any, seen: set[int]) -> bool:
-    if isinstance(node, dict):
-        if id(node) in seen:
-            return False
-        seen.add(id(node))
-        return "$ref" in node or any(_refers(v, seen) for k, v in node.items() if k != "components")
-    if isinstance(node, list):
-        return any(_refers(v, seen) for v in node)
-    return False
+_COMPONENTS = frozenset({"components"})
 
 
 # Keywords whose value is a map of name -> schema, a schema, a list of schemas; the rest is data.

@@ -9,6 +9,7 @@ import pytest
 
 import mockserver
 from mockserver import FixtureError, SandboxOptions, UnhandledOperation, UnknownApi, create_app
+from mockserver.index import ApiIndex
 from mockserver.testing import sync_client
 from mockserver.vendors.base import check_operations
 
@@ -63,13 +64,13 @@ def test_root_needs_exactly_one_api() -> None:
 def test_spec_operation_without_handler_fails_at_startup() -> None:
     spec = {"paths": {"/a": {"get": {"operationId": "getA"}, "post": {"operationId": "postA"}}}}
     with pytest.raises(UnhandledOperation, match="no handler for operationId postA"):
-        check_operations("demo", spec, {"getA": lambda: None})
+        check_operations("demo", ApiIndex({"": spec}), {"getA": lambda: None})
 
 
 def test_handler_without_operation_fails_at_startup() -> None:
     spec = {"paths": {"/a": {"get": {"operationId": "getA"}}}}
     with pytest.raises(UnhandledOperation, match="not in the spec: stale"):
-        check_operations("demo", spec, {"getA": lambda: None, "stale": lambda: None})
+        check_operations("demo", ApiIndex({"": spec}), {"getA": lambda: None, "stale": lambda: None})
 
 
 def test_two_apps_never_share_data() -> None:

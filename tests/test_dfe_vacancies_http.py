@@ -11,8 +11,9 @@ import httpx
 import pytest
 
 from mockserver import Sandbox, create_app
+from mockserver.index import ApiIndex
+from mockserver.specs import load_spec
 from mockserver.testing import sync_client
-from mockserver.vendors.base import load_spec
 from mockserver.vendors.dfe.advert_query import CaseInsensitiveQuery
 
 from .conftest import reset_and_check
@@ -303,7 +304,9 @@ async def _unused_app(scope: Any, receive: Any, send: Any) -> None:
 
 
 def test_names_are_renamed_without_touching_values_or_unknown_keys() -> None:
-    middleware = CaseInsensitiveQuery(_unused_app, {"/vacancies": load_spec("dfe-display-advert.yaml")})
+    middleware = CaseInsensitiveQuery(
+        _unused_app, ApiIndex({"/vacancies": load_spec("dfe-display-advert.yaml")})
+    )
     assert (
         middleware._rename(b"employername=A%26B+Ltd&Other=1&PageSize=2")
         == b"EmployerName=A%26B+Ltd&Other=1&PageSize=2"

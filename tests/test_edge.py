@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver.asgi import read_body, send_json
 from mockserver.clock import SandboxClock
+from mockserver.index import ApiIndex, Routed
 from mockserver.store import VendorData
 from mockserver.testing import async_client, sync_client
 from mockserver.vendors.credentials import (
@@ -123,17 +124,20 @@ def edge(
     clock: SandboxClock | None = None,
     data: Callable[[], VendorData] = no_data,
     **options: Any,
-) -> CredentialEdge:
-    return CredentialEdge(
+) -> Routed:
+    """The edge, behind the layer that finds each request's operation (as every vendor app has it)."""
+    index = ApiIndex({"": SPEC} if specs is None else specs)
+    guarded = CredentialEdge(
         app,
         scheme=scheme,
         accepted=scheme.defaults if accepted is None else accepted,
-        specs={"": SPEC} if specs is None else specs,
+        index=index,
         render=render,
         clock=clock or frozen_clock(),
         data=data,
         **options,
     )
+    return Routed(guarded, index)
 
 
 @pytest.fixture
@@ -374,7 +378,7 @@ def test_a_rate_limit_value_replaces_the_descriptors_and_reset_forgets_the_windo
             200,
             429,
         ]
-        limited.reset()
+        limited.app.reset()
         assert client.get("/items", headers={"Authorization": "t1"}).status_code == 200
 
 

@@ -8,32 +8,25 @@ query string as the client sent it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
 from urllib.parse import quote, unquote_plus
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..._connexion import RepeatedQueryParser as RepeatedQueryParser
-from ..base import spec_parameters
+from ...index import ApiIndex
 
 
-def query_names(specs: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
-    """Lower-cased name -> documented name of every query parameter in ``specs``."""
-    names: dict[str, str] = {}
-    for spec in specs.values():
-        for param in spec_parameters(spec):
-            if param.get("in") == "query":
-                names[str(param["name"]).lower()] = str(param["name"])
-    return names
+def query_names(index: ApiIndex) -> dict[str, str]:
+    """Lower-cased name -> documented name of every query parameter of the API."""
+    return {str(p["name"]).lower(): str(p["name"]) for p in index.parameters() if p.get("in") == "query"}
 
 
 class CaseInsensitiveQuery:
     """ASGI middleware renaming query keys to their documented spelling (``pagesize`` -> ``PageSize``)."""
 
-    def __init__(self, app: ASGIApp, specs: Mapping[str, Mapping[str, Any]]) -> None:
+    def __init__(self, app: ASGIApp, index: ApiIndex) -> None:
         self.app = app
-        self.names = query_names(specs)
+        self.names = query_names(index)
 
     def _rename(self, query: bytes) -> bytes | None:
         changed = False

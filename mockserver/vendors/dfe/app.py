@@ -38,4 +38,4 @@ def build(ctx: VendorContext) -> ASGIApp:
     )
     # ASP.NET binds query names ignoring case (?pageSize=5): so does the sandbox (advert_query.py).
     name_of = serialised(ctx.store, functools.partial(subscription_name, ctx.store, NAME))
-    return SubscriptionContext(CaseInsensitiveQuery(app, ctx.specs), name_of)
+    return SubscriptionContext(CaseInsensitiveQuery(app, ctx.index), name_of)

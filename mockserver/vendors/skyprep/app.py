@@ -36,7 +36,7 @@ REFUSED = {LOGIN_PAGE: 401, ENROLL_PAGE: 404}
 
 def build(ctx: VendorContext) -> ASGIApp:
     app = build_connexion_app(ctx=ctx, operations=operations(ctx), render_error=render_error)
-    pages = Pages(FoldParameters(app, ctx.specs), ctx, {LOGIN_PAGE: sign_in, ENROLL_PAGE: self_enroll})
+    pages = Pages(FoldParameters(app, ctx.index), ctx, {LOGIN_PAGE: sign_in, ENROLL_PAGE: self_enroll})
     return Downloads(pages, ctx)
 
 

@@ -10,7 +10,6 @@ from typing import Any
 
 import connexion
 
-from ...specs import spec_operations
 from ...store import Record
 from ..base import Handler, VendorContext
 from ..operation import operation, operations_of
@@ -33,12 +32,7 @@ class Handlers:
         self.store = ctx.store
         self.data = ctx.data
         # available_api_calls answers the call names: the POST operations of the documents served.
-        self.calls = [
-            str(op["operationId"])
-            for spec in ctx.specs.values()
-            for m, _, op in spec_operations(spec)
-            if m == "post"
-        ]
+        self.calls = [op.id for op in ctx.index.operations.values() if op.method == "POST"]
 
     def _user(self, params: dict[str, Any]) -> Record:
         return model.find_user(self.data, params.get("user_id"), params.get("user_email"))

@@ -17,24 +17,24 @@ from urllib.parse import parse_qsl, urlencode
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ...asgi import rewrite_body, route_path, without_headers
+from ...asgi import rewrite_body, without_headers
+from ...index import ApiIndex, Refs, route_of
 from ...numerals import is_numeral
-from ...specs import resolve_ref, spec_operations
 
 _TRUE = {"true", "1"}
 _FALSE = {"false", "0"}
 
 
-def _types(spec: Mapping[str, Any], schema: Any) -> dict[str, str]:
+def _types(refs: Refs, schema: Any) -> dict[str, str]:
     """Property -> declared type (``integer``, ``boolean``, ...) of an object schema."""
-    schema = resolve_ref(spec, schema) or {}
-    return {name: _kind(spec, prop) for name, prop in (schema.get("properties") or {}).items()}
+    schema = refs.follow(schema) or {}
+    return {name: _kind(refs, prop) for name, prop in (schema.get("properties") or {}).items()}
 
 
-def _kind(spec: Mapping[str, Any], schema: Any) -> str:
+def _kind(refs: Refs, schema: Any) -> str:
     """A property's type; ``boolean`` for the spec's boolean that also takes 1 and 0 (a ``oneOf``)."""
-    schema = resolve_ref(spec, schema) or {}
-    kinds = [str((resolve_ref(spec, option) or {}).get("type", "")) for option in schema.get("oneOf") or ()]
+    schema = refs.follow(schema) or {}
+    kinds = [str((refs.follow(option) or {}).get("type", "")) for option in schema.get("oneOf") or ()]
     return "boolean" if "boolean" in kinds else str(schema.get("type", ""))
 
 
@@ -67,28 +67,24 @@ class FoldParameters:
 
     Args:
         app: the Connexion app behind.
-        specs: base path -> document; each path is a call with a ``get`` and a ``post`` twin.
+        index: the API's index; each path is a call with a ``get`` and a ``post`` twin.
     """
 
-    def __init__(self, app: ASGIApp, specs: Mapping[str, Mapping[str, Any]]) -> None:
+    def __init__(self, app: ASGIApp, index: ApiIndex) -> None:
         self.app = app
         self.calls: dict[str, dict[str, str]] = {}
-        for base, spec in specs.items():
-            for method, template, operation in spec_operations(spec):
-                if method == "post":
-                    content = (operation.get("requestBody") or {}).get("content") or {}
-                    schema = (content.get("application/json") or {}).get("schema")
-                    self.calls.setdefault(base + template, {}).update(_types(spec, schema))
-                elif method == "get":
-                    declared = self.calls.setdefault(base + template, {})
-                    for param in operation.get("parameters", []):
-                        param = resolve_ref(spec, param)
-                        kind = _kind(spec, param.get("schema"))
-                        declared.setdefault(str(param["name"]), kind)
+        for operation in index.operations.values():
+            refs = index.refs[operation.base]
+            declared = self.calls.setdefault(operation.path, {})
+            if operation.method == "POST":
+                declared.update(_types(refs, operation.bodies.get("application/json")))
+            elif operation.method == "GET":
+                for param in operation.parameters:
+                    declared.setdefault(str(param["name"]), _kind(refs, param.get("schema")))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path = route_path(scope).rstrip("/") if scope["type"] == "http" else ""
-        types = self.calls.get(path)
+        route = route_of(scope) if scope["type"] == "http" else None
+        types = self.calls.get(route.path) if route is not None else None
         if types is None or scope["method"] not in ("GET", "POST"):
             await self.app(scope, receive, send)
             return
