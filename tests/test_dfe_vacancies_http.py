@@ -15,7 +15,7 @@ from mockserver.testing import sync_client
 from mockserver.vendors.base import load_spec
 from mockserver.vendors.dfe.advert_query import CaseInsensitiveQuery
 
-from .conftest import reset_and_check
+from .vendor_fixtures import served_alone
 
 EMPLOYER_KEY = "sandbox-subscription-key"
 PROVIDER_KEY = "sandbox-provider-key"
@@ -26,19 +26,11 @@ V2_ONLY = {"addresses", "applicationUrl"}
 DETAILS = {"employerDescription", "trainingDescription", "fullDescription", "skills", "qualifications"}
 
 
-@pytest.fixture(scope="module")
-def app() -> Sandbox:
-    return create_app(
-        apis=("dfe",),
-        validate_responses=True,
-        credentials={"dfe": (EMPLOYER_KEY, PROVIDER_KEY, EXTERNAL_KEY)},
-        rate_limits={"dfe": "100000/minute"},
-    )
-
-
-@pytest.fixture
-def sandbox(app: Sandbox) -> Iterator[Sandbox]:
-    yield from reset_and_check(app)
+app, sandbox, _, _ = served_alone(
+    "dfe",
+    credentials={"dfe": (EMPLOYER_KEY, PROVIDER_KEY, EXTERNAL_KEY)},
+    rate_limits={"dfe": "100000/minute"},
+)
 
 
 @pytest.fixture
