@@ -41,6 +41,8 @@ from mockserver.vendors.edge import (
     token_subject,
 )
 
+from .asgi_helpers import read_body
+
 T0 = 1_800_000_000.0
 BASE = "http://sandbox"
 
@@ -80,15 +82,6 @@ def no_data() -> VendorData:
     raise AssertionError("a key scheme keeps no per-vendor data")
 
 
-async def _read(receive: Receive) -> bytes:
-    body, more = b"", True
-    while more:
-        message = await receive()
-        body += message.get("body", b"")
-        more = message.get("more_body", False)
-    return body
-
-
 def _identity_json(scope: Scope) -> dict[str, Any] | None:
     identity = identity_of(scope)
     if identity is None:
@@ -102,7 +95,7 @@ def _identity_json(scope: Scope) -> dict[str, Any] | None:
 
 async def echo(scope: Scope, receive: Receive, send: Send) -> None:
     """What reached the app: path, query, body, headers, the identity and the operation the edge named."""
-    body = await _read(receive)
+    body = await read_body(receive)
     await send_json(
         send,
         200,
@@ -455,7 +448,7 @@ class LoginVendor:
         if scope["path"] != "/api/login":
             await echo(scope, receive, send)
             return
-        given = json.loads(await _read(receive))
+        given = json.loads(await read_body(receive))
         headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
         self.logins.append({"json": given, "app_key": headers.get("x-app-key")})
         if (given.get("user"), given.get("pass")) != ("ada", "secret"):
