@@ -3,7 +3,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from .apprentiscope_helpers import JOHNNY_EMAIL, an_employer, first_occupation, johnny, new_user
+from .apprentiscope_helpers import JOHNNY_EMAIL, an_employer, create_user, first_occupation, johnny, new_user
 
 
 def test_created_user_is_returned_by_read_user(apprentiscope_api: httpx.Client) -> None:
@@ -36,33 +36,13 @@ def test_created_user_appears_in_read_users(apprentiscope_api: httpx.Client) -> 
 
 
 def test_create_user_accepts_the_documented_trailing_slash(apprentiscope_api: httpx.Client) -> None:
-    response = apprentiscope_api.post(
-        "/create-user/",
-        json={
-            "user": {
-                "first_name": "T",
-                "last_name": "S",
-                "email": "ts@example.com",
-                "user_type": "applicant",
-            }
-        },
-    )
+    response = create_user(apprentiscope_api, "/create-user/", user_type="applicant")
     assert response.status_code == 201
     assert apprentiscope_api.get(f"/read-user/{response.json()['id']}/").json()["user_type"] == "applicant"
 
 
 def test_create_user_refuses_a_duplicate_email_case_insensitively(apprentiscope_api: httpx.Client) -> None:
-    response = apprentiscope_api.post(
-        "/create-user",
-        json={
-            "user": {
-                "first_name": "J",
-                "last_name": "A",
-                "email": JOHNNY_EMAIL.upper(),
-                "user_type": "apprentice",
-            }
-        },
-    )
+    response = create_user(apprentiscope_api, email=JOHNNY_EMAIL.upper())
     assert response.status_code == 409
     body = response.json()
     assert body["status"] == 409
@@ -70,18 +50,7 @@ def test_create_user_refuses_a_duplicate_email_case_insensitively(apprentiscope_
 
 
 def test_create_user_refuses_an_unknown_program(apprentiscope_api: httpx.Client) -> None:
-    response = apprentiscope_api.post(
-        "/create-user",
-        json={
-            "user": {
-                "first_name": "J",
-                "last_name": "A",
-                "email": "j@a.com",
-                "user_type": "apprentice",
-                "program_id": "nope",
-            }
-        },
-    )
+    response = create_user(apprentiscope_api, program_id="nope")
     assert response.status_code == 404
     assert "program_id 'nope'" in response.json()["message"]
 
@@ -106,15 +75,8 @@ def test_create_user_refuses_an_unknown_program(apprentiscope_api: httpx.Client)
 def test_create_user_refuses_values_that_break_rapids_rules(
     apprentiscope_api: httpx.Client, field: str, value: object
 ) -> None:
-    user = {
-        "first_name": "J",
-        "last_name": "A",
-        "email": "j@a.com",
-        "user_type": "apprentice",
-        field: value,
-    }
     before = len(apprentiscope_api.get("/read-users/all").json())
-    response = apprentiscope_api.post("/create-user", json={"user": user})
+    response = create_user(apprentiscope_api, **{field: value})
     assert response.status_code == 400
     body = response.json()
     assert body["status"] == 400
