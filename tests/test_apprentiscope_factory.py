@@ -4,13 +4,14 @@ import httpx
 import pytest
 
 from mockserver import Conflict, NotFound, Sandbox
+from mockserver.plugin import VendorSandbox
 from mockserver.vendors.apprentiscope import model
 from mockserver.vendors.apprentiscope.factory import ApprentiscopeFactory
 
 
 @pytest.fixture
-def factory(sandbox: Sandbox) -> ApprentiscopeFactory:
-    return ApprentiscopeFactory(sandbox.store, sandbox.store.vendor("apprentiscope"))
+def factory(apprentiscope_sandbox: VendorSandbox[ApprentiscopeFactory]) -> ApprentiscopeFactory:
+    return apprentiscope_sandbox.factory
 
 
 def test_an_apprentice_in_an_empty_account_gets_a_new_program_and_employer(

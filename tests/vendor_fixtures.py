@@ -15,6 +15,7 @@ import pytest
 
 from mockserver import Sandbox, create_app
 from mockserver.plugin import SandboxHandle, VendorSandbox
+from mockserver.server import LiveServer
 from mockserver.testing import sync_client
 from mockserver.vendors import REGISTRY
 
@@ -96,3 +97,24 @@ def served_alone(name: str, *, path: str = "", **options: Any) -> ServedAlone:
         return sandbox_handle.vendor(name).factory
 
     return ServedAlone(app, sandbox, api, factory)
+
+
+def served_live(name: str, **options: Any) -> tuple[Any, Any]:
+    """Fixtures for tests of a target reached by URL: one vendor's sandbox on 127.0.0.1 and a free port.
+
+    ``served``: ``(sandbox, the vendor's base URL)``, one server per test module (``options`` go to
+    ``create_app``); ``server``: the same, the sandbox reset to seed 0 before each test.
+    """
+
+    @pytest.fixture(name="served", scope="module")
+    def served() -> Iterator[tuple[Sandbox, str]]:
+        sandbox = create_app(apis=(name,), **options)
+        with LiveServer(sandbox) as live:
+            yield sandbox, f"{live.url}{sandbox.apis[name].prefix}"
+
+    @pytest.fixture(name="server")
+    def server(served: tuple[Sandbox, str]) -> tuple[Sandbox, str]:
+        served[0].reset(0)
+        return served
+
+    return served, server
