@@ -65,22 +65,6 @@ def test_unknown_phases_are_refused() -> None:
         RunOptions(phases=("smoke",))
 
 
-def test_contract_help_explains_every_option(capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(SystemExit):
-        main(["contract", "--help"])
-    out = capsys.readouterr().out
-    for option in (
-        "--base-url",
-        "--header",
-        "--allow-writes",
-        "--junit-xml",
-        "--max-examples",
-        "--seed",
-        "apprentiscope",
-    ):
-        assert option in out
-
-
 @pytest.mark.parametrize("api", vendor_names())
 def test_every_api_passes_its_contract_on_the_sandbox_with_valid_junit(
     api: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
