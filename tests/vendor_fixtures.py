@@ -40,17 +40,15 @@ def sandbox_handle(sandbox: Sandbox) -> Iterator[SandboxHandle]:
 def _registry_fixtures(name: str) -> tuple[Any, Any]:
     title = REGISTRY[name].title
 
-    @pytest.fixture(name=f"{name}_sandbox")
     def vendor(sandbox_handle: SandboxHandle) -> VendorSandbox[Any]:
         return sandbox_handle.vendor(name)
 
-    @pytest.fixture(name=f"{name}_api")
     def api(sandbox_handle: SandboxHandle) -> httpx.Client:
         return sandbox_handle.client(name)
 
     vendor.__doc__ = f"The plugin's handle of {title}: authenticated clients, ``factory``, ``state``."
     api.__doc__ = f"An in-process client at {title}'s base URL, authenticated the vendor's way."
-    return vendor, api
+    return pytest.fixture(name=f"{name}_sandbox")(vendor), pytest.fixture(name=f"{name}_api")(api)
 
 
 def registry_fixtures() -> dict[str, Any]:
