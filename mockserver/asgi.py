@@ -53,8 +53,9 @@ async def read_body(receive: Receive) -> bytes:
     return b"".join(chunks)
 
 
-def replay(body: bytes, rest: Receive) -> Receive:
-    """A ``receive`` giving ``body`` once, then whatever the connection says next (its disconnect)."""
+def replay(body: bytes, rest: Receive | None = None) -> Receive:
+    """A ``receive`` giving ``body`` once, then whatever the connection says next (its disconnect);
+    without ``rest``, a disconnect."""
     sent = False
 
     async def receive() -> Message:
@@ -62,7 +63,7 @@ def replay(body: bytes, rest: Receive) -> Receive:
         if not sent:
             sent = True
             return {"type": "http.request", "body": body, "more_body": False}
-        return await rest()
+        return {"type": "http.disconnect"} if rest is None else await rest()
 
     return receive
 

@@ -7,48 +7,12 @@ import sys
 import httpx
 import pytest
 
-import mockserver
 from mockserver import FixtureError, SandboxOptions, UnhandledOperation, UnknownApi, create_app
 from mockserver.index import ApiIndex
 from mockserver.testing import sync_client
 from mockserver.vendors.base import check_operations
 
 from .conftest import AUTH
-
-PUBLIC = {
-    "CONTROL_PREFIX",
-    "ApiInfo",
-    "Conflict",
-    "DroppedConnection",
-    "FaultSpec",
-    "FixtureError",
-    "Forbidden",
-    "InvalidFault",
-    "InvalidInput",
-    "Journal",
-    "JournalEntry",
-    "ModelError",
-    "NotFound",
-    "Sandbox",
-    "SandboxError",
-    "SandboxOptions",
-    "SnapshotError",
-    "SpecInfo",
-    "StateFileError",
-    "Store",
-    "UnhandledOperation",
-    "UnknownApi",
-    "UnknownSnapshot",
-    "VendorData",
-    "__version__",
-    "create_app",
-}
-
-
-def test_public_surface_is_pinned() -> None:
-    assert set(mockserver.__all__) == PUBLIC
-    for name in PUBLIC:
-        assert hasattr(mockserver, name)
 
 
 def test_unknown_api_is_refused_with_the_known_names() -> None:
