@@ -60,6 +60,7 @@ with warnings.catch_warnings():
     from connexion.middleware import ConnexionMiddleware
     from connexion.middleware.abstract import ROUTING_CONTEXT
     from connexion.middleware.routing import RoutingMiddleware
+    from connexion.middleware.routing import _scope as _routing_scope
     from connexion.middleware.security import SecurityMiddleware
     from connexion.operations import AbstractOperation
     from connexion.spec import Specification
@@ -74,11 +75,12 @@ with warnings.catch_warnings():
         TextResponseBodyValidator,
     )
 
-from starlette.routing import Mount, Router
+from starlette.routing import BaseRoute, Match, Mount, Router
 from starlette.types import Receive, Scope, Send
 
 from . import cache
 from .excerpt import shorten
+from .index import route_of
 from .numerals import StrictNumbersParser
 from .routing import index_static_routes
 from .validation import Checked, Compiled, Excerpting, Validator, _parameter_validator
@@ -237,7 +239,18 @@ class BoundApp(connexion.AsyncApp):  # type: ignore[misc]
 
 
 class IndexedRoutingMiddleware(RoutingMiddleware):  # type: ignore[misc]
-    """Connexion's routing middleware, each API's router indexed by ``index_static_routes``."""
+    """Connexion's routing middleware, taking the operation the API's index already found.
+
+    ``mockserver.index.Routed`` found the request's operation in front of every layer; its Starlette
+    route is asked, with Starlette's own ``matches``, whether it takes the request as it now is (a
+    front may have respelled the path). If it does, that route handles it, as Starlette's router
+    would after searching; if not (no operation, or a path the route's converters refuse), Connexion's
+    router searches as before, each API's router indexed by ``index_static_routes``.
+    """
+
+    def __init__(self, app: Any) -> None:
+        super().__init__(app)
+        self._routes: dict[str, tuple[Mount, BaseRoute]] = {}
 
     def add_api(
         self, specification: Any, base_path: str | None = None, arguments: Any = None, **kwargs: Any
@@ -246,6 +259,36 @@ class IndexedRoutingMiddleware(RoutingMiddleware):  # type: ignore[misc]
         for mount in self.router.routes:
             if isinstance(mount, Mount) and isinstance(mount.app, Router):
                 index_static_routes(mount.app)
+                for route in mount.app.routes:
+                    for each in getattr(route, "routes", [route]):
+                        operation_id = getattr(getattr(each, "endpoint", None), "operation_id", None)
+                        if isinstance(operation_id, str):
+                            self._routes.setdefault(operation_id, (mount, each))
+
+    def _routed(self, scope: Scope) -> tuple[BaseRoute, Scope] | None:
+        found = route_of(scope)
+        entry = self._routes.get(found.id) if found is not None else None
+        if entry is None:
+            return None
+        mount, route = entry
+        match, outer = mount.matches(scope)
+        if match is not Match.FULL:
+            return None
+        inner = {**scope, **outer}
+        match, child = route.matches(inner)
+        return (route, {**outer, **child}) if match is Match.FULL else None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        routed = self._routed(scope) if scope["type"] == "http" else None
+        if routed is None:
+            await super().__call__(scope, receive, send)
+            return
+        route, child = routed
+        # What Connexion's __call__ and Starlette's two routers do on the way to a matched route.
+        _routing_scope.set(dict(scope))
+        scope.setdefault("router", self.router)
+        scope.update(child)
+        await route.handle(scope, receive, send)
 
 
 # Connexion's layers, without its security (the credential edge answers for it) and with its

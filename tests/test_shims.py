@@ -16,8 +16,10 @@ import pytest
 from connexion.resolver import Resolver
 from packaging.requirements import Requirement
 from starlette.routing import Router
+from starlette.types import Receive, Scope, Send
 
 from mockserver import _connexion, _starlette
+from mockserver.index import ROUTE, ApiIndex, Routed
 from mockserver.routing import StaticRoutes
 from mockserver.testing import sync_client
 
@@ -154,3 +156,38 @@ def test_the_repeated_query_parser_keeps_each_repeated_value_whole() -> None:
     assert parser._resolve_param_duplicates(values, param, "query") == values
     assert parser._split(values, param, "query") == values
     assert parser._split("a,b", {"name": "x", "in": "query"}, "query") == ["a", "b"]
+
+
+def test_connexion_takes_the_operation_the_index_found_without_searching_again() -> None:
+    spec = {
+        "openapi": "3.0.3",
+        "info": {"title": "two", "version": "1"},
+        "paths": {
+            path: {
+                "get": {
+                    "operationId": name,
+                    "responses": {"200": {"description": "ok", "content": {"application/json": {}}}},
+                }
+            }
+            for name, path in [("byId", "/users/{id}"), ("me", "/users/me")]
+        },
+    }
+    app = _connexion.BoundApp(
+        "tests", middlewares=list(_connexion.MIDDLEWARES), validator_map=_connexion.validator_map()
+    )
+    app.add_api(spec, base_path="/v1", resolver=Resolver(lambda name: lambda **_: {"handled": name}))
+    index = ApiIndex({"/v1": spec})
+
+    async def chosen(scope: Scope, receive: Receive, send: Send) -> None:
+        # The index picks /users/{id} for /users/me (document order, as Starlette would); here a layer
+        # names the other operation, which the path also matches: the one named is the one served.
+        if scope["path"] == "/v1/users/me":
+            scope.setdefault("extensions", {})[ROUTE] = index.operations["me"]
+        await app(scope, receive, send)
+
+    with sync_client(Routed(chosen, index)) as client:
+        assert client.get("/v1/users/me").json() == {"handled": "me"}
+        assert client.get("/v1/users/7").json() == {"handled": "byId"}
+    with sync_client(app) as unrouted:
+        # With no operation found in front, Connexion's own search answers (the first match).
+        assert unrouted.get("/v1/users/me").json() == {"handled": "byId"}
