@@ -6,8 +6,9 @@ It is not part of any vendor contract and has its own spec, ``specs/sandbox.yaml
 from __future__ import annotations
 
 import http
+from collections.abc import Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import connexion
 from connexion.lifecycle import ConnexionResponse
@@ -25,11 +26,42 @@ from .vendors.base import Handler, check_operations, load_spec
 from .webhooks import InvalidWebhookUrl, NoWebhooks
 
 if TYPE_CHECKING:
-    from .app import Sandbox
+    from .clock import SandboxClock
+    from .faults import Faults
+    from .journal import Journal
+    from .options import SandboxOptions
+    from .store import Store
+    from .vendors.base import VendorContext
+    from .webhooks import Webhooks
 
 CONTROL_SPEC = "sandbox.yaml"
 # Paths (under the control plane) that take whole APIs' state: the import limit applies, not the APIs'.
 IMPORT_PATHS = ("/state", "/snapshots")
+
+
+class ControlledApp(Protocol):
+    """What the control plane needs of the app it controls (``mockserver.app.Sandbox`` is one)."""
+
+    @property
+    def options(self) -> SandboxOptions: ...
+    @property
+    def store(self) -> Store: ...
+    @property
+    def journal(self) -> Journal: ...
+    @property
+    def clock(self) -> SandboxClock: ...
+    @property
+    def faults(self) -> Faults: ...
+    @property
+    def webhooks(self) -> Webhooks: ...
+    @property
+    def contexts(self) -> Mapping[str, VendorContext]: ...
+    @property
+    def apis(self) -> Mapping[str, object]: ...
+
+    def reset(self, seed: int | None = None) -> None: ...
+    def save_state(self) -> None: ...
+    def api_list(self, base_url: str = "") -> list[dict[str, Any]]: ...
 
 
 Reply = tuple[Any, int, dict[str, str]]
@@ -58,7 +90,7 @@ def render_problem(status: int, message: str, *, field: str | None = None) -> di
 class ControlHandlers:
     """Handlers for the control-plane operations, bound to one sandbox."""
 
-    def __init__(self, sandbox: Sandbox) -> None:
+    def __init__(self, sandbox: ControlledApp) -> None:
         self.sandbox = sandbox
 
     def _base_url(self) -> str:
@@ -324,7 +356,7 @@ class ControlHandlers:
         }
 
 
-def build_control_app(sandbox: Sandbox) -> ASGIApp:
+def build_control_app(sandbox: ControlledApp) -> ASGIApp:
     """The control plane as a Connexion app (problem+json errors, no auth), its inputs bounded.
 
     State imports (``/state``, ``/snapshots``) take bodies up to ``max_import_size``; the other
