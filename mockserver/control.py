@@ -20,6 +20,7 @@ from .conformance import state_schema
 from .errors import ModelError, SnapshotError, StateFileError, UnknownApi, UnknownSnapshot
 from .excerpt import shorten
 from .faults import FaultSpec, InvalidFault
+from .journal import CallFilter
 from .validation import validator_map
 from .vendors import load
 from .vendors.base import Handler, check_operations, load_spec
@@ -173,20 +174,10 @@ class ControlHandlers:
             return _problem(404, "Unknown snapshot", str(exc))
         return self._saved() or ConnexionResponse(status_code=204)
 
-    def list_journal(
-        self,
-        api: str | None = None,
-        method: str | None = None,
-        path: str | None = None,
-        status: int | None = None,
-        operation_id: str | None = None,
-        limit: int | None = None,
-        kind: str | None = None,
-    ) -> Reply:
+    def list_journal(self, limit: int | None = None, **where: Any) -> Reply:
+        # Connexion hands over the query's filters (api, method, path, status, operation_id, kind) by name.
         journal = self.sandbox.journal
-        found = journal.matching(
-            api=api, method=method, path=path, status=status, operation_id=operation_id, kind=kind
-        )
+        found = journal.matching(CallFilter(**where))
         # ``total`` counts every match, ``entries`` is the newest ``limit`` of them; ``dropped`` the
         # entries the bound pushed out since the last clear (whether they matched is not known).
         page = found[-limit:] if limit else found
