@@ -98,3 +98,28 @@ def size(text: str) -> int:
         return parse_size(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def add_api_option(parser: argparse.ArgumentParser, verb: str) -> None:
+    """``--api NAME``, repeatable, into ``apis``: the command ``verb``s only the APIs named."""
+    parser.add_argument(
+        "--api",
+        action="append",
+        choices=vendor_names(),
+        dest="apis",
+        metavar="NAME",
+        help=f"{verb} only this API (repeatable; default all: {', '.join(vendor_names())})",
+    )
+
+
+def add_fault_option(parser: argparse.ArgumentParser, help: str) -> None:
+    """``--fault API[:OP]=KIND[,KEY:VALUE...]``, repeatable, each checked, into ``faults``."""
+    parser.add_argument(
+        "--fault",
+        action="append",
+        type=fault,
+        default=[],
+        metavar="API[:OP]=KIND[,KEY:VALUE...]",
+        dest="faults",
+        help=help,
+    )

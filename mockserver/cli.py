@@ -110,14 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=int(os.environ.get("LMS_SANDBOX_SEED", "0")),
         help="seed of the generated data: same seed, same data (default 0)",
     )
-    serve.add_argument(
-        "--api",
-        action="append",
-        choices=vendor_names(),
-        dest="apis",
-        metavar="NAME",
-        help=f"serve only this API (repeatable; default all: {apis})",
-    )
+    arguments.add_api_option(serve, "serve")
     serve.add_argument(
         "--root",
         action="store_true",
@@ -154,14 +147,9 @@ def build_parser() -> argparse.ArgumentParser:
         + "; ".join(f"{n}={v.rate_limit.limit} per {v.rate_limit.per}" for n, v in _limited())
         + "; e.g. dfe=1000/minute to loosen it)",
     )
-    serve.add_argument(
-        "--fault",
-        action="append",
-        type=arguments.fault,
-        default=[],
-        metavar="API[:OP]=KIND[,KEY:VALUE...]",
-        dest="faults",
-        help="inject a fault into an API's answers, or one operation's (an operationId or call name); "
+    arguments.add_fault_option(
+        serve,
+        "inject a fault into an API's answers, or one operation's (an operationId or call name); "
         "repeatable, re-armed by every reset. KIND is status:CODE (the vendor's error body; 429 and 503 "
         "may take retry_after:S), latency:MS (jitter:MS adds a seeded 0..MS), drop (the connection "
         "closes without an answer), truncate (the body stops halfway) or malformed (a body that does not "

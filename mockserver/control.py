@@ -43,20 +43,15 @@ IMPORT_PATHS = ("/state", "/snapshots")
 class ControlledApp(Protocol):
     """What the control plane needs of the app it controls (``mockserver.app.Sandbox`` is one)."""
 
-    @property
-    def options(self) -> SandboxOptions: ...
-    @property
-    def store(self) -> Store: ...
-    @property
-    def journal(self) -> Journal: ...
-    @property
-    def clock(self) -> SandboxClock: ...
-    @property
-    def faults(self) -> Faults: ...
-    @property
-    def webhooks(self) -> Webhooks: ...
-    @property
-    def contexts(self) -> Mapping[str, VendorContext]: ...
+    options: SandboxOptions
+    store: Store
+    journal: Journal
+    clock: SandboxClock
+    faults: Faults
+    webhooks: Webhooks
+    contexts: dict[str, VendorContext]
+
+    # Read only: the control plane names the APIs served, whatever the app keeps of each.
     @property
     def apis(self) -> Mapping[str, object]: ...
 

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 from mockserver import arguments
-from mockserver.vendors import vendor_names
 
 from ..runner import SCHEMATHESIS_PHASES
 from .driver import FuzzOptions, fuzz
@@ -52,14 +51,7 @@ def add_parser(commands: Any) -> None:
         metavar="N",
         help="requests to send in total (default 50000)",
     )
-    fuzz.add_argument(
-        "--api",
-        action="append",
-        choices=vendor_names(),
-        dest="apis",
-        metavar="NAME",
-        help=f"fuzz only this API (repeatable; default all: {', '.join(vendor_names())})",
-    )
+    arguments.add_api_option(fuzz, "fuzz")
     fuzz.add_argument(
         "--phase",
         action="append",
@@ -82,14 +74,9 @@ def add_parser(commands: Any) -> None:
         metavar="N",
         help="seed of the first round: the same seed, the same run",
     )
-    fuzz.add_argument(
-        "--fault",
-        action="append",
-        type=arguments.fault,
-        default=[],
-        metavar="API[:OP]=KIND[,KEY:VALUE...]",
-        dest="faults",
-        help="pass a fault to serve (as serve --fault), e.g. apprentiscope=status:500 to watch the run fail",
+    arguments.add_fault_option(
+        fuzz,
+        "pass a fault to serve (as serve --fault), e.g. apprentiscope=status:500 to watch the run fail",
     )
     fuzz.add_argument(
         "--validate-responses",
