@@ -19,7 +19,6 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from io import StringIO
 from pathlib import Path
-from typing import Any
 
 from mockserver.vendors import vendor_names
 
@@ -30,7 +29,7 @@ from .results import PHASES, ContractResult
 from .runner import RunOptions, verify
 from .targets import Target, parse_header, sandbox_target, url_target
 
-__all__ = ["Target", "add_parser", "run_contract_command", "target_from_args"]
+__all__ = ["Target", "configure", "run_contract_command", "target_from_args"]
 
 
 def target_from_args(args: argparse.Namespace, api: str | None = None) -> Target:
@@ -110,21 +109,21 @@ def _quiet_connexion() -> None:
     logging.getLogger("connexion.decorators.parameter").setLevel(logging.CRITICAL)
 
 
-def add_parser(commands: Any) -> None:
-    """Add ``lms-sandbox contract`` to the command line's subcommands ``commands``."""
-    contract = commands.add_parser(
-        "contract",
-        help="verify an implementation of an API against its specs",
-        description="Run an API's contract (Schemathesis examples, coverage, fuzzing and link-following "
+def configure(contract: argparse.ArgumentParser) -> None:
+    """The options of ``lms-sandbox contract`` (its one-line summary is in ``mockserver.cli``)."""
+    contract.description = (
+        "Run an API's contract (Schemathesis examples, coverage, fuzzing and link-following "
         "stateful phases, the vendor's error/pagination checks, every credential mistake (auth), and "
         "its workflow model) against the in-process sandbox, or against any implementation with "
         "--base-url. Prints a per-operation table (requests, 2xx, 4xx and 5xx answers, the phases "
         "that reached it), the operations no request reached with a 2xx, and the curl of every "
         "failure; exits 0 only when nothing failed. "
-        "Several APIs (or 'all') run in parallel processes against their own sandboxes, one report.",
-        epilog="Examples: lms-sandbox contract all --junit-xml reports/contract.xml; "
+        "Several APIs (or 'all') run in parallel processes against their own sandboxes, one report."
+    )
+    contract.epilog = (
+        "Examples: lms-sandbox contract all --junit-xml reports/contract.xml; "
         "lms-sandbox contract apprentiscope --base-url https://staging.example.com/apprentiscope "
-        '--header "Authorization: $TOKEN" (double quotes, so the shell puts the token in)',
+        '--header "Authorization: $TOKEN" (double quotes, so the shell puts the token in)'
     )
     contract.add_argument(
         "api",

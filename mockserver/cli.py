@@ -73,6 +73,21 @@ def _limited() -> list[tuple[str, Any]]:
     return [(name, vendor) for name, vendor in REGISTRY.items() if vendor.rate_limit is not None]
 
 
+class _CommandParser(argparse.ArgumentParser):
+    """A command's parser; with ``configure`` ("module:function"), that function adds its options
+    the first time the command is parsed."""
+
+    def __init__(self, *args: Any, configure: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._configure = configure
+
+    def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:
+        if self._configure is not None:
+            configure, self._configure = self._configure, None
+            load(configure)(self)
+        return super().parse_known_args(args, namespace)
+
+
 def build_parser() -> argparse.ArgumentParser:
     apis = ", ".join(vendor_names())
     parser = argparse.ArgumentParser(
@@ -82,7 +97,9 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Run 'lms-sandbox COMMAND --help' for a command's options.",
     )
     parser.add_argument("--version", action="version", version=f"lms-sandbox {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", parser_class=_CommandParser
+    )
 
     serve = commands.add_parser(
         "serve",
@@ -194,12 +211,18 @@ def build_parser() -> argparse.ArgumentParser:
     lint.add_argument("folder", nargs="?", type=Path, help="folder of specs (default: the bundled specs)")
     lint.set_defaults(handler=_lint_specs)
 
-    # Imported here: the contract and fuzz runners bring Schemathesis; ``import mockserver.cli`` does not.
-    from contracts.command import add_parser as add_contract_parser
-    from contracts.fuzz.command import add_parser as add_fuzz_parser
-
-    add_contract_parser(commands)
-    add_fuzz_parser(commands)
+    # Each configured by its runner's module, imported only when the command is parsed: both bring
+    # Schemathesis, which serve must not pay for.
+    commands.add_parser(
+        "contract",
+        help="verify an implementation of an API against its specs",
+        configure="contracts.command:configure",
+    )
+    commands.add_parser(
+        "fuzz",
+        help="send bad input to every API through serve; fail on any answer >= 500 or server traceback",
+        configure="contracts.fuzz.command:configure",
+    )
     _add_vendor_commands(commands)
     return parser
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
 
 from mockserver import arguments
 
@@ -28,12 +27,10 @@ def options_from_args(args: argparse.Namespace) -> FuzzOptions:
     )
 
 
-def add_parser(commands: Any) -> None:
-    """Add ``lms-sandbox fuzz`` to the command line's subcommands ``commands``."""
-    fuzz = commands.add_parser(
-        "fuzz",
-        help="send bad input to every API through serve; fail on any answer >= 500 or server traceback",
-        description="Start 'lms-sandbox serve' on 127.0.0.1 and a free port (rate limits raised, its output "
+def configure(fuzz: argparse.ArgumentParser) -> None:
+    """The options of ``lms-sandbox fuzz`` (its one-line summary is in ``mockserver.cli``)."""
+    fuzz.description = (
+        "Start 'lms-sandbox serve' on 127.0.0.1 and a free port (rate limits raised, its output "
         "in --log), then run Schemathesis' examples, coverage, fuzzing and stateful phases with positive "
         "and negative data against every spec document of every API, each with its own credentials (a "
         "fresh signed token per request, a login token fetched again on a 401). The budget is shared among "
@@ -41,9 +38,9 @@ def add_parser(commands: Any) -> None:
         "again with the next seed until a document's share is sent. Prints requests and statuses per "
         "API and the curl of every answer >= 500; exits 1 on any answer >= 500, any request left "
         "unanswered and any traceback in the server log, else 0. No other check decides: that is "
-        "'lms-sandbox contract'.",
-        epilog="Example: lms-sandbox fuzz --budget 5000 --api absorb --seed 3",
+        "'lms-sandbox contract'."
     )
+    fuzz.epilog = "Example: lms-sandbox fuzz --budget 5000 --api absorb --seed 3"
     fuzz.add_argument(
         "--budget",
         type=int,
