@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from mockserver.specs import resolve_ref
+from mockserver.index import Refs
 from mockserver.vendors.credentials import LoginScheme, SignedScheme, token_of
 
 from .targets import Target
@@ -61,10 +61,11 @@ def _body_fields(case: Any) -> set[str]:
     """The properties the operation's request body schemas declare."""
     spec = case.operation.schema.raw_schema
     # Only the top level is read: references are followed there, never inlined through the schema.
-    body = resolve_ref(spec, case.operation.definition.raw.get("requestBody") or {})
+    refs = Refs(spec)
+    body = refs.follow(case.operation.definition.raw.get("requestBody") or {})
     fields: set[str] = set()
     for media in (body.get("content") or {}).values():
-        schema = resolve_ref(spec, (media or {}).get("schema") or {})
+        schema = refs.follow((media or {}).get("schema") or {})
         fields.update((schema.get("properties") or {}) if isinstance(schema, Mapping) else ())
     return fields
 

@@ -14,9 +14,7 @@ from typing import Any
 from xml.parsers.expat import ExpatError
 
 import schemathesis
-from schemathesis.checks import CheckContext
-from schemathesis.core.transport import Response
-from schemathesis.generation.case import Case
+from schemathesis import Case, CheckContext, Response
 
 from mockserver.xmlcodec import decode as xml_decode
 

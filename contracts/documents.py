@@ -10,7 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from mockserver.specs import load_spec, spec_operations
+from mockserver.index import ApiIndex
+from mockserver.specs import load_spec
 from mockserver.vendors import get_vendor
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -23,10 +24,15 @@ class Document:
     name: str
     base_path: str
     spec: Mapping[str, Any] = field(repr=False)
+    # What the document holds, walked once (paths relative to the document).
+    index: ApiIndex = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "index", ApiIndex({"": self.spec}))
 
     def operations(self) -> list[tuple[str, str, Mapping[str, Any]]]:
         """``(METHOD, path, operation)`` for every operation, in document order."""
-        return [(method.upper(), path, operation) for method, path, operation in spec_operations(self.spec)]
+        return [(op.method, op.template, op.definition) for op in self.index.every()]
 
     def operation_ids(self) -> dict[str, str]:
         """Schemathesis' label of each operation (``METHOD /path``) -> its operationId."""

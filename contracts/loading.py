@@ -9,8 +9,6 @@ import schemathesis
 from schemathesis.config import ApiKeyAuthConfig, ChecksConfig, SchemathesisConfig
 from schemathesis.schemas import BaseSchema
 
-from mockserver.specs import spec_parameters
-
 from . import checks as _checks  # noqa: F401 - registers the spec-driven checks with Schemathesis
 from .auth import register as register_auth
 from .documents import READ_METHODS, Document, load_contract
@@ -25,7 +23,7 @@ MISSING_HEADER_STATUSES = ("400", "401", "403", "406", "415", "422")
 def _missing_header_statuses(document: Document) -> list[str]:
     """The statuses a request missing a required header may get: Schemathesis' and the spec's own."""
     found = list(MISSING_HEADER_STATUSES)
-    for parameter in spec_parameters(document.spec):
+    for parameter in document.index.parameters():
         status = parameter.get("x-missing-status")
         if parameter.get("in") == "header" and status is not None and str(status) not in found:
             found.append(str(status))
@@ -33,7 +31,7 @@ def _missing_header_statuses(document: Document) -> list[str]:
 
 
 def _security_headers(document: Document) -> set[str]:
-    schemes = (document.spec.get("components") or {}).get("securitySchemes") or {}
+    schemes = document.index.security_schemes("")
     return {
         str(s.get("name", "")).lower()
         for s in schemes.values()
@@ -47,7 +45,7 @@ def _security_keys(target: Target, document: Document) -> dict[str, str]:
     Given to Schemathesis as the schemes' keys (not as fixed headers), it also sends requests without
     them or with wrong ones, and knows the auth it sent was not generated.
     """
-    schemes = (document.spec.get("components") or {}).get("securitySchemes") or {}
+    schemes = document.index.security_schemes("")
     sent = {name.lower(): value for name, value in target.headers.items()}
     return {
         name: sent[str(scheme.get("name", "")).lower()]

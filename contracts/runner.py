@@ -13,7 +13,7 @@ from hypothesis.errors import FlakyFailure
 from hypothesis.stateful import run_state_machine_as_test
 from schemathesis.engine import events, from_schema
 
-from mockserver.specs import OperationRoutes
+from mockserver.index import ApiIndex
 
 from .auth_phase import run_auth_phase
 from .documents import READ_METHODS, Contract, Document, load_contract
@@ -162,7 +162,7 @@ class _WorkflowTally:
 
     def __init__(self, result: ContractResult, contract: Contract, target: Target) -> None:
         self.result = result
-        self.routes = OperationRoutes({d.base_path: d.spec for d in contract.documents})
+        self.routes = ApiIndex({d.base_path: d.spec for d in contract.documents})
         self.root = urlsplit(target.base_url).path.rstrip("/")
 
     def __call__(self, response: httpx.Response) -> None:

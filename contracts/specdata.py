@@ -7,24 +7,14 @@ from typing import Any
 
 from openapi_schema_validator import OAS30Validator, OAS31Validator
 
+from mockserver.index import Refs
+
 Spec = Mapping[str, Any]
 
 
-def resolve(spec: Spec, node: Any, _seen: frozenset[str] = frozenset()) -> Any:
-    """``node`` with every local ``$ref`` inlined (a recursive ref is left as an open schema)."""
-    if isinstance(node, Mapping):
-        ref = node.get("$ref")
-        if isinstance(ref, str) and ref.startswith("#/"):
-            if ref in _seen:
-                return {}
-            target: Any = spec
-            for part in ref[2:].split("/"):
-                target = target[part.replace("~1", "/").replace("~0", "~")]
-            return resolve(spec, target, _seen | {ref})
-        return {key: resolve(spec, value, _seen) for key, value in node.items()}
-    if isinstance(node, list):
-        return [resolve(spec, item, _seen) for item in node]
-    return node
+def resolve(spec: Spec, node: Any) -> Any:
+    """``node`` with every local reference inlined (a recursive one is left as an open schema)."""
+    return Refs(spec).inline(node)
 
 
 def json_schema_of(spec: Spec, response: Mapping[str, Any]) -> dict[str, Any] | None:

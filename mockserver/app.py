@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,11 +14,11 @@ from .conformance import NonConformingState, check_state
 from .control import build_control_app
 from .errors import FixtureError
 from .faults import FaultMiddleware, Faults, FaultSpec, InvalidFault, parse_fault
+from .index import ApiIndex, Routed
 from .journal import Journal, JournalMiddleware
 from .options import SandboxOptions
 from .routing import PrefixRouter
 from .scenarios import load_scenario, scenarios_for
-from .specs import OperationRoutes, operation_ids
 from .statefile import StateFile
 from .store import Seeder, Store, VendorData
 from .vendors import Vendor, get_vendor, load, vendor_names
@@ -134,9 +133,9 @@ def _credentials(vendor: Vendor, configured: tuple[Any, ...]) -> tuple[Credentia
     return tuple(scheme.parse(c) if isinstance(c, str) else scheme.check(c) for c in configured)
 
 
-def _operation_names(vendor: Vendor, specs: Mapping[str, Mapping[str, Any]]) -> frozenset[str]:
+def _operation_names(vendor: Vendor, index: ApiIndex) -> frozenset[str]:
     """What a fault may name for ``vendor``: its operationIds and the calls they serve."""
-    ids = [op for spec in specs.values() for op in operation_ids(spec)]
+    ids = index.operation_ids()
     return frozenset(ids) | frozenset(filter(None, map(vendor.call_of, ids)))
 
 
@@ -216,11 +215,19 @@ class Sandbox:
         routes: list[tuple[str, ASGIApp]] = [(CONTROL_PREFIX, build_control_app(self))]
         for name, vendor in self.vendors.items():
             credentials = _credentials(vendor, tuple(options.credentials.get(name, ())))
+            specs = load_specs(vendor.specs)
             ctx = VendorContext(
-                vendor, self.store, options, credentials, self.errors, self.clock, load_specs(vendor.specs)
+                vendor,
+                self.store,
+                options,
+                credentials,
+                self.errors,
+                self.clock,
+                specs,
+                ApiIndex(specs, ignore_case=vendor.ignore_case),
             )
             self.contexts[name] = ctx
-            operations[name] = _operation_names(vendor, ctx.specs)
+            operations[name] = _operation_names(vendor, ctx.index)
             prefix = "" if options.root else vendor.prefix
             self.apis[name] = ApiInfo(
                 name=name,
@@ -242,7 +249,6 @@ class Sandbox:
                 Touching(build_vendor_app(ctx), self.store, name),
                 api=name,
                 faults=self.faults,
-                find=OperationRoutes(ctx.specs).operation_id,
                 call_of=vendor.call_of,
                 render=load(vendor.edge_errors or vendor.errors),
             )
@@ -252,7 +258,8 @@ class Sandbox:
                 journal=self.journal,
                 call_of=vendor.call_of,
             )
-            routes.append((prefix, app))
+            # The request's operation, found once, for every layer behind (mockserver.index).
+            routes.append((prefix, Routed(app, ctx.index)))
         self._app: ASGIApp = PrefixRouter(routes)
         self.faults.configure(_configured_faults(options, scenarios))
 

@@ -11,7 +11,6 @@ layer, Connexion, the handler that takes the store lock) waits on a slow client.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .asgi import send_json
 from .excerpt import excerpt
 from .options import SandboxOptions
 
@@ -162,10 +162,7 @@ class RequestBounds:
         return None
 
     async def _refuse(self, send: Send, status: int, message: str) -> None:
-        body = json.dumps(self.render(status, message)).encode()
-        headers = [(b"content-type", self.content_type), (b"content-length", str(len(body)).encode())]
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+        await send_json(send, status, self.render(status, message), content_type=self.content_type)
 
 
 def _too_large(limit: int, why: str) -> str:

@@ -20,6 +20,7 @@ import jsonschema_rs
 from jsonschema import Draft4Validator  # type: ignore[import-untyped]
 
 from .errors import SnapshotError
+from .index import Refs, reference
 from .specs import load_spec
 from .vendors import get_vendor
 
@@ -37,11 +38,21 @@ class NonConformingState(SnapshotError):
         self.api = api
 
 
-def _split(ref: str, main: str) -> tuple[str, str]:
-    file, sep, pointer = ref.partition("#")
-    if not sep or not pointer.startswith("/components/schemas/"):
-        raise ValueError(f"a record schema is '[file]#/components/schemas/Name', got {ref!r}")
+def _parts(ref: str, main: str) -> tuple[str, str]:
+    """The file (``main`` when the reference is local) and the pointer of a reference."""
+    file, _, pointer = ref.partition("#")
     return file or main, pointer
+
+
+def _split(ref: str, main: str) -> tuple[str, str]:
+    if "#" not in ref or not ref.partition("#")[2].startswith("/components/schemas/"):
+        raise ValueError(f"a record schema is '[file]#/components/schemas/Name', got {ref!r}")
+    return _parts(ref, main)
+
+
+def _inside(file: str, pointer: str) -> str:
+    """Where ``file``'s ``pointer`` is inside the built schema."""
+    return f"#/{_DOCUMENTS}/{file.replace('.', '_')}{pointer}"
 
 
 _DIGITS = {"type": "string", "pattern": "^[0-9]+$"}
@@ -58,13 +69,12 @@ def _relaxed(node: Any, file: str, text_numbers: frozenset[str] = frozenset()) -
         return node
     out: dict[str, Any] = {}
     for key, value in node.items():
-        if key == "$ref" and isinstance(value, str):
-            ref_file, pointer = (value.partition("#")[0] or file), value.partition("#")[2]
-            out[key] = f"#/{_DOCUMENTS}/{ref_file.replace('.', '_')}{pointer}"
-        elif (key == "additionalProperties" and value is False) or key in _NOT_CHECKED:
+        if (key == "additionalProperties" and value is False) or key in _NOT_CHECKED:
             continue
-        else:
-            out[key] = _relaxed(value, file, text_numbers)
+        out[key] = _relaxed(value, file, text_numbers)
+    ref = Refs.target(node)
+    if ref is not None:
+        out.update(reference(_inside(*_parts(ref, file))))
     if node.get("nullable") is True:
         if isinstance(out.get("type"), str):
             out["type"] = [out["type"], "null"]
@@ -108,7 +118,7 @@ def state_schema(api: str) -> dict[str, Any]:
         file, pointer = _split(ref, main)
         collections[collection] = {
             "type": "object",
-            "additionalProperties": {"$ref": f"#/{_DOCUMENTS}/{file.replace('.', '_')}{pointer}"},
+            "additionalProperties": reference(_inside(file, pointer)),
         }
     return {
         "$schema": "http://json-schema.org/draft-04/schema#",

@@ -15,15 +15,18 @@ from connexion.lifecycle import ConnexionResponse
 from connexion.options import SwaggerUIOptions
 from starlette.types import ASGIApp, Scope
 
+from ._connexion import check_specs_once, validator_map
+from .asgi import route_path
 from .bounds import Bounds, RequestBounds
 from .conformance import state_schema
 from .errors import ModelError, SnapshotError, StateFileError, UnknownApi, UnknownSnapshot
 from .excerpt import shorten
 from .faults import FaultSpec, InvalidFault
+from .index import ApiIndex
 from .journal import CallFilter
-from .validation import validator_map
+from .specs import load_spec
 from .vendors import load
-from .vendors.base import Handler, check_operations, load_spec
+from .vendors.base import Handler, check_operations
 from .webhooks import InvalidWebhookUrl, NoWebhooks
 
 if TYPE_CHECKING:
@@ -350,7 +353,8 @@ def build_control_app(sandbox: ControlledApp) -> ASGIApp:
     """
     spec = load_spec(CONTROL_SPEC)
     handlers = ControlHandlers(sandbox).operations()
-    check_operations("control plane", spec, handlers)
+    check_operations("control plane", ApiIndex({"": spec}), handlers)
+    check_specs_once()
     app = connexion.AsyncApp(
         "mockserver",
         pythonic_params=True,
@@ -363,7 +367,7 @@ def build_control_app(sandbox: ControlledApp) -> ASGIApp:
     options = sandbox.options
 
     def body_limit(scope: Scope) -> int:
-        path = scope["path"][len(scope.get("root_path", "")) :]
+        path = route_path(scope)
         imports = any(path == p or path.startswith(p + "/") for p in IMPORT_PATHS)
         return options.max_import_size if imports else options.max_body_size
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import http
 import itertools
-import json
 import random
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -24,7 +23,9 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .asgi import send_json
 from .errors import SandboxError
+from .index import route_of
 from .journal import FAULT, OPERATION
 
 KINDS = ("latency", "status", "drop", "truncate", "malformed")
@@ -357,7 +358,6 @@ class FaultMiddleware:
     Args:
         app: the vendor app.
         api: the API's name; ``faults`` the sandbox's faults.
-        find: the operationId of a method and path (``OperationRoutes.operation_id``).
         call_of: the vendor call an operationId serves (``Vendor.call_of``).
         render: the vendor's error renderer, for injected statuses.
     """
@@ -368,14 +368,12 @@ class FaultMiddleware:
         *,
         api: str,
         faults: Faults,
-        find: Callable[[str, str], str | None],
         call_of: Callable[[str | None], str | None],
         render: Render,
     ) -> None:
         self.app = app
         self.api = api
         self.faults = faults
-        self.find = find
         self.call_of = call_of
         self.render = render
 
@@ -383,8 +381,8 @@ class FaultMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        path = scope["path"][len(scope.get("root_path", "")) :] or "/"
-        operation_id = self.find(scope["method"], path)
+        route = route_of(scope)
+        operation_id = (route.id or None) if route is not None else None
         decision = self.faults.decide(self.api, operation_id, self.call_of(operation_id))
         if decision is None:
             await self.app(scope, receive, send)
@@ -419,16 +417,10 @@ class FaultMiddleware:
         message = f"{phrase} (a fault injected by the sandbox)"
         if status == 429:
             message = f"Rate limit exceeded; retry in {spec.retry_after} seconds."
-        body = json.dumps(self.render(status, message)).encode()
-        headers = [
-            (b"content-type", b"application/json"),
-            (b"content-length", str(len(body)).encode()),
-            header,
-        ]
+        headers = [header]
         if spec.retry_after is not None:
             headers.append((b"retry-after", str(spec.retry_after).encode()))
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+        await send_json(send, status, self.render(status, message), headers)
 
     async def _break(
         self, scope: Scope, receive: Receive, send: Send, kind: str, header: tuple[bytes, bytes]

@@ -4,19 +4,19 @@ Starlette's ``Mount`` matches with a regex whose ``.`` stops at a newline, so a 
 encoded newline would miss every mount; plain prefix matching sends every request under a prefix
 to that prefix's app, which answers in its own format.
 
-Also Connexion's operation routing, indexed (``IndexedRoutingMiddleware``): see ``StaticRoutes``.
+Also the index of a Starlette router's parameterless routes (``StaticRoutes``), which Connexion's
+operation routing uses (``mockserver._connexion.IndexedRoutingMiddleware``).
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from connexion.middleware.routing import RoutingMiddleware
-from starlette._utils import get_route_path
 from starlette.datastructures import URLPath
-from starlette.routing import BaseRoute, Match, Mount, NoMatchFound, Route, Router
+from starlette.routing import BaseRoute, Match, NoMatchFound, Route, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from .asgi import route_path, send_problem
 
 
 class PrefixRouter:
@@ -35,15 +35,7 @@ class PrefixRouter:
                 child["root_path"] = scope.get("root_path", "") + prefix
                 await app(child, receive, send)
                 return
-        body = json.dumps({"title": "Not Found", "status": 404, "detail": f"no API is served at {path}"})
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 404,
-                "headers": [(b"content-type", b"application/problem+json")],
-            }
-        )
-        await send({"type": "http.response.body", "body": body.encode()})
+        await send_problem(send, 404, "Not Found", f"no API is served at {path}")
 
 
 class StaticRoutes(BaseRoute):
@@ -65,7 +57,7 @@ class StaticRoutes(BaseRoute):
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         if scope["type"] != "http":
             return Match.NONE, {}
-        path = get_route_path(scope)
+        path = route_path(scope)
         candidates = self._by_path.get(path, [])
         if path.endswith("\n"):
             candidates = candidates + self._by_path.get(path[:-1], [])
@@ -109,15 +101,3 @@ def index_static_routes(router: Router) -> None:
         if route is not None:
             grouped.append(route)
     router.routes[:] = grouped
-
-
-class IndexedRoutingMiddleware(RoutingMiddleware):  # type: ignore[misc]
-    """Connexion's routing middleware, each API's router indexed by ``index_static_routes``."""
-
-    def add_api(
-        self, specification: Any, base_path: str | None = None, arguments: Any = None, **kwargs: Any
-    ) -> None:
-        super().add_api(specification, base_path=base_path, arguments=arguments, **kwargs)
-        for mount in self.router.routes:
-            if isinstance(mount, Mount) and isinstance(mount.app, Router):
-                index_static_routes(mount.app)

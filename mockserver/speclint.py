@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -10,21 +10,14 @@ import yaml
 from openapi_spec_validator import validate
 from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
-from .vendors.base import HTTP_METHODS
-
-
-def _operations(spec: Mapping[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
-    for path, item in spec.get("paths", {}).items():
-        for method, operation in item.items():
-            if method in HTTP_METHODS:
-                yield path, method, operation
+from .index import Refs, spec_operations
 
 
 def house_problems(spec: Mapping[str, Any]) -> list[str]:
     """Breaches of the house rules: operationId, summary, typed parameters, documented errors."""
     problems = []
     seen: set[str] = set()
-    for path, method, op in _operations(spec):
+    for method, path, op in spec_operations(spec):
         where = f"{method.upper()} {path}"
         op_id = op.get("operationId")
         if not op_id:
@@ -36,7 +29,7 @@ def house_problems(spec: Mapping[str, Any]) -> list[str]:
         if not op.get("summary"):
             problems.append(f"{where}: no summary")
         for param in op.get("parameters", []):
-            if "$ref" not in param and "schema" not in param:
+            if Refs.target(param) is None and "schema" not in param:
                 problems.append(f"{where}: parameter {param.get('name')} has no schema")
         codes = set(op.get("responses", {}))
         if not any(code.startswith("2") for code in codes):

@@ -4,7 +4,9 @@ Connexion builds a new jsonschema validator for every parameter, request body an
 building one (its reference resolver above all) costs more than the validation itself. The classes
 made by ``validator_map`` are Connexion's own, with the same schemas, the same jsonschema validator
 classes and so the same error messages: they only keep each compiled validator for the app's life.
-They go through Connexion's extension point, the ``validator_map`` of the app.
+They go through Connexion's extension point, the ``validator_map`` of the app; the classes themselves
+live in ``mockserver._connexion`` (they reach into Connexion's validators), this module holds what
+they compile.
 
 A schema is keyed by its identity: Connexion hands the validators the very dicts of the loaded
 document, which live as long as the app. The cache holds each schema beside its validator, so an
@@ -18,21 +20,12 @@ from collections.abc import Callable
 from typing import Any
 
 import jsonschema_rs
-from connexion.datastructures import MediaTypeDict
-from connexion.utils import is_null, is_nullable
-from connexion.validators import (
-    FormDataValidator,
-    JSONRequestBodyValidator,
-    JSONResponseBodyValidator,
-    MultiPartFormDataValidator,
-    ParameterValidator,
-    TextResponseBodyValidator,
-)
 from jsonschema import Draft4Validator, ValidationError  # type: ignore[import-untyped]
 
 from .excerpt import excerpt, shorten
+from .index import holds_ref
 
-__all__ = ["Compiled", "Excerpting", "validator_map"]
+__all__ = ["Checked", "Compiled", "Excerpting", "rust_schema"]
 
 # A compiled jsonschema validator (jsonschema ships no type stubs here).
 Validator = Any
@@ -122,25 +115,17 @@ class Checked:
 
 
 def _inlined(schema: Any) -> Any:
-    """``schema`` without the ``components`` Connexion attaches, unless a ``$ref`` still needs them.
+    """``schema`` without the ``components`` Connexion attaches, unless a reference still needs them.
 
     Connexion inlines references when it loads a document, then hangs the document's components on
     each schema it validates with; those components can contain the schema itself (a cycle).
     """
-    if isinstance(schema, dict) and "components" in schema and not _refers(schema, set()):
+    if isinstance(schema, dict) and "components" in schema and not holds_ref(schema, _COMPONENTS):
         return {key: value for key, value in schema.items() if key != "components"}
     return schema
 
 
-def _refers(node: Any, seen: set[int]) -> bool:
-    if isinstance(node, dict):
-        if id(node) in seen:
-            return False
-        seen.add(id(node))
-        return "$ref" in node or any(_refers(v, seen) for k, v in node.items() if k != "components")
-    if isinstance(node, list):
-        return any(_refers(v, seen) for v in node)
-    return False
+_COMPONENTS = frozenset({"components"})
 
 
 # Keywords whose value is a map of name -> schema, a schema, a list of schemas; the rest is data.
@@ -182,71 +167,3 @@ def _parameter_validator(param: dict[str, Any]) -> Checked:
     """Connexion's check of a parameter's value (Draft 4, formats checked), with the fast path."""
     schema = copy.deepcopy(param.get("schema", param))
     return Checked(schema, Draft4Validator(schema, format_checker=Draft4Validator.FORMAT_CHECKER))
-
-
-def validator_map(parameter_base: type[ParameterValidator] = ParameterValidator) -> dict[str, Any]:
-    """A ``validator_map`` for one Connexion app whose validators share one ``Compiled`` cache.
-
-    ``parameter_base`` is the parameter validator to speed up (a subclass of Connexion's whose
-    ``validate_parameter`` words errors its own way keeps that wording: only the schema check is
-    replaced, by the same check on a compiled validator).
-    """
-    compiled = Compiled()
-
-    class Parameters(parameter_base):  # type: ignore[misc]
-        def validate_parameter(
-            self, parameter_type: str, value: Any, param: dict[str, Any], param_name: str | None = None
-        ) -> str | None:
-            if value is not None and not (is_nullable(param) and is_null(value)):
-                validator = compiled.get("parameter", param, lambda: _parameter_validator(param))
-                if validator.is_valid(value):
-                    return None
-            # Absent, null or invalid: the base validator answers, in its own words (a long value cut).
-            error: str | None = super().validate_parameter(parameter_type, value, param, param_name)
-            return None if error is None else shorten(error)
-
-    class JSONBody(JSONRequestBodyValidator):  # type: ignore[misc]
-        @property
-        def _validator(self) -> Validator:
-            schema = self._schema
-            return compiled.get(
-                "body",
-                schema,
-                lambda: Checked(schema, Excerpting(JSONRequestBodyValidator._validator.fget(self))),
-            )
-
-    class FormBody(FormDataValidator):  # type: ignore[misc]
-        @property
-        def _validator(self) -> Validator:
-            schema = self._schema
-            return compiled.get("form", schema, lambda: Excerpting(FormDataValidator._validator.fget(self)))
-
-    class MultiPartBody(MultiPartFormDataValidator):  # type: ignore[misc]
-        @property
-        def _validator(self) -> Validator:
-            schema = self._schema
-            return compiled.get(
-                "multipart", schema, lambda: Excerpting(MultiPartFormDataValidator._validator.fget(self))
-            )
-
-    class JSONResponse(JSONResponseBodyValidator):  # type: ignore[misc]
-        @property
-        def validator(self) -> Validator:
-            schema = self._schema
-            return compiled.get(
-                "response",
-                schema,
-                lambda: Checked(schema, JSONResponseBodyValidator.validator.fget(self), write_only=True),
-            )
-
-    return {
-        "parameter": Parameters,
-        "body": MediaTypeDict(
-            {
-                "*/*json": JSONBody,
-                "application/x-www-form-urlencoded": FormBody,
-                "multipart/form-data": MultiPartBody,
-            }
-        ),
-        "response": MediaTypeDict({"*/*json": JSONResponse, "text/plain": TextResponseBodyValidator}),
-    }

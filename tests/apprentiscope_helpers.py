@@ -15,16 +15,21 @@ def johnny(api: httpx.Client) -> dict[str, Any]:
     return dict(user)
 
 
-def new_user(api: httpx.Client, **fields: Any) -> str:
-    """Create a user (a fresh apprentice unless fields say otherwise) and return its id."""
+def create_user(api: httpx.Client, path: str = "/create-user", **fields: Any) -> httpx.Response:
+    """Ask to create a user: a fresh apprentice unless ``fields`` say otherwise; the response."""
     body = {
         "first_name": "Ada",
         "last_name": "Lovelace",
         "email": "ada@example.com",
         "user_type": "apprentice",
+        **fields,
     }
-    body.update(fields)
-    response = api.post("/create-user", json={"user": body})
+    return api.post(path, json={"user": body})
+
+
+def new_user(api: httpx.Client, **fields: Any) -> str:
+    """Create a user (a fresh apprentice unless fields say otherwise) and return its id."""
+    response = create_user(api, **fields)
     assert response.status_code == 201, response.text
     return str(response.json()["id"])
 

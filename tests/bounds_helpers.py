@@ -6,9 +6,10 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver import Sandbox
+from mockserver.asgi import read_body, replay
 from mockserver.plugin.handles import SandboxHandle
 from mockserver.testing import sync_client
 
@@ -122,27 +123,13 @@ class Padded:
         self.path = path  # the request to pad (not a login call the client makes first)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        body = b""
-        more = True
-        while more:
-            message = await receive()
-            body += message.get("body", b"")
-            more = message.get("more_body", False)
+        body = await read_body(receive)
         if body and scope["path"].endswith(self.path):
             body += b" " * (self.size - len(body))
             scope = dict(scope)
             headers = [(k, v) for k, v in scope["headers"] if k.lower() != b"content-length"]
             scope["headers"] = [*headers, (b"content-length", str(len(body)).encode())]
-        sent = False
-
-        async def replay() -> Message:
-            nonlocal sent
-            if sent:
-                return await receive()
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        await self.app(scope, replay, send)
+        await self.app(scope, replay(body, receive), send)
 
 
 def auth_of(app: Sandbox, name: str) -> httpx.Auth | None:

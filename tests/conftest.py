@@ -2,6 +2,7 @@
 
 ``sandbox`` here overrides the installed pytest plugin's fixture of the same name for this suite;
 the plugin itself is tested as a downstream project uses it, in tests/test_pytest_plugin.py.
+Every vendor in the registry gets ``<name>_sandbox`` and ``<name>_api`` (see ``vendor_fixtures``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from hypothesis import HealthCheck, settings
 from mockserver import Sandbox, create_app
 from mockserver.testing import sync_client
 
+from .vendor_fixtures import registry_fixtures, reset_and_check, sandbox_handle
+
 settings.register_profile("dev", max_examples=30, deadline=None)
 settings.register_profile(
     "ci",
@@ -26,22 +29,17 @@ settings.register_profile(
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
 
+# ApprentiScope's sandbox token, for tests that send it by hand (``apprentiscope_api`` sends it itself).
 TOKEN = "sandbox-apprentiscope-token"
 AUTH = {"Authorization": TOKEN}
+
+__all__ = ["AUTH", "TOKEN", "reset_and_check", "sandbox_handle"]
+globals().update(registry_fixtures())
 
 
 @pytest.fixture(scope="session")
 def session_sandbox() -> Sandbox:
     return create_app(validate_responses=True)
-
-
-def reset_and_check(app: Sandbox) -> Iterator[Sandbox]:
-    """``app`` reset to seed 0 for one test; afterwards, fail the test if a handler raised."""
-    app.reset(0)
-    yield app
-    errors = list(app.errors)
-    app.errors.clear()
-    assert not errors, f"the sandbox raised during the test: {errors!r}"
 
 
 @pytest.fixture
@@ -54,13 +52,6 @@ def sandbox(session_sandbox: Sandbox) -> Iterator[Sandbox]:
 def client(sandbox: Sandbox) -> Iterator[httpx.Client]:
     """A client for the whole sandbox (control plane and every prefix), no credentials."""
     with sync_client(sandbox) as c:
-        yield c
-
-
-@pytest.fixture
-def api(sandbox: Sandbox) -> Iterator[httpx.Client]:
-    """A client for ApprentiScope with the sandbox token attached."""
-    with sync_client(sandbox, base_url="http://sandbox/apprentiscope", headers=AUTH) as c:
         yield c
 
 

@@ -57,20 +57,22 @@ def test_refused_request_changes_nothing(anonymous: httpx.Client, sandbox: Sandb
     assert sandbox.store.export("apprentiscope") == before
 
 
-def test_unknown_path_is_404_in_the_vendor_format(api: httpx.Client) -> None:
-    response = api.get("/read-everything")
+def test_unknown_path_is_404_in_the_vendor_format(apprentiscope_api: httpx.Client) -> None:
+    response = apprentiscope_api.get("/read-everything")
     assert response.status_code == 404
     assert response.json()["message"] == "No route for GET /apprentiscope/read-everything"
 
 
-def test_wrong_method_is_405_with_allow(api: httpx.Client) -> None:
-    response = api.delete("/read-occupations")
+def test_wrong_method_is_405_with_allow(apprentiscope_api: httpx.Client) -> None:
+    response = apprentiscope_api.delete("/read-occupations")
     assert response.status_code == 405
     assert "GET" in response.headers["allow"]
     assert response.json()["status"] == 405
 
 
-def test_malformed_json_is_400_in_the_vendor_format(api: httpx.Client) -> None:
-    response = api.post("/create-partner", content=b"{not json", headers={"Content-Type": "application/json"})
+def test_malformed_json_is_400_in_the_vendor_format(apprentiscope_api: httpx.Client) -> None:
+    response = apprentiscope_api.post(
+        "/create-partner", content=b"{not json", headers={"Content-Type": "application/json"}
+    )
     assert response.status_code == 400
     assert set(response.json()) >= {"status", "error", "message"}

@@ -4,26 +4,27 @@ import httpx
 import pytest
 
 from mockserver import Conflict, NotFound, Sandbox
+from mockserver.plugin import VendorSandbox
 from mockserver.vendors.apprentiscope import model
 from mockserver.vendors.apprentiscope.factory import ApprentiscopeFactory
 
 
 @pytest.fixture
-def factory(sandbox: Sandbox) -> ApprentiscopeFactory:
-    return ApprentiscopeFactory(sandbox.store, sandbox.store.vendor("apprentiscope"))
+def factory(apprentiscope_sandbox: VendorSandbox[ApprentiscopeFactory]) -> ApprentiscopeFactory:
+    return apprentiscope_sandbox.factory
 
 
 def test_an_apprentice_in_an_empty_account_gets_a_new_program_and_employer(
-    sandbox: Sandbox, factory: ApprentiscopeFactory, api: httpx.Client
+    sandbox: Sandbox, factory: ApprentiscopeFactory, apprentiscope_api: httpx.Client
 ) -> None:
     data = sandbox.store.vendor("apprentiscope")
     for collection in (model.USERS, model.OCCUPATIONS, model.PARTNERS):
         data.collection(collection).clear()
     ada = factory.apprentice()
-    (program,) = api.get("/read-occupations").json()
-    (employer,) = api.get("/read-partners/employer").json()
+    (program,) = apprentiscope_api.get("/read-occupations").json()
+    (employer,) = apprentiscope_api.get("/read-partners/employer").json()
     assert (ada["program_id"], ada["company_id"]) == (program["id"], employer["id"])
-    assert api.get(f"/read-user/{ada['id']}").json() == ada
+    assert apprentiscope_api.get(f"/read-user/{ada['id']}").json() == ada
 
 
 def test_overrides_win_and_none_leaves_a_default_out(factory: ApprentiscopeFactory) -> None:
@@ -46,11 +47,11 @@ def test_the_vendors_rules_still_apply(factory: ApprentiscopeFactory) -> None:
         factory.apprentice(email="TAKEN@example.com")
 
 
-def test_hours_count_towards_progress(factory: ApprentiscopeFactory, api: httpx.Client) -> None:
+def test_hours_count_towards_progress(factory: ApprentiscopeFactory, apprentiscope_api: httpx.Client) -> None:
     ada = factory.apprentice()
     factory.hours(ada, kind="ojt", hours=6)
     factory.hours(ada["id"], kind=1, hours=2)
-    ojt = api.get(f"/read-progress/{ada['id']}/1").json()["ojt"]
+    ojt = apprentiscope_api.get(f"/read-progress/{ada['id']}/1").json()["ojt"]
     assert ojt["hours_completed"] == 8
 
 

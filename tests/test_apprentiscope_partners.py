@@ -14,30 +14,32 @@ DOC_PARTNER = {
 }
 
 
-def test_created_partner_is_readable_and_listed_by_type(api: httpx.Client) -> None:
-    response = api.post("/create-partner/", json={"item": {**DOC_PARTNER, "title": "Acme Apprenticeships"}})
+def test_created_partner_is_readable_and_listed_by_type(apprentiscope_api: httpx.Client) -> None:
+    response = apprentiscope_api.post(
+        "/create-partner/", json={"item": {**DOC_PARTNER, "title": "Acme Apprenticeships"}}
+    )
     assert response.status_code == 201
     pid = response.json()["id"]
-    partner = api.get(f"/read-partner/{pid}").json()
+    partner = apprentiscope_api.get(f"/read-partner/{pid}").json()
     assert {k: partner[k] for k in DOC_PARTNER} == {**DOC_PARTNER, "title": "Acme Apprenticeships"}
-    assert pid in {p["id"] for p in api.get("/read-partners/employer").json()}
-    assert pid not in {p["id"] for p in api.get("/read-partners/sponsor").json()}
+    assert pid in {p["id"] for p in apprentiscope_api.get("/read-partners/employer").json()}
+    assert pid not in {p["id"] for p in apprentiscope_api.get("/read-partners/sponsor").json()}
 
 
 @pytest.mark.parametrize("partner_type", ["employer", "sponsor", "education_provider"])
-def test_read_partners_returns_only_that_type(api: httpx.Client, partner_type: str) -> None:
-    partners = api.get(f"/read-partners/{partner_type}").json()
+def test_read_partners_returns_only_that_type(apprentiscope_api: httpx.Client, partner_type: str) -> None:
+    partners = apprentiscope_api.get(f"/read-partners/{partner_type}").json()
     assert partners
     assert {p["type"] for p in partners} == {partner_type}
 
 
-def test_read_partners_refuses_an_unknown_type(api: httpx.Client) -> None:
-    assert api.get("/read-partners/vendor").status_code == 400
+def test_read_partners_refuses_an_unknown_type(apprentiscope_api: httpx.Client) -> None:
+    assert apprentiscope_api.get("/read-partners/vendor").status_code == 400
 
 
-def test_update_partner_changes_only_the_fields_given(api: httpx.Client) -> None:
-    before = an_employer(api)
-    after = api.put(
+def test_update_partner_changes_only_the_fields_given(apprentiscope_api: httpx.Client) -> None:
+    before = an_employer(apprentiscope_api)
+    after = apprentiscope_api.put(
         f"/update-partner/{before['id']}", json={"item": {"contact_name": "Johnny Appleseed"}}
     ).json()
     assert after["contact_name"] == "Johnny Appleseed"
@@ -46,22 +48,26 @@ def test_update_partner_changes_only_the_fields_given(api: httpx.Client) -> None
     }
 
 
-def test_partner_with_users_cannot_be_deleted(api: httpx.Client) -> None:
-    company_id = johnny(api)["company_id"]
-    response = api.delete(f"/delete-partner/{company_id}")
+def test_partner_with_users_cannot_be_deleted(apprentiscope_api: httpx.Client) -> None:
+    company_id = johnny(apprentiscope_api)["company_id"]
+    response = apprentiscope_api.delete(f"/delete-partner/{company_id}")
     assert response.status_code == 409
-    assert api.get(f"/read-partner/{company_id}").status_code == 200
+    assert apprentiscope_api.get(f"/read-partner/{company_id}").status_code == 200
 
 
-def test_deleted_partner_is_gone(api: httpx.Client) -> None:
-    pid = api.post("/create-partner", json={"item": {"title": "Short-lived", "type": "sponsor"}}).json()["id"]
-    assert api.delete(f"/delete-partner/{pid}").json() == {"id": pid, "deleted": True}
-    assert api.get(f"/read-partner/{pid}").status_code == 404
-    assert pid not in {p["id"] for p in api.get("/read-partners/sponsor").json()}
+def test_deleted_partner_is_gone(apprentiscope_api: httpx.Client) -> None:
+    pid = apprentiscope_api.post(
+        "/create-partner", json={"item": {"title": "Short-lived", "type": "sponsor"}}
+    ).json()["id"]
+    assert apprentiscope_api.delete(f"/delete-partner/{pid}").json() == {"id": pid, "deleted": True}
+    assert apprentiscope_api.get(f"/read-partner/{pid}").status_code == 404
+    assert pid not in {p["id"] for p in apprentiscope_api.get("/read-partners/sponsor").json()}
 
 
-def test_read_occupations_lists_programs_with_competencies_and_courses(api: httpx.Client) -> None:
-    occupations = api.get("/read-occupations").json()
+def test_read_occupations_lists_programs_with_competencies_and_courses(
+    apprentiscope_api: httpx.Client,
+) -> None:
+    occupations = apprentiscope_api.get("/read-occupations").json()
     # The scenario's six, and the spare one no user is on (Delete Occupation's example).
     assert len(occupations) == 6 + 1
     assert {"Qm7RtV2xLp9KzW4bNc8D", "Qm3Lx8Rv5NtK2wPz7HcJ"} <= {o["id"] for o in occupations}
@@ -71,44 +77,49 @@ def test_read_occupations_lists_programs_with_competencies_and_courses(api: http
     assert "Application Developer" in {o["title"] for o in occupations}
 
 
-def test_update_occupation_changes_its_title(api: httpx.Client) -> None:
-    occupation = first_occupation(api)
-    updated = api.put(
+def test_update_occupation_changes_its_title(apprentiscope_api: httpx.Client) -> None:
+    occupation = first_occupation(apprentiscope_api)
+    updated = apprentiscope_api.put(
         f"/update-occupation/{occupation['id']}",
         json={"item": {"title": "Application Developer II"}},
     )
     assert updated.json()["title"] == "Application Developer II"
-    assert api.get(f"/read-occupation/{occupation['id']}").json()["title"] == "Application Developer II"
     assert (
-        api.get(f"/read-occupation/{occupation['id']}").json()["ojt_competencies"]
+        apprentiscope_api.get(f"/read-occupation/{occupation['id']}").json()["title"]
+        == "Application Developer II"
+    )
+    assert (
+        apprentiscope_api.get(f"/read-occupation/{occupation['id']}").json()["ojt_competencies"]
         == occupation["ojt_competencies"]
     )
 
 
-def test_occupation_with_enrolled_users_cannot_be_deleted(api: httpx.Client) -> None:
-    program_id = johnny(api)["program_id"]
-    assert api.delete(f"/delete-occupation/{program_id}").status_code == 409
-    assert api.get(f"/read-occupation/{program_id}").status_code == 200
+def test_occupation_with_enrolled_users_cannot_be_deleted(apprentiscope_api: httpx.Client) -> None:
+    program_id = johnny(apprentiscope_api)["program_id"]
+    assert apprentiscope_api.delete(f"/delete-occupation/{program_id}").status_code == 409
+    assert apprentiscope_api.get(f"/read-occupation/{program_id}").status_code == 200
 
 
-def test_occupation_without_users_can_be_deleted(api: httpx.Client, client: httpx.Client) -> None:
-    users = api.get("/read-users/all").json()
+def test_occupation_without_users_can_be_deleted(
+    apprentiscope_api: httpx.Client, client: httpx.Client
+) -> None:
+    users = apprentiscope_api.get("/read-users/all").json()
     used = {u.get("program_id") for u in users}
-    free = [o for o in api.get("/read-occupations").json() if o["id"] not in used]
+    free = [o for o in apprentiscope_api.get("/read-occupations").json() if o["id"] not in used]
     if not free:  # every seeded occupation has users: free one up by moving them
-        target = api.get("/read-occupations").json()[0]
+        target = apprentiscope_api.get("/read-occupations").json()[0]
         for user in users:
             if user.get("program_id") == target["id"]:
-                api.delete(f"/delete-user/{user['id']}")
+                apprentiscope_api.delete(f"/delete-user/{user['id']}")
         free = [target]
     oid = free[0]["id"]
-    assert api.delete(f"/delete-occupation/{oid}").json() == {"id": oid, "deleted": True}
-    assert api.get(f"/read-occupation/{oid}").status_code == 404
-    assert oid not in {o["id"] for o in api.get("/read-occupations").json()}
+    assert apprentiscope_api.delete(f"/delete-occupation/{oid}").json() == {"id": oid, "deleted": True}
+    assert apprentiscope_api.get(f"/read-occupation/{oid}").status_code == 404
+    assert oid not in {o["id"] for o in apprentiscope_api.get("/read-occupations").json()}
 
 
-def test_user_can_be_moved_to_another_program(api: httpx.Client) -> None:
-    occupations = api.get("/read-occupations").json()
-    uid = new_user(api, program_id=occupations[0]["id"])
-    api.put(f"/update-user/{uid}", json={"item": {"program_id": occupations[1]["id"]}})
-    assert api.get(f"/read-user/{uid}").json()["program_id"] == occupations[1]["id"]
+def test_user_can_be_moved_to_another_program(apprentiscope_api: httpx.Client) -> None:
+    occupations = apprentiscope_api.get("/read-occupations").json()
+    uid = new_user(apprentiscope_api, program_id=occupations[0]["id"])
+    apprentiscope_api.put(f"/update-user/{uid}", json={"item": {"program_id": occupations[1]["id"]}})
+    assert apprentiscope_api.get(f"/read-user/{uid}").json()["program_id"] == occupations[1]["id"]

@@ -38,7 +38,7 @@ def test_other_seed_gives_other_data() -> None:
     assert all(a != b for a, b in zip(one, two, strict=True))
 
 
-def test_data_is_referentially_consistent(api: httpx.Client, client: httpx.Client) -> None:
+def test_data_is_referentially_consistent(apprentiscope_api: httpx.Client, client: httpx.Client) -> None:
     collections = client.get("/__sandbox__/state/apprentiscope").json()["collections"]
     users, partners, occupations = (
         collections["users"],
@@ -64,8 +64,8 @@ def test_data_is_referentially_consistent(api: httpx.Client, client: httpx.Clien
         assert {e["id"] for e in submission["competencies"]} <= allowed
 
 
-def test_generated_users_look_real(api: httpx.Client) -> None:
-    users = api.get("/read-users/all").json()
+def test_generated_users_look_real(apprentiscope_api: httpx.Client) -> None:
+    users = apprentiscope_api.get("/read-users/all").json()
     emails = [u["email"].lower() for u in users]
     assert len(emails) == len(set(emails))
     for user in users:
@@ -83,12 +83,17 @@ def test_generated_users_look_real(api: httpx.Client) -> None:
     }
 
 
-def test_default_scenario_has_johnny_appleseed(api: httpx.Client) -> None:
-    user = johnny(api)
+def test_default_scenario_has_johnny_appleseed(apprentiscope_api: httpx.Client) -> None:
+    user = johnny(apprentiscope_api)
     assert (user["first_name"], user["middle_name"], user["suffix"]) == ("Johnny", "B", "Mr.")
     assert user["email"] == JOHNNY_EMAIL
-    assert api.get(f"/read-occupation/{user['program_id']}").json()["title"] == "Application Developer"
-    assert api.get(f"/read-partner/{user['company_id']}").json()["title"] == "ApprentiScope, Inc."
+    assert (
+        apprentiscope_api.get(f"/read-occupation/{user['program_id']}").json()["title"]
+        == "Application Developer"
+    )
+    assert (
+        apprentiscope_api.get(f"/read-partner/{user['company_id']}").json()["title"] == "ApprentiScope, Inc."
+    )
 
 
 def test_another_scenario_sets_sizes_and_named_records(tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ import pytest
 from connexion.decorators.parameter import pythonic, sanitized
 from connexion.frameworks.starlette import Starlette
 
-from mockserver.bound import _NAMES_KEPT, _NamesKept
+from mockserver._connexion import _NAMES_KEPT, _NamesKept
 
 NAMES = ["PageSize", "pageNumber", "user_id", "id", "type", "filter[name]", "2fa", "from", "X-Version", ""]
 

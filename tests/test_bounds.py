@@ -34,6 +34,7 @@ from .bounds_helpers import (
     count_of,
     invalid,
 )
+from .vendor_fixtures import reset_and_check
 
 
 def test_every_vendor_has_its_requests_here() -> None:
@@ -53,11 +54,7 @@ def bounded_app() -> Sandbox:
 
 @pytest.fixture
 def bounded(bounded_app: Sandbox) -> Iterator[Sandbox]:
-    bounded_app.reset(0)
-    yield bounded_app
-    errors = list(bounded_app.errors)
-    bounded_app.errors.clear()
-    assert not errors, f"the sandbox raised during the test: {errors!r}"
+    yield from reset_and_check(bounded_app)
 
 
 def _render(name: str) -> Callable[..., dict[str, Any]]:

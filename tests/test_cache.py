@@ -11,6 +11,7 @@ from connexion.exceptions import InvalidSpecification
 from connexion.spec import Specification
 
 from mockserver import cache
+from mockserver._connexion import check_specs_once
 from mockserver.specs import load_spec, pickled_document
 
 
@@ -18,6 +19,7 @@ from mockserver.specs import load_spec, pickled_document
 def cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.delenv("LMS_SANDBOX_CACHE", raising=False)
+    check_specs_once()  # as every app builder does, before its add_api
     return tmp_path / "cache" / "lms-sandbox"
 
 

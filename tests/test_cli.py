@@ -35,11 +35,9 @@ def test_parsing_serve_leaves_the_contract_runners_unimported() -> None:
     assert (args.handler.__module__, args.apis) == ("contracts.fuzz.command", ["absorb"])
 
 
-def test_serve_help_explains_every_option(capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(SystemExit):
-        main(["serve", "--help"])
-    out = capsys.readouterr().out
-    for option in (
+# What each command's --help must mention: every option (and the defaults a reader needs).
+HELP = {
+    "serve": (
         "--host",
         "--port",
         "--seed",
@@ -50,7 +48,36 @@ def test_serve_help_explains_every_option(capsys: pytest.CaptureFixture[str]) ->
         "--validate-responses",
         "--state-file",
         "127.0.0.1",
-    ):
+    ),
+    "contract": (
+        "--base-url",
+        "--header",
+        "--allow-writes",
+        "--junit-xml",
+        "--max-examples",
+        "--seed",
+        "apprentiscope",
+    ),
+    "fuzz": (
+        "--budget",
+        "--api",
+        "--phase",
+        "--max-examples",
+        "--seed",
+        "--fault",
+        "--log",
+        "--json",
+        "50000",
+    ),
+}
+
+
+@pytest.mark.parametrize("command", list(HELP))
+def test_help_explains_every_option(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    out = capsys.readouterr().out
+    for option in HELP[command]:
         assert option in out
 
 

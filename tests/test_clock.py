@@ -159,14 +159,18 @@ def test_a_sandbox_reset_puts_the_clock_back_to_the_real_time(client: httpx.Clie
     assert running_clock_is_real(sandbox.clock)
 
 
-def test_created_users_are_stamped_with_the_sandbox_clock(client: httpx.Client, api: httpx.Client) -> None:
+def test_created_users_are_stamped_with_the_sandbox_clock(
+    client: httpx.Client, apprentiscope_api: httpx.Client
+) -> None:
     client.put(CLOCK, json={"now": T0_ISO, "frozen": True})
-    uid = new_user(api)
-    created = api.get(f"/read-user/{uid}").json()
+    uid = new_user(apprentiscope_api)
+    created = apprentiscope_api.get(f"/read-user/{uid}").json()
     assert (created["created_at"], created["updated_at"]) == (T0_ISO, T0_ISO)
     client.post(f"{CLOCK}/advance", json={"hours": 1})
-    assert api.get(f"/read-user/{uid}").json()["created_at"] == T0_ISO
-    later = api.get(f"/read-user/{new_user(api, email='later@example.com')}").json()
+    assert apprentiscope_api.get(f"/read-user/{uid}").json()["created_at"] == T0_ISO
+    later = apprentiscope_api.get(
+        f"/read-user/{new_user(apprentiscope_api, email='later@example.com')}"
+    ).json()
     assert later["created_at"] == "2026-12-01T10:00:00Z"
 
 

@@ -2,33 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
 from contracts import RunOptions, sandbox_target, url_target, verify
-from mockserver import Sandbox, create_app
-from mockserver.server import LiveServer
+from mockserver import Sandbox
 
 from .contract_budget import few
+from .vendor_fixtures import served_live
 
 KEY = {"Ocp-Apim-Subscription-Key": "sandbox-subscription-key"}
 SAFE_PHASES = ("examples", "fuzzing", "stateful", "workflow")
 
 
-@pytest.fixture(scope="module")
-def served() -> Iterator[tuple[Sandbox, str]]:
-    """A DfE sandbox over a real socket, its rate limit raised as the README tells URL users to."""
-    sandbox = create_app(apis=("dfe",), journal_size=100_000, rate_limits={"dfe": "1000000/minute"})
-    with LiveServer(sandbox) as server:
-        yield sandbox, f"{server.url}/apprenticeships"
-
-
-@pytest.fixture
-def server(served: tuple[Sandbox, str]) -> tuple[Sandbox, str]:
-    sandbox, _ = served
-    sandbox.reset(0)
-    return served
+# A DfE sandbox over a real socket, its rate limit raised as the README tells URL users to.
+served, server = served_live("dfe", journal_size=100_000, rate_limits={"dfe": "1000000/minute"})
 
 
 def _methods(sandbox: Sandbox) -> set[str]:

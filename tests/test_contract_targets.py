@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -10,29 +9,18 @@ import pytest
 
 from contracts import RunOptions, url_target, verify
 from contracts.documents import READ_METHODS
-from mockserver import Sandbox, create_app
+from mockserver import Sandbox
 from mockserver.cli import main
-from mockserver.server import LiveServer
 
 from .conftest import AUTH
 from .contract_budget import few
+from .vendor_fixtures import served_live
 
 SAFE_PHASES = ("examples", "fuzzing", "stateful", "workflow")
 
 
-@pytest.fixture(scope="module")
-def served() -> Iterator[tuple[Sandbox, str]]:
-    """A sandbox served over a real socket (the test is about targets reached by URL)."""
-    sandbox = create_app(apis=("apprentiscope",), journal_size=100_000)
-    with LiveServer(sandbox) as server:
-        yield sandbox, f"{server.url}/apprentiscope"
-
-
-@pytest.fixture
-def server(served: tuple[Sandbox, str]) -> tuple[Sandbox, str]:
-    sandbox, _ = served
-    sandbox.reset(0)
-    return served
+# A sandbox served over a real socket (the tests are about targets reached by URL).
+served, server = served_live("apprentiscope", journal_size=100_000)
 
 
 def test_without_allow_writes_only_read_requests_reach_the_target(server: tuple[Sandbox, str]) -> None:

@@ -20,9 +20,10 @@ from starlette.types import Receive, Scope, Send
 from mockserver import Sandbox, create_app
 from mockserver.cli import build_parser, options_from_args
 from mockserver.clock import SandboxClock
+from mockserver.index import HTTP_METHODS, ApiIndex
 from mockserver.ratelimit import RateLimiter
 from mockserver.server import banner
-from mockserver.specs import HTTP_METHODS, load_spec
+from mockserver.specs import load_spec
 from mockserver.testing import sync_client
 from mockserver.vendors.dfe import ADVERT, KEY_HEADER, SPECS, TRACK_PROGRESS, VENDOR, VERSION_HEADER, problems
 from mockserver.vendors.dfe import gateway as gw
@@ -81,7 +82,7 @@ def _operations() -> list[Operation]:
     for mount in SPECS:
         spec = load_spec(mount.file)
         shared = spec.get("components", {}).get("parameters", {})
-        versions = header_values(spec, VERSION_HEADER)
+        versions = header_values(ApiIndex({mount.base_path: spec}), mount.base_path, VERSION_HEADER)
         assert versions, f"{mount.file} declares no X-Version enum"
         for template, item in spec["paths"].items():
             for method, operation in item.items():
@@ -306,7 +307,7 @@ def _gateway(clock: _Clock, limit: str = "2/minute") -> CredentialEdge:
         gw.SubscriptionContext(_echo, lambda key: f"External-{key}-Sandbox"),
         scheme=VENDOR.credentials,
         accepted=({"key": "k1"}, {"key": "k2"}),
-        specs={"/vacancies": header_enum("1", "2"), "": header_enum("1")},
+        index=ApiIndex({"/vacancies": header_enum("1", "2"), "": header_enum("1")}),
         render=problems.apim_error,
         clock=clock,
         data=lambda: pytest.fail("the DfE edge keeps no per-vendor data"),

@@ -14,9 +14,9 @@ import pytest
 from mockserver import FixtureError, InvalidInput, NotFound, Sandbox
 from mockserver.resources import spec_path
 from mockserver.speclint import lint_spec
+from mockserver.specs import load_spec
 from mockserver.store import VendorData
 from mockserver.testing import sync_client
-from mockserver.vendors.base import load_spec
 from mockserver.vendors.dfe import progress, progress_seed
 from mockserver.vendors.dfe.reference import STANDARDS_BY_CODE
 

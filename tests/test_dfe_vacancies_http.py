@@ -11,11 +11,12 @@ import httpx
 import pytest
 
 from mockserver import Sandbox, create_app
+from mockserver.index import ApiIndex
+from mockserver.specs import load_spec
 from mockserver.testing import sync_client
-from mockserver.vendors.base import load_spec
 from mockserver.vendors.dfe.advert_query import CaseInsensitiveQuery
 
-from .conftest import reset_and_check
+from .vendor_fixtures import served_alone
 
 EMPLOYER_KEY = "sandbox-subscription-key"
 PROVIDER_KEY = "sandbox-provider-key"
@@ -26,19 +27,11 @@ V2_ONLY = {"addresses", "applicationUrl"}
 DETAILS = {"employerDescription", "trainingDescription", "fullDescription", "skills", "qualifications"}
 
 
-@pytest.fixture(scope="module")
-def app() -> Sandbox:
-    return create_app(
-        apis=("dfe",),
-        validate_responses=True,
-        credentials={"dfe": (EMPLOYER_KEY, PROVIDER_KEY, EXTERNAL_KEY)},
-        rate_limits={"dfe": "100000/minute"},
-    )
-
-
-@pytest.fixture
-def sandbox(app: Sandbox) -> Iterator[Sandbox]:
-    yield from reset_and_check(app)
+app, sandbox, _, _ = served_alone(
+    "dfe",
+    credentials={"dfe": (EMPLOYER_KEY, PROVIDER_KEY, EXTERNAL_KEY)},
+    rate_limits={"dfe": "100000/minute"},
+)
 
 
 @pytest.fixture
@@ -132,27 +125,32 @@ def test_the_named_vacancy_is_served_by_reference(call: Any) -> None:
     assert call("/vacancy/VAC1000012345", version="1").json()["address"] == advert["addresses"][0]
 
 
+def _problem(section: str, title: str, status: int, **more: Any) -> dict[str, Any]:
+    """DfE's problem details body: the RFC 7231 section of the status, its title, the trace id."""
+    return {
+        "type": f"https://tools.ietf.org/html/rfc7231#section-{section}",
+        "title": title,
+        "status": status,
+        **more,
+        "traceId": TRACE_ID,
+    }
+
+
 def test_an_unknown_vacancy_answers_problem_details_404(call: Any) -> None:
     response = call("/vacancy/1000000001")
     assert response.status_code == 404
-    assert response.json() == {
-        "type": "https://tools.ietf.org/html/rfc7231#section-6.5.4",
-        "title": "Not Found",
-        "status": 404,
-        "traceId": TRACE_ID,
-    }
+    assert response.json() == _problem("6.5.4", "Not Found", 404)
 
 
 def test_three_routes_answer_validation_problem_details_400(call: Any) -> None:
     response = call("/vacancy", Routes=["Digital", "Care services", "Hair and beauty"])
     assert response.status_code == 400
-    assert response.json() == {
-        "type": "https://tools.ietf.org/html/rfc7231#section-6.5.1",
-        "title": "One or more validation errors occurred.",
-        "status": 400,
-        "errors": {"Routes": ["Exceeded maximum of 2 routes to be filtered by"]},
-        "traceId": TRACE_ID,
-    }
+    assert response.json() == _problem(
+        "6.5.1",
+        "One or more validation errors occurred.",
+        400,
+        errors={"Routes": ["Exceeded maximum of 2 routes to be filtered by"]},
+    )
 
 
 def test_a_parameter_that_breaks_its_schema_is_keyed_by_its_name(call: Any) -> None:
@@ -171,12 +169,7 @@ def test_another_employers_legal_entity_answers_problem_details_403(call: Any, s
     other = next(e for e in state["legal_entities"].values() if e["accountPublicHashedId"] != "V7YWNG")
     response = call("/vacancy", AccountLegalEntityPublicHashedId=other["accountLegalEntityPublicHashedId"])
     assert response.status_code == 403
-    assert response.json() == {
-        "type": "https://tools.ietf.org/html/rfc7231#section-6.5.3",
-        "title": "Forbidden",
-        "status": 403,
-        "traceId": TRACE_ID,
-    }
+    assert response.json() == _problem("6.5.3", "Forbidden", 403)
 
 
 def test_the_subscription_decides_what_filter_by_subscription_keeps(call: Any) -> None:
@@ -303,7 +296,9 @@ async def _unused_app(scope: Any, receive: Any, send: Any) -> None:
 
 
 def test_names_are_renamed_without_touching_values_or_unknown_keys() -> None:
-    middleware = CaseInsensitiveQuery(_unused_app, {"/vacancies": load_spec("dfe-display-advert.yaml")})
+    middleware = CaseInsensitiveQuery(
+        _unused_app, ApiIndex({"/vacancies": load_spec("dfe-display-advert.yaml")})
+    )
     assert (
         middleware._rename(b"employername=A%26B+Ltd&Other=1&PageSize=2")
         == b"EmployerName=A%26B+Ltd&Other=1&PageSize=2"

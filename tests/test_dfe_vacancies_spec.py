@@ -10,8 +10,9 @@ import pytest
 from openapi_schema_validator import OAS30Validator
 
 from mockserver import create_app
+from mockserver.index import HTTP_METHODS
+from mockserver.specs import load_spec
 from mockserver.testing import sync_client
-from mockserver.vendors.base import HTTP_METHODS, load_spec
 
 SPEC = load_spec("dfe-display-advert.yaml")
 

@@ -17,7 +17,9 @@ import jwt
 import pytest
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from mockserver.asgi import read_body, send_json
 from mockserver.clock import SandboxClock
+from mockserver.index import ApiIndex, Routed
 from mockserver.store import VendorData
 from mockserver.testing import async_client, sync_client
 from mockserver.vendors.credentials import (
@@ -37,7 +39,6 @@ from mockserver.vendors.edge import (
     CredentialEdge,
     identity_of,
     issue_token,
-    send_json,
     token_subject,
 )
 
@@ -80,15 +81,6 @@ def no_data() -> VendorData:
     raise AssertionError("a key scheme keeps no per-vendor data")
 
 
-async def _read(receive: Receive) -> bytes:
-    body, more = b"", True
-    while more:
-        message = await receive()
-        body += message.get("body", b"")
-        more = message.get("more_body", False)
-    return body
-
-
 def _identity_json(scope: Scope) -> dict[str, Any] | None:
     identity = identity_of(scope)
     if identity is None:
@@ -102,7 +94,7 @@ def _identity_json(scope: Scope) -> dict[str, Any] | None:
 
 async def echo(scope: Scope, receive: Receive, send: Send) -> None:
     """What reached the app: path, query, body, headers, the identity and the operation the edge named."""
-    body = await _read(receive)
+    body = await read_body(receive)
     await send_json(
         send,
         200,
@@ -132,17 +124,20 @@ def edge(
     clock: SandboxClock | None = None,
     data: Callable[[], VendorData] = no_data,
     **options: Any,
-) -> CredentialEdge:
-    return CredentialEdge(
+) -> Routed:
+    """The edge, behind the layer that finds each request's operation (as every vendor app has it)."""
+    index = ApiIndex({"": SPEC} if specs is None else specs)
+    guarded = CredentialEdge(
         app,
         scheme=scheme,
         accepted=scheme.defaults if accepted is None else accepted,
-        specs={"": SPEC} if specs is None else specs,
+        index=index,
         render=render,
         clock=clock or frozen_clock(),
         data=data,
         **options,
     )
+    return Routed(guarded, index)
 
 
 @pytest.fixture
@@ -383,7 +378,7 @@ def test_a_rate_limit_value_replaces_the_descriptors_and_reset_forgets_the_windo
             200,
             429,
         ]
-        limited.reset()
+        limited.app.reset()
         assert client.get("/items", headers={"Authorization": "t1"}).status_code == 200
 
 
@@ -455,7 +450,7 @@ class LoginVendor:
         if scope["path"] != "/api/login":
             await echo(scope, receive, send)
             return
-        given = json.loads(await _read(receive))
+        given = json.loads(await read_body(receive))
         headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
         self.logins.append({"json": given, "app_key": headers.get("x-app-key")})
         if (given.get("user"), given.get("pass")) != ("ada", "secret"):

@@ -7,46 +7,30 @@ from mockserver.journal import CallFilter
 from mockserver.testing import sync_client
 
 from .conftest import AUTH
+from .journal_helpers import record
 
 BASE = "/__sandbox__"
-
-
-def _record(journal: Journal, **overrides: object) -> None:
-    fields: dict[str, object] = {
-        "time": "2026-01-01T00:00:00.000+00:00",
-        "api": "apprentiscope",
-        "method": "GET",
-        "path": "/apprentiscope/read-user/x",
-        "query": "",
-        "status": 200,
-        "operation_id": "readUser",
-        "duration_ms": 1.0,
-        "request_body": "",
-        "response_body": "{}",
-    }
-    fields.update(overrides)
-    journal.record(**fields)
 
 
 def test_journal_keeps_only_the_newest_entries() -> None:
     journal = Journal(maxlen=3)
     for status in (200, 201, 202, 203):
-        _record(journal, status=status)
+        record(journal, status=status)
     assert [e.status for e in journal.entries()] == [201, 202, 203]
     assert [e.seq for e in journal.entries()] == [2, 3, 4]
 
 
 def test_journal_filters_combine() -> None:
     journal = Journal()
-    _record(
+    record(
         journal,
         method="POST",
         path="/apprentiscope/create-user",
         status=201,
         operation_id="createUser",
     )
-    _record(journal, method="GET", status=404)
-    _record(journal, method="GET", status=200)
+    record(journal, method="GET", status=404)
+    record(journal, method="GET", status=200)
     assert len(journal.entries(method="get")) == 2
     assert len(journal.entries(method="GET", status=404)) == 1
     assert [e.operation_id for e in journal.entries(path="/apprentiscope/create")] == ["createUser"]
@@ -56,8 +40,8 @@ def test_journal_filters_combine() -> None:
 
 def test_a_call_filter_matches_only_entries_agreeing_with_every_field_it_gives() -> None:
     journal = Journal()
-    _record(journal, api="skyprep", path="/skyprep/api/get_user", operation_id="get_userGet", call="get_user")
-    _record(journal, kind="webhook", status=0)
+    record(journal, api="skyprep", path="/skyprep/api/get_user", operation_id="get_userGet", call="get_user")
+    record(journal, kind="webhook", status=0)
     request, webhook = journal.entries()
     assert CallFilter().matches(request)
     assert CallFilter().matches(webhook)
@@ -70,7 +54,7 @@ def test_a_call_filter_matches_only_entries_agreeing_with_every_field_it_gives()
 
 def test_journal_clear_empties_it() -> None:
     journal = Journal()
-    _record(journal)
+    record(journal)
     journal.clear()
     assert len(journal) == 0
 
@@ -78,29 +62,29 @@ def test_journal_clear_empties_it() -> None:
 def test_journal_counts_the_entries_it_drops_past_its_bound() -> None:
     journal = Journal(maxlen=3)
     for status in (200, 201):
-        _record(journal, status=status)
+        record(journal, status=status)
     assert journal.dropped == 0
     for status in (202, 203, 204):
-        _record(journal, status=status)
+        record(journal, status=status)
     assert journal.dropped == 2
     assert [e.status for e in journal.entries()] == [202, 203, 204]
 
 
 def test_journal_clear_resets_the_dropped_count() -> None:
     journal = Journal(maxlen=1)
-    _record(journal)
-    _record(journal)
+    record(journal)
+    record(journal)
     assert journal.dropped == 1
     journal.clear()
     assert journal.dropped == 0
-    _record(journal)
+    record(journal)
     assert journal.dropped == 0
 
 
 def test_journal_matching_counts_every_match_and_entries_the_newest_page() -> None:
     journal = Journal()
     for status in (200, 404, 200, 200):
-        _record(journal, status=status)
+        record(journal, status=status)
     assert len(journal.matching(status=200)) == 3
     assert [e.seq for e in journal.entries(status=200, limit=2)] == [3, 4]
 

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from contracts import load_contract, sandbox_target
+from mockserver.index import ApiIndex
 from mockserver.numerals import is_numeral
-from mockserver.specs import resolved_parameters
 from mockserver.vendors import REGISTRY
 
 # Text Python's int() and float() read as numbers, and no vendor's server does.
@@ -31,11 +29,11 @@ def test_ascii_numerals_are_numerals(text: str, kind: str) -> None:
 def _integer_query_parameter(api: str) -> tuple[str, str, str] | None:
     """(base path, path, name) of a GET operation without path parameters taking an integer query value."""
     for document in load_contract(api).documents:
-        for method, path, operation in document.operations():
-            if method != "GET" or "{" in path or operation.get("deprecated"):
+        for operation in ApiIndex({"": document.spec}).operations.values():
+            path = operation.template
+            if operation.method != "GET" or "{" in path or operation.definition.get("deprecated"):
                 continue
-            params: list[dict[str, Any]] = resolved_parameters(document.spec, operation.get("parameters", []))
-            for param in params:
+            for param in operation.parameters:
                 if param.get("in") == "query" and (param.get("schema") or {}).get("type") == "integer":
                     return document.base_path, path, str(param["name"])
     return None

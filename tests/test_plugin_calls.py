@@ -6,6 +6,8 @@ from mockserver import Journal
 from mockserver.plugin import Call, JournalAssertions
 from mockserver.plugin.calls import includes
 
+from .journal_helpers import record
+
 
 class _Scoped(JournalAssertions):
     def __init__(self, journal: Journal) -> None:
@@ -16,20 +18,16 @@ class _Scoped(JournalAssertions):
 
 
 def _record(journal: Journal, **overrides: object) -> None:
-    fields: dict[str, object] = {
-        "time": "2026-01-01T00:00:00.000+00:00",
-        "api": "apprentiscope",
+    """A created user, unless ``overrides`` say otherwise."""
+    created = {
         "method": "POST",
         "path": "/apprentiscope/create-user",
-        "query": "",
         "status": 201,
         "operation_id": "createUser",
-        "duration_ms": 1.0,
         "request_body": '{"user": {"email": "ada@example.com", "tags": [1, 2]}}',
         "response_body": '{"id": "u1"}',
     }
-    fields.update(overrides)
-    journal.record(**fields)
+    record(journal, **{**created, **overrides})
 
 
 def test_includes_compares_objects_as_subsets_and_everything_else_exactly() -> None:

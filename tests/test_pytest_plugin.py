@@ -13,8 +13,6 @@ from pathlib import Path
 
 import pytest
 
-import mockserver.plugin
-
 README = Path(__file__).resolve().parent.parent / "README.md"
 
 SMALL_SCENARIO = """
@@ -31,28 +29,6 @@ def test_plugin_is_registered_through_the_pytest11_entry_point(project: pytest.P
     markers.stdout.fnmatch_lines(["@pytest.mark.sandbox(seed=None, fixture=None, apis=None, faults=None): *"])
     helped = project.runpytest("--help")
     helped.stdout.fnmatch_lines(["*--sandbox-seed=N*", "*--sandbox-fixture=FILE*"])
-
-
-def test_the_plugin_package_exports_its_public_names() -> None:
-    assert set(mockserver.plugin.__all__) == {
-        "Call",
-        "Delivery",
-        "Factory",
-        "JournalAssertions",
-        "LiveSandbox",
-        "LiveServer",
-        "MarkerSettings",
-        "NoDelivery",
-        "NotServed",
-        "SandboxHandle",
-        "SandboxPool",
-        "SandboxRaised",
-        "VendorSandbox",
-        "VendorState",
-        "WebhookReceiver",
-        "resolve_options",
-    }
-    assert all(hasattr(mockserver.plugin, name) for name in mockserver.plugin.__all__)
 
 
 def test_in_process_clients_reach_the_api_with_credentials_attached(project: pytest.Pytester) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import re
 
 import httpx
 import pytest
@@ -12,9 +11,6 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route, Router
 
 from mockserver.routing import StaticRoutes, index_static_routes
-from mockserver.specs import OperationRoutes
-from mockserver.vendors import get_vendor, vendor_names
-from mockserver.vendors.base import load_specs
 
 
 def _endpoint(name: str):  # type: ignore[no-untyped-def]
@@ -85,25 +81,3 @@ def test_runs_of_parameterless_routes_are_grouped_in_place() -> None:
     index_static_routes(router)
     assert [type(route).__name__ for route in router.routes] == kinds
     assert router.url_path_for("answer") == "/users/me"
-
-
-def _linear(routes: OperationRoutes, method: str, path: str) -> tuple[str, dict[str, object]] | None:
-    wanted = "GET" if method == "HEAD" else method
-    for route_method, pattern, base, operation in routes.routes:
-        if route_method == wanted and pattern.match(path):
-            return base, operation
-    return None
-
-
-@pytest.mark.parametrize("name", vendor_names())
-def test_operation_routes_find_what_a_scan_of_every_route_finds(name: str) -> None:
-    specs = load_specs(get_vendor(name).specs)
-    routes = OperationRoutes(specs)
-    paths = {"/", "/nowhere", "/admin/api/"}
-    for base, spec in specs.items():
-        for template in spec["paths"]:
-            concrete = re.sub(r"\{[^}]+\}", "v1", base + template)
-            paths |= {concrete, concrete + "/", concrete + "\n", concrete + "x", concrete.rsplit("/", 1)[0]}
-    for path in sorted(paths):
-        for method in ("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"):
-            assert routes.match(method, path) == _linear(routes, method, path), (method, path)

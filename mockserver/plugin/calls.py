@@ -16,9 +16,10 @@ from functools import cache
 from typing import Any, TypedDict, Unpack
 from urllib.parse import parse_qs
 
+from ..index import ApiIndex
 from ..journal import CallFilter, Journal, JournalEntry
 from ..vendors import get_vendor
-from ..vendors.base import load_spec, operation_ids
+from ..vendors.base import load_specs
 
 _MISSING: Any = object()
 _BODY_SHOWN = 300
@@ -93,7 +94,7 @@ def includes(actual: Any, expected: Any) -> bool:
 def known_operations(api: str) -> frozenset[str]:
     """Every operationId of the documents API ``api`` serves."""
     vendor = get_vendor(api)
-    found = [op for mount in vendor.specs for op in operation_ids(load_spec(mount.file))]
+    found = ApiIndex(load_specs(vendor.specs)).operation_ids()
     # A bare call name is known too: it names the operation and its twin.
     return frozenset(found) | {str(vendor.call_of(op)) for op in found}
 

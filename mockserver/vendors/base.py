@@ -9,7 +9,6 @@ are checked there, once, so Connexion's own security middleware is left out.
 from __future__ import annotations
 
 import functools
-import inspect
 import json
 import logging
 from collections.abc import Callable, Mapping
@@ -19,43 +18,32 @@ from typing import Any, Protocol
 import connexion
 from connexion.exceptions import ProblemException, ResolverError
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
-from connexion.middleware import ConnexionMiddleware
-from connexion.middleware.routing import RoutingMiddleware
-from connexion.middleware.security import SecurityMiddleware
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
 from connexion.validators import ParameterValidator
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ..bound import BoundApp
+from .._connexion import MIDDLEWARES, BoundApp, check_specs_once, routed_base_path, validator_map
+from ..asgi import route_path
 from ..bounds import Bounds, RequestBounds
 from ..clock import SandboxClock
 from ..errors import ModelError, UnhandledOperation
 from ..excerpt import excerpt, shorten
+from ..index import ApiIndex, route_of
 from ..jsonify import FastJsonifier
 from ..numerals import StrictNumbersParser
 from ..options import SandboxOptions
-from ..routing import IndexedRoutingMiddleware
-from ..specs import (
-    HTTP_METHODS,
-    load_spec,
-    operation_ids,
-    path_pattern,
-    resolved_parameters,
-    spec_operations,
-    spec_parameters,
-)
+from ..specs import load_spec
 from ..store import Store, VendorData
-from ..validation import validator_map
 from ..xmlcodec import encode as encode_xml
 from .codec import Codec
 from .credentials import Credential
 from .descriptor import SpecMount, Vendor, load
 from .edge import CredentialEdge, identity_of
+from .locking import serialised
 
 __all__ = [
-    "HTTP_METHODS",
     "ErrorRenderer",
     "Handler",
     "SpecMount",
@@ -64,24 +52,13 @@ __all__ = [
     "build_vendor_app",
     "check_operations",
     "identity_of",
-    "load_spec",
     "load_specs",
-    "operation_ids",
-    "spec_parameters",
 ]
 
 log = logging.getLogger("mockserver")
 
 Handler = Callable[..., Any]
 Scenario = Mapping[str, Any]
-# Credentials are checked by the shared edge in front of the app, once per request.
-# Connexion's own layers, without its security (the credential edge answers for it) and with its
-# routing indexed (mockserver/routing.py).
-_MIDDLEWARES = [
-    IndexedRoutingMiddleware if m is RoutingMiddleware else m
-    for m in ConnexionMiddleware.default_middlewares
-    if m is not SecurityMiddleware
-]
 
 
 class ErrorRenderer(Protocol):
@@ -94,8 +71,9 @@ class ErrorRenderer(Protocol):
 class VendorContext:
     """What a vendor's ``build`` gets: its descriptor, the shared store, clock and error list, its options.
 
-    ``specs`` maps each document's base path to a fresh copy of the document; ``credentials`` are the
-    ones the sandbox accepts (the scheme's defaults unless configured).
+    ``specs`` maps each document's base path to a fresh copy of the document, and ``index`` is what
+    they hold (``mockserver.index``); ``credentials`` are the ones the sandbox accepts (the scheme's
+    defaults unless configured).
     """
 
     vendor: Vendor
@@ -105,6 +83,7 @@ class VendorContext:
     errors: list[BaseException]
     clock: SandboxClock
     specs: Mapping[str, dict[str, Any]]
+    index: ApiIndex
 
     @property
     def name(self) -> str:
@@ -115,9 +94,9 @@ class VendorContext:
         return self.store.vendor(self.name)
 
 
-def check_operations(api: str, spec: Mapping[str, Any], operations: Mapping[str, Handler]) -> None:
+def check_operations(api: str, index: ApiIndex, operations: Mapping[str, Handler]) -> None:
     """Fail at start-up when a spec operation has no handler, or a handler has no operation."""
-    declared = operation_ids(spec)
+    declared = index.operation_ids()
     missing = [op for op in declared if op not in operations]
     if missing:
         raise UnhandledOperation(f"{api}: no handler for operationId {', '.join(missing)}")
@@ -126,41 +105,17 @@ def check_operations(api: str, spec: Mapping[str, Any], operations: Mapping[str,
         raise UnhandledOperation(f"{api}: handlers for operationIds not in the spec: {', '.join(stale)}")
 
 
-def allowed_methods(specs: Mapping[str, Mapping[str, Any]]) -> Callable[[Scope], str]:
-    """Maps a request scope to the ``Allow`` value of the spec path it falls under.
+def _resolver(
+    api: str, store: Store, operations: Mapping[str, Handler], json_first: frozenset[str]
+) -> Resolver:
+    """Finds each operation's handler, run holding the store's lock: the one place handlers take it."""
 
-    Args:
-        specs: base path -> OpenAPI document served under it.
-    """
-    templates = []
-    paths = [
-        (base_path + template, item)
-        for base_path, spec in specs.items()
-        for template, item in spec.get("paths", {}).items()
-    ]
-    for template, item in paths:
-        methods = sorted(m.upper() for m in item if m in HTTP_METHODS)
-        if "GET" in methods:
-            methods.append("HEAD")
-        templates.append((path_pattern(template), ", ".join(methods)))
-
-    def allow(scope: Scope) -> str:
-        path = scope["path"][len(scope.get("root_path", "")) :] or "/"
-        for pattern, methods in templates:
-            if pattern.match(path):
-                return methods
-        return ""
-
-    return allow
-
-
-def _resolver(api: str, operations: Mapping[str, Handler], json_first: frozenset[str]) -> Resolver:
     def resolve(operation_id: str) -> Handler:
         try:
             handler = operations[operation_id]
         except KeyError:
             raise ResolverError(f"{api}: no handler for operationId {operation_id!r}") from None
-        return _inline(_answering_json(handler) if operation_id in json_first else handler)
+        return _inline(serialised(store, _answering_json(handler) if operation_id in json_first else handler))
 
     return Resolver(function_resolver=resolve)
 
@@ -171,8 +126,6 @@ def _inline(handler: Handler) -> Handler:
     Connexion runs a plain function in a worker thread, which costs more than a sandbox handler's
     work: they only touch the in-memory store, never block, and are serialised by its lock anyway.
     """
-    if inspect.iscoroutinefunction(handler):
-        return handler
 
     @functools.wraps(handler)
     async def inline(*args: Any, **kwargs: Any) -> Any:
@@ -181,15 +134,13 @@ def _inline(handler: Handler) -> Handler:
     return inline
 
 
-def _several_media_types(specs: Mapping[str, Mapping[str, Any]]) -> frozenset[str]:
+def _several_media_types(index: ApiIndex) -> frozenset[str]:
     """The operations documenting more than one response media type (JSON, and XML for the codec)."""
-    found = set()
-    for spec in specs.values():
-        for _, _, operation in spec_operations(spec):
-            for response in (operation.get("responses") or {}).values():
-                if isinstance(response, Mapping) and len(response.get("content") or {}) > 1:
-                    found.add(str(operation["operationId"]))
-    return frozenset(found)
+    return frozenset(
+        operation.id
+        for operation in index.operations.values()
+        if any(len(response.get("content") or {}) > 1 for response in operation.responses.values())
+    )
 
 
 def _answering_json(handler: Handler) -> Handler:
@@ -240,7 +191,7 @@ def install_error_handlers(
     app: connexion.AsyncApp,
     render: ErrorRenderer,
     errors: list[BaseException],
-    allowed: Callable[[Scope], str] | None = None,
+    index: ApiIndex | None = None,
     document_errors: Mapping[str, ErrorRenderer] | None = None,
 ) -> None:
     """Route every failure (validation, auth, routing, model rules, bugs) to the vendor's error body.
@@ -251,11 +202,11 @@ def install_error_handlers(
     by_base = sorted((document_errors or {}).items(), key=lambda item: len(item[0]), reverse=True)
 
     def renderer(request: ConnexionRequest) -> ErrorRenderer:
-        routed = request.scope.get("extensions", {}).get("connexion_routing", {}).get("api_base_path")
-        if isinstance(routed, str) and routed in dict(by_base):
+        routed = routed_base_path(request.scope)
+        if routed is not None and routed in dict(by_base):
             # Routing has already named the document (the scope's root_path may include its base path).
             return dict(by_base)[routed]
-        path = request.scope["path"][len(request.scope.get("root_path", "")) :]
+        path = route_path(request.scope)
         for base, chosen in by_base:
             if not base or path == base or path.startswith(base + "/"):
                 return chosen
@@ -279,9 +230,10 @@ def install_error_handlers(
             detail = f"No route for {request.method} {excerpt(request.url.path)}"
         elif exc.status_code == 405:
             detail = f"Method {request.method} is not allowed on {excerpt(request.url.path)}"
-            if allowed is not None:
+            if index is not None:
                 # Starlette routes each method of a path separately; the spec knows them all.
-                headers["Allow"] = allowed(request.scope)
+                scope = request.scope
+                headers["Allow"] = index.allowed(scope["path"][len(scope.get("root_path", "")) :] or "/")
         return error_response(renderer(request), exc.status_code, detail, headers=headers)
 
     async def on_undecodable(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
@@ -331,10 +283,11 @@ def build_connexion_app(
     should extend ``StrictNumbersParser``, which reads numerals as the vendors' servers do.
     """
     specs = ctx.specs
-    check_operations(ctx.name, {"paths": _all_paths(specs)}, operations)
+    check_operations(ctx.name, ctx.index, operations)
+    check_specs_once()
     app = BoundApp(
         "mockserver",
-        middlewares=list(_MIDDLEWARES),
+        middlewares=list(MIDDLEWARES),
         pythonic_params=True,
         validate_responses=ctx.options.validate_responses,
         swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/ui"),
@@ -342,15 +295,11 @@ def build_connexion_app(
         uri_parser_class=uri_parser_class or StrictNumbersParser,
         jsonifier=FastJsonifier(),
     )
-    resolver = _resolver(ctx.name, operations, _several_media_types(specs))
+    resolver = _resolver(ctx.name, ctx.store, operations, _several_media_types(ctx.index))
     for base_path, spec in specs.items():
         app.add_api(spec, base_path=base_path, resolver=resolver, name=f"{ctx.name}{base_path}")
-    install_error_handlers(app, render_error, ctx.errors, allowed_methods(specs), document_errors)
+    install_error_handlers(app, render_error, ctx.errors, ctx.index, document_errors)
     return app
-
-
-def _all_paths(specs: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
-    return {base + template: item for base, spec in specs.items() for template, item in spec["paths"].items()}
 
 
 def load_specs(vendor_specs: tuple[SpecMount, ...]) -> dict[str, dict[str, Any]]:
@@ -367,8 +316,7 @@ class TrailingSlashMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             path: str = scope["path"]
-            root = scope.get("root_path", "")
-            if path.endswith("/") and len(path) > len(root) + 1 and not path.endswith("/ui/"):
+            if path.endswith("/") and len(route_path(scope)) > 1 and not path.endswith("/ui/"):
                 scope = dict(scope)
                 scope["path"] = path.rstrip("/")
                 raw = scope.get("raw_path")
@@ -394,7 +342,7 @@ def build_vendor_app(ctx: VendorContext) -> ASGIApp:
         app,
         scheme=vendor.credentials,
         accepted=ctx.credentials,
-        specs=ctx.specs,
+        index=ctx.index,
         render=render,
         clock=ctx.clock,
         data=lambda: ctx.data,
@@ -402,7 +350,11 @@ def build_vendor_app(ctx: VendorContext) -> ASGIApp:
         rate_limit_value=ctx.options.rate_limits.get(vendor.name),
         required_headers=vendor.required_headers,
         gateway=vendor.gateway,
-        known_subject=(lambda subject: bool(known_subject(ctx, subject))) if known_subject else None,
+        known_subject=(
+            serialised(ctx.store, lambda subject: bool(known_subject(ctx, subject)))
+            if known_subject
+            else None
+        ),
     )
     # The limiter's windows are state outside the collections: the control plane's reset clears them.
     ctx.store.on_reset(edge.reset)
@@ -412,16 +364,15 @@ def build_vendor_app(ctx: VendorContext) -> ASGIApp:
         return guarded
     encode = load(vendor.xml) if vendor.xml else encode_xml
     parameter = vendor.format_parameter
-    owned = _owning_parameter(ctx.specs, parameter) if parameter else frozenset()
-    return Codec(guarded, encode=encode, parameter=parameter, own_format=owned)
+    return Codec(guarded, encode=encode, parameter=parameter, own_format=_owning(ctx.index, parameter))
 
 
-def _owning_parameter(specs: Mapping[str, Mapping[str, Any]], name: str) -> frozenset[str]:
-    """The paths (base path + template) with an operation documenting a query parameter ``name``."""
-    return frozenset(
-        base + template.rstrip("/")
-        for base, spec in specs.items()
-        for _, template, operation in spec_operations(spec)
-        for param in resolved_parameters(spec, operation.get("parameters", []))
-        if param.get("name") == name and param.get("in") == "query"
-    )
+def _owning(index: ApiIndex, name: str | None) -> Callable[[Scope], bool]:
+    """Whether a request falls under a path with an operation documenting a query parameter ``name``."""
+    paths = frozenset(op.path for op in index.every() if name is not None and op.parameter(name) is not None)
+
+    def owns(scope: Scope) -> bool:
+        route = route_of(scope)
+        return route is not None and route.path in paths
+
+    return owns

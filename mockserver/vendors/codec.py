@@ -63,17 +63,16 @@ class Codec:
         *,
         encode: Encoder,
         parameter: str | None = None,
-        own_format: frozenset[str] = frozenset(),
+        own_format: Callable[[Scope], bool] = lambda scope: False,
     ) -> None:
         self.app = app
         self.encode = encode
         self.parameter = parameter
-        # Paths (under the mount) whose operations take the parameter as their own: not a request for XML.
+        # Whether a request's operation takes the parameter as its own: then it is not a request for XML.
         self.own_format = own_format
 
     def _parameter(self, scope: Scope) -> str | None:
-        path = scope["path"][len(scope.get("root_path", "")) :].rstrip("/")
-        return None if path in self.own_format else self.parameter
+        return None if self.own_format(scope) else self.parameter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not wants_xml(scope, self._parameter(scope)):

@@ -134,6 +134,8 @@ class Vendor:
         build: ``(VendorContext) -> ASGI app`` (its Connexion app), behind the shared edge and codec.
         front: ``(ASGI app, VendorContext) -> ASGI app``: a layer in front of the edge, for rewrites the
             edge must see too (Absorb spells a path in any case; the edge routes by the spec's spelling).
+        ignore_case: route as ASP.NET does: a path matches in any case, and the template with the most
+            literal segments wins (``mockserver.index.ApiIndex``); ``front`` then spells it as the spec does.
         seed: ``(VendorData, scenario) -> None``: fills the vendor's data from a scenario.
         errors: the error renderer ``(status, message, *, field=None) -> body``.
         edge_errors: the renderer of the edge's refusals (a gateway's own body), if not ``errors``.
@@ -178,6 +180,7 @@ class Vendor:
     errors: Ref
     edge_errors: Ref | None = None
     front: Ref | None = None
+    ignore_case: bool = False
     factory: Ref | None = None
     workflow: Ref | None = None
     stress: Ref | None = None

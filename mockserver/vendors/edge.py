@@ -19,12 +19,13 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from ..asgi import read_body, replay, route_path, send_json
 from ..clock import SandboxClock
 from ..excerpt import shorten
+from ..index import ApiIndex, route_of
 from ..ratelimit import RateLimiter
-from ..specs import OperationRoutes, spec_parameters
 from ..store import VendorData
 from .credentials import Credential, CredentialScheme, LoginScheme, Refusal, SignedScheme, Source
 from .descriptor import RateLimit, RequiredHeader
@@ -131,7 +132,7 @@ class CredentialEdge:
     Args:
         app: the vendor's app behind the edge.
         scheme: the vendor's credential scheme; ``accepted`` the credentials it takes.
-        specs: base path -> document, to know which operations need credentials (an operation with
+        index: the API's documents, to know which operations need credentials (an operation with
             ``security: []`` needs none) and the values a required header's enum allows.
         render: the renderer of refusals (``(status, message) -> body``).
         clock: the sandbox clock (token lifetimes, signed-token windows, rate-limit windows).
@@ -147,7 +148,7 @@ class CredentialEdge:
         *,
         scheme: CredentialScheme,
         accepted: Sequence[Credential],
-        specs: Mapping[str, Mapping[str, Any]],
+        index: ApiIndex,
         render: Render,
         clock: SandboxClock,
         data: Callable[[], VendorData],
@@ -169,16 +170,11 @@ class CredentialEdge:
         )
         self.gateway = gateway
         self.known_subject = known_subject
-        # Longest base path first, so "/vacancies/..." is not taken for the document at "".
-        self.bases = sorted(specs, key=len, reverse=True)
-        # Every operation needs credentials unless it (or its document) says ``security: []``: a
-        # scheme that takes them in a body field cannot be stated as an OpenAPI security scheme.
-        self.routes = OperationRoutes(specs)
-        self.document_security = {base: spec.get("security", [{}]) for base, spec in specs.items()}
+        self.index = index
         self.required = [
             (
                 header,
-                {base: header.values or header_values(spec, header.name) for base, spec in specs.items()},
+                {base: header.values or header_values(index, base, header.name) for base in index.documents},
             )
             for header in required_headers
         ]
@@ -193,32 +189,27 @@ class CredentialEdge:
             self.limiter.reset()
 
     def _document_of(self, path: str) -> str | None:
-        for base in self.bases:
-            documents = (f"{base}/openapi.json", f"{base}/openapi.yaml", f"{base}/ui")
-            if path in documents or path.startswith(f"{base}/ui/"):
-                return None
-            if not base or path == base or path.startswith(f"{base}/"):
-                return base
-        return None
+        base = self.index.document_of(path)
+        if base is None or path in (f"{base}/openapi.json", f"{base}/openapi.yaml", f"{base}/ui"):
+            return None
+        return None if path.startswith(f"{base}/ui/") else base
 
-    def _guarded(self, method: str, path: str) -> tuple[bool, str | None, str | None]:
+    def _guarded(self, scope: Scope, path: str) -> tuple[bool, str | None, str | None]:
         """Whether the request needs credentials, the document it falls under, and its operationId."""
         document = self._document_of(path)
         if document is None:
             return False, None, None
-        found = self.routes.match(method, path)
-        if found is None:
+        route = route_of(scope)
+        if route is None:
             return self.gateway, document, None
-        base, operation = found
-        secured = bool(operation.get("security", self.document_security[base]))
-        return secured, base, str(operation.get("operationId", ""))
+        return route.secured, route.base, route.id
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        path = scope["path"][len(scope.get("root_path", "")) :] or "/"
-        secured, document, operation_id = self._guarded(scope["method"], path)
+        path = route_path(scope) or "/"
+        secured, document, operation_id = self._guarded(scope, path)
         if operation_id and not self.gateway:
             # The journal names the operation of a request refused here, before Connexion routes it,
             # as it did when the app checked credentials after routing; a gateway knows no operations.
@@ -372,48 +363,14 @@ def _verify_signature(
     raise _Refused(scheme.invalid, reason="the signature does not verify with the account's key")
 
 
-def header_values(spec: Mapping[str, Any], name: str) -> tuple[str, ...]:
-    """The values the enum of ``spec``'s header parameter ``name`` allows, in order (empty if none)."""
+def header_values(index: ApiIndex, base: str, name: str) -> tuple[str, ...]:
+    """The values the enum of the header parameter ``name`` allows in the document under ``base``."""
     found: list[str] = []
-    for param in spec_parameters(spec):
-        if param.get("in") == "header" and str(param.get("name", "")).lower() == name.lower():
-            found += [str(v) for v in param.get("schema", {}).get("enum", []) if str(v) not in found]
+    for operation in index.every():
+        for param in operation.parameters if operation.base == base else ():
+            if param.get("in") == "header" and str(param.get("name", "")).lower() == name.lower():
+                found += [str(v) for v in param.get("schema", {}).get("enum", []) if str(v) not in found]
     return tuple(found)
-
-
-async def read_body(receive: Receive) -> bytes:
-    chunks: list[bytes] = []
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            break
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
-
-
-def replay(body: bytes, rest: Receive) -> Receive:
-    """A ``receive`` giving ``body`` once, then whatever the connection says next (its disconnect)."""
-    sent = False
-
-    async def receive() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await rest()
-
-    return receive
-
-
-async def send_json(send: Send, status: int, body: Any, headers: Mapping[str, str] | None = None) -> None:
-    """Answer with ``body`` as JSON (the codec outside turns it into XML where that was asked for)."""
-    raw = json.dumps(body).encode()
-    listed = [(b"content-type", b"application/json"), (b"content-length", str(len(raw)).encode())]
-    listed += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in (headers or {}).items()]
-    await send({"type": "http.response.start", "status": status, "headers": listed})
-    await send({"type": "http.response.body", "body": raw})
 
 
 def _forget_expired(seen: dict[str, float], expiry: list[tuple[float, str]], now: float) -> None:

@@ -11,6 +11,7 @@ import pytest
 from mockserver import Sandbox
 from mockserver.errors import FixtureError
 from mockserver.vendors.absorb import ADMIN, CREDENTIALS, DENIED, LEARNER, PRIVATE_KEY
+from mockserver.vendors.absorb.factory import AbsorbFactory
 from mockserver.vendors.absorb.seed import seed
 
 from .helpers import headers, login
@@ -318,11 +319,8 @@ def test_a_scenario_id_that_is_not_a_guid_is_refused(sandbox: Sandbox) -> None:
 
 
 def test_the_factory_makes_records_as_the_api_reads_them(
-    api: httpx.Client, admin: dict[str, str], sandbox: Sandbox
+    api: httpx.Client, admin: dict[str, str], factory: AbsorbFactory
 ) -> None:
-    from mockserver.vendors.absorb.factory import AbsorbFactory
-
-    factory = AbsorbFactory(sandbox.store, sandbox.store.vendor("absorb"))
     department = factory.department("Night Shift")
     user = factory.user(departmentId=department["id"], customFields={"string3": "z"})
     assert api.get(f"/departments/{department['id']}", headers=admin).json() == department

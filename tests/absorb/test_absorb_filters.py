@@ -41,12 +41,19 @@ def people(factory: AbsorbFactory) -> dict[str, dict[str, Any]]:
     }
 
 
-def _names(api: httpx.Client, admin: dict[str, str], path: str, text: str, key: str) -> set[str]:
-    response = api.get(path, headers=admin, params={"_filter": text, "_limit": 1000})
+def _listed(
+    api: httpx.Client, admin: dict[str, str], path: str, key: str, first_name: str, **params: str
+) -> set[str]:
+    """Names of every record listed under ``key`` (``first_name`` first, else name or fullName)."""
+    response = api.get(path, headers=admin, params={**params, "_limit": 1000})
     assert response.status_code == 200, response.text
     found = response.json()[key]
     assert response.json()["totalItems"] == len(found)
-    return {str(r.get("firstName") or r.get("name") or r.get("fullName")) for r in found}
+    return {str(r.get(first_name) or r.get("name") or r.get("fullName")) for r in found}
+
+
+def _names(api: httpx.Client, admin: dict[str, str], path: str, text: str, key: str) -> set[str]:
+    return _listed(api, admin, path, key, "firstName", _filter=text)
 
 
 def _users(api: httpx.Client, admin: dict[str, str], text: str) -> set[str]:
@@ -190,11 +197,7 @@ def test_a_malformed_filter_or_unknown_field_is_a_422_in_absorbs_body(
 
 
 def _searched(api: httpx.Client, admin: dict[str, str], path: str, text: str, key: str) -> set[str]:
-    response = api.get(path, headers=admin, params={"_search": text, "_limit": 1000})
-    assert response.status_code == 200, response.text
-    found = response.json()[key]
-    assert response.json()["totalItems"] == len(found)
-    return {str(r.get("username") or r.get("name") or r.get("fullName")) for r in found}
+    return _listed(api, admin, path, key, "username", _search=text)
 
 
 def test_search_looks_in_names_username_and_email_only(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from typing import Any
 
 from .blocks import Fault, any_key, login_tokens, resigned, rewrite, verifies, with_credentials
@@ -33,37 +34,41 @@ def _alg_none(token: str, claims: dict[str, Any], now: float) -> bool:
     return token.endswith(".")
 
 
+def _absorb_token(
+    name: str, accepts: Callable[[tuple[float, bool] | None, float, float], bool], expect: str
+) -> Fault:
+    """A fault on Absorb's listUsers letting through the login tokens ``accepts`` takes."""
+    return Fault(
+        name, "absorb", "listUsers", ("auth",), login_tokens("absorb", *ABSORB_USERS, accepts), expect=expect
+    )
+
+
+def _coursepath_token(name: str, resign: Callable[[str, dict[str, Any], float], bool], wrong: str) -> Fault:
+    """A fault on Coursepath's listCourses accepting the tokens ``resign`` rewrites (the ``wrong`` kind)."""
+    return Fault(
+        name,
+        "coursepath",
+        "listCourses",
+        ("auth",),
+        resigned("coursepath", *COURSEPATH_COURSES, resign),
+        expect=f"{wrong} was accepted",
+    )
+
+
 FAULTS: tuple[Fault, ...] = (
-    Fault(
-        "any Absorb token accepted",
-        "absorb",
-        "listUsers",
-        ("auth",),
-        login_tokens("absorb", *ABSORB_USERS, lambda known, lifetime, now: True),
-        expect="a token never issued was accepted",
+    _absorb_token(
+        "any Absorb token accepted", lambda known, lifetime, now: True, "a token never issued was accepted"
     ),
-    Fault(
+    # Issued and not revoked: the lifetime is what this server forgets.
+    _absorb_token(
         "Absorb token accepted after its lifetime",
-        "absorb",
-        "listUsers",
-        ("auth",),
-        # Issued and not revoked: the lifetime is what this server forgets.
-        login_tokens(
-            "absorb", *ABSORB_USERS, lambda known, lifetime, now: known is not None and not known[1]
-        ),
-        expect="a token past its lifetime",
+        lambda known, lifetime, now: known is not None and not known[1],
+        "a token past its lifetime",
     ),
-    Fault(
+    _absorb_token(
         "Absorb token accepted after a new login revoked it",
-        "absorb",
-        "listUsers",
-        ("auth",),
-        login_tokens(
-            "absorb",
-            *ABSORB_USERS,
-            lambda known, lifetime, now: known is not None and known[0] + lifetime > now,
-        ),
-        expect="a token revoked by a new login was accepted",
+        lambda known, lifetime, now: known is not None and known[0] + lifetime > now,
+        "a token revoked by a new login was accepted",
     ),
     Fault(
         "any Absorb x-api-key accepted",
@@ -73,38 +78,10 @@ FAULTS: tuple[Fault, ...] = (
         rewrite(*ABSORB_USERS, request=any_key("absorb", "api_key")),
         expect="a wrong api_key (header x-api-key) was accepted",
     ),
-    Fault(
-        "Coursepath signature not checked",
-        "coursepath",
-        "listCourses",
-        ("auth",),
-        resigned("coursepath", *COURSEPATH_COURSES, _any_signature),
-        expect="a token signed with a wrong key was accepted",
-    ),
-    Fault(
-        "Coursepath alg none accepted",
-        "coursepath",
-        "listCourses",
-        ("auth",),
-        resigned("coursepath", *COURSEPATH_COURSES, _alg_none),
-        expect="an unsigned token (alg none) was accepted",
-    ),
-    Fault(
-        "Coursepath iat window not checked",
-        "coursepath",
-        "listCourses",
-        ("auth",),
-        resigned("coursepath", *COURSEPATH_COURSES, _iat_now),
-        expect="(iat too old) was accepted",
-    ),
-    Fault(
-        "Coursepath replayed jti accepted",
-        "coursepath",
-        "listCourses",
-        ("auth",),
-        resigned("coursepath", *COURSEPATH_COURSES, _fresh_jti),
-        expect="a replayed jti was accepted",
-    ),
+    _coursepath_token("Coursepath signature not checked", _any_signature, "a token signed with a wrong key"),
+    _coursepath_token("Coursepath alg none accepted", _alg_none, "an unsigned token (alg none)"),
+    _coursepath_token("Coursepath iat window not checked", _iat_now, "(iat too old)"),
+    _coursepath_token("Coursepath replayed jti accepted", _fresh_jti, "a replayed jti"),
     Fault(
         "SkyPrep body api_key ignored (any key accepted)",
         "skyprep",

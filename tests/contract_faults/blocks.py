@@ -17,6 +17,7 @@ import jwt
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockserver import Sandbox
+from mockserver.asgi import read_body, replay
 from mockserver.vendors import get_vendor
 from mockserver.vendors.credentials import LoginScheme, SignedScheme, Source, token_of
 
@@ -50,7 +51,25 @@ def _matches(scope: Scope, method: str | None, path: re.Pattern[str]) -> bool:
     return scope["type"] == "http" and method in (None, scope["method"]) and bool(path.search(scope["path"]))
 
 
-class Rewrite:
+class _Intercept:
+    """Hands requests matching ``METHOD path-regex`` (method ``None``: any) to ``intercept``, the rest on."""
+
+    def __init__(self, app: ASGIApp, method: str | None, path: str) -> None:
+        self.app = app
+        self.method = method
+        self.path = re.compile(path)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not _matches(scope, self.method, self.path):
+            await self.app(scope, receive, send)
+            return
+        await self.intercept(scope, receive, send)
+
+    async def intercept(self, scope: Scope, receive: Receive, send: Send) -> None:
+        raise NotImplementedError
+
+
+class Rewrite(_Intercept):
     """Lets requests matching ``METHOD path-regex`` be changed on the way in and responses on the way out."""
 
     def __init__(
@@ -63,29 +82,24 @@ class Rewrite:
         response: Callable[[int, Body], tuple[int, Body]] | None = None,
         short_circuit: Callable[[Scope], tuple[int, Body]] | None = None,
     ) -> None:
-        self.app = app
-        self.method = method
-        self.path = re.compile(path)
+        super().__init__(app, method, path)
         self.request = request
         self.response = response
         self.short_circuit = short_circuit
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if not _matches(scope, self.method, self.path):
-            await self.app(scope, receive, send)
-            return
+    async def intercept(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.short_circuit is not None:
             status, body = self.short_circuit(scope)
             await _send_json(send, status, body)
             return
-        body = await _read_body(receive)
+        body = await read_body(receive)
         if self.request is not None:
             changed = self.request(dict(scope), body)
             # A change that must ask the sandbox first (a login) is a coroutine.
             scope, body = await changed if inspect.isawaitable(changed) else changed
-        replay = _replay(body)
+        once = replay(body)
         if self.response is None:
-            await self.app(scope, replay, send)
+            await self.app(scope, once, send)
             return
         status = 500
         chunks: list[bytes] = []
@@ -99,7 +113,7 @@ class Rewrite:
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
 
-        await self.app(scope, replay, keep)
+        await self.app(scope, once, keep)
         raw = b"".join(chunks)
         try:
             parsed: Body = json.loads(raw)
@@ -257,22 +271,17 @@ def swap_query_value(asked: bytes, answered: bytes) -> Callable[[Scope, bytes], 
 # --- blocks for the workflow faults: writes that change nothing, lookups that answer the wrong record ----
 
 
-class Answer:
+class Answer(_Intercept):
     """Answers requests matching ``METHOD path-regex`` from the request: the sandbox never sees them."""
 
     def __init__(
         self, app: ASGIApp, method: str, path: str, respond: Callable[[Scope, bytes], tuple[int, Body]]
     ) -> None:
-        self.app = app
-        self.method = method
-        self.path = re.compile(path)
+        super().__init__(app, method, path)
         self.respond = respond
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if not _matches(scope, self.method, self.path):
-            await self.app(scope, receive, send)
-            return
-        body = await _read_body(receive)
+    async def intercept(self, scope: Scope, receive: Receive, send: Send) -> None:
+        body = await read_body(receive)
         status, answer = self.respond(scope, body)
         await _send_json(send, status, answer)
 
@@ -357,7 +366,7 @@ Ask = Callable[[str, str, Body], Awaitable[tuple[int, Body]]]
 Consulted = Callable[[Ask, Scope, Body], Awaitable[tuple[int, Body] | None]]
 
 
-class Consult:
+class Consult(_Intercept):
     """Answers requests matching ``METHOD path-regex`` itself, from what it asks the app it wraps.
 
     ``answer(ask, scope, body)`` gets the request's JSON body (``None`` if it has none) and may call
@@ -366,16 +375,11 @@ class Consult:
     """
 
     def __init__(self, app: ASGIApp, method: str | None, path: str, answer: Consulted) -> None:
-        self.app = app
-        self.method = method
-        self.path = re.compile(path)
+        super().__init__(app, method, path)
         self.answer = answer
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if not _matches(scope, self.method, self.path):
-            await self.app(scope, receive, send)
-            return
-        raw = await _read_body(receive)
+    async def intercept(self, scope: Scope, receive: Receive, send: Send) -> None:
+        raw = await read_body(receive)
         try:
             parsed: Body = json.loads(raw) if raw else None
         except ValueError:
@@ -398,31 +402,9 @@ class Consult:
 
         answered = await self.answer(ask, scope, parsed)
         if answered is None:
-            await self.app(scope, _replay(raw), send)
+            await self.app(scope, replay(raw), send)
         else:
             await _send_json(send, *answered)
-
-
-async def _read_body(receive: Receive) -> bytes:
-    body, more = b"", True
-    while more:
-        message = await receive()
-        body += message.get("body", b"")
-        more = message.get("more_body", False)
-    return body
-
-
-def _replay(body: bytes) -> Receive:
-    sent = False
-
-    async def receive() -> Message:
-        nonlocal sent
-        if sent:
-            return {"type": "http.disconnect"}
-        sent = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    return receive
 
 
 async def _exchange(app: ASGIApp, scope: Scope, body: bytes) -> tuple[int, bytes]:
@@ -435,7 +417,7 @@ async def _exchange(app: ASGIApp, scope: Scope, body: bytes) -> tuple[int, bytes
         elif message["type"] == "http.response.body":
             chunks.append(message.get("body", b""))
 
-    await app(scope, _replay(body), keep)
+    await app(scope, replay(body), keep)
     return status, b"".join(chunks)
 
 

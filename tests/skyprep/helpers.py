@@ -38,3 +38,25 @@ def course_ids(api: httpx.Client, **user: Any) -> list[int]:
 
 def status(api: httpx.Client, course: int, **user: Any) -> str:
     return str(call(api, "get_user_course_status", course_id=course, **user)["status"])
+
+
+def score_item(api: httpx.Client, user: dict[str, Any], item: dict[str, Any], status: str, score: int) -> Any:
+    """Set ``user``'s progress on course ``item`` to ``status`` with ``score``; the answer (a 200)."""
+    return call(
+        api,
+        "set_course_item_progress",
+        user_id=user["id"],
+        course_item_id=item["id"],
+        set_status=status,
+        score=score,
+    )
+
+
+def assert_bad_input_refused(api: httpx.Client, name: str, params: dict[str, Any], expected: int) -> None:
+    """``name`` with ``params`` answers ``expected`` in SkyPrep's error body, posted as JSON and as a GET."""
+    for response in (
+        api.post(f"/{name}", json={**KEYS, **params}),
+        api.get(f"/{name}", params={**KEYS, **params}),
+    ):
+        assert response.status_code == expected, (response.request.url, response.text)
+        assert set(response.json()) == {"status", "message"}

@@ -11,7 +11,7 @@ import pytest
 
 from mockserver.vendors.skyprep.factory import SkyprepFactory
 
-from .helpers import KEYS, call, refusal, refused
+from .helpers import KEYS, call, refusal, refused, score_item
 
 # instructor-led trainings
 
@@ -354,14 +354,7 @@ def test_an_item_progress_is_found_by_each_documented_combination_of_ids(
     reading = factory.course_item(course)
     exam = factory.course_item(course, item_type="exam", exam_id=4410)
     made = factory.progress(user, course)
-    call(
-        api,
-        "set_course_item_progress",
-        user_id=user["id"],
-        course_item_id=exam["id"],
-        set_status="passed",
-        score=80,
-    )
+    score_item(api, user, exam, "passed", 80)
     by_item_and_user = call(api, "get_course_item_progress", course_item_id=exam["id"], user_id=user["id"])
     by_exam_and_progress = call(api, "get_course_item_progress", exam_id=4410, course_progress_id=made["id"])
     by_exam_course_and_email = call(

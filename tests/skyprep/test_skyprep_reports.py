@@ -16,7 +16,7 @@ from mockserver import Sandbox
 from mockserver.vendors.skyprep.factory import SkyprepFactory
 from mockserver.xmlcodec import decode
 
-from .helpers import BASE, KEY_HEADERS, KEYS, call, refusal
+from .helpers import BASE, KEY_HEADERS, KEYS, call, refusal, score_item
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -137,14 +137,7 @@ def test_a_user_course_report_lists_the_course_items_and_the_doc_sample_name_rea
     first = factory.course_item(course, name="Intro")
     exam = factory.course_item(course, item_type="exam", name="Final", exam_id=4410)
     factory.progress(user, course)
-    call(
-        api,
-        "set_course_item_progress",
-        user_id=user["id"],
-        course_item_id=exam["id"],
-        set_status="passed",
-        score=90,
-    )
+    score_item(api, user, exam, "passed", 90)
     rows = report(api, report_type="single_user_single_course", user_id=user["id"], course_id=course["id"])
     assert [(int(r["Course Item ID"]), r["Status"], r["Score"]) for r in rows] == [
         (first["id"], "not-started", ""),
@@ -165,14 +158,7 @@ def test_an_exam_report_lists_every_enrolled_user_of_the_exams_course(
     taker, idle = factory.user(), factory.user()
     factory.progress(taker, course)
     factory.progress(idle, course)
-    call(
-        api,
-        "set_course_item_progress",
-        user_id=taker["id"],
-        course_item_id=exam["id"],
-        set_status="failed",
-        score=30,
-    )
+    score_item(api, taker, exam, "failed", 30)
     rows = report(api, report_type="single_exam", exam_id=987654)
     assert {int(r["User ID"]): (r["Status"], r["Score"]) for r in rows} == {
         taker["id"]: ("failed", "30"),

@@ -50,6 +50,7 @@ VENDOR = Vendor(
     errors=f"{__name__}.errors:render_error",
     # Paths, query names and JSON property names in any case (ASP.NET's), spelled as the spec before the edge.
     front=f"{__name__}.case:ignore_case",
+    ignore_case=True,
     factory=f"{__name__}.factory:AbsorbFactory",
     workflow="contracts.workflows.absorb:AbsorbWorkflow",
     stress="contracts.workflows.absorb_stress:AbsorbStress",

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from ...store import Record, Store, VendorData
+from ..locking import StoreFactory
 from . import model
 from .seed import occupation_fields, partner_fields
 
@@ -29,7 +30,7 @@ def _uid(user: Record | str) -> str:
     return user if isinstance(user, str) else str(user["id"])
 
 
-class ApprentiscopeFactory:
+class ApprentiscopeFactory(StoreFactory):
     """Creates ApprentiScope occupations, partners, users, invitations, grades, files and hours.
 
     Example:
@@ -48,26 +49,23 @@ class ApprentiscopeFactory:
     )
 
     def __init__(self, store: Store, data: VendorData) -> None:
-        self.store = store
-        self.data = data
+        super().__init__(store, data)
         self.fake: Any = data.faker
 
     # occupations and partners
     def occupation(self, **overrides: Any) -> Record:
         """A new occupation (program) with OJT competencies and RTI courses; the API has no create."""
-        with self.store.locked():
-            index = len(self.data.collection(model.OCCUPATIONS))
-            fields = occupation_fields(self.data, self.fake.rapids_occupation(index), model.now(self.data))
-            record = _merge({"id": self.data.new_id(model.OCCUPATIONS), **fields}, overrides)
-            self.data.collection(model.OCCUPATIONS)[record["id"]] = record
-            return copy.deepcopy(record)
+        index = len(self.data.collection(model.OCCUPATIONS))
+        fields = occupation_fields(self.data, self.fake.rapids_occupation(index), model.now(self.data))
+        record = _merge({"id": self.data.new_id(model.OCCUPATIONS), **fields}, overrides)
+        self.data.collection(model.OCCUPATIONS)[record["id"]] = record
+        return copy.deepcopy(record)
 
     def partner(self, partner_type: str = "employer", **overrides: Any) -> Record:
         """A new partner (``employer``, ``sponsor`` or ``education_provider``), as read-partner returns it."""
         title = overrides.get("title") or (self.fake.company() if partner_type == "employer" else None)
         defaults = partner_fields(self.fake, partner_type, title)
-        with self.store.locked():
-            return copy.deepcopy(model.create_partner(self.data, _merge(defaults, overrides)))
+        return copy.deepcopy(model.create_partner(self.data, _merge(defaults, overrides)))
 
     def employer(self, **overrides: Any) -> Record:
         return self.partner("employer", **overrides)
@@ -96,34 +94,33 @@ class ApprentiscopeFactory:
         """
         first = str(overrides.get("first_name") or self.fake.first_name())
         last = str(overrides.get("last_name") or self.fake.last_name())
-        with self.store.locked():
-            defaults: dict[str, Any] = {
-                "first_name": first,
-                "last_name": last,
-                "email": self._free_email(first, last),
-                "user_type": user_type,
-                "phone": self.fake.phone10(),
-                "address": self.fake.street_address(),
-                "city": self.fake.city(),
-                "state": self.fake.state(),
-                "zip": self.fake.zipcode(),
+        defaults: dict[str, Any] = {
+            "first_name": first,
+            "last_name": last,
+            "email": self._free_email(first, last),
+            "user_type": user_type,
+            "phone": self.fake.phone10(),
+            "address": self.fake.street_address(),
+            "city": self.fake.city(),
+            "state": self.fake.state(),
+            "zip": self.fake.zipcode(),
+        }
+        if user_type in ("apprentice", "applicant", "mentor") and "program_id" not in overrides:
+            defaults["program_id"] = self._first(model.OCCUPATIONS)
+        if user_type in ("apprentice", "mentor", "supervisor") and "company_id" not in overrides:
+            defaults["company_id"] = self._first(model.PARTNERS, type="employer")
+        if user_type == "apprentice":
+            start = datetime.fromtimestamp(self.data.clock(), UTC).date() - timedelta(
+                days=self.data.random.randint(30, 400)
+            )
+            defaults |= {
+                "apprentice_status": "Active",
+                "program_start_date": start.strftime("%Y%m%d"),
+                "date_of_birth": (start - timedelta(days=365 * 20)).strftime("%Y%m%d"),
+                "gender": self.data.random.choice([1, 2]),
+                "employment_status": "New Employee",
             }
-            if user_type in ("apprentice", "applicant", "mentor") and "program_id" not in overrides:
-                defaults["program_id"] = self._first(model.OCCUPATIONS)
-            if user_type in ("apprentice", "mentor", "supervisor") and "company_id" not in overrides:
-                defaults["company_id"] = self._first(model.PARTNERS, type="employer")
-            if user_type == "apprentice":
-                start = datetime.fromtimestamp(self.data.clock(), UTC).date() - timedelta(
-                    days=self.data.random.randint(30, 400)
-                )
-                defaults |= {
-                    "apprentice_status": "Active",
-                    "program_start_date": start.strftime("%Y%m%d"),
-                    "date_of_birth": (start - timedelta(days=365 * 20)).strftime("%Y%m%d"),
-                    "gender": self.data.random.choice([1, 2]),
-                    "employment_status": "New Employee",
-                }
-            return copy.deepcopy(model.create_user(self.data, _merge(defaults, overrides)))
+        return copy.deepcopy(model.create_user(self.data, _merge(defaults, overrides)))
 
     def apprentice(self, **overrides: Any) -> Record:
         return self.user("apprentice", **overrides)
@@ -132,14 +129,13 @@ class ApprentiscopeFactory:
         """A pending invitation (the API answers create-invitation with its id only)."""
         first = str(overrides.get("first_name") or self.fake.first_name())
         last = str(overrides.get("last_name") or self.fake.last_name())
-        with self.store.locked():
-            defaults = {
-                "first_name": first,
-                "last_name": last,
-                "email": self._free_email(first, last),
-                "user_type": user_type,
-            }
-            return copy.deepcopy(model.create_invitation(self.data, _merge(defaults, overrides)))
+        defaults = {
+            "first_name": first,
+            "last_name": last,
+            "email": self._free_email(first, last),
+            "user_type": user_type,
+        }
+        return copy.deepcopy(model.create_invitation(self.data, _merge(defaults, overrides)))
 
     # a user's program: grades, files, hours
     def _program(self, uid: str) -> Record | None:
@@ -150,20 +146,19 @@ class ApprentiscopeFactory:
     def grade(self, user: Record | str, **overrides: Any) -> Record:
         """A grade for ``user`` (record or id) in an RTI course of their program, as read-grades lists it."""
         uid = _uid(user)
-        with self.store.locked():
-            program = self._program(uid)
-            defaults: dict[str, Any] = {
-                "uid": uid,
-                "title": "Unit Exam",
-                "type": 1,
-                "date": datetime.fromtimestamp(self.data.clock(), UTC).date().isoformat(),
-                "score_received": self.data.random.randint(60, 100),
-                "score_possible": 100,
-            }
-            if program and program["rti_courses"] and "course_id" not in overrides:
-                course = self.data.random.choice(program["rti_courses"])
-                defaults |= {"course_id": course["id"], "title": self.fake.grade_title(course["title"])}
-            return copy.deepcopy(model.create_grade(self.data, _merge(defaults, overrides)))
+        program = self._program(uid)
+        defaults: dict[str, Any] = {
+            "uid": uid,
+            "title": "Unit Exam",
+            "type": 1,
+            "date": datetime.fromtimestamp(self.data.clock(), UTC).date().isoformat(),
+            "score_received": self.data.random.randint(60, 100),
+            "score_possible": 100,
+        }
+        if program and program["rti_courses"] and "course_id" not in overrides:
+            course = self.data.random.choice(program["rti_courses"])
+            defaults |= {"course_id": course["id"], "title": self.fake.grade_title(course["title"])}
+        return copy.deepcopy(model.create_grade(self.data, _merge(defaults, overrides)))
 
     def grades(self, user: Record | str, count: int, **overrides: Any) -> list[Record]:
         """``count`` grades for ``user``."""
@@ -172,17 +167,16 @@ class ApprentiscopeFactory:
     def file(self, user: Record | str, **overrides: Any) -> Record:
         """A file on ``user``'s profile."""
         uid = _uid(user)
-        with self.store.locked():
-            person = model.get_user(self.data, uid)
-            category = str(overrides.get("category") or self.fake.file_category())
-            slug = category.lower().replace(" ", "-")
-            defaults = {
-                "uid": uid,
-                "filename": f"{category} - {person['first_name']} {person['last_name']}",
-                "category": category,
-                "url": f"https://files.apprentiscope.com/{uid}/{slug}.pdf",
-            }
-            return copy.deepcopy(model.create_file(self.data, _merge(defaults, overrides)))
+        person = model.get_user(self.data, uid)
+        category = str(overrides.get("category") or self.fake.file_category())
+        slug = category.lower().replace(" ", "-")
+        defaults = {
+            "uid": uid,
+            "filename": f"{category} - {person['first_name']} {person['last_name']}",
+            "category": category,
+            "url": f"https://files.apprentiscope.com/{uid}/{slug}.pdf",
+        }
+        return copy.deepcopy(model.create_file(self.data, _merge(defaults, overrides)))
 
     def hours(
         self,
@@ -208,15 +202,14 @@ class ApprentiscopeFactory:
             if isinstance(day, str)
             else (day or datetime.fromtimestamp(self.data.clock(), UTC).date()).isoformat()
         )
-        with self.store.locked():
-            if items is None:
-                program = self._program(uid)
-                listed = (program or {}).get("ojt_competencies" if kind_code == model.OJT else "rti_courses")
-                if not listed:
-                    raise ValueError(f"user {uid!r} has no program with {kind} items; pass items=")
-                items = {listed[0]["id"]: hours}
-            item = {
-                "date_obj": when,
-                "competencies": [{"id": k, "hours_worked": v} for k, v in items.items()],
-            }
-            return copy.deepcopy(model.submit_hours(self.data, uid, kind_code, item))
+        if items is None:
+            program = self._program(uid)
+            listed = (program or {}).get("ojt_competencies" if kind_code == model.OJT else "rti_courses")
+            if not listed:
+                raise ValueError(f"user {uid!r} has no program with {kind} items; pass items=")
+            items = {listed[0]["id"]: hours}
+        item = {
+            "date_obj": when,
+            "competencies": [{"id": k, "hours_worked": v} for k, v in items.items()],
+        }
+        return copy.deepcopy(model.submit_hours(self.data, uid, kind_code, item))

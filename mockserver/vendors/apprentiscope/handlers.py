@@ -9,6 +9,7 @@ import connexion
 from ...errors import Conflict
 from ...store import Record, clone
 from ..base import Handler, VendorContext
+from ..operation import operation, operations_of
 from . import model
 
 Reply = tuple[Any, int]
@@ -43,160 +44,133 @@ class Handlers:
         self.data = ctx.data
 
     # users
+    @operation("createUser")
     def create_user(self, body: dict[str, Any]) -> Reply:
-        with self.store.locked():
-            user = model.create_user(self.data, body["user"])
+        user = model.create_user(self.data, body["user"])
         return {"id": user["id"]}, 201
 
+    @operation("createInvitation")
     def create_invitation(self, body: dict[str, Any]) -> Reply:
-        with self.store.locked():
-            invitation = model.create_invitation(self.data, body["item"])
+        invitation = model.create_invitation(self.data, body["item"])
         return {"id": invitation["id"]}, 201
 
+    @operation("readUsers")
     def read_users(self, user_type: str, filters: Any = None) -> Reply:
         # Filters are any user field in the query string; read them raw, not as one parameter.
         query: dict[str, list[str]] = {}
         for key, value in connexion.request.query_params.multi_items():
             if key != "filters":
                 query.setdefault(key, []).append(value)
-        with self.store.locked():
-            users = [_copy(u) for u in model.list_users(self.data, user_type, query)]
+        users = [_copy(u) for u in model.list_users(self.data, user_type, query)]
         return users, 200
 
+    @operation("readUser")
     def read_user(self, id_: str) -> Reply:
-        with self.store.locked():
-            return _copy(model.get_user(self.data, id_)), 200
+        return _copy(model.get_user(self.data, id_)), 200
 
+    @operation("updateUser")
     def update_user(self, id_: str, body: dict[str, Any]) -> Reply:
-        with self.store.locked():
-            return _copy(model.update_user(self.data, id_, body["item"])), 200
+        return _copy(model.update_user(self.data, id_, body["item"])), 200
 
+    @operation("deleteUser")
     def delete_user(self, id_: str) -> Reply:
-        with self.store.locked():
-            model.delete_user(self.data, id_)
+        model.delete_user(self.data, id_)
         return _deleted(id_), 200
 
+    @operation("readProgress")
     def read_progress(self, id_: str, type_: str) -> Reply:
-        with self.store.locked():
-            return model.progress(self.data, id_, type_), 200
+        return model.progress(self.data, id_, type_), 200
 
     # partners
+    @operation("createPartner")
     def create_partner(self, body: dict[str, Any]) -> Reply:
-        with self.store.locked():
-            partner = model.create_partner(self.data, body["item"])
+        partner = model.create_partner(self.data, body["item"])
         return {"id": partner["id"]}, 201
 
+    @operation("readPartners")
     def read_partners(self, type_: str) -> Reply:
-        with self.store.locked():
-            return [_copy(p) for p in model.list_partners(self.data, type_)], 200
+        return [_copy(p) for p in model.list_partners(self.data, type_)], 200
 
+    @operation("readPartner")
     def read_partner(self, id_: str) -> Reply:
-        with self.store.locked():
-            return _copy(model.get_partner(self.data, id_)), 200
+        return _copy(model.get_partner(self.data, id_)), 200
 
+    @operation("updatePartner")
     def update_partner(self, id_: str, body: dict[str, Any]) -> Reply:
-        with self.store.locked():
-            return _copy(model.update_partner(self.data, id_, body["item"])), 200
+        return _copy(model.update_partner(self.data, id_, body["item"])), 200
 
+    @operation("deletePartner")
     def delete_partner(self, id_: str) -> Reply:
-        with self.store.locked():
-            model.delete_partner(self.data, id_)
+        model.delete_partner(self.data, id_)
         return _deleted(id_), 200
 
     # occupations
+    @operation("readOccupations")
     def read_occupations(self) -> Reply:
-        with self.store.locked():
-            return [_copy(o) for o in model.list_occupations(self.data)], 200
+        return [_copy(o) for o in model.list_occupations(self.data)], 200
 
+    @operation("readOccupation")
     def read_occupation(self, id_: str) -> Reply:
-        with self.store.locked():
-            return _copy(model.get_occupation(self.data, id_)), 200
+        return _copy(model.get_occupation(self.data, id_)), 200
 
+    @operation("updateOccupation")
     def update_occupation(self, id_: str, body: dict[str, Any]) -> Reply:
-        with self.store.locked():
-            return _copy(model.update_occupation(self.data, id_, body["item"])), 200
+        return _copy(model.update_occupation(self.data, id_, body["item"])), 200
 
+    @operation("deleteOccupation")
     def delete_occupation(self, id_: str) -> Reply:
-        with self.store.locked():
-            model.delete_occupation(self.data, id_)
+        model.delete_occupation(self.data, id_)
         return _deleted(id_), 200
 
     # program: hours, files, grades
+    @operation("readSubmissions")
     def read_submissions(
         self, type_: int, start_date: str | None = None, end_date: str | None = None
     ) -> Reply:
-        with self.store.locked():
-            found = model.list_submissions(self.data, type_, start_date, end_date)
-            return [_copy(s) for s in found], 200
+        found = model.list_submissions(self.data, type_, start_date, end_date)
+        return [_copy(s) for s in found], 200
 
+    @operation("submitHours")
     def submit_hours(self, id_: str, type_: int, body: dict[str, Any]) -> Reply:
-        with self.store.locked():
-            submission = model.submit_hours(self.data, id_, type_, body["item"])
+        submission = model.submit_hours(self.data, id_, type_, body["item"])
         return {"id": submission["id"]}, 201
 
+    @operation("createFile")
     def create_file(self, body: dict[str, Any]) -> Reply:
-        with self.store.locked():
-            record = model.create_file(self.data, body)
+        record = model.create_file(self.data, body)
         return {"id": record["id"], "uid": record["uid"]}, 201
 
+    @operation("createFileForUser")
     def create_file_for_user(self, uid: str, body: dict[str, Any]) -> Reply:
         named = body.get("uid", uid)
         if named != uid:
             raise Conflict(f"uid '{named}' in the body does not match user '{uid}' in the path", field="uid")
-        with self.store.locked():
-            record = model.create_file(self.data, {**body, "uid": uid})
+        record = model.create_file(self.data, {**body, "uid": uid})
         return {"id": record["id"], "uid": uid}, 201
 
+    @operation("createGrade")
     def create_grade(self, body: dict[str, Any]) -> Reply:
-        with self.store.locked():
-            grade = model.create_grade(self.data, body)
+        grade = model.create_grade(self.data, body)
         return {"id": grade["id"]}, 201
 
+    @operation("readGrades")
     def read_grades(self, id_: str) -> Reply:
-        with self.store.locked():
-            return [_copy(g) for g in model.list_grades(self.data, id_)], 200
+        return [_copy(g) for g in model.list_grades(self.data, id_)], 200
 
+    @operation("readGrade")
     def read_grade(self, id_: str) -> Reply:
-        with self.store.locked():
-            return grade_with_text_scores(model.get_grade(self.data, id_)), 200
+        return grade_with_text_scores(model.get_grade(self.data, id_)), 200
 
+    @operation("updateGrade")
     def update_grade(self, id_: str, body: dict[str, Any]) -> Reply:
-        with self.store.locked():
-            return grade_with_text_scores(model.update_grade(self.data, id_, body)), 200
+        return grade_with_text_scores(model.update_grade(self.data, id_, body)), 200
 
+    @operation("deleteGrade")
     def delete_grade(self, id_: str) -> Reply:
-        with self.store.locked():
-            model.delete_grade(self.data, id_)
+        model.delete_grade(self.data, id_)
         return _deleted(id_), 200
 
 
 def operations(ctx: VendorContext) -> dict[str, Handler]:
     """The explicit operationId -> handler table of specs/apprentiscope.yaml."""
-    h = Handlers(ctx)
-    return {
-        "createUser": h.create_user,
-        "createInvitation": h.create_invitation,
-        "readUsers": h.read_users,
-        "readUser": h.read_user,
-        "updateUser": h.update_user,
-        "deleteUser": h.delete_user,
-        "readProgress": h.read_progress,
-        "createPartner": h.create_partner,
-        "readPartners": h.read_partners,
-        "readPartner": h.read_partner,
-        "updatePartner": h.update_partner,
-        "deletePartner": h.delete_partner,
-        "readOccupations": h.read_occupations,
-        "readOccupation": h.read_occupation,
-        "updateOccupation": h.update_occupation,
-        "deleteOccupation": h.delete_occupation,
-        "readSubmissions": h.read_submissions,
-        "submitHours": h.submit_hours,
-        "createFile": h.create_file,
-        "createFileForUser": h.create_file_for_user,
-        "createGrade": h.create_grade,
-        "readGrades": h.read_grades,
-        "readGrade": h.read_grade,
-        "updateGrade": h.update_grade,
-        "deleteGrade": h.delete_grade,
-    }
+    return operations_of(Handlers(ctx))

@@ -5,14 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from ...errors import InvalidInput
+from ...store import VendorData
 from ..base import VendorContext
+from ..locking import with_data
 from . import invites, model
 
 
 def outbox(ctx: VendorContext, body: Any) -> dict[str, Any]:
     """``GET``: the invites "sent" since the last reset (recipient, subject, body, activation link)."""
-    with ctx.store.locked():
-        messages = invites.outbox(ctx.data)
+    messages = with_data(ctx, invites.outbox)()
     return {"total": len(messages), "messages": messages}
 
 
@@ -28,9 +29,13 @@ def complete(ctx: VendorContext, body: Any) -> dict[str, Any]:
         raise InvalidInput("score must be a number from 0 to 100.", field="score")
     if not isinstance(success, bool):
         raise InvalidInput("success must be true or false.", field="success")
-    with ctx.store.locked():
-        data = ctx.data
-        course = model.get_course(data, str(course_id))
-        member = model.get_member(data, str(member_id))
-        result = model.get_result(data, course, member)
-        return model.public_result(model.complete(data, result, float(score), success, model.now(data)))
+    return with_data(ctx, _complete)(str(course_id), str(member_id), float(score), success)
+
+
+def _complete(
+    data: VendorData, course_id: str, member_id: str, score: float, success: bool
+) -> dict[str, Any]:
+    course = model.get_course(data, course_id)
+    member = model.get_member(data, member_id)
+    result = model.get_result(data, course, member)
+    return model.public_result(model.complete(data, result, score, success, model.now(data)))

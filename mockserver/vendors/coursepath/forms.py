@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ..edge import read_body, replay
+from ...asgi import rewrite_body, without_headers
 
 FORM = "application/x-www-form-urlencoded"
 # ``mail[subject]`` -> ``mail``, ``[subject]``; ``a[b][c]`` nests deeper.
@@ -58,20 +58,17 @@ class FoldForms:
         if content_type != FORM:
             await self.app(scope, receive, send)
             return
-        body = await read_body(receive)
-        try:
-            text = body.decode("utf-8")
-        except UnicodeDecodeError:
-            await self.app(scope, replay(body, receive), send)
-            return
-        folded = json.dumps(fold(parse_qsl(text, keep_blank_values=True))).encode()
-        scope = dict(scope)
-        scope["headers"] = [
-            *((k, v) for k, v in scope["headers"] if k.lower() not in (b"content-type", b"content-length")),
-            (b"content-type", b"application/json"),
-            (b"content-length", str(len(folded)).encode()),
-        ]
-        await self.app(scope, replay(folded, receive), send)
+        await rewrite_body(self.app, scope, receive, send, _as_json)
+
+
+def _as_json(scope: Scope, body: bytes) -> tuple[Scope, bytes] | None:
+    """A form body as its JSON body (one that is not UTF-8 as sent)."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    headers = [*without_headers(scope["headers"], b"content-type"), (b"content-type", b"application/json")]
+    return {**scope, "headers": headers}, json.dumps(fold(parse_qsl(text, keep_blank_values=True))).encode()
 
 
 __all__ = ["FORM", "FoldForms", "fold"]

@@ -11,6 +11,7 @@ import connexion
 
 from ...store import Record, VendorData
 from ..base import Handler, VendorContext, identity_of
+from ..operation import operation, operations_of
 from . import groups, invites, model, programs
 
 PYTHONIC = {"externalId": "external_id"}
@@ -34,15 +35,16 @@ class Handlers:
         return self.ctx.data
 
     # courses
+    @operation("listCourses")
     def list_courses(self, offset: int | None = None, limit: int | None = None, **_: Any) -> list[Record]:
         model.check_page(offset, limit)
-        with self.store.locked():
-            return model.page(list(self.data.collection(model.COURSES).values()), offset, limit, "courses")
+        return model.page(list(self.data.collection(model.COURSES).values()), offset, limit, "courses")
 
+    @operation("getCourse")
     def get_course(self, course_id: str, **_: Any) -> Record:
-        with self.store.locked():
-            return dict(model.get_course(self.data, course_id))
+        return dict(model.get_course(self.data, course_id))
 
+    @operation("listMemberCourses")
     def list_member_courses(
         self,
         member_id: str,
@@ -51,27 +53,27 @@ class Handlers:
         **_: Any,
     ) -> list[Record]:
         model.check_page(offset, limit)
-        with self.store.locked():
-            member = model.get_member(self.data, member_id)
-            return model.page(model.courses_of(self.data, member), offset, limit, "memberCourses")
+        member = model.get_member(self.data, member_id)
+        return model.page(model.courses_of(self.data, member), offset, limit, "memberCourses")
 
     # members
+    @operation("getMe")
     def get_me(self, **_: Any) -> Record:
         identity = identity_of(connexion.request.scope)
-        with self.store.locked():
-            return dict(model.me(self.data, identity.subject if identity else None))
+        return dict(model.me(self.data, identity.subject if identity else None))
 
+    @operation("getMember")
     def get_member(self, member_id: str, **_: Any) -> Record:
-        with self.store.locked():
-            return dict(model.get_member(self.data, member_id))
+        return dict(model.get_member(self.data, member_id))
 
+    @operation("listMembers")
     def list_members(self, offset: int | None = None, limit: int | None = None, **query: Any) -> list[Record]:
         model.check_page(offset, limit)
         # Connexion hands the query parameters over in snake case (externalId as external_id).
         filters = {name: query.get(PYTHONIC.get(name, name)) for name in model.FILTERS}
-        with self.store.locked():
-            return model.page(model.list_members(self.data, filters), offset, limit, "members")
+        return model.page(model.list_members(self.data, filters), offset, limit, "members")
 
+    @operation("listCourseMembers")
     def list_course_members(
         self,
         course_id: str,
@@ -80,121 +82,120 @@ class Handlers:
         **_: Any,
     ) -> list[Record]:
         model.check_page(offset, limit)
-        with self.store.locked():
-            course = model.get_course(self.data, course_id)
-            return model.page(model.members_of(self.data, course), offset, limit, "courseMembers")
+        course = model.get_course(self.data, course_id)
+        return model.page(model.members_of(self.data, course), offset, limit, "courseMembers")
 
+    @operation("createMember")
     def create_member(self, body: Any = None, **_: Any) -> tuple[Record, int]:
-        with self.store.locked():
-            member, created = model.create_member(self.data, _fields(body))
-            return dict(member), 201 if created else 200
+        member, created = model.create_member(self.data, _fields(body))
+        return dict(member), 201 if created else 200
 
+    @operation("updateMember")
     def update_member(self, member_id: str, body: Any = None, **_: Any) -> Record:
-        with self.store.locked():
-            member = model.get_member(self.data, member_id)
-            return dict(model.update_member(self.data, member, _fields(body)))
+        member = model.get_member(self.data, member_id)
+        return dict(model.update_member(self.data, member, _fields(body)))
 
+    @operation("createCourseMember")
     def create_course_member(self, course_id: str, body: Any = None, **_: Any) -> tuple[Record, int]:
-        with self.store.locked():
-            course = model.get_course(self.data, course_id)
-            member, created = model.create_member(self.data, _fields(body))
-            model.enroll(self.data, course, member)
-            return dict(member), 201 if created else 200
+        course = model.get_course(self.data, course_id)
+        member, created = model.create_member(self.data, _fields(body))
+        model.enroll(self.data, course, member)
+        return dict(member), 201 if created else 200
 
+    @operation("createProgramMember")
     def create_program_member(self, program_id: str, body: Any = None, **_: Any) -> tuple[Record, int]:
-        with self.store.locked():
-            program = programs.get_program(self.data, program_id)
-            member, created = model.create_member(self.data, _fields(body))
-            programs.add(self.data, program, member)
-            return dict(member), 201 if created else 200
+        program = programs.get_program(self.data, program_id)
+        member, created = model.create_member(self.data, _fields(body))
+        programs.add(self.data, program, member)
+        return dict(member), 201 if created else 200
 
     # course members
+    @operation("getCourseMember")
     def get_course_member(self, course_id: str, member_id: str, **_: Any) -> Record:
-        with self.store.locked():
-            course = model.get_course(self.data, course_id)
-            member = model.get_member(self.data, member_id)
-            return model.public_result(model.get_result(self.data, course, member))
+        course = model.get_course(self.data, course_id)
+        member = model.get_member(self.data, member_id)
+        return model.public_result(model.get_result(self.data, course, member))
 
+    @operation("enrollCourseMember")
     def enroll_course_member(self, course_id: str, member_id: str, **_: Any) -> tuple[Record, int]:
-        with self.store.locked():
-            course = model.get_course(self.data, course_id)
-            member = model.get_member(self.data, member_id)
-            result, created = model.enroll(self.data, course, member)
-            return model.public_result(result), 201 if created else 200
+        course = model.get_course(self.data, course_id)
+        member = model.get_member(self.data, member_id)
+        result, created = model.enroll(self.data, course, member)
+        return model.public_result(result), 201 if created else 200
 
+    @operation("removeCourseMember")
     def remove_course_member(self, course_id: str, member_id: str, **_: Any) -> tuple[None, int]:
-        with self.store.locked():
-            course = model.get_course(self.data, course_id)
-            member = model.get_member(self.data, member_id)
-            model.remove(self.data, course, member)
+        course = model.get_course(self.data, course_id)
+        member = model.get_member(self.data, member_id)
+        model.remove(self.data, course, member)
         return None, 204
 
     # program members
+    @operation("addProgramMember")
     def add_program_member(self, program_id: str, member_id: str, **_: Any) -> tuple[Record, int]:
-        with self.store.locked():
-            program = programs.get_program(self.data, program_id)
-            member = model.get_member(self.data, member_id)
-            added, created = programs.add(self.data, program, member)
-            return programs.public(added), 201 if created else 200
+        program = programs.get_program(self.data, program_id)
+        member = model.get_member(self.data, member_id)
+        added, created = programs.add(self.data, program, member)
+        return programs.public(added), 201 if created else 200
 
+    @operation("removeProgramMember")
     def remove_program_member(self, program_id: str, member_id: str, **_: Any) -> tuple[None, int]:
-        with self.store.locked():
-            program = programs.get_program(self.data, program_id)
-            member = model.get_member(self.data, member_id)
-            programs.remove(self.data, program, member)
+        program = programs.get_program(self.data, program_id)
+        member = model.get_member(self.data, member_id)
+        programs.remove(self.data, program, member)
         return None, 204
 
     # groups
+    @operation("listGroups")
     def list_groups(self, offset: int | None = None, limit: int | None = None, **_: Any) -> list[Record]:
         model.check_page(offset, limit)
-        with self.store.locked():
-            return model.page(list(self.data.collection(model.GROUPS).values()), offset, limit, "groups")
+        return model.page(list(self.data.collection(model.GROUPS).values()), offset, limit, "groups")
 
+    @operation("listGroupMembers")
     def list_group_members(
         self, group_id: str, offset: int | None = None, limit: int | None = None, **_: Any
     ) -> list[Record]:
         model.check_page(offset, limit)
-        with self.store.locked():
-            group = groups.get_group(self.data, group_id)
-            return model.page(groups.members_of(self.data, group), offset, limit, "groupMembers")
+        group = groups.get_group(self.data, group_id)
+        return model.page(groups.members_of(self.data, group), offset, limit, "groupMembers")
 
+    @operation("listMemberGroups")
     def list_member_groups(
         self, member_id: str, offset: int | None = None, limit: int | None = None, **_: Any
     ) -> list[Record]:
         model.check_page(offset, limit)
-        with self.store.locked():
-            member = model.get_member(self.data, member_id)
-            return model.page(groups.groups_of(self.data, member), offset, limit, "memberGroups")
+        member = model.get_member(self.data, member_id)
+        return model.page(groups.groups_of(self.data, member), offset, limit, "memberGroups")
 
+    @operation("addMemberGroup")
     def add_member_group(self, member_id: str, body: Any = None, **_: Any) -> tuple[Record, int]:
-        with self.store.locked():
-            member = model.get_member(self.data, member_id)
-            group, added = groups.add(self.data, member, str(_fields(body).get("name", "")))
-            return dict(group), 201 if added else 200
+        member = model.get_member(self.data, member_id)
+        group, added = groups.add(self.data, member, str(_fields(body).get("name", "")))
+        return dict(group), 201 if added else 200
 
+    @operation("removeMemberGroups")
     def remove_member_groups(self, member_id: str, name: str | None = None, **_: Any) -> tuple[None, int]:
-        with self.store.locked():
-            member = model.get_member(self.data, member_id)
-            groups.remove(self.data, member, name)
+        member = model.get_member(self.data, member_id)
+        groups.remove(self.data, member, name)
         return None, 204
 
     # invites
+    @operation("inviteMember")
     def invite_member(self, member_id: str, body: Any = None, **_: Any) -> Record:
-        with self.store.locked():
-            member = model.get_member(self.data, member_id)
-            return dict(invites.invite(self.data, member, _mail(body)))
+        member = model.get_member(self.data, member_id)
+        return dict(invites.invite(self.data, member, _mail(body)))
 
+    @operation("inviteCourseMember")
     def invite_course_member(self, course_id: str, member_id: str, body: Any = None, **_: Any) -> Record:
-        with self.store.locked():
-            course = model.get_course(self.data, course_id)
-            member = model.get_member(self.data, member_id)
-            return dict(invites.invite(self.data, member, _mail(body), course=course))
+        course = model.get_course(self.data, course_id)
+        member = model.get_member(self.data, member_id)
+        return dict(invites.invite(self.data, member, _mail(body), course=course))
 
+    @operation("inviteProgramMember")
     def invite_program_member(self, program_id: str, member_id: str, body: Any = None, **_: Any) -> Record:
-        with self.store.locked():
-            program = programs.get_program(self.data, program_id)
-            member = model.get_member(self.data, member_id)
-            return dict(invites.invite(self.data, member, _mail(body), program=program))
+        program = programs.get_program(self.data, program_id)
+        member = model.get_member(self.data, member_id)
+        return dict(invites.invite(self.data, member, _mail(body), program=program))
 
 
 def _mail(body: Any) -> dict[str, Any]:
@@ -204,30 +205,4 @@ def _mail(body: Any) -> dict[str, Any]:
 
 def operations(ctx: VendorContext) -> dict[str, Handler]:
     """The operationId -> handler table of specs/coursepath.yaml."""
-    h = Handlers(ctx)
-    return {
-        "listCourses": h.list_courses,
-        "getCourse": h.get_course,
-        "listMemberCourses": h.list_member_courses,
-        "getMe": h.get_me,
-        "getMember": h.get_member,
-        "listMembers": h.list_members,
-        "listCourseMembers": h.list_course_members,
-        "createMember": h.create_member,
-        "updateMember": h.update_member,
-        "getCourseMember": h.get_course_member,
-        "enrollCourseMember": h.enroll_course_member,
-        "removeCourseMember": h.remove_course_member,
-        "createCourseMember": h.create_course_member,
-        "createProgramMember": h.create_program_member,
-        "addProgramMember": h.add_program_member,
-        "removeProgramMember": h.remove_program_member,
-        "listGroups": h.list_groups,
-        "listGroupMembers": h.list_group_members,
-        "listMemberGroups": h.list_member_groups,
-        "addMemberGroup": h.add_member_group,
-        "removeMemberGroups": h.remove_member_groups,
-        "inviteMember": h.invite_member,
-        "inviteCourseMember": h.invite_course_member,
-        "inviteProgramMember": h.invite_program_member,
-    }
+    return operations_of(Handlers(ctx))

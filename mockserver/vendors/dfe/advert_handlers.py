@@ -6,7 +6,8 @@ from typing import Any
 
 import connexion
 
-from ..base import Handler, VendorContext
+from ..base import VendorContext
+from ..operation import operation
 from . import vacancies
 from .vacancies import Search, Subscription
 
@@ -31,6 +32,7 @@ class AdvertHandlers:
         self.store = ctx.store
         self.data = ctx.data
 
+    @operation("getVacancies")
     def get_vacancies(
         self,
         page_number: int = 1,
@@ -71,33 +73,22 @@ class AdvertHandlers:
             include_details=bool(include_details),
         )
         who = _subscription()
-        with self.store.locked():
-            return vacancies.search(self.data, query, who), 200
+        return vacancies.search(self.data, query, who), 200
 
+    @operation("getVacancy")
     def get_vacancy(self, vacancy_reference: str) -> Reply:
         version = _version()
-        with self.store.locked():
-            return vacancies.get(self.data, vacancy_reference, version), 200
+        return vacancies.get(self.data, vacancy_reference, version), 200
 
+    @operation("getCourses")
     def get_courses(self) -> Reply:
         return vacancies.courses(), 200
 
+    @operation("getRoutes")
     def get_routes(self) -> Reply:
         return vacancies.routes(), 200
 
+    @operation("getAccountLegalEntities")
     def get_account_legal_entities(self) -> Reply:
         who = _subscription()
-        with self.store.locked():
-            return vacancies.account_legal_entities(self.data, who), 200
-
-
-def operations(ctx: VendorContext) -> dict[str, Handler]:
-    """The explicit operationId -> handler table of specs/dfe-display-advert.yaml."""
-    h = AdvertHandlers(ctx)
-    return {
-        "getVacancies": h.get_vacancies,
-        "getVacancy": h.get_vacancy,
-        "getCourses": h.get_courses,
-        "getRoutes": h.get_routes,
-        "getAccountLegalEntities": h.get_account_legal_entities,
-    }
+        return vacancies.account_legal_entities(self.data, who), 200

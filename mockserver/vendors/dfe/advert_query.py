@@ -8,33 +8,25 @@ query string as the client sent it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
 from urllib.parse import quote, unquote_plus
 
-from connexion.uri_parsing import OpenAPIURIParser
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ...numerals import StrictNumbersParser
-from ..base import spec_parameters
+from ..._connexion import RepeatedQueryParser as RepeatedQueryParser
+from ...index import ApiIndex
 
 
-def query_names(specs: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
-    """Lower-cased name -> documented name of every query parameter in ``specs``."""
-    names: dict[str, str] = {}
-    for spec in specs.values():
-        for param in spec_parameters(spec):
-            if param.get("in") == "query":
-                names[str(param["name"]).lower()] = str(param["name"])
-    return names
+def query_names(index: ApiIndex) -> dict[str, str]:
+    """Lower-cased name -> documented name of every query parameter of the API."""
+    return {str(p["name"]).lower(): str(p["name"]) for p in index.parameters() if p.get("in") == "query"}
 
 
 class CaseInsensitiveQuery:
     """ASGI middleware renaming query keys to their documented spelling (``pagesize`` -> ``PageSize``)."""
 
-    def __init__(self, app: ASGIApp, specs: Mapping[str, Mapping[str, Any]]) -> None:
+    def __init__(self, app: ASGIApp, index: ApiIndex) -> None:
         self.app = app
-        self.names = query_names(specs)
+        self.names = query_names(index)
 
     def _rename(self, query: bytes) -> bytes | None:
         changed = False
@@ -54,25 +46,3 @@ class CaseInsensitiveQuery:
             if renamed is not None:
                 scope = {**scope, "query_string": renamed}
         await self.app(scope, receive, send)
-
-
-class RepeatedQueryParser(StrictNumbersParser):
-    """Connexion's parser, keeping each value of a repeated (``explode``) query parameter whole.
-
-    Connexion joins the repeated values with commas and splits them again, so a route named
-    "Agriculture, environmental and animal care" became two values; ASP.NET binds each repetition as
-    one value, commas and all.
-    """
-
-    @staticmethod
-    def _resolve_param_duplicates(values: Any, param_defn: Mapping[str, Any], _in: str) -> Any:
-        style = param_defn.get("style", OpenAPIURIParser.style_defaults[_in])
-        if _in == "query" and style == "form" and param_defn.get("explode", True):
-            return list(values)
-        return OpenAPIURIParser._resolve_param_duplicates(values, param_defn, _in)
-
-    @staticmethod
-    def _split(value: Any, param_defn: Mapping[str, Any], _in: str) -> Any:
-        if isinstance(value, list):
-            return value
-        return OpenAPIURIParser._split(value, param_defn, _in)

@@ -10,6 +10,8 @@ from starlette.types import ASGIApp
 
 from ...store import VendorData
 from ..base import Handler, VendorContext, build_connexion_app
+from ..locking import serialised
+from ..operation import operations_of
 from . import ADVERT, NAME, TRACK_PROGRESS, advert_handlers, advert_seed, progress_handlers, progress_seed
 from .advert_query import CaseInsensitiveQuery, RepeatedQueryParser
 from .gateway import SubscriptionContext, subscription_name
@@ -23,7 +25,7 @@ def seed(data: VendorData, scenario: Mapping[str, Any]) -> None:
 
 
 def operations(ctx: VendorContext) -> dict[str, Handler]:
-    return {**advert_handlers.operations(ctx), **progress_handlers.operations(ctx)}
+    return operations_of(advert_handlers.AdvertHandlers(ctx), progress_handlers.ProgressHandlers(ctx))
 
 
 def build(ctx: VendorContext) -> ASGIApp:
@@ -35,6 +37,5 @@ def build(ctx: VendorContext) -> ASGIApp:
         uri_parser_class=RepeatedQueryParser,
     )
     # ASP.NET binds query names ignoring case (?pageSize=5): so does the sandbox (advert_query.py).
-    return SubscriptionContext(
-        CaseInsensitiveQuery(app, ctx.specs), functools.partial(subscription_name, ctx.store, NAME)
-    )
+    name_of = serialised(ctx.store, functools.partial(subscription_name, ctx.store, NAME))
+    return SubscriptionContext(CaseInsensitiveQuery(app, ctx.index), name_of)

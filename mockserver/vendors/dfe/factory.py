@@ -18,7 +18,8 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from ...errors import FixtureError, NotFound
-from ...store import Record, Store, VendorData
+from ...store import Record
+from ..locking import StoreFactory
 from . import reference as ref
 from .advert_seed import DEFAULT_KEY, AdvertSeeder, entity_names
 from .progress import APPRENTICESHIPS, PROGRESS
@@ -51,7 +52,7 @@ def _id(value: Record | str | int, field: str) -> str:
     return str(value[field]) if isinstance(value, Mapping) else str(value)
 
 
-class DfeFactory:
+class DfeFactory(StoreFactory):
     """Creates DfE vacancies, accounts with legal entities, providers, subscriptions, apprenticeships.
 
     Example:
@@ -63,10 +64,6 @@ class DfeFactory:
 
     COLLECTIONS = (VACANCIES, ACCOUNTS, LEGAL_ENTITIES, PROVIDERS, SUBSCRIPTIONS, APPRENTICESHIPS, PROGRESS)
 
-    def __init__(self, store: Store, data: VendorData) -> None:
-        self.store = store
-        self.data = data
-
     @property
     def random(self) -> random.Random:
         return self.data.random
@@ -77,8 +74,7 @@ class DfeFactory:
     # providers, accounts, legal entities
     def provider(self, **overrides: Any) -> Record:
         """A training provider ``{ukprn, name}`` (an 8-digit UKPRN starting with 1)."""
-        with self.store.locked():
-            return copy.deepcopy(self._seeder().provider(overrides))
+        return copy.deepcopy(self._seeder().provider(overrides))
 
     def account(
         self,
@@ -111,32 +107,30 @@ class DfeFactory:
             named["legalEntities"] = [
                 dict(e) if isinstance(e, Mapping) else {"accountLegalEntityName": e} for e in legal_entities
             ]
-        with self.store.locked():
-            pool = self._providers(providers)
-            account = self._seeder().account(pool, named, route=route, entity_count=count)
-            return self._account_record(str(account["accountPublicHashedId"]))
+        pool = self._providers(providers)
+        account = self._seeder().account(pool, named, route=route, entity_count=count)
+        return self._account_record(str(account["accountPublicHashedId"]))
 
     def legal_entity(self, account: Record | str, **overrides: Any) -> Record:
         """Another legal entity of ``account`` (record or hashed id), as stored, where the account is."""
         account_id = _id(account, "accountPublicHashedId").upper()
-        with self.store.locked():
-            found = self.data.collection(ACCOUNTS).get(account_id)
-            if found is None:
-                raise NotFound(f"account {account_id!r} does not exist; make one with factory.account()")
-            seeder = self._seeder()
-            sisters = [
-                e["accountLegalEntityPublicHashedId"]
-                for e in self.data.collection(LEGAL_ENTITIES).values()
-                if e.get("accountPublicHashedId") == account_id
-            ]
-            home = next((seeder.home[s] for s in sisters if s in seeder.home), None) or seeder.place()
-            sector = next((seeder.sector[s] for s in sisters if s in seeder.sector), None)
-            names = entity_names(str(found["accountName"]), len(sisters) + 1)
-            named = {"accountLegalEntityName": names[-1], **overrides}
-            entity = seeder.legal_entity(
-                found, sector or self.random.choice(ref.ROUTES), home, self._providers(None), named
-            )
-            return copy.deepcopy(entity)
+        found = self.data.collection(ACCOUNTS).get(account_id)
+        if found is None:
+            raise NotFound(f"account {account_id!r} does not exist; make one with factory.account()")
+        seeder = self._seeder()
+        sisters = [
+            e["accountLegalEntityPublicHashedId"]
+            for e in self.data.collection(LEGAL_ENTITIES).values()
+            if e.get("accountPublicHashedId") == account_id
+        ]
+        home = next((seeder.home[s] for s in sisters if s in seeder.home), None) or seeder.place()
+        sector = next((seeder.sector[s] for s in sisters if s in seeder.sector), None)
+        names = entity_names(str(found["accountName"]), len(sisters) + 1)
+        named = {"accountLegalEntityName": names[-1], **overrides}
+        entity = seeder.legal_entity(
+            found, sector or self.random.choice(ref.ROUTES), home, self._providers(None), named
+        )
+        return copy.deepcopy(entity)
 
     def _providers(self, wanted: Sequence[Record | int] | None) -> list[Record]:
         stored = self.data.collection(PROVIDERS)
@@ -193,35 +187,34 @@ class DfeFactory:
             national: recruiting nationally (``isNationalVacancy``, with its details text).
             overrides: any stored field (v2 detail names, e.g. ``title``, ``wage``, ``addresses``).
         """
-        with self.store.locked():
-            seeder = self._seeder()
-            named: dict[str, Any] = {}
-            entity = self._entity_for(legal_entity, employer, route, standard)
-            chosen = self._standard(standard, route)
-            if chosen is not None:
-                named["standardLarsCode"] = chosen.lars_code
-            if provider is not None:
-                ukprn = int(_id(provider, "ukprn"))
-                if str(ukprn) not in self.data.collection(PROVIDERS):
-                    raise NotFound(f"provider {ukprn} does not exist; make one with factory.provider()")
-                works_with = entity.setdefault("trainingProviderUkprns", [])
-                if ukprn not in works_with:
-                    works_with.append(ukprn)
-                    works_with.sort()
-                named["ukprn"] = ukprn
-            if near is not None:
-                place, address = self._address(seeder, near)
-                named["town"] = place.district
-                named["addresses"] = [address]
-            named.update(self._dates(closing_in_days, posted_days_ago, overrides))
-            if national is not None:
-                named["isNationalVacancy"] = national
-                named["isNationalVacancyDetails"] = (
-                    _NATIONAL_DETAILS.format(employer=entity["accountLegalEntityName"]) if national else None
-                )
-            named.update(overrides)
-            stored = seeder.vacancy(entity, named)
-            return shape(stored, vacancy_reference(stored, ""), version, detailed=True)
+        seeder = self._seeder()
+        named: dict[str, Any] = {}
+        entity = self._entity_for(legal_entity, employer, route, standard)
+        chosen = self._standard(standard, route)
+        if chosen is not None:
+            named["standardLarsCode"] = chosen.lars_code
+        if provider is not None:
+            ukprn = int(_id(provider, "ukprn"))
+            if str(ukprn) not in self.data.collection(PROVIDERS):
+                raise NotFound(f"provider {ukprn} does not exist; make one with factory.provider()")
+            works_with = entity.setdefault("trainingProviderUkprns", [])
+            if ukprn not in works_with:
+                works_with.append(ukprn)
+                works_with.sort()
+            named["ukprn"] = ukprn
+        if near is not None:
+            place, address = self._address(seeder, near)
+            named["town"] = place.district
+            named["addresses"] = [address]
+        named.update(self._dates(closing_in_days, posted_days_ago, overrides))
+        if national is not None:
+            named["isNationalVacancy"] = national
+            named["isNationalVacancyDetails"] = (
+                _NATIONAL_DETAILS.format(employer=entity["accountLegalEntityName"]) if national else None
+            )
+        named.update(overrides)
+        stored = seeder.vacancy(entity, named)
+        return shape(stored, vacancy_reference(stored, ""), version, detailed=True)
 
     def vacancies(self, count: int, **options: Any) -> list[Record]:
         """``count`` vacancies, each made by ``vacancy(**options)``."""
@@ -320,17 +313,16 @@ class DfeFactory:
         another key must also be in the sandbox's ``credentials`` for the gateway to accept it.
         An Employer without ``account`` gets a new account, a Provider without ``provider`` a new one.
         """
-        with self.store.locked():
-            named: dict[str, Any] = {"key": key, "type": kind}
-            if kind == "Employer":
-                account_id = _id(account or self.account(), "accountPublicHashedId").upper()
-                if account_id not in self.data.collection(ACCOUNTS):
-                    raise NotFound(f"account {account_id!r} does not exist; make one with factory.account()")
-                named["accountPublicHashedId"] = account_id
-            elif kind == "Provider":
-                named["ukprn"] = int(self._providers([provider or self.provider()])[0]["ukprn"])
-            named.update(overrides)
-            return copy.deepcopy(self._seeder().subscription(named))
+        named: dict[str, Any] = {"key": key, "type": kind}
+        if kind == "Employer":
+            account_id = _id(account or self.account(), "accountPublicHashedId").upper()
+            if account_id not in self.data.collection(ACCOUNTS):
+                raise NotFound(f"account {account_id!r} does not exist; make one with factory.account()")
+            named["accountPublicHashedId"] = account_id
+        elif kind == "Provider":
+            named["ukprn"] = int(self._providers([provider or self.provider()])[0]["ukprn"])
+        named.update(overrides)
+        return copy.deepcopy(self._seeder().subscription(named))
 
     # Track Progress
     def apprenticeship(
@@ -354,11 +346,10 @@ class DfeFactory:
         named: dict[str, Any] = {"uln": uln, "plannedStartDate": planned_start, "larsCode": standard}
         if ksbs is not None:
             named["ksbs"] = list(ksbs)
-        with self.store.locked():
-            record = make_apprenticeship(self.data, named, today(self.data))
-            for field, value in overrides.items():
-                if value is None:
-                    record.pop(field, None)
-                else:
-                    record[field] = value
-            return copy.deepcopy(record)
+        record = make_apprenticeship(self.data, named, today(self.data))
+        for field, value in overrides.items():
+            if value is None:
+                record.pop(field, None)
+            else:
+                record[field] = value
+        return copy.deepcopy(record)

@@ -34,8 +34,7 @@ def subscription_name(store: Store, api: str, key: str) -> str:
     else one made from its ``type`` and account or UKPRN; a configured key without a record is an
     External subscription.
     """
-    with store.locked():
-        record = dict(store.vendor(api).collection(SUBSCRIPTIONS).get(key) or {})
+    record = dict(store.vendor(api).collection(SUBSCRIPTIONS).get(key) or {})
     if isinstance(record.get("name"), str) and record["name"]:
         return str(record["name"])
     kind = record.get("type")

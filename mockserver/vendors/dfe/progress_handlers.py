@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..base import Handler, VendorContext
+from ..base import VendorContext
+from ..operation import operation
 from . import progress
 
 Reply = tuple[Any, int]
@@ -17,13 +18,8 @@ class ProgressHandlers:
         self.store = ctx.store
         self.data = ctx.data
 
+    @operation("addApprenticeshipProgress")
     def add_apprenticeship_progress(self, uln: int, planned_start_date: str, body: dict[str, Any]) -> Reply:
         ksbs = (body.get("progress") or {}).get("ksbs")
-        with self.store.locked():
-            record = progress.record_progress(self.data, uln, planned_start_date, ksbs)
+        record = progress.record_progress(self.data, uln, planned_start_date, ksbs)
         return {"progressId": record["progressId"]}, 201
-
-
-def operations(ctx: VendorContext) -> dict[str, Handler]:
-    handlers = ProgressHandlers(ctx)
-    return {"addApprenticeshipProgress": handlers.add_apprenticeship_progress}

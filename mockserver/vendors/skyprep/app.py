@@ -13,9 +13,11 @@ from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from ...asgi import route_path, send_body
 from ...errors import ModelError
 from ...store import VendorData
 from ..base import VendorContext, build_connexion_app
+from ..locking import with_data
 from . import courses, model
 from .downloads import Downloads
 from .errors import render_error
@@ -34,7 +36,7 @@ REFUSED = {LOGIN_PAGE: 401, ENROLL_PAGE: 404}
 
 def build(ctx: VendorContext) -> ASGIApp:
     app = build_connexion_app(ctx=ctx, operations=operations(ctx), render_error=render_error)
-    pages = Pages(FoldParameters(app, ctx.specs), ctx, {LOGIN_PAGE: sign_in, ENROLL_PAGE: self_enroll})
+    pages = Pages(FoldParameters(app, ctx.index), ctx, {LOGIN_PAGE: sign_in, ENROLL_PAGE: self_enroll})
     return Downloads(pages, ctx)
 
 
@@ -62,7 +64,7 @@ class Pages:
         self.pages = pages
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path = scope["path"][len(scope.get("root_path", "")) :] if scope["type"] == "http" else ""
+        path = route_path(scope) if scope["type"] == "http" else ""
         path = path.rstrip("/")
         page = self.pages.get(path)
         if page is None:
@@ -70,15 +72,9 @@ class Pages:
             return
         query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
         try:
-            with self.ctx.store.locked():
-                status, text = 200, page(self.ctx.data, query)
+            status, text = 200, with_data(self.ctx, page)(query)
         except ModelError as exc:
             status = 400 if isinstance(exc, ValueError) else REFUSED.get(path, 404)
             text = exc.message
         body = f"<!doctype html><title>SkyPrep</title><h1>{html.escape(text)}</h1>".encode()
-        headers = [
-            (b"content-type", b"text/html; charset=utf-8"),
-            (b"content-length", str(len(body)).encode()),
-        ]
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+        await send_body(send, status, body, "text/html; charset=utf-8")

@@ -14,9 +14,11 @@ from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from ...asgi import route_path, send_body
 from ...errors import ModelError
 from ...store import VendorData
 from ..base import VendorContext
+from ..locking import with_data
 from . import report_files, reports, saved_reports
 from .errors import render_error
 from .model import now
@@ -47,27 +49,18 @@ class Downloads:
         self.ctx = ctx
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path = scope["path"][len(scope.get("root_path", "")) :] if scope["type"] == "http" else ""
+        path = route_path(scope) if scope["type"] == "http" else ""
         make = FILES.get(path.rstrip("/"))
         if make is None or scope["method"] not in ("GET", "HEAD"):
             await self.app(scope, receive, send)
             return
         query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
-        headers: list[tuple[bytes, bytes]]
+        head = scope["method"] == "HEAD"
         try:
-            with self.ctx.store.locked():
-                made = make(self.ctx.data, query)
+            made = with_data(self.ctx, make)(query)
         except ModelError as exc:
-            status = exc.status
-            body = json.dumps(render_error(status, exc.message, field=exc.field)).encode()
-            headers = [(b"content-type", b"application/json")]
-        else:
-            status, body = 200, made.content
-            disposition = f'attachment; filename="{made.filename}"'
-            headers = [
-                (b"content-type", made.content_type.encode()),
-                (b"content-disposition", disposition.encode()),
-            ]
-        headers.append((b"content-length", str(len(body)).encode()))
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
+            body = json.dumps(render_error(exc.status, exc.message, field=exc.field)).encode()
+            await send_body(send, exc.status, body, "application/json", head=head)
+            return
+        disposition = {"Content-Disposition": f'attachment; filename="{made.filename}"'}
+        await send_body(send, 200, made.content, made.content_type, disposition, head=head)

@@ -12,6 +12,7 @@ from typing import Any
 from ...errors import InvalidInput, NotFound
 from ...store import Record, VendorData
 from .courses import enroll, group_ids_of_user
+from .links import add_link, create_linked, remove_link
 from .model import (
     CATALOG_GROUPS,
     COURSES,
@@ -25,9 +26,7 @@ from .model import (
     drop_links,
     find_record,
     id_list,
-    link_id,
     name_changes,
-    named_record,
     public,
     require_existing,
     required_name,
@@ -66,15 +65,8 @@ def create_group(data: VendorData, fields: Mapping[str, Any]) -> Record:
     name = required_name(fields)
     course_ids = id_list(fields["course_ids"], "course_ids") if fields.get("course_ids") else []
     user_ids = id_list(fields["user_ids"], "user_ids") if fields.get("user_ids") else []
-    require_existing(data, COURSES, course_ids, "course_ids")
-    require_existing(data, USERS, user_ids, "user_ids")
-    group = named_record(data, name, fields)
-    data.insert(USER_GROUPS, group)
-    for cid in course_ids:
-        add_course(data, group, data.collection(COURSES)[str(cid)])
-    for uid in user_ids:
-        add_member(data, group, data.collection(USERS)[str(uid)])
-    return group
+    links = [(COURSES, course_ids, "course_ids", add_course), (USERS, user_ids, "user_ids", add_member)]
+    return create_linked(data, USER_GROUPS, name, fields, links)
 
 
 def update_group(data: VendorData, group: Record, fields: Mapping[str, Any]) -> Record:
@@ -95,32 +87,24 @@ def destroy_group(data: VendorData, group: Record) -> None:
 
 def add_member(data: VendorData, group: Record, user: Record) -> None:
     """enroll_user_in_user_group (once; enrolling again changes nothing)."""
-    key = link_id(group["id"], user["id"])
-    if key not in data.collection(MEMBERSHIPS):
-        data.insert(MEMBERSHIPS, {"id": key, "user_group_id": group["id"], "user_id": user["id"]})
+    add_link(data, MEMBERSHIPS, ("user_group_id", group), ("user_id", user))
 
 
 def remove_member(data: VendorData, group: Record, user: Record) -> None:
     """remove_user_from_user_group; 404 when the user is not in the group."""
-    key = link_id(group["id"], user["id"])
-    if key not in data.collection(MEMBERSHIPS):
-        raise NotFound(f"User {user['id']} is not in user group {group['id']}", field="user_id")
-    data.delete(MEMBERSHIPS, key)
+    missing = NotFound(f"User {user['id']} is not in user group {group['id']}", field="user_id")
+    remove_link(data, MEMBERSHIPS, group, user, missing)
 
 
 def add_course(data: VendorData, group: Record, course: Record) -> None:
     """add_course_to_user_group (once): every member reaches the course."""
-    key = link_id(group["id"], course["id"])
-    if key not in data.collection(GROUP_COURSES):
-        data.insert(GROUP_COURSES, {"id": key, "user_group_id": group["id"], "course_id": course["id"]})
+    add_link(data, GROUP_COURSES, ("user_group_id", group), ("course_id", course))
 
 
 def remove_course(data: VendorData, group: Record, course: Record) -> None:
     """remove_course_from_user_group; 404 when the group does not hold the course."""
-    key = link_id(group["id"], course["id"])
-    if key not in data.collection(GROUP_COURSES):
-        raise NotFound(f"User group {group['id']} does not hold course {course['id']}", field="course_id")
-    data.delete(GROUP_COURSES, key)
+    missing = NotFound(f"User group {group['id']} does not hold course {course['id']}", field="course_id")
+    remove_link(data, GROUP_COURSES, group, course, missing)
 
 
 def mass_enroll(data: VendorData, fields: Mapping[str, Any]) -> None:

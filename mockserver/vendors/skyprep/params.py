@@ -17,24 +17,24 @@ from urllib.parse import parse_qsl, urlencode
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from ...asgi import rewrite_body, without_headers
+from ...index import ApiIndex, Refs, route_of
 from ...numerals import is_numeral
-from ...specs import resolve_ref, spec_operations
-from ..edge import read_body, replay
 
 _TRUE = {"true", "1"}
 _FALSE = {"false", "0"}
 
 
-def _types(spec: Mapping[str, Any], schema: Any) -> dict[str, str]:
+def _types(refs: Refs, schema: Any) -> dict[str, str]:
     """Property -> declared type (``integer``, ``boolean``, ...) of an object schema."""
-    schema = resolve_ref(spec, schema) or {}
-    return {name: _kind(spec, prop) for name, prop in (schema.get("properties") or {}).items()}
+    schema = refs.follow(schema) or {}
+    return {name: _kind(refs, prop) for name, prop in (schema.get("properties") or {}).items()}
 
 
-def _kind(spec: Mapping[str, Any], schema: Any) -> str:
+def _kind(refs: Refs, schema: Any) -> str:
     """A property's type; ``boolean`` for the spec's boolean that also takes 1 and 0 (a ``oneOf``)."""
-    schema = resolve_ref(spec, schema) or {}
-    kinds = [str((resolve_ref(spec, option) or {}).get("type", "")) for option in schema.get("oneOf") or ()]
+    schema = refs.follow(schema) or {}
+    kinds = [str((refs.follow(option) or {}).get("type", "")) for option in schema.get("oneOf") or ()]
     return "boolean" if "boolean" in kinds else str(schema.get("type", ""))
 
 
@@ -67,66 +67,64 @@ class FoldParameters:
 
     Args:
         app: the Connexion app behind.
-        specs: base path -> document; each path is a call with a ``get`` and a ``post`` twin.
+        index: the API's index; each path is a call with a ``get`` and a ``post`` twin.
     """
 
-    def __init__(self, app: ASGIApp, specs: Mapping[str, Mapping[str, Any]]) -> None:
+    def __init__(self, app: ASGIApp, index: ApiIndex) -> None:
         self.app = app
         self.calls: dict[str, dict[str, str]] = {}
-        for base, spec in specs.items():
-            for method, template, operation in spec_operations(spec):
-                if method == "post":
-                    content = (operation.get("requestBody") or {}).get("content") or {}
-                    schema = (content.get("application/json") or {}).get("schema")
-                    self.calls.setdefault(base + template, {}).update(_types(spec, schema))
-                elif method == "get":
-                    declared = self.calls.setdefault(base + template, {})
-                    for param in operation.get("parameters", []):
-                        param = resolve_ref(spec, param)
-                        kind = _kind(spec, param.get("schema"))
-                        declared.setdefault(str(param["name"]), kind)
+        for operation in index.operations.values():
+            refs = index.refs[operation.base]
+            declared = self.calls.setdefault(operation.path, {})
+            if operation.method == "POST":
+                declared.update(_types(refs, operation.bodies.get("application/json")))
+            elif operation.method == "GET":
+                for param in operation.parameters:
+                    declared.setdefault(str(param["name"]), _kind(refs, param.get("schema")))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path = scope["path"][len(scope.get("root_path", "")) :].rstrip("/") if scope["type"] == "http" else ""
-        types = self.calls.get(path)
+        route = route_of(scope) if scope["type"] == "http" else None
+        types = self.calls.get(route.path) if route is not None else None
         if types is None or scope["method"] not in ("GET", "POST"):
             await self.app(scope, receive, send)
             return
-        body = await read_body(receive)
-        headers = {k.lower(): v for k, v in scope["headers"]}
-        content_type = headers.get(b"content-type", b"").decode("latin-1").lower()
-        query = scope.get("query_string", b"").decode("latin-1")
-        gathered: dict[str, Any] = dict(parse_qsl(query, keep_blank_values=True))
-        if body and "x-www-form-urlencoded" in content_type:
-            gathered.update(parse_qsl(body.decode("latin-1"), keep_blank_values=True))
-        elif body and ("json" in content_type or scope["method"] == "GET"):
-            try:
-                loaded = json.loads(body)
-            except ValueError:
-                loaded = None
-            if not isinstance(loaded, dict):
-                # Not an object of parameters: Connexion refuses it as the spec says.
-                await self.app(scope, replay(body, receive), send)
-                return
-            gathered.update(loaded)
-        elif body:
-            await self.app(scope, replay(body, receive), send)
-            return
-        scope = dict(scope)
-        if scope["method"] == "POST":
-            folded = json.dumps({k: _typed(v, types.get(k, "")) for k, v in gathered.items()}).encode()
-            scope["headers"] = [
-                *_without(scope["headers"], b"content-type", b"content-length"),
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(folded)).encode()),
-            ]
-            await self.app(scope, replay(folded, receive), send)
-            return
-        pairs = [(k, _query_text(v)) for k, v in gathered.items()]
-        pairs = [(k, _boolean_text(v) if types.get(k) == "boolean" else v) for k, v in pairs]
-        scope["query_string"] = urlencode(pairs).encode("ascii")
-        scope["headers"] = _without(scope["headers"], b"content-type", b"content-length")
-        await self.app(scope, replay(b"", receive), send)
+        await rewrite_body(self.app, scope, receive, send, lambda scope, body: _fold(types, scope, body))
+
+
+def _fold(types: Mapping[str, str], scope: Scope, body: bytes) -> tuple[Scope, bytes] | None:
+    """A call's parameters gathered and folded: a POST's into its JSON body, a GET's into its query."""
+    sent = {k.lower(): v for k, v in scope["headers"]}
+    content_type = sent.get(b"content-type", b"").decode("latin-1").lower()
+    query = scope.get("query_string", b"").decode("latin-1")
+    gathered: dict[str, Any] = dict(parse_qsl(query, keep_blank_values=True))
+    if body and "x-www-form-urlencoded" in content_type:
+        gathered.update(parse_qsl(body.decode("latin-1"), keep_blank_values=True))
+    elif body and ("json" in content_type or scope["method"] == "GET"):
+        try:
+            loaded = json.loads(body)
+        except ValueError:
+            loaded = None
+        if not isinstance(loaded, dict):
+            # Not an object of parameters: Connexion refuses it as the spec says.
+            return None
+        gathered.update(loaded)
+    elif body:
+        return None
+    if scope["method"] == "POST":
+        folded = json.dumps({k: _typed(v, types.get(k, "")) for k, v in gathered.items()}).encode()
+        headers = [
+            *without_headers(scope["headers"], b"content-type"),
+            (b"content-type", b"application/json"),
+        ]
+        return {**scope, "headers": headers}, folded
+    pairs = [(k, _query_text(v)) for k, v in gathered.items()]
+    pairs = [(k, _boolean_text(v) if types.get(k) == "boolean" else v) for k, v in pairs]
+    query_string = urlencode(pairs).encode("ascii")
+    return {
+        **scope,
+        "query_string": query_string,
+        "headers": without_headers(scope["headers"], b"content-type"),
+    }, b""
 
 
 def call_params(body: Any, query: Mapping[str, Any]) -> dict[str, Any]:
@@ -139,10 +137,6 @@ def call_params(body: Any, query: Mapping[str, Any]) -> dict[str, Any]:
 def _boolean_text(value: str) -> str:
     lowered = value.strip().lower()
     return "true" if lowered in _TRUE else "false" if lowered in _FALSE else value
-
-
-def _without(headers: list[tuple[bytes, bytes]], *names: bytes) -> list[tuple[bytes, bytes]]:
-    return [(k, v) for k, v in headers if k.lower() not in names]
 
 
 __all__ = ["FoldParameters", "call_params"]

@@ -13,6 +13,7 @@ from typing import Any
 
 from ...errors import NotFound
 from ...store import Record, VendorData
+from .links import add_link, create_linked, remove_link
 from .model import (
     COURSES,
     LEARNING_PATHS,
@@ -26,11 +27,8 @@ from .model import (
     drop_links,
     find_record,
     id_list,
-    link_id,
     name_changes,
-    named_record,
     public,
-    require_existing,
     required_name,
 )
 
@@ -68,18 +66,12 @@ def create_path(data: VendorData, fields: Mapping[str, Any]) -> Record:
     course_ids = _optional_ids(fields, "course_ids")
     user_ids = _optional_ids(fields, "user_ids")
     group_ids = _optional_ids(fields, "user_group_ids")
-    require_existing(data, COURSES, course_ids, "course_ids")
-    require_existing(data, USERS, user_ids, "user_ids")
-    require_existing(data, USER_GROUPS, group_ids, "user_group_ids")
-    path = named_record(data, name, fields)
-    data.insert(LEARNING_PATHS, path)
-    for cid in course_ids:
-        add_course(data, path, data.collection(COURSES)[str(cid)])
-    for uid in user_ids:
-        enroll_user(data, path, data.collection(USERS)[str(uid)])
-    for gid in group_ids:
-        add_group(data, path, data.collection(USER_GROUPS)[str(gid)])
-    return path
+    links = [
+        (COURSES, course_ids, "course_ids", add_course),
+        (USERS, user_ids, "user_ids", enroll_user),
+        (USER_GROUPS, group_ids, "user_group_ids", add_group),
+    ]
+    return create_linked(data, LEARNING_PATHS, name, fields, links)
 
 
 def update_path(data: VendorData, path: Record, fields: Mapping[str, Any]) -> Record:
@@ -96,16 +88,12 @@ def destroy_path(data: VendorData, path: Record) -> None:
 
 
 def _link(data: VendorData, collection: str, path: Record, field: str, other: Record) -> None:
-    key = link_id(path["id"], other["id"])
-    if key not in data.collection(collection):
-        data.insert(collection, {"id": key, "learning_path_id": path["id"], field: other["id"]})
+    add_link(data, collection, ("learning_path_id", path), (field, other))
 
 
 def _unlink(data: VendorData, collection: str, path: Record, other: Record, what: str) -> None:
-    key = link_id(path["id"], other["id"])
-    if key not in data.collection(collection):
-        raise NotFound(f"Learning path {path['id']} does not hold {what} {other['id']}", field=f"{what}_id")
-    data.delete(collection, key)
+    missing = NotFound(f"Learning path {path['id']} does not hold {what} {other['id']}", field=f"{what}_id")
+    remove_link(data, collection, path, other, missing)
 
 
 def add_course(data: VendorData, path: Record, course: Record) -> None:

@@ -13,7 +13,8 @@ import connexion
 from connexion.lifecycle import ConnexionResponse
 
 from ...store import Record
-from ..base import Handler, VendorContext
+from ..base import VendorContext
+from ..operation import operation
 from . import account, report_files, reports, saved_reports
 from .model import now
 
@@ -50,73 +51,57 @@ class ReportCalls:
         self.data = ctx.data
 
     # reports
+    @operation("get_report")
     def get_report(self, body: Any = None, **query: Any) -> ConnexionResponse:
         fields = _fields(body, query)
-        with self.store.locked():
-            kind = reports.report_type(fields.get("report_type"))
-            file_format = reports.file_format(fields.get("format"))
-            made = reports.build(self.data, kind, fields)
-            return file_response(report_files.render(made, file_format, now(self.data)))
+        kind = reports.report_type(fields.get("report_type"))
+        file_format = reports.file_format(fields.get("format"))
+        made = reports.build(self.data, kind, fields)
+        return file_response(report_files.render(made, file_format, now(self.data)))
 
+    @operation("generate_async_report")
     def generate_async_report(self, body: Any = None, **query: Any) -> dict[str, Any]:
         fields = _fields(body, query)
         base = _base_url()
-        with self.store.locked():
-            made = saved_reports.generate(self.data, fields)
-            return {"status_url": saved_reports.status_url(base, made), "report_id": int(made["id"])}
+        made = saved_reports.generate(self.data, fields)
+        return {"status_url": saved_reports.status_url(base, made), "report_id": int(made["id"])}
 
+    @operation("get_async_report")
     def get_async_report(self, body: Any = None, **query: Any) -> Record:
         fields = _fields(body, query)
         base = _base_url()
-        with self.store.locked():
-            found = saved_reports.find_async(self.data, fields.get("report_id"))
-            return saved_reports.async_answer(saved_reports.read(self.data, found), base)
+        found = saved_reports.find_async(self.data, fields.get("report_id"))
+        return saved_reports.async_answer(saved_reports.read(self.data, found), base)
 
+    @operation("get_saved_advanced_reports")
     def get_saved_advanced_reports(self, body: Any = None, **query: Any) -> list[Record]:
         base = _base_url()
-        with self.store.locked():
-            return [saved_reports.saved_answer(r, base) for r in saved_reports.list_saved(self.data)]
+        return [saved_reports.saved_answer(r, base) for r in saved_reports.list_saved(self.data)]
 
+    @operation("get_saved_advanced_report")
     def get_saved_advanced_report(self, body: Any = None, **query: Any) -> ConnexionResponse:
         fields = _fields(body, query)
-        with self.store.locked():
-            found = saved_reports.find_saved(self.data, fields.get("saved_advanced_report_id"))
-            file_format = reports.file_format(fields.get("format"))
-            made = saved_reports.run_saved(self.data, found)
-            return file_response(report_files.render(made, file_format, now(self.data)))
+        found = saved_reports.find_saved(self.data, fields.get("saved_advanced_report_id"))
+        file_format = reports.file_format(fields.get("format"))
+        made = saved_reports.run_saved(self.data, found)
+        return file_response(report_files.render(made, file_format, now(self.data)))
 
     # account
+    @operation("get_program")
     def get_program(self, body: Any = None, **query: Any) -> Record:
-        with self.store.locked():
-            return account.program(self.data)
+        return account.program(self.data)
 
+    @operation("get_data")
     def get_data(self, body: Any = None, **query: Any) -> dict[str, str]:
         fields = _fields(body, query)
-        with self.store.locked():
-            return {"data": str(account.count(self.data, fields.get("data_type")))}
+        return {"data": str(account.count(self.data, fields.get("data_type")))}
 
     # content and payments
+    @operation("get_materials")
     def get_materials(self, body: Any = None, **query: Any) -> list[Record]:
-        with self.store.locked():
-            return [account.material_answer(m) for m in account.list_materials(self.data)]
+        return [account.material_answer(m) for m in account.list_materials(self.data)]
 
+    @operation("get_payments")
     def get_payments(self, body: Any = None, **query: Any) -> list[Record]:
         fields = _fields(body, query)
-        with self.store.locked():
-            return [account.payment_answer(p) for p in account.list_payments(self.data, fields)]
-
-
-def calls(ctx: VendorContext) -> dict[str, Handler]:
-    """Call name -> handler of the report, account, content and payment calls (POST operationIds)."""
-    h = ReportCalls(ctx)
-    return {
-        "get_report": h.get_report,
-        "generate_async_report": h.generate_async_report,
-        "get_async_report": h.get_async_report,
-        "get_saved_advanced_reports": h.get_saved_advanced_reports,
-        "get_saved_advanced_report": h.get_saved_advanced_report,
-        "get_program": h.get_program,
-        "get_data": h.get_data,
-        "get_materials": h.get_materials,
-        "get_payments": h.get_payments,
-    }
+        return [account.payment_answer(p) for p in account.list_payments(self.data, fields)]

@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from ...store import Record
-from ..base import Handler, VendorContext
+from ..base import VendorContext
+from ..operation import operation
 from . import groups, managers, model, rewards
 from .params import call_params
 
@@ -33,84 +34,65 @@ class RewardHandlers:
         return managers.find_link(self.data, self._user(params), group)
 
     # gamification
+    @operation("get_user_gamification_balance")
     def get_user_gamification_balance(self, body: Any = None, **query: Any) -> dict[str, int]:
-        with self.store.locked():
-            user = self._user(call_params(body, query))
-            return {"gamification_balance": rewards.gamification_balance(self.data, user)}
+        user = self._user(call_params(body, query))
+        return {"gamification_balance": rewards.gamification_balance(self.data, user)}
 
+    @operation("create_gamification_transaction")
     def create_gamification_transaction(self, body: Any = None, **query: Any) -> Record:
         params = call_params(body, query)
-        with self.store.locked():
-            made = rewards.create_gamification_transaction(self.data, self._user(params), params)
-            return rewards.gamification_answer(self.data, made)
+        made = rewards.create_gamification_transaction(self.data, self._user(params), params)
+        return rewards.gamification_answer(self.data, made)
 
     # skills and competencies
+    @operation("get_skills")
     def get_skills(self, body: Any = None, **query: Any) -> list[Record]:
-        with self.store.locked():
-            return [rewards.skill_answer(self.data, s) for s in rewards.list_skills(self.data)]
+        return [rewards.skill_answer(self.data, s) for s in rewards.list_skills(self.data)]
 
+    @operation("get_skill")
     def get_skill(self, body: Any = None, **query: Any) -> Record:
-        with self.store.locked():
-            skill = rewards.find_skill(self.data, call_params(body, query).get("skill_id"))
-            return rewards.skill_detail(self.data, skill)
+        skill = rewards.find_skill(self.data, call_params(body, query).get("skill_id"))
+        return rewards.skill_detail(self.data, skill)
 
+    @operation("get_user_skill_balances_and_competencies")
     def get_user_skill_balances_and_competencies(self, body: Any = None, **query: Any) -> Record:
-        with self.store.locked():
-            return rewards.user_rewards(self.data, self._user(call_params(body, query)))
+        return rewards.user_rewards(self.data, self._user(call_params(body, query)))
 
+    @operation("create_skill_transaction")
     def create_skill_transaction(self, body: Any = None, **query: Any) -> list[Record]:
         params = call_params(body, query)
-        with self.store.locked():
-            user = self._user(params)
-            rewards.create_skill_transaction(self.data, user, params)
-            return rewards.skill_balances(self.data, user)
+        user = self._user(params)
+        rewards.create_skill_transaction(self.data, user, params)
+        return rewards.skill_balances(self.data, user)
 
+    @operation("get_competencies")
     def get_competencies(self, body: Any = None, **query: Any) -> list[Record]:
-        with self.store.locked():
-            return [rewards.competency_answer(self.data, c) for c in rewards.list_competencies(self.data)]
+        return [rewards.competency_answer(self.data, c) for c in rewards.list_competencies(self.data)]
 
+    @operation("get_competency")
     def get_competency(self, body: Any = None, **query: Any) -> Record:
-        with self.store.locked():
-            found = rewards.find_competency(self.data, call_params(body, query).get("competency_id"))
-            return rewards.competency_detail(self.data, found)
+        found = rewards.find_competency(self.data, call_params(body, query).get("competency_id"))
+        return rewards.competency_detail(self.data, found)
 
     # manager permissions
+    @operation("get_manager_permissions_from_user_group")
     def get_manager_permissions_from_user_group(self, body: Any = None, **query: Any) -> Record:
-        with self.store.locked():
-            return managers.answer(self.data, self._link(call_params(body, query)))
+        return managers.answer(self.data, self._link(call_params(body, query)))
 
+    @operation("assign_manager_to_user_group")
     def assign_manager_to_user_group(self, body: Any = None, **query: Any) -> Record:
         params = call_params(body, query)
-        with self.store.locked():
-            group = groups.find_group(self.data, params.get("user_group_id"))
-            made = managers.assign(self.data, self._user(params), group, params)
-            return managers.answer(self.data, made)
+        group = groups.find_group(self.data, params.get("user_group_id"))
+        made = managers.assign(self.data, self._user(params), group, params)
+        return managers.answer(self.data, made)
 
+    @operation("update_manager_permissions_in_user_group")
     def update_manager_permissions_in_user_group(self, body: Any = None, **query: Any) -> Record:
         params = call_params(body, query)
-        with self.store.locked():
-            return managers.answer(self.data, managers.update(self.data, self._link(params), params))
+        return managers.answer(self.data, managers.update(self.data, self._link(params), params))
 
+    @operation("remove_manager_from_user_group")
     def remove_manager_from_user_group(self, body: Any = None, **query: Any) -> dict[str, str]:
-        with self.store.locked():
-            managers.remove(self.data, self._link(call_params(body, query)))
+        managers.remove(self.data, self._link(call_params(body, query)))
         return dict(SUCCESS)
-
-
-def calls(ctx: VendorContext) -> dict[str, Handler]:
-    """The POST operationId -> handler table of these calls (``handlers.operations`` adds GET twins)."""
-    h = RewardHandlers(ctx)
-    return {
-        "get_user_gamification_balance": h.get_user_gamification_balance,
-        "create_gamification_transaction": h.create_gamification_transaction,
-        "get_skills": h.get_skills,
-        "get_skill": h.get_skill,
-        "get_user_skill_balances_and_competencies": h.get_user_skill_balances_and_competencies,
-        "create_skill_transaction": h.create_skill_transaction,
-        "get_competencies": h.get_competencies,
-        "get_competency": h.get_competency,
-        "get_manager_permissions_from_user_group": h.get_manager_permissions_from_user_group,
-        "assign_manager_to_user_group": h.assign_manager_to_user_group,
-        "update_manager_permissions_in_user_group": h.update_manager_permissions_in_user_group,
-        "remove_manager_from_user_group": h.remove_manager_from_user_group,
-    }

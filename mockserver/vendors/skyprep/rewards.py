@@ -109,16 +109,29 @@ def find_skill(data: VendorData, skill_id: Any) -> Record:
     return find_record(data, SKILLS, skill_id, "skill_id", "skill")
 
 
-def create_skill(data: VendorData, fields: Mapping[str, Any]) -> Record:
-    """A skill (the API has no call that makes one: the scenario and the factory do)."""
+def _display(fields: Mapping[str, Any]) -> str:
+    """The display name of a new skill or competency (``display_name``, else ``name``); 400 when empty."""
     display = str(fields.get("display_name") or fields.get("name") or "").strip()
     if not display:
         raise InvalidInput("display_name must not be empty", field="display_name")
-    skill: Record = {
+    return display
+
+
+def _named(data: VendorData, display: str, fields: Mapping[str, Any]) -> Record:
+    """What a new skill and a new competency both hold: a fresh id, the names, a description."""
+    return {
         "id": str(new_id(data)),
         "display_name": display,
         "name": display.lower(),
         "description": str(fields.get("description") or ""),
+    }
+
+
+def create_skill(data: VendorData, fields: Mapping[str, Any]) -> Record:
+    """A skill (the API has no call that makes one: the scenario and the factory do)."""
+    display = _display(fields)
+    skill: Record = {
+        **_named(data, display, fields),
         **{count: int(fields.get(count) or 0) for count in SKILL_COUNTS},
     }
     return data.insert(SKILLS, skill)
@@ -139,12 +152,17 @@ def skill_answer(data: VendorData, skill: Record) -> Record:
     }
 
 
+def _skill_totals(data: VendorData, field: str, value: str, *, by: str) -> dict[str, int]:
+    """The amounts of the skill transactions whose ``field`` is ``value``, summed by their ``by`` field."""
+    totals: dict[str, int] = {}
+    for transaction in data.find(SKILL_TRANSACTIONS, field, value):
+        totals[transaction[by]] = totals.get(transaction[by], 0) + int(transaction["amount"])
+    return totals
+
+
 def leaderboard(data: VendorData, skill: Record) -> list[Record]:
     """The users with a balance above 0 in the skill, highest first (ties by user id)."""
-    balances: dict[str, int] = {}
-    for transaction in data.find(SKILL_TRANSACTIONS, "skill_id", skill["id"]):
-        uid = transaction["user_id"]
-        balances[uid] = balances.get(uid, 0) + int(transaction["amount"])
+    balances = _skill_totals(data, "skill_id", skill["id"], by="user_id")
     users = data.collection(USERS)
     ranked = sorted(
         ((uid, b) for uid, b in balances.items() if b > 0 and uid in users), key=lambda e: (-e[1], int(e[0]))
@@ -170,10 +188,7 @@ def skill_detail(data: VendorData, skill: Record) -> Record:
 
 def skill_balances(data: VendorData, user: Record) -> list[Record]:
     """The user's balance in every skill it has a transaction in, in skill id order."""
-    balances: dict[str, int] = {}
-    for transaction in data.find(SKILL_TRANSACTIONS, "user_id", user["id"]):
-        sid = transaction["skill_id"]
-        balances[sid] = balances.get(sid, 0) + int(transaction["amount"])
+    balances = _skill_totals(data, "user_id", user["id"], by="skill_id")
     skills = data.collection(SKILLS)
     return [
         {"skill_id": int(sid), "skill_name": skills[sid]["display_name"], "balance": balances[sid]}
@@ -216,19 +231,12 @@ def find_competency(data: VendorData, competency_id: Any) -> Record:
 
 def create_competency(data: VendorData, fields: Mapping[str, Any], points: Mapping[str, int]) -> Record:
     """A competency asking for ``points`` (skill id -> points); the API cannot make one either."""
-    display = str(fields.get("display_name") or fields.get("name") or "").strip()
-    if not display:
-        raise InvalidInput("display_name must not be empty", field="display_name")
+    display = _display(fields)
     for sid, needed in points.items():
         find_skill(data, sid)
         if needed < 1:
             raise InvalidInput("a competency asks for at least 1 point in each skill", field="points")
-    competency: Record = {
-        "id": str(new_id(data)),
-        "display_name": display,
-        "name": display.lower(),
-        "description": str(fields.get("description") or ""),
-    }
+    competency = _named(data, display, fields)
     data.insert(COMPETENCIES, competency)
     for sid, needed in points.items():
         data.insert(
