@@ -51,12 +51,12 @@ def test_the_probe_sees_a_free_lock_as_free(sandbox: Sandbox) -> None:
 
 
 def test_a_handler_runs_holding_the_store_lock(
-    sandbox: Sandbox, api: httpx.Client, monkeypatch: pytest.MonkeyPatch
+    sandbox: Sandbox, apprentiscope_api: httpx.Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seen: list[bool] = []
     create = apprentiscope_model.create_user
     monkeypatch.setattr(apprentiscope_model, "create_user", probing(sandbox.store, create, seen))
-    new_user(api)
+    new_user(apprentiscope_api)
     assert seen == [True]
     assert held_by_this_thread(sandbox.store) is False
 
