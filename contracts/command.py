@@ -29,7 +29,7 @@ from .results import PHASES, ContractResult
 from .runner import RunOptions, verify
 from .targets import Target, parse_header, sandbox_target, url_target
 
-__all__ = ["Target", "run_contract_command", "target_from_args"]
+__all__ = ["Target", "configure", "run_contract_command", "target_from_args"]
 
 
 def target_from_args(args: argparse.Namespace, api: str | None = None) -> Target:
@@ -107,6 +107,125 @@ def budgets(apis: Sequence[str], total: float, jobs: int, light_deprecated: bool
 def _quiet_connexion() -> None:
     # Connexion logs an error for the sandbox's free-form query filters (readUsers); noise in a report.
     logging.getLogger("connexion.decorators.parameter").setLevel(logging.CRITICAL)
+
+
+def configure(contract: argparse.ArgumentParser) -> None:
+    """The options of ``lms-sandbox contract`` (its one-line summary is in ``mockserver.cli``)."""
+    contract.description = (
+        "Run an API's contract (Schemathesis examples, coverage, fuzzing and link-following "
+        "stateful phases, the vendor's error/pagination checks, every credential mistake (auth), and "
+        "its workflow model) against the in-process sandbox, or against any implementation with "
+        "--base-url. Prints a per-operation table (requests, 2xx, 4xx and 5xx answers, the phases "
+        "that reached it), the operations no request reached with a 2xx, and the curl of every "
+        "failure; exits 0 only when nothing failed. "
+        "Several APIs (or 'all') run in parallel processes against their own sandboxes, one report."
+    )
+    contract.epilog = (
+        "Examples: lms-sandbox contract all --junit-xml reports/contract.xml; "
+        "lms-sandbox contract apprentiscope --base-url https://staging.example.com/apprentiscope "
+        '--header "Authorization: $TOKEN" (double quotes, so the shell puts the token in)'
+    )
+    contract.add_argument(
+        "api",
+        nargs="+",
+        choices=[*vendor_names(), "all"],
+        metavar="API",
+        help=f"the API(s) to verify: {', '.join(vendor_names())}, or all",
+    )
+    contract.add_argument(
+        "--base-url",
+        metavar="URL",
+        help="root of the implementation to verify (e.g. http://127.0.0.1:8000/apprentiscope); "
+        "default: a fresh in-process sandbox",
+    )
+    contract.add_argument(
+        "--header",
+        action="append",
+        default=[],
+        metavar="'NAME: VALUE'",
+        help="header sent with every request, e.g. credentials (repeatable); "
+        "default with the sandbox: its own credentials",
+    )
+    contract.add_argument(
+        "--credential",
+        metavar="VALUE",
+        help="the credential, sent the way the API's scheme says (query or body fields, a login call, a "
+        "token signed per request): VALUE for a one-field scheme, else field=value,...; "
+        "default with the sandbox: its own",
+    )
+    contract.add_argument(
+        "--allow-writes",
+        action="store_true",
+        help="with --base-url, also run operations that write (POST, PUT, PATCH, DELETE); "
+        "without it only GET/HEAD/OPTIONS are sent",
+    )
+    contract.add_argument(
+        "--rate-limit",
+        metavar="RATE",
+        help="with --base-url, send at most RATE requests (N/s, N/m, N/h or N/d; DfE: 30/m, its 150 per "
+        "5 minutes) and wait out any 429 by its Retry-After; 'auto' only waits out 429s",
+    )
+    contract.add_argument("--junit-xml", type=Path, metavar="FILE", help="write a JUnit XML report to FILE")
+    contract.add_argument(
+        "--max-examples",
+        type=int,
+        default=25,
+        metavar="N",
+        help="generated examples per operation (default 25)",
+    )
+    contract.add_argument(
+        "--full-deprecated",
+        action="store_true",
+        help="test operations the spec marks deprecated as hard as the others; by default they get a "
+        "fifth of the generated examples and no coverage phase (SkyPrep's GET twins of its POST calls)",
+    )
+    contract.add_argument(
+        "--fail-on-unreached",
+        action="store_true",
+        help="fail the run when an operation got no 2xx answer in any phase (by default such operations "
+        "are listed as unreached)",
+    )
+    contract.add_argument(
+        "--budget",
+        type=float,
+        metavar="SECONDS",
+        help="time the run may take: the Schemathesis phases stop where they are once it is spent, "
+        "leaving a fifth for the workflow; with several APIs, the whole run's time (default 120), "
+        "shared among them by their number of operations",
+    )
+    contract.add_argument(
+        "--json",
+        type=Path,
+        metavar="FILE",
+        help="write each API's verdict, seconds, requests and unreached operations to FILE as JSON",
+    )
+    contract.add_argument(
+        "--jobs",
+        type=int,
+        default=0,
+        metavar="N",
+        help="with several APIs, run at most N at once, each in its own process (default: one per core)",
+    )
+    contract.add_argument(
+        "--seed", type=int, default=0, metavar="N", help="seed: the same seed replays the same run"
+    )
+    contract.add_argument(
+        "--phase",
+        action="append",
+        dest="phases",
+        choices=PHASES,
+        metavar="PHASE",
+        help="run only this phase (repeatable): examples, coverage, fuzzing, stateful, auth (every "
+        "operation accepted earlier, sent again with each credential mistake), workflow (default: all)",
+    )
+    contract.add_argument(
+        "--auth-status",
+        type=int,
+        metavar="N",
+        help="with --base-url, the status the implementation refuses wrong or missing credentials with "
+        "(the auth phase); default: any status the operation documents for them, or any 4xx",
+    )
+    contract.set_defaults(handler=run_contract_command)
 
 
 def run_contract_command(args: argparse.Namespace) -> int:

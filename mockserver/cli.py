@@ -9,83 +9,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import limits
-
-from . import __version__
+from . import __version__, arguments
+from .arguments import env_bool
 from .errors import SandboxError
 from .options import SandboxOptions
 from .vendors import REGISTRY, get_vendor, load, vendor_names
 
+__all__ = ["build_parser", "env_bool", "main", "options_from_args"]
+
 # Import-light: the option defaults, read for the help texts without building anything.
 _DEFAULTS = SandboxOptions()
-
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
-
-
-def env_bool(name: str, default: bool = False) -> bool:
-    """A boolean environment variable; 'false', '0', 'no' and 'off' are false."""
-    raw = os.environ.get(name)
-    if raw is None:
-        return default
-    value = raw.strip().lower()
-    if value in _TRUE:
-        return True
-    if value in _FALSE:
-        return False
-    raise SystemExit(f"{name}={raw!r} is not a boolean; use true or false")
-
-
-def _credential(text: str) -> tuple[str, str]:
-    api, sep, value = text.partition("=")
-    if not sep or not api or not value:
-        raise argparse.ArgumentTypeError(f"expected API=VALUE, e.g. apprentiscope=my-token; got {text!r}")
-    if api not in REGISTRY:
-        raise argparse.ArgumentTypeError(f"unknown API {api!r}; known: {', '.join(vendor_names())}")
-    try:
-        get_vendor(api).credentials.parse(value)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"{api}: {exc}") from None
-    return api, value
-
-
-def _rate_limit(text: str) -> tuple[str, str]:
-    api, sep, value = text.partition("=")
-    api, value = api.strip(), value.strip().strip("\"'")
-    if not sep or not api or not value:
-        raise argparse.ArgumentTypeError(f"expected API=LIMIT, e.g. dfe=150/5minutes; got {text!r}")
-    if api not in REGISTRY:
-        raise argparse.ArgumentTypeError(f"unknown API {api!r}; known: {', '.join(vendor_names())}")
-    if get_vendor(api).rate_limit is None:
-        limited = [name for name, vendor in REGISTRY.items() if vendor.rate_limit is not None]
-        raise argparse.ArgumentTypeError(f"{api} has no rate limit; these do: {', '.join(limited)}")
-    try:
-        limits.parse(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"invalid rate limit {value!r}; write e.g. dfe=150/5minutes or dfe='150 per 5 minutes'"
-        ) from None
-    return api, value
-
-
-def _webhook(text: str) -> tuple[str, str]:
-    from .webhooks import InvalidWebhookUrl, check_url
-
-    api, sep, url = text.partition("=")
-    api, url = api.strip(), url.strip()
-    sending = [name for name, vendor in REGISTRY.items() if vendor.webhook_events]
-    if not sep or not api or not url:
-        example = f"{sending[0] if sending else 'api'}=http://127.0.0.1:9000/hook"
-        raise argparse.ArgumentTypeError(f"expected API=URL, e.g. {example}; got {text!r}")
-    if api not in REGISTRY:
-        raise argparse.ArgumentTypeError(f"unknown API {api!r}; known: {', '.join(vendor_names())}")
-    if api not in sending:
-        raise argparse.ArgumentTypeError(f"{api} sends no webhooks; these do: {', '.join(sending) or 'none'}")
-    try:
-        check_url(url)
-    except InvalidWebhookUrl as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-    return api, url
 
 
 def _webhook_help() -> str:
@@ -104,31 +37,9 @@ def _webhook_help() -> str:
 def _env_rate_limits() -> list[tuple[str, str]]:
     raw = os.environ.get("LMS_SANDBOX_RATE_LIMIT", "")
     try:
-        return [_rate_limit(item) for item in raw.split(",") if item.strip()]
+        return [arguments.rate_limit(item) for item in raw.split(",") if item.strip()]
     except argparse.ArgumentTypeError as exc:
         raise SystemExit(f"LMS_SANDBOX_RATE_LIMIT: {exc}") from None
-
-
-def _fault(text: str) -> str:
-    """A ``--fault`` value, checked: its syntax, kind and values, and that the API exists."""
-    from .faults import InvalidFault, parse_fault
-
-    try:
-        api = parse_fault(text).api
-    except InvalidFault as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-    if api not in REGISTRY:
-        raise argparse.ArgumentTypeError(f"unknown API {api!r}; known: {', '.join(vendor_names())}")
-    return text
-
-
-def _size(text: str) -> int:
-    from .bounds import parse_size
-
-    try:
-        return parse_size(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _add_bounds(serve: argparse.ArgumentParser) -> None:
@@ -150,7 +61,7 @@ def _add_bounds(serve: argparse.ArgumentParser) -> None:
         default = getattr(_DEFAULTS, field)
         serve.add_argument(
             flag,
-            type=_size,
+            type=arguments.size,
             default=default,
             metavar="SIZE",
             dest=field,
@@ -162,6 +73,21 @@ def _limited() -> list[tuple[str, Any]]:
     return [(name, vendor) for name, vendor in REGISTRY.items() if vendor.rate_limit is not None]
 
 
+class _CommandParser(argparse.ArgumentParser):
+    """A command's parser; with ``configure`` ("module:function"), that function adds its options
+    the first time the command is parsed."""
+
+    def __init__(self, *args: Any, configure: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._configure = configure
+
+    def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:
+        if self._configure is not None:
+            configure, self._configure = self._configure, None
+            load(configure)(self)
+        return super().parse_known_args(args, namespace)
+
+
 def build_parser() -> argparse.ArgumentParser:
     apis = ", ".join(vendor_names())
     parser = argparse.ArgumentParser(
@@ -171,7 +97,9 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Run 'lms-sandbox COMMAND --help' for a command's options.",
     )
     parser.add_argument("--version", action="version", version=f"lms-sandbox {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", parser_class=_CommandParser
+    )
 
     serve = commands.add_parser(
         "serve",
@@ -199,14 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=int(os.environ.get("LMS_SANDBOX_SEED", "0")),
         help="seed of the generated data: same seed, same data (default 0)",
     )
-    serve.add_argument(
-        "--api",
-        action="append",
-        choices=vendor_names(),
-        dest="apis",
-        metavar="NAME",
-        help=f"serve only this API (repeatable; default all: {apis})",
-    )
+    arguments.add_api_option(serve, "serve")
     serve.add_argument(
         "--root",
         action="store_true",
@@ -224,7 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--credential",
         action="append",
-        type=_credential,
+        type=arguments.credential,
         default=[],
         metavar="API=VALUE",
         help="accept this credential for API instead of its default (repeatable): VALUE for a one-field "
@@ -234,7 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--rate-limit",
         action="append",
-        type=_rate_limit,
+        type=arguments.rate_limit,
         default=None,
         metavar="API=LIMIT",
         dest="rate_limits",
@@ -243,14 +164,9 @@ def build_parser() -> argparse.ArgumentParser:
         + "; ".join(f"{n}={v.rate_limit.limit} per {v.rate_limit.per}" for n, v in _limited())
         + "; e.g. dfe=1000/minute to loosen it)",
     )
-    serve.add_argument(
-        "--fault",
-        action="append",
-        type=_fault,
-        default=[],
-        metavar="API[:OP]=KIND[,KEY:VALUE...]",
-        dest="faults",
-        help="inject a fault into an API's answers, or one operation's (an operationId or call name); "
+    arguments.add_fault_option(
+        serve,
+        "inject a fault into an API's answers, or one operation's (an operationId or call name); "
         "repeatable, re-armed by every reset. KIND is status:CODE (the vendor's error body; 429 and 503 "
         "may take retry_after:S), latency:MS (jitter:MS adds a seeded 0..MS), drop (the connection "
         "closes without an answer), truncate (the body stops halfway) or malformed (a body that does not "
@@ -260,7 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--webhook",
         action="append",
-        type=_webhook,
+        type=arguments.webhook,
         default=[],
         metavar="API=URL",
         dest="webhooks",
@@ -295,8 +211,18 @@ def build_parser() -> argparse.ArgumentParser:
     lint.add_argument("folder", nargs="?", type=Path, help="folder of specs (default: the bundled specs)")
     lint.set_defaults(handler=_lint_specs)
 
-    _add_contract_command(commands)
-    _add_fuzz_command(commands)
+    # Each configured by its runner's module, imported only when the command is parsed: both bring
+    # Schemathesis, which serve must not pay for.
+    commands.add_parser(
+        "contract",
+        help="verify an implementation of an API against its specs",
+        configure="contracts.command:configure",
+    )
+    commands.add_parser(
+        "fuzz",
+        help="send bad input to every API through serve; fail on any answer >= 500 or server traceback",
+        configure="contracts.fuzz.command:configure",
+    )
     _add_vendor_commands(commands)
     return parser
 
@@ -325,215 +251,6 @@ def _vendor_command(api: str, run: str) -> Any:
         return int(load(run)(args, get_vendor(api)))
 
     return handler
-
-
-def _add_contract_command(commands: Any) -> None:
-    contract = commands.add_parser(
-        "contract",
-        help="verify an implementation of an API against its specs",
-        description="Run an API's contract (Schemathesis examples, coverage, fuzzing and link-following "
-        "stateful phases, the vendor's error/pagination checks, every credential mistake (auth), and "
-        "its workflow model) against the in-process sandbox, or against any implementation with "
-        "--base-url. Prints a per-operation table (requests, 2xx, 4xx and 5xx answers, the phases "
-        "that reached it), the operations no request reached with a 2xx, and the curl of every "
-        "failure; exits 0 only when nothing failed. "
-        "Several APIs (or 'all') run in parallel processes against their own sandboxes, one report.",
-        epilog="Examples: lms-sandbox contract all --junit-xml reports/contract.xml; "
-        "lms-sandbox contract apprentiscope --base-url https://staging.example.com/apprentiscope "
-        '--header "Authorization: $TOKEN" (double quotes, so the shell puts the token in)',
-    )
-    contract.add_argument(
-        "api",
-        nargs="+",
-        choices=[*vendor_names(), "all"],
-        metavar="API",
-        help=f"the API(s) to verify: {', '.join(vendor_names())}, or all",
-    )
-    contract.add_argument(
-        "--base-url",
-        metavar="URL",
-        help="root of the implementation to verify (e.g. http://127.0.0.1:8000/apprentiscope); "
-        "default: a fresh in-process sandbox",
-    )
-    contract.add_argument(
-        "--header",
-        action="append",
-        default=[],
-        metavar="'NAME: VALUE'",
-        help="header sent with every request, e.g. credentials (repeatable); "
-        "default with the sandbox: its own credentials",
-    )
-    contract.add_argument(
-        "--credential",
-        metavar="VALUE",
-        help="the credential, sent the way the API's scheme says (query or body fields, a login call, a "
-        "token signed per request): VALUE for a one-field scheme, else field=value,...; "
-        "default with the sandbox: its own",
-    )
-    contract.add_argument(
-        "--allow-writes",
-        action="store_true",
-        help="with --base-url, also run operations that write (POST, PUT, PATCH, DELETE); "
-        "without it only GET/HEAD/OPTIONS are sent",
-    )
-    contract.add_argument(
-        "--rate-limit",
-        metavar="RATE",
-        help="with --base-url, send at most RATE requests (N/s, N/m, N/h or N/d; DfE: 30/m, its 150 per "
-        "5 minutes) and wait out any 429 by its Retry-After; 'auto' only waits out 429s",
-    )
-    contract.add_argument("--junit-xml", type=Path, metavar="FILE", help="write a JUnit XML report to FILE")
-    contract.add_argument(
-        "--max-examples",
-        type=int,
-        default=25,
-        metavar="N",
-        help="generated examples per operation (default 25)",
-    )
-    contract.add_argument(
-        "--full-deprecated",
-        action="store_true",
-        help="test operations the spec marks deprecated as hard as the others; by default they get a "
-        "fifth of the generated examples and no coverage phase (SkyPrep's GET twins of its POST calls)",
-    )
-    contract.add_argument(
-        "--fail-on-unreached",
-        action="store_true",
-        help="fail the run when an operation got no 2xx answer in any phase (by default such operations "
-        "are listed as unreached)",
-    )
-    contract.add_argument(
-        "--budget",
-        type=float,
-        metavar="SECONDS",
-        help="time the run may take: the Schemathesis phases stop where they are once it is spent, "
-        "leaving a fifth for the workflow; with several APIs, the whole run's time (default 120), "
-        "shared among them by their number of operations",
-    )
-    contract.add_argument(
-        "--json",
-        type=Path,
-        metavar="FILE",
-        help="write each API's verdict, seconds, requests and unreached operations to FILE as JSON",
-    )
-    contract.add_argument(
-        "--jobs",
-        type=int,
-        default=0,
-        metavar="N",
-        help="with several APIs, run at most N at once, each in its own process (default: one per core)",
-    )
-    contract.add_argument(
-        "--seed", type=int, default=0, metavar="N", help="seed: the same seed replays the same run"
-    )
-    contract.add_argument(
-        "--phase",
-        action="append",
-        dest="phases",
-        choices=["examples", "coverage", "fuzzing", "stateful", "auth", "workflow"],
-        metavar="PHASE",
-        help="run only this phase (repeatable): examples, coverage, fuzzing, stateful, auth (every "
-        "operation accepted earlier, sent again with each credential mistake), workflow (default: all)",
-    )
-    contract.add_argument(
-        "--auth-status",
-        type=int,
-        metavar="N",
-        help="with --base-url, the status the implementation refuses wrong or missing credentials with "
-        "(the auth phase); default: any status the operation documents for them, or any 4xx",
-    )
-    contract.set_defaults(handler=_contract)
-
-
-def _add_fuzz_command(commands: Any) -> None:
-    fuzz = commands.add_parser(
-        "fuzz",
-        help="send bad input to every API through serve; fail on any answer >= 500 or server traceback",
-        description="Start 'lms-sandbox serve' on 127.0.0.1 and a free port (rate limits raised, its output "
-        "in --log), then run Schemathesis' examples, coverage, fuzzing and stateful phases with positive "
-        "and negative data against every spec document of every API, each with its own credentials (a "
-        "fresh signed token per request, a login token fetched again on a 401). The budget is shared among "
-        "the documents by their number of operations; after the first round, fuzzing and stateful run "
-        "again with the next seed until a document's share is sent. Prints requests and statuses per "
-        "API and the curl of every answer >= 500; exits 1 on any answer >= 500, any request left "
-        "unanswered and any traceback in the server log, else 0. No other check decides: that is "
-        "'lms-sandbox contract'.",
-        epilog="Example: lms-sandbox fuzz --budget 5000 --api absorb --seed 3",
-    )
-    fuzz.add_argument(
-        "--budget",
-        type=int,
-        default=50_000,
-        metavar="N",
-        help="requests to send in total (default 50000)",
-    )
-    fuzz.add_argument(
-        "--api",
-        action="append",
-        choices=vendor_names(),
-        dest="apis",
-        metavar="NAME",
-        help=f"fuzz only this API (repeatable; default all: {', '.join(vendor_names())})",
-    )
-    fuzz.add_argument(
-        "--phase",
-        action="append",
-        dest="phases",
-        choices=["examples", "coverage", "fuzzing", "stateful"],
-        metavar="PHASE",
-        help="run only this phase (repeatable): examples, coverage, fuzzing, stateful (default: all)",
-    )
-    fuzz.add_argument(
-        "--max-examples",
-        type=int,
-        default=25,
-        metavar="N",
-        help="examples per operation and per stateful run, in each round (default 25)",
-    )
-    fuzz.add_argument(
-        "--seed",
-        type=int,
-        default=0,
-        metavar="N",
-        help="seed of the first round: the same seed, the same run",
-    )
-    fuzz.add_argument(
-        "--fault",
-        action="append",
-        type=_fault,
-        default=[],
-        metavar="API[:OP]=KIND[,KEY:VALUE...]",
-        dest="faults",
-        help="pass a fault to serve (as serve --fault), e.g. apprentiscope=status:500 to watch the run fail",
-    )
-    fuzz.add_argument(
-        "--validate-responses",
-        action="store_true",
-        help="serve with --validate-responses: an answer against the spec becomes a 500, and fails the run",
-    )
-    fuzz.add_argument(
-        "--log",
-        type=Path,
-        default=Path(".fuzz/server.log"),
-        metavar="FILE",
-        help="the server's output (default .fuzz/server.log); scanned for tracebacks after the run",
-    )
-    fuzz.add_argument(
-        "--json", type=Path, metavar="FILE", help="also write the run's figures to FILE as JSON"
-    )
-    fuzz.set_defaults(handler=_fuzz)
-
-
-def _fuzz(args: argparse.Namespace) -> int:
-    from contracts.fuzz.command import run_fuzz_command
-
-    return run_fuzz_command(args)
-
-
-def _contract(args: argparse.Namespace) -> int:
-    from contracts.command import run_contract_command
-
-    return run_contract_command(args)
 
 
 def options_from_args(args: argparse.Namespace) -> SandboxOptions:

@@ -6,8 +6,9 @@ It is not part of any vendor contract and has its own spec, ``specs/sandbox.yaml
 from __future__ import annotations
 
 import http
+from collections.abc import Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import connexion
 from connexion.lifecycle import ConnexionResponse
@@ -22,17 +23,44 @@ from .errors import ModelError, SnapshotError, StateFileError, UnknownApi, Unkno
 from .excerpt import shorten
 from .faults import FaultSpec, InvalidFault
 from .index import ApiIndex
+from .journal import CallFilter
 from .specs import load_spec
 from .vendors import load
 from .vendors.base import Handler, check_operations
 from .webhooks import InvalidWebhookUrl, NoWebhooks
 
 if TYPE_CHECKING:
-    from .app import Sandbox
+    from .clock import SandboxClock
+    from .faults import Faults
+    from .journal import Journal
+    from .options import SandboxOptions
+    from .store import Store
+    from .vendors.base import VendorContext
+    from .webhooks import Webhooks
 
 CONTROL_SPEC = "sandbox.yaml"
 # Paths (under the control plane) that take whole APIs' state: the import limit applies, not the APIs'.
 IMPORT_PATHS = ("/state", "/snapshots")
+
+
+class ControlledApp(Protocol):
+    """What the control plane needs of the app it controls (``mockserver.app.Sandbox`` is one)."""
+
+    options: SandboxOptions
+    store: Store
+    journal: Journal
+    clock: SandboxClock
+    faults: Faults
+    webhooks: Webhooks
+    contexts: dict[str, VendorContext]
+
+    # Read only: the control plane names the APIs served, whatever the app keeps of each.
+    @property
+    def apis(self) -> Mapping[str, object]: ...
+
+    def reset(self, seed: int | None = None) -> None: ...
+    def save_state(self) -> None: ...
+    def api_list(self, base_url: str = "") -> list[dict[str, Any]]: ...
 
 
 Reply = tuple[Any, int, dict[str, str]]
@@ -61,7 +89,7 @@ def render_problem(status: int, message: str, *, field: str | None = None) -> di
 class ControlHandlers:
     """Handlers for the control-plane operations, bound to one sandbox."""
 
-    def __init__(self, sandbox: Sandbox) -> None:
+    def __init__(self, sandbox: ControlledApp) -> None:
         self.sandbox = sandbox
 
     def _base_url(self) -> str:
@@ -144,20 +172,10 @@ class ControlHandlers:
             return _problem(404, "Unknown snapshot", str(exc))
         return self._saved() or ConnexionResponse(status_code=204)
 
-    def list_journal(
-        self,
-        api: str | None = None,
-        method: str | None = None,
-        path: str | None = None,
-        status: int | None = None,
-        operation_id: str | None = None,
-        limit: int | None = None,
-        kind: str | None = None,
-    ) -> Reply:
+    def list_journal(self, limit: int | None = None, **where: Any) -> Reply:
+        # Connexion hands over the query's filters (api, method, path, status, operation_id, kind) by name.
         journal = self.sandbox.journal
-        found = journal.matching(
-            api=api, method=method, path=path, status=status, operation_id=operation_id, kind=kind
-        )
+        found = journal.matching(CallFilter(**where))
         # ``total`` counts every match, ``entries`` is the newest ``limit`` of them; ``dropped`` the
         # entries the bound pushed out since the last clear (whether they matched is not known).
         page = found[-limit:] if limit else found
@@ -327,7 +345,7 @@ class ControlHandlers:
         }
 
 
-def build_control_app(sandbox: Sandbox) -> ASGIApp:
+def build_control_app(sandbox: ControlledApp) -> ASGIApp:
     """The control plane as a Connexion app (problem+json errors, no auth), its inputs bounded.
 
     State imports (``/state``, ``/snapshots``) take bodies up to ``max_import_size``; the other

@@ -6,7 +6,7 @@ import itertools
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -48,6 +48,34 @@ class JournalEntry:
         return asdict(self)
 
 
+@dataclass(frozen=True, slots=True)
+class CallFilter:
+    """Which journal entries to keep: each field given must match; None matches anything.
+
+    ``path`` matches as a prefix; ``operation_id`` matches the operationId or the vendor call it
+    serves (so a bare SkyPrep call name matches its POST and GET twins); ``kind`` is ``request``
+    or ``webhook`` (default both). The journal, the control plane's ``GET /journal`` and the
+    pytest plugin's call assertions all filter with it.
+    """
+
+    api: str | None = None
+    method: str | None = None
+    path: str | None = None
+    status: int | None = None
+    operation_id: str | None = None
+    kind: str | None = None
+
+    def matches(self, entry: JournalEntry) -> bool:
+        return (
+            (self.api is None or entry.api == self.api)
+            and (self.method is None or entry.method == self.method.upper())
+            and (self.path is None or entry.path.startswith(self.path))
+            and (self.status is None or entry.status == self.status)
+            and (self.operation_id is None or self.operation_id in (entry.operation_id, entry.call))
+            and (self.kind is None or entry.kind == self.kind)
+        )
+
+
 class Journal:
     """The last ``maxlen`` requests, oldest first; safe to use from several threads.
 
@@ -77,52 +105,17 @@ class Journal:
             self._entries.append(entry)
         return entry
 
-    def entries(
-        self,
-        *,
-        api: str | None = None,
-        method: str | None = None,
-        path: str | None = None,
-        status: int | None = None,
-        operation_id: str | None = None,
-        limit: int | None = None,
-        kind: str | None = None,
-    ) -> list[JournalEntry]:
-        """Entries matching every given filter; newest last; only the newest ``limit`` if given.
-
-        ``path`` matches as a prefix; ``operation_id`` matches the operationId or the vendor call it
-        serves (so a bare SkyPrep call name matches its POST and GET twins); ``kind`` is ``request``
-        or ``webhook`` (default both).
-        """
-        found = self.matching(
-            api=api, method=method, path=path, status=status, operation_id=operation_id, kind=kind
-        )
+    def entries(self, *, limit: int | None = None, **where: Any) -> list[JournalEntry]:
+        """Entries matching ``CallFilter(**where)``; newest last; only the newest ``limit`` if given."""
+        found = self.matching(**where)
         return found[-limit:] if limit else found
 
-    def matching(
-        self,
-        *,
-        api: str | None = None,
-        method: str | None = None,
-        path: str | None = None,
-        status: int | None = None,
-        operation_id: str | None = None,
-        kind: str | None = None,
-    ) -> list[JournalEntry]:
-        """Every entry matching the filters (as ``entries`` takes them), newest last."""
+    def matching(self, where: CallFilter | None = None, /, **fields: Any) -> list[JournalEntry]:
+        """Every entry ``where`` (or ``CallFilter(**fields)``) matches, newest last."""
+        where = where or CallFilter(**fields)
         with self._lock:
-            found: Iterable[JournalEntry] = list(self._entries)
-        found = [
-            e
-            for e in found
-            if (api is None or e.api == api)
-            and (method is None or e.method == method.upper())
-            and (path is None or e.path.startswith(path))
-            and (status is None or e.status == status)
-            and (operation_id is None or operation_id in (e.operation_id, e.call))
-            and (kind is None or e.kind == kind)
-        ]
-        return found
+            found = list(self._entries)
+        return [e for e in found if where.matches(e)]
 
     def clear(self) -> None:
         with self._lock:

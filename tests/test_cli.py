@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -19,6 +21,18 @@ def test_help_lists_the_commands(capsys: pytest.CaptureFixture[str]) -> None:
     assert "serve" in out
     assert "lint-specs" in out
     assert "apprentiscope" in out
+
+
+def test_parsing_serve_leaves_the_contract_runners_unimported() -> None:
+    # contract and fuzz bring Schemathesis; their runners' modules configure them only when named.
+    code = (
+        "import sys; from mockserver.cli import build_parser; build_parser().parse_args(['serve']); "
+        "print('schemathesis' in sys.modules, 'contracts' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["False", "False"]
+    args = build_parser().parse_args(["fuzz", "--api", "absorb"])
+    assert (args.handler.__module__, args.apis) == ("contracts.fuzz.command", ["absorb"])
 
 
 # What each command's --help must mention: every option (and the defaults a reader needs).

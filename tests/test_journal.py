@@ -3,6 +3,7 @@ from __future__ import annotations
 import httpx
 
 from mockserver import Journal, create_app
+from mockserver.journal import CallFilter
 from mockserver.testing import sync_client
 
 from .conftest import AUTH
@@ -35,6 +36,20 @@ def test_journal_filters_combine() -> None:
     assert [e.operation_id for e in journal.entries(path="/apprentiscope/create")] == ["createUser"]
     assert journal.entries(api="absorb") == []
     assert [e.status for e in journal.entries(limit=1)] == [200]
+
+
+def test_a_call_filter_matches_only_entries_agreeing_with_every_field_it_gives() -> None:
+    journal = Journal()
+    record(journal, api="skyprep", path="/skyprep/api/get_user", operation_id="get_userGet", call="get_user")
+    record(journal, kind="webhook", status=0)
+    request, webhook = journal.entries()
+    assert CallFilter().matches(request)
+    assert CallFilter().matches(webhook)
+    assert CallFilter(operation_id="get_user").matches(request)  # the call it serves
+    assert CallFilter(operation_id="get_userGet", method="get", path="/skyprep/api").matches(request)
+    assert not CallFilter(operation_id="get_userGet", status=404).matches(request)
+    assert not CallFilter(kind="request").matches(webhook)
+    assert journal.matching(CallFilter(kind="webhook")) == journal.matching(kind="webhook") == [webhook]
 
 
 def test_journal_clear_empties_it() -> None:

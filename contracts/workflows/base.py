@@ -232,6 +232,19 @@ class CheckedWorkflow(Workflow):
     """A ``Workflow`` with checks of its answers: against the operation's documented schema, sets of ids,
     fields, and a bounded page walk. Every check reports through ``expect`` (naming the operation)."""
 
+    def _ok(self, response: httpx.Response, status: int, operation: str, what: str) -> Any:
+        """``response`` has ``status``: its parsed body (not checked against the schema)."""
+        self.expect_status(response, status, operation, what)
+        return response.json()
+
+    def _same(
+        self, answer: dict[str, Any], expected: dict[str, Any], operation: str, response: httpx.Response
+    ) -> None:
+        """Each field of ``expected`` has that value in ``answer``; the first that differs is named."""
+        for name, value in expected.items():
+            got = answer.get(name)
+            self.expect(got == value, operation, f"{name} should be {value!r}, not {got!r}", response)
+
     def expect_schema(self, response: httpx.Response, operation_id: str, what: str) -> Any:
         """The parsed body of ``response``, checked against what the operation documents for its status.
 

@@ -32,17 +32,6 @@ class CoursepathCalls(CoursepathPromises):
     def get(self, path: str, **params: Any) -> httpx.Response:
         return self.call("GET", path, base_path=BASE, params=params)
 
-    def _ok(self, response: httpx.Response, status: int, operation: str, what: str) -> Any:
-        self.expect_status(response, status, operation, what)
-        return response.json()
-
-    def _same(
-        self, answer: dict[str, Any], expected: dict[str, Any], operation: str, response: httpx.Response
-    ) -> None:
-        for name, value in expected.items():
-            got = answer.get(name)
-            self.expect(got == value, operation, f"{name} should be {value!r}, not {got!r}", response)
-
 
 class GroupRules(CoursepathCalls):
     """Groups by name, program members, invites (JSON and form), and create-and-add to a course."""

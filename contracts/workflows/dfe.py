@@ -21,11 +21,10 @@ from hypothesis import strategies as st
 from hypothesis.stateful import initialize, precondition, rule
 
 from . import dfe_adverts as adverts
-from .base import Workflow, writes_allowed
 from .dfe_adverts import Advert, Predicate
+from .dfe_progress import TrackProgressRules
 
 ADVERT_API = "/vacancies"
-PROGRESS_API = ""
 PAGE_SIZE = 100
 MAX_PAGES = 3
 VERSIONS = st.sampled_from(["1", "2"])
@@ -34,10 +33,9 @@ RADII = st.sampled_from([1, 5, 15, 40, 120])
 # Ten years reaches back past every live advert's posting.
 DAYS = (0, 1, 3, 7, 14, 30, 90, 3650)
 PAGE_SIZES = st.sampled_from([4, 7, 10, 25])
-KSB = {"id": "5a5e3f0c-2f5b-4a0e-9b0e-3f7a1c2d4e5f", "value": 40}
 
 
-class DfeWorkflow(Workflow):
+class DfeWorkflow(TrackProgressRules):
     """Filters, sorts, paging, reads by reference, version shapes, reference data, Track Progress rules."""
 
     api = "dfe"
@@ -472,40 +470,6 @@ class DfeWorkflow(Workflow):
         ref = next(str(n) for n in range(9_999_999_999, 0, -1) if str(n) not in known)
         response = self.call("GET", f"/vacancy/{ref}", base_path=ADVERT_API, headers={"X-Version": version})
         self.expect_status(response, 404, "getVacancy", f"reading unknown advert {ref}")
-
-    # --- Track Progress (writes) -------------------------------------------------------------
-
-    def _progress(self, uln: int, start: str) -> httpx.Response:
-        return self.call(
-            "POST",
-            f"/apprenticeships/{uln}/{start}/progress",
-            base_path=PROGRESS_API,
-            headers={"X-Version": "1"},
-            json={"progress": {"ksbs": [KSB]}},
-        )
-
-    def track_progress_refuses_what_it_must(self) -> None:
-        # Once per example (where writes are allowed), so a short run still reaches the write operation.
-        if writes_allowed(self):
-            self.progress_for_an_unknown_apprenticeship_is_not_found(1_000_000_000, 1)
-            self.a_start_date_not_on_the_first_is_refused(1_000_000_000, 15)
-
-    @precondition(writes_allowed)
-    @rule(uln=st.integers(min_value=1_000_000_000, max_value=9_999_999_999), month=st.integers(1, 12))
-    def progress_for_an_unknown_apprenticeship_is_not_found(self, uln: int, month: int) -> None:
-        # A planned start in 1995 predates the service: no real apprenticeship can have it.
-        response = self._progress(uln, f"1995-{month:02d}-01")
-        self.expect_status(
-            response, 404, "addApprenticeshipProgress", "progress for an unknown apprenticeship"
-        )
-
-    @precondition(writes_allowed)
-    @rule(uln=st.integers(min_value=1_000_000_000, max_value=9_999_999_999), day=st.integers(2, 28))
-    def a_start_date_not_on_the_first_is_refused(self, uln: int, day: int) -> None:
-        response = self._progress(uln, f"2025-09-{day:02d}")
-        self.expect_status(
-            response, 400, "addApprenticeshipProgress", "a planned start date not on the 1st of a month"
-        )
 
 
 def _employer_has(word: str) -> Predicate:

@@ -6,17 +6,18 @@ request body), so a test that fails says what the code under test did instead.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import fnmatch
 import json as jsonlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, TypedDict, Unpack
 from urllib.parse import parse_qs
 
 from ..index import ApiIndex
-from ..journal import Journal, JournalEntry
+from ..journal import CallFilter, Journal, JournalEntry
 from ..vendors import get_vendor
 from ..vendors.base import load_specs
 
@@ -42,18 +43,7 @@ class Call:
 
     @classmethod
     def from_entry(cls, entry: JournalEntry) -> Call:
-        return cls(
-            seq=entry.seq,
-            api=entry.api,
-            method=entry.method,
-            path=entry.path,
-            query=entry.query,
-            status=entry.status,
-            operation_id=entry.operation_id,
-            call=entry.call,
-            request_body=entry.request_body,
-            response_body=entry.response_body,
-        )
+        return cls(**{field.name: getattr(entry, field.name) for field in dataclasses.fields(cls)})
 
     @property
     def json(self) -> Any:
@@ -113,9 +103,9 @@ def _strip_slash(path: str) -> str:
     return path.rstrip("/") or "/"
 
 
-@dataclass(frozen=True, slots=True)
-class _Filters:
-    operation_id: str | None
+class Conditions(TypedDict, total=False):
+    """What a call must have besides its operation, as ``calls`` and the ``assert_*`` methods take it."""
+
     method: str | None
     path: str | None
     status: int | None
@@ -123,13 +113,37 @@ class _Filters:
     json: Any
     json_includes: Any
 
+
+@dataclass(frozen=True, slots=True)
+class _Filters:
+    """The journal's ``CallFilter`` (operation, method, status) and the conditions only a call can check."""
+
+    where: CallFilter
+    # Relative to the handle's prefix, exact or an fnmatch pattern (the journal's ``path`` is a prefix).
+    path: str | None
+    query: Mapping[str, str | Sequence[str]] | None
+    json: Any
+    json_includes: Any
+
+    @classmethod
+    def of(cls, operation_id: str | None, conditions: Conditions) -> _Filters:
+        unknown = sorted(set(conditions) - set(Conditions.__annotations__))
+        if unknown:
+            raise TypeError(f"unexpected keyword argument {unknown[0]!r}")
+        return cls(
+            CallFilter(
+                method=conditions.get("method"),
+                status=conditions.get("status"),
+                operation_id=operation_id,
+            ),
+            path=conditions.get("path"),
+            query=conditions.get("query"),
+            json=conditions.get("json", _MISSING),
+            json_includes=conditions.get("json_includes", _MISSING),
+        )
+
     def matches(self, call: Call, prefix: str) -> bool:
-        if self.operation_id is not None and self.operation_id not in (call.operation_id, call.call):
-            return False
-        if self.method is not None and call.method != self.method.upper():
-            return False
-        if self.status is not None and call.status != self.status:
-            return False
+        """The conditions the journal does not check: ``path`` as a pattern, ``query`` and the bodies."""
         if self.path is not None and not fnmatch.fnmatchcase(
             _strip_slash(call.path), _strip_slash(prefix + self.path)
         ):
@@ -145,13 +159,13 @@ class _Filters:
         return self.json_includes is _MISSING or includes(call.json, self.json_includes)
 
     def describe(self) -> str:
-        parts = [self.operation_id or "any operation"]
+        parts = [self.where.operation_id or "any operation"]
         conditions = [
             f"{name}={value!r}"
             for name, value in (
-                ("method", self.method),
+                ("method", self.where.method),
                 ("path", self.path),
-                ("status", self.status),
+                ("status", self.where.status),
                 ("query", self.query),
             )
             if value is not None
@@ -206,47 +220,30 @@ class JournalAssertions:
         journal, api, _prefix = self._journal_scope()
         return [Call.from_entry(e) for e in journal.entries(api=api, kind="request")]
 
-    def calls(
-        self,
-        operation_id: str | None = None,
-        *,
-        method: str | None = None,
-        path: str | None = None,
-        status: int | None = None,
-        query: Mapping[str, str | Sequence[str]] | None = None,
-        json: Any = _MISSING,
-        json_includes: Any = _MISSING,
-    ) -> list[Call]:
+    def calls(self, operation_id: str | None = None, **conditions: Unpack[Conditions]) -> list[Call]:
         """The calls matching every condition given, oldest first.
 
         Args:
             operation_id: the spec's operationId, or the vendor call it serves (SkyPrep's bare
                 ``get_user`` matches ``get_user`` and its GET twin ``get_userGet``); checked: a typo
                 raises ``ValueError``.
-            method: HTTP method.
-            path: the request path relative to the API's base URL, exact or an fnmatch pattern
-                (``"/read-user/*"``); a trailing slash is ignored.
-            status: response status.
-            query: query parameters that must have exactly these values.
-            json: the request body, parsed, must equal this.
-            json_includes: the request body, parsed, must contain this (objects compare as subsets).
+            conditions: ``method`` (HTTP method); ``path`` (the request path relative to the API's
+                base URL, exact or an fnmatch pattern such as ``"/read-user/*"``; a trailing slash is
+                ignored); ``status`` (response status); ``query`` (query parameters that must have
+                exactly these values); ``json`` (the request body, parsed, must equal this);
+                ``json_includes`` (the request body, parsed, must contain this; objects compare as
+                subsets).
         """
-        filters = self._filters(operation_id, method, path, status, query, json, json_includes)
-        _journal, _api, prefix = self._journal_scope()
-        return [c for c in self.all_calls() if filters.matches(c, prefix)]
+        return self._matching(self._filters(operation_id, conditions))
 
-    def _filters(
-        self,
-        operation_id: str | None,
-        method: str | None,
-        path: str | None,
-        status: int | None,
-        query: Mapping[str, str | Sequence[str]] | None,
-        json: Any,
-        json_includes: Any,
-    ) -> _Filters:
+    def _filters(self, operation_id: str | None, conditions: Conditions) -> _Filters:
         self._check_operation(operation_id)
-        return _Filters(operation_id, method, path, status, query, json, json_includes)
+        return _Filters.of(operation_id, conditions)
+
+    def _matching(self, filters: _Filters) -> list[Call]:
+        journal, api, prefix = self._journal_scope()
+        entries = journal.matching(dataclasses.replace(filters.where, api=api, kind="request"))
+        return [c for c in map(Call.from_entry, entries) if filters.matches(c, prefix)]
 
     def _failure(self, expectation: str, found: int) -> AssertionError:
         happened = self.all_calls()
@@ -264,21 +261,15 @@ class JournalAssertions:
         operation_id: str | None = None,
         *,
         times: int | None = None,
-        method: str | None = None,
-        path: str | None = None,
-        status: int | None = None,
-        query: Mapping[str, str | Sequence[str]] | None = None,
-        json: Any = _MISSING,
-        json_includes: Any = _MISSING,
+        **conditions: Unpack[Conditions],
     ) -> list[Call]:
         """Fail unless matching calls happened (``times`` exactly, or at least once); returns them.
 
         Conditions are those of ``calls``.
         """
         __tracebackhide__ = True
-        filters = self._filters(operation_id, method, path, status, query, json, json_includes)
-        _journal, _api, prefix = self._journal_scope()
-        found = [c for c in self.all_calls() if filters.matches(c, prefix)]
+        filters = self._filters(operation_id, conditions)
+        found = self._matching(filters)
         if (times is None and not found) or (times is not None and len(found) != times):
             if times == 0:
                 expectation = f"{filters.describe()} not to be called"
@@ -288,51 +279,13 @@ class JournalAssertions:
             raise self._failure(expectation, len(found))
         return found
 
-    def assert_called_once(
-        self,
-        operation_id: str | None = None,
-        *,
-        method: str | None = None,
-        path: str | None = None,
-        status: int | None = None,
-        query: Mapping[str, str | Sequence[str]] | None = None,
-        json: Any = _MISSING,
-        json_includes: Any = _MISSING,
-    ) -> Call:
+    def assert_called_once(self, operation_id: str | None = None, **conditions: Unpack[Conditions]) -> Call:
         """Fail unless exactly one matching call happened; returns it."""
         __tracebackhide__ = True
-        (call,) = self.assert_called(
-            operation_id,
-            times=1,
-            method=method,
-            path=path,
-            status=status,
-            query=query,
-            json=json,
-            json_includes=json_includes,
-        )
+        (call,) = self.assert_called(operation_id, times=1, **conditions)
         return call
 
-    def assert_not_called(
-        self,
-        operation_id: str | None = None,
-        *,
-        method: str | None = None,
-        path: str | None = None,
-        status: int | None = None,
-        query: Mapping[str, str | Sequence[str]] | None = None,
-        json: Any = _MISSING,
-        json_includes: Any = _MISSING,
-    ) -> None:
+    def assert_not_called(self, operation_id: str | None = None, **conditions: Unpack[Conditions]) -> None:
         """Fail if any matching call happened."""
         __tracebackhide__ = True
-        self.assert_called(
-            operation_id,
-            times=0,
-            method=method,
-            path=path,
-            status=status,
-            query=query,
-            json=json,
-            json_includes=json_includes,
-        )
+        self.assert_called(operation_id, times=0, **conditions)

@@ -20,6 +20,7 @@ from faker.providers.person.en_GB import Provider as BritishNames
 from ...errors import FixtureError
 from ...store import Record, VendorData
 from . import reference as ref
+from .advert_wording import WEEKS, article, details, lower, wage
 from .reference import Place, Standard
 from .vacancies import (
     ACCOUNTS,
@@ -54,25 +55,6 @@ _PROVIDER_PATTERNS = (
     "{town} College of Further Education",
     "{last} Learning Group Ltd",
     "{town} Skills Academy",
-)
-# Working pattern per weekly hours, as an advert would word it.
-_WEEKS = {
-    30: "Monday to Friday, 9.30am to 3.30pm.",
-    35: "Monday to Friday, 9am to 4.30pm with a 30 minute lunch break.",
-    37.5: "Monday to Friday, 9am to 5pm with a 30 minute lunch break.",
-    39: "Monday to Thursday 8am to 4.30pm, Friday 8am to 3pm.",
-    40: "Monday to Friday, 8am to 4.30pm with a 30 minute lunch break.",
-}
-# Yearly pay bands for Custom wages, by standard level.
-_PAY_BANDS = {2: (15000, 20000), 3: (17000, 23500), 4: (19000, 27000), 5: (21000, 28000), 6: (21000, 30000)}
-_BENEFITS = (
-    "25 days holiday plus bank holidays",
-    "Company pension scheme",
-    "Free on-site parking",
-    "Cycle to work scheme",
-    "Employee assistance programme",
-    "Annual pay review",
-    "Discounted gym membership",
 )
 
 
@@ -264,36 +246,6 @@ class AdvertSeeder:
             return self.rnd.choice(in_route)
         return self.rnd.choice(ref.STANDARDS)
 
-    def wage(self, standard: Standard, hours: float) -> Record:
-        rnd = self.rnd
-        kind = rnd.choices(ref.WAGE_TYPES, weights=[35, 10, 45, 10])[0]
-        wage: Record = {"wageType": kind}
-        yearly_minimum = ref.APPRENTICE_HOURLY_RATE * hours * 52
-        if kind == "ApprenticeshipMinimum":
-            wage.update(wageUnit="Annually", wageAmount=round(yearly_minimum, 2))
-        elif kind == "NationalMinimum":
-            wage.update(wageUnit="Annually", wageAmount=round(ref.NATIONAL_LIVING_WAGE * hours * 52, 2))
-        elif kind == "Custom":
-            low, high = _PAY_BANDS[min(standard.level, 6)]
-            yearly = max(rnd.randrange(low, high + 1, 500), math_ceil_to(yearly_minimum, 500))
-            unit = rnd.choices(["Annually", "Monthly", "Weekly"], weights=[70, 15, 15])[0]
-            amount = {"Annually": yearly, "Monthly": round(yearly / 12, 2), "Weekly": round(yearly / 52, 2)}[
-                unit
-            ]
-            wage.update(wageUnit=unit, wageAmount=amount)
-        else:
-            wage["wageUnit"] = "Unspecified"
-        if rnd.random() < 0.4:
-            wage["wageAdditionalInformation"] = rnd.choice(
-                [
-                    "Pay rises on successful completion of each year of the apprenticeship.",
-                    "Annual performance-related bonus.",
-                    "Paid overtime is available.",
-                ]
-            )
-        wage["workingWeekDescription"] = _WEEKS[hours]
-        return wage
-
     def vacancy(self, entity: Record, named: Mapping[str, Any] | None = None) -> Record:
         rnd = self.rnd
         named = dict(named or {})
@@ -320,7 +272,7 @@ class AdvertSeeder:
         )
         closing = datetime.combine(self.anchor + timedelta(days=rnd.randint(1, 56)), time(23, 59, 59))
         start = datetime.combine(closing.date() + timedelta(days=rnd.randint(14, 90)), time())
-        hours = rnd.choice(list(_WEEKS))
+        hours = rnd.choice(list(WEEKS))
         drawn = rnd.random() < 0.08  # drawn even when named, so the records after it stay the same
         national = bool(named.get("isNationalVacancy", drawn))
         addresses = [self.address(home)]
@@ -332,14 +284,14 @@ class AdvertSeeder:
             "vacancyReference": reference,
             "title": title,
             "description": (
-                f"Join {employer} as {_article(job)} {_lower(job)} and work towards the {standard.title} "
+                f"Join {employer} as {article(job)} {lower(job)} and work towards the {standard.title} "
                 f"apprenticeship while earning a wage."
             )[:350],
             "numberOfPositions": rnd.choices([1, 2, 3, 5], weights=[70, 15, 10, 5])[0],
             "postedDate": _stamp(posted),
             "closingDate": _stamp(closing),
             "startDate": _stamp(start),
-            "wage": self.wage(standard, hours),
+            "wage": wage(rnd, standard, hours),
             "hoursPerWeek": hours,
             "expectedDuration": f"{standard.months} months",
             "addresses": addresses,
@@ -372,7 +324,7 @@ class AdvertSeeder:
             vacancy["employerContactEmail"] = f"{_slug(first)}.{_slug(last)}@{domain}"
         if rnd.random() < 0.25:
             vacancy["applicationUrl"] = f"https://www.{domain}/careers/apprenticeships/{reference}"
-        vacancy.update(self.details(standard, employer, str(provider["name"]), home))
+        vacancy.update(details(rnd, standard, employer, str(provider["name"]), home))
         for field, value in named.items():
             # A named null leaves the generated field out (DfE omits null fields anyway).
             if value is None:
@@ -382,71 +334,6 @@ class AdvertSeeder:
         self.data.collection(VACANCIES)[reference] = vacancy
         return vacancy
 
-    def details(self, standard: Standard, employer: str, provider: str, home: Place) -> Record:
-        rnd = self.rnd
-        job = _lower(standard.job)
-        release = rnd.choice(
-            ["one day a week at college", "block release", "online sessions and workplace visits"]
-        )
-        details: Record = {
-            "employerDescription": (
-                f"{employer} is based in {home.town}, {home.county}, and employs around "
-                f"{rnd.choice([12, 25, 40, 80, 150, 400])} people."
-            ),
-            "trainingDescription": (
-                f"You will complete the {standard.title} apprenticeship standard with {provider}, "
-                f"through {release}."
-            ),
-            "outcomeDescription": (
-                "A permanent role for the right candidate once you complete the apprenticeship."
-            ),
-            "fullDescription": (
-                f"As {_article(job)} {job} at {employer} you will learn on the job alongside "
-                f"experienced colleagues, with 20% of your paid hours set aside for off-the-job training. "
-                f"You will be supported by a workplace mentor and reviewed every 12 weeks."
-            ),
-            "skills": sorted(rnd.sample(ref.SKILLS[standard.route], k=3)),
-            "qualifications": self.qualifications(standard),
-            "companyBenefitsInformation": ", ".join(rnd.sample(_BENEFITS, k=3)) + ".",
-        }
-        if rnd.random() < 0.3:
-            details["additionalTrainingDescription"] = "Functional Skills in English and maths, if needed."
-        if rnd.random() < 0.3:
-            details["thingsToConsider"] = rnd.choice(
-                [
-                    "The role involves early starts and some weekend work.",
-                    "You will need to travel between sites, so a driving licence would help.",
-                    "The work is physically active.",
-                ]
-            )
-        return details
-
-    def qualifications(self, standard: Standard) -> list[Record]:
-        found: list[Record] = [
-            {
-                "weighting": "Essential",
-                "qualificationType": "GCSE",
-                "subject": "English",
-                "grade": "4 (C) or above",
-            },
-            {
-                "weighting": "Essential",
-                "qualificationType": "GCSE",
-                "subject": "Maths",
-                "grade": "4 (C) or above",
-            },
-        ]
-        if standard.level >= 4:
-            found.append(
-                {
-                    "weighting": "Desired",
-                    "qualificationType": "A Level",
-                    "subject": "Any",
-                    "grade": "C or above",
-                }
-            )
-        return found
-
 
 def entity_names(account_name: str, count: int) -> list[str]:
     """The names of an account's legal entities: its own, then "X Services Ltd" and so on."""
@@ -455,20 +342,6 @@ def entity_names(account_name: str, count: int) -> list[str]:
     if count > len(names):
         names += [f"{stem} ({n}) Ltd" for n in range(len(names) + 1, count + 1)]
     return names[:count]
-
-
-def _lower(text: str) -> str:
-    # "IT Support Apprentice" -> "IT support apprentice": acronyms keep their capitals.
-    return " ".join(w if w.isupper() and len(w) > 1 else w.lower() for w in text.split())
-
-
-def _article(word: str) -> str:
-    return "an" if word[:1].lower() in "aeiou" else "a"
-
-
-def math_ceil_to(value: float, step: int) -> int:
-    """``value`` rounded up to a multiple of ``step``."""
-    return -(-int(value) // step) * step
 
 
 def seed(data: VendorData, scenario: Mapping[str, Any]) -> None:

@@ -54,176 +54,87 @@ class Standard:
 
 APPRENTICESHIP_LEVELS = {2: "Intermediate", 3: "Advanced", 4: "Higher", 5: "Higher", 6: "Degree", 7: "Degree"}
 
-_S = Standard
-STANDARDS: tuple[Standard, ...] = (
-    _S(2, "Software developer", 4, "Digital", "Software Developer Apprentice", 24),
-    _S(154, "Software development technician", 3, "Digital", "Junior Developer Apprentice", 18),
-    _S(118, "Data analyst", 4, "Digital", "Data Analyst Apprentice", 24),
-    _S(1, "Network engineer", 4, "Digital", "Network Engineer Apprentice", 24),
-    _S(558, "Digital support technician", 3, "Digital", "IT Support Apprentice", 15),
-    _S(543, "Cyber security technician", 3, "Digital", "Cyber Security Apprentice", 18),
-    _S(122, "Digital marketer", 3, "Digital", "Digital Marketing Apprentice", 18),
-    _S(279, "Business administrator", 3, "Business and administration", "Business Administrator", 18),
-    _S(
-        298,
-        "Customer service practitioner",
-        2,
-        "Business and administration",
-        "Customer Service Apprentice",
-        12,
-    ),
-    _S(285, "Team leader or supervisor", 3, "Business and administration", "Trainee Team Leader", 15),
-    _S(104, "Operations or departmental manager", 5, "Business and administration", "Trainee Manager", 30),
-    _S(261, "HR support", 3, "Business and administration", "HR Assistant Apprentice", 18),
-    _S(138, "Assistant accountant", 3, "Legal, finance and accounting", "Accounts Assistant Apprentice", 15),
-    _S(
-        257,
-        "Accounts or finance assistant",
-        2,
-        "Legal, finance and accounting",
-        "Finance Assistant Apprentice",
-        12,
-    ),
-    _S(
-        295,
-        "Professional accounting or taxation technician",
-        4,
-        "Legal, finance and accounting",
-        "Trainee Accounting Technician",
-        24,
-    ),
-    _S(164, "Solicitor", 7, "Legal, finance and accounting", "Solicitor Apprentice", 60),
-    _S(
-        16,
-        "Engineering technician",
-        3,
-        "Engineering and manufacturing",
-        "Engineering Technician Apprentice",
-        42,
-    ),
-    _S(
-        225,
-        "Maintenance and operations engineering technician",
-        3,
-        "Engineering and manufacturing",
-        "Maintenance Engineer Apprentice",
-        42,
-    ),
-    _S(
-        208,
-        "Motor vehicle service and maintenance technician (light vehicle)",
-        3,
-        "Engineering and manufacturing",
-        "Vehicle Technician Apprentice",
-        36,
-    ),
-    _S(
-        290,
-        "Installation electrician and maintenance electrician",
-        3,
-        "Construction and the built environment",
-        "Electrician Apprentice",
-        42,
-    ),
-    _S(
-        275,
-        "Plumbing and domestic heating technician",
-        3,
-        "Construction and the built environment",
-        "Plumbing Apprentice",
-        48,
-    ),
-    _S(38, "Bricklayer", 2, "Construction and the built environment", "Bricklayer Apprentice", 24),
-    _S(
-        42,
-        "Carpentry and joinery",
-        2,
-        "Construction and the built environment",
-        "Carpentry and Joinery Apprentice",
-        24,
-    ),
-    _S(
-        105,
-        "Civil engineering technician",
-        3,
-        "Construction and the built environment",
-        "Civil Engineering Apprentice",
-        36,
-    ),
-    _S(111, "Healthcare support worker", 2, "Health and science", "Healthcare Support Worker Apprentice", 13),
-    _S(
-        110,
-        "Senior healthcare support worker",
-        3,
-        "Health and science",
-        "Senior Healthcare Assistant Apprentice",
-        18,
-    ),
-    _S(537, "Laboratory technician", 3, "Health and science", "Laboratory Technician Apprentice", 24),
-    _S(196, "Registered nurse degree (NMC 2018)", 6, "Health and science", "Student Nurse Apprentice", 48),
-    _S(255, "Adult care worker", 2, "Care services", "Care Assistant Apprentice", 12),
-    _S(260, "Lead adult care worker", 3, "Care services", "Senior Care Worker Apprentice", 18),
-    _S(
-        399, "Early years practitioner", 2, "Education and early years", "Nursery Practitioner Apprentice", 12
-    ),
-    _S(441, "Early years educator", 3, "Education and early years", "Nursery Nurse Apprentice", 18),
-    _S(293, "Teaching assistant", 3, "Education and early years", "Teaching Assistant Apprentice", 18),
-    _S(228, "Commis chef", 2, "Catering and hospitality", "Commis Chef Apprentice", 12),
-    _S(
-        168,
-        "Hospitality team member",
-        2,
-        "Catering and hospitality",
-        "Hospitality Team Member Apprentice",
-        12,
-    ),
-    _S(170, "Hair professional", 2, "Hair and beauty", "Apprentice Hairdresser", 24),
-    _S(234, "Beauty therapist", 2, "Hair and beauty", "Beauty Therapist Apprentice", 15),
-    _S(269, "Retailer", 2, "Sales, marketing and procurement", "Retail Apprentice", 12),
-    _S(
-        235,
-        "Multi-channel marketer",
-        3,
-        "Sales, marketing and procurement",
-        "Marketing Assistant Apprentice",
-        18,
-    ),
-    _S(
-        259,
-        "Supply chain warehouse operative",
-        2,
-        "Transport and logistics",
-        "Warehouse Operative Apprentice",
-        12,
-    ),
-    _S(
-        219,
-        "Large goods vehicle (LGV) driver C + E",
-        2,
-        "Transport and logistics",
-        "Apprentice HGV Driver",
-        13,
-    ),
-    _S(244, "Custody and detention officer", 3, "Protective services", "Trainee Custody Officer", 12),
-    _S(
-        230,
-        "Horticulture or landscape operative",
-        2,
-        "Agriculture, environmental and animal care",
-        "Apprentice Gardener",
-        18,
-    ),
-    _S(
-        193,
-        "Veterinary nurse",
-        3,
-        "Agriculture, environmental and animal care",
-        "Student Veterinary Nurse",
-        36,
-    ),
-    _S(251, "Junior content producer", 3, "Creative and design", "Junior Content Producer Apprentice", 15),
-    _S(315, "Photographic assistant", 3, "Creative and design", "Photography Assistant Apprentice", 15),
-)
+# Per route (a line ending in a colon), its standards in order: LARS code and name | level |
+# the job an advert offers | the months the apprenticeship takes.
+_STANDARD_ROWS = """
+Digital:
+2 Software developer | 4 | Software Developer Apprentice | 24
+154 Software development technician | 3 | Junior Developer Apprentice | 18
+118 Data analyst | 4 | Data Analyst Apprentice | 24
+1 Network engineer | 4 | Network Engineer Apprentice | 24
+558 Digital support technician | 3 | IT Support Apprentice | 15
+543 Cyber security technician | 3 | Cyber Security Apprentice | 18
+122 Digital marketer | 3 | Digital Marketing Apprentice | 18
+Business and administration:
+279 Business administrator | 3 | Business Administrator | 18
+298 Customer service practitioner | 2 | Customer Service Apprentice | 12
+285 Team leader or supervisor | 3 | Trainee Team Leader | 15
+104 Operations or departmental manager | 5 | Trainee Manager | 30
+261 HR support | 3 | HR Assistant Apprentice | 18
+Legal, finance and accounting:
+138 Assistant accountant | 3 | Accounts Assistant Apprentice | 15
+257 Accounts or finance assistant | 2 | Finance Assistant Apprentice | 12
+295 Professional accounting or taxation technician | 4 | Trainee Accounting Technician | 24
+164 Solicitor | 7 | Solicitor Apprentice | 60
+Engineering and manufacturing:
+16 Engineering technician | 3 | Engineering Technician Apprentice | 42
+225 Maintenance and operations engineering technician | 3 | Maintenance Engineer Apprentice | 42
+208 Motor vehicle service and maintenance technician (light vehicle) | 3 | Vehicle Technician Apprentice | 36
+Construction and the built environment:
+290 Installation electrician and maintenance electrician | 3 | Electrician Apprentice | 42
+275 Plumbing and domestic heating technician | 3 | Plumbing Apprentice | 48
+38 Bricklayer | 2 | Bricklayer Apprentice | 24
+42 Carpentry and joinery | 2 | Carpentry and Joinery Apprentice | 24
+105 Civil engineering technician | 3 | Civil Engineering Apprentice | 36
+Health and science:
+111 Healthcare support worker | 2 | Healthcare Support Worker Apprentice | 13
+110 Senior healthcare support worker | 3 | Senior Healthcare Assistant Apprentice | 18
+537 Laboratory technician | 3 | Laboratory Technician Apprentice | 24
+196 Registered nurse degree (NMC 2018) | 6 | Student Nurse Apprentice | 48
+Care services:
+255 Adult care worker | 2 | Care Assistant Apprentice | 12
+260 Lead adult care worker | 3 | Senior Care Worker Apprentice | 18
+Education and early years:
+399 Early years practitioner | 2 | Nursery Practitioner Apprentice | 12
+441 Early years educator | 3 | Nursery Nurse Apprentice | 18
+293 Teaching assistant | 3 | Teaching Assistant Apprentice | 18
+Catering and hospitality:
+228 Commis chef | 2 | Commis Chef Apprentice | 12
+168 Hospitality team member | 2 | Hospitality Team Member Apprentice | 12
+Hair and beauty:
+170 Hair professional | 2 | Apprentice Hairdresser | 24
+234 Beauty therapist | 2 | Beauty Therapist Apprentice | 15
+Sales, marketing and procurement:
+269 Retailer | 2 | Retail Apprentice | 12
+235 Multi-channel marketer | 3 | Marketing Assistant Apprentice | 18
+Transport and logistics:
+259 Supply chain warehouse operative | 2 | Warehouse Operative Apprentice | 12
+219 Large goods vehicle (LGV) driver C + E | 2 | Apprentice HGV Driver | 13
+Protective services:
+244 Custody and detention officer | 3 | Trainee Custody Officer | 12
+Agriculture, environmental and animal care:
+230 Horticulture or landscape operative | 2 | Apprentice Gardener | 18
+193 Veterinary nurse | 3 | Student Veterinary Nurse | 36
+Creative and design:
+251 Junior content producer | 3 | Junior Content Producer Apprentice | 15
+315 Photographic assistant | 3 | Photography Assistant Apprentice | 15
+"""
+
+
+def _standards(table: str) -> tuple[Standard, ...]:
+    found: list[Standard] = []
+    route = ""
+    for line in table.strip().splitlines():
+        if line.endswith(":"):
+            route = line.removesuffix(":")
+            continue
+        standard, level, job, months = (cell.strip() for cell in line.split("|"))
+        code, name = standard.split(" ", 1)
+        found.append(Standard(int(code), name, int(level), route, job, int(months)))
+    return tuple(found)
+
+
+STANDARDS: tuple[Standard, ...] = _standards(_STANDARD_ROWS)
 
 STANDARDS_BY_CODE: dict[int, Standard] = {s.lars_code: s for s in STANDARDS}
 

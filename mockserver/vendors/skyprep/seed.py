@@ -66,6 +66,13 @@ def _named(scenario: Mapping[str, Any], collection: str) -> list[dict[str, Any]]
     return [dict(r) for r in records]
 
 
+def _named_then_made(
+    scenario: Mapping[str, Any], collection: str, sizes: Mapping[str, Any], size: str
+) -> list[dict[str, Any]]:
+    """The named records of ``collection``, then an empty entry for each of ``sizes[size]`` to make."""
+    return [*_named(scenario, collection), *({} for _ in range(int(sizes.get(size, 0))))]
+
+
 def _fixed(
     data: VendorData, collection: str, entry: Mapping[str, Any], made: dict[str, Any]
 ) -> dict[str, Any]:
@@ -153,8 +160,7 @@ def _seed_courses(
         course = _fixed(data, model.COURSES, entry, courses.create_course(data, entry))
         made_courses.append(data.update(model.COURSES, course["id"], {"created_at": stamp()}))
     made_groups = []
-    named_groups = _named(scenario, model.USER_GROUPS)
-    for entry in [*named_groups, *({} for _ in range(int(sizes.get("user_groups", 0))))]:
+    for entry in _named_then_made(scenario, model.USER_GROUPS, sizes, "user_groups"):
         fields = entry or {"name": f"{data.faker.city()} Team"}
         group = groups.create_group(data, {"name": fields["name"], "description": fields.get("description")})
         group = _fixed(data, model.USER_GROUPS, fields, group)
@@ -181,9 +187,8 @@ def _seed_paths(
     made_courses = list(data.collection(model.COURSES).values())
     made_groups = list(data.collection(model.USER_GROUPS).values())
     users = list(data.collection(model.USERS).values())
-    named = _named(scenario, model.LEARNING_PATHS)
     made = []
-    for index, entry in enumerate([*named, *({} for _ in range(int(sizes.get("learning_paths", 0))))]):
+    for index, entry in enumerate(_named_then_made(scenario, model.LEARNING_PATHS, sizes, "learning_paths")):
         fields = entry or {"name": f"{_TOPICS[index % len(_TOPICS)]} Path {index + 1}"}
         path = paths.create_path(data, {"name": fields["name"], "description": fields.get("description")})
         path = _fixed(data, model.LEARNING_PATHS, fields, path)
@@ -208,11 +213,9 @@ def _seed_trainings(
 ) -> None:
     """Instructor-led trainings (named ones first), each with two timeslots before the anchor date, and
     a few users registered in each."""
-    named = _named(scenario, model.TRAININGS)
     users = list(data.collection(model.USERS).values())
-    for index, entry in enumerate(
-        [*named, *({} for _ in range(int(sizes.get("instructor_led_trainings", 0))))]
-    ):
+    wanted = _named_then_made(scenario, model.TRAININGS, sizes, "instructor_led_trainings")
+    for index, entry in enumerate(wanted):
         fields = entry or {"name": f"{_TOPICS[index % len(_TOPICS)]} Workshop {index + 1}"}
         made = trainings.create_training(
             data, {"name": fields["name"], "description": fields.get("description")}
@@ -286,9 +289,7 @@ def _seed_rewards(
 ) -> None:
     """Skills and competencies (named ones first), then transactions (named ones first), one every few
     days in id order, the last before the anchor date; generated amounts are positive."""
-    for index, entry in enumerate(
-        [*_named(scenario, model.SKILLS), *({} for _ in range(int(sizes.get("skills", 0))))]
-    ):
+    for index, entry in enumerate(_named_then_made(scenario, model.SKILLS, sizes, "skills")):
         fields = entry or {
             "display_name": f"{_SKILLS[index % len(_SKILLS)]} {index + 1}",
             "description": data.faker.sentence(),

@@ -1,0 +1,125 @@
+"""Argument types of the command line, shared by the commands' parsers: each checks one value."""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+import limits
+
+from .vendors import REGISTRY, get_vendor, vendor_names
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    """A boolean environment variable; 'false', '0', 'no' and 'off' are false."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise SystemExit(f"{name}={raw!r} is not a boolean; use true or false")
+
+
+def credential(text: str) -> tuple[str, str]:
+    api, sep, value = text.partition("=")
+    if not sep or not api or not value:
+        raise argparse.ArgumentTypeError(f"expected API=VALUE, e.g. apprentiscope=my-token; got {text!r}")
+    if api not in REGISTRY:
+        raise argparse.ArgumentTypeError(f"unknown API {api!r}; known: {', '.join(vendor_names())}")
+    try:
+        get_vendor(api).credentials.parse(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{api}: {exc}") from None
+    return api, value
+
+
+def rate_limit(text: str) -> tuple[str, str]:
+    api, sep, value = text.partition("=")
+    api, value = api.strip(), value.strip().strip("\"'")
+    if not sep or not api or not value:
+        raise argparse.ArgumentTypeError(f"expected API=LIMIT, e.g. dfe=150/5minutes; got {text!r}")
+    if api not in REGISTRY:
+        raise argparse.ArgumentTypeError(f"unknown API {api!r}; known: {', '.join(vendor_names())}")
+    if get_vendor(api).rate_limit is None:
+        limited = [name for name, vendor in REGISTRY.items() if vendor.rate_limit is not None]
+        raise argparse.ArgumentTypeError(f"{api} has no rate limit; these do: {', '.join(limited)}")
+    try:
+        limits.parse(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"invalid rate limit {value!r}; write e.g. dfe=150/5minutes or dfe='150 per 5 minutes'"
+        ) from None
+    return api, value
+
+
+def webhook(text: str) -> tuple[str, str]:
+    from .webhooks import InvalidWebhookUrl, check_url
+
+    api, sep, url = text.partition("=")
+    api, url = api.strip(), url.strip()
+    sending = [name for name, vendor in REGISTRY.items() if vendor.webhook_events]
+    if not sep or not api or not url:
+        example = f"{sending[0] if sending else 'api'}=http://127.0.0.1:9000/hook"
+        raise argparse.ArgumentTypeError(f"expected API=URL, e.g. {example}; got {text!r}")
+    if api not in REGISTRY:
+        raise argparse.ArgumentTypeError(f"unknown API {api!r}; known: {', '.join(vendor_names())}")
+    if api not in sending:
+        raise argparse.ArgumentTypeError(f"{api} sends no webhooks; these do: {', '.join(sending) or 'none'}")
+    try:
+        check_url(url)
+    except InvalidWebhookUrl as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return api, url
+
+
+def fault(text: str) -> str:
+    """A ``--fault`` value, checked: its syntax, kind and values, and that the API exists."""
+    from .faults import InvalidFault, parse_fault
+
+    try:
+        api = parse_fault(text).api
+    except InvalidFault as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    if api not in REGISTRY:
+        raise argparse.ArgumentTypeError(f"unknown API {api!r}; known: {', '.join(vendor_names())}")
+    return text
+
+
+def size(text: str) -> int:
+    from .bounds import parse_size
+
+    try:
+        return parse_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def add_api_option(parser: argparse.ArgumentParser, verb: str) -> None:
+    """``--api NAME``, repeatable, into ``apis``: the command ``verb``s only the APIs named."""
+    parser.add_argument(
+        "--api",
+        action="append",
+        choices=vendor_names(),
+        dest="apis",
+        metavar="NAME",
+        help=f"{verb} only this API (repeatable; default all: {', '.join(vendor_names())})",
+    )
+
+
+def add_fault_option(parser: argparse.ArgumentParser, help: str) -> None:
+    """``--fault API[:OP]=KIND[,KEY:VALUE...]``, repeatable, each checked, into ``faults``."""
+    parser.add_argument(
+        "--fault",
+        action="append",
+        type=fault,
+        default=[],
+        metavar="API[:OP]=KIND[,KEY:VALUE...]",
+        dest="faults",
+        help=help,
+    )
