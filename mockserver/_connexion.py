@@ -33,6 +33,7 @@ What it holds:
 - ``IndexedRoutingMiddleware`` and ``MIDDLEWARES``: Connexion's stack with its routing indexed and
   without its security middleware.
 - ``routed_base_path``: the document Connexion's routing matched a request to.
+- ``routed_operation_id``: the operation Connexion's routing matched a request to (the journal names it).
 - ``RepeatedQueryParser``: repeated query values kept whole, as ASP.NET binds them.
 - ``validator_map``: Connexion's validators with each schema compiled once per app.
 """
@@ -97,6 +98,7 @@ __all__ = [
     "check_specs_once",
     "connexion",
     "routed_base_path",
+    "routed_operation_id",
     "validator_map",
 ]
 
@@ -298,6 +300,12 @@ MIDDLEWARES = [
     for m in ConnexionMiddleware.default_middlewares
     if m is not SecurityMiddleware
 ]
+
+
+def routed_operation_id(scope: Scope) -> str | None:
+    """The operationId Connexion's routing routed the request to (None before routing, or for none)."""
+    found = scope.get("extensions", {}).get(ROUTING_CONTEXT, {}).get("operation_id")
+    return found if isinstance(found, str) and found else None
 
 
 def routed_base_path(scope: Scope) -> str | None:

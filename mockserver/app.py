@@ -8,7 +8,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from . import _connexion  # noqa: F401  (first: Connexion imported with its warnings silenced)
+from . import _connexion  # (first: Connexion imported with its warnings silenced)
 from .clock import SandboxClock
 from .conformance import NonConformingState, check_state
 from .control import build_control_app
@@ -257,6 +257,7 @@ class Sandbox:
                 api=name,
                 journal=self.journal,
                 call_of=vendor.call_of,
+                routed=_connexion.routed_operation_id,
             )
             # The request's operation, found once, for every layer behind (mockserver.index).
             routes.append((prefix, Routed(app, ctx.index)))

@@ -148,11 +148,15 @@ class JournalMiddleware:
         api: str,
         journal: Journal,
         call_of: Callable[[str | None], str | None] = lambda operation_id: operation_id,
+        routed: Callable[[Scope], str | None] = lambda scope: None,
     ) -> None:
         self.app = app
         self.api = api
         self.journal = journal
         self.call_of = call_of
+        # The operationId the app's router routed the request to, read from the scope after the app ran
+        # (``_connexion.routed_operation_id``: the journal itself never imports Connexion).
+        self.routed = routed
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -184,9 +188,8 @@ class JournalMiddleware:
         try:
             await self.app(scope, receive_and_keep, send_and_keep)
         finally:
-            routing = extensions.get("connexion_routing", {})
             # A request the credential edge refused never reached Connexion's routing.
-            operation_id = routing.get("operation_id") or extensions.get(OPERATION)
+            operation_id = self.routed(scope) or extensions.get(OPERATION)
             fault = extensions.get(FAULT)
             dropped = fault is not None and fault["kind"] == "drop"
             self.journal.record(
