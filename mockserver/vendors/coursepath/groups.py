@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ...errors import InvalidInput, NotFound
 from ...store import Record, VendorData
-from .model import GROUP_MEMBERS, GROUPS, MEMBERS, first, lookup, membership_key, now
+from .model import GROUP_MEMBERS, GROUPS, MEMBERS, first, linked, lookup, membership_key, now
 
 
 def group_by_name(data: VendorData, name: str) -> Record | None:
@@ -64,10 +64,8 @@ def remove(data: VendorData, member: Record, name: str | None) -> list[Record]:
 
 
 def groups_of(data: VendorData, member: Record) -> list[Record]:
-    groups = data.collection(GROUPS)
-    return [groups[gm["groupId"]] for gm in data.find(GROUP_MEMBERS, "memberId", member["id"])]
+    return linked(data, GROUP_MEMBERS, member, ("memberId", "groupId"), GROUPS)
 
 
 def members_of(data: VendorData, group: Record) -> list[Record]:
-    members = data.collection(MEMBERS)
-    return [members[gm["memberId"]] for gm in data.find(GROUP_MEMBERS, "groupId", group["id"])]
+    return linked(data, GROUP_MEMBERS, group, ("groupId", "memberId"), MEMBERS)

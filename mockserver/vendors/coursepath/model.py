@@ -202,14 +202,21 @@ def create_course(data: VendorData, name: str, description: str | None, created:
     return data.insert(COURSES, course)
 
 
+def linked(
+    data: VendorData, links: str, record: Record, ends: tuple[str, str], collection: str
+) -> list[Record]:
+    """The records of ``collection`` that ``links`` tie ``record`` to (``ends``: its id field, theirs)."""
+    mine, theirs = ends
+    found = data.collection(collection)
+    return [found[link[theirs]] for link in data.find(links, mine, record["id"])]
+
+
 def courses_of(data: VendorData, member: Record) -> list[Record]:
-    courses = data.collection(COURSES)
-    return [courses[cm["courseId"]] for cm in data.find(COURSE_MEMBERS, "memberId", member["id"])]
+    return linked(data, COURSE_MEMBERS, member, ("memberId", "courseId"), COURSES)
 
 
 def members_of(data: VendorData, course: Record) -> list[Record]:
-    members = data.collection(MEMBERS)
-    return [members[cm["memberId"]] for cm in data.find(COURSE_MEMBERS, "courseId", course["id"])]
+    return linked(data, COURSE_MEMBERS, course, ("courseId", "memberId"), MEMBERS)
 
 
 # course members

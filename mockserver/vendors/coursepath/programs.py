@@ -7,7 +7,7 @@ members are added to and removed from them by id.
 from __future__ import annotations
 
 from ...store import Record, VendorData
-from .model import PROGRAM_MEMBERS, PROGRAMS, join, lookup, membership_key
+from .model import PROGRAM_MEMBERS, PROGRAMS, join, linked, lookup, membership_key
 
 
 def get_program(data: VendorData, program_id: str) -> Record:
@@ -45,5 +45,4 @@ def remove(data: VendorData, program: Record, member: Record) -> Record:
 
 
 def programs_of(data: VendorData, member: Record) -> list[Record]:
-    programs = data.collection(PROGRAMS)
-    return [programs[pm["programId"]] for pm in data.find(PROGRAM_MEMBERS, "memberId", member["id"])]
+    return linked(data, PROGRAM_MEMBERS, member, ("memberId", "programId"), PROGRAMS)
