@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 from typing import Any
 
@@ -124,6 +124,8 @@ class Command:
 class Vendor:
     """A vendor in the registry: everything the sandbox, the plugin, the CLI and the contracts need.
 
+    A vendor package writes ``Vendor.of(__name__, ...)``, which derives the conventional fields from it.
+
     Args:
         name: API name on the command line, in the control plane and in fixture names (``<name>_sandbox``).
         title: human name.
@@ -212,6 +214,51 @@ class Vendor:
             raise ValueError(f"{self.name}: formats must include 'json' and be among {FORMATS}")
         object.__setattr__(self, "client_headers", _frozen(self.client_headers))
         object.__setattr__(self, "record_schemas", _frozen(self.record_schemas))
+
+    @classmethod
+    def of(
+        cls,
+        package: str,
+        *,
+        title: str,
+        specs: tuple[SpecMount, ...],
+        credentials: CredentialScheme,
+        **given: Any,
+    ) -> Vendor:
+        """The vendor whose code is the package ``package`` (its ``__name__``), the conventions filled in.
+
+        Any field may still be given; those not given derive from the package, ``name`` being the
+        package's last part and ``<Name>`` that name capitalised:
+
+        - ``prefix``: ``/<name>``; ``default_fixture``: ``<name>/default.yaml``;
+        - ``build``: ``<package>.app:build``; ``seed``: ``<package>.seed:seed``;
+          ``errors``: ``<package>.errors:render_error``; ``factory``: ``<package>.factory:<Name>Factory``;
+        - ``workflow``: ``contracts.workflows.<name>:<Name>Workflow``;
+          ``stress``: ``contracts.workflows.<name>_stress:<Name>Stress``.
+
+        A reference given as ``".module:attribute"`` is relative to ``package``.
+
+        Example:
+            ``Vendor.of(__name__, title="Coursepath API v1", specs=(API,), credentials=CREDENTIALS)``
+        """
+        name = given.pop("name", package.rpartition(".")[2])
+        stem = name.capitalize()
+        values: dict[str, Any] = {
+            "prefix": f"/{name}",
+            "default_fixture": f"{name}/default.yaml",
+            "build": ".app:build",
+            "seed": ".seed:seed",
+            "errors": ".errors:render_error",
+            "factory": f".factory:{stem}Factory",
+            "workflow": f"contracts.workflows.{name}:{stem}Workflow",
+            "stress": f"contracts.workflows.{name}_stress:{stem}Stress",
+            **given,
+        }
+        for ref in fields(cls):
+            value = values.get(ref.name)
+            if ref.type in ("Ref", "Ref | None") and isinstance(value, str) and value.startswith("."):
+                values[ref.name] = package + value
+        return cls(name=name, title=title, specs=specs, credentials=credentials, **values)
 
     @property
     def fixture_name(self) -> str:

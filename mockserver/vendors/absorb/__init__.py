@@ -38,22 +38,14 @@ CREDENTIALS = LoginScheme(
     revoke_previous=True,
 )
 
-VENDOR = Vendor(
-    name="absorb",
+VENDOR = Vendor.of(
+    __name__,
     title="Absorb Integration API v2",
-    prefix="/absorb",
     specs=(API,),
-    default_fixture="absorb/default.yaml",
     credentials=CREDENTIALS,
-    build=f"{__name__}.app:build",
-    seed=f"{__name__}.seed:seed",
-    errors=f"{__name__}.errors:render_error",
     # Paths, query names and JSON property names in any case (ASP.NET's), spelled as the spec before the edge.
-    front=f"{__name__}.case:ignore_case",
+    front=".case:ignore_case",
     ignore_case=True,
-    factory=f"{__name__}.factory:AbsorbFactory",
-    workflow="contracts.workflows.absorb:AbsorbWorkflow",
-    stress="contracts.workflows.absorb_stress:AbsorbStress",
     client_headers={"x-api-version": "2"},
     notes=(
         "POST /authenticate {username, password, privateKey}: a token for 4 hours (a new one revokes it)",

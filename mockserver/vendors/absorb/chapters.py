@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import uuid
 
-from ...errors import NotFound
 from ...store import Record, VendorData
 from . import lessons
+from .model import one_of
 
 
 def _summary(enrollment: Record, chapter: Record, found: list[Record]) -> Record:
@@ -51,7 +51,5 @@ def of_enrollment(data: VendorData, enrollment: Record, course: Record) -> list[
 
 
 def chapter_enrollment(data: VendorData, enrollment: Record, course: Record, chapter_id: str) -> Record:
-    for found in of_enrollment(data, enrollment, course):
-        if found["chapterId"] == chapter_id.lower():
-            return found
-    raise NotFound("Chapter enrollment not found.", field="chapterId")
+    found = of_enrollment(data, enrollment, course)
+    return one_of(found, "chapterId", chapter_id, "Chapter enrollment not found.", "chapterId")

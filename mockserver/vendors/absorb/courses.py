@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 
 from ...errors import NotFound
 from ...store import Record, VendorData
-from .model import guid, now
+from .model import guid, now, one_of
 
 COURSES = "courses"
 ONLINE = "OnlineCourse"
@@ -80,7 +80,4 @@ def get_course(data: VendorData, course_id: str) -> Record:
 
 def lesson_of(course: Record, lesson_id: str) -> Record:
     """The lesson ``lesson_id`` of ``course``; 404 when the course has no such lesson."""
-    for lesson in course["lessons"]:
-        if lesson["id"] == lesson_id.lower():
-            return dict(lesson)
-    raise NotFound("Lesson not found.", field="lessonId")
+    return dict(one_of(course["lessons"], "id", lesson_id, "Lesson not found.", "lessonId"))

@@ -1,16 +1,17 @@
 """Absorb handlers: one per operationId, translating HTTP to the model and back.
 
 The edge has checked ``x-api-key`` and the token; ``identity_of`` names the token's user, whose
-rights the admin operations check. ``/authenticate`` is open at the edge (``security: []``) and
-checks the private key and the account itself.
+rights the admin operations (``@admin``) check first. ``/authenticate`` is open at the edge
+(``security: []``) and checks the private key and the account itself.
 """
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import connexion
 from connexion.lifecycle import ConnexionResponse
@@ -29,6 +30,8 @@ USER_SORT = ("id", *(f for f in model.USER_FIELDS if f != "ccEmailAddresses"), "
 # Fields _filter takes on users (customFields/<name> besides): every scalar field a user has.
 USER_FILTER = ("id", *(f for f in model.USER_FIELDS if f != "ccEmailAddresses"), "dateAdded", "dateEdited")
 DEPARTMENT_SORT = ("id", "name", "externalId", "parentId", "dateAdded", "dateEdited")
+
+_H = TypeVar("_H", bound=Callable[..., Any])
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,20 @@ def _json(body: Any) -> ConnexionResponse:
     return ConnexionResponse(status_code=200, body=json.dumps(body), content_type="application/json")
 
 
+def admin(*operation_ids: str) -> Callable[[_H], _H]:
+    """``operation``, for an admin operation: the token's user must be an admin, checked before anything."""
+
+    def mark(handler: _H) -> _H:
+        @functools.wraps(handler)
+        def checked(self: Handlers, *args: Any, **kwargs: Any) -> Any:
+            self._admin()
+            return handler(self, *args, **kwargs)
+
+        return operation(*operation_ids)(cast(_H, checked))
+
+    return mark
+
+
 class Handlers:
     """The handlers of one Absorb app, bound to its store, clock and accepted credentials."""
 
@@ -154,52 +171,43 @@ class Handlers:
         return model.page(ordered, listing.key, limit, offset)
 
     # users
-    @operation("listUsers")
+    @admin("listUsers")
     def list_users(self, **query: Any) -> dict[str, Any]:
-        self._admin()
         return self._list(self.data.collection(model.USERS).values(), USERS, query)
 
-    @operation("getUser")
+    @admin("getUser")
     def get_user(self, id_: str, **_: Any) -> Record:
-        self._admin()
         return model.public(model.get_user(self.data, id_.lower()))
 
-    @operation("createUser")
+    @admin("createUser")
     def create_user(self, body: dict[str, Any], **_: Any) -> tuple[Record, int]:
-        self._admin()
         return model.public(model.create_user(self.data, body)), 201
 
-    @operation("updateUser")
+    @admin("updateUser")
     def update_user(self, id_: str, body: dict[str, Any], **_: Any) -> Record:
-        self._admin()
         user = model.get_user(self.data, id_.lower())
         return model.public(model.update_user(self.data, user, body))
 
-    @operation("uploadUsers")
+    @admin("uploadUsers")
     def upload_users(self, body: list[dict[str, Any]], **_: Any) -> list[dict[str, str]]:
-        self._admin()
         return model.upload_users(self.data, body)
 
     # departments
-    @operation("listDepartments")
+    @admin("listDepartments")
     def list_departments(self, **query: Any) -> dict[str, Any]:
-        self._admin()
         return self._list(self.data.collection(model.DEPARTMENTS).values(), DEPARTMENTS, query)
 
-    @operation("getDepartment")
+    @admin("getDepartment")
     def get_department(self, id_: str, **_: Any) -> Record:
-        self._admin()
         return model.public(model.get_department(self.data, id_.lower()))
 
     # courses
-    @operation("listCourses")
+    @admin("listCourses")
     def list_courses(self, **query: Any) -> dict[str, Any]:
-        self._admin()
         return self._list(self.data.collection(courses.COURSES).values(), COURSES, query)
 
-    @operation("getCourse")
+    @admin("getCourse")
     def get_course(self, id_: str, **_: Any) -> Record:
-        self._admin()
         return model.public(courses.get_course(self.data, id_))
 
     # enrollments
@@ -208,37 +216,31 @@ class Handlers:
         identity = identity_of(connexion.request.scope)
         return str(model.get_user(self.data, (identity.subject if identity else None) or "")["id"])
 
-    @operation("listUserEnrollments")
+    @admin("listUserEnrollments")
     def list_user_enrollments(self, user_id: str, **query: Any) -> dict[str, Any]:
-        self._admin()
         return self._list(enrollments.of_user(self.data, user_id), ENROLLMENTS, query)
 
-    @operation("listCourseEnrollments")
+    @admin("listCourseEnrollments")
     def list_course_enrollments(self, course_id: str, **query: Any) -> dict[str, Any]:
-        self._admin()
         return self._list(enrollments.of_course(self.data, course_id), ENROLLMENTS, query)
 
-    @operation("getUserCourseEnrollment")
+    @admin("getUserCourseEnrollment")
     def get_user_course_enrollment(self, user_id: str, course_id: str, **_: Any) -> Record:
-        self._admin()
         return model.public(enrollments.active(self.data, user_id, course_id))
 
-    @operation("enrollUserInCourse")
+    @admin("enrollUserInCourse")
     def enroll_user(
         self, user_id: str, course_id: str, re_enroll: bool = False, **_: Any
     ) -> tuple[Record, int]:
-        self._admin()
         made, new = enrollments.enroll(self.data, user_id, course_id, re_enroll=re_enroll)
         return model.public(made), 201 if new else 200
 
-    @operation("getEnrollment")
+    @admin("getEnrollment")
     def get_enrollment(self, id_: str, **_: Any) -> Record:
-        self._admin()
         return model.public(enrollments.get_enrollment(self.data, id_))
 
-    @operation("unenroll")
+    @admin("unenroll")
     def unenroll(self, body: list[str], **_: Any) -> tuple[None, int]:
-        self._admin()
         enrollments.unenroll(self.data, body)
         return None, 204
 
@@ -258,30 +260,26 @@ class Handlers:
         return model.public(made), 201 if new else 200
 
     # lesson enrollments and attempts
-    @operation("listUserLessonEnrollments")
+    @admin("listUserLessonEnrollments")
     def list_user_lesson_enrollments(self, user_id: str, course_id: str, **_: Any) -> list[Record]:
-        self._admin()
         enrollment = enrollments.active(self.data, user_id, course_id)
         return [model.public(r) for r in lessons.of_enrollment(self.data, enrollment)]
 
-    @operation("getUserLessonEnrollment")
+    @admin("getUserLessonEnrollment")
     def get_user_lesson_enrollment(self, user_id: str, course_id: str, lesson_id: str, **_: Any) -> Record:
-        self._admin()
         enrollment = enrollments.active(self.data, user_id, course_id)
         return model.public(lessons.lesson_enrollment(self.data, enrollment, lesson_id))
 
-    @operation("listLessonAttempts")
+    @admin("listLessonAttempts")
     def list_lesson_attempts(self, user_id: str, course_id: str, lesson_id: str, **_: Any) -> list[Record]:
-        self._admin()
         enrollment = enrollments.active(self.data, user_id, course_id)
         lesson = lessons.lesson_enrollment(self.data, enrollment, lesson_id)
         return [model.public(a) for a in lessons.attempts_of(self.data, lesson)]
 
-    @operation("startAttempt")
+    @admin("startAttempt")
     def start_attempt(
         self, user_id: str, course_id: str, lesson_id: str, **_: Any
     ) -> tuple[dict[str, str], int]:
-        self._admin()
         attempt = enrollments.start_attempt(self.data, user_id, course_id, lesson_id)
         return {
             "attemptId": attempt["id"],
@@ -290,19 +288,17 @@ class Handlers:
         }, 201
 
     # finishAttemptByPost: the notes' alternative method for "Finish attempt" (vendor notes 1.5, row 23).
-    @operation("finishAttempt", "finishAttemptByPost")
+    @admin("finishAttempt", "finishAttemptByPost")
     def finish_attempt(self, attempt_id: str, body: dict[str, Any], **_: Any) -> Record:
-        self._admin()
         attempt = lessons.get_attempt(self.data, attempt_id)
         return model.public(enrollments.finish_attempt(self.data, attempt, body))
 
     # finishUserLessonAttemptByPost: the other of the notes' alternative methods (vendor notes 1.5, rows 9
     # and 24).
-    @operation("finishUserLessonAttempt", "finishUserLessonAttemptByPost")
+    @admin("finishUserLessonAttempt", "finishUserLessonAttemptByPost")
     def finish_user_lesson_attempt(
         self, user_id: str, course_id: str, lesson_id: str, attempt_id: str, body: dict[str, Any], **_: Any
     ) -> Record:
-        self._admin()
         attempt = lessons.get_attempt(self.data, attempt_id)
         named = (user_id.lower(), course_id.lower(), lesson_id.lower())
         if (attempt["userId"], attempt["courseId"], attempt["lessonId"]) != named:
@@ -310,7 +306,7 @@ class Handlers:
         return model.public(enrollments.finish_attempt(self.data, attempt, body))
 
     # ILC session enrollments
-    @operation("listUserSessionEnrollments")
+    @admin("listUserSessionEnrollments")
     def list_user_session_enrollments(
         self,
         user_id: str,
@@ -319,18 +315,16 @@ class Handlers:
         modified_since: str | None = None,
         **_: Any,
     ) -> list[Record]:
-        self._admin()
         enrollment = enrollments.active(self.data, user_id, course_id)
         found = _narrowed(sessions.of_enrollment(self.data, enrollment), status, modified_since, "dateEdited")
         return [model.public(r) for r in found]
 
-    @operation("getUserSessionEnrollment")
+    @admin("getUserSessionEnrollment")
     def get_user_session_enrollment(self, user_id: str, course_id: str, session_id: str, **_: Any) -> Record:
-        self._admin()
         enrollment = enrollments.active(self.data, user_id, course_id)
         return model.public(sessions.session_enrollment(self.data, enrollment, session_id))
 
-    @operation("enrollUserInSession")
+    @admin("enrollUserInSession")
     def enroll_user_in_session(
         self,
         user_id: str,
@@ -340,7 +334,6 @@ class Handlers:
         cancel_session: bool = False,
         **_: Any,
     ) -> tuple[dict[str, str], int]:
-        self._admin()
         enrollment, held, new = enrollments.enroll_in_session(
             self.data, user_id, course_id, session_id, re_enroll=re_enroll, cancel_session=cancel_session
         )
@@ -353,14 +346,13 @@ class Handlers:
         }
         return answer, 201 if new else 200
 
-    @operation("listSessionEnrollments")
+    @admin("listSessionEnrollments")
     def list_session_enrollments(self, course_id: str, session_id: str, **query: Any) -> dict[str, Any]:
-        self._admin()
         session = sessions.session_of(courses.get_course(self.data, course_id), session_id)
         return self._list(sessions.of_session(self.data, session), SESSION_ENROLLMENTS, query)
 
     # chapter enrollments
-    @operation("listUserChapterEnrollments")
+    @admin("listUserChapterEnrollments")
     def list_user_chapter_enrollments(
         self,
         user_id: str,
@@ -369,7 +361,6 @@ class Handlers:
         modified_since: str | None = None,
         **_: Any,
     ) -> list[Record]:
-        self._admin()
         enrollment = enrollments.active(self.data, user_id, course_id)
         course = courses.get_course(self.data, course_id)
         found = chapters.of_enrollment(self.data, enrollment, course)
@@ -377,29 +368,26 @@ class Handlers:
             return []
         return _narrowed(found, status, None, "dateEnrolled")
 
-    @operation("getUserChapterEnrollment")
+    @admin("getUserChapterEnrollment")
     def get_user_chapter_enrollment(self, user_id: str, course_id: str, chapter_id: str, **_: Any) -> Record:
-        self._admin()
         enrollment = enrollments.active(self.data, user_id, course_id)
         course = courses.get_course(self.data, course_id)
         return chapters.chapter_enrollment(self.data, enrollment, course, chapter_id)
 
-    @operation("listUserChapterLessonEnrollments")
+    @admin("listUserChapterLessonEnrollments")
     def list_user_chapter_lesson_enrollments(
         self, user_id: str, course_id: str, chapter_id: str, **_: Any
     ) -> list[Record]:
-        self._admin()
         enrollment = enrollments.active(self.data, user_id, course_id)
         course = courses.get_course(self.data, course_id)
         chapter = chapters.chapter_enrollment(self.data, enrollment, course, chapter_id)
         found = lessons.of_enrollment(self.data, enrollment)
         return [model.public(r) for r in found if r["chapterId"] == chapter["chapterId"]]
 
-    @operation("getUserChapterLessonEnrollment")
+    @admin("getUserChapterLessonEnrollment")
     def get_user_chapter_lesson_enrollment(
         self, user_id: str, course_id: str, chapter_id: str, lesson_id: str, **_: Any
     ) -> Record:
-        self._admin()
         enrollment = enrollments.active(self.data, user_id, course_id)
         lesson = lessons.lesson_enrollment(self.data, enrollment, lesson_id)
         if lesson["chapterId"] != chapter_id.lower():
@@ -407,9 +395,8 @@ class Handlers:
         return model.public(lesson)
 
     # a lesson's enrollments, bulk enrollments, create-or-update
-    @operation("listLessonEnrollments")
+    @admin("listLessonEnrollments")
     def list_lesson_enrollments(self, course_id: str, lesson_id: str, **query: Any) -> dict[str, Any]:
-        self._admin()
         lesson = courses.lesson_of(courses.get_course(self.data, course_id), lesson_id)
         return self._list(lessons.of_lesson(self.data, lesson["id"]), LESSON_ENROLLMENTS, query)
 
@@ -419,6 +406,7 @@ class Handlers:
     ) -> list[Record]:
         users = set(model.guids(user_ids or [], "userIds"))
         wanted = set(model.guids(course_ids or [], "courseIds"))
+        # Not @admin: malformed ids are refused (400) before the caller's rights (403).
         self._admin()
         found = [
             e
@@ -431,11 +419,10 @@ class Handlers:
         return [model.public(e) for e in ordered]
 
     # upsertUserEnrollmentByPut: one of the notes' alternative methods (vendor notes 1.5, rows 9 and 24).
-    @operation("upsertUserEnrollment", "upsertUserEnrollmentByPut")
+    @admin("upsertUserEnrollment", "upsertUserEnrollmentByPut")
     def upsert_enrollment(
         self, user_id: str, body: dict[str, Any], re_enroll: bool = False, **_: Any
     ) -> dict[str, str]:
-        self._admin()
         made = enrollments.upsert(self.data, user_id, body, re_enroll=re_enroll)
         return {"enrollmentId": made["id"], "courseId": made["courseId"], "userId": made["userId"]}
 

@@ -14,7 +14,7 @@ from typing import Any
 from ...errors import NotFound
 from ...store import Record, VendorData
 from .errors import Unprocessable
-from .model import guid, now, parse_date
+from .model import guid, now, one_of, parse_date
 
 LESSON_ENROLLMENTS = "lessonEnrollments"
 ATTEMPTS = "attempts"
@@ -77,10 +77,8 @@ def of_enrollment(data: VendorData, enrollment: Record) -> list[Record]:
 
 
 def lesson_enrollment(data: VendorData, enrollment: Record, lesson_id: str) -> Record:
-    for found in of_enrollment(data, enrollment):
-        if found["lessonId"] == lesson_id.lower():
-            return found
-    raise NotFound("Lesson enrollment not found.", field="lessonId")
+    found = of_enrollment(data, enrollment)
+    return one_of(found, "lessonId", lesson_id, "Lesson enrollment not found.", "lessonId")
 
 
 def attempts_of(data: VendorData, lesson: Record) -> list[Record]:

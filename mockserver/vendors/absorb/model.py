@@ -149,6 +149,14 @@ def create_department(
     return data.insert(DEPARTMENTS, record)
 
 
+def one_of(found: Iterable[Record], key: str, wanted: str, missing: str, field: str) -> Record:
+    """The record of ``found`` whose ``key`` is ``wanted`` (ids are kept lower-case); 404 about ``field``."""
+    for record in found:
+        if record[key] == wanted.lower():
+            return record
+    raise NotFound(missing, field=field)
+
+
 def get_department(data: VendorData, department_id: str) -> Record:
     found = data.collection(DEPARTMENTS).get(department_id)
     if found is None:

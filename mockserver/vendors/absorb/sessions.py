@@ -7,11 +7,10 @@ cancelled; this module stores and finds them.
 
 from __future__ import annotations
 
-from ...errors import NotFound
 from ...store import Record, VendorData
 from .courses import INSTRUCTOR_LED
 from .errors import Unprocessable
-from .model import guid, now
+from .model import guid, now, one_of
 
 SESSION_ENROLLMENTS = "sessionEnrollments"
 SESSION_SORT = (
@@ -37,10 +36,7 @@ def session_of(course: Record, session_id: str) -> Record:
     """Session ``session_id`` of the instructor-led ``course``: 422 for another course type, 404 if absent."""
     if course["courseType"] != INSTRUCTOR_LED:
         raise Unprocessable("The course is not an instructor-led course.", field="courseId")
-    for session in course["sessions"]:
-        if session["id"] == session_id.lower():
-            return dict(session)
-    raise NotFound("Session not found.", field="sessionId")
+    return dict(one_of(course["sessions"], "id", session_id, "Session not found.", "sessionId"))
 
 
 def of_enrollment(data: VendorData, enrollment: Record) -> list[Record]:
@@ -52,10 +48,8 @@ def of_session(data: VendorData, session: Record) -> list[Record]:
 
 
 def session_enrollment(data: VendorData, enrollment: Record, session_id: str) -> Record:
-    for found in of_enrollment(data, enrollment):
-        if found["sessionId"] == session_id.lower():
-            return found
-    raise NotFound("Session enrollment not found.", field="sessionId")
+    found = of_enrollment(data, enrollment)
+    return one_of(found, "sessionId", session_id, "Session enrollment not found.", "sessionId")
 
 
 def create(data: VendorData, enrollment: Record, session: Record, *, record_id: str | None = None) -> Record:

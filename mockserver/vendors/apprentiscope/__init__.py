@@ -20,17 +20,12 @@ CREDENTIALS = KeyScheme(
     invalid=Refusal(401, INVALID_TOKEN),
 )
 
-VENDOR = Vendor(
-    name="apprentiscope",
+VENDOR = Vendor.of(
+    __name__,
     title="ApprentiScope",
-    prefix="/apprentiscope",
     specs=SPECS,
-    default_fixture="apprentiscope/default.yaml",
     credentials=CREDENTIALS,
-    build=f"{__name__}.app:build",
-    seed=f"{__name__}.seed:seed",
-    errors=f"{__name__}.errors:render_error",
-    factory=f"{__name__}.factory:ApprentiscopeFactory",
+    # The models spell the name as the vendor does.
     workflow="contracts.workflows.apprentiscope:ApprentiScopeWorkflow",
     stress="contracts.workflows.apprentiscope_stress:ApprentiScopeStress",
     # What each collection's records must be, as served (checked on import, restore and seeding).

@@ -41,20 +41,12 @@ CREDENTIALS = SignedScheme(
     skew=SKEW,
 )
 
-VENDOR = Vendor(
-    name="coursepath",
+VENDOR = Vendor.of(
+    __name__,
     title="Coursepath API v1",
-    prefix="/coursepath",
     specs=(API,),
-    default_fixture="coursepath/default.yaml",
     credentials=CREDENTIALS,
-    build=f"{__name__}.app:build",
-    seed=f"{__name__}.seed:seed",
-    errors=f"{__name__}.errors:render_error",
-    factory=f"{__name__}.factory:CoursepathFactory",
-    workflow="contracts.workflows.coursepath:CoursepathWorkflow",
-    stress="contracts.workflows.coursepath_stress:CoursepathStress",
-    known_subject=f"{__name__}.model:is_member",
+    known_subject=".model:is_member",
     actions=(
         ControlAction(
             "outbox",

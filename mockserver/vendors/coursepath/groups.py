@@ -8,19 +8,15 @@ from __future__ import annotations
 
 from ...errors import InvalidInput, NotFound
 from ...store import Record, VendorData
-from .model import GROUP_MEMBERS, GROUPS, MEMBERS, now
+from .model import GROUP_MEMBERS, GROUPS, MEMBERS, first, linked, lookup, membership_key, now
 
 
 def group_by_name(data: VendorData, name: str) -> Record | None:
-    found = data.find(GROUPS, "name", name)
-    return found[0] if found else None
+    return first(data, GROUPS, "name", name)
 
 
 def get_group(data: VendorData, group_id: str) -> Record:
-    found = data.collection(GROUPS).get(group_id)
-    if found is None:
-        raise NotFound(f"Group {group_id} not found.", field="groupId")
-    return found
+    return lookup(data, GROUPS, group_id, f"Group {group_id} not found.", "groupId")
 
 
 def create_group(data: VendorData, name: str, created: str) -> Record:
@@ -34,20 +30,16 @@ def _clean(name: str) -> str:
     return cleaned
 
 
-def _key(group: Record, member: Record) -> str:
-    return f"{group['id']}:{member['id']}"
-
-
 def add(data: VendorData, member: Record, name: str, *, added: str | None = None) -> tuple[Record, bool]:
     """The group called ``name`` (made if none is), with the member in it; and whether she is new there."""
     cleaned = _clean(name)
     group = group_by_name(data, cleaned) or create_group(data, cleaned, added or now(data))
-    if _key(group, member) in data.collection(GROUP_MEMBERS):
+    if membership_key(group, member) in data.collection(GROUP_MEMBERS):
         return group, False
     data.insert(
         GROUP_MEMBERS,
         {
-            "id": _key(group, member),
+            "id": membership_key(group, member),
             "groupId": group["id"],
             "memberId": member["id"],
             "added": added or now(data),
@@ -62,9 +54,9 @@ def remove(data: VendorData, member: Record, name: str | None) -> list[Record]:
         left = data.find(GROUP_MEMBERS, "memberId", member["id"])
     else:
         group = group_by_name(data, _clean(name))
-        if group is None or _key(group, member) not in data.collection(GROUP_MEMBERS):
+        if group is None or membership_key(group, member) not in data.collection(GROUP_MEMBERS):
             raise NotFound(f"Member {member['id']} is not in a group named {name!r}.", field="name")
-        left = [data.collection(GROUP_MEMBERS)[_key(group, member)]]
+        left = [data.collection(GROUP_MEMBERS)[membership_key(group, member)]]
     groups = data.collection(GROUPS)
     for record in list(left):
         data.delete(GROUP_MEMBERS, record["id"])
@@ -72,10 +64,8 @@ def remove(data: VendorData, member: Record, name: str | None) -> list[Record]:
 
 
 def groups_of(data: VendorData, member: Record) -> list[Record]:
-    groups = data.collection(GROUPS)
-    return [groups[gm["groupId"]] for gm in data.find(GROUP_MEMBERS, "memberId", member["id"])]
+    return linked(data, GROUP_MEMBERS, member, ("memberId", "groupId"), GROUPS)
 
 
 def members_of(data: VendorData, group: Record) -> list[Record]:
-    members = data.collection(MEMBERS)
-    return [members[gm["memberId"]] for gm in data.find(GROUP_MEMBERS, "groupId", group["id"])]
+    return linked(data, GROUP_MEMBERS, group, ("groupId", "memberId"), MEMBERS)

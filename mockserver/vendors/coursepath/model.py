@@ -110,16 +110,26 @@ def is_member(ctx: VendorContext, email: str) -> bool:
     return member_by_email(ctx.data, email) is not None
 
 
-def member_by_email(data: VendorData, email: str) -> Record | None:
-    found = data.find(MEMBERS, "email", email)
+def first(data: VendorData, collection: str, field: str, value: Any) -> Record | None:
+    """The record of ``collection`` whose (unique) ``field`` is ``value``, if any."""
+    found = data.find(collection, field, value)
     return found[0] if found else None
 
 
-def get_member(data: VendorData, member_id: str) -> Record:
-    found = data.collection(MEMBERS).get(member_id)
+def lookup(data: VendorData, collection: str, key: str, missing: str, field: str) -> Record:
+    """The record of ``collection`` at ``key``; a 404 saying ``missing`` about ``field`` when none is."""
+    found = data.collection(collection).get(key)
     if found is None:
-        raise NotFound(f"Member {member_id} not found.", field="memberId")
+        raise NotFound(missing, field=field)
     return found
+
+
+def member_by_email(data: VendorData, email: str) -> Record | None:
+    return first(data, MEMBERS, "email", email)
+
+
+def get_member(data: VendorData, member_id: str) -> Record:
+    return lookup(data, MEMBERS, member_id, f"Member {member_id} not found.", "memberId")
 
 
 def me(data: VendorData, email: str | None) -> Record:
@@ -184,10 +194,7 @@ def update_member(data: VendorData, member: Record, body: Mapping[str, Any]) -> 
 
 
 def get_course(data: VendorData, course_id: str) -> Record:
-    found = data.collection(COURSES).get(course_id)
-    if found is None:
-        raise NotFound(f"Course {course_id} not found.", field="courseId")
-    return found
+    return lookup(data, COURSES, course_id, f"Course {course_id} not found.", "courseId")
 
 
 def create_course(data: VendorData, name: str, description: str | None, created: str) -> Record:
@@ -195,21 +202,29 @@ def create_course(data: VendorData, name: str, description: str | None, created:
     return data.insert(COURSES, course)
 
 
+def linked(
+    data: VendorData, links: str, record: Record, ends: tuple[str, str], collection: str
+) -> list[Record]:
+    """The records of ``collection`` that ``links`` tie ``record`` to (``ends``: its id field, theirs)."""
+    mine, theirs = ends
+    found = data.collection(collection)
+    return [found[link[theirs]] for link in data.find(links, mine, record["id"])]
+
+
 def courses_of(data: VendorData, member: Record) -> list[Record]:
-    courses = data.collection(COURSES)
-    return [courses[cm["courseId"]] for cm in data.find(COURSE_MEMBERS, "memberId", member["id"])]
+    return linked(data, COURSE_MEMBERS, member, ("memberId", "courseId"), COURSES)
 
 
 def members_of(data: VendorData, course: Record) -> list[Record]:
-    members = data.collection(MEMBERS)
-    return [members[cm["memberId"]] for cm in data.find(COURSE_MEMBERS, "courseId", course["id"])]
+    return linked(data, COURSE_MEMBERS, course, ("courseId", "memberId"), MEMBERS)
 
 
 # course members
 
 
-def _key(course: Record, member: Record) -> str:
-    return f"{course['id']}:{member['id']}"
+def membership_key(of: Record, member: Record) -> str:
+    """The id of the member's record in a course, a program or a group."""
+    return f"{of['id']}:{member['id']}"
 
 
 def public_result(record: Record) -> Record:
@@ -217,33 +232,44 @@ def public_result(record: Record) -> Record:
 
 
 def get_result(data: VendorData, course: Record, member: Record) -> Record:
-    found = data.collection(COURSE_MEMBERS).get(_key(course, member))
-    if found is None:
-        raise NotFound(f"Member {member['id']} is not in course {course['id']}.", field="memberId")
-    return found
+    missing = f"Member {member['id']} is not in course {course['id']}."
+    return lookup(data, COURSE_MEMBERS, membership_key(course, member), missing, "memberId")
 
 
 def enroll(
     data: VendorData, course: Record, member: Record, *, enrolled: str | None = None
 ) -> tuple[Record, bool]:
     """The member's result in ``course``, enrolling as learner first if needed; and whether it is new."""
-    existing = data.collection(COURSE_MEMBERS).get(_key(course, member))
+    unfinished = {"completed": None, "score": None, "success": None, "certificate": None}
+    record, new = join(data, COURSE_MEMBERS, ("courseId", course), member, enrolled, unfinished)
+    if new:
+        _notify(data, CREATED, record)
+    return record, new
+
+
+def join(
+    data: VendorData,
+    collection: str,
+    of: tuple[str, Record],
+    member: Record,
+    enrolled: str | None,
+    fields: Mapping[str, Any] | None = None,
+) -> tuple[Record, bool]:
+    """The member's record in ``of`` (a course or program, by its id field), added if needed; and if new."""
+    field, parent = of
+    key = membership_key(parent, member)
+    existing = data.collection(collection).get(key)
     if existing is not None:
         return existing, False
     record = {
-        "id": _key(course, member),
-        "courseId": course["id"],
+        "id": key,
+        field: parent["id"],
         "memberId": member["id"],
         "role": "learner",
         "enrolled": enrolled or now(data),
-        "completed": None,
-        "score": None,
-        "success": None,
-        "certificate": None,
+        **(fields or {}),
     }
-    data.insert(COURSE_MEMBERS, record)
-    _notify(data, CREATED, record)
-    return record, True
+    return data.insert(collection, record), True
 
 
 def _notify(data: VendorData, event: str, result: Record) -> None:

@@ -6,16 +6,12 @@ members are added to and removed from them by id.
 
 from __future__ import annotations
 
-from ...errors import NotFound
 from ...store import Record, VendorData
-from .model import PROGRAM_MEMBERS, PROGRAMS, now
+from .model import PROGRAM_MEMBERS, PROGRAMS, join, linked, lookup, membership_key
 
 
 def get_program(data: VendorData, program_id: str) -> Record:
-    found = data.collection(PROGRAMS).get(program_id)
-    if found is None:
-        raise NotFound(f"Program {program_id} not found.", field="programId")
-    return found
+    return lookup(data, PROGRAMS, program_id, f"Program {program_id} not found.", "programId")
 
 
 def create_program(
@@ -30,10 +26,6 @@ def create_program(
     return data.insert(PROGRAMS, program)
 
 
-def _key(program: Record, member: Record) -> str:
-    return f"{program['id']}:{member['id']}"
-
-
 def public(record: Record) -> Record:
     return {k: v for k, v in record.items() if k != "id"}
 
@@ -42,27 +34,15 @@ def add(
     data: VendorData, program: Record, member: Record, *, enrolled: str | None = None
 ) -> tuple[Record, bool]:
     """The member in ``program`` as learner, added first if needed; and whether it is new."""
-    existing = data.collection(PROGRAM_MEMBERS).get(_key(program, member))
-    if existing is not None:
-        return existing, False
-    record = {
-        "id": _key(program, member),
-        "programId": program["id"],
-        "memberId": member["id"],
-        "role": "learner",
-        "enrolled": enrolled or now(data),
-    }
-    return data.insert(PROGRAM_MEMBERS, record), True
+    return join(data, PROGRAM_MEMBERS, ("programId", program), member, enrolled)
 
 
 def remove(data: VendorData, program: Record, member: Record) -> Record:
     """Take the member out of ``program``; ``404`` when not in it."""
-    found = data.collection(PROGRAM_MEMBERS).get(_key(program, member))
-    if found is None:
-        raise NotFound(f"Member {member['id']} is not in program {program['id']}.", field="memberId")
+    missing = f"Member {member['id']} is not in program {program['id']}."
+    found = lookup(data, PROGRAM_MEMBERS, membership_key(program, member), missing, "memberId")
     return data.delete(PROGRAM_MEMBERS, found["id"])
 
 
 def programs_of(data: VendorData, member: Record) -> list[Record]:
-    programs = data.collection(PROGRAMS)
-    return [programs[pm["programId"]] for pm in data.find(PROGRAM_MEMBERS, "memberId", member["id"])]
+    return linked(data, PROGRAM_MEMBERS, member, ("memberId", "programId"), PROGRAMS)

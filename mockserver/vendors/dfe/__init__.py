@@ -44,20 +44,16 @@ CREDENTIALS = KeyScheme(
     invalid=Refusal(401, INVALID_KEY),
 )
 
-VENDOR = Vendor(
-    name=NAME,
+VENDOR = Vendor.of(
+    __name__,
     title="UK Apprenticeship Service (DfE)",
-    prefix="/apprenticeships",
     specs=SPECS,
-    default_fixture="dfe/default.yaml",
     credentials=CREDENTIALS,
-    build=f"{__name__}.app:build",
-    seed=f"{__name__}.app:seed",
-    errors=f"{__name__}.problems:render_error",
-    edge_errors=f"{__name__}.problems:apim_error",
-    factory=f"{__name__}.factory:DfeFactory",
-    workflow="contracts.workflows.dfe:DfeWorkflow",
-    stress="contracts.workflows.dfe_stress:DfeStress",
+    prefix="/apprenticeships",
+    seed=".app:seed",
+    # The APIs' bodies (ProblemDetails, Track Progress's), and the gateway's (APIM's) for the edge.
+    errors=".problems:render_error",
+    edge_errors=".problems:apim_error",
     # Display Advert's current version; Track Progress serves only 1 (override per request).
     client_headers={VERSION_HEADER: "2"},
     # Each document's own X-Version enum lists the versions it serves.

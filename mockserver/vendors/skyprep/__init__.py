@@ -34,19 +34,11 @@ CREDENTIALS = KeyScheme(
     invalid=Refusal(403, INVALID_KEYS),
 )
 
-VENDOR = Vendor(
-    name="skyprep",
+VENDOR = Vendor.of(
+    __name__,
     title="SkyPrep",
-    prefix="/skyprep",
     specs=(API,),
-    default_fixture="skyprep/default.yaml",
     credentials=CREDENTIALS,
-    build=f"{__name__}.app:build",
-    seed=f"{__name__}.seed:seed",
-    errors=f"{__name__}.errors:render_error",
-    factory=f"{__name__}.factory:SkyprepFactory",
-    workflow="contracts.workflows.skyprep:SkyprepWorkflow",
-    stress="contracts.workflows.skyprep_stress:SkyprepStress",
     rate_limit=RateLimit("100 per 1 minute", per="client", message=RATE_LIMITED),
     formats=("json", "xml"),
     format_parameter="format",
