@@ -16,7 +16,9 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 
-from mockserver.vendors import REGISTRY, get_vendor, load
+from mockserver.vendors import Vendor
+
+from ._named import named_class, naming
 
 # What a profile can do besides creating: the driver mixes in only what the profile declares.
 UPDATE, CONTRIBUTE, DELETE = "update", "contribute", "delete"
@@ -156,15 +158,15 @@ class StressProfile:
 
 def profile_for(api: str) -> type[StressProfile] | None:
     """The stress profile of ``api``, or None when its vendor names none."""
-    ref = get_vendor(api).stress if api in REGISTRY else None
-    if ref is None:
-        return None
-    profile = load(ref)
-    if not (isinstance(profile, type) and issubclass(profile, StressProfile)):
-        raise TypeError(f"{api}'s stress profile {ref!r} is not a contracts.workflows.stress.StressProfile")
-    return profile
+    return named_class(
+        api, _stress, StressProfile, "stress profile", "contracts.workflows.stress.StressProfile"
+    )
 
 
 def stressed_apis() -> list[str]:
     """Every registered API whose vendor names a stress profile."""
-    return [name for name, vendor in REGISTRY.items() if vendor.stress is not None]
+    return naming(_stress)
+
+
+def _stress(vendor: Vendor) -> str | None:
+    return vendor.stress
