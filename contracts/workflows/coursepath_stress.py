@@ -61,12 +61,7 @@ class CoursepathStress(StressProfile):
         if not free:
             return
         course = client.random.choice(free)
-        await client.call(
-            "POST",
-            f"{API}/courses/{course}/members/{handle}/coursemember",
-            expect=201,
-            what="enrollCourseMember",
-        )
+        await _course_member(client, "POST", course, handle, 201, "enrollCourseMember")
         client.ledger.created(COURSE_MEMBERS, f"{course}:{handle}", {"courseId": course, "memberId": handle})
         self.enrolled[handle].add(course)
 
@@ -75,12 +70,7 @@ class CoursepathStress(StressProfile):
         held = sorted(self.enrolled[handle])
         if held:
             course = client.random.choice(held)
-            await client.call(
-                "DELETE",
-                f"{API}/courses/{course}/members/{handle}/coursemember",
-                expect=204,
-                what="removeCourseMember",
-            )
+            await _course_member(client, "DELETE", course, handle, 204, "removeCourseMember")
             client.ledger.deleted(COURSE_MEMBERS, f"{course}:{handle}")
             self.enrolled[handle].discard(course)
         return False
@@ -112,6 +102,15 @@ class CoursepathStress(StressProfile):
             acknowledged[written.fields["memberId"]].add(written.fields["courseId"])
         for member in ledger.of(MEMBERS):
             yield _courses_check(self, member.key, exported[member.key], acknowledged[member.key])
+
+
+async def _course_member(
+    client: Client, method: str, course: str, member: Any, expect: int, what: str
+) -> None:
+    """Enroll ``member`` in ``course`` (POST) or remove it (DELETE): the same path, the course member's."""
+    await client.call(
+        method, f"{API}/courses/{course}/members/{member}/coursemember", expect=expect, what=what
+    )
 
 
 def _courses_check(
