@@ -131,11 +131,10 @@ class ProgressRules(SkyprepCalls):
             "agrees with the progress",
             None,
         )
-        self._ok(self.post("destroy_course", course_id=course), "destroy_course", "success")
-        self._refused(
-            self.post("get_course_progress", course_progress_id=pid),
-            404,
+        self._destroyed(
             "destroy_course",
-            "the destroyed course's progress reads 404",
+            {"course_id": course},
             "get_course_progress",
+            "the destroyed course's progress reads 404",
+            course_progress_id=pid,
         )
