@@ -8,11 +8,22 @@ members in the export, and those the run's clients had enrolled it in and not re
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .stress import CONTRIBUTE, DELETE, UPDATE, Client, Ledger, Rejected, StressProfile, ViewCheck
+from .stress import (
+    CONTRIBUTE,
+    DELETE,
+    UPDATE,
+    Client,
+    Ledger,
+    Rejected,
+    StressProfile,
+    ViewCheck,
+    per_owner,
+)
 
 MEMBERS = "members"
 COURSE_MEMBERS = "coursemembers"
@@ -94,14 +105,13 @@ class CoursepathStress(StressProfile):
         return {MEMBERS: members, COURSE_MEMBERS: course_members}
 
     def views(self, state: Mapping[str, Any], ledger: Ledger) -> Iterable[ViewCheck]:
-        exported: dict[str, set[str]] = defaultdict(set)
-        for result in state["collections"].get(COURSE_MEMBERS, {}).values():
-            exported[result["memberId"]].add(result["courseId"])
-        acknowledged: dict[str, set[str]] = defaultdict(set)
-        for written in ledger.of(COURSE_MEMBERS):
-            acknowledged[written.fields["memberId"]].add(written.fields["courseId"])
-        for member in ledger.of(MEMBERS):
-            yield _courses_check(self, member.key, exported[member.key], acknowledged[member.key])
+        return per_owner(
+            ledger.of(MEMBERS),
+            ((r["memberId"], r["courseId"]) for r in state["collections"].get(COURSE_MEMBERS, {}).values()),
+            ((w.fields["memberId"], w.fields["courseId"]) for w in ledger.of(COURSE_MEMBERS)),
+            set,
+            functools.partial(_courses_check, self),
+        )
 
 
 async def _course_member(

@@ -10,7 +10,17 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .stress import CONTRIBUTE, DELETE, UPDATE, Client, Ledger, Rejected, StressProfile, ViewCheck
+from .stress import (
+    CONTRIBUTE,
+    DELETE,
+    UPDATE,
+    Client,
+    Ledger,
+    Rejected,
+    StressProfile,
+    ViewCheck,
+    per_owner,
+)
 
 USERS = "users"
 TRANSACTIONS = "gamification_transactions"
@@ -78,14 +88,16 @@ class SkyprepStress(StressProfile):
         return {USERS: [str(u["id"]) for u in users]}
 
     def views(self, state: Mapping[str, Any], ledger: Ledger) -> Iterable[ViewCheck]:
-        exported: dict[str, int] = defaultdict(int)
-        for transaction in state["collections"].get(TRANSACTIONS, {}).values():
-            exported[str(transaction["user_id"])] += int(transaction["amount"])
-        acknowledged: dict[str, int] = defaultdict(int)
-        for written in ledger.of(TRANSACTIONS):
-            acknowledged[written.fields["user_id"]] += written.fields["amount"]
-        for user in ledger.of(USERS):
-            yield _balance_check(user.key, exported[user.key], acknowledged[user.key])
+        return per_owner(
+            ledger.of(USERS),
+            (
+                (str(t["user_id"]), int(t["amount"]))
+                for t in state["collections"].get(TRANSACTIONS, {}).values()
+            ),
+            ((w.fields["user_id"], w.fields["amount"]) for w in ledger.of(TRANSACTIONS)),
+            sum,
+            _balance_check,
+        )
 
 
 def _balance_check(uid: str, exported: int, acknowledged: int) -> ViewCheck:

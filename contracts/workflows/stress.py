@@ -11,10 +11,10 @@ which compute each derived view from the export and compare it with the API's ow
 from __future__ import annotations
 
 import random
-from collections import Counter
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections import Counter, defaultdict
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, TypeVar
 
 from mockserver.vendors import Vendor
 
@@ -107,6 +107,31 @@ class Client(Protocol):
 
 # A check of one derived view: the problem found, or None.
 ViewCheck = Callable[[Client], Awaitable[str | None]]
+
+
+V = TypeVar("V")
+T = TypeVar("T")
+
+
+def per_owner(
+    owners: Iterable[Written],
+    exported: Iterable[tuple[str, V]],
+    acknowledged: Iterable[tuple[str, V]],
+    fold: Callable[[list[V]], T],
+    check: Callable[[str, T, T], ViewCheck],
+) -> Iterator[ViewCheck]:
+    """One view check per owner, given its values (owner key, value) in the export and those acknowledged.
+
+    Each side's values of an owner are folded (summed, made a set) in the order given.
+    """
+    held: dict[str, list[V]] = defaultdict(list)
+    for key, value in exported:
+        held[key].append(value)
+    noted: dict[str, list[V]] = defaultdict(list)
+    for key, value in acknowledged:
+        noted[key].append(value)
+    for owner in owners:
+        yield check(owner.key, fold(held[owner.key]), fold(noted[owner.key]))
 
 
 class StressProfile:
