@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from contracts.workflows.stress import Ledger, StressProfile, per_owner, profile_for, stressed_apis
+from contracts.workflows.stress import Ledger, StressProfile, profile_for, stressed_apis
 from tests.stress import server
 from tests.stress.driver import stress
 from tests.stress.run import main, summary
@@ -192,7 +192,7 @@ def test_per_owner_folds_each_owners_values_on_both_sides_and_checks_every_live_
         seen.append((owner, exported, acknowledged))
         return owner
 
-    checks = per_owner(
+    checks = StressProfile.per_owner(
         ledger.of("users"), [("u1", 2), ("u1", 3), ("u3", 9)], [("u1", 5), ("u2", 1)], sum, check
     )
     assert list(checks) == ["u1", "u2"]

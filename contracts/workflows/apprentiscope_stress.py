@@ -10,17 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .stress import (
-    CONTRIBUTE,
-    DELETE,
-    UPDATE,
-    Client,
-    Ledger,
-    Rejected,
-    StressProfile,
-    ViewCheck,
-    per_owner,
-)
+from .stress import CONTRIBUTE, DELETE, UPDATE, Client, Ledger, Rejected, StressProfile, ViewCheck
 
 USERS = "users"
 SUBMISSIONS = "submissions"
@@ -110,7 +100,7 @@ class ApprentiScopeStress(StressProfile):
         return collection != SUBMISSIONS or record.get("type") == OJT
 
     def views(self, state: Mapping[str, Any], ledger: Ledger) -> Iterable[ViewCheck]:
-        return per_owner(
+        return self.per_owner(
             ledger.of(USERS),
             (
                 (s["uid"], sum(e["hours_worked"] for e in s["competencies"]))

@@ -13,17 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .stress import (
-    CONTRIBUTE,
-    DELETE,
-    UPDATE,
-    Client,
-    Ledger,
-    Rejected,
-    StressProfile,
-    ViewCheck,
-    per_owner,
-)
+from .stress import CONTRIBUTE, DELETE, UPDATE, Client, Ledger, Rejected, StressProfile, ViewCheck
 
 MEMBERS = "members"
 COURSE_MEMBERS = "coursemembers"
@@ -52,19 +42,11 @@ class CoursepathStress(StressProfile):
 
     async def create(self, client: Client, tag: str) -> str:
         sent = {"email": f"{tag}@stress.example", "company": "Stress", "externalId": tag}
-        made = await client.call("POST", f"{API}/members", json=sent, expect=201, what="createMember")
-        member = str(made["id"])
-        client.ledger.created(MEMBERS, member, sent, unique=("email", sent["email"]))
-        return member
+        return await self.created(client, MEMBERS, f"{API}/members", sent, 201, "createMember", "email")
 
     async def update(self, client: Client, handle: Any, tag: str) -> None:
         sent = {"company": f"Company {tag}"}
-        answer = await client.call(
-            "POST", f"{API}/members/{handle}", json=sent, expect=200, what="updateMember"
-        )
-        if answer.get("company") != sent["company"]:
-            raise Rejected(f"updateMember {handle}: the answer shows company {answer.get('company')!r}")
-        client.ledger.updated(MEMBERS, handle, sent)
+        await self.updated(client, MEMBERS, handle, "POST", f"{API}/members/{handle}", sent, "updateMember")
 
     async def contribute(self, client: Client, handle: Any, tag: str) -> None:
         """Enroll the member in a course it is not in (none left: nothing to do)."""
@@ -105,7 +87,7 @@ class CoursepathStress(StressProfile):
         return {MEMBERS: members, COURSE_MEMBERS: course_members}
 
     def views(self, state: Mapping[str, Any], ledger: Ledger) -> Iterable[ViewCheck]:
-        return per_owner(
+        return self.per_owner(
             ledger.of(MEMBERS),
             ((r["memberId"], r["courseId"]) for r in state["collections"].get(COURSE_MEMBERS, {}).values()),
             ((w.fields["memberId"], w.fields["courseId"]) for w in ledger.of(COURSE_MEMBERS)),
