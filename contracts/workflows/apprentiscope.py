@@ -100,6 +100,18 @@ class ApprentiScopeWorkflow(Workflow):
         self._partner_reads_back(pid, "createPartner")
         return pid
 
+    def _deleted(self, method: str, noun: str, rid: str, operation_id: str) -> bool:
+        """``/delete-<noun>/<rid>``: 404 for a record deleted before (False); else 200, then it reads 404."""
+        response = self.call(method, f"/delete-{noun}/{rid}")
+        if rid in self.gone:
+            self.expect_status(response, 404, operation_id, f"deleting a deleted {noun}")
+            return False
+        self.expect_status(response, 200, operation_id, f"deleting a {noun}")
+        self.gone.add(rid)
+        read = self.call("GET", f"/read-{noun}/{rid}")
+        self.expect(read.status_code == 404, operation_id, f"deleted {noun} {rid} is still readable", read)
+        return True
+
     def _partner_reads_back(self, pid: str, operation_id: str) -> None:
         fields = self.model_partners[pid]
         response = self.call("GET", f"/read-partner/{pid}")
@@ -127,17 +139,9 @@ class ApprentiScopeWorkflow(Workflow):
     @precondition(writes_allowed)
     @rule(pid=consumes(partners))
     def delete_partner(self, pid: str) -> None:
-        response = self.call("DELETE", f"/delete-partner/{pid}")
-        if pid in self.gone:
-            self.expect_status(response, 404, "deletePartner", "deleting a deleted partner")
+        if not self._deleted("DELETE", "partner", pid, "deletePartner"):
             return
-        self.expect_status(response, 200, "deletePartner", "deleting a partner")
         kind = self.model_partners.pop(pid)["type"]
-        self.gone.add(pid)
-        read = self.call("GET", f"/read-partner/{pid}")
-        self.expect(
-            read.status_code == 404, "deletePartner", f"deleted partner {pid} is still readable", read
-        )
         listed = self.call("GET", f"/read-partners/{kind}")
         ids = {str(p["id"]) for p in listed.json()}
         self.expect(pid not in ids, "deletePartner", f"deleted partner {pid} is still listed", listed)
@@ -230,18 +234,12 @@ class ApprentiScopeWorkflow(Workflow):
     @precondition(writes_allowed)
     @rule(uid=consumes(users))
     def delete_user(self, uid: str) -> None:
-        response = self.call("DELETE", f"/delete-user/{uid}")
-        if uid in self.gone:
-            self.expect_status(response, 404, "deleteUser", "deleting a deleted user")
+        if not self._deleted("DELETE", "user", uid, "deleteUser"):
             return
-        self.expect_status(response, 200, "deleteUser", "deleting a user")
         surname = self.model_users.pop(uid)["last_name"]
-        self.gone.add(uid)
         for gid in [g for g, grade in self.model_grades.items() if grade["uid"] == uid]:
             del self.model_grades[gid]
             self.gone.add(gid)
-        read = self.call("GET", f"/read-user/{uid}")
-        self.expect(read.status_code == 404, "deleteUser", f"deleted user {uid} is still readable", read)
         listed = self.call("GET", "/read-users/all", params={"last_name": surname})
         ids = {str(u["id"]) for u in listed.json()}
         self.expect(uid not in ids, "deleteUser", f"deleted user {uid} is still listed", listed)
@@ -393,15 +391,9 @@ class ApprentiScopeWorkflow(Workflow):
     @precondition(writes_allowed)
     @rule(gid=consumes(grades))
     def delete_grade(self, gid: str) -> None:
-        response = self.call("POST", f"/delete-grade/{gid}")
-        if gid in self.gone:
-            self.expect_status(response, 404, "deleteGrade", "deleting a deleted grade")
+        if not self._deleted("POST", "grade", gid, "deleteGrade"):
             return
-        self.expect_status(response, 200, "deleteGrade", "deleting a grade")
         uid = self.model_grades.pop(gid)["uid"]
-        self.gone.add(gid)
-        read = self.call("GET", f"/read-grade/{gid}")
-        self.expect(read.status_code == 404, "deleteGrade", f"deleted grade {gid} is still readable", read)
         self._grades_read_back(uid, "deleteGrade")
 
     # --- hours and progress --------------------------------------------------------------------
