@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+import httpx
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, consumes, initialize, multiple, precondition, rule
 
@@ -100,6 +101,14 @@ class ApprentiScopeWorkflow(Workflow):
         self._partner_reads_back(pid, "createPartner")
         return pid
 
+    def _updated(self, response: httpx.Response, noun: str, rid: str, operation_id: str, what: str) -> bool:
+        """The answer to an update of ``rid``: 404 for a record deleted before (False), else 200 (True)."""
+        if rid in self.gone:
+            self.expect_status(response, 404, operation_id, f"updating a deleted {noun}")
+            return False
+        self.expect_status(response, 200, operation_id, what)
+        return True
+
     def _deleted(self, method: str, noun: str, rid: str, operation_id: str) -> bool:
         """``/delete-<noun>/<rid>``: 404 for a record deleted before (False); else 200, then it reads 404."""
         response = self.call(method, f"/delete-{noun}/{rid}")
@@ -112,12 +121,20 @@ class ApprentiScopeWorkflow(Workflow):
         self.expect(read.status_code == 404, operation_id, f"deleted {noun} {rid} is still readable", read)
         return True
 
+    def _unlisted(self, listed: httpx.Response, noun: str, rid: str, operation_id: str) -> None:
+        ids = {str(r["id"]) for r in listed.json()}
+        self.expect(rid not in ids, operation_id, f"deleted {noun} {rid} is still listed", listed)
+
+    def _reads_back(self, noun: str, rid: str, fields: dict[str, Any], operation_id: str) -> None:
+        """``/read-<noun>/<rid>`` answers 200 with ``fields`` as the model holds them."""
+        response = self.call("GET", f"/read-{noun}/{rid}")
+        self.expect_status(response, 200, operation_id, f"reading back {noun} {rid}")
+        got = {k: response.json().get(k) for k in fields}
+        self.expect(got == fields, operation_id, f"{noun} {rid} reads back as {got}, not {fields}", response)
+
     def _partner_reads_back(self, pid: str, operation_id: str) -> None:
         fields = self.model_partners[pid]
-        response = self.call("GET", f"/read-partner/{pid}")
-        self.expect_status(response, 200, operation_id, f"reading back partner {pid}")
-        got = {k: response.json().get(k) for k in fields}
-        self.expect(got == fields, operation_id, f"partner {pid} reads back as {got}, not {fields}", response)
+        self._reads_back("partner", pid, fields, operation_id)
         listed = self.call("GET", f"/read-partners/{fields['type']}")
         ids = {str(p["id"]) for p in listed.json()}
         self.expect(pid in ids, operation_id, f"partner {pid} is missing from its type's list", listed)
@@ -126,10 +143,8 @@ class ApprentiScopeWorkflow(Workflow):
     @rule(pid=partners, title=NAMES)
     def update_partner(self, pid: str, title: str) -> None:
         response = self.call("PUT", f"/update-partner/{pid}", json={"item": {"title": title}})
-        if pid in self.gone:
-            self.expect_status(response, 404, "updatePartner", "updating a deleted partner")
+        if not self._updated(response, "partner", pid, "updatePartner", "updating a partner's title"):
             return
-        self.expect_status(response, 200, "updatePartner", "updating a partner's title")
         self.expect(
             response.json().get("title") == title, "updatePartner", "the answer lacks the new title", response
         )
@@ -142,9 +157,7 @@ class ApprentiScopeWorkflow(Workflow):
         if not self._deleted("DELETE", "partner", pid, "deletePartner"):
             return
         kind = self.model_partners.pop(pid)["type"]
-        listed = self.call("GET", f"/read-partners/{kind}")
-        ids = {str(p["id"]) for p in listed.json()}
-        self.expect(pid not in ids, "deletePartner", f"deleted partner {pid} is still listed", listed)
+        self._unlisted(self.call("GET", f"/read-partners/{kind}"), "partner", pid, "deletePartner")
 
     # --- occupations ---------------------------------------------------------------------------
 
@@ -194,11 +207,7 @@ class ApprentiScopeWorkflow(Workflow):
         return uid
 
     def _user_reads_back(self, uid: str, operation_id: str) -> None:
-        fields = self.model_users[uid]
-        response = self.call("GET", f"/read-user/{uid}")
-        self.expect_status(response, 200, operation_id, f"reading back user {uid}")
-        got = {k: response.json().get(k) for k in fields}
-        self.expect(got == fields, operation_id, f"user {uid} reads back as {got}, not {fields}", response)
+        self._reads_back("user", uid, self.model_users[uid], operation_id)
 
     # One rule per field, so each is updated in most runs, however few their examples.
 
@@ -217,10 +226,8 @@ class ApprentiScopeWorkflow(Workflow):
             # A change, so a target that ignores the field answers the old value.
             value = _another(value, choices)
         response = self.call("PUT", f"/update-user/{uid}", json={"item": {field: value}})
-        if uid in self.gone:
-            self.expect_status(response, 404, "updateUser", "updating a deleted user")
+        if not self._updated(response, "user", uid, "updateUser", f"updating a user's {field}"):
             return
-        self.expect_status(response, 200, "updateUser", f"updating a user's {field}")
         self.model_users[uid][field] = value
         answer = {k: response.json().get(k) for k in self.model_users[uid]}
         self.expect(
@@ -241,8 +248,7 @@ class ApprentiScopeWorkflow(Workflow):
             del self.model_grades[gid]
             self.gone.add(gid)
         listed = self.call("GET", "/read-users/all", params={"last_name": surname})
-        ids = {str(u["id"]) for u in listed.json()}
-        self.expect(uid not in ids, "deleteUser", f"deleted user {uid} is still listed", listed)
+        self._unlisted(listed, "user", uid, "deleteUser")
 
     @rule(target=users, kind=LISTED_TYPES, typed=USER_TYPES, status=STATUSES, company=INDEX, first=NAMES)
     def filter_own_users(self, kind: str, typed: str, status: str, company: int, first: str) -> Any:
@@ -375,10 +381,8 @@ class ApprentiScopeWorkflow(Workflow):
     @rule(gid=grades, score=SCORES)
     def update_grade(self, gid: str, score: int) -> None:
         response = self.call("POST", f"/read-grade/{gid}", json={"score_received": score})
-        if gid in self.gone:
-            self.expect_status(response, 404, "updateGrade", "updating a deleted grade")
+        if not self._updated(response, "grade", gid, "updateGrade", "updating a score"):
             return
-        self.expect_status(response, 200, "updateGrade", "updating a score")
         self.expect(
             response.json().get("score_received") == str(score),
             "updateGrade",
