@@ -89,13 +89,7 @@ class ProgressRules(SkyprepCalls):
     ) -> None:
         if user in self.gone:
             return
-        response = self.post("create_course", name=self.unique("Progress course"))
-        course = int(self._ok(response, "create_course", "a new course")["id"])
-        self._ok(
-            self.post("enroll_user_in_course", user_id=user, course_id=course),
-            "enroll_user_in_course",
-            "success",
-        )
+        course = self._enrolled_in_a_new_course(user, "Progress course", "success")
         call = "get_course_progresses"
         response = (self.get if twin else self.post)(call, course_id=course)
         listed = self._ok(response, call + ("Get" if twin else ""), "the course's progresses")
