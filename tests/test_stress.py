@@ -178,3 +178,22 @@ def test_a_traceback_in_the_server_log_is_found() -> None:
 
     assert server.tracebacks(log) == ["KeyError: 'users'"]
     assert server.tracebacks("INFO: started\n") == []
+
+
+def test_per_owner_folds_each_owners_values_on_both_sides_and_checks_every_live_owner() -> None:
+    ledger = Ledger()
+    ledger.created("users", "u1")
+    ledger.created("users", "u2")
+    ledger.created("users", "u3")
+    ledger.deleted("users", "u3")
+    seen: list[tuple[str, int, int]] = []
+
+    def check(owner: str, exported: int, acknowledged: int) -> Any:
+        seen.append((owner, exported, acknowledged))
+        return owner
+
+    checks = StressProfile.per_owner(
+        ledger.of("users"), [("u1", 2), ("u1", 3), ("u3", 9)], [("u1", 5), ("u2", 1)], sum, check
+    )
+    assert list(checks) == ["u1", "u2"]
+    assert seen == [("u1", 5, 5), ("u2", 0, 1)]

@@ -9,20 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from mockserver.vendors import REGISTRY, get_vendor, load
+from mockserver.vendors import Vendor
 
+from ._named import named_class, naming
 from .base import Workflow, WorkflowViolation, bind, writes_allowed
 
 
 def workflow_for(api: str) -> type[Workflow] | None:
     """The workflow model of ``api``, or ``None`` when the vendor has none yet (or is not registered)."""
-    ref = get_vendor(api).workflow if api in REGISTRY else None
-    if ref is None:
-        return None
-    model = load(ref)
-    if not (isinstance(model, type) and issubclass(model, Workflow)):
-        raise TypeError(f"{api}'s workflow {ref!r} is not a contracts.workflows.Workflow subclass")
-    return model
+    return named_class(api, _workflow, Workflow, "workflow", "contracts.workflows.Workflow subclass")
+
+
+def _workflow(vendor: Vendor) -> str | None:
+    return vendor.workflow
 
 
 class _Workflows(Mapping[str, type[Workflow]]):
@@ -35,7 +34,7 @@ class _Workflows(Mapping[str, type[Workflow]]):
         return model
 
     def __iter__(self) -> Iterator[str]:
-        return iter([name for name, vendor in REGISTRY.items() if vendor.workflow is not None])
+        return iter(naming(_workflow))
 
     def __len__(self) -> int:
         return sum(1 for _ in self)

@@ -143,13 +143,12 @@ class AbsorbWorkflow(EnrollmentRules):
             return response, ids, len(ids) < size or (offset + 1) * size >= total
 
         pages = self.walk_pages(operation, fetch, max_pages=MAX_PAGES)
-        if pages.complete:
-            self.expect(
-                len(pages.ids) == total,
-                operation,
-                f"{total} {key} over pages of {size}, read {len(pages.ids)} ({params or 'no filter'})",
-                pages.last,
-            )
+        self.expect_all_read(
+            pages,
+            total,
+            operation,
+            f"{total} {key} over pages of {size}, read {len(pages.ids)} ({params or 'no filter'})",
+        )
         return pages
 
     @rule(size=PAGE_SIZES)

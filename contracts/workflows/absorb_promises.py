@@ -96,13 +96,9 @@ class AbsorbPromises(CheckedWorkflow):
             return response, [str(r["id"]) for r in items], (index + 1) * size >= total
 
         pages = self.walk_pages(operation, fetch)
-        if pages.complete:
-            self.expect(
-                len(pages.ids) == total,
-                operation,
-                f"pages of {size} hold {len(pages.ids)} {key}, totalItems says {total}",
-                pages.last,
-            )
+        self.expect_all_read(
+            pages, total, operation, f"pages of {size} hold {len(pages.ids)} {key}, totalItems says {total}"
+        )
         return _Listing(pages, records, total)
 
     def _filtered(self, path: str, key: str, operation: str, text: str) -> tuple[list[str], httpx.Response]:
@@ -126,10 +122,7 @@ class AbsorbPromises(CheckedWorkflow):
     # --- what any target holds ---------------------------------------------------------------
 
     def _departments_read_back(self, departments: _Listing) -> None:
-        for did in departments.ids[:3]:
-            response = self.call("GET", f"/departments/{did}")
-            got = self.expect_answer(response, 200, "getDepartment", f"department {did}")
-            self.expect_fields(got, departments.records[did], "getDepartment", "reads as listed", response)
+        self._reads_as_listed(departments, "/departments", "getDepartment", "department")
         if departments.ids and departments.pages.complete:
             name = str(departments.records[departments.ids[0]]["name"])
             named = [
@@ -141,10 +134,14 @@ class AbsorbPromises(CheckedWorkflow):
             self.expect_ids(ids, named, "listDepartments", f"_filter name eq '{name}'", response)
 
     def _courses_read_back(self, courses: _Listing) -> None:
-        for cid in courses.ids[:3]:
-            response = self.call("GET", f"/courses/{cid}")
-            got = self.expect_answer(response, 200, "getCourse", f"course {cid}")
-            self.expect_fields(got, courses.records[cid], "getCourse", "reads as listed", response)
+        self._reads_as_listed(courses, "/courses", "getCourse", "course")
+
+    def _reads_as_listed(self, listing: _Listing, path: str, operation: str, noun: str) -> None:
+        """The first few records of ``listing`` read back one by one (``path``/id) as listed."""
+        for rid in listing.ids[:3]:
+            response = self.call("GET", f"{path}/{rid}")
+            got = self.expect_answer(response, 200, operation, f"{noun} {rid}")
+            self.expect_fields(got, listing.records[rid], operation, "reads as listed", response)
 
     def _existing_user(self, user: str, users: _Listing) -> None:
         """Read-only: a listed user reads back, is found by its username alone, and owns its enrollments."""

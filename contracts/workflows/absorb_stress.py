@@ -83,10 +83,7 @@ class AbsorbStress(StressProfile):
 
     async def update(self, client: Client, handle: Any, tag: str) -> None:
         sent = {"jobTitle": f"Title {tag}"}
-        answer = await client.call("PUT", f"/users/{handle}", json=sent, expect=200, what="updateUser")
-        if answer.get("jobTitle") != sent["jobTitle"]:
-            raise Rejected(f"updateUser {handle}: the answer shows jobTitle {answer.get('jobTitle')!r}")
-        client.ledger.updated(USERS, handle, sent)
+        await self.updated(client, USERS, handle, "PUT", f"/users/{handle}", sent, "updateUser")
 
     async def contribute(self, client: Client, handle: Any, tag: str) -> None:
         """Enroll the user in a course, or finish the next lesson of the enrollment it has."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+import httpx
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, consumes, initialize, multiple, precondition, rule
 
@@ -100,12 +101,40 @@ class ApprentiScopeWorkflow(Workflow):
         self._partner_reads_back(pid, "createPartner")
         return pid
 
+    def _updated(self, response: httpx.Response, noun: str, rid: str, operation_id: str, what: str) -> bool:
+        """The answer to an update of ``rid``: 404 for a record deleted before (False), else 200 (True)."""
+        if rid in self.gone:
+            self.expect_status(response, 404, operation_id, f"updating a deleted {noun}")
+            return False
+        self.expect_status(response, 200, operation_id, what)
+        return True
+
+    def _deleted(self, method: str, noun: str, rid: str, operation_id: str) -> bool:
+        """``/delete-<noun>/<rid>``: 404 for a record deleted before (False); else 200, then it reads 404."""
+        response = self.call(method, f"/delete-{noun}/{rid}")
+        if rid in self.gone:
+            self.expect_status(response, 404, operation_id, f"deleting a deleted {noun}")
+            return False
+        self.expect_status(response, 200, operation_id, f"deleting a {noun}")
+        self.gone.add(rid)
+        read = self.call("GET", f"/read-{noun}/{rid}")
+        self.expect(read.status_code == 404, operation_id, f"deleted {noun} {rid} is still readable", read)
+        return True
+
+    def _unlisted(self, listed: httpx.Response, noun: str, rid: str, operation_id: str) -> None:
+        ids = {str(r["id"]) for r in listed.json()}
+        self.expect(rid not in ids, operation_id, f"deleted {noun} {rid} is still listed", listed)
+
+    def _reads_back(self, noun: str, rid: str, fields: dict[str, Any], operation_id: str) -> None:
+        """``/read-<noun>/<rid>`` answers 200 with ``fields`` as the model holds them."""
+        response = self.call("GET", f"/read-{noun}/{rid}")
+        self.expect_status(response, 200, operation_id, f"reading back {noun} {rid}")
+        got = {k: response.json().get(k) for k in fields}
+        self.expect(got == fields, operation_id, f"{noun} {rid} reads back as {got}, not {fields}", response)
+
     def _partner_reads_back(self, pid: str, operation_id: str) -> None:
         fields = self.model_partners[pid]
-        response = self.call("GET", f"/read-partner/{pid}")
-        self.expect_status(response, 200, operation_id, f"reading back partner {pid}")
-        got = {k: response.json().get(k) for k in fields}
-        self.expect(got == fields, operation_id, f"partner {pid} reads back as {got}, not {fields}", response)
+        self._reads_back("partner", pid, fields, operation_id)
         listed = self.call("GET", f"/read-partners/{fields['type']}")
         ids = {str(p["id"]) for p in listed.json()}
         self.expect(pid in ids, operation_id, f"partner {pid} is missing from its type's list", listed)
@@ -114,10 +143,8 @@ class ApprentiScopeWorkflow(Workflow):
     @rule(pid=partners, title=NAMES)
     def update_partner(self, pid: str, title: str) -> None:
         response = self.call("PUT", f"/update-partner/{pid}", json={"item": {"title": title}})
-        if pid in self.gone:
-            self.expect_status(response, 404, "updatePartner", "updating a deleted partner")
+        if not self._updated(response, "partner", pid, "updatePartner", "updating a partner's title"):
             return
-        self.expect_status(response, 200, "updatePartner", "updating a partner's title")
         self.expect(
             response.json().get("title") == title, "updatePartner", "the answer lacks the new title", response
         )
@@ -127,20 +154,10 @@ class ApprentiScopeWorkflow(Workflow):
     @precondition(writes_allowed)
     @rule(pid=consumes(partners))
     def delete_partner(self, pid: str) -> None:
-        response = self.call("DELETE", f"/delete-partner/{pid}")
-        if pid in self.gone:
-            self.expect_status(response, 404, "deletePartner", "deleting a deleted partner")
+        if not self._deleted("DELETE", "partner", pid, "deletePartner"):
             return
-        self.expect_status(response, 200, "deletePartner", "deleting a partner")
         kind = self.model_partners.pop(pid)["type"]
-        self.gone.add(pid)
-        read = self.call("GET", f"/read-partner/{pid}")
-        self.expect(
-            read.status_code == 404, "deletePartner", f"deleted partner {pid} is still readable", read
-        )
-        listed = self.call("GET", f"/read-partners/{kind}")
-        ids = {str(p["id"]) for p in listed.json()}
-        self.expect(pid not in ids, "deletePartner", f"deleted partner {pid} is still listed", listed)
+        self._unlisted(self.call("GET", f"/read-partners/{kind}"), "partner", pid, "deletePartner")
 
     # --- occupations ---------------------------------------------------------------------------
 
@@ -190,11 +207,7 @@ class ApprentiScopeWorkflow(Workflow):
         return uid
 
     def _user_reads_back(self, uid: str, operation_id: str) -> None:
-        fields = self.model_users[uid]
-        response = self.call("GET", f"/read-user/{uid}")
-        self.expect_status(response, 200, operation_id, f"reading back user {uid}")
-        got = {k: response.json().get(k) for k in fields}
-        self.expect(got == fields, operation_id, f"user {uid} reads back as {got}, not {fields}", response)
+        self._reads_back("user", uid, self.model_users[uid], operation_id)
 
     # One rule per field, so each is updated in most runs, however few their examples.
 
@@ -213,10 +226,8 @@ class ApprentiScopeWorkflow(Workflow):
             # A change, so a target that ignores the field answers the old value.
             value = _another(value, choices)
         response = self.call("PUT", f"/update-user/{uid}", json={"item": {field: value}})
-        if uid in self.gone:
-            self.expect_status(response, 404, "updateUser", "updating a deleted user")
+        if not self._updated(response, "user", uid, "updateUser", f"updating a user's {field}"):
             return
-        self.expect_status(response, 200, "updateUser", f"updating a user's {field}")
         self.model_users[uid][field] = value
         answer = {k: response.json().get(k) for k in self.model_users[uid]}
         self.expect(
@@ -230,21 +241,14 @@ class ApprentiScopeWorkflow(Workflow):
     @precondition(writes_allowed)
     @rule(uid=consumes(users))
     def delete_user(self, uid: str) -> None:
-        response = self.call("DELETE", f"/delete-user/{uid}")
-        if uid in self.gone:
-            self.expect_status(response, 404, "deleteUser", "deleting a deleted user")
+        if not self._deleted("DELETE", "user", uid, "deleteUser"):
             return
-        self.expect_status(response, 200, "deleteUser", "deleting a user")
         surname = self.model_users.pop(uid)["last_name"]
-        self.gone.add(uid)
         for gid in [g for g, grade in self.model_grades.items() if grade["uid"] == uid]:
             del self.model_grades[gid]
             self.gone.add(gid)
-        read = self.call("GET", f"/read-user/{uid}")
-        self.expect(read.status_code == 404, "deleteUser", f"deleted user {uid} is still readable", read)
         listed = self.call("GET", "/read-users/all", params={"last_name": surname})
-        ids = {str(u["id"]) for u in listed.json()}
-        self.expect(uid not in ids, "deleteUser", f"deleted user {uid} is still listed", listed)
+        self._unlisted(listed, "user", uid, "deleteUser")
 
     @rule(target=users, kind=LISTED_TYPES, typed=USER_TYPES, status=STATUSES, company=INDEX, first=NAMES)
     def filter_own_users(self, kind: str, typed: str, status: str, company: int, first: str) -> Any:
@@ -377,10 +381,8 @@ class ApprentiScopeWorkflow(Workflow):
     @rule(gid=grades, score=SCORES)
     def update_grade(self, gid: str, score: int) -> None:
         response = self.call("POST", f"/read-grade/{gid}", json={"score_received": score})
-        if gid in self.gone:
-            self.expect_status(response, 404, "updateGrade", "updating a deleted grade")
+        if not self._updated(response, "grade", gid, "updateGrade", "updating a score"):
             return
-        self.expect_status(response, 200, "updateGrade", "updating a score")
         self.expect(
             response.json().get("score_received") == str(score),
             "updateGrade",
@@ -393,15 +395,9 @@ class ApprentiScopeWorkflow(Workflow):
     @precondition(writes_allowed)
     @rule(gid=consumes(grades))
     def delete_grade(self, gid: str) -> None:
-        response = self.call("POST", f"/delete-grade/{gid}")
-        if gid in self.gone:
-            self.expect_status(response, 404, "deleteGrade", "deleting a deleted grade")
+        if not self._deleted("POST", "grade", gid, "deleteGrade"):
             return
-        self.expect_status(response, 200, "deleteGrade", "deleting a grade")
         uid = self.model_grades.pop(gid)["uid"]
-        self.gone.add(gid)
-        read = self.call("GET", f"/read-grade/{gid}")
-        self.expect(read.status_code == 404, "deleteGrade", f"deleted grade {gid} is still readable", read)
         self._grades_read_back(uid, "deleteGrade")
 
     # --- hours and progress --------------------------------------------------------------------

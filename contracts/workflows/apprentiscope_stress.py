@@ -100,15 +100,21 @@ class ApprentiScopeStress(StressProfile):
         return collection != SUBMISSIONS or record.get("type") == OJT
 
     def views(self, state: Mapping[str, Any], ledger: Ledger) -> Iterable[ViewCheck]:
-        exported: dict[str, float] = defaultdict(float)
-        for submission in state["collections"].get(SUBMISSIONS, {}).values():
-            if submission["type"] == OJT:
-                exported[submission["uid"]] += sum(e["hours_worked"] for e in submission["competencies"])
-        acknowledged: dict[str, float] = defaultdict(float)
-        for written in ledger.of(SUBMISSIONS):
-            acknowledged[written.fields["uid"]] += written.fields["total_hours"]
-        for user in ledger.of(USERS):
-            yield _progress_check(user.key, exported[user.key], acknowledged[user.key])
+        return self.per_owner(
+            ledger.of(USERS),
+            (
+                (s["uid"], sum(e["hours_worked"] for e in s["competencies"]))
+                for s in state["collections"].get(SUBMISSIONS, {}).values()
+                if s["type"] == OJT
+            ),
+            ((w.fields["uid"], w.fields["total_hours"]) for w in ledger.of(SUBMISSIONS)),
+            _hours,
+            _progress_check,
+        )
+
+
+def _hours(values: list[float]) -> float:
+    return sum(values, 0.0)
 
 
 def _progress_check(uid: str, exported: float, acknowledged: float) -> ViewCheck:

@@ -339,6 +339,11 @@ class CheckedWorkflow(Workflow):
             response,
         )
 
+    def expect_all_read(self, pages: Pages, total: int | None, operation_id: str, what: str) -> None:
+        """A walk that reached the last page read ``total`` ids (``what`` says so when it did not)."""
+        if pages.complete:
+            self.expect(len(pages.ids) == total, operation_id, what, pages.last)
+
     def walk_pages(
         self,
         operation_id: str,

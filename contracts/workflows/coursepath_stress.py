@@ -8,6 +8,7 @@ members in the export, and those the run's clients had enrolled it in and not re
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -41,19 +42,11 @@ class CoursepathStress(StressProfile):
 
     async def create(self, client: Client, tag: str) -> str:
         sent = {"email": f"{tag}@stress.example", "company": "Stress", "externalId": tag}
-        made = await client.call("POST", f"{API}/members", json=sent, expect=201, what="createMember")
-        member = str(made["id"])
-        client.ledger.created(MEMBERS, member, sent, unique=("email", sent["email"]))
-        return member
+        return await self.created(client, MEMBERS, f"{API}/members", sent, 201, "createMember", "email")
 
     async def update(self, client: Client, handle: Any, tag: str) -> None:
         sent = {"company": f"Company {tag}"}
-        answer = await client.call(
-            "POST", f"{API}/members/{handle}", json=sent, expect=200, what="updateMember"
-        )
-        if answer.get("company") != sent["company"]:
-            raise Rejected(f"updateMember {handle}: the answer shows company {answer.get('company')!r}")
-        client.ledger.updated(MEMBERS, handle, sent)
+        await self.updated(client, MEMBERS, handle, "POST", f"{API}/members/{handle}", sent, "updateMember")
 
     async def contribute(self, client: Client, handle: Any, tag: str) -> None:
         """Enroll the member in a course it is not in (none left: nothing to do)."""
@@ -61,12 +54,7 @@ class CoursepathStress(StressProfile):
         if not free:
             return
         course = client.random.choice(free)
-        await client.call(
-            "POST",
-            f"{API}/courses/{course}/members/{handle}/coursemember",
-            expect=201,
-            what="enrollCourseMember",
-        )
+        await _course_member(client, "POST", course, handle, 201, "enrollCourseMember")
         client.ledger.created(COURSE_MEMBERS, f"{course}:{handle}", {"courseId": course, "memberId": handle})
         self.enrolled[handle].add(course)
 
@@ -75,12 +63,7 @@ class CoursepathStress(StressProfile):
         held = sorted(self.enrolled[handle])
         if held:
             course = client.random.choice(held)
-            await client.call(
-                "DELETE",
-                f"{API}/courses/{course}/members/{handle}/coursemember",
-                expect=204,
-                what="removeCourseMember",
-            )
+            await _course_member(client, "DELETE", course, handle, 204, "removeCourseMember")
             client.ledger.deleted(COURSE_MEMBERS, f"{course}:{handle}")
             self.enrolled[handle].discard(course)
         return False
@@ -104,14 +87,22 @@ class CoursepathStress(StressProfile):
         return {MEMBERS: members, COURSE_MEMBERS: course_members}
 
     def views(self, state: Mapping[str, Any], ledger: Ledger) -> Iterable[ViewCheck]:
-        exported: dict[str, set[str]] = defaultdict(set)
-        for result in state["collections"].get(COURSE_MEMBERS, {}).values():
-            exported[result["memberId"]].add(result["courseId"])
-        acknowledged: dict[str, set[str]] = defaultdict(set)
-        for written in ledger.of(COURSE_MEMBERS):
-            acknowledged[written.fields["memberId"]].add(written.fields["courseId"])
-        for member in ledger.of(MEMBERS):
-            yield _courses_check(self, member.key, exported[member.key], acknowledged[member.key])
+        return self.per_owner(
+            ledger.of(MEMBERS),
+            ((r["memberId"], r["courseId"]) for r in state["collections"].get(COURSE_MEMBERS, {}).values()),
+            ((w.fields["memberId"], w.fields["courseId"]) for w in ledger.of(COURSE_MEMBERS)),
+            set,
+            functools.partial(_courses_check, self),
+        )
+
+
+async def _course_member(
+    client: Client, method: str, course: str, member: Any, expect: int, what: str
+) -> None:
+    """Enroll ``member`` in ``course`` (POST) or remove it (DELETE): the same path, the course member's."""
+    await client.call(
+        method, f"{API}/courses/{course}/members/{member}/coursemember", expect=expect, what=what
+    )
 
 
 def _courses_check(

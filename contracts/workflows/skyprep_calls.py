@@ -120,6 +120,19 @@ class SkyprepCalls(Workflow):
             response,
         )
 
+    def _enrolled_in_a_new_course(self, user: int, name: str, what: str) -> int:
+        """A new course (``name`` made unique) with ``user`` enrolled directly; ``what``: the enroll's."""
+        response = self.post("create_course", name=self.unique(name))
+        course = int(self._ok(response, "create_course", "a new course")["id"])
+        enrolled = self.post("enroll_user_in_course", user_id=user, course_id=course)
+        self._ok(enrolled, "enroll_user_in_course", what)
+        return course
+
+    def _destroyed(self, destroy: str, ids: Mapping[str, Any], read: str, what: str, **read_ids: Any) -> None:
+        """``destroy`` of ``ids`` succeeds; then ``read`` of ``read_ids`` (else ``ids``) is refused 404."""
+        self._ok(self.post(destroy, **ids), destroy, "success")
+        self._refused(self.post(read, **(read_ids or ids)), 404, destroy, what, read)
+
     def _xml_agrees(self, call: str, answer: Any, **params: Any) -> None:
         """``call`` asked for XML (``format=xml``) answers the same data as ``answer``, its JSON answer."""
         response = self.call("POST", f"/{call}", base_path=BASE, params={"format": "xml"}, json=params)

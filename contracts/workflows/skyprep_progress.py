@@ -89,13 +89,7 @@ class ProgressRules(SkyprepCalls):
     ) -> None:
         if user in self.gone:
             return
-        response = self.post("create_course", name=self.unique("Progress course"))
-        course = int(self._ok(response, "create_course", "a new course")["id"])
-        self._ok(
-            self.post("enroll_user_in_course", user_id=user, course_id=course),
-            "enroll_user_in_course",
-            "success",
-        )
+        course = self._enrolled_in_a_new_course(user, "Progress course", "success")
         call = "get_course_progresses"
         response = (self.get if twin else self.post)(call, course_id=course)
         listed = self._ok(response, call + ("Get" if twin else ""), "the course's progresses")
@@ -131,11 +125,10 @@ class ProgressRules(SkyprepCalls):
             "agrees with the progress",
             None,
         )
-        self._ok(self.post("destroy_course", course_id=course), "destroy_course", "success")
-        self._refused(
-            self.post("get_course_progress", course_progress_id=pid),
-            404,
+        self._destroyed(
             "destroy_course",
-            "the destroyed course's progress reads 404",
+            {"course_id": course},
             "get_course_progress",
+            "the destroyed course's progress reads 404",
+            course_progress_id=pid,
         )

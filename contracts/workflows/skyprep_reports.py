@@ -57,13 +57,9 @@ class ReportRules(SkyprepCalls):
         if user in self.gone:
             return
         # A course of the user's with a progress past not-started, so the statuses have something to say.
-        response = self.post("create_course", name=self.unique("Report course"))
-        course = int(self._ok(response, "create_course", "a new course")["id"])
+        course = self._enrolled_in_a_new_course(user, "Report course", "ok")
         self.live_courses.add(course)
         self.direct.add((user, course))
-        self._ok(
-            self.post("enroll_user_in_course", user_id=user, course_id=course), "enroll_user_in_course", "ok"
-        )
         listed = self._ok(
             self.post("get_course_progresses", course_id=course), "get_course_progresses", "the progress"
         )

@@ -11,6 +11,7 @@ read that answers a record it must not is the read's. Read-only targets get the 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, ClassVar
 
 import httpx
@@ -265,9 +266,12 @@ class StateRules(SkyprepCalls):
         self._group_holds(group, set(), [], "remove_course_from_user_group", "remove_course_from_user_group")
 
         # Deletes: gone from every read (a 404 in SkyPrep's error body) and list; the near miss stays.
-        self._ok(self.post("destroy_user", user_email=users[other]["email"]), "destroy_user", "success")
-        self._refused(
-            self.post("get_user", user_id=other), 404, "destroy_user", "the destroyed user", "get_user"
+        self._destroyed(
+            "destroy_user",
+            {"user_email": users[other]["email"]},
+            "get_user",
+            "the destroyed user",
+            user_id=other,
         )
         self._refused(
             self.post("get_user", user_email=users[other]["email"]),
@@ -277,51 +281,19 @@ class StateRules(SkyprepCalls):
             "get_user",
         )
         self._user_reads_back(one, users[one], "destroy_user")
-        listed = self._listed("get_users")
-        self._ids_are(
-            listed,
-            [one],
-            "get_users",
-            self.last_list,
-            missing="destroy_user",
-            unexpected="destroy_user",
-            among=users,
+        self._lists_only("get_users", [one], users, "destroy_user")
+        self._destroyed("destroy_course", {"course_id": direct}, "get_course", "the destroyed course")
+        self._lists_only("get_courses", [grouped], courses, "destroy_course")
+        self._destroyed(
+            "destroy_user_group", {"user_group_id": group}, "get_user_group", "the destroyed group"
         )
-        self._ok(self.post("destroy_course", course_id=direct), "destroy_course", "success")
-        self._refused(
-            self.post("get_course", course_id=direct),
-            404,
-            "destroy_course",
-            "the destroyed course",
-            "get_course",
-        )
-        self._ids_are(
-            self._listed("get_courses"),
-            [grouped],
-            "get_courses",
-            self.last_list,
-            missing="destroy_course",
-            unexpected="destroy_course",
-            among=courses,
-        )
-        self._ok(self.post("destroy_user_group", user_group_id=group), "destroy_user_group", "success")
-        self._refused(
-            self.post("get_user_group", user_group_id=group),
-            404,
-            "destroy_user_group",
-            "the destroyed group",
-            "get_user_group",
-        )
-        self._ids_are(
-            self._listed("get_user_groups"),
-            [],
-            "get_user_groups",
-            self.last_list,
-            missing="destroy_user_group",
-            unexpected="destroy_user_group",
-            among=[group],
-        )
+        self._lists_only("get_user_groups", [], [group], "destroy_user_group")
         self._lists_read_alike_in_json_and_xml()
+
+    def _lists_only(self, call: str, want: Iterable[int], among: Iterable[int], blame: str) -> None:
+        """``call``'s list holds ``want`` and no other id of ``among`` (else ``blame`` is at fault)."""
+        listed = self._listed(call)
+        self._ids_are(listed, want, call, self.last_list, missing=blame, unexpected=blame, among=among)
 
     def _group_holds(
         self, group: int, members: set[int], courses: list[int], joined: str, added: str

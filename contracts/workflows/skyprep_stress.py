@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .stress import CONTRIBUTE, DELETE, UPDATE, Client, Ledger, Rejected, StressProfile, ViewCheck
+from .stress import CONTRIBUTE, DELETE, UPDATE, Client, Ledger, StressProfile, ViewCheck
 
 USERS = "users"
 TRANSACTIONS = "gamification_transactions"
@@ -30,23 +30,21 @@ class SkyprepStress(StressProfile):
 
     async def create(self, client: Client, tag: str) -> str:
         sent = {"email": f"{tag}@stress.example", "first_name": "Stress", "last_name": tag}
-        made = await client.call("POST", f"{CALLS}/create_user", json=sent, expect=200, what="create_user")
-        uid = str(made["id"])
-        client.ledger.created(USERS, uid, sent, unique=("email", sent["email"]))
-        return uid
+        return await self.created(client, USERS, f"{CALLS}/create_user", sent, 200, "create_user", "email")
 
     async def update(self, client: Client, handle: Any, tag: str) -> None:
         sent = {"first_name": f"Renamed {tag}"}
-        answer = await client.call(
+        await self.updated(
+            client,
+            USERS,
+            handle,
             "POST",
             f"{CALLS}/update_user",
+            sent,
+            "update_user",
             json={"user_id": int(handle), **sent},
-            expect=200,
-            what="update_user",
+            named=False,
         )
-        if answer.get("first_name") != sent["first_name"]:
-            raise Rejected(f"update_user {handle}: the answer shows {answer.get('first_name')!r}")
-        client.ledger.updated(USERS, handle, sent)
 
     async def contribute(self, client: Client, handle: Any, tag: str) -> None:
         amount = client.random.randint(1, 500)
@@ -78,14 +76,16 @@ class SkyprepStress(StressProfile):
         return {USERS: [str(u["id"]) for u in users]}
 
     def views(self, state: Mapping[str, Any], ledger: Ledger) -> Iterable[ViewCheck]:
-        exported: dict[str, int] = defaultdict(int)
-        for transaction in state["collections"].get(TRANSACTIONS, {}).values():
-            exported[str(transaction["user_id"])] += int(transaction["amount"])
-        acknowledged: dict[str, int] = defaultdict(int)
-        for written in ledger.of(TRANSACTIONS):
-            acknowledged[written.fields["user_id"]] += written.fields["amount"]
-        for user in ledger.of(USERS):
-            yield _balance_check(user.key, exported[user.key], acknowledged[user.key])
+        return self.per_owner(
+            ledger.of(USERS),
+            (
+                (str(t["user_id"]), int(t["amount"]))
+                for t in state["collections"].get(TRANSACTIONS, {}).values()
+            ),
+            ((w.fields["user_id"], w.fields["amount"]) for w in ledger.of(TRANSACTIONS)),
+            sum,
+            _balance_check,
+        )
 
 
 def _balance_check(uid: str, exported: int, acknowledged: int) -> ViewCheck:

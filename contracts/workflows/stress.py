@@ -11,12 +11,14 @@ which compute each derived view from the export and compare it with the API's ow
 from __future__ import annotations
 
 import random
-from collections import Counter
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections import Counter, defaultdict
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, TypeVar
 
-from mockserver.vendors import REGISTRY, get_vendor, load
+from mockserver.vendors import Vendor
+
+from ._named import named_class, naming
 
 # What a profile can do besides creating: the driver mixes in only what the profile declares.
 UPDATE, CONTRIBUTE, DELETE = "update", "contribute", "delete"
@@ -107,6 +109,10 @@ class Client(Protocol):
 ViewCheck = Callable[[Client], Awaitable[str | None]]
 
 
+V = TypeVar("V")
+T = TypeVar("T")
+
+
 class StressProfile:
     """Base of a vendor's stress profile: one instance per run, shared by the run's clients.
 
@@ -149,6 +155,70 @@ class StressProfile:
         """Whether ``listed`` answers this exported record of ``collection`` (default: every one)."""
         return True
 
+    @staticmethod
+    async def created(
+        client: Client,
+        collection: str,
+        path: str,
+        sent: Mapping[str, Any],
+        expect: int,
+        what: str,
+        unique: str,
+    ) -> str:
+        """POST ``sent`` to ``path``; note the record the answer's id names, as sent, and return that id.
+
+        ``unique``: the field of ``sent`` whose value only this record has.
+        """
+        made = await client.call("POST", path, json=sent, expect=expect, what=what)
+        key = str(made["id"])
+        client.ledger.created(collection, key, sent, unique=(unique, sent[unique]))
+        return key
+
+    @staticmethod
+    async def updated(
+        client: Client,
+        collection: str,
+        handle: Any,
+        method: str,
+        path: str,
+        sent: Mapping[str, Any],
+        what: str,
+        *,
+        json: Mapping[str, Any] | None = None,
+        named: bool = True,
+    ) -> None:
+        """Send the update ``sent`` (as ``json`` when given); its answer must show the one field sent.
+
+        ``Rejected`` names the field when ``named``; the ledger notes the update once acknowledged.
+        """
+        answer = await client.call(method, path, json=sent if json is None else json, expect=200, what=what)
+        [(name, value)] = sent.items()
+        if answer.get(name) != value:
+            field = f"{name} " if named else ""
+            raise Rejected(f"{what} {handle}: the answer shows {field}{answer.get(name)!r}")
+        client.ledger.updated(collection, handle, sent)
+
+    @staticmethod
+    def per_owner(
+        owners: Iterable[Written],
+        exported: Iterable[tuple[str, V]],
+        acknowledged: Iterable[tuple[str, V]],
+        fold: Callable[[list[V]], T],
+        check: Callable[[str, T, T], ViewCheck],
+    ) -> Iterator[ViewCheck]:
+        """One view check per owner, given its values (owner key, value) in the export and those acknowledged.
+
+        Each side's values of an owner are folded (summed, made a set) in the order given.
+        """
+        held: dict[str, list[V]] = defaultdict(list)
+        for key, value in exported:
+            held[key].append(value)
+        noted: dict[str, list[V]] = defaultdict(list)
+        for key, value in acknowledged:
+            noted[key].append(value)
+        for owner in owners:
+            yield check(owner.key, fold(held[owner.key]), fold(noted[owner.key]))
+
     def views(self, state: Mapping[str, Any], ledger: Ledger) -> Iterable[ViewCheck]:
         """The checks of the derived views of the records in ``ledger``, against the export ``state``."""
         return ()
@@ -156,15 +226,15 @@ class StressProfile:
 
 def profile_for(api: str) -> type[StressProfile] | None:
     """The stress profile of ``api``, or None when its vendor names none."""
-    ref = get_vendor(api).stress if api in REGISTRY else None
-    if ref is None:
-        return None
-    profile = load(ref)
-    if not (isinstance(profile, type) and issubclass(profile, StressProfile)):
-        raise TypeError(f"{api}'s stress profile {ref!r} is not a contracts.workflows.stress.StressProfile")
-    return profile
+    return named_class(
+        api, _stress, StressProfile, "stress profile", "contracts.workflows.stress.StressProfile"
+    )
 
 
 def stressed_apis() -> list[str]:
     """Every registered API whose vendor names a stress profile."""
-    return [name for name, vendor in REGISTRY.items() if vendor.stress is not None]
+    return naming(_stress)
+
+
+def _stress(vendor: Vendor) -> str | None:
+    return vendor.stress
