@@ -17,11 +17,11 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import httpx
-from schemathesis.engine import events, from_schema
 
 from mockserver.excerpt import excerpt
 from mockserver.vendors.credentials import CredentialScheme, LoginScheme, SignedScheme
 
+from ._schemathesis import events, from_schema
 from .auth import login
 from .auth_probes import Probe, Template, Unavailable, carried, dress, probes_for, strip
 from .checks import decoded

@@ -7,9 +7,9 @@ from typing import Any
 
 import schemathesis
 from schemathesis.config import ApiKeyAuthConfig, ChecksConfig, SchemathesisConfig
-from schemathesis.schemas import BaseSchema
 
 from . import checks as _checks  # noqa: F401 - registers the spec-driven checks with Schemathesis
+from ._schemathesis import BaseSchema
 from .auth import register as register_auth
 from .documents import READ_METHODS, Document, load_contract
 from .options import RunOptions

@@ -11,10 +11,10 @@ from hypothesis import HealthCheck, Phase, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis.errors import FlakyFailure
 from hypothesis.stateful import run_state_machine_as_test
-from schemathesis.engine import events, from_schema
 
 from mockserver.index import ApiIndex
 
+from ._schemathesis import events, from_schema
 from .auth_phase import run_auth_phase
 from .documents import READ_METHODS, Contract, Document, load_contract
 from .loading import load

@@ -18,6 +18,7 @@ from packaging.requirements import Requirement
 from starlette.routing import Router
 from starlette.types import Receive, Scope, Send
 
+from contracts import _schemathesis
 from mockserver import _connexion, _starlette
 from mockserver.index import ROUTE, ApiIndex, Routed
 from mockserver.routing import StaticRoutes
@@ -31,7 +32,7 @@ def _required() -> dict[str, Requirement]:
     return {(req := Requirement(line)).name: req for line in project["dependencies"]}
 
 
-@pytest.mark.parametrize("shim", [_connexion, _starlette], ids=lambda shim: shim.__name__)
+@pytest.mark.parametrize("shim", [_connexion, _starlette, _schemathesis], ids=lambda shim: shim.__name__)
 def test_a_shim_is_pinned_to_the_range_pyproject_requires_and_the_installed_version_is_in_it(
     shim: Any,
 ) -> None:

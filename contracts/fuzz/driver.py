@@ -15,12 +15,9 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from schemathesis.core.result import Ok
-from schemathesis.engine import events, from_schema
-from schemathesis.engine.run import PhaseName
-
 from mockserver.vendors import get_vendor, vendor_names
 
+from .._schemathesis import Ok, PhaseName, events, from_schema
 from ..documents import Document, load_contract
 from ..runner import SCHEMATHESIS_PHASES, RunOptions, load
 from ..targets import Target, url_target
