@@ -7,6 +7,7 @@ from pathlib import Path
 
 from contracts.fuzz import serverlog
 from contracts.fuzz.server import ServedSandbox
+from tests.bench.servers import rss_mib as bench_rss_mib
 
 
 def start(work: Path, apis: list[str] | None = None) -> ServedSandbox:
@@ -19,10 +20,9 @@ def rss_mib(served: ServedSandbox) -> float | None:
     if served.process is None:
         return None
     try:
-        status = Path(f"/proc/{served.process.pid}/status").read_text()
-    except OSError:
+        return bench_rss_mib(served.process.pid)
+    except (OSError, RuntimeError):
         return None
-    return next((int(x.split()[1]) / 1024 for x in status.splitlines() if x.startswith("VmRSS:")), None)
 
 
 def stop(served: ServedSandbox) -> str:
