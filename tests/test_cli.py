@@ -164,12 +164,28 @@ def test_lint_specs_fails_on_a_broken_spec(tmp_path: Path, capsys: pytest.Captur
     assert "no operationId" in capsys.readouterr().out
 
 
-def test_banner_names_urls_docs_and_credentials() -> None:
-    text = banner(create_app(apis=("apprentiscope",)), "http://127.0.0.1:8000")
-    assert "http://127.0.0.1:8000/apprentiscope" in text
-    assert "http://127.0.0.1:8000/apprentiscope/ui/" in text
-    assert "Authorization: sandbox-apprentiscope-token" in text
-    assert "/__sandbox__" in text
+BANNERS = {
+    "apprentiscope": [
+        "http://127.0.0.1:8000/apprentiscope",
+        "http://127.0.0.1:8000/apprentiscope/ui/",
+        "Authorization: sandbox-apprentiscope-token",
+        "/__sandbox__",
+    ],
+    # DfE: each of its documents, and the key header.
+    "dfe": [
+        "UK Apprenticeship Service (DfE)",
+        "http://127.0.0.1:8000/apprenticeships/ui/",
+        "Ocp-Apim-Subscription-Key: sandbox-subscription-key",
+        "http://127.0.0.1:8000/apprenticeships/vacancies/ui/",
+        "http://127.0.0.1:8000/apprenticeships/vacancies/openapi.json",
+    ],
+}
+
+
+@pytest.mark.parametrize(("api", "lines"), BANNERS.items(), ids=list(BANNERS))
+def test_banner_names_urls_docs_and_credentials(api: str, lines: list[str]) -> None:
+    text = banner(create_app(apis=(api,)), "http://127.0.0.1:8000")
+    assert [line for line in lines if line not in text] == []
 
 
 def test_server_binds_loopback_on_a_free_port_and_stops() -> None:

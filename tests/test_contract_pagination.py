@@ -22,64 +22,64 @@ from .contract_faults import Rewrite, lie_about_totals, on_success
 
 RECORDS = [{"id": n, "title": f"Vacancy {n}"} for n in range(1, 24)]
 
-SPEC: dict[str, Any] = {
-    "openapi": "3.0.3",
-    "info": {"title": "Paged", "version": "1"},
-    "paths": {
-        "/vacancies": {
-            "get": {
-                "operationId": "searchVacancies",
-                "summary": "Search vacancies",
-                "x-pagination": {
-                    "items": "vacancies",
-                    "total": "totalFiltered",
-                    "grand-total": "total",
-                    "pages": "totalPages",
-                    "page": "PageNumber",
-                    "size": "PageSize",
-                    "first-page": 1,
+
+def _document(title: str, path: str, operation: dict[str, Any]) -> dict[str, Any]:
+    """An OpenAPI document with one GET ``operation`` at ``path``."""
+    return {"openapi": "3.0.3", "info": {"title": title, "version": "1"}, "paths": {path: {"get": operation}}}
+
+
+SPEC = _document(
+    "Paged",
+    "/vacancies",
+    {
+        "operationId": "searchVacancies",
+        "summary": "Search vacancies",
+        "x-pagination": {
+            "items": "vacancies",
+            "total": "totalFiltered",
+            "grand-total": "total",
+            "pages": "totalPages",
+            "page": "PageNumber",
+            "size": "PageSize",
+            "first-page": 1,
+        },
+        "parameters": [
+            {
+                "name": "PageNumber",
+                "in": "query",
+                "schema": {"type": "integer", "minimum": 1, "maximum": 9, "default": 1},
+            },
+            {
+                "name": "PageSize",
+                "in": "query",
+                "schema": {"type": "integer", "minimum": 1, "maximum": 30, "default": 10},
+            },
+        ],
+        "responses": {
+            "200": {
+                "description": "A page of vacancies",
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["vacancies", "total", "totalFiltered", "totalPages"],
+                            "properties": {
+                                "vacancies": {"type": "array", "items": {"type": "object"}},
+                                "total": {"type": "integer"},
+                                "totalFiltered": {"type": "integer"},
+                                "totalPages": {"type": "integer"},
+                            },
+                        }
+                    }
                 },
-                "parameters": [
-                    {
-                        "name": "PageNumber",
-                        "in": "query",
-                        "schema": {"type": "integer", "minimum": 1, "maximum": 9, "default": 1},
-                    },
-                    {
-                        "name": "PageSize",
-                        "in": "query",
-                        "schema": {"type": "integer", "minimum": 1, "maximum": 30, "default": 10},
-                    },
-                ],
-                "responses": {
-                    "200": {
-                        "description": "A page of vacancies",
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "type": "object",
-                                    "required": ["vacancies", "total", "totalFiltered", "totalPages"],
-                                    "properties": {
-                                        "vacancies": {"type": "array", "items": {"type": "object"}},
-                                        "total": {"type": "integer"},
-                                        "totalFiltered": {"type": "integer"},
-                                        "totalPages": {"type": "integer"},
-                                    },
-                                }
-                            }
-                        },
-                    },
-                    "400": {
-                        "description": "Bad paging",
-                        "content": {
-                            "application/json": {"schema": {"type": "object", "required": ["message"]}}
-                        },
-                    },
-                },
-            }
-        }
+            },
+            "400": {
+                "description": "Bad paging",
+                "content": {"application/json": {"schema": {"type": "object", "required": ["message"]}}},
+            },
+        },
     },
-}
+)
 
 
 async def search(request: Request) -> JSONResponse:
@@ -100,26 +100,20 @@ async def search(request: Request) -> JSONResponse:
     return JSONResponse(body)
 
 
-REFERENCE_SPEC: dict[str, Any] = {
-    "openapi": "3.0.3",
-    "info": {"title": "Reference data", "version": "1"},
-    "paths": {
-        "/routes": {
-            "get": {
-                "operationId": "listRoutes",
-                "summary": "List routes",
-                "responses": {
-                    "200": {
-                        "description": "Route names",
-                        "content": {
-                            "application/json": {"schema": {"type": "array", "items": {"type": "string"}}}
-                        },
-                    }
-                },
+REFERENCE_SPEC = _document(
+    "Reference data",
+    "/routes",
+    {
+        "operationId": "listRoutes",
+        "summary": "List routes",
+        "responses": {
+            "200": {
+                "description": "Route names",
+                "content": {"application/json": {"schema": {"type": "array", "items": {"type": "string"}}}},
             }
-        }
+        },
     },
-}
+)
 
 
 async def routes(request: Request) -> JSONResponse:

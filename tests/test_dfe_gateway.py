@@ -22,7 +22,6 @@ from mockserver.cli import build_parser, options_from_args
 from mockserver.clock import SandboxClock
 from mockserver.index import HTTP_METHODS, ApiIndex
 from mockserver.ratelimit import RateLimiter
-from mockserver.server import banner
 from mockserver.specs import load_spec
 from mockserver.testing import sync_client
 from mockserver.vendors.dfe import ADVERT, KEY_HEADER, SPECS, TRACK_PROGRESS, VENDOR, VERSION_HEADER, problems
@@ -411,15 +410,6 @@ def test_the_apis_listing_names_every_dfe_document_and_the_key_header(client: ht
             "docs_url": "http://sandbox/apprenticeships/ui/",
         },
     ]
-
-
-def test_the_banner_shows_each_dfe_document_and_the_key_header() -> None:
-    text = banner(create_app(apis=("dfe",)), "http://127.0.0.1:8000")
-    assert "UK Apprenticeship Service (DfE)" in text
-    assert "http://127.0.0.1:8000/apprenticeships/ui/" in text
-    assert "Ocp-Apim-Subscription-Key: sandbox-subscription-key" in text
-    assert "http://127.0.0.1:8000/apprenticeships/vacancies/ui/" in text
-    assert "http://127.0.0.1:8000/apprenticeships/vacancies/openapi.json" in text
 
 
 # the option

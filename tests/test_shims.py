@@ -7,6 +7,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import tomllib
+from collections.abc import Callable
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -79,6 +80,30 @@ def test_connexions_middleware_stack_still_has_the_routing_and_security_the_shim
     assert _connexion.ROUTING_CONTEXT == "connexion_routing"
 
 
+def _bound_app(
+    title: str, operations: dict[str, str], handler: Callable[[str], Callable[..., Any]]
+) -> tuple[_connexion.BoundApp, dict[str, Any]]:
+    """A bound app at ``/v1`` over GET ``operations`` (operationId: path), each served by ``handler(id)``."""
+    spec = {
+        "openapi": "3.0.3",
+        "info": {"title": title, "version": "1"},
+        "paths": {
+            path: {
+                "get": {
+                    "operationId": name,
+                    "responses": {"200": {"description": "ok", "content": {"application/json": {}}}},
+                }
+            }
+            for name, path in operations.items()
+        },
+    }
+    app = _connexion.BoundApp(
+        "tests", middlewares=list(_connexion.MIDDLEWARES), validator_map=_connexion.validator_map()
+    )
+    app.add_api(spec, base_path="/v1", resolver=Resolver(handler))
+    return app, spec
+
+
 def _ping_app() -> tuple[_connexion.BoundApp, list[Any]]:
     seen: list[Any] = []
 
@@ -87,23 +112,9 @@ def _ping_app() -> tuple[_connexion.BoundApp, list[Any]]:
         seen.append(scope)
         return {"base": _connexion.routed_base_path(scope)}
 
-    spec = {
-        "openapi": "3.0.3",
-        "info": {"title": "ping", "version": "1"},
-        "paths": {
-            path: {
-                "get": {
-                    "operationId": f"ping{n}",
-                    "responses": {"200": {"description": "ok", "content": {"application/json": {}}}},
-                }
-            }
-            for n, path in enumerate(["/ping", "/pong", "/pang"])
-        },
-    }
-    app = _connexion.BoundApp(
-        "tests", middlewares=list(_connexion.MIDDLEWARES), validator_map=_connexion.validator_map()
+    app, _ = _bound_app(
+        "ping", {f"ping{n}": path for n, path in enumerate(["/ping", "/pong", "/pang"])}, lambda _: ping
     )
-    app.add_api(spec, base_path="/v1", resolver=Resolver(lambda _: ping))
     return app, seen
 
 
@@ -160,23 +171,8 @@ def test_the_repeated_query_parser_keeps_each_repeated_value_whole() -> None:
 
 
 def test_connexion_takes_the_operation_the_index_found_without_searching_again() -> None:
-    spec = {
-        "openapi": "3.0.3",
-        "info": {"title": "two", "version": "1"},
-        "paths": {
-            path: {
-                "get": {
-                    "operationId": name,
-                    "responses": {"200": {"description": "ok", "content": {"application/json": {}}}},
-                }
-            }
-            for name, path in [("byId", "/users/{id}"), ("me", "/users/me")]
-        },
-    }
-    app = _connexion.BoundApp(
-        "tests", middlewares=list(_connexion.MIDDLEWARES), validator_map=_connexion.validator_map()
-    )
-    app.add_api(spec, base_path="/v1", resolver=Resolver(lambda name: lambda **_: {"handled": name}))
+    routes = {"byId": "/users/{id}", "me": "/users/me"}
+    app, spec = _bound_app("two", routes, lambda name: lambda **_: {"handled": name})
     index = ApiIndex({"/v1": spec})
 
     async def chosen(scope: Scope, receive: Receive, send: Send) -> None:

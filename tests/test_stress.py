@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from contracts.fuzz.server import ServedSandbox
 from contracts.workflows.stress import Ledger, StressProfile, profile_for, stressed_apis
 from tests.stress import server
 from tests.stress.driver import stress
@@ -24,20 +25,20 @@ CREATES = 25
 
 
 @pytest.fixture(scope="module")
-def serve(tmp_path_factory: pytest.TempPathFactory) -> Iterator[server.Serve]:
+def serve(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedSandbox]:
     running = server.start(tmp_path_factory.mktemp("serve"))
     yield running
     running.stop()
 
 
 @pytest.mark.parametrize("api", stressed_apis())
-def test_concurrent_writers_lose_nothing(serve: server.Serve, api: str) -> None:
+def test_concurrent_writers_lose_nothing(serve: ServedSandbox, api: str) -> None:
     result = asyncio.run(stress(serve.url, api, clients=CLIENTS, creates=CREATES))
 
     assert result.problems == [], "\n".join(summary(result))
     assert sum(result.ledger.creates.values()) >= CLIENTS * CREATES
     assert result.server_errors == 0
-    assert server.tracebacks(serve.stderr.read_text()) == []
+    assert server.tracebacks(serve.log.read_text()) == []
 
 
 # The built-in vendors; another package's vendor (a test's toy one) may well have no profile.

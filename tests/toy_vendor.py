@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import textwrap
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 PACKAGE = "toy_vendor"
 KEY = "toy-key"
@@ -118,118 +121,113 @@ def run_token(args: Any, vendor: Any) -> int:
     return 0
 '''
 
-_SPEC = """
-openapi: 3.0.3
-info: {title: Toy Notes, version: "1"}
-paths:
-  /notes:
-    post:
-      operationId: createNote
-      summary: Create a note
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema:
-              type: object
-              required: [key, text]
-              properties:
-                key: {type: string}
-                text: {type: string, minLength: 1, maxLength: 200}
-      responses:
-        "201":
-          description: Created.
-          content:
-            application/json:
-              schema: {$ref: "#/components/schemas/Note"}
-          links:
-            ReadNote:
-              operationId: readNote
-              parameters: {noteId: $response.body#/id}
-              requestBody: {key: toy-key}
-        "400": {$ref: "#/components/responses/Error"}
-        "401": {$ref: "#/components/responses/Error"}
-        "403": {$ref: "#/components/responses/Error"}
-  /notes/list:
-    post:
-      operationId: listNotes
-      summary: List notes, in JSON or XML
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema:
-              type: object
-              required: [key]
-              properties:
-                key: {type: string}
-                contains: {type: string}
-      responses:
-        "200":
-          description: The notes.
-          content:
-            application/json:
-              schema: {$ref: "#/components/schemas/NoteList"}
-            application/xml:
-              schema: {$ref: "#/components/schemas/NoteList"}
-        "400": {$ref: "#/components/responses/Error"}
-        "401": {$ref: "#/components/responses/Error"}
-        "403": {$ref: "#/components/responses/Error"}
-  /notes/{noteId}:
-    post:
-      operationId: readNote
-      summary: Read one note
-      parameters:
-        - {name: noteId, in: path, required: true, schema: {type: string}}
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema:
-              type: object
-              required: [key]
-              properties:
-                key: {type: string}
-      responses:
-        "200":
-          description: The note.
-          content:
-            application/json:
-              schema: {$ref: "#/components/schemas/Note"}
-        "400": {$ref: "#/components/responses/Error"}
-        "401": {$ref: "#/components/responses/Error"}
-        "403": {$ref: "#/components/responses/Error"}
-        "404": {$ref: "#/components/responses/Error"}
-components:
-  responses:
-    Error:
-      description: An error.
-      content:
-        application/json:
-          schema:
-            type: object
-            required: [error]
-            properties:
-              error:
-                type: object
-                required: [status, message]
-                properties:
-                  status: {type: integer}
-                  message: {type: string}
-  schemas:
-    Note:
-      type: object
-      required: [id, text]
-      properties:
-        id: {type: string}
-        text: {type: string}
-    NoteList:
-      type: object
-      required: [total, notes]
-      properties:
-        total: {type: integer}
-        notes: {type: array, items: {$ref: "#/components/schemas/Note"}}
-"""
+
+def _ref(name: str, kind: str = "schemas") -> dict[str, Any]:
+    return {"$ref": f"#/components/{kind}/{name}"}
+
+
+def _post(
+    operation_id: str,
+    summary: str,
+    answers: dict[str, Any],
+    *,
+    fields: dict[str, Any] | None = None,
+    required: tuple[str, ...] = (),
+    path_parameter: str | None = None,
+    errors: tuple[str, ...] = ("400", "401", "403"),
+) -> dict[str, Any]:
+    """A toy POST operation: the key (and ``fields``) in its JSON body, every error the one Error."""
+    body = {
+        "type": "object",
+        "required": ["key", *required],
+        "properties": {"key": {"type": "string"}, **(fields or {})},
+    }
+    operation: dict[str, Any] = {"operationId": operation_id, "summary": summary}
+    if path_parameter is not None:
+        schema = {"type": "string"}
+        operation["parameters"] = [{"name": path_parameter, "in": "path", "required": True, "schema": schema}]
+    operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+    operation["responses"] = {**answers, **{status: _ref("Error", "responses") for status in errors}}
+    return {"post": operation}
+
+
+def _spec() -> dict[str, Any]:
+    """The toy's OpenAPI document: create, list (JSON or XML) and read notes."""
+    created = {
+        "description": "Created.",
+        "content": {"application/json": {"schema": _ref("Note")}},
+        "links": {
+            "ReadNote": {
+                "operationId": "readNote",
+                "parameters": {"noteId": "$response.body#/id"},
+                "requestBody": {"key": KEY},
+            }
+        },
+    }
+    listed = {
+        "description": "The notes.",
+        "content": {kind: {"schema": _ref("NoteList")} for kind in ("application/json", "application/xml")},
+    }
+    read = {"description": "The note.", "content": {"application/json": {"schema": _ref("Note")}}}
+    text = {"type": "string", "minLength": 1, "maxLength": 200}
+    error = {
+        "type": "object",
+        "required": ["status", "message"],
+        "properties": {"status": {"type": "integer"}, "message": {"type": "string"}},
+    }
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "Toy Notes", "version": "1"},
+        "paths": {
+            "/notes": _post(
+                "createNote", "Create a note", {"201": created}, fields={"text": text}, required=("text",)
+            ),
+            "/notes/list": _post(
+                "listNotes",
+                "List notes, in JSON or XML",
+                {"200": listed},
+                fields={"contains": {"type": "string"}},
+            ),
+            "/notes/{noteId}": _post(
+                "readNote",
+                "Read one note",
+                {"200": read},
+                path_parameter="noteId",
+                errors=("400", "401", "403", "404"),
+            ),
+        },
+        "components": {
+            "responses": {
+                "Error": {
+                    "description": "An error.",
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["error"],
+                                "properties": {"error": error},
+                            }
+                        }
+                    },
+                }
+            },
+            "schemas": {
+                "Note": {
+                    "type": "object",
+                    "required": ["id", "text"],
+                    "properties": {"id": {"type": "string"}, "text": {"type": "string"}},
+                },
+                "NoteList": {
+                    "type": "object",
+                    "required": ["total", "notes"],
+                    "properties": {
+                        "total": {"type": "integer"},
+                        "notes": {"type": "array", "items": _ref("Note")},
+                    },
+                },
+            },
+        },
+    }
 
 
 def write_toy_vendor(folder: Path) -> Path:
@@ -238,7 +236,7 @@ def write_toy_vendor(folder: Path) -> Path:
     package.mkdir(parents=True, exist_ok=True)
     (package / "__init__.py").write_text(textwrap.dedent(_INIT), encoding="utf-8")
     (package / "app.py").write_text(textwrap.dedent(_APP), encoding="utf-8")
-    (package / "toy.yaml").write_text(textwrap.dedent(_SPEC), encoding="utf-8")
+    (package / "toy.yaml").write_text(yaml.safe_dump(_spec(), sort_keys=False), encoding="utf-8")
     (package / "scenario.yaml").write_text("api: toy\nnotes: 3\n", encoding="utf-8")
     info = folder / "toy_vendor-0.1.dist-info"
     info.mkdir(exist_ok=True)

@@ -3,6 +3,8 @@ enrollments, the bulk enrollment list and the create-or-update enrollment body."
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 
@@ -13,13 +15,20 @@ from .helpers import NOWHERE, ok
 # ILC session enrollments
 
 
+def _session_enrollments(
+    factory: AbsorbFactory, course: str, *, sessions: int
+) -> tuple[dict[str, Any], dict[str, Any], str]:
+    """A new user, a new ILC with ``sessions`` sessions, and the path of the user's session enrollments."""
+    user = factory.user()
+    ilc = factory.course(course, sessions=sessions)
+    return user, ilc, f"/users/{user['id']}/enrollments/{ilc['id']}/sessions"
+
+
 def test_enrolling_in_a_session_enrolls_in_the_ilc_and_reads_back(
     api: httpx.Client, admin: dict[str, str], factory: AbsorbFactory
 ) -> None:
-    user = factory.user()
-    ilc = factory.course("Crane Operation", sessions=2)
+    user, ilc, path = _session_enrollments(factory, "Crane Operation", sessions=2)
     first = ilc["sessions"][0]["id"]
-    path = f"/users/{user['id']}/enrollments/{ilc['id']}/sessions"
     made = ok(api.post(f"{path}/{first}", headers=admin), 201)
     assert (made["userId"], made["courseId"], made["sessionId"]) == (user["id"], ilc["id"], first)
     enrollment = ok(api.get(f"/users/{user['id']}/enrollments/{ilc['id']}", headers=admin))
@@ -40,10 +49,8 @@ def test_enrolling_in_a_session_enrolls_in_the_ilc_and_reads_back(
 def test_cancel_session_moves_the_user_to_another_session_only_when_asked(
     api: httpx.Client, admin: dict[str, str], factory: AbsorbFactory
 ) -> None:
-    user = factory.user()
-    ilc = factory.course("Crane Rigging", sessions=2)
+    user, ilc, path = _session_enrollments(factory, "Crane Rigging", sessions=2)
     first, second = (s["id"] for s in ilc["sessions"])
-    path = f"/users/{user['id']}/enrollments/{ilc['id']}/sessions"
     made = ok(api.post(f"{path}/{first}", headers=admin), 201)
     refused = api.post(f"{path}/{second}", headers=admin)
     assert refused.status_code == 422
@@ -63,10 +70,9 @@ def test_cancel_session_moves_the_user_to_another_session_only_when_asked(
 def test_re_enrolling_in_a_session_keeps_the_previous_one_as_history(
     api: httpx.Client, admin: dict[str, str], factory: AbsorbFactory
 ) -> None:
-    user = factory.user()
-    ilc = factory.course("Crane Safety", sessions=1)
+    _, ilc, sessions = _session_enrollments(factory, "Crane Safety", sessions=1)
     session = ilc["sessions"][0]["id"]
-    path = f"/users/{user['id']}/enrollments/{ilc['id']}/sessions/{session}"
+    path = f"{sessions}/{session}"
     made = ok(api.post(path, headers=admin), 201)
     again = ok(api.post(path, headers=admin, params={"reEnroll": "true"}), 201)
     assert again["enrollmentId"] != made["enrollmentId"]

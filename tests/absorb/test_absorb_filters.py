@@ -41,6 +41,18 @@ def people(factory: AbsorbFactory) -> dict[str, dict[str, Any]]:
     }
 
 
+def _users_apart(
+    sandbox: Sandbox, factory: AbsorbFactory, last_name: str, first_names: list[str], *, seconds: float
+) -> list[dict[str, Any]]:
+    """Users of ``last_name``, one per first name, made on the frozen sandbox clock ``seconds`` apart."""
+    sandbox.clock.freeze()
+    made = [factory.user(firstName=first_names[0], lastName=last_name)]
+    for first_name in first_names[1:]:
+        sandbox.clock.advance(seconds)
+        made.append(factory.user(firstName=first_name, lastName=last_name))
+    return made
+
+
 def _listed(
     api: httpx.Client, admin: dict[str, str], path: str, key: str, first_name: str, **params: str
 ) -> set[str]:
@@ -112,10 +124,7 @@ def test_guid_literals_in_every_spelling_find_one_user_only(
 def test_datetime_literals_compare_with_the_sandbox_clock(
     api: httpx.Client, admin: dict[str, str], sandbox: Sandbox, factory: AbsorbFactory
 ) -> None:
-    sandbox.clock.freeze()
-    before = factory.user(firstName="Early", lastName="Quillbird")
-    sandbox.clock.advance(hours=1)
-    later = factory.user(firstName="Late", lastName="Quillbird")
+    before, later = _users_apart(sandbox, factory, "Quillbird", ["Early", "Late"], seconds=3600)
     cut = later["dateAdded"]
     assert before["dateAdded"] < cut
     assert _users(api, admin, f"dateAdded ge datetime'{cut}'") == {"Late"}
@@ -255,12 +264,8 @@ def test_deprecated_limit_and_offset_page_like_their_underscored_names(
 def test_modified_since_keeps_what_was_edited_after_it(
     api: httpx.Client, admin: dict[str, str], sandbox: Sandbox, factory: AbsorbFactory
 ) -> None:
-    sandbox.clock.freeze()
-    old = factory.user(firstName="Old", lastName="Quillstone")
-    sandbox.clock.advance(minutes=5)
-    cut = factory.user(firstName="Cut", lastName="Quillstone")["dateEdited"]
-    sandbox.clock.advance(minutes=5)
-    new = factory.user(firstName="New", lastName="Quillstone")
+    old, middle, new = _users_apart(sandbox, factory, "Quillstone", ["Old", "Cut", "New"], seconds=300)
+    cut = middle["dateEdited"]
     edited = api.put(f"/users/{old['id']}", headers=admin, json={"jobTitle": "Edited"})
     assert edited.status_code == 200, edited.text
     response = api.get("/users", headers=admin, params={"modifiedSince": cut, "_limit": 1000})

@@ -40,6 +40,12 @@ def status(api: httpx.Client, course: int, **user: Any) -> str:
     return str(call(api, "get_user_course_status", course_id=course, **user)["status"])
 
 
+def assert_unenrolled(api: httpx.Client, user: dict[str, Any], course: dict[str, Any]) -> None:
+    """``user`` has no course at all, and ``course`` reads back as not enrolled."""
+    assert course_ids(api, user_id=user["id"]) == []
+    assert status(api, course["id"], user_id=user["id"]) == "not_enrolled"
+
+
 def score_item(api: httpx.Client, user: dict[str, Any], item: dict[str, Any], status: str, score: int) -> Any:
     """Set ``user``'s progress on course ``item`` to ``status`` with ``score``; the answer (a 200)."""
     return call(

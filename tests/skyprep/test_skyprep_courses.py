@@ -11,7 +11,7 @@ from mockserver import Sandbox
 from mockserver.testing import sync_client
 from mockserver.vendors.skyprep.factory import SkyprepFactory
 
-from .helpers import JOHN, KEYS, assert_bad_input_refused, call, course_ids, status
+from .helpers import JOHN, KEYS, assert_bad_input_refused, assert_unenrolled, call, course_ids, status
 
 
 def test_a_course_made_by_post_reads_back_through_both_methods_and_updates_only_what_is_sent(
@@ -48,8 +48,7 @@ def test_a_user_reaches_a_course_directly_or_through_a_group_and_every_read_agre
 ) -> None:
     user = factory.user()
     direct, grouped = factory.course(), factory.course()
-    assert course_ids(api, user_id=user["id"]) == []
-    assert status(api, direct["id"], user_id=user["id"]) == "not_enrolled"
+    assert_unenrolled(api, user, direct)
     call(api, "enroll_user_in_course", user_email=user["email"], course_id=direct["id"])
     group = call(api, "create_user_group", name="Sales Team", course_ids=str(grouped["id"]))
     call(api, "enroll_user_in_user_group", user_id=user["id"], user_group_id=group["id"])
@@ -65,8 +64,7 @@ def test_a_user_reaches_a_course_directly_or_through_a_group_and_every_read_agre
     ]
     call(api, "remove_user_from_course", user_id=user["id"], course_id=direct["id"])
     call(api, "remove_course_from_user_group", user_group_id=group["id"], course_id=grouped["id"])
-    assert course_ids(api, user_id=user["id"]) == []
-    assert status(api, grouped["id"], user_id=user["id"]) == "not_enrolled"
+    assert_unenrolled(api, user, grouped)
 
 
 def test_a_direct_enrollments_status_is_kept_and_the_factory_answers_it(

@@ -11,7 +11,7 @@ import pytest
 from mockserver import Sandbox
 from mockserver.vendors.skyprep.factory import SkyprepFactory
 
-from .helpers import JOHN, KEYS, assert_bad_input_refused, call, course_ids, status
+from .helpers import JOHN, KEYS, assert_bad_input_refused, assert_unenrolled, call, course_ids, status
 
 
 def test_a_path_made_by_post_reads_back_through_both_methods_and_updates_only_what_is_sent(
@@ -178,8 +178,7 @@ def test_the_catalog_enrolls_nobody(api: httpx.Client, factory: SkyprepFactory) 
     user, course = factory.user(), factory.course()
     group = factory.user_group(user_ids=[user["id"]])
     factory.in_catalog(course_ids=[course["id"]], user_group_ids=[group["id"]])
-    assert course_ids(api, user_id=user["id"]) == []
-    assert status(api, course["id"], user_id=user["id"]) == "not_enrolled"
+    assert_unenrolled(api, user, course)
 
 
 def test_remove_group_from_course_group_is_the_same_call_under_the_docs_second_url(

@@ -88,15 +88,15 @@ def main(argv: list[str] | None = None) -> int:
             results.append(result)
             for line in summary(result):
                 _say(line)
-            rss = serve.rss_mib()
+            rss = server.rss_mib(serve)
             if rss is not None:
                 _say(f"  server RSS after it: {rss:.0f} MiB")
     finally:
-        log = serve.stop()
+        log = server.stop(serve)
     failed = sum(r.problem_count for r in results)
     tracebacks = server.tracebacks(log)
     if tracebacks:
-        _say(f"stress: {len(tracebacks)} tracebacks in the server's log ({serve.stderr}): {tracebacks[:5]}")
+        _say(f"stress: {len(tracebacks)} tracebacks in the server's log ({serve.log}): {tracebacks[:5]}")
     requests = sum(r.requests for r in results)
     load = sum(r.seconds for r in results)
     _say(
