@@ -33,6 +33,7 @@ HTTP_METHODS = frozenset({"get", "put", "post", "delete", "patch", "head", "opti
 ROUTE = "lms_sandbox.route"
 _URI = "urn:lms-sandbox:document"
 _REF = "$ref"
+_NOTHING = object()
 
 Spec = Mapping[str, Any]
 
@@ -43,6 +44,8 @@ class Refs:
     def __init__(self, spec: Spec) -> None:
         self.spec = spec
         self._resolver = Registry().with_resource(_URI, Resource.opaque(spec)).resolver(base_uri=_URI)
+        # What each reference named (a document is read, never changed, once indexed).
+        self._found: dict[str, Any] = {}
 
     def __reduce__(self) -> tuple[type[Refs], tuple[Spec]]:
         # (the resolver holds functions pickle cannot name: a copy builds its own, e.g. in a spawned worker)
@@ -56,10 +59,13 @@ class Refs:
 
     def lookup(self, ref: str) -> Any:
         """What ``ref`` names; ``KeyError`` when it names nothing in the document."""
-        try:
-            return self._resolver.lookup(ref).contents
-        except Unresolvable:
-            raise KeyError(ref) from None
+        found = self._found.get(ref, _NOTHING)
+        if found is _NOTHING:
+            try:
+                found = self._found[ref] = self._resolver.lookup(ref).contents
+            except Unresolvable:
+                raise KeyError(ref) from None
+        return found
 
     def follow(self, node: Any) -> Any:
         """``node``, or what its ``$ref`` names, followed until it is none (references inside stay)."""
