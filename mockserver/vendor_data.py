@@ -30,6 +30,7 @@ Listener = Callable[[str, str, Mapping[str, str]], None]
 _ID_ALPHABET = string.ascii_letters + string.digits
 _ATOMS = (str, int, float, bool, type(None))
 _T = TypeVar("_T")
+_Id = TypeVar("_Id", str, int)
 
 
 def clone(value: _T) -> _T:
@@ -252,12 +253,26 @@ class VendorData:
         }
 
     def new_id(self, collection: str | None = None, length: int = 20) -> str:
-        """A fresh Firestore-style id, unique within ``collection`` when one is named."""
-        records = self.collections.get(collection, {}) if collection else {}
+        """A fresh Firestore-style id (see ``fresh``)."""
+        return self.fresh(
+            lambda: "".join(self.random.choice(_ID_ALPHABET) for _ in range(length)), collection
+        )
+
+    def fresh(self, draw: Callable[[], _Id], collection: str | None = None) -> _Id:
+        """``draw()`` again until it names no record: of ``collection``, or of any collection when none is
+        named. Every vendor allocates ids through this (or ``taken``), so an id drawn after a restore,
+        whose records were made before the generator was rewound, never collides with one of them."""
         while True:
-            candidate = "".join(self.random.choice(_ID_ALPHABET) for _ in range(length))
-            if candidate not in records:
+            candidate = draw()
+            if not (
+                candidate in self.collections.get(collection, {}) if collection else self.taken(candidate)
+            ):
                 return candidate
+
+    def taken(self, rid: object) -> bool:
+        """Whether a record of any collection is keyed ``rid`` (a number also as its digits)."""
+        keys = (rid, str(rid)) if isinstance(rid, int) else (rid,)
+        return any(key in records for records in self.collections.values() for key in keys)
 
     def export(self) -> dict[str, Any]:
         """A deep, JSON-ready copy of every collection."""

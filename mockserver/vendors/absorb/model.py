@@ -66,7 +66,7 @@ _GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}
 
 def guid(data: VendorData) -> str:
     """A GUID from the vendor's seeded generator (same seed, same ids)."""
-    return str(uuid.UUID(int=data.random.getrandbits(128), version=4))
+    return data.fresh(lambda: str(uuid.UUID(int=data.random.getrandbits(128), version=4)))
 
 
 def guids(values: Iterable[str], field: str) -> list[str]:

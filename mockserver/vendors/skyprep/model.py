@@ -180,7 +180,8 @@ def new_id(data: VendorData) -> int:
     scenario fixes for its named records."""
     reserved = set(data.extras.get(_RESERVED_IDS, ()))
     current = int(data.extras.get(_NEXT_ID, 1))
-    while current in reserved:
+    # A restore brings back records made after the counter it rewinds to: their ids are taken.
+    while current in reserved or data.taken(current):
         current += 1
     data.extras[_NEXT_ID] = current + 1
     return current
