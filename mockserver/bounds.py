@@ -18,8 +18,9 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .asgi import send_json
+from .asgi import read_body, replay, send_json
 from .excerpt import excerpt
+from .index import route_of
 from .options import SandboxOptions
 
 __all__ = ["Bounds", "RequestBounds", "format_size", "parse_size"]
@@ -116,6 +117,7 @@ class RequestBounds:
         if refusal is not None:
             await self._refuse(send, *refusal)
             return
+        scope = media_type_lowered(scope)
         limit = self.body_limit(scope)
         declared = _content_length(scope)
         if declared is not None and declared > limit:
@@ -163,6 +165,51 @@ class RequestBounds:
 
     async def _refuse(self, send: Send, status: int, message: str) -> None:
         await send_json(send, status, self.render(status, message), content_type=self.content_type)
+
+
+def media_type_lowered(scope: Scope) -> Scope:
+    """``scope`` with its Content-Type's media type in lower case (RFC 9110: media types are
+    case-insensitive; Connexion matches them as written, so ``APPLICATION/JSON`` went unparsed)."""
+    headers = scope.get("headers", ())
+    for index, (name, value) in enumerate(headers):
+        if name.lower() == b"content-type":
+            media, sep, rest = value.partition(b";")
+            if media.lower() == media:
+                return scope
+            lowered = list(headers)
+            lowered[index] = (name, media.strip().lower() + sep + rest)
+            return {**scope, "headers": lowered}
+    return scope
+
+
+class UnlabelledBody:
+    """Refuses (415) a body sent without a Content-Type to an operation that takes JSON only.
+
+    Connexion reads such a body as no body at all and hands the handler its bytes; a JSON API refuses it
+    as ASP.NET does. It sits behind the credential edge (a request without credentials is refused for
+    those first, as the vendors' frameworks do) and in front of Connexion. Where the operation also
+    takes forms (SkyPrep), the vendor's own layers read the body.
+    """
+
+    def __init__(self, app: ASGIApp, *, render: Render, content_type: str = "application/json") -> None:
+        self.app = app
+        self.render = render
+        self.content_type = content_type
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        route = route_of(scope) if scope["type"] == "http" else None
+        if route is None or not route.bodies or not all("json" in media for media in route.bodies):
+            await self.app(scope, receive, send)
+            return
+        if any(name.lower() == b"content-type" for name, _ in scope.get("headers", ())):
+            await self.app(scope, receive, send)
+            return
+        body = await read_body(receive)
+        if not body:
+            await self.app(scope, replay(body, receive), send)
+            return
+        message = f"Unsupported Media Type: send the body with Content-Type: {', '.join(route.bodies)}"
+        await send_json(send, 415, self.render(415, message), content_type=self.content_type)
 
 
 def _too_large(limit: int, why: str) -> str:

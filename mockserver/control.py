@@ -17,12 +17,12 @@ from starlette.types import ASGIApp, Scope
 
 from ._connexion import check_specs_once, validator_map
 from .asgi import route_path
-from .bounds import Bounds, RequestBounds
+from .bounds import Bounds, RequestBounds, UnlabelledBody
 from .conformance import state_schema
 from .errors import ModelError, SnapshotError, StateFileError, UnknownApi, UnknownSnapshot
 from .excerpt import shorten
 from .faults import FaultSpec, InvalidFault
-from .index import ApiIndex
+from .index import ApiIndex, Routed
 from .journal import CallFilter
 from .specs import load_spec
 from .vendors import load
@@ -353,7 +353,8 @@ def build_control_app(sandbox: ControlledApp) -> ASGIApp:
     """
     spec = load_spec(CONTROL_SPEC)
     handlers = ControlHandlers(sandbox).operations()
-    check_operations("control plane", ApiIndex({"": spec}), handlers)
+    index = ApiIndex({"": spec})
+    check_operations("control plane", index, handlers)
     check_specs_once()
     app = connexion.AsyncApp(
         "mockserver",
@@ -371,8 +372,10 @@ def build_control_app(sandbox: ControlledApp) -> ASGIApp:
         imports = any(path == p or path.startswith(p + "/") for p in IMPORT_PATHS)
         return options.max_import_size if imports else options.max_body_size
 
+    # A JSON body sent unlabelled is refused (415), as on the APIs; the index finds its operation.
+    unlabelled = UnlabelledBody(app, render=render_problem, content_type="application/problem+json")
     return RequestBounds(
-        app,
+        Routed(unlabelled, index),
         bounds=Bounds.of(options),
         render=render_problem,
         body_limit=body_limit,

@@ -26,7 +26,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .._connexion import MIDDLEWARES, BoundApp, check_specs_once, routed_base_path, validator_map
 from ..asgi import route_path
-from ..bounds import Bounds, RequestBounds
+from ..bounds import Bounds, RequestBounds, UnlabelledBody
 from ..clock import SandboxClock
 from ..errors import ModelError, UnhandledOperation
 from ..excerpt import excerpt, shorten
@@ -339,7 +339,7 @@ def build_vendor_app(ctx: VendorContext) -> ASGIApp:
     # A gateway's refusals (the edge's) and the sandbox's bounds answer in the same body.
     render = load(vendor.edge_errors or vendor.errors)
     edge = CredentialEdge(
-        app,
+        UnlabelledBody(app, render=load(vendor.errors)),
         scheme=vendor.credentials,
         accepted=ctx.credentials,
         index=ctx.index,
