@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .asgi import read_body, replay, send_json
@@ -102,10 +103,13 @@ class RequestBounds:
         render: Render,
         body_limit: Callable[[Scope], int] | None = None,
         content_type: str = "application/json",
+        json_render: Callable[[Scope], Render] | None = None,
     ) -> None:
         self.app = app
         self.bounds = bounds
         self.render = render
+        # A JSON body the API cannot read is the API's refusal (DfE's own body, not its gateway's).
+        self.json_render = json_render or (lambda scope: render)
         self.body_limit = body_limit or (lambda _scope: bounds.body)
         self.content_type = content_type.encode("latin-1")
 
@@ -136,6 +140,11 @@ class RequestBounds:
                 return
             if not message.get("more_body", False):
                 break
+        unreadable = _unreadable_json(scope, b"".join(m.get("body", b"") for m in messages))
+        if unreadable is not None:
+            answer = self.json_render(scope)(400, unreadable)
+            await send_json(send, 400, answer, content_type=self.content_type)
+            return
         await self.app(scope, _replay(messages, receive), send)
 
     def _refusal(self, scope: Scope) -> tuple[int, str] | None:
@@ -191,7 +200,9 @@ class UnlabelledBody:
     takes forms (SkyPrep), the vendor's own layers read the body.
     """
 
-    def __init__(self, app: ASGIApp, *, render: Render, content_type: str = "application/json") -> None:
+    def __init__(
+        self, app: ASGIApp, *, render: Callable[[Scope], Render], content_type: str = "application/json"
+    ) -> None:
         self.app = app
         self.render = render
         self.content_type = content_type
@@ -209,7 +220,51 @@ class UnlabelledBody:
             await self.app(scope, replay(body, receive), send)
             return
         message = f"Unsupported Media Type: send the body with Content-Type: {', '.join(route.bodies)}"
-        await send_json(send, 415, self.render(415, message), content_type=self.content_type)
+        await send_json(send, 415, self.render(scope)(415, message), content_type=self.content_type)
+
+
+# How deep a JSON body may nest: System.Text.Json's default MaxDepth (ASP.NET), below Rails' 100. Deeper
+# bodies made Python's parser and the validators recurse past their limit (a 500).
+JSON_DEPTH = 64
+
+
+def _unreadable_json(scope: Scope, body: bytes) -> str | None:
+    """Why a JSON body is refused at the door (``None`` when it is readable or not JSON).
+
+    Read by orjson, as a strict parser: no ``NaN`` or ``Infinity``, no number too large for a double (a
+    4,300-digit integer stopped Python's parser), no lone surrogate, and at most ``JSON_DEPTH`` levels.
+    An unlabelled body is read when it looks like JSON (SkyPrep's clients send JSON on GET).
+    """
+    if not body:
+        return None
+    content_type = next((v for k, v in scope.get("headers", ()) if k.lower() == b"content-type"), None)
+    if content_type is None:
+        if body.lstrip()[:1] not in (b"{", b"["):
+            return None
+    elif b"json" not in content_type.lower():
+        return None
+    try:
+        loaded = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        return f"Request body is not valid JSON: {exc}"
+    if _deeper_than(loaded, JSON_DEPTH):
+        return f"Request body nests deeper than {JSON_DEPTH} levels"
+    return None
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    level: list[Any] = [value]
+    for _ in range(limit):
+        level = [
+            child
+            for node in level
+            if isinstance(node, dict | list)
+            for child in (node.values() if isinstance(node, dict) else node)
+            if isinstance(child, dict | list)
+        ]
+        if not level:
+            return False
+    return True
 
 
 def _too_large(limit: int, why: str) -> str:

@@ -373,7 +373,9 @@ def build_control_app(sandbox: ControlledApp) -> ASGIApp:
         return options.max_import_size if imports else options.max_body_size
 
     # A JSON body sent unlabelled is refused (415), as on the APIs; the index finds its operation.
-    unlabelled = UnlabelledBody(app, render=render_problem, content_type="application/problem+json")
+    unlabelled = UnlabelledBody(
+        app, render=lambda scope: render_problem, content_type="application/problem+json"
+    )
     return RequestBounds(
         Routed(unlabelled, index),
         bounds=Bounds.of(options),

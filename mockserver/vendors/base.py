@@ -339,7 +339,7 @@ def build_vendor_app(ctx: VendorContext) -> ASGIApp:
     # A gateway's refusals (the edge's) and the sandbox's bounds answer in the same body.
     render = load(vendor.edge_errors or vendor.errors)
     edge = CredentialEdge(
-        UnlabelledBody(app, render=load(vendor.errors)),
+        UnlabelledBody(app, render=_document_errors(vendor)),
         scheme=vendor.credentials,
         accepted=ctx.credentials,
         index=ctx.index,
@@ -359,12 +359,26 @@ def build_vendor_app(ctx: VendorContext) -> ASGIApp:
     # The limiter's windows are state outside the collections: the control plane's reset clears them.
     ctx.store.on_reset(edge.reset)
     guarded: ASGIApp = load(vendor.front)(edge, ctx) if vendor.front else edge
-    guarded = RequestBounds(guarded, bounds=Bounds.of(ctx.options), render=render)
+    guarded = RequestBounds(
+        guarded, bounds=Bounds.of(ctx.options), render=render, json_render=_document_errors(vendor)
+    )
     if not vendor.offers_xml:
         return guarded
     encode = load(vendor.xml) if vendor.xml else encode_xml
     parameter = vendor.format_parameter
     return Codec(guarded, encode=encode, parameter=parameter, own_format=_owning(ctx.index, parameter))
+
+
+def _document_errors(vendor: Vendor) -> Callable[[Scope], ErrorRenderer]:
+    """The renderer of the document a request's operation is in (``SpecMount.errors``, else the vendor's)."""
+    fallback: ErrorRenderer = load(vendor.errors)
+    by_base: dict[str, ErrorRenderer] = {m.base_path: load(m.errors) for m in vendor.specs if m.errors}
+
+    def render_of(scope: Scope) -> ErrorRenderer:
+        route = route_of(scope)
+        return by_base.get(route.base, fallback) if route is not None else fallback
+
+    return render_of
 
 
 def _owning(index: ApiIndex, name: str | None) -> Callable[[Scope], bool]:

@@ -40,11 +40,13 @@ class SpecMount:
     """One OpenAPI document a vendor serves, and where under the vendor's prefix it is served.
 
     Its operations answer under ``{prefix}{base_path}``; the document itself is served at
-    ``{prefix}{base_path}/openapi.json`` and its Swagger UI at ``{prefix}{base_path}/ui/``.
+    ``{prefix}{base_path}/openapi.json`` and its Swagger UI at ``{prefix}{base_path}/ui/``. ``errors``
+    names the document's own error renderer where it is not the vendor's (DfE's Track Progress).
     """
 
     file: str
     base_path: str = ""
+    errors: Ref | None = None
 
     @property
     def spec_route(self) -> str:

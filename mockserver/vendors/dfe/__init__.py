@@ -16,7 +16,7 @@ from ..descriptor import RateLimit, RequiredHeader, SpecMount, Vendor
 
 NAME = "dfe"
 ADVERT = SpecMount("dfe-display-advert.yaml", "/vacancies")
-TRACK_PROGRESS = SpecMount("dfe-track-progress.yaml", "")
+TRACK_PROGRESS = SpecMount("dfe-track-progress.yaml", "", errors=f"{__name__}.problems:render_progress_error")
 SPECS = (ADVERT, TRACK_PROGRESS)
 
 KEY_HEADER = "Ocp-Apim-Subscription-Key"
