@@ -11,6 +11,7 @@ check refuses it in Connexion's own words.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -24,8 +25,10 @@ _GRAMMAR = {"integer": _INTEGER, "number": _NUMBER}
 
 
 def is_numeral(text: str, kind: str) -> bool:
-    """Whether ``text`` is an ASCII ``integer`` or ``number`` numeral (no spaces, signs but ``-``, words)."""
-    return _GRAMMAR[kind].fullmatch(text) is not None
+    """Whether ``text`` is an ASCII ``integer`` or ``number`` numeral (no spaces, signs but ``-``, words),
+    short enough to read: Python refuses to convert more than ``sys.get_int_max_str_digits()`` digits
+    (4,300; a ``ValueError`` that was a 500), and no vendor's server reads a number that long."""
+    return len(text) <= sys.get_int_max_str_digits() and _GRAMMAR[kind].fullmatch(text) is not None
 
 
 def _kept(raw: Any, resolved: Any, schema: Mapping[str, Any]) -> Any:

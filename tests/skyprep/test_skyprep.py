@@ -238,3 +238,23 @@ def test_create_user_refuses_what_is_no_email_address(api: httpx.Client, address
     assert response.status_code == 400
     assert "email" in response.text
     assert not [u for u in call(api, "get_users") if u["email"] == address]
+
+
+HUGE = "7" * 5000  # past the 4,300 digits Python's int() converts
+
+
+@pytest.mark.parametrize(
+    "send",
+    [
+        pytest.param(lambda c: c.post("/get_user", json={**KEYS, "user_id": HUGE}), id="json string"),
+        pytest.param(lambda c: c.post("/get_user", data={**KEYS, "user_id": HUGE}), id="form"),
+        pytest.param(lambda c: c.get("/get_user", params={**KEYS, "user_id": HUGE}), id="query"),
+        pytest.param(
+            lambda c: c.request("GET", "/get_user", json={**KEYS, "user_id": HUGE}), id="json on a GET"
+        ),
+    ],
+)
+def test_an_id_too_long_to_be_a_number_is_a_400_wherever_it_is_sent(api: httpx.Client, send: Any) -> None:
+    answer = send(api)
+    assert answer.status_code == 400, answer.text[:200]
+    assert "user_id" in answer.text
