@@ -212,7 +212,7 @@ class UnlabelledBody:
         if route is None or not route.bodies or not all("json" in media for media in route.bodies):
             await self.app(scope, receive, send)
             return
-        if any(name.lower() == b"content-type" for name, _ in scope.get("headers", ())):
+        if _header(scope, b"content-type") is not None:
             await self.app(scope, receive, send)
             return
         body = await read_body(receive)
@@ -237,7 +237,7 @@ def _unreadable_json(scope: Scope, body: bytes) -> str | None:
     """
     if not body:
         return None
-    content_type = next((v for k, v in scope.get("headers", ()) if k.lower() == b"content-type"), None)
+    content_type = _header(scope, b"content-type")
     if content_type is None:
         if body.lstrip()[:1] not in (b"{", b"["):
             return None
@@ -271,14 +271,19 @@ def _too_large(limit: int, why: str) -> str:
     return f"Request body too large: this sandbox accepts at most {limit} bytes ({format_size(limit)}); {why}"
 
 
+def _header(scope: Scope, name: bytes) -> bytes | None:
+    """The first value of the request header ``name`` (lower case), or ``None``."""
+    return next((value for key, value in scope.get("headers", ()) if key.lower() == name), None)
+
+
 def _content_length(scope: Scope) -> int | None:
-    for name, value in scope.get("headers", ()):
-        if name.lower() == b"content-length":
-            try:
-                return int(value)
-            except ValueError:
-                return None  # the server refuses a malformed one; in-process, the count decides
-    return None
+    value = _header(scope, b"content-length")
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        return None  # the server refuses a malformed one; in-process, the count decides
 
 
 def _replay(messages: list[Message], rest: Receive) -> Receive:

@@ -14,7 +14,8 @@ A request's operation is found once: ``Routed``, the outermost layer of each API
 the ASGI scope, and the journal, the faults, the credential edge, the codec and the vendor fronts
 read it there (``route_of``).
 
-Import-light (``referencing`` only), so ``contracts`` indexes a vendor's documents without the server.
+Import-light (``referencing`` and Starlette, no Connexion), so ``contracts`` indexes a vendor's documents
+without the server.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from typing import Any
 from referencing import Registry, Resource
 from referencing.exceptions import Unresolvable
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from .asgi import route_path
 
 HTTP_METHODS = frozenset({"get", "put", "post", "delete", "patch", "head", "options", "trace"})
 # Where ``Routed`` puts the request's operation (``None`` when it falls to none) in scope["extensions"].
@@ -158,6 +161,8 @@ class ApiIndex:
         self.documents = documents
         self.ignore_case = ignore_case
         self.refs = {base: Refs(spec) for base, spec in documents.items()}
+        # Longest base path first, so "/vacancies/..." is not taken for the document at "".
+        self._bases = sorted(documents, key=len, reverse=True)
         self.operations: dict[str, Operation] = {}
         self._routes: list[tuple[re.Pattern[str], Operation]] = []
         # A template without parameters matches one path (and it with a slash): found by lookup.
@@ -252,14 +257,7 @@ class ApiIndex:
 
     def document_of(self, path: str) -> str | None:
         """The base path of the document ``path`` falls under (longest first), or ``None``."""
-        return next(
-            (
-                b
-                for b in sorted(self.documents, key=len, reverse=True)
-                if not b or path == b or path.startswith(b + "/")
-            ),
-            None,
-        )
+        return next((b for b in self._bases if not b or path == b or path.startswith(b + "/")), None)
 
     def operation_ids(self) -> list[str]:
         """Every operationId, in document order."""
@@ -277,10 +275,6 @@ class ApiIndex:
     def security_schemes(self, base: str) -> Mapping[str, Mapping[str, Any]]:
         """The security schemes the document under ``base`` declares, by name."""
         return dict((self.documents[base].get("components") or {}).get("securitySchemes") or {})
-
-    def schema(self, base: str, ref: str) -> Any:
-        """What ``ref`` names in the document under ``base``."""
-        return self.refs[base].lookup(ref)
 
 
 def _literals(path: str) -> int:
@@ -304,7 +298,6 @@ class Routed:
     Args:
         app: the API's app behind it.
         index: the API's index.
-        path_of: the request's path below the API's prefix.
     """
 
     def __init__(self, app: ASGIApp, index: ApiIndex) -> None:
@@ -313,6 +306,6 @@ class Routed:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            path = scope["path"][len(scope.get("root_path", "")) :] or "/"
+            path = route_path(scope) or "/"
             scope.setdefault("extensions", {})[ROUTE] = self.index.match(scope["method"], path)
         await self.app(scope, receive, send)

@@ -232,8 +232,7 @@ def install_error_handlers(
             detail = f"Method {request.method} is not allowed on {excerpt(request.url.path)}"
             if index is not None:
                 # Starlette routes each method of a path separately; the spec knows them all.
-                scope = request.scope
-                headers["Allow"] = index.allowed(scope["path"][len(scope.get("root_path", "")) :] or "/")
+                headers["Allow"] = index.allowed(route_path(request.scope) or "/")
         return error_response(renderer(request), exc.status_code, detail, headers=headers)
 
     async def on_undecodable(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
