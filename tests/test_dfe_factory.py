@@ -271,3 +271,39 @@ def test_a_legal_entity_from_an_imported_state_still_gets_vacancies(
     made = factory.vacancy(legal_entity="XJ6M7B")
     assert made["employerName"] == "Thornbury Software Ltd"
     assert dfe_api.get(f"/vacancies/vacancy/{made['vacancyReference']}").json() == made
+
+
+def test_an_apprenticeship_minimum_wage_is_worded_at_the_rate_of_the_day_it_is_read(
+    factory: DfeFactory, dfe_api: httpx.Client, sandbox: Sandbox
+) -> None:
+    # A real v2 answer (captured October 2026): no wageAmount, the year's pay as text, 36 h x 52 x £8.00.
+    made = factory.vacancy(
+        closing_in_days=400,
+        hoursPerWeek=36,
+        wage={"wageType": "ApprenticeshipMinimum", "wageUnit": "Annually"},
+    )
+    reference = made["vacancyReference"]
+
+    def wage() -> dict[str, Any]:
+        response = dfe_api.get(f"/vacancies/vacancy/{reference}", headers={"X-Version": "2"})
+        assert response.status_code == 200, response.text
+        found: dict[str, Any] = response.json()["wage"]
+        return found
+
+    # On the default anchor (September 2025) the apprentice rate is £7.55: 36 x 52 x 7.55 = 14,133.60.
+    assert wage() == {
+        "wageType": "ApprenticeshipMinimum",
+        "wageUnit": "Annually",
+        "wageAdditionalInformation": "£14,133.60 a year",
+    }
+    assert made["wage"] == wage()
+    # Past April 2026 the same advert is paid at £8.00, in whole pounds, as in the capture.
+    sandbox.clock.advance(days=(date(2026, 4, 2) - TODAY).days)
+    assert wage()["wageAdditionalInformation"] == "£14,976 a year"
+    assert "wageAmount" not in wage()
+    # An amount or a text of its own is served as stored.
+    own = factory.vacancy(
+        closing_in_days=400, wage={"wageType": "ApprenticeshipMinimum", "wageAmount": 15000.0}
+    )
+    response = dfe_api.get(f"/vacancies/vacancy/{own['vacancyReference']}", headers={"X-Version": "2"})
+    assert response.json()["wage"] == {"wageType": "ApprenticeshipMinimum", "wageAmount": 15000.0}

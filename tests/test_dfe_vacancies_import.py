@@ -117,6 +117,7 @@ def test_any_imported_vacancies_are_searched_and_shaped_without_failing(
             data.collection(v.VACANCIES)[_key(data, item["vacancyReference"])],
             item["vacancyReference"],
             query.version,
+            v.today(data),
             detailed=True,
         )
 

@@ -21,7 +21,7 @@ from ...errors import FixtureError
 from ...store import Record, VendorData
 from . import reference as ref
 from .advert_wording import WEEKS, article, details, lower, wage
-from .reference import Place, Standard
+from .reference import Place, Standard, minimum_rates
 from .vacancies import (
     ACCOUNTS,
     DEFAULT_TODAY,
@@ -291,7 +291,7 @@ class AdvertSeeder:
             "postedDate": _stamp(posted),
             "closingDate": _stamp(closing),
             "startDate": _stamp(start),
-            "wage": wage(rnd, standard, hours),
+            "wage": wage(rnd, standard, hours, minimum_rates(self.anchor)),
             "hoursPerWeek": hours,
             "expectedDuration": f"{standard.months} months",
             "addresses": addresses,

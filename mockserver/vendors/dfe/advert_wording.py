@@ -32,15 +32,19 @@ _BENEFITS = (
 )
 
 
-def wage(rnd: random.Random, standard: Standard, hours: float) -> Record:
-    """The ``wage`` of an advert for ``standard`` at ``hours`` a week."""
+def wage(rnd: random.Random, standard: Standard, hours: float, rates: ref.MinimumRates) -> Record:
+    """The ``wage`` of an advert for ``standard`` at ``hours`` a week, paid at least ``rates``.
+
+    An ``ApprenticeshipMinimum`` wage is stored without an amount or text: its answer words the year's pay
+    at the rate in force on the day it is read (``vacancies.shape``), as a real v2 answer does.
+    """
     kind = rnd.choices(ref.WAGE_TYPES, weights=[35, 10, 45, 10])[0]
     wage: Record = {"wageType": kind}
-    yearly_minimum = ref.APPRENTICE_HOURLY_RATE * hours * 52
+    yearly_minimum = rates.apprentice * hours * 52
     if kind == "ApprenticeshipMinimum":
-        wage.update(wageUnit="Annually", wageAmount=round(yearly_minimum, 2))
+        wage["wageUnit"] = "Annually"
     elif kind == "NationalMinimum":
-        wage.update(wageUnit="Annually", wageAmount=round(ref.NATIONAL_LIVING_WAGE * hours * 52, 2))
+        wage.update(wageUnit="Annually", wageAmount=round(rates.national_living * hours * 52, 2))
     elif kind == "Custom":
         low, high = _PAY_BANDS[min(standard.level, 6)]
         yearly = max(rnd.randrange(low, high + 1, 500), ceil_to(yearly_minimum, 500))
@@ -50,13 +54,15 @@ def wage(rnd: random.Random, standard: Standard, hours: float) -> Record:
     else:
         wage["wageUnit"] = "Unspecified"
     if rnd.random() < 0.4:
-        wage["wageAdditionalInformation"] = rnd.choice(
+        extra = rnd.choice(
             [
                 "Pay rises on successful completion of each year of the apprenticeship.",
                 "Annual performance-related bonus.",
                 "Paid overtime is available.",
             ]
         )
+        if kind != "ApprenticeshipMinimum":  # its additional information is the pay (drawn all the same)
+            wage["wageAdditionalInformation"] = extra
     wage["workingWeekDescription"] = WEEKS[hours]
     return wage
 

@@ -214,7 +214,7 @@ class DfeFactory(StoreFactory):
             )
         named.update(overrides)
         stored = seeder.vacancy(entity, named)
-        return shape(stored, vacancy_reference(stored, ""), version, detailed=True)
+        return shape(stored, vacancy_reference(stored, ""), version, today(self.data), detailed=True)
 
     def vacancies(self, count: int, **options: Any) -> list[Record]:
         """``count`` vacancies, each made by ``vacancy(**options)``."""

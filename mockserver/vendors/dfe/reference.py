@@ -9,6 +9,7 @@ and its latitude/longitude agree to within about a mile.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 # The 15 occupational routes, spelled as DfE's course directory spells them.
 ROUTES: tuple[str, ...] = (
@@ -343,10 +344,37 @@ SKILLS: dict[str, tuple[str, ...]] = {
     "Transport and logistics": ("Organisation skills", "Physical fitness", "Team working", "Number skills"),
 }
 
-# GOV.UK minimum hourly rates from April 2025 (the default anchor date falls in that year): the
-# apprentice rate and the National Living Wage.
-APPRENTICE_HOURLY_RATE = 7.55
-NATIONAL_LIVING_WAGE = 12.21
+
+@dataclass(frozen=True, slots=True)
+class MinimumRates:
+    """GOV.UK minimum hourly rates from ``since``: the apprentice rate and the National Living Wage."""
+
+    since: date
+    apprentice: float
+    national_living: float
+
+
+# Each April's rates (gov.uk/national-minimum-wage-rates), oldest first.
+MINIMUM_RATES = (
+    MinimumRates(date(2024, 4, 1), 6.40, 11.44),
+    MinimumRates(date(2025, 4, 1), 7.55, 12.21),
+    MinimumRates(date(2026, 4, 1), 8.00, 12.71),
+)
+
+
+def minimum_rates(on: date) -> MinimumRates:
+    """The rates in force on ``on`` (the oldest known before them)."""
+    return next((rates for rates in reversed(MINIMUM_RATES) if rates.since <= on), MINIMUM_RATES[0])
+
+
+def yearly_pay_text(hours: float, rate: float) -> str:
+    """A year's pay at ``rate`` for ``hours`` a week, worded as Find an apprenticeship words it.
+
+    ``£14,976 a year`` for 36 hours at £8.00 (a real v2 answer): whole pounds without pence.
+    """
+    yearly = round(hours * 52 * rate, 2)
+    return f"£{yearly:,.0f} a year" if yearly == int(yearly) else f"£{yearly:,.2f} a year"
+
 
 WAGE_TYPES = ("ApprenticeshipMinimum", "NationalMinimum", "Custom", "CompetitiveSalary")
 WAGE_UNITS = ("Unspecified", "Weekly", "Monthly", "Annually")

@@ -17,7 +17,7 @@ from typing import Any
 
 from ...errors import Forbidden, InvalidInput, NotFound
 from ...store import Record, VendorData
-from .reference import ROUTES, STANDARDS
+from .reference import ROUTES, STANDARDS, minimum_rates, yearly_pay_text
 
 VACANCIES = "vacancies"
 ACCOUNTS = "accounts"
@@ -331,6 +331,7 @@ def search(data: VendorData, query: Search, who: Subscription) -> Record:
     if located:
         lat, lon = _number(query.lat), _number(query.lon)
     hits = live_vacancies(data)
+    now = today(data)
     if located:
         for hit in hits:
             points = [p for p in (_point(a) for a in addresses_of(hit.record)) if p is not None]
@@ -343,7 +344,7 @@ def search(data: VendorData, query: Search, who: Subscription) -> Record:
     page = ordered[start : start + query.page_size]
     detailed = query.version >= 2 and query.include_details and query.page_size <= DETAILS_MAX_PAGE_SIZE
     return {
-        "vacancies": [shape(h.record, h.reference, query.version, detailed, h.distance) for h in page],
+        "vacancies": [shape(h.record, h.reference, query.version, now, detailed, h.distance) for h in page],
         "total": len(hits),
         "totalFiltered": len(matching),
         "totalPages": math.ceil(len(matching) / query.page_size),
@@ -362,7 +363,7 @@ def get(data: VendorData, reference: str, version: int) -> Record:
     # Imported state may serve two adverts under one reference: the first live one wins, as in a search.
     for record in data.collection(VACANCIES).in_order(by_reference.ids(wanted)):
         if _is_live(record, now) and _lars_code(record) is not None:
-            return shape(record, wanted, version, detailed=True)
+            return shape(record, wanted, version, now, detailed=True)
     raise NotFound(f"Vacancy {reference} was not found")
 
 
@@ -375,20 +376,38 @@ def _compact(value: Any) -> Any:
     return value
 
 
-def _rounded(distance: float) -> float:
-    return round(distance, 2)
+def _worded(wage: Any, hours: Any, on: date) -> Any:
+    """``wage`` as answered on day ``on``: an ``ApprenticeshipMinimum`` wage with no amount or text of its
+    own gets the year's pay at the apprentice rate in force that day, as text (a real v2 answer has
+    ``"wageAdditionalInformation": "£14,976 a year"`` for 36 hours at £8.00, and no ``wageAmount``)."""
+    if (
+        not isinstance(wage, dict)
+        or wage.get("wageType") != "ApprenticeshipMinimum"
+        or wage.get("wageAmount") is not None
+        or wage.get("wageAdditionalInformation")
+        or not isinstance(hours, int | float)
+        or isinstance(hours, bool)
+    ):
+        return wage
+    worded = {k: v for k, v in wage.items() if k != "workingWeekDescription"}
+    worded["wageAdditionalInformation"] = yearly_pay_text(hours, minimum_rates(on).apprentice)
+    if "workingWeekDescription" in wage:
+        worded["workingWeekDescription"] = wage["workingWeekDescription"]
+    return worded
 
 
 def shape(
     record: Mapping[str, Any],
     reference: str,
     version: int,
+    on: date,
     detailed: bool = False,
     distance: float | None = None,
 ) -> Record:
-    """A stored vacancy as ``version`` answers it: a list item, or the detail shape."""
+    """A stored vacancy as ``version`` answers it on day ``on``: a list item, or the detail shape."""
     addresses = addresses_of(record)
     out: Record = {k: record.get(k) for k in _HEAD}
+    out["wage"] = _worded(out["wage"], out["hoursPerWeek"], on)
     if version == 1:
         main = addresses[0] if addresses else None
         out["address"] = main
@@ -398,7 +417,8 @@ def shape(
     else:
         out["addresses"] = addresses
         out["applicationUrl"] = record.get("applicationUrl")
-    out["distance"] = _rounded(distance) if distance is not None else None
+    # Not rounded: a real v2 answer carries the double as computed (``"distance": 6.69410372860631``).
+    out["distance"] = distance
     out.update({k: record.get(k) for k in _TAIL})
     out["vacancyReference"] = reference
     for name, default in _VALUE_DEFAULTS.items():
