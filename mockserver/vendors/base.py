@@ -37,7 +37,7 @@ from ..options import SandboxOptions
 from ..specs import load_spec
 from ..store import Store, VendorData
 from ..xmlcodec import encode as encode_xml
-from .codec import Codec
+from .codec import BodyFormat, Codec
 from .credentials import Credential
 from .descriptor import SpecMount, Vendor, load
 from .edge import CredentialEdge, identity_of
@@ -358,14 +358,18 @@ def build_vendor_app(ctx: VendorContext) -> ASGIApp:
     # The limiter's windows are state outside the collections: the control plane's reset clears them.
     ctx.store.on_reset(edge.reset)
     guarded: ASGIApp = load(vendor.front)(edge, ctx) if vendor.front else edge
+    parameter = vendor.format_parameter
+    owning = _owning(ctx.index, parameter)
+    late = vendor.offers_xml and vendor.format_in_body and parameter is not None
+    if late and parameter is not None:
+        guarded = BodyFormat(guarded, parameter=parameter, own_format=owning)
     guarded = RequestBounds(
         guarded, bounds=Bounds.of(ctx.options), render=render, json_render=_document_errors(vendor)
     )
     if not vendor.offers_xml:
         return guarded
     encode = load(vendor.xml) if vendor.xml else encode_xml
-    parameter = vendor.format_parameter
-    return Codec(guarded, encode=encode, parameter=parameter, own_format=_owning(ctx.index, parameter))
+    return Codec(guarded, encode=encode, parameter=parameter, own_format=owning, late=late)
 
 
 def _document_errors(vendor: Vendor) -> Callable[[Scope], ErrorRenderer]:

@@ -2,22 +2,44 @@
 
 Inside, everything speaks JSON: Connexion serialises handlers' results, validates them against the spec
 (when response validation is on) and renders errors in the vendor's body. A vendor that offers XML
-gets it here, when the client asks by ``Accept`` or by the vendor's format query parameter: the JSON
+gets it here, when the client asks by ``Accept`` or by the vendor's format parameter: the JSON
 answer, already validated, is encoded as XML, so an XML answer is held to the same schema. Where an
 operation documents the format parameter as its own (a report's file format), only ``Accept`` asks.
+
+The parameter is read from the query string here. Where the vendor also takes it in a body, the body is
+read further in, once ``RequestBounds`` has bounded and read it: ``BodyFormat`` there changes the choice
+``Codec`` put in the scope (``choice_of``), before any answer starts.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ..asgi import read_body, replay
+
 Encoder = Callable[[Any], bytes]
 XML_TYPES = ("application/xml", "text/xml")
+# The scope extension holding a request's ``Choice``.
+CHOICE = "lms-sandbox.answer-format"
+
+
+@dataclass(slots=True)
+class Choice:
+    """Whether a request's answer leaves as XML; a layer that reads the body may still change it."""
+
+    xml: bool
+
+
+def choice_of(scope: Scope) -> Choice | None:
+    """The ``Choice`` an outer ``Codec`` put in ``scope`` (``None`` when no codec answers for it)."""
+    found = scope.get("extensions", {}).get(CHOICE)
+    return found if isinstance(found, Choice) else None
 
 
 def wants_xml(scope: Scope, parameter: str | None) -> bool:
@@ -64,10 +86,13 @@ class Codec:
         encode: Encoder,
         parameter: str | None = None,
         own_format: Callable[[Scope], bool] = lambda scope: False,
+        late: bool = False,
     ) -> None:
         self.app = app
         self.encode = encode
         self.parameter = parameter
+        # A ``BodyFormat`` further in may still ask for XML: every request carries a ``Choice``.
+        self.late = late
         # Whether a request's operation takes the parameter as its own: then it is not a request for XML.
         self.own_format = own_format
 
@@ -75,20 +100,29 @@ class Codec:
         return None if self.own_format(scope) else self.parameter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not wants_xml(scope, self._parameter(scope)):
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        choice = Choice(wants_xml(scope, self._parameter(scope)))
+        if not choice.xml and not self.late:
+            await self.app(scope, receive, send)
+            return
+        # In the scope's own extensions: layers further in write theirs there for the outer ones to read.
+        scope.setdefault("extensions", {})[CHOICE] = choice
         inner = dict(scope)
-        # The app behind answers (and validates) JSON; only this layer knows XML was asked for.
-        inner["headers"] = [(k, v) for k, v in scope["headers"] if k.lower() != b"accept"] + [
-            (b"accept", b"application/json")
-        ]
+        if choice.xml:
+            # The app behind answers (and validates) JSON; only this layer knows XML was asked for.
+            inner["headers"] = [(k, v) for k, v in scope["headers"] if k.lower() != b"accept"] + [
+                (b"accept", b"application/json")
+            ]
         start: Message = {}
         chunks: list[bytes] = []
 
         async def capture(message: Message) -> None:
             nonlocal start
-            if message["type"] == "http.response.start":
+            if not choice.xml:
+                await send(message)
+            elif message["type"] == "http.response.start":
                 start = message
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
@@ -109,3 +143,46 @@ class Codec:
         headers.append((b"content-length", str(len(body)).encode()))
         await send({**start, "headers": headers})
         await send({"type": "http.response.body", "body": body})
+
+
+class BodyFormat:
+    """ASGI middleware reading the format parameter from a form or JSON body (``Codec``'s ``late`` choice).
+
+    It sits behind ``RequestBounds``, so the body it reads is bounded and already whole. A body's value
+    wins over the query string's (Rails merges a request's body parameters over its query's); an operation
+    that owns the parameter (``own_format``) is left alone, as ``Codec`` leaves it.
+    """
+
+    def __init__(self, app: ASGIApp, *, parameter: str, own_format: Callable[[Scope], bool]) -> None:
+        self.app = app
+        self.parameter = parameter
+        self.own_format = own_format
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        choice = choice_of(scope) if scope["type"] == "http" else None
+        if choice is None or self.own_format(scope):
+            await self.app(scope, receive, send)
+            return
+        body = await read_body(receive)
+        asked = _body_parameter(scope, body, self.parameter)
+        if asked is not None:
+            choice.xml = asked.strip().lower() == "xml"
+        await self.app(scope, replay(body, receive), send)
+
+
+def _body_parameter(scope: Scope, body: bytes, name: str) -> str | None:
+    """The value of ``name`` in a form or JSON object body, if it is there as text."""
+    if not body:
+        return None
+    content_type = next((v for k, v in scope["headers"] if k.lower() == b"content-type"), b"").lower()
+    if b"x-www-form-urlencoded" in content_type:
+        found = [v for k, v in parse_qsl(body.decode("latin-1"), keep_blank_values=True) if k == name]
+        return found[-1] if found else None
+    if b"json" in content_type or not content_type:
+        try:
+            loaded = json.loads(body)
+        except (ValueError, RecursionError):
+            return None
+        value = loaded.get(name) if isinstance(loaded, dict) else None
+        return value if isinstance(value, str) else None
+    return None

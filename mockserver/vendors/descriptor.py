@@ -156,6 +156,8 @@ class Vendor:
         formats: response formats offered: ``("json",)`` or ``("json", "xml")``.
         format_parameter: the query parameter that asks for a format (``?format=xml``), if any;
             ``Accept: application/xml`` works for every vendor offering XML.
+        format_in_body: the format parameter may also come in a form or JSON body, as the vendor's other
+            parameters may (SkyPrep); a body's value wins over the query's, as Rails merges them.
         xml: the XML encoder ``(body) -> bytes`` of a vendor offering XML (default: a generic one).
         twin_suffix: operationIds ending in it are the same vendor call as without it (SkyPrep's
             deprecated GET twins, ``get_userGet``): journal filters and ``assert_called`` take the bare
@@ -195,6 +197,7 @@ class Vendor:
     rate_limit: RateLimit | None = None
     formats: tuple[str, ...] = ("json",)
     format_parameter: str | None = None
+    format_in_body: bool = False
     xml: Ref | None = None
     twin_suffix: str | None = None
     actions: tuple[ControlAction, ...] = ()

@@ -148,6 +148,42 @@ def test_format_xml_answers_the_same_data_as_xml(api: httpx.Client) -> None:
     assert decode(refused.content)["status"] == 403
 
 
+@pytest.mark.parametrize("sent_in", ["form", "json"])
+def test_format_sent_in_the_body_chooses_the_answers_format_as_every_parameter_may(
+    api: httpx.Client, sent_in: str
+) -> None:
+    as_json = api.post("/get_users", json=KEYS).json()
+
+    def call(fields: dict[str, str], **query: str) -> httpx.Response:
+        body = {**KEYS, **fields}
+        return api.post(
+            "/get_users", params=query, **({"data": body} if sent_in == "form" else {"json": body})
+        )
+
+    as_xml = call({"format": "xml"})
+    assert as_xml.status_code == 200, as_xml.text
+    assert as_xml.headers["content-type"].startswith("application/xml")
+    assert decode(as_xml.content) == as_json
+    # The body's value wins over the query's, as Rails merges them; format=json asks for JSON.
+    assert call({"format": "json"}, format="xml").json() == as_json
+    assert call({"format": "xml"}, format="json").headers["content-type"].startswith("application/xml")
+    # Refusals follow the format asked for too.
+    refused = call({"format": "xml", "api_key": "nope"})
+    assert refused.status_code == 403
+    assert decode(refused.content)["status"] == 403
+
+
+def test_a_report_calls_format_in_the_body_stays_the_files_format(api: httpx.Client) -> None:
+    answer = api.post("/get_report", data={**KEYS, "report_type": "all_users", "format": "xlsx"})
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["content-type"].startswith("application/vnd.openxmlformats")
+    assert answer.content[:2] == b"PK"
+    # format=xml is no file format: refused in JSON, not answered in XML.
+    refused = api.post("/get_report", data={**KEYS, "report_type": "all_users", "format": "xml"})
+    assert refused.status_code == 400, refused.text
+    assert refused.headers["content-type"].startswith("application/json")
+
+
 def test_a_login_keys_url_signs_the_user_in_and_a_one_time_key_only_once(
     api: httpx.Client, sandbox: Sandbox
 ) -> None:

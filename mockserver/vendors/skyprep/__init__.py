@@ -42,6 +42,7 @@ VENDOR = Vendor.of(
     rate_limit=RateLimit("100 per 1 minute", per="client", message=RATE_LIMITED),
     formats=("json", "xml"),
     format_parameter="format",
+    format_in_body=True,
     twin_suffix="Get",
     notes=(
         "every call takes GET (deprecated) and POST; parameters may come in the query, a form or a JSON body",
