@@ -310,7 +310,7 @@ class Tracked(_Whole, Collection):
         self._changes.whole.add(self._name)
 
     def __getitem__(self, rid: str) -> Record:
-        record = dict.__getitem__(self, rid)
+        record: Record = dict.__getitem__(self, rid)
         self._note(rid)
         return record
 
@@ -399,7 +399,7 @@ class TrackedExtras(_Whole, dict[str, Any]):
         self._note_all()
         dict.update(self, *args, **kwargs)
 
-    def __ior__(self, other: Any) -> TrackedExtras:  # type: ignore[override,misc]
+    def __ior__(self, other: Any) -> TrackedExtras:  # type: ignore[misc]
         self.update(other)
         return self
 
