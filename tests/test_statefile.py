@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import json
 import logging
 import re
+import signal
 import sqlite3
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from mockserver import create_app
@@ -181,3 +189,79 @@ def test_saving_and_deleting_a_snapshot_are_in_the_file_before_the_answer(tmp_pa
         assert list(read_file(path)["snapshots"]) == ["one"]
         assert client.delete(f"{BASE}/snapshots/one").status_code == 204
     assert read_file(path)["snapshots"] == {}
+
+
+@contextlib.contextmanager
+def _served(path: Path) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """``serve`` on 127.0.0.1, port 0, with the state file ``path``; its process and base URL."""
+    command = [sys.executable, "-m", "mockserver.cli", "serve", "--port", "0", "--api", API]
+    with subprocess.Popen(
+        [*command, "--log-level", "warning", "--state-file", str(path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    ) as server:
+        try:
+            assert server.stdout is not None
+            port = next(
+                (
+                    int(m.group(1))
+                    for line in server.stdout
+                    if (m := re.search(r"serving on \S+:(\d+)", line))
+                ),
+                None,
+            )
+            assert port is not None, "serve printed no banner"
+            yield server, f"http://127.0.0.1:{port}"
+        finally:
+            if server.poll() is None:
+                server.kill()
+            server.wait(timeout=60)
+
+
+def _creator(url: str, number: int, acknowledged: list[str], enough: threading.Event) -> None:
+    """Creates users until the server is gone, noting the id of each one answered 201."""
+    with httpx.Client(base_url=url, headers=AUTH, timeout=10) as client:
+        for n in itertools.count():
+            user = {
+                "first_name": "Kill",
+                "last_name": f"T{number}n{n}",
+                "email": f"k{number}n{n}@kill.example",
+            }
+            try:
+                answer = client.post(
+                    "/apprentiscope/create-user", json={"user": {**user, "user_type": "apprentice"}}
+                )
+            except httpx.HTTPError:
+                return
+            if answer.status_code == 201:
+                acknowledged.append(answer.json()["id"])
+                if len(acknowledged) >= KILL_AFTER:
+                    enough.set()
+
+
+KILL_AFTER = 150
+
+
+def test_every_create_answered_2xx_survives_a_sigkill_in_the_middle_of_a_burst(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    acknowledged: list[str] = []
+    enough = threading.Event()
+    with _served(path) as (server, url):
+        writers = [
+            threading.Thread(target=_creator, args=(url, n, acknowledged, enough), daemon=True)
+            for n in range(4)
+        ]
+        for writer in writers:
+            writer.start()
+        assert enough.wait(timeout=120), f"only {len(acknowledged)} creates answered 201"
+        server.send_signal(signal.SIGKILL)
+        assert server.wait(timeout=60) == -signal.SIGKILL
+        for writer in writers:
+            writer.join(timeout=60)
+    assert len(acknowledged) >= KILL_AFTER
+    with _served(path) as (server, url):
+        users = httpx.get(f"{url}{BASE}/state/{API}", timeout=30).json()["collections"]["users"]
+        server.send_signal(signal.SIGTERM)
+    missing = [rid for rid in acknowledged if rid not in users]
+    assert missing == [], f"{len(missing)} of {len(acknowledged)} acknowledged creates were lost"
