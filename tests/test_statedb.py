@@ -12,8 +12,8 @@ import httpx
 import pytest
 
 from contracts.workflows.stress import CONTRIBUTE, DELETE, UPDATE, Ledger, profile_for
-from mockserver import Sandbox, create_app
-from mockserver import statedb
+from mockserver import Sandbox, create_app, statedb
+from mockserver.cli import build_parser, options_from_args
 from mockserver.statedb import read_file
 from mockserver.testing import sync_client
 from mockserver.vendor_data import TRANSIENT
@@ -149,3 +149,26 @@ def test_a_write_the_file_refuses_is_not_acknowledged_and_goes_with_the_next(
     assert gone not in held
     assert kept not in held
     app.errors.clear()
+
+
+@pytest.mark.parametrize(("sync", "level"), [("normal", 1), ("always", 2)])
+def test_state_sync_from_the_environment_sets_how_hard_each_write_goes_to_disk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sync: str, level: int
+) -> None:
+    monkeypatch.setenv("LMS_SANDBOX_STATE_SYNC", sync.upper())
+    options = options_from_args(build_parser().parse_args(["serve", "--state-file", str(tmp_path / "s.db")]))
+    assert options.state_sync == sync
+    app = create_app(options, apis=(API,))
+    connection = app.state_file._db._db  # type: ignore[union-attr]
+    # SQLite's synchronous levels: NORMAL is 1, FULL (an fsync per commit) is 2.
+    assert connection.execute("PRAGMA synchronous").fetchone()[0] == level
+    assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_an_unknown_state_sync_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LMS_SANDBOX_STATE_SYNC", "sometimes")
+    with pytest.raises(SystemExit, match="LMS_SANDBOX_STATE_SYNC: 'sometimes' is not one of normal, always"):
+        build_parser()
+    monkeypatch.delenv("LMS_SANDBOX_STATE_SYNC")
+    with pytest.raises(ValueError, match="state_sync must be one of normal, always"):
+        create_app(apis=(API,), state_sync="sometimes")
