@@ -19,8 +19,10 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import json
+import logging
 import pickle
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -54,6 +56,10 @@ _DELETE_RECORD = "DELETE FROM records WHERE api = ? AND collection = ? AND id = 
 _UPSERT_EXTRA = "INSERT OR REPLACE INTO extras VALUES (?, ?, ?)"
 _DELETE_EXTRA = "DELETE FROM extras WHERE api = ? AND key = ?"
 _ABSENT = object()
+# Seconds between two checkpoints, and the size the log is cut back to after one.
+CHECKPOINT_EVERY = 1.0
+WAL_SIZE_LIMIT = 64 * 1024 * 1024
+log = logging.getLogger("mockserver")
 # Seconds between two writes of the generators' state (see above).
 GENERATORS_EVERY = 1.0
 # Where a record stands in its collection, and its JSON text, as the file holds them.
@@ -158,6 +164,33 @@ def _read(
     return dump, extras, generators
 
 
+class _Checkpointer:
+    """Copies the log into the database file every ``CHECKPOINT_EVERY`` seconds, in its own thread and
+    connection, without holding up writers (``PASSIVE``)."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="lms-sandbox-checkpoint", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        db = sqlite3.connect(self._path, isolation_level=None)
+        try:
+            while not self._stopping.wait(CHECKPOINT_EVERY):
+                try:
+                    db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                except sqlite3.Error as exc:
+                    # The next one tries again; the commits are safe in the log meanwhile.
+                    log.warning("state file %s: checkpoint failed: %s", self._path, exc)
+        finally:
+            db.close()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._thread.join()
+
+
 class StateDb:
     """One open state database; every method but ``read`` runs holding the store's lock."""
 
@@ -167,14 +200,21 @@ class StateDb:
             self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
             self._db.execute("PRAGMA journal_mode = WAL")
             self._db.execute(f"PRAGMA synchronous = {SYNC_MODES[sync]}")
+            # Checkpoints (copying the log into the file, with an fsync) are the checkpointer's: an
+            # answer waits for its own commit only.
+            self._db.execute("PRAGMA wal_autocheckpoint = 0")
+            self._db.execute(f"PRAGMA journal_size_limit = {WAL_SIZE_LIMIT}")
         except sqlite3.Error as exc:
             raise StateFileError(f"state file {path}: cannot be opened: {exc}") from None
+        self._checkpointer = _Checkpointer(path)
         self._mirrors: dict[str, _Mirror] = {}
         self._seed: int | None = None
         self._snapshots: dict[str, Mapping[str, Any]] = {}
         self._generators_at = 0.0
 
     def close(self) -> None:
+        self._checkpointer.stop()
+        # The last connection to close checkpoints the whole log into the file.
         self._db.close()
 
     # reading, on start
@@ -194,7 +234,7 @@ class StateDb:
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         try:
-            self._db.execute("BEGIN IMMEDIATE")
+            self._db.execute("BEGIN")
             try:
                 yield self._db
                 self._db.execute("COMMIT")
@@ -351,10 +391,10 @@ class _Plan:
                 "INSERT INTO collections VALUES (?, ?, ?)",
                 [(api, name, n) for n, name in enumerate(self.names)],
             )
-        db.executemany(_DELETE_RECORD, [(api, name, rid) for name, rid, row in self.rows if row is None])
-        db.executemany(_UPSERT_RECORD, [(api, name, rid, *row) for name, rid, row in self.rows if row])
-        db.executemany(_DELETE_EXTRA, [(api, key) for key, blob in self.extras if blob is None])
-        db.executemany(_UPSERT_EXTRA, [(api, key, blob) for key, blob in self.extras if blob is not None])
+        _each(db, _DELETE_RECORD, [(api, name, rid) for name, rid, row in self.rows if row is None])
+        _each(db, _UPSERT_RECORD, [(api, name, rid, *row) for name, rid, row in self.rows if row])
+        _each(db, _DELETE_EXTRA, [(api, key) for key, blob in self.extras if blob is None])
+        _each(db, _UPSERT_EXTRA, [(api, key, blob) for key, blob in self.extras if blob is not None])
         if self.generators is not None:
             db.execute("INSERT OR REPLACE INTO generators VALUES (?, ?)", (api, self.generators))
 
@@ -379,6 +419,13 @@ class _Plan:
                 mirror.extras[key] = blob
         if self.generators is not None:
             mirror.generators = self.generators
+
+
+def _each(db: sqlite3.Connection, statement: str, rows: list[tuple[Any, ...]]) -> None:
+    if len(rows) == 1:
+        db.execute(statement, rows[0])
+    elif rows:
+        db.executemany(statement, rows)
 
 
 def _plan(data: VendorData, changes: Changes, written: _Mirror, generators: bool) -> _Plan:
