@@ -41,12 +41,12 @@ STATE_DB_KIND = "lms-sandbox-state"
 STATE_DB_FORMAT = 2
 SYNC_MODES = {"normal": "NORMAL", "always": "FULL"}
 
+# Records in a rowid table with a unique key: a record (~0.5 KB of JSON) is too big for the leaves of a
+# WITHOUT ROWID table, where random ids would split a page of whole records on every few inserts.
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
 CREATE TABLE collections (api TEXT, name TEXT, pos INTEGER, PRIMARY KEY (api, name)) WITHOUT ROWID;
-CREATE TABLE records (
-    api TEXT, collection TEXT, id, pos INTEGER, body TEXT, PRIMARY KEY (api, collection, id)
-) WITHOUT ROWID;
+CREATE TABLE records (api TEXT, collection TEXT, id, pos INTEGER, body TEXT, UNIQUE (api, collection, id));
 CREATE TABLE extras (api TEXT, key TEXT, value BLOB, PRIMARY KEY (api, key)) WITHOUT ROWID;
 CREATE TABLE generators (api TEXT PRIMARY KEY, state TEXT) WITHOUT ROWID;
 CREATE TABLE snapshots (name TEXT PRIMARY KEY, pos INTEGER, body TEXT) WITHOUT ROWID;
