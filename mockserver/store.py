@@ -51,17 +51,27 @@ class _Lock:
         self._depth = 0
         self.on_release: Callable[[], None] | None = None
 
-    def __enter__(self) -> None:
-        self._lock.acquire()
-        self._depth += 1
+    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
+        """As ``threading.RLock.acquire``."""
+        taken = self._lock.acquire(blocking, timeout)
+        if taken:
+            self._depth += 1
+        return taken
 
-    def __exit__(self, *_exc: object) -> None:
+    def release(self) -> None:
+        """As ``threading.RLock.release``, running ``on_release`` first when this is the outermost hold."""
         try:
             if self._depth == 1 and self.on_release is not None:
                 self.on_release()
         finally:
             self._depth -= 1
             self._lock.release()
+
+    def __enter__(self) -> None:
+        self.acquire()
+
+    def __exit__(self, *_exc: object) -> None:
+        self.release()
 
 
 class Store:
