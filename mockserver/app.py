@@ -194,9 +194,11 @@ class Sandbox:
             raise FixtureError(f"{source} seeds a record the API could not serve: {exc}") from None
         self.store.on_reset(self.clock.reset)
         # Restored before anything is served; a file that is not ours stops the start, untouched.
-        self.state_file = StateFile(options.state_file, self.store) if options.state_file else None
+        self.state_file = (
+            StateFile(options.state_file, self.store, options.state_sync) if options.state_file else None
+        )
         if self.state_file is not None:
-            self.state_file.load()
+            self.state_file.open()
         self.journal = Journal(options.journal_size)
         # Registrations are configuration, not data: a reset keeps them.
         self.webhooks = Webhooks(
@@ -274,13 +276,15 @@ class Sandbox:
         self.errors.clear()
 
     def save_state(self) -> None:
-        """Write the state file, if there is one (on shutdown and on every snapshot saved)."""
+        """Write to the state file, if there is one, what it does not hold yet (every answer already did)."""
         if self.state_file is not None:
             self.state_file.save()
 
     def close(self) -> None:
-        """Finish the webhook deliveries under way and stop their thread."""
+        """Finish the webhook deliveries under way and stop their thread; close the state file."""
         self.webhooks.close()
+        if self.state_file is not None:
+            self.state_file.close()
 
     def api_list(self, base_url: str = "") -> list[dict[str, Any]]:
         return [info.to_json(base_url) for info in self.apis.values()]

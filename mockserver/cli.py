@@ -12,7 +12,7 @@ from typing import Any
 from . import __version__, arguments
 from .arguments import env_bool
 from .errors import SandboxError
-from .options import SandboxOptions
+from .options import STATE_SYNC_MODES, SandboxOptions
 from .vendors import REGISTRY, get_vendor, load, vendor_names
 
 __all__ = ["build_parser", "env_bool", "main", "options_from_args"]
@@ -40,6 +40,13 @@ def _env_rate_limits() -> list[tuple[str, str]]:
         return [arguments.rate_limit(item) for item in raw.split(",") if item.strip()]
     except argparse.ArgumentTypeError as exc:
         raise SystemExit(f"LMS_SANDBOX_RATE_LIMIT: {exc}") from None
+
+
+def _env_state_sync() -> str:
+    raw = os.environ.get("LMS_SANDBOX_STATE_SYNC", "normal").strip().lower() or "normal"
+    if raw not in STATE_SYNC_MODES:
+        raise SystemExit(f"LMS_SANDBOX_STATE_SYNC: {raw!r} is not one of {', '.join(STATE_SYNC_MODES)}")
+    return raw
 
 
 def _add_bounds(serve: argparse.ArgumentParser) -> None:
@@ -107,8 +114,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Serve every API (or those named with --api) on one port, each under its prefix, "
         "with its Swagger UI, plus the control plane under /__sandbox__. Stop with Ctrl-C.",
         epilog="Environment: LMS_SANDBOX_HOST, LMS_SANDBOX_PORT, LMS_SANDBOX_SEED, "
-        "LMS_SANDBOX_VALIDATE_RESPONSES (true/false) and LMS_SANDBOX_RATE_LIMIT (comma-separated "
-        "API=LIMIT, e.g. dfe=1000/minute) set the defaults of the matching options.",
+        "LMS_SANDBOX_VALIDATE_RESPONSES (true/false), LMS_SANDBOX_STATE_SYNC (normal/always) and "
+        "LMS_SANDBOX_RATE_LIMIT (comma-separated API=LIMIT, e.g. dfe=1000/minute) set the defaults of "
+        "the matching options.",
     )
     serve.add_argument(
         "--host",
@@ -195,9 +203,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--state-file",
         type=Path,
         metavar="PATH",
-        help="keep every API's state and the named snapshots in this JSON file: restored on start if "
-        "it exists, written atomically on shutdown and on every snapshot saved or deleted; a file "
-        "that is not a state file of the APIs served stops the start, untouched",
+        help="keep every API's state and the named snapshots in this SQLite file: restored on start if "
+        "it exists, and written before every answer that changed something, so a write answered 2xx "
+        "survives the server being killed; a JSON state file of an earlier version is migrated in place "
+        "(the JSON kept as PATH.bak, or PATH.json.bak for a name not ending in .json); a file that is not "
+        "a state file of the APIs served stops the start, untouched",
+    )
+    serve.add_argument(
+        "--state-sync",
+        choices=STATE_SYNC_MODES,
+        default=_env_state_sync(),
+        help="with --state-file: 'normal' (default) survives the process being killed; 'always' also "
+        "survives a power loss, with an fsync per write (slower)",
     )
     _add_bounds(serve)
     serve.set_defaults(handler=_serve)
@@ -270,6 +287,7 @@ def options_from_args(args: argparse.Namespace) -> SandboxOptions:
         rate_limits=dict(_env_rate_limits() if args.rate_limits is None else args.rate_limits),
         webhooks=webhooks,
         state_file=args.state_file,
+        state_sync=args.state_sync,
         faults=tuple(args.faults),
         max_body_size=args.max_body_size,
         max_import_size=args.max_import_size,

@@ -9,7 +9,7 @@ does it); each index remembers the key it filed a record under, so reindexing ne
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -142,9 +142,16 @@ class Collection(dict[str, Record]):
 
     def in_order(self, ids: Iterable[str]) -> list[Record]:
         """The records of ``ids`` that exist, in the collection's order."""
+        return [dict.__getitem__(self, rid) for rid in self.ordered(ids)]
+
+    def ordered(self, ids: Iterable[str]) -> list[str]:
+        """The ids among ``ids`` that have a record, in the collection's order."""
         position = self._position
-        found = sorted((position[rid], rid) for rid in set(ids) if rid in position)
-        return [dict.__getitem__(self, rid) for _, rid in found]
+        return [rid for _, rid in sorted((position[rid], rid) for rid in set(ids) if rid in position)]
+
+    def position(self, rid: str) -> int:
+        """Where record ``rid`` stands in the collection's order (grows with every new id)."""
+        return self._position[rid]
 
     # dict writes, each keeping the indexes current
     def __setitem__(self, rid: str, record: Record) -> None:
@@ -207,3 +214,200 @@ class Collection(dict[str, Record]):
 
     def __reduce__(self) -> Any:
         return (dict, (dict(self),))
+
+
+class Changes:
+    """What may have changed in one vendor's data since the state file last took it (``take``).
+
+    Filled by ``Tracked`` collections, ``TrackedExtras`` and ``VendorData`` as callers reach records,
+    extras or generators: reaching is enough, since records are plain dicts changed in place.
+    """
+
+    __slots__ = ("extras", "generators", "ids", "replaced", "whole")
+
+    def __init__(self) -> None:
+        # collection -> ids of the records handed out; collections handed out whole (iterated).
+        self.ids: dict[str, set[str]] = {}
+        self.whole: set[str] = set()
+        # extras keys handed out; None: every key (the extras were iterated or replaced).
+        self.extras: set[str] | None = set()
+        self.generators = False
+        # The collections or the extras were replaced as a whole (reset, import, restore).
+        self.replaced = False
+
+    def __bool__(self) -> bool:
+        return bool(self.ids or self.whole or self.extras or self.extras is None or self.generators) or (
+            self.replaced
+        )
+
+    def take(self) -> Changes:
+        """These changes, leaving this log empty."""
+        taken = Changes()
+        taken.ids, self.ids = self.ids, taken.ids
+        taken.whole, self.whole = self.whole, taken.whole
+        taken.extras, self.extras = self.extras, taken.extras
+        taken.generators, self.generators = self.generators, False
+        taken.replaced, self.replaced = self.replaced, False
+        return taken
+
+    def merge(self, other: Changes) -> None:
+        """Add ``other`` back (changes taken but not written: the next write takes them again)."""
+        for name, ids in other.ids.items():
+            self.ids.setdefault(name, set()).update(ids)
+        self.whole |= other.whole
+        self.extras = None if self.extras is None or other.extras is None else self.extras | other.extras
+        self.generators |= other.generators
+        self.replaced |= other.replaced
+
+
+class _Whole(dict):  # type: ignore[type-arg]
+    """What hands out every value of a tracked dict at once: noted as the whole of it."""
+
+    __slots__ = ()
+
+    def _note_all(self) -> None:
+        raise NotImplementedError
+
+    # Overriding __iter__ (even unchanged) makes dict(c) and {**c} go through keys() and __getitem__.
+    def __iter__(self) -> Iterator[str]:
+        return super().__iter__()
+
+    def values(self) -> Any:
+        self._note_all()
+        return super().values()
+
+    def items(self) -> Any:
+        self._note_all()
+        return super().items()
+
+    def copy(self) -> dict[str, Any]:
+        self._note_all()
+        return dict(super().items())
+
+
+class Tracked(_Whole, Collection):
+    """A ``Collection`` noting in a ``Changes`` log every record it hands out or takes in."""
+
+    __slots__ = ("_changes", "_name")
+
+    def __init__(
+        self, records: Mapping[str, Record] | None, specs: Iterable[IndexSpec], name: str, changes: Changes
+    ) -> None:
+        super().__init__(None, specs)
+        # Filled without notes: whoever replaces a whole collection notes that instead.
+        for rid, record in (records or {}).items():
+            Collection.__setitem__(self, rid, record)
+        self._name = name
+        self._changes = changes
+
+    def _note(self, rid: str) -> None:
+        found = self._changes.ids.get(self._name)
+        if found is None:
+            found = self._changes.ids[self._name] = set()
+        found.add(rid)
+
+    def _note_all(self) -> None:
+        self._changes.whole.add(self._name)
+
+    def __getitem__(self, rid: str) -> Record:
+        record: Record = dict.__getitem__(self, rid)
+        self._note(rid)
+        return record
+
+    def get(self, rid: str, default: Any = None) -> Any:
+        record = dict.get(self, rid, _ABSENT)
+        if record is _ABSENT:
+            return default
+        self._note(rid)
+        return record
+
+    def __setitem__(self, rid: str, record: Record) -> None:
+        super().__setitem__(rid, record)
+        self._note(rid)
+
+    def _forget(self, rid: str) -> None:
+        super()._forget(rid)
+        self._note(rid)
+
+    def clear(self) -> None:
+        self._note_all()
+        super().clear()
+
+    def in_order(self, ids: Iterable[str]) -> list[Record]:
+        found = self.ordered(ids)
+        for rid in found:
+            self._note(rid)
+        return [dict.__getitem__(self, rid) for rid in found]
+
+    def __copy__(self) -> dict[str, Record]:
+        return self.copy()
+
+    def __reduce__(self) -> Any:
+        return (dict, (self.copy(),))
+
+
+class TrackedExtras(_Whole, dict[str, Any]):
+    """A vendor's extras, noting in a ``Changes`` log every key handed out or changed."""
+
+    __slots__ = ("_changes",)
+
+    def __init__(self, values: Mapping[str, Any], changes: Changes) -> None:
+        super().__init__(values)
+        self._changes = changes
+
+    def _note(self, key: str) -> None:
+        if self._changes.extras is not None:
+            self._changes.extras.add(key)
+
+    def _note_all(self) -> None:
+        self._changes.extras = None
+
+    def __getitem__(self, key: str) -> Any:
+        value = dict.__getitem__(self, key)
+        self._note(key)
+        return value
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self._note(key)
+        return dict.get(self, key, default)
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        self._note(key)
+        return dict.setdefault(self, key, default)
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self._note(key)
+        dict.__setitem__(self, key, value)
+
+    def __delitem__(self, key: str) -> None:
+        self._note(key)
+        dict.__delitem__(self, key)
+
+    def pop(self, key: str, *default: Any) -> Any:
+        self._note(key)
+        return dict.pop(self, key, *default)
+
+    def popitem(self) -> tuple[str, Any]:
+        self._note_all()
+        return dict.popitem(self)
+
+    def clear(self) -> None:
+        self._note_all()
+        dict.clear(self)
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        self._note_all()
+        dict.update(self, *args, **kwargs)
+
+    def __ior__(self, other: Any) -> TrackedExtras:  # type: ignore[misc]
+        self.update(other)
+        return self
+
+    def __copy__(self) -> dict[str, Any]:
+        return self.copy()
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> dict[str, Any]:
+        return copy.deepcopy(self.copy(), memo)
+
+    def __reduce__(self) -> Any:
+        return (dict, (self.copy(),))

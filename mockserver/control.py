@@ -6,12 +6,13 @@ It is not part of any vendor contract and has its own spec, ``specs/sandbox.yaml
 from __future__ import annotations
 
 import http
+import json
 from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 import connexion
-from connexion.lifecycle import ConnexionResponse
+from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from connexion.options import SwaggerUIOptions
 from starlette.types import ASGIApp, Scope
 
@@ -59,7 +60,6 @@ class ControlledApp(Protocol):
     def apis(self) -> Mapping[str, object]: ...
 
     def reset(self, seed: int | None = None) -> None: ...
-    def save_state(self) -> None: ...
     def api_list(self, base_url: str = "") -> list[dict[str, Any]]: ...
 
 
@@ -140,13 +140,6 @@ class ControlHandlers:
     def list_snapshots(self) -> Reply:
         return _json({"snapshots": self.sandbox.store.snapshots()})
 
-    def _saved(self) -> Reply | None:
-        try:
-            self.sandbox.save_state()
-        except StateFileError as exc:
-            return _problem(507, "State file not written", str(exc))
-        return None
-
     def save_snapshot(self, body: dict[str, Any]) -> Reply:
         apis = body.get("apis")
         try:
@@ -155,7 +148,7 @@ class ControlHandlers:
             return _problem(404, "Unknown API", str(exc))
         except SnapshotError as exc:
             return _problem(400, "Invalid snapshot", str(exc))
-        return self._saved() or _json(saved, 201)
+        return _json(saved, 201)
 
     def restore_snapshot(self, name: str) -> Reply:
         try:
@@ -170,7 +163,7 @@ class ControlHandlers:
             self.sandbox.store.delete_snapshot(name)
         except UnknownSnapshot as exc:
             return _problem(404, "Unknown snapshot", str(exc))
-        return self._saved() or ConnexionResponse(status_code=204)
+        return ConnexionResponse(status_code=204)
 
     def list_journal(self, limit: int | None = None, **where: Any) -> Reply:
         # Connexion hands over the query's filters (api, method, path, status, operation_id, kind) by name.
@@ -365,6 +358,13 @@ def build_control_app(sandbox: ControlledApp) -> ASGIApp:
         validator_map=validator_map(),
     )
     app.add_api(spec, base_path="", resolver=connexion.resolver.Resolver(handlers.__getitem__))
+
+    async def unwritten(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+        # A change the state file could not hold is not acknowledged (serve --state-file).
+        body, status, headers = _problem(507, "State file not written", str(exc))
+        return ConnexionResponse(status_code=status, body=json.dumps(body), headers=headers)
+
+    app.add_error_handler(StateFileError, unwritten)
     options = sandbox.options
 
     def body_limit(scope: Scope) -> int:

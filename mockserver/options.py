@@ -9,6 +9,8 @@ from types import MappingProxyType
 from typing import Any
 
 KIB = 1024
+# How hard each write to the state file is pushed to disk (``SandboxOptions.state_sync``).
+STATE_SYNC_MODES = ("normal", "always")
 MIB = 1024 * KIB
 
 # A credential as the command line gives it (``VALUE`` or ``field=value,...``) or as field -> value.
@@ -44,8 +46,11 @@ class SandboxOptions:
             e.g. ``{"dfe": "150 per 5 minutes"}``.
         webhooks: per API that sends webhooks, the URLs its events go to from the start
             (more can be registered through the control plane).
-        state_file: a JSON file holding every API's state and the named snapshots: read on start
-            if it exists, written atomically on shutdown (``serve``) and on every snapshot saved.
+        state_file: an SQLite file holding every API's state and the named snapshots: read on start
+            if it exists (a JSON state file of an earlier version is migrated), and written before
+            every answer that changed something, so an acknowledged write survives a killed process.
+        state_sync: ``"normal"`` (a write survives the process being killed) or ``"always"`` (an
+            fsync per write: it survives a power loss too).
         faults: faults in force from the start and re-armed by every reset: each the compact form of
             ``serve --fault`` (``"apprentiscope:readUser=status:503,times:2"``) or its JSON form
             (``{"api": "apprentiscope", "operation": "readUser", "status": 503, "times": 2}``).
@@ -68,6 +73,7 @@ class SandboxOptions:
     rate_limits: Mapping[str, str] = field(default_factory=_frozen_rate_limits)
     webhooks: Mapping[str, tuple[str, ...]] = field(default_factory=_frozen_webhooks)
     state_file: Path | None = None
+    state_sync: str = "normal"
     faults: tuple[str | Mapping[str, Any], ...] = ()
     max_body_size: int = 1 * MIB
     max_import_size: int = 256 * MIB
@@ -78,6 +84,10 @@ class SandboxOptions:
     def __post_init__(self) -> None:
         if self.root and len(self.apis) != 1:
             raise ValueError("root=True needs exactly one API in apis, e.g. apis=('apprentiscope',)")
+        if self.state_sync not in STATE_SYNC_MODES:
+            raise ValueError(
+                f"state_sync must be one of {', '.join(STATE_SYNC_MODES)}, got {self.state_sync!r}"
+            )
         if self.journal_size < 1:
             raise ValueError("journal_size must be at least 1")
         for name in (

@@ -17,6 +17,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from types import MappingProxyType
 from typing import Any
 
 from .errors import SnapshotError, UnknownApi, UnknownSnapshot
@@ -35,6 +36,44 @@ _NAME_CHARS = frozenset(string.ascii_letters + string.digits + "-_.")
 SEEDED_CACHE_SIZE = 8
 
 
+class _Lock:
+    """The store's re-entrant lock; ``on_release`` runs as its outermost holder lets go, still holding it.
+
+    So whatever a holder changed is written (``serve --state-file``) before anyone else sees it, and
+    before the holder's answer leaves.
+    """
+
+    __slots__ = ("_depth", "_lock", "on_release")
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        # Changed only by the thread holding the lock.
+        self._depth = 0
+        self.on_release: Callable[[], None] | None = None
+
+    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
+        """As ``threading.RLock.acquire``."""
+        taken = self._lock.acquire(blocking, timeout)
+        if taken:
+            self._depth += 1
+        return taken
+
+    def release(self) -> None:
+        """As ``threading.RLock.release``, running ``on_release`` first when this is the outermost hold."""
+        try:
+            if self._depth == 1 and self.on_release is not None:
+                self.on_release()
+        finally:
+            self._depth -= 1
+            self._lock.release()
+
+    def __enter__(self) -> None:
+        self.acquire()
+
+    def __exit__(self, *_exc: object) -> None:
+        self.release()
+
+
 class Store:
     """Per-vendor collections behind one lock, with reset, snapshot and restore.
 
@@ -49,7 +88,7 @@ class Store:
         clock: Callable[[], float] = time.time,
         check: StateCheck | None = None,
     ) -> None:
-        self._lock = threading.RLock()
+        self._lock = _Lock()
         # Vetting of every state put in from outside (import, restore, named snapshots, seeding).
         self._check = check
         # Named snapshots: name -> {"seed", "apis": {api: exported state}}. Saved state, not data:
@@ -75,6 +114,18 @@ class Store:
     def locked(self) -> Iterator[Store]:
         with self._lock:
             yield self
+
+    def vendors(self) -> Mapping[str, VendorData]:
+        """Every API's data, for readers of the whole store (the state file); ``vendor`` for writers."""
+        return MappingProxyType(self._vendors)
+
+    def saved_snapshots(self) -> Mapping[str, Mapping[str, Any]]:
+        """The named snapshots as saved (each replaced, never changed, by a later save)."""
+        return MappingProxyType(self._snapshots)
+
+    def persist_with(self, write: Callable[[], None] | None) -> None:
+        """Call ``write`` (holding the lock) each time the lock's outermost holder is done with it."""
+        self._lock.on_release = write
 
     def vendor(self, name: str) -> VendorData:
         """``name``'s data; whoever asks may change it, so the next reset rewinds it."""

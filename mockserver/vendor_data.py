@@ -20,7 +20,7 @@ from typing import Any, TypeVar, cast
 
 from faker import Faker
 
-from .collection import Collection, Index, IndexSpec, KeyFn, ValueFn
+from .collection import Changes, Collection, Index, IndexSpec, KeyFn, Tracked, TrackedExtras, ValueFn
 from .collection import Record as Record
 from .errors import DuplicateKey, SnapshotError
 
@@ -28,6 +28,8 @@ Seeder = Callable[["VendorData"], None]
 # Told of every event a vendor's rules emit: (API, event, fields).
 Listener = Callable[[str, str, Mapping[str, str]], None]
 _ID_ALPHABET = string.ascii_letters + string.digits
+# Extras under a key starting with this are kept in memory only (see ``VendorData.extras``).
+TRANSIENT = "transient."
 _ATOMS = (str, int, float, bool, type(None))
 _T = TypeVar("_T")
 _Id = TypeVar("_Id", str, int)
@@ -102,17 +104,71 @@ class VendorData:
         self.name = name
         # The sandbox clock (seconds since the epoch): "now" for the vendor's rules and timestamps.
         self.clock = clock
-        self.faker = Faker("en_US")
-        self.random = random.Random()
+        self._faker = Faker("en_US")
+        self._random = random.Random()
+        # Off until ``track`` turns it on (the state file does): what callers may have changed.
+        self._changes: Changes | None = None
         # Readers see plain dicts of id -> record; each is a Collection that keeps its indexes current.
         self.collections: dict[str, dict[str, Record]] = {}
-        self.extras: dict[str, Any] = {}
+        self._extras: dict[str, Any] = {}
         # Who hears the events the vendor's rules emit (webhooks); silent while a seeder runs.
         self.listeners: list[Listener] = []
         self.seeding = False
         # Declared indexes by collection, then field; they outlive every reset, import and restore.
         self._specs: dict[str, dict[str, IndexSpec]] = {}
         self.reseed(seed)
+
+    @property
+    def random(self) -> random.Random:
+        """The vendor's seeded generator (never the global one)."""
+        if self._changes is not None:
+            self._changes.generators = True
+        return self._random
+
+    @property
+    def faker(self) -> Faker:
+        """The vendor's seeded Faker."""
+        if self._changes is not None:
+            self._changes.generators = True
+        return self._faker
+
+    @property
+    def extras(self) -> dict[str, Any]:
+        """State of the vendor's rules that is not records (counters, tokens, the scenario's "today").
+
+        A key starting with ``TRANSIENT`` is kept in memory only: the state file does not hold it.
+        """
+        return self._extras
+
+    @extras.setter
+    def extras(self, values: dict[str, Any]) -> None:
+        if self._changes is None:
+            self._extras = values
+        else:
+            self._extras = TrackedExtras(values, self._changes)
+            self._changes.extras = None
+
+    def track(self) -> Changes:
+        """Note from now on what callers may change (records and extras reached, generators used)."""
+        if self._changes is None:
+            self._changes = Changes()
+            self._replace({name: dict(records) for name, records in self.collections.items()})
+            self.extras = dict(self._extras)
+        return self._changes
+
+    def generators(self) -> tuple[Any, Any]:
+        """Where both generators stand: ``getstate()`` of the random and of the Faker's."""
+        return self._random.getstate(), self._faker.random.getstate()
+
+    def set_generators(self, states: tuple[Any, Any]) -> None:
+        """Put both generators where ``generators`` found them."""
+        self._random.setstate(states[0])
+        self._faker.random.setstate(states[1])
+
+    @property
+    def changes(self) -> Changes | None:
+        """The log ``track`` keeps (None when it is off)."""
+        return self._changes
 
     @contextmanager
     def clock_held_at(self, moment: datetime) -> Iterator[None]:
@@ -136,7 +192,7 @@ class VendorData:
 
     def reseed(self, seed: int) -> None:
         """Forget every record and restart both generators from ``seed``."""
-        self.collections = {}
+        self._replace({})
         self.extras = {}
         self.random.seed(f"{self.name}:{seed}")
         self.faker.seed_instance(f"{self.name}:{seed}")
@@ -151,11 +207,21 @@ class VendorData:
     def collection(self, name: str) -> Collection:
         """The records of collection ``name`` keyed by id (created empty on first use)."""
         found = self.collections.get(name)
-        if not isinstance(found, Collection):
+        if not isinstance(found, Collection) or (
+            self._changes is not None and not isinstance(found, Tracked)
+        ):
             # A plain dict put in ``collections`` by hand is adopted, indexes and all.
-            found = Collection(found, self._specs.get(name, {}).values())
+            found = self._collection(name, found)
             self.collections[name] = found
+            if self._changes is not None:
+                self._changes.whole.add(name)
         return found
+
+    def _collection(self, name: str, records: Mapping[str, Record] | None) -> Collection:
+        specs = self._specs.get(name, {}).values()
+        if self._changes is None:
+            return Collection(records, specs)
+        return Tracked(records, specs, name, self._changes)
 
     # indexes
     def index(
@@ -247,10 +313,9 @@ class VendorData:
 
     def _replace(self, collections: dict[str, dict[str, Record]]) -> None:
         # Fresh Collections rebuild every declared index from the records they are given.
-        self.collections = {
-            name: Collection(records, self._specs.get(name, {}).values())
-            for name, records in collections.items()
-        }
+        self.collections = {name: self._collection(name, records) for name, records in collections.items()}
+        if self._changes is not None:
+            self._changes.replaced = True
 
     def new_id(self, collection: str | None = None, length: int = 20) -> str:
         """A fresh Firestore-style id (see ``fresh``)."""

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.bench.load import MARK, Shape, lua_script, parse
+from tests.bench.load import MARK, Shape, WrkResult, lua_script, parse
 from tests.bench.report import Row, table, targets
 
 WRK_OUTPUT = """Running 2s test @ http://127.0.0.1:40123
@@ -69,4 +69,30 @@ def test_target_lines_say_met_only_when_the_figure_is_within_the_target() -> Non
 
     verdicts = {figure.split(" ")[0]: met for figure, _target, met in targets(rows, results)}
 
-    assert verdicts == {"P1": False, "P2": False, "validation": None, "P3": True, "P4": False}
+    assert verdicts == {"P1": False, "P2": False, "validation": None, "state": None, "P3": True, "P4": False}
+
+
+def _answered(requests: int) -> WrkResult:
+    return parse(
+        WRK_OUTPUT.replace('"requests": 2000', f'"requests": {requests}').replace('"bad": 30', '"bad": 0')
+    )
+
+
+@pytest.mark.parametrize(("requests", "met"), [(1800, True), (1600, False)])
+def test_the_state_file_target_compares_creates_with_and_without_it(requests: int, met: bool) -> None:
+    without = _answered(2000)
+    # A read slowed far more does not count: the target is about creates.
+    rows = [
+        Row("POST /create", "one", "users", runs={"sandbox": without, "durable": _answered(requests)}),
+        Row("POST /read", "one", runs={"sandbox": without, "durable": _answered(100)}),
+    ]
+
+    [line] = [t for t in targets(rows, {}) if t[0].startswith("state file")]
+
+    ratio = f"{requests / 2000:.2f}"
+    assert line == (
+        f"state file: creates with/without --state-file, worst {ratio} (POST /create)",
+        ">= 0.85",
+        met,
+    )
+    assert f"| {requests // 2:,} | {ratio} |" in table(rows)[2]

@@ -47,6 +47,8 @@ HELP = {
         "--credential",
         "--validate-responses",
         "--state-file",
+        "--state-sync",
+        "LMS_SANDBOX_STATE_SYNC",
         "127.0.0.1",
     ),
     "contract": (

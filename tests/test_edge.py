@@ -750,7 +750,7 @@ def test_a_used_jti_is_forgotten_once_its_token_could_no_longer_pass() -> None:
         assert vendor.clock.now() - T0 > SIGNED.max_age
         fresh = hs256(vendor.claims(iat=int(vendor.clock.now())))
         assert client.get("/items", headers=bearer(fresh)).status_code == 200
-    assert list(vendor.data.extras["lms_sandbox.signed"]) == ["j1"]
+    assert list(vendor.data.extras["transient.lms_sandbox.signed"]) == ["j1"]
 
 
 def test_a_refused_token_does_not_use_up_its_jti() -> None:

@@ -28,7 +28,7 @@ from .._connexion import MIDDLEWARES, BoundApp, check_specs_once, routed_base_pa
 from ..asgi import route_path
 from ..bounds import Bounds, RequestBounds, UnlabelledBody
 from ..clock import SandboxClock
-from ..errors import ModelError, UnhandledOperation
+from ..errors import ModelError, StateFileError, UnhandledOperation
 from ..excerpt import excerpt, shorten
 from ..index import ApiIndex, route_of
 from ..jsonify import FastJsonifier
@@ -238,6 +238,12 @@ def install_error_handlers(
     async def on_undecodable(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
         return error_response(renderer(request), 400, f"Request body is not valid UTF-8: {exc}")
 
+    async def on_unwritten(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+        # The change stays in memory and is written with the next one; this answer acknowledges nothing.
+        log.error("state file not written", exc_info=exc)
+        errors.append(exc)
+        return error_response(renderer(request), 507, str(exc))
+
     async def on_bug(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
         log.error("sandbox handler failed", exc_info=exc)
         errors.append(exc)
@@ -247,6 +253,7 @@ def install_error_handlers(
     app.add_error_handler(ProblemException, on_problem)
     app.add_error_handler(HTTPException, on_http)
     app.add_error_handler(UnicodeDecodeError, on_undecodable)
+    app.add_error_handler(StateFileError, on_unwritten)
     app.add_error_handler(Exception, on_bug)
 
 

@@ -27,15 +27,18 @@ from ..excerpt import shorten
 from ..index import ApiIndex, route_of
 from ..ratelimit import RateLimiter
 from ..store import VendorData
+from ..vendor_data import TRANSIENT
 from .credentials import Credential, CredentialScheme, LoginScheme, Refusal, SignedScheme, Source
 from .descriptor import RateLimit, RequiredHeader
 
 IDENTITY = "lms_sandbox.identity"
 OPERATION = "lms_sandbox.operation_id"
 _TOKENS = "lms_sandbox.tokens"
-_SEEN = "lms_sandbox.signed"
+# Single-use token ids seen in their window: kept in memory only (TRANSIENT), as the rate limits are,
+# since the state file would otherwise write the whole growing set on every request.
+_SEEN = f"{TRANSIENT}lms_sandbox.signed"
 # The same ids as a heap of (expiry, id): the expired ones are dropped without reading every id.
-_SEEN_EXPIRY = "lms_sandbox.signed_expiry"
+_SEEN_EXPIRY = f"{TRANSIENT}lms_sandbox.signed_expiry"
 Render = Callable[..., dict[str, Any]]
 
 

@@ -1,8 +1,10 @@
 """`make bench`: the sandbox side by side with Prism and WireMock, and the targets of issue 13.
 
 Load: wrk (-t1 -c32 by default) on every benchmarked endpoint against ``lms-sandbox serve`` (rate limits
-raised as contract runs do), the same with ``--validate-responses``, Prism mocking the same document, and
-WireMock replaying the sandbox's own recorded answers; the order of the servers rotates per endpoint.
+raised as contract runs do), the same with ``--validate-responses``, the same with ``--state-file`` (on the
+writes), Prism mocking the same document, and WireMock replaying the sandbox's own recorded answers; the
+order of the servers rotates per endpoint. Only the cost of the state file on creates, quickly:
+``make bench ARGS="--only durable --endpoint create --seconds 5"``.
 Then start-up and idle memory of ``serve``, the contracts of every API, a 100k store and the plugin's cost
 per test. Prints one table and the target lines; keeps JSON and Markdown under .bench/ (or --out).
 Never part of ``make test``: a benchmark, not a test.
@@ -31,7 +33,9 @@ from mockserver.vendors import vendor_names  # noqa: E402
 from tests.bench import load, measures, report, servers, tools  # noqa: E402
 from tests.bench.endpoints import RATE_LIMITS, Endpoint, Minter, discover  # noqa: E402
 
-SECTIONS = ("load", "wiremock", "prism", "validation", "startup", "contracts", "store", "plugin")
+# The servers measured beside the sandbox's own load runs.
+LOAD_PEERS = ("wiremock", "prism", "validation", "durable")
+SECTIONS = ("load", "wiremock", "prism", "validation", "durable", "startup", "contracts", "store", "plugin")
 # Enough single-use tokens for one wrk run at this rate (a run that outruns them reuses some: 401s, invalid).
 TOKENS_PER_SECOND = 4000
 
@@ -55,6 +59,11 @@ def _parser() -> argparse.ArgumentParser:
         "--endpoint", action="append", default=[], metavar="TEXT", help="only endpoints whose label has TEXT"
     )
     parser.add_argument("--skip", action="append", default=[], choices=SECTIONS, help="skip a part")
+    parser.add_argument(
+        "--only",
+        choices=SECTIONS,
+        help="run this part alone (a load peer: with the sandbox's own load runs beside it)",
+    )
     parser.add_argument(
         "--tools", type=Path, default=ROOT / ".venv/bench-tools", help="where wrk, Prism and WireMock go"
     )
@@ -128,6 +137,16 @@ def _load(args: argparse.Namespace, skipped: dict[str, str], work: Path) -> list
             e for e in found if not args.endpoint or any(t.lower() in e.label.lower() for t in args.endpoint)
         ]
         targets = [Target("sandbox", own, {e.label: e for e in found}, True)]
+        if "durable" not in args.skip:
+            durable = stack.enter_context(
+                servers.sandbox(
+                    RATE_LIMITS, log=work / "sandbox-state-file.log", state_file=work / "state.db"
+                ).start()
+            )
+            with httpx.Client(base_url=durable.url, timeout=10) as other:
+                # The writes only: the state file costs nothing on a request that changes nothing.
+                writes = {e.label: e for e in discover(other, minter) if e.shape.method != "GET"}
+                targets.append(Target("durable", durable, writes, True))
         if "validation" not in args.skip:
             checked = stack.enter_context(
                 servers.sandbox(RATE_LIMITS, validate=True, log=work / "sandbox-validating.log").start()
@@ -151,7 +170,7 @@ def _load(args: argparse.Namespace, skipped: dict[str, str], work: Path) -> list
                 targets.append(Target("wiremock", stub, {e.label: e for e in wanted}, True))
         rows = []
         for n, endpoint in enumerate(wanted):
-            row = report.Row(endpoint.label, endpoint.kind)
+            row = report.Row(endpoint.label, endpoint.kind, endpoint.creates)
             serving = [t for t in targets if endpoint.label in t.endpoints]
             # Alternate which server goes first, so no server always gets the cooler machine.
             shift = n % len(serving)
@@ -193,7 +212,7 @@ def _started(server: servers.Server, stack: contextlib.ExitStack, skipped: dict[
 
 def _records(target: Target, endpoint: Endpoint) -> int | None:
     """How many records the sandbox holds in the collection ``endpoint`` creates into (None: not counted)."""
-    if not endpoint.creates or target.name not in ("sandbox", "validating"):
+    if not endpoint.creates or target.name not in ("sandbox", "validating", "durable"):
         return None
     state = httpx.get(f"{target.server.url}/__sandbox__/state/{endpoint.doc.api}", timeout=60).json()
     return len(state["collections"][endpoint.creates])
@@ -228,6 +247,9 @@ def _measure(
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.only:
+        kept = {args.only, "load"} if args.only in LOAD_PEERS else {args.only}
+        args.skip = [s for s in SECTIONS if s not in kept]
     stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
     args.out.mkdir(parents=True, exist_ok=True)
     args.tools.mkdir(parents=True, exist_ok=True)

@@ -102,8 +102,10 @@ def sandbox(
     log: Path | None = None,
     port: int = 0,
     env: dict[str, str] | None = None,
+    state_file: Path | None = None,
 ) -> Server:
-    """``lms-sandbox serve`` as shipped, every API, the documented rate limits raised as contract runs do."""
+    """``lms-sandbox serve`` as shipped, every API, the documented rate limits raised as contract runs do;
+    with ``state_file``, ``--state-file`` (each change written before its answer)."""
     script = Path(sys.executable).with_name("lms-sandbox")
     command = [str(script)] if script.exists() else [sys.executable, "-m", "mockserver.cli"]
     argv = [*command, "serve", "--host", HOST, "--log-level", "warning"]
@@ -113,7 +115,10 @@ def sandbox(
         argv += ["--rate-limit", f"{api}={limit}"]
     if validate:
         argv.append("--validate-responses")
-    return Server("sandbox (validating)" if validate else "sandbox", argv, port, env=env, log=log)
+    if state_file is not None:
+        argv += ["--state-file", str(state_file)]
+    name = "sandbox (validating)" if validate else "sandbox (state file)" if state_file else "sandbox"
+    return Server(name, argv, port, env=env, log=log)
 
 
 def prism(tool: Tool, spec: Path, *, log: Path | None = None) -> Server:
