@@ -24,6 +24,7 @@ from .store import Seeder, Store, VendorData
 from .vendors import Vendor, get_vendor, load, vendor_names
 from .vendors.base import VendorContext, build_vendor_app, load_specs
 from .vendors.credentials import Credential
+from .webhook_targets import WebhookPolicy
 from .webhooks import Webhooks
 
 CONTROL_PREFIX = "/__sandbox__"
@@ -200,7 +201,10 @@ class Sandbox:
         self.journal = Journal(options.journal_size)
         # Registrations are configuration, not data: a reset keeps them.
         self.webhooks = Webhooks(
-            self.journal, {name: v.webhook_events for name, v in self.vendors.items()}, options.webhooks
+            self.journal,
+            {name: v.webhook_events for name, v in self.vendors.items()},
+            options.webhooks,
+            WebhookPolicy.of(options.allow_webhook_hosts),
         )
         self.store.on_event(self.webhooks.emit)
         # Faults from the options and the scenarios are re-armed by every reset; others are forgotten.

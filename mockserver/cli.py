@@ -69,6 +69,11 @@ def _add_bounds(serve: argparse.ArgumentParser) -> None:
         )
 
 
+def _env_list(name: str) -> list[str]:
+    """A comma-separated environment variable, as the list a repeatable option starts from."""
+    return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+
+
 def _limited() -> list[tuple[str, Any]]:
     return [(name, vendor) for name, vendor in REGISTRY.items() if vendor.rate_limit is not None]
 
@@ -107,8 +112,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Serve every API (or those named with --api) on one port, each under its prefix, "
         "with its Swagger UI, plus the control plane under /__sandbox__. Stop with Ctrl-C.",
         epilog="Environment: LMS_SANDBOX_HOST, LMS_SANDBOX_PORT, LMS_SANDBOX_SEED, "
-        "LMS_SANDBOX_VALIDATE_RESPONSES (true/false) and LMS_SANDBOX_RATE_LIMIT (comma-separated "
-        "API=LIMIT, e.g. dfe=1000/minute) set the defaults of the matching options.",
+        "LMS_SANDBOX_VALIDATE_RESPONSES (true/false), LMS_SANDBOX_RATE_LIMIT (comma-separated "
+        "API=LIMIT, e.g. dfe=1000/minute) and LMS_SANDBOX_ALLOW_WEBHOOK_HOSTS (comma-separated) "
+        "set the defaults of the matching options.",
     )
     serve.add_argument(
         "--host",
@@ -183,6 +189,17 @@ def build_parser() -> argparse.ArgumentParser:
         help=_webhook_help(),
     )
     serve.add_argument(
+        "--allow-webhook-host",
+        action="append",
+        default=_env_list("LMS_SANDBOX_ALLOW_WEBHOOK_HOSTS"),
+        metavar="HOST",
+        dest="allow_webhook_hosts",
+        help="let webhooks go to HOST (a name or an address, as in the URL) although it is link-local "
+        "(169.254.0.0/16, fe80::/10) or a cloud metadata host (169.254.169.254, fd00:ec2::254, "
+        "metadata.google.internal, ...), which are refused otherwise, also when a name resolves there "
+        "(repeatable)",
+    )
+    serve.add_argument(
         "--validate-responses",
         action="store_true",
         default=env_bool("LMS_SANDBOX_VALIDATE_RESPONSES"),
@@ -200,7 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
         "that is not a state file of the APIs served stops the start, untouched",
     )
     _add_bounds(serve)
-    serve.set_defaults(handler=_serve)
+    serve.set_defaults(handler=_serve, error=serve.error)
 
     lint = commands.add_parser(
         "lint-specs",
@@ -269,6 +286,7 @@ def options_from_args(args: argparse.Namespace) -> SandboxOptions:
         credentials=credentials,
         rate_limits=dict(_env_rate_limits() if args.rate_limits is None else args.rate_limits),
         webhooks=webhooks,
+        allow_webhook_hosts=tuple(args.allow_webhook_hosts),
         state_file=args.state_file,
         faults=tuple(args.faults),
         max_body_size=args.max_body_size,
@@ -287,8 +305,21 @@ def _serve(args: argparse.Namespace) -> int:
     unserved = sorted({api for api, _ in args.webhooks} - set(args.apis or REGISTRY))
     if unserved:
         raise SystemExit(f"--webhook for {', '.join(unserved)}, which --api does not serve")
+    _check_webhooks(args)
     serve(options_from_args(args), host=args.host, port=args.port, log_level=args.log_level)
     return 0
+
+
+def _check_webhooks(args: argparse.Namespace) -> None:
+    """Where each ``--webhook`` points, every ``--allow-webhook-host`` known: a usage error if refused."""
+    from .webhook_targets import InvalidWebhookUrl, WebhookPolicy
+
+    policy = WebhookPolicy.of(args.allow_webhook_hosts)
+    for _api, url in args.webhooks:
+        try:
+            policy.check(url)
+        except InvalidWebhookUrl as exc:
+            args.error(f"argument --webhook: {exc}")
 
 
 def _lint_specs(args: argparse.Namespace) -> int:

@@ -44,6 +44,8 @@ class SandboxOptions:
             e.g. ``{"dfe": "150 per 5 minutes"}``.
         webhooks: per API that sends webhooks, the URLs its events go to from the start
             (more can be registered through the control plane).
+        allow_webhook_hosts: hosts (names or addresses) webhooks may go to although they are
+            link-local or cloud metadata hosts, which are refused otherwise.
         state_file: a JSON file holding every API's state and the named snapshots: read on start
             if it exists, written atomically on shutdown (``serve``) and on every snapshot saved.
         faults: faults in force from the start and re-armed by every reset: each the compact form of
@@ -67,6 +69,7 @@ class SandboxOptions:
     journal_size: int = 1000
     rate_limits: Mapping[str, str] = field(default_factory=_frozen_rate_limits)
     webhooks: Mapping[str, tuple[str, ...]] = field(default_factory=_frozen_webhooks)
+    allow_webhook_hosts: tuple[str, ...] = ()
     state_file: Path | None = None
     faults: tuple[str | Mapping[str, Any], ...] = ()
     max_body_size: int = 1 * MIB
@@ -90,6 +93,7 @@ class SandboxOptions:
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1 byte, got {getattr(self, name)}")
         object.__setattr__(self, "faults", tuple(self.faults))
+        object.__setattr__(self, "allow_webhook_hosts", tuple(self.allow_webhook_hosts))
         object.__setattr__(self, "credentials", MappingProxyType(dict(self.credentials)))
         object.__setattr__(self, "rate_limits", MappingProxyType(dict(self.rate_limits)))
         object.__setattr__(
