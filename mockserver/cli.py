@@ -113,13 +113,24 @@ def build_parser() -> argparse.ArgumentParser:
         "with its Swagger UI, plus the control plane under /__sandbox__. Stop with Ctrl-C.",
         epilog="Environment: LMS_SANDBOX_HOST, LMS_SANDBOX_PORT, LMS_SANDBOX_SEED, "
         "LMS_SANDBOX_VALIDATE_RESPONSES (true/false), LMS_SANDBOX_RATE_LIMIT (comma-separated "
-        "API=LIMIT, e.g. dfe=1000/minute) and LMS_SANDBOX_ALLOW_WEBHOOK_HOSTS (comma-separated) "
-        "set the defaults of the matching options.",
+        "API=LIMIT, e.g. dfe=1000/minute), LMS_SANDBOX_ALLOW_WEBHOOK_HOSTS (comma-separated) and "
+        "LMS_SANDBOX_CONTROL_TOKEN set the defaults of the matching options.",
     )
     serve.add_argument(
         "--host",
         default=os.environ.get("LMS_SANDBOX_HOST", "127.0.0.1"),
-        help="address to bind (default 127.0.0.1; use 0.0.0.0 only on a network you trust)",
+        help="address to bind (default 127.0.0.1). Any other address exposes the sandbox: the control "
+        "plane then needs a token (see --control-token) and the banner warns; use 0.0.0.0 only on a "
+        "network you trust",
+    )
+    serve.add_argument(
+        "--control-token",
+        default=os.environ.get("LMS_SANDBOX_CONTROL_TOKEN", "").strip() or None,
+        metavar="TOKEN",
+        help="every control-plane request (all but GET /__sandbox__/health) must carry this token, as "
+        "Authorization: Bearer TOKEN or X-Sandbox-Token: TOKEN; also on loopback. Without it, serve "
+        "makes one up when --host is not a loopback address and prints it. Prefer the environment "
+        "variable LMS_SANDBOX_CONTROL_TOKEN: a command line is visible to other users",
     )
     serve.add_argument(
         "--port",
@@ -287,6 +298,7 @@ def options_from_args(args: argparse.Namespace) -> SandboxOptions:
         rate_limits=dict(_env_rate_limits() if args.rate_limits is None else args.rate_limits),
         webhooks=webhooks,
         allow_webhook_hosts=tuple(args.allow_webhook_hosts),
+        control_token=args.control_token,
         state_file=args.state_file,
         faults=tuple(args.faults),
         max_body_size=args.max_body_size,

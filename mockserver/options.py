@@ -44,6 +44,9 @@ class SandboxOptions:
             e.g. ``{"dfe": "150 per 5 minutes"}``.
         webhooks: per API that sends webhooks, the URLs its events go to from the start
             (more can be registered through the control plane).
+        control_token: the token every control-plane request but ``GET /__sandbox__/health`` must
+            carry (``Authorization: Bearer <token>`` or ``X-Sandbox-Token``); None: no token needed.
+            ``serve`` generates one when it binds a non-loopback address and none is given.
         allow_webhook_hosts: hosts (names or addresses) webhooks may go to although they are
             link-local or cloud metadata hosts, which are refused otherwise.
         state_file: a JSON file holding every API's state and the named snapshots: read on start
@@ -70,6 +73,8 @@ class SandboxOptions:
     rate_limits: Mapping[str, str] = field(default_factory=_frozen_rate_limits)
     webhooks: Mapping[str, tuple[str, ...]] = field(default_factory=_frozen_webhooks)
     allow_webhook_hosts: tuple[str, ...] = ()
+    # Not in the repr: options get printed and logged, the token must not be.
+    control_token: str | None = field(default=None, repr=False)
     state_file: Path | None = None
     faults: tuple[str | Mapping[str, Any], ...] = ()
     max_body_size: int = 1 * MIB
@@ -81,6 +86,8 @@ class SandboxOptions:
     def __post_init__(self) -> None:
         if self.root and len(self.apis) != 1:
             raise ValueError("root=True needs exactly one API in apis, e.g. apis=('apprentiscope',)")
+        if self.control_token is not None and not self.control_token.strip():
+            raise ValueError("control_token must not be empty; None means no token is needed")
         if self.journal_size < 1:
             raise ValueError("journal_size must be at least 1")
         for name in (
