@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -157,6 +157,19 @@ def _configured_faults(
     return tuple(found)
 
 
+def _trusting_proxies(app: ASGIApp, trusted: tuple[str, ...]) -> ASGIApp:
+    """``app`` believing X-Forwarded-For/-Proto from the ``trusted`` peers only (uvicorn's own layer,
+    here rather than in the server: in-process clients get the same rule, and uvicorn's default of
+    trusting 127.0.0.1 is off)."""
+    if not trusted:
+        return app
+    from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+    # uvicorn types ASGI apps with its own, narrower TypedDicts: the same protocol.
+    layer: Any = ProxyHeadersMiddleware(app, trusted_hosts=list(trusted))  # type: ignore[arg-type]
+    return cast(ASGIApp, layer)
+
+
 class Touching:
     """Notes in the store that a request reached ``api``: the next reset rewinds only what was used."""
 
@@ -265,7 +278,7 @@ class Sandbox:
             )
             # The request's operation, found once, for every layer behind (mockserver.index).
             routes.append((prefix, Routed(app, ctx.index)))
-        self._app: ASGIApp = PrefixRouter(routes)
+        self._app: ASGIApp = _trusting_proxies(PrefixRouter(routes), options.forwarded_allow_ips)
         self.faults.configure(_configured_faults(options, scenarios))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

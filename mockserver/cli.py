@@ -113,8 +113,9 @@ def build_parser() -> argparse.ArgumentParser:
         "with its Swagger UI, plus the control plane under /__sandbox__. Stop with Ctrl-C.",
         epilog="Environment: LMS_SANDBOX_HOST, LMS_SANDBOX_PORT, LMS_SANDBOX_SEED, "
         "LMS_SANDBOX_VALIDATE_RESPONSES (true/false), LMS_SANDBOX_RATE_LIMIT (comma-separated "
-        "API=LIMIT, e.g. dfe=1000/minute), LMS_SANDBOX_ALLOW_WEBHOOK_HOSTS (comma-separated) and "
-        "LMS_SANDBOX_CONTROL_TOKEN set the defaults of the matching options.",
+        "API=LIMIT, e.g. dfe=1000/minute), LMS_SANDBOX_ALLOW_WEBHOOK_HOSTS (comma-separated), "
+        "LMS_SANDBOX_FORWARDED_ALLOW_IPS and LMS_SANDBOX_CONTROL_TOKEN set the defaults of the "
+        "matching options.",
     )
     serve.add_argument(
         "--host",
@@ -211,6 +212,15 @@ def build_parser() -> argparse.ArgumentParser:
         "(repeatable)",
     )
     serve.add_argument(
+        "--forwarded-allow-ips",
+        default=os.environ.get("LMS_SANDBOX_FORWARDED_ALLOW_IPS", ""),
+        metavar="IPS",
+        help="comma-separated proxy addresses or networks (e.g. 10.0.0.0/8), or *, whose "
+        "X-Forwarded-For and X-Forwarded-Proto are believed; from any other peer they are ignored, so "
+        "per-client rate limits count the real peer (default: none; uvicorn's FORWARDED_ALLOW_IPS "
+        "is not read)",
+    )
+    serve.add_argument(
         "--validate-responses",
         action="store_true",
         default=env_bool("LMS_SANDBOX_VALIDATE_RESPONSES"),
@@ -299,6 +309,7 @@ def options_from_args(args: argparse.Namespace) -> SandboxOptions:
         webhooks=webhooks,
         allow_webhook_hosts=tuple(args.allow_webhook_hosts),
         control_token=args.control_token,
+        forwarded_allow_ips=tuple(ip.strip() for ip in args.forwarded_allow_ips.split(",") if ip.strip()),
         state_file=args.state_file,
         faults=tuple(args.faults),
         max_body_size=args.max_body_size,

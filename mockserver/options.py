@@ -47,6 +47,9 @@ class SandboxOptions:
         control_token: the token every control-plane request but ``GET /__sandbox__/health`` must
             carry (``Authorization: Bearer <token>`` or ``X-Sandbox-Token``); None: no token needed.
             ``serve`` generates one when it binds a non-loopback address and none is given.
+        forwarded_allow_ips: the peers (addresses, networks such as ``10.0.0.0/8``, or ``*``) whose
+            ``X-Forwarded-For`` and ``X-Forwarded-Proto`` are believed; from any other peer they are
+            ignored, so per-client rate limits count the real peer. Empty: no proxy is trusted.
         allow_webhook_hosts: hosts (names or addresses) webhooks may go to although they are
             link-local or cloud metadata hosts, which are refused otherwise.
         state_file: a JSON file holding every API's state and the named snapshots: read on start
@@ -73,6 +76,7 @@ class SandboxOptions:
     rate_limits: Mapping[str, str] = field(default_factory=_frozen_rate_limits)
     webhooks: Mapping[str, tuple[str, ...]] = field(default_factory=_frozen_webhooks)
     allow_webhook_hosts: tuple[str, ...] = ()
+    forwarded_allow_ips: tuple[str, ...] = ()
     # Not in the repr: options get printed and logged, the token must not be.
     control_token: str | None = field(default=None, repr=False)
     state_file: Path | None = None
@@ -101,6 +105,7 @@ class SandboxOptions:
                 raise ValueError(f"{name} must be at least 1 byte, got {getattr(self, name)}")
         object.__setattr__(self, "faults", tuple(self.faults))
         object.__setattr__(self, "allow_webhook_hosts", tuple(self.allow_webhook_hosts))
+        object.__setattr__(self, "forwarded_allow_ips", tuple(self.forwarded_allow_ips))
         object.__setattr__(self, "credentials", MappingProxyType(dict(self.credentials)))
         object.__setattr__(self, "rate_limits", MappingProxyType(dict(self.rate_limits)))
         object.__setattr__(

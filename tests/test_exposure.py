@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import subprocess
@@ -20,7 +21,7 @@ from mockserver.index import ApiIndex
 from mockserver.server import Exposure, banner
 from mockserver.specs import load_spec
 from mockserver.testing import sync_client
-from mockserver.vendors import vendor_names
+from mockserver.vendors import REGISTRY, vendor_names
 
 TOKEN = "test-control-token"
 FIRST = vendor_names()[0]
@@ -211,3 +212,56 @@ def test_serve_exposed_warns_prints_a_token_and_guards_the_control_plane_over_a_
         assert client.get("/apis", headers={"X-Sandbox-Token": token}).status_code == 200
         assert client.post("/reset", json={"seed": 5}, headers=control_headers(token)).status_code == 200
         assert client.get("/health").json()["seed"] == 5
+
+
+# --- forwarded headers: believed from the trusted peers only (in-process, the peer set in the scope) ---
+
+PER_CLIENT = [n for n, v in REGISTRY.items() if v.rate_limit is not None and v.rate_limit.per == "client"]
+
+
+def _statuses(app: Sandbox, api: str, peer: str, forwarded: list[str]) -> list[int]:
+    """One authenticated call per ``X-Forwarded-For`` value, all from ``peer``: the statuses."""
+    vendor = REGISTRY[api]
+    operation = next(op for op in app.contexts[api].index.operations.values() if "{" not in op.path)
+    base = f"http://sandbox{app.apis[api].prefix}"
+    auth = vendor.credentials.auth(vendor.credentials.defaults[0], base_url=base)
+
+    async def send() -> list[int]:
+        transport = httpx.ASGITransport(app, client=(peer, 40000))
+        async with httpx.AsyncClient(transport=transport, base_url=base, auth=auth) as client:
+            answers = [
+                await client.request(operation.method.upper(), operation.path, headers={"X-Forwarded-For": f})
+                for f in forwarded
+            ]
+        return [a.status_code for a in answers]
+
+    return asyncio.run(send())
+
+
+@pytest.mark.parametrize("api", PER_CLIENT)
+@pytest.mark.parametrize(
+    ("trusted", "peer", "limited"),
+    [
+        ((), "127.0.0.1", True),
+        (("127.0.0.1",), "127.0.0.1", False),
+        (("10.0.0.0/8",), "10.1.2.3", False),
+        (("10.0.0.0/8",), "127.0.0.1", True),
+    ],
+    ids=["nobody trusted", "loopback trusted", "network trusted", "peer outside the trusted network"],
+)
+def test_a_per_client_limit_counts_the_forwarded_client_only_behind_a_trusted_proxy(
+    api: str, trusted: tuple[str, ...], peer: str, limited: bool
+) -> None:
+    app = create_app(apis=(api,), rate_limits={api: "2/minute"}, forwarded_allow_ips=trusted)
+
+    statuses = _statuses(app, api, peer, ["203.0.113.1", "203.0.113.2", "203.0.113.3"])
+
+    assert (statuses[-1] == 429) is limited, statuses
+    assert 429 not in statuses[:2]
+
+
+def test_uvicorn_itself_believes_no_proxy_header(guarded: Sandbox) -> None:
+    # uvicorn's default trusts X-Forwarded-For from 127.0.0.1: off, the app's layer decides alone.
+    from mockserver.server import make_server
+
+    assert make_server(guarded).config.proxy_headers is False
