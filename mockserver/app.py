@@ -17,13 +17,14 @@ from .faults import FaultMiddleware, Faults, FaultSpec, InvalidFault, parse_faul
 from .index import ApiIndex, Routed
 from .journal import Journal, JournalMiddleware
 from .options import SandboxOptions
+from .redaction import Redactor, declared_names, scheme_names
 from .routing import PrefixRouter
 from .scenarios import load_scenario, scenarios_for
 from .statefile import StateFile
 from .store import Seeder, Store, VendorData
 from .vendors import Vendor, get_vendor, load, vendor_names
 from .vendors.base import VendorContext, build_vendor_app, load_specs
-from .vendors.credentials import Credential
+from .vendors.credentials import Credential, LoginScheme
 from .webhook_targets import WebhookPolicy
 from .webhooks import Webhooks
 
@@ -157,6 +158,18 @@ def _configured_faults(
     return tuple(found)
 
 
+def _redactor(vendor: Vendor, index: ApiIndex) -> Redactor:
+    """What the journal redacts of ``vendor``'s calls: its scheme's names, its documents' apiKey names."""
+    scheme = vendor.credentials
+    declared = declared_names(s for base in index.documents for s in index.security_schemes(base).values())
+    logins = (
+        [f"{mount.base_path}{scheme.login_path}" for mount in vendor.specs]
+        if isinstance(scheme, LoginScheme)
+        else []
+    )
+    return Redactor.of(scheme_names(scheme) | declared, logins)
+
+
 def _trusting_proxies(app: ASGIApp, trusted: tuple[str, ...]) -> ASGIApp:
     """``app`` believing X-Forwarded-For/-Proto from the ``trusted`` peers only (uvicorn's own layer,
     here rather than in the server: in-process clients get the same rule, and uvicorn's default of
@@ -275,6 +288,7 @@ class Sandbox:
                 journal=self.journal,
                 call_of=vendor.call_of,
                 routed=_connexion.routed_operation_id,
+                redactor=None if options.journal_secrets else _redactor(vendor, ctx.index),
             )
             # The request's operation, found once, for every layer behind (mockserver.index).
             routes.append((prefix, Routed(app, ctx.index)))

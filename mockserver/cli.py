@@ -114,7 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Environment: LMS_SANDBOX_HOST, LMS_SANDBOX_PORT, LMS_SANDBOX_SEED, "
         "LMS_SANDBOX_VALIDATE_RESPONSES (true/false), LMS_SANDBOX_RATE_LIMIT (comma-separated "
         "API=LIMIT, e.g. dfe=1000/minute), LMS_SANDBOX_ALLOW_WEBHOOK_HOSTS (comma-separated), "
-        "LMS_SANDBOX_FORWARDED_ALLOW_IPS and LMS_SANDBOX_CONTROL_TOKEN set the defaults of the "
+        "LMS_SANDBOX_FORWARDED_ALLOW_IPS, LMS_SANDBOX_JOURNAL_SECRETS (true/false) and "
+        "LMS_SANDBOX_CONTROL_TOKEN set the defaults of the "
         "matching options.",
     )
     serve.add_argument(
@@ -221,6 +222,14 @@ def build_parser() -> argparse.ArgumentParser:
         "is not read)",
     )
     serve.add_argument(
+        "--journal-secrets",
+        action="store_true",
+        default=env_bool("LMS_SANDBOX_JOURNAL_SECRETS"),
+        help="keep credentials' values in the request journal (for debugging); by default every token, "
+        "key and password in query strings and JSON or form bodies (requests and answers) is recorded "
+        "as [redacted], its name kept",
+    )
+    serve.add_argument(
         "--validate-responses",
         action="store_true",
         default=env_bool("LMS_SANDBOX_VALIDATE_RESPONSES"),
@@ -309,6 +318,7 @@ def options_from_args(args: argparse.Namespace) -> SandboxOptions:
         webhooks=webhooks,
         allow_webhook_hosts=tuple(args.allow_webhook_hosts),
         control_token=args.control_token,
+        journal_secrets=args.journal_secrets,
         forwarded_allow_ips=tuple(ip.strip() for ip in args.forwarded_allow_ips.split(",") if ip.strip()),
         state_file=args.state_file,
         faults=tuple(args.faults),

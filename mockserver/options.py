@@ -40,6 +40,8 @@ class SandboxOptions:
         credentials: per API, the accepted credentials, replacing the vendor's defaults: each the
             value of a one-field scheme, ``field=value,...``, or a mapping of field -> value.
         journal_size: how many requests the journal keeps.
+        journal_secrets: keep credentials' values in the journal (tokens, keys, passwords in query
+            strings and bodies); by default they are recorded as ``[redacted]`` (``mockserver.redaction``).
         rate_limits: per API with a rate limit, a ``limits`` string replacing its default,
             e.g. ``{"dfe": "150 per 5 minutes"}``.
         webhooks: per API that sends webhooks, the URLs its events go to from the start
@@ -73,6 +75,7 @@ class SandboxOptions:
     fixtures: tuple[Path, ...] = ()
     credentials: Mapping[str, tuple[CredentialValue, ...]] = field(default_factory=_frozen_credentials)
     journal_size: int = 1000
+    journal_secrets: bool = False
     rate_limits: Mapping[str, str] = field(default_factory=_frozen_rate_limits)
     webhooks: Mapping[str, tuple[str, ...]] = field(default_factory=_frozen_webhooks)
     allow_webhook_hosts: tuple[str, ...] = ()
