@@ -151,21 +151,26 @@ def test_a_name_that_resolves_into_a_refused_range_is_refused_at_registration() 
     assert hooks.urls(SENDING) == []
 
 
-def test_a_name_rebound_into_a_refused_range_after_registration_gets_no_delivery() -> None:
-    names = Names(hook_test=["127.0.0.1"])
+def _failed_delivery(names: Names, url: str, rebound: list[str] | None = None) -> str:
+    """Register ``url`` (``names`` resolving), rebind its host if asked, emit: the delivery's error."""
     journal = Journal()
     hooks = Webhooks(journal, {SENDING: (EVENT,)}, policy=WebhookPolicy.of(resolve=names))
-    hooks.register(SENDING, "http://hook.test:9/x")
-
-    names.names["hook.test"] = ["169.254.169.254"]
+    hooks.register(SENDING, url)
+    if rebound is not None:
+        names.names[url.split("/")[2].split(":")[0]] = rebound
     hooks.emit(SENDING, EVENT, {"id": "1"})
     assert hooks.join()
     hooks.close()
-
     (entry,) = journal.entries(kind="webhook")
     assert entry.status == 0
     assert entry.error is not None
-    assert "169.254.169.254" in entry.error
+    return entry.error
+
+
+def test_a_name_rebound_into_a_refused_range_after_registration_gets_no_delivery() -> None:
+    error = _failed_delivery(Names(hook_test=["127.0.0.1"]), "http://hook.test:9/x", ["169.254.169.254"])
+
+    assert "169.254.169.254" in error
 
 
 def test_a_delivery_goes_to_the_address_checked_under_the_url_s_own_host_name() -> None:
@@ -184,16 +189,4 @@ def test_a_delivery_goes_to_the_address_checked_under_the_url_s_own_host_name() 
 
 
 def test_a_name_that_does_not_resolve_yet_is_judged_at_delivery() -> None:
-    names = Names()
-    journal = Journal()
-    hooks = Webhooks(journal, {SENDING: (EVENT,)}, policy=WebhookPolicy.of(resolve=names))
-    hooks.register(SENDING, "http://later.test/x")
-
-    hooks.emit(SENDING, EVENT, {"id": "1"})
-    assert hooks.join()
-    hooks.close()
-
-    (entry,) = journal.entries(kind="webhook")
-    assert entry.status == 0
-    assert entry.error is not None
-    assert "does not resolve" in entry.error
+    assert "does not resolve" in _failed_delivery(Names(), "http://later.test/x")
