@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -51,10 +50,19 @@ SECRET_NAMES = (
     "confirm_password",
     "password_confirmation",
 )
-# Parts of every name above: a body holding none of them (or of the vendor's own names) is not parsed.
+# Parts of every name above: only a member or pair whose name holds one (or a vendor's own name that
+# holds none of them) is looked at, so a body without any is passed over in one scan.
 _HINTS = ("token", "key", "secret", "passw", "auth", "cookie", "jwt")
-# A JSON member whose value is a scalar: "name": "text" | number | true | false | null.
-_MEMBER = re.compile(r'"((?:[^"\\]|\\.){1,128})"(\s*:\s*)("(?:[^"\\]|\\.)*"|[-+.\w]+)')
+# What follows a member's name: the colon, then a scalar value (text, number, true, false, null).
+_VALUE = re.compile(r'(\s*:\s*)("(?:[^"\\]|\\.)*"|[-+.\w]+)')
+
+
+def _occurrences(text: str, part: str) -> list[int]:
+    found, at = [], text.find(part)
+    while at >= 0:
+        found.append(at)
+        at = text.find(part, at + 1)
+    return found
 
 
 def normal(name: str) -> str:
@@ -82,7 +90,6 @@ def declared_names(schemes: Iterable[Mapping[str, Any]]) -> set[str]:
     return {str(s["name"]) for s in schemes if s.get("type") == "apiKey" and s.get("name")}
 
 
-@dataclass(frozen=True, slots=True)
 class Redactor:
     """Redacts one API's secrets from what the journal records.
 
@@ -90,24 +97,30 @@ class Redactor:
         names: the secret names, normalised (``normal``).
         logins: the paths (under the API's prefix, lower case) whose answer is a secret when it is a
             bare JSON string.
+        hints: parts of names: only a member or pair whose name holds one is looked at.
     """
 
-    names: frozenset[str]
-    logins: frozenset[str] = frozenset()
-    hints: tuple[str, ...] = _HINTS
+    def __init__(
+        self, names: Iterable[str], logins: Iterable[str] = (), hints: tuple[str, ...] = _HINTS
+    ) -> None:
+        self.names = frozenset(names)
+        self.logins = frozenset(logins)
+        self.hints = hints
 
     @classmethod
     def of(
         cls, names: Iterable[str], logins: Iterable[str] = (), generic: Iterable[str] = SECRET_NAMES
     ) -> Redactor:
-        every = {normal(n) for n in (*names, *generic)}
-        hints = _HINTS + tuple(sorted(n for n in every if not any(h in n for h in _HINTS)))
-        return cls(frozenset(every), frozenset(p.lower().rstrip("/") for p in logins), hints)
+        """A redactor of ``names`` and the ``generic`` ones, in any case and spelling (``normal``)."""
+        given = [*names, *generic]
+        lowered = {n.lower() for n in given}
+        hints = _HINTS + tuple(sorted(n for n in lowered if not any(h in n for h in _HINTS)))
+        every = frozenset(normal(n) for n in given)
+        return cls(every, frozenset(p.lower().rstrip("/") for p in logins), hints)
 
     def _maybe(self, text: str) -> bool:
-        lowered = text.lower().replace("_", "").replace("-", "")
-        # An escaped name ("pass\u0077ord") is only found by parsing it.
-        return "\\u" in lowered or any(hint in lowered for hint in self.hints)
+        lowered = text.lower()
+        return any(hint in lowered for hint in self.hints)
 
     def _secret(self, name: str) -> bool:
         return normal(name) in self.names
@@ -122,20 +135,30 @@ class Redactor:
         return urlencode([(k, REDACTED if self._secret(k) else v) for k, v in pairs], safe="[]")
 
     def json(self, text: str) -> str:
-        """JSON text (whole, or the start the journal kept) with every secret member's value redacted."""
-        if not text or not self._maybe(text):
+        """JSON text (whole, or the start the journal kept) with every secret member's value redacted.
+
+        Only the places where a hint occurs are looked at (``str.find``, fast on a body without any):
+        the quoted name around it, when a ``:`` and a scalar value follow, is checked by name.
+        """
+        lowered = text.lower()
+        if len(lowered) != len(text):  # a character whose lower case is longer: compare as written
+            lowered = text
+        starts = sorted({i for hint in self.hints for i in _occurrences(lowered, hint)})
+        if not starts:
             return text
-
-        def member(found: re.Match[str]) -> str:
-            try:
-                name = json.loads(f'"{found.group(1)}"')
-            except ValueError:
-                return found.group(0)
-            if not self._secret(name) or found.group(3) == "null":
-                return found.group(0)
-            return f'"{found.group(1)}"{found.group(2)}"{REDACTED}"'
-
-        return _MEMBER.sub(member, text)
+        out: list[str] = []
+        last = 0
+        for at in starts:
+            opening, closing = text.rfind('"', 0, at), text.find('"', at)
+            if opening < last or closing < 0:
+                continue
+            value = _VALUE.match(text, closing + 1)
+            name = text[opening + 1 : closing]
+            if value is None or "\\" in name or not self._secret(name) or value.group(2) == "null":
+                continue
+            out += [text[last : value.start(2)], f'"{REDACTED}"']
+            last = value.end(2)
+        return "".join([*out, text[last:]])
 
     def body(self, text: str, content_type: str, path: str = "") -> str:
         """A request or response body as the journal keeps it, by its content type."""
