@@ -126,7 +126,8 @@ def test_serve_refuses_a_webhook_to_a_refused_host_as_a_usage_error(
 
 def test_serve_takes_a_refused_host_named_by_allow_webhook_host() -> None:
     hook = f"{SENDING}=http://169.254.169.254/hook"
-    args = build_parser().parse_args(["serve", "--webhook", hook, "--allow-webhook-host", "169.254.169.254"])
+    argv = ["serve", "--api", SENDING, "--webhook", hook, "--allow-webhook-host", "169.254.169.254"]
+    args = build_parser().parse_args(argv)
 
     _check_webhooks(args)
     assert create_app(options_from_args(args)).webhooks.urls(SENDING) == ["http://169.254.169.254/hook"]
