@@ -240,10 +240,15 @@ def bare_probes(scheme: LoginScheme | SignedScheme) -> list[Probe]:
     return [Probe(name, refusal, fresh)]
 
 
-def probes_for(scheme: CredentialScheme, where: Mapping[str, Source] | None = None) -> list[Probe]:
-    """Every probe of ``scheme``: its keys' (wrong ones sent where ``where`` says), then its token's."""
+def probes_for(
+    scheme: CredentialScheme, where: Mapping[str, Source] | None = None, *, token: bool = True
+) -> list[Probe]:
+    """Every probe of ``scheme``: its keys' (wrong ones sent where ``where`` says), then its token's.
+
+    ``token=False`` leaves out a login token's probes, for an operation that takes none (the login itself).
+    """
     probes = key_probes(scheme, where or {})
-    if isinstance(scheme, LoginScheme):
+    if isinstance(scheme, LoginScheme) and token:
         probes += login_probes(scheme) + bare_probes(scheme)
     elif isinstance(scheme, SignedScheme):
         probes += signed_probes(scheme) + bare_probes(scheme)
