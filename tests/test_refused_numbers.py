@@ -93,6 +93,23 @@ def _signed(scheme: SignedScheme, credential: Any, iat: str, extra: str = "") ->
     return (signing + b"." + part(signature)).decode()
 
 
+def _signed_get(
+    sandbox: Sandbox, handle: SandboxHandle, name: str, iat: str, extra: str = ""
+) -> httpx.Response:
+    """A GET of the API's first parameterless operation with a token signed over the claims as written."""
+    info = sandbox.apis[name]
+    scheme = info.vendor.credentials
+    assert isinstance(scheme, SignedScheme)
+    path = next(
+        op
+        for op in sandbox.contexts[name].index.operations.values()
+        if op.method == "GET" and "{" not in op.path
+    )
+    token = scheme.token.carry(_signed(scheme, info.credentials[0], iat, extra))
+    with handle.client() as client:
+        return client.get(f"{info.prefix}{path.path}", headers={scheme.token.name: token})
+
+
 def _signed_vendors() -> list[str]:
     return [name for name in vendor_names() if isinstance(get_vendor(name).credentials, SignedScheme)]
 
@@ -102,23 +119,11 @@ def _signed_vendors() -> list[str]:
 def test_a_token_with_a_non_finite_or_huge_iat_is_refused_as_a_bad_token(
     name: str, iat: str, sandbox: Sandbox, sandbox_handle: SandboxHandle
 ) -> None:
-    info = sandbox.apis[name]
-    scheme = info.vendor.credentials
-    assert isinstance(scheme, SignedScheme)
-    path = next(
-        op
-        for op in sandbox.contexts[name].index.operations.values()
-        if op.method == "GET" and "{" not in op.path
-    )
-    token = scheme.token.carry(_signed(scheme, info.credentials[0], iat))
-    with sandbox_handle.client() as client:
-        answer = client.get(f"{info.prefix}{path.path}", headers={scheme.token.name: token})
+    answer = _signed_get(sandbox, sandbox_handle, name, iat)
     assert answer.status_code == 401, answer.text[:200]
     assert "iat" in answer.text
     # A token that is fine otherwise is accepted: the refusal is the claim's.
-    fine = scheme.token.carry(_signed(scheme, info.credentials[0], str(int(sandbox.clock.now()))))
-    with sandbox_handle.client() as client:
-        assert client.get(f"{info.prefix}{path.path}", headers={scheme.token.name: fine}).status_code != 401
+    assert _signed_get(sandbox, sandbox_handle, name, str(int(sandbox.clock.now()))).status_code != 401
 
 
 @pytest.mark.parametrize("value", ["NaN", "Infinity", "-Infinity"])
@@ -126,18 +131,8 @@ def test_a_token_with_a_non_finite_or_huge_iat_is_refused_as_a_bad_token(
 def test_a_token_with_a_non_finite_claim_anywhere_is_refused(
     name: str, value: str, sandbox: Sandbox, sandbox_handle: SandboxHandle
 ) -> None:
-    info = sandbox.apis[name]
-    scheme = info.vendor.credentials
-    assert isinstance(scheme, SignedScheme)
-    path = next(
-        op
-        for op in sandbox.contexts[name].index.operations.values()
-        if op.method == "GET" and "{" not in op.path
-    )
     now = str(int(sandbox.clock.now()))
-    token = scheme.token.carry(_signed(scheme, info.credentials[0], now, f', "scores": [1, {value}]'))
-    with sandbox_handle.client() as client:
-        answer = client.get(f"{info.prefix}{path.path}", headers={scheme.token.name: token})
+    answer = _signed_get(sandbox, sandbox_handle, name, now, f', "scores": [1, {value}]')
     assert answer.status_code == 401, answer.text[:200]
     assert "scores[1]" in answer.text
 
