@@ -9,6 +9,7 @@ client asked for XML) on every channel: JSON body, form body, query string, path
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 import xml.etree.ElementTree as ET
@@ -42,6 +43,7 @@ HOSTILE_ENCODED = {
 }
 
 
+@functools.cache
 def _index(name: str) -> ApiIndex:
     vendor = get_vendor(name)
     return ApiIndex(load_specs(vendor.specs), ignore_case=vendor.ignore_case)
