@@ -205,10 +205,14 @@ def _enum_headers(operation: Operation) -> list[dict[str, Any]]:
     ]
 
 
+@pytest.mark.parametrize("where", ["value", "name"])
 @pytest.mark.parametrize("name", [n for n in vendor_names() if get_vendor(n).offers_xml])
-def test_a_client_that_asked_for_xml_gets_the_refusal_in_xml(name: str, sandbox: Sandbox) -> None:
+def test_a_client_that_asked_for_xml_gets_the_refusal_in_xml(name: str, where: str, sandbox: Sandbox) -> None:
     method, path, body, headers = WRITES[name](sandbox, secrets.token_hex(4))
-    _plant(body, "\x01")
+    if where == "value":
+        _plant(body, "\x01")
+    else:
+        body["a\x01b"] = "x"  # the refusal must not quote the name back
     parameter = get_vendor(name).format_parameter
     with client_of(sandbox, sandbox, name) as api:
         params = {parameter: "xml"} if parameter else None
