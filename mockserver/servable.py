@@ -9,14 +9,24 @@ a strict JSON parser and an XML serializer would, never stored to break an answe
 
 from __future__ import annotations
 
+import codecs
 import math
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote_to_bytes
 
-from starlette.types import Scope
+if TYPE_CHECKING:
+    from starlette.types import Scope
 
-__all__ = ["UNSERVABLE_TEXT", "finite", "request_refusal", "unservable", "unservable_text"]
+__all__ = [
+    "UNSERVABLE_TEXT",
+    "XML_TEXT_CODEC",
+    "finite",
+    "request_refusal",
+    "unservable",
+    "unservable_text",
+    "xml_text_codec",
+]
 
 # XML 1.0's Char production, negated: C0 controls but TAB, LF, CR; surrogates; U+FFFE and U+FFFF.
 UNSERVABLE_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -62,11 +72,11 @@ def unservable(value: Any) -> tuple[str, str] | None:
             return path or "(the value)", f"{spelled} is not a finite number"
         elif isinstance(node, dict):
             for key, child in node.items():
-                where = f"{path}.{key}" if path else str(key)
                 why = unservable_text(str(key))
                 if why is not None:
-                    return where, f"a name XML 1.0 cannot carry: {why}"
-                pending.append((where, child))
+                    # The name itself is not quoted: the answer (XML for SkyPrep) could not carry it.
+                    return path or "(the value)", f"a name XML 1.0 cannot carry: {why}"
+                pending.append((f"{path}.{key}" if path else str(key), child))
         elif isinstance(node, list):
             pending.extend((f"{path}[{i}]", child) for i, child in enumerate(node))
     return None
@@ -121,3 +131,33 @@ def request_refusal(scope: Scope, body: bytes, content_type: bytes | None, loade
         if found_at is not None:
             return f"Request body field {found_at[0]}: {found_at[1]}"
     return None
+
+
+# UTF-8 for text XML 1.0 carries; text it cannot carry does not encode. A registered codec is how a
+# test-data generator is told which characters it may use (Schemathesis' ``generation.codec``, passed to
+# Hypothesis' ``characters(codec=...)``, which takes user-registered codecs).
+XML_TEXT_CODEC = "lms_sandbox_xml_text"
+
+
+def _encode(text: str, errors: str = "strict") -> tuple[bytes, int]:
+    found = UNSERVABLE_TEXT.search(text)
+    if found is not None:
+        raise UnicodeEncodeError(XML_TEXT_CODEC, text, found.start(), found.end(), "XML 1.0 cannot carry it")
+    return text.encode("utf-8"), len(text)
+
+
+def _decode(data: Any, errors: str = "strict") -> tuple[str, int]:  # bytes, or any buffer
+    return codecs.utf_8_decode(data, errors, True)
+
+
+def _search(name: str) -> codecs.CodecInfo | None:
+    return codecs.CodecInfo(_encode, _decode, name=XML_TEXT_CODEC) if name == XML_TEXT_CODEC else None
+
+
+def xml_text_codec() -> str:
+    """The name of the codec of text XML 1.0 carries, registered with Python's codecs on first use."""
+    try:
+        codecs.lookup(XML_TEXT_CODEC)
+    except LookupError:
+        codecs.register(_search)
+    return XML_TEXT_CODEC
