@@ -22,6 +22,7 @@ import pytest
 from mockserver import Sandbox
 from mockserver.index import ApiIndex, Operation
 from mockserver.plugin import SandboxHandle
+from mockserver.servable import xml_text_codec
 from mockserver.testing import sync_client
 from mockserver.vendors import get_vendor, load, vendor_names
 from mockserver.vendors.base import load_specs
@@ -231,3 +232,11 @@ def test_tab_lf_and_cr_are_stored_and_read_back(
     read = skyprep_round_trip(sandbox_handle, text)
     sent = read.pop("sent")
     assert all(value == sent for value in read.values()), read
+
+
+def test_the_codec_the_contracts_generate_text_with_refuses_what_xml_cannot_carry() -> None:
+    codec = xml_text_codec()
+    assert ODD.encode(codec).decode(codec) == ODD
+    for hostile in HOSTILE_TEXT.values():
+        with pytest.raises(UnicodeEncodeError):
+            hostile.encode(codec)
