@@ -8,6 +8,8 @@ from typing import Any
 import schemathesis
 from schemathesis.config import ApiKeyAuthConfig, ChecksConfig, SchemathesisConfig
 
+from mockserver.servable import xml_text_codec
+
 from . import checks as _checks  # noqa: F401 - registers the spec-driven checks with Schemathesis
 from ._schemathesis import BaseSchema
 from .auth import register as register_auth
@@ -112,8 +114,14 @@ def _config(
             for name, value in target.headers.items()
             if name.lower() not in _security_headers(document)
         },
-        # Reproducible from the seed alone: no example database replaying earlier runs.
-        "generation": {"max-examples": options.max_examples, "database": "none"},
+        # Reproducible from the seed alone: no example database replaying earlier runs. Strings are text
+        # every format carries (XML 1.0's characters): the sandbox refuses the rest, as an XML serializer
+        # would, so a control character is no positive data (the sandbox's own tests send them).
+        "generation": {
+            "max-examples": options.max_examples,
+            "database": "none",
+            "codec": xml_text_codec(),
+        },
         "phases": {
             # The spec's examples as written: not ids that earlier answers returned (Schemathesis' response
             # pool would hand a one-off delete the id a read's example needs, and the reads miss it).
