@@ -459,7 +459,16 @@ def framing(api: str) -> list[Probe]:
         "a NUL in the request target": head + b"%00\x00x HTTP/1.1\r\nhost: s\r\n\r\n",
         "a bare LF head": head + b" HTTP/1.1\nhost: s\n" + auth.replace(b"\r\n", b"\n") + b"\n",
     }
+    cut_short = "Content-Length longer than the body, then close"
     return [
-        Probe(aimed.api, f"framing: {name}", operation.method, target, raw=raw, authenticated=False)
+        Probe(
+            aimed.api,
+            f"framing: {name}",
+            operation.method,
+            target,
+            raw=raw,
+            authenticated=False,
+            half_close=name == cut_short,
+        )
         for name, raw in cases.items()
     ]

@@ -37,6 +37,7 @@ class Probe:
         body: the body.
         raw: the whole request, for framing only a socket can carry (``target`` is then informative).
         authenticated: whether the API's credentials go with it.
+        half_close: after sending ``raw``, the client closes its side (a body cut short).
     """
 
     api: str
@@ -47,6 +48,7 @@ class Probe:
     body: bytes = b""
     raw: bytes | None = None
     authenticated: bool = True
+    half_close: bool = False
 
     def with_headers(self, extra: list[Header]) -> Probe:
         """The probe with ``extra`` headers first (the credentials), keeping its own."""
@@ -149,8 +151,9 @@ def socket_sender(host: str, port: int, timeout: float = 30.0) -> Sender:
             try:
                 if probe.raw is not None:
                     sock.sendall(probe.raw)
-                    # The client is done: a server waiting for more of a body sees the end of it.
-                    sock.shutdown(socket.SHUT_WR)
+                    if probe.half_close:
+                        # The client is done: a server waiting for more of a body sees the end of it.
+                        sock.shutdown(socket.SHUT_WR)
                 else:
                     sock.sendall(probe.head() + probe.body)
             except OSError:
