@@ -36,7 +36,9 @@ def result(served: ServedSandbox) -> CorpusResult:
 
 
 def test_framing_and_oversized_requests_get_no_server_error(result: CorpusResult) -> None:
-    assert result.ok, [finding.describe()[:300] for finding in result.findings] + list(result.exports.values())
+    assert result.ok, [finding.describe()[:300] for finding in result.findings] + list(
+        result.exports.values()
+    )
     assert set(result.statuses) == {*vendor_names(), CONTROL}
 
 

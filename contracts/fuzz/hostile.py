@@ -104,10 +104,12 @@ class Surface:
 
 
 def _path_value(param: Mapping[str, Any], fill: str) -> str:
+    """A plain value of a path parameter: its first enum value, its example, else ``fill``."""
     schema = param.get("schema") or {}
     if schema.get("enum"):
         return quote(str(schema["enum"][0]), safe="")
-    return fill
+    example = schema.get("example", param.get("example"))
+    return fill if example is None else quote(str(example), safe="")
 
 
 def surface(api: str) -> Surface:
@@ -205,12 +207,14 @@ def json_cases(surface: Surface) -> Iterator[Probe]:
     yield _probe(
         surface,
         operation,
-        "multipart, truncated",
+        "json as multipart, truncated",
         body=b'--XX\r\nContent-Disposition: form-data; name="a"\r\n\r\n\xff',
         content_type="multipart/form-data; boundary=XX",
     )
     twice = [(b"content-type", b"text/plain")]
-    yield _probe(surface, operation, "two Content-Types", body=valid, content_type=media, headers=twice)
+    yield _probe(
+        surface, operation, "duplicate: two Content-Types", body=valid, content_type=media, headers=twice
+    )
 
 
 # -- form bodies ---------------------------------------------------------------------------------------
@@ -316,12 +320,26 @@ def size_cases(surface: Surface) -> Iterator[Probe]:
     """Oversized requests and duplicate credentials, on the API's first operation."""
     operation = next(surface.index.every(), None)
     path = surface.path(operation) if operation else surface.prefix + "/"
-    yield _probe(surface, operation, "query of 1 MiB", target=f"{path}?q={'a' * 1024 * 1024}")
-    yield _probe(surface, operation, "path of 100 KiB", target=f"{surface.prefix}/{'a' * 100 * 1024}")
-    yield _probe(surface, operation, "one header of 64 KiB", headers=[(b"x-big", b"a" * 64 * 1024)])
+    yield _probe(surface, operation, "oversized: query of 1 MiB", target=f"{path}?q={'a' * 1024 * 1024}")
+    yield _probe(
+        surface, operation, "oversized: path of 100 KiB", target=f"{surface.prefix}/{'a' * 100 * 1024}"
+    )
+    yield _probe(
+        surface, operation, "oversized: one header of 64 KiB", headers=[(b"x-big", b"a" * 64 * 1024)]
+    )
     many = [(f"x-h{i}".encode(), b"v") for i in range(500)]
-    yield _probe(surface, operation, "500 headers", headers=many)
-    yield _probe(surface, operation, "a second Authorization", headers=[(b"authorization", b"Bearer \xff")])
+    yield _probe(surface, operation, "oversized: 500 headers", headers=many)
+    shapes = {
+        "a name of invalid UTF-8": "%ff%fe=1",
+        "1,000 repeats of one name": "&".join(["a=1"] * 1000),
+        "names without values": "&&&=&a&=b&%",
+        "semicolons": "a=1;b=2;;",
+    }
+    for name, query in shapes.items():
+        yield _probe(surface, operation, f"query shape: {name}", target=f"{path}?{query}")
+    yield _probe(
+        surface, operation, "duplicate: a second Authorization", headers=[(b"authorization", b"Bearer \xff")]
+    )
 
 
 # -- values inside valid bodies ------------------------------------------------------------------------
@@ -414,7 +432,7 @@ def value_cases(surface: Surface) -> Iterator[Probe]:
                 continue
             # (the standard library's encoder: orjson refuses an integer past 64 bits)
             encoded = json.dumps(changed).encode()
-            case = f"{operation.id or operation.path}: {label}"
+            case = f"value {operation.id or operation.path}: {label}"
             yield _probe(surface, operation, case, body=encoded, content_type=media)
 
 
