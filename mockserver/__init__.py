@@ -6,6 +6,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from .errors import (
+    ClockOutOfRange,
     Conflict,
     FixtureError,
     Forbidden,
@@ -59,6 +60,7 @@ def __dir__() -> list[str]:
 __all__ = [
     "CONTROL_PREFIX",
     "ApiInfo",
+    "ClockOutOfRange",
     "Conflict",
     "DroppedConnection",
     "FaultSpec",

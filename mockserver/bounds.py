@@ -9,6 +9,10 @@ without reading it. Otherwise it reads the body, counting as the chunks arrive, 
 first byte past the limit with a 413: no more than the limit (and one chunk) is ever held. A body
 within the limit is handed on whole, so nothing behind this layer (the credential edge, a form
 layer, Connexion, the handler that takes the store lock) waits on a slow client.
+
+Read whole, a request is refused (400) when its JSON body is not strict JSON, or when its path, query
+string, form or JSON body holds a value that could not be served back (``servable``): invalid UTF-8,
+or text XML 1.0 cannot carry.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from .asgi import read_body, replay, route_path, send_json
 from .excerpt import excerpt
 from .index import route_of
 from .options import SandboxOptions
+from .servable import request_refusal
 
 __all__ = ["TARGET_SIZE", "Bounds", "RequestBounds", "format_size", "parse_size"]
 
@@ -149,9 +154,12 @@ class RequestBounds:
                 return
             if not message.get("more_body", False):
                 break
-        unreadable = _unreadable_path(scope) or _unreadable_json(
-            scope, b"".join(m.get("body", b"") for m in messages)
-        )
+        body = b"".join(m.get("body", b"") for m in messages)
+        loaded, unreadable = _read_json(scope, body)
+        if unreadable is None:
+            unreadable = _unreadable_path(scope) or request_refusal(
+                scope, body, _header(scope, b"content-type"), loaded
+            )
         if unreadable is not None:
             answer = self.json_render(scope)(400, unreadable)
             await send_json(send, 400, answer, content_type=self.content_type)
@@ -251,28 +259,28 @@ class UnlabelledBody:
 JSON_DEPTH = 64
 
 
-def _unreadable_json(scope: Scope, body: bytes) -> str | None:
-    """Why a JSON body is refused at the door (``None`` when it is readable or not JSON).
+def _read_json(scope: Scope, body: bytes) -> tuple[Any, str | None]:
+    """A JSON body as read (``None`` when there is none), and why it is refused at the door, if it is.
 
     Read by orjson, as a strict parser: no ``NaN`` or ``Infinity``, no number too large for a double (a
     4,300-digit integer stopped Python's parser), no lone surrogate, and at most ``JSON_DEPTH`` levels.
     An unlabelled body is read when it looks like JSON (SkyPrep's clients send JSON on GET).
     """
     if not body:
-        return None
+        return None, None
     content_type = _header(scope, b"content-type")
     if content_type is None:
         if body.lstrip()[:1] not in (b"{", b"["):
-            return None
+            return None, None
     elif b"json" not in content_type.lower():
-        return None
+        return None, None
     try:
         loaded = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
-        return f"Request body is not valid JSON: {exc}"
+        return None, f"Request body is not valid JSON: {exc}"
     if _deeper_than(loaded, JSON_DEPTH):
-        return f"Request body nests deeper than {JSON_DEPTH} levels"
-    return None
+        return None, f"Request body nests deeper than {JSON_DEPTH} levels"
+    return loaded, None
 
 
 def _unreadable_path(scope: Scope) -> str | None:

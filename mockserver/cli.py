@@ -169,10 +169,10 @@ def build_parser() -> argparse.ArgumentParser:
         serve,
         "inject a fault into an API's answers, or one operation's (an operationId or call name); "
         "repeatable, re-armed by every reset. KIND is status:CODE (the vendor's error body; 429 and 503 "
-        "may take retry_after:S), latency:MS (jitter:MS adds a seeded 0..MS), drop (the connection "
-        "closes without an answer), truncate (the body stops halfway) or malformed (a body that does not "
-        "parse). KEY:VALUE: times:N (the next N matching calls), probability:P (0..1, drawn from the "
-        "seed). E.g. apprentiscope:readUser=status:503,times:2",
+        "may take retry_after:S), latency:MS (at most 3600000; jitter:MS adds a seeded 0..MS), drop "
+        "(the connection closes without an answer), truncate (the body stops halfway) or malformed (a body "
+        "that does not parse). KEY:VALUE: times:N (the next N matching calls), probability:P (0..1, "
+        "drawn from the seed). E.g. apprentiscope:readUser=status:503,times:2",
     )
     serve.add_argument(
         "--webhook",

@@ -7,7 +7,8 @@ snapshots, the state file and seeded scenarios against it before anything change
 
 Stored records may carry internal fields the served shape lacks (a password, a parsed date), so the
 check is relaxed: every object admits additional properties; required fields, types, enums and
-nullability are checked as the document declares them.
+nullability are checked as the document declares them. Every value must also be one the sandbox can
+serve back (``servable``): finite numbers, text XML 1.0 can carry.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from jsonschema import Draft4Validator  # type: ignore[import-untyped]
 
 from .errors import SnapshotError
 from .index import Refs, reference
+from .servable import unservable
 from .specs import load_spec
 from .vendors import get_vendor
 
@@ -150,8 +152,26 @@ def _field(path: list[Any]) -> str:
     return ".".join(str(part) for part in path) or "(the record itself)"
 
 
+def _check_servable(api: str, state: Mapping[str, Any]) -> None:
+    """Refuse state holding NaN, ±Infinity or text XML 1.0 cannot carry: the export would not be valid
+    JSON, SkyPrep's XML not well-formed (the door refuses such values in requests; ``servable``)."""
+    found = unservable(state)
+    if found is None:
+        return
+    collections = state.get("collections")
+    for collection, records in collections.items() if isinstance(collections, Mapping) else ():
+        for rid, record in records.items() if isinstance(records, Mapping) else ():
+            inside = unservable(record)
+            if inside is not None:
+                raise NonConformingState(
+                    api, f"record {collection}/{rid} cannot be served: field {inside[0]}: {inside[1]}"
+                )
+    raise NonConformingState(api, f"state at {found[0]} cannot be served: {found[1]}")
+
+
 def check_state(api: str, state: Mapping[str, Any]) -> None:
     """Raise ``NonConformingState`` naming the first bad record (collection/id) and field of ``state``."""
+    _check_servable(api, state)
     fast, slow = _validators(api)
     if fast.is_valid(state):
         return

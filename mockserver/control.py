@@ -6,6 +6,7 @@ It is not part of any vendor contract and has its own spec, ``specs/sandbox.yaml
 from __future__ import annotations
 
 import http
+import math
 from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
@@ -19,7 +20,7 @@ from ._connexion import check_specs_once, validator_map
 from .asgi import route_path
 from .bounds import Bounds, RequestBounds, UnlabelledBody
 from .conformance import state_schema
-from .errors import ModelError, SnapshotError, StateFileError, UnknownApi, UnknownSnapshot
+from .errors import ClockOutOfRange, ModelError, SnapshotError, StateFileError, UnknownApi, UnknownSnapshot
 from .excerpt import shorten
 from .faults import FaultSpec, InvalidFault
 from .index import ApiIndex, Routed
@@ -209,13 +210,21 @@ class ControlHandlers:
                 )
             if at.tzinfo is None:
                 return _problem(400, "Invalid time", "now needs a time zone, e.g. 2026-12-01T09:00:00Z")
-        if body.get("frozen") is True:
-            # Freeze at ``now`` itself: set() then freeze() would stop a running clock a few
-            # microseconds after it.
-            clock.freeze(at.timestamp() if at is not None else None)
-            return _json(clock.to_json())
-        if at is not None:
-            clock.set(at.timestamp())
+        try:
+            # An offset can put a time at the calendar's ends past them: its timestamp overflows.
+            epoch = at.timestamp() if at is not None else None
+        except (OverflowError, ValueError):
+            epoch = math.inf
+        try:
+            if body.get("frozen") is True:
+                # Freeze at ``now`` itself: set() then freeze() would stop a running clock a few
+                # microseconds after it.
+                clock.freeze(epoch)
+                return _json(clock.to_json())
+            if epoch is not None:
+                clock.set(epoch)
+        except ClockOutOfRange as exc:
+            return _problem(400, "Clock out of range", str(exc))
         if body.get("frozen") is False:
             clock.unfreeze()
         return _json(clock.to_json())
@@ -225,10 +234,13 @@ class ControlHandlers:
         return _json(self.sandbox.clock.to_json())
 
     def advance_clock(self, body: dict[str, Any]) -> Reply:
-        amounts = {k: float(body.get(k, 0)) for k in ("seconds", "minutes", "hours", "days")}
-        self.sandbox.clock.advance(
-            amounts["seconds"], minutes=amounts["minutes"], hours=amounts["hours"], days=amounts["days"]
-        )
+        amounts = {k: body.get(k, 0) for k in ("seconds", "minutes", "hours", "days")}
+        try:
+            self.sandbox.clock.advance(
+                amounts["seconds"], minutes=amounts["minutes"], hours=amounts["hours"], days=amounts["days"]
+            )
+        except ClockOutOfRange as exc:
+            return _problem(400, "Clock out of range", str(exc))
         return _json(self.sandbox.clock.to_json())
 
     # faults

@@ -43,6 +43,10 @@ class StateFileError(ValueError, SandboxError):
     """A state file that cannot be read or written; the message names the file."""
 
 
+class ClockOutOfRange(ValueError, SandboxError):
+    """A sandbox clock set, frozen or advanced outside the range it supports; the message names it."""
+
+
 class DuplicateKey(ValueError, SandboxError):
     """A write to the store that would give a second record the id or unique key of another."""
 

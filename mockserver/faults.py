@@ -27,6 +27,7 @@ from .asgi import send_json
 from .errors import SandboxError
 from .index import route_of
 from .journal import FAULT, OPERATION
+from .servable import finite
 
 KINDS = ("latency", "status", "drop", "truncate", "malformed")
 # The server's way to abort a connection, in the scope's extensions: set by ``mockserver.server``
@@ -46,6 +47,11 @@ _FIELDS = (
     "times",
 )
 _MALFORMED = b"\x00<!-- lms-sandbox: malformed body -->"
+
+
+# The longest delay a latency fault adds (and its jitter): longer is no test's wait, and a delay past
+# what the event loop's timer holds (1e308 ms) raised OverflowError.
+MAX_DELAY_MS = 3_600_000
 
 
 class InvalidFault(ValueError, SandboxError):
@@ -120,6 +126,11 @@ class FaultSpec:
             raise InvalidFault(f"times must be at least 1, got {self.times}")
         if self.latency_ms < 0 or self.jitter_ms < 0:
             raise InvalidFault("latency_ms and jitter_ms must not be negative")
+        if self.latency_ms > MAX_DELAY_MS or self.jitter_ms > MAX_DELAY_MS:
+            raise InvalidFault(
+                f"latency_ms and jitter_ms must be at most {MAX_DELAY_MS} (an hour), "
+                f"got {self.latency_ms:g} and {self.jitter_ms:g}"
+            )
         if self.kind == "latency" and self.latency_ms == 0 and self.jitter_ms == 0:
             raise InvalidFault("a latency fault needs latency_ms (and optionally jitter_ms)")
         if self.kind != "status":
@@ -160,8 +171,11 @@ def _number(body: Mapping[str, Any], name: str, kind: type[int] | type[float]) -
     value = body.get(name)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or (kind is int and value != int(value)):
-        raise InvalidFault(f"{name} must be {'an integer' if kind is int else 'a number'}, got {value!r}")
+    # NaN, ±Infinity and integers past a double (2**1024) are no number a fault can hold.
+    if finite(value) is None or (kind is int and value != int(value)):
+        raise InvalidFault(
+            f"{name} must be {'an integer' if kind is int else 'a finite number'}, got {value!r}"
+        )
     return kind(value)
 
 

@@ -699,8 +699,8 @@ def test_the_key_that_verifies_the_token_names_the_account() -> None:
         ({"jti": None}, "the 'jti' claim is missing"),
         ({"jti": ""}, "the 'jti' claim is missing"),
         ({"jti": True}, "the 'jti' claim is missing"),
-        ({"iat": None}, "the 'iat' claim is missing or not a number"),
-        ({"iat": "now"}, "the 'iat' claim is missing or not a number"),
+        ({"iat": None}, "the 'iat' claim is missing or not a finite number"),
+        ({"iat": "now"}, "the 'iat' claim is missing or not a finite number"),
     ],
 )
 def test_a_token_missing_a_claim_is_refused_naming_it(changes: dict[str, Any], reason: str) -> None:

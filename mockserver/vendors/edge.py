@@ -26,6 +26,7 @@ from ..clock import SandboxClock
 from ..excerpt import shorten
 from ..index import ApiIndex, route_of
 from ..ratelimit import RateLimiter
+from ..servable import finite, unservable
 from ..store import VendorData
 from .credentials import Credential, CredentialScheme, LoginScheme, Refusal, SignedScheme, Source
 from .descriptor import RateLimit, RequiredHeader
@@ -267,9 +268,9 @@ class CredentialEdge:
             raise _Refused(scheme.missing, reason="no token was sent")
         claims, credential = _verify_signature(scheme, token, self.accepted)
         now = self.clock.now()
-        issued = claims.get("iat")
-        if isinstance(issued, bool) or not isinstance(issued, int | float):
-            raise _Refused(scheme.invalid, reason="the 'iat' claim is missing or not a number")
+        issued = finite(claims.get("iat"))
+        if issued is None:
+            raise _Refused(scheme.invalid, reason="the 'iat' claim is missing or not a finite number")
         if issued < now - scheme.max_age:
             raise _Refused(scheme.invalid, reason=f"the token is stale: issued {int(now - issued)} s ago")
         if issued > now + scheme.skew:
@@ -359,6 +360,10 @@ def _verify_signature(
             continue
         except jwt.PyJWTError as exc:
             raise _Refused(scheme.invalid, reason=f"the token is invalid: {exc}") from None
+        # PyJWT reads the claims with Python's json, which takes NaN and Infinity: a strict reader does not.
+        unreadable = unservable(claims)
+        if unreadable is not None:
+            raise _Refused(scheme.invalid, reason=f"the claim {unreadable[0]} is refused: {unreadable[1]}")
         return dict(claims), credential
     raise _Refused(scheme.invalid, reason="the signature does not verify with the account's key")
 
