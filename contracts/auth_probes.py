@@ -68,6 +68,8 @@ class Sent:
 
     keys: Mapping[str, str | None]
     token: str | None = None
+    # The token as it is, without the prefix (``Bearer``) its source puts before it.
+    bare: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,13 +224,29 @@ def signed_probes(scheme: SignedScheme) -> list[Probe]:
     return probes
 
 
+def bare_probes(scheme: LoginScheme | SignedScheme) -> list[Probe]:
+    """A valid token without the prefix its source requires (``Bearer``): refused as no token."""
+    source = scheme.token
+    if not source.prefixed:
+        return []
+    refusal = scheme.token_missing if isinstance(scheme, LoginScheme) else scheme.missing
+    name = f"a valid token without '{source.prefixes[0]} ' ({source.where} {source.name})"
+    if isinstance(scheme, LoginScheme):
+        return [Probe(name, refusal, lambda i: Sent(i.keys, i.login(), bare=True))]
+
+    def fresh(issuer: Issuer) -> Sent:
+        return Sent(issuer.keys, scheme.sign(issuer.credential, now=issuer.now()), bare=True)
+
+    return [Probe(name, refusal, fresh)]
+
+
 def probes_for(scheme: CredentialScheme, where: Mapping[str, Source] | None = None) -> list[Probe]:
     """Every probe of ``scheme``: its keys' (wrong ones sent where ``where`` says), then its token's."""
     probes = key_probes(scheme, where or {})
     if isinstance(scheme, LoginScheme):
-        probes += login_probes(scheme)
+        probes += login_probes(scheme) + bare_probes(scheme)
     elif isinstance(scheme, SignedScheme):
-        probes += signed_probes(scheme)
+        probes += signed_probes(scheme) + bare_probes(scheme)
     return probes
 
 
@@ -365,7 +383,8 @@ def dress(scheme: CredentialScheme, template: Template, sent: Sent) -> httpx.Req
         (_place(scheme, template, name), value) for name, value in sent.keys.items() if value is not None
     ]
     if sent.token is not None and isinstance(scheme, LoginScheme | SignedScheme):
-        placed.append((scheme.token, scheme.token.carry(sent.token)))
+        token = sent.token if sent.bare else scheme.token.carry(sent.token)
+        placed.append((scheme.token, token))
     for source, value in placed:
         if source.where == "header":
             headers.append((source.name, value))

@@ -34,15 +34,19 @@ class Source:
     """One place a credential field may travel: a header, a query or form parameter, a JSON field.
 
     ``prefixes`` are auth schemes a client may put before the value (``Bearer``); they are stripped.
+    With ``prefixed``, a value without one of them carries no credential (Coursepath's ``Bearer``).
     """
 
     where: str
     name: str
     prefixes: tuple[str, ...] = ()
+    prefixed: bool = False
 
     def __post_init__(self) -> None:
         if self.where not in LOCATIONS:
             raise ValueError(f"a credential travels in one of {', '.join(LOCATIONS)}, not {self.where!r}")
+        if self.prefixed and not self.prefixes:
+            raise ValueError(f"{self.name}: a source that needs a prefix must name one")
 
     def carry(self, token: str) -> str:
         """``token`` as a client sends it here: after the first prefix (``Bearer <token>``), if any."""
@@ -54,11 +58,13 @@ class Source:
         if any(scheme.lower() == p.lower() for p in self.prefixes):
             # A bare "Bearer" carries no credential: it is missing, not a wrong one.
             return rest.strip()
-        return value
+        # A raw token where the vendor takes only "Bearer <token>" is refused as a missing one.
+        return "" if self.prefixed else value
 
 
-def header(name: str, *prefixes: str) -> Source:
-    return Source("header", name, prefixes)
+def header(name: str, *prefixes: str, prefixed: bool = False) -> Source:
+    """A header; with ``prefixed``, its value must start with one of ``prefixes`` (``Bearer``)."""
+    return Source("header", name, prefixes, prefixed)
 
 
 def query(name: str) -> Source:

@@ -6,7 +6,16 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
-from .blocks import Fault, any_key, login_tokens, resigned, rewrite, verifies, with_credentials
+from .blocks import (
+    Fault,
+    any_key,
+    login_tokens,
+    prefix_added,
+    resigned,
+    rewrite,
+    verifies,
+    with_credentials,
+)
 
 ABSORB_USERS = ("GET", "^/absorb/users/?$")
 COURSEPATH_COURSES = ("GET", "^/coursepath/api/v1/courses/?$")
@@ -82,6 +91,14 @@ FAULTS: tuple[Fault, ...] = (
     _coursepath_token("Coursepath alg none accepted", _alg_none, "an unsigned token (alg none)"),
     _coursepath_token("Coursepath iat window not checked", _iat_now, "(iat too old)"),
     _coursepath_token("Coursepath replayed jti accepted", _fresh_jti, "a replayed jti"),
+    Fault(
+        "Coursepath raw token accepted (no Bearer)",
+        "coursepath",
+        "listCourses",
+        ("auth",),
+        rewrite(*COURSEPATH_COURSES, request=prefix_added("coursepath")),
+        expect="a valid token without 'Bearer ' (header Authorization) was accepted",
+    ),
     Fault(
         "SkyPrep body api_key ignored (any key accepted)",
         "skyprep",

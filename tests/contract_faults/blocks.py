@@ -494,6 +494,20 @@ def _with_token(scope: Scope, source: Source, token: str) -> Scope:
     return {**scope, "headers": [*kept, (source.name.lower().encode(), source.carry(token).encode())]}
 
 
+def prefix_added(api: str) -> Callable[[Scope, bytes], tuple[Scope, bytes]]:
+    """A token sent without the prefix the API requires (``Bearer``) gets it: a raw token is accepted."""
+    scheme = get_vendor(api).credentials
+    source: Source = getattr(scheme, "token")  # noqa: B009  (a login or signed scheme's token)
+
+    def change(scope: Scope, body: bytes) -> tuple[Scope, bytes]:
+        sent = _header(scope, source.name)
+        if sent is None or not sent.strip() or source.strip(sent):
+            return scope, body
+        return _with_token(scope, source, sent.strip()), body
+
+    return change
+
+
 class LoginTokens:
     """Watches the API's logins; on ``METHOD path`` swaps a token ``kept`` lets through for a valid one.
 

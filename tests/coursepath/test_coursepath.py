@@ -56,6 +56,9 @@ def unsigned(payload: dict[str, Any]) -> str:
 # Made when the test runs: a token made at collection time could be stale by then.
 REFUSALS: dict[str, tuple[Callable[[], dict[str, str]], str]] = {
     "no token": (dict, "no token was sent"),
+    # vendor notes 3: only "Bearer <JWT>"; a valid token sent raw is refused as no token at all.
+    "raw token without Bearer": (lambda: {"Authorization": signed()}, "no token was sent"),
+    "another auth scheme": (lambda: {"Authorization": f"Token {signed()}"}, "no token was sent"),
     "alg none": (lambda: bearer(unsigned(claims())), "algorithm 'none' is not accepted"),
     "another algorithm": (lambda: bearer(signed(algorithm="HS512")), "algorithm 'HS512' is not accepted"),
     "bad signature": (lambda: bearer(signed(key="not-the-academy-key")), "signature does not verify"),

@@ -36,7 +36,8 @@ CREDENTIALS = SignedScheme(
     subject_field="email",
     subject_claim="email",
     unique_claim="jti",
-    token=header("Authorization", "Bearer"),
+    # Only "Bearer <JWT>" (vendor notes 3): a raw token is refused as no token at all.
+    token=header("Authorization", "Bearer", prefixed=True),
     max_age=MAX_AGE,
     skew=SKEW,
 )
