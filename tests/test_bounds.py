@@ -42,16 +42,20 @@ def test_every_vendor_has_its_requests_here() -> None:
     assert set(WRITES) == set(WRITTEN) == set(invalid("x")) == set(vendor_names())
 
 
+# The limits of ``bounded_app``, small enough to cross cheaply.
+LIMITS = {
+    "max_body_size": LIMIT,
+    "max_import_size": IMPORT_LIMIT,
+    "max_query_size": QUERY_LIMIT,
+    "max_header_size": HEADER_LIMIT,
+    "max_headers_size": HEADERS_LIMIT,
+    "max_path_size": PATH_LIMIT,
+}
+
+
 @pytest.fixture(scope="module")
 def bounded_app() -> Sandbox:
-    return create_app(
-        max_body_size=LIMIT,
-        max_import_size=IMPORT_LIMIT,
-        max_query_size=QUERY_LIMIT,
-        max_header_size=HEADER_LIMIT,
-        max_headers_size=HEADERS_LIMIT,
-        max_path_size=PATH_LIMIT,
-    )
+    return create_app(**LIMITS)
 
 
 @pytest.fixture

@@ -75,6 +75,15 @@ PARENS = "(" * 2000 + ")" * 2000
 ODD_TEXT = "ctl \u0000\u0001\u001b\ufffe end"
 
 
+def _path_value(param: Mapping[str, Any], fill: str) -> str:
+    """A plain value of a path parameter: its first enum value, its example, else ``fill``."""
+    schema = param.get("schema") or {}
+    if schema.get("enum"):
+        return quote(str(schema["enum"][0]), safe="")
+    example = schema.get("example", param.get("example"))
+    return fill if example is None else quote(str(example), safe="")
+
+
 @dataclass(frozen=True, slots=True)
 class Surface:
     """What the corpus aims at in one API: its index (the control plane's too) and its prefix."""
@@ -101,15 +110,6 @@ class Surface:
             if param.get("in") == "header" and enum:
                 headers[str(param["name"])] = str(enum[0])
         return [(k.lower().encode(), v.encode()) for k, v in headers.items()]
-
-
-def _path_value(param: Mapping[str, Any], fill: str) -> str:
-    """A plain value of a path parameter: its first enum value, its example, else ``fill``."""
-    schema = param.get("schema") or {}
-    if schema.get("enum"):
-        return quote(str(schema["enum"][0]), safe="")
-    example = schema.get("example", param.get("example"))
-    return fill if example is None else quote(str(example), safe="")
 
 
 def surface(api: str) -> Surface:
@@ -233,26 +233,14 @@ def form_cases(surface: Surface) -> Iterator[Probe]:
     def form(extra: str) -> bytes:
         return "&".join(part for part in (base, extra) if part).encode("latin-1")
 
-    yield _probe(
-        surface,
-        operation,
-        "form: brackets 2,000 deep",
-        body=form("a" + "[b]" * 2000 + "=1"),
-        content_type=FORM,
-    )
-    yield _probe(
-        surface,
-        operation,
-        "form: brackets 2,000 deep, encoded",
-        body=form("a" + "%5Bb%5D" * 2000 + "=1"),
-        content_type=FORM,
-    )
-    for name, value in NUMERALS.items():
+    deep = {"brackets 2,000 deep": "a" + "[b]" * 2000 + "=1", "encoded": "a" + "%5Bb%5D" * 2000 + "=1"}
+    cases = {f"form: {name}": form(extra) for name, extra in deep.items()}
+    # Every field at once: each numeral, each percent-encoded oddity.
+    for name, value in {**NUMERALS, **ENCODED}.items():
         every = "&".join(f"{quote(field)}={value}" for field in names)
-        yield _probe(surface, operation, f"form: {name} in every field", body=form(every), content_type=FORM)
-    for name, value in ENCODED.items():
-        every = "&".join(f"{quote(field)}={value}" for field in names)
-        yield _probe(surface, operation, f"form: {name} in every field", body=form(every), content_type=FORM)
+        cases[f"form: {name} in every field"] = form(every)
+    for case, body in cases.items():
+        yield _probe(surface, operation, case, body=body, content_type=FORM)
     raw = base.encode() + b"&" + names[0].encode() + b"=\xff\xfe"
     yield _probe(surface, operation, "form: raw invalid UTF-8", body=raw, content_type=FORM)
     yield _probe(
