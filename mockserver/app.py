@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -17,13 +17,15 @@ from .faults import FaultMiddleware, Faults, FaultSpec, InvalidFault, parse_faul
 from .index import ApiIndex, Routed
 from .journal import Journal, JournalMiddleware
 from .options import SandboxOptions
+from .redaction import Redactor, declared_names, scheme_names
 from .routing import PrefixRouter
 from .scenarios import load_scenario, scenarios_for
 from .statefile import StateFile
 from .store import Seeder, Store, VendorData
 from .vendors import Vendor, get_vendor, load, vendor_names
 from .vendors.base import VendorContext, build_vendor_app, load_specs
-from .vendors.credentials import Credential
+from .vendors.credentials import Credential, LoginScheme
+from .webhook_targets import WebhookPolicy
 from .webhooks import Webhooks
 
 CONTROL_PREFIX = "/__sandbox__"
@@ -156,6 +158,31 @@ def _configured_faults(
     return tuple(found)
 
 
+def _redactor(vendor: Vendor, index: ApiIndex) -> Redactor:
+    """What the journal redacts of ``vendor``'s calls: its scheme's names, its documents' apiKey names."""
+    scheme = vendor.credentials
+    declared = declared_names(s for base in index.documents for s in index.security_schemes(base).values())
+    logins = (
+        [f"{mount.base_path}{scheme.login_path}" for mount in vendor.specs]
+        if isinstance(scheme, LoginScheme)
+        else []
+    )
+    return Redactor.of(scheme_names(scheme) | declared, logins)
+
+
+def _trusting_proxies(app: ASGIApp, trusted: tuple[str, ...]) -> ASGIApp:
+    """``app`` believing X-Forwarded-For/-Proto from the ``trusted`` peers only (uvicorn's own layer,
+    here rather than in the server: in-process clients get the same rule, and uvicorn's default of
+    trusting 127.0.0.1 is off)."""
+    if not trusted:
+        return app
+    from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+    # uvicorn types ASGI apps with its own, narrower TypedDicts: the same protocol.
+    layer: Any = ProxyHeadersMiddleware(app, trusted_hosts=list(trusted))  # type: ignore[arg-type]
+    return cast(ASGIApp, layer)
+
+
 class Touching:
     """Notes in the store that a request reached ``api``: the next reset rewinds only what was used."""
 
@@ -200,7 +227,10 @@ class Sandbox:
         self.journal = Journal(options.journal_size)
         # Registrations are configuration, not data: a reset keeps them.
         self.webhooks = Webhooks(
-            self.journal, {name: v.webhook_events for name, v in self.vendors.items()}, options.webhooks
+            self.journal,
+            {name: v.webhook_events for name, v in self.vendors.items()},
+            options.webhooks,
+            WebhookPolicy.of(options.allow_webhook_hosts),
         )
         self.store.on_event(self.webhooks.emit)
         # Faults from the options and the scenarios are re-armed by every reset; others are forgotten.
@@ -258,10 +288,11 @@ class Sandbox:
                 journal=self.journal,
                 call_of=vendor.call_of,
                 routed=_connexion.routed_operation_id,
+                redactor=None if options.journal_secrets else _redactor(vendor, ctx.index),
             )
             # The request's operation, found once, for every layer behind (mockserver.index).
             routes.append((prefix, Routed(app, ctx.index)))
-        self._app: ASGIApp = PrefixRouter(routes)
+        self._app: ASGIApp = _trusting_proxies(PrefixRouter(routes), options.forwarded_allow_ips)
         self.faults.configure(_configured_faults(options, scenarios))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -59,7 +59,9 @@ def rate_limit(text: str) -> tuple[str, str]:
 
 
 def webhook(text: str) -> tuple[str, str]:
-    from .webhooks import InvalidWebhookUrl, check_url
+    """``API=URL``: the URL's form is checked here; where it points, once every option is known
+    (``--allow-webhook-host`` may come after it)."""
+    from .webhook_targets import InvalidWebhookUrl, parse_target
 
     api, sep, url = text.partition("=")
     api, url = api.strip(), url.strip()
@@ -72,7 +74,7 @@ def webhook(text: str) -> tuple[str, str]:
     if api not in sending:
         raise argparse.ArgumentTypeError(f"{api} sends no webhooks; these do: {', '.join(sending) or 'none'}")
     try:
-        check_url(url)
+        parse_target(url)
     except InvalidWebhookUrl as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
     return api, url

@@ -22,6 +22,7 @@ from .bounds import Bounds, RequestBounds, UnlabelledBody
 from .conformance import state_schema
 from .errors import ClockOutOfRange, ModelError, SnapshotError, StateFileError, UnknownApi, UnknownSnapshot
 from .excerpt import shorten
+from .exposure import ControlToken
 from .faults import FaultSpec, InvalidFault
 from .index import ApiIndex, Routed
 from .journal import CallFilter
@@ -358,7 +359,8 @@ class ControlHandlers:
 
 
 def build_control_app(sandbox: ControlledApp) -> ASGIApp:
-    """The control plane as a Connexion app (problem+json errors, no auth), its inputs bounded.
+    """The control plane as a Connexion app (problem+json errors), its inputs bounded; behind the
+    options' ``control_token`` when there is one (``mockserver.exposure``).
 
     State imports (``/state``, ``/snapshots``) take bodies up to ``max_import_size``; the other
     operations up to the APIs' ``max_body_size``.
@@ -388,10 +390,16 @@ def build_control_app(sandbox: ControlledApp) -> ASGIApp:
     unlabelled = UnlabelledBody(
         app, render=lambda scope: render_problem, content_type="application/problem+json"
     )
-    return RequestBounds(
+    bounded = RequestBounds(
         Routed(unlabelled, index),
         bounds=Bounds.of(options),
         render=render_problem,
         body_limit=body_limit,
         content_type="application/problem+json",
+    )
+    # Outermost: without the token, nothing of the control plane answers (its spec and UI included).
+    return (
+        bounded
+        if options.control_token is None
+        else ControlToken(bounded, options.control_token, render_problem)
     )

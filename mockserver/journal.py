@@ -9,9 +9,14 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .asgi import route_path
+
+if TYPE_CHECKING:
+    from .redaction import Redactor
 
 _BODY_LIMIT = 64 * 1024
 # Where ``mockserver.faults`` notes the fault it injected (kept here: the journal must not import it).
@@ -126,6 +131,10 @@ class Journal:
         return len(self._entries)
 
 
+def _content_type(headers: Any) -> bytes:
+    return next((v for k, v in headers if k.lower() == b"content-type"), b"")
+
+
 def _text(chunks: list[bytes]) -> str:
     return b"".join(chunks)[:_BODY_LIMIT].decode("utf-8", errors="replace")
 
@@ -149,8 +158,11 @@ class JournalMiddleware:
         journal: Journal,
         call_of: Callable[[str | None], str | None] = lambda operation_id: operation_id,
         routed: Callable[[Scope], str | None] = lambda scope: None,
+        redactor: Redactor | None = None,
     ) -> None:
         self.app = app
+        # Credentials' values out of what is recorded (``mockserver.redaction``); None keeps them.
+        self.redactor = redactor
         self.api = api
         self.journal = journal
         self.call_of = call_of
@@ -169,6 +181,7 @@ class JournalMiddleware:
         response_chunks: list[bytes] = []
         kept = [0, 0]
         status = 500
+        answer_type = b""
         started = time.perf_counter()
 
         async def receive_and_keep() -> Message:
@@ -178,9 +191,10 @@ class JournalMiddleware:
             return message
 
         async def send_and_keep(message: Message) -> None:
-            nonlocal status
+            nonlocal status, answer_type
             if message["type"] == "http.response.start":
                 status = message["status"]
+                answer_type = _content_type(message.get("headers", ()))
             elif message["type"] == "http.response.body":
                 kept[1] = _keep(response_chunks, kept[1], message.get("body", b""))
             await send(message)
@@ -192,19 +206,27 @@ class JournalMiddleware:
             operation_id = self.routed(scope) or extensions.get(OPERATION)
             fault = extensions.get(FAULT)
             dropped = fault is not None and fault["kind"] == "drop"
+            query = scope.get("query_string", b"").decode("latin-1")
+            request_body, response_body = _text(request_chunks), _text(response_chunks)
+            if self.redactor is not None:
+                path = route_path(scope)
+                query = self.redactor.pairs(query)
+                asked = _content_type(scope.get("headers", ())).decode("latin-1")
+                request_body = self.redactor.body(request_body, asked, path)
+                response_body = self.redactor.body(response_body, answer_type.decode("latin-1"), path)
             self.journal.record(
                 time=datetime.now(UTC).isoformat(timespec="milliseconds"),
                 api=self.api,
                 method=scope["method"],
                 path=scope["path"],  # starlette keeps the full path under a Mount
-                query=scope.get("query_string", b"").decode("latin-1"),
+                query=query,
                 # A dropped connection got no answer at all.
                 status=0 if dropped else status,
                 operation_id=operation_id,
                 call=self.call_of(operation_id),
                 duration_ms=round((time.perf_counter() - started) * 1000, 3),
-                request_body=_text(request_chunks),
-                response_body=_text(response_chunks),
+                request_body=request_body,
+                response_body=response_body,
                 error=f"connection dropped by fault {fault['id']}" if dropped and fault else None,
                 fault=fault,
             )

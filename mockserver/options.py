@@ -40,10 +40,20 @@ class SandboxOptions:
         credentials: per API, the accepted credentials, replacing the vendor's defaults: each the
             value of a one-field scheme, ``field=value,...``, or a mapping of field -> value.
         journal_size: how many requests the journal keeps.
+        journal_secrets: keep credentials' values in the journal (tokens, keys, passwords in query
+            strings and bodies); by default they are recorded as ``[redacted]`` (``mockserver.redaction``).
         rate_limits: per API with a rate limit, a ``limits`` string replacing its default,
             e.g. ``{"dfe": "150 per 5 minutes"}``.
         webhooks: per API that sends webhooks, the URLs its events go to from the start
             (more can be registered through the control plane).
+        control_token: the token every control-plane request but ``GET /__sandbox__/health`` must
+            carry (``Authorization: Bearer <token>`` or ``X-Sandbox-Token``); None: no token needed.
+            ``serve`` generates one when it binds a non-loopback address and none is given.
+        forwarded_allow_ips: the peers (addresses, networks such as ``10.0.0.0/8``, or ``*``) whose
+            ``X-Forwarded-For`` and ``X-Forwarded-Proto`` are believed; from any other peer they are
+            ignored, so per-client rate limits count the real peer. Empty: no proxy is trusted.
+        allow_webhook_hosts: hosts (names or addresses) webhooks may go to although they are
+            link-local or cloud metadata hosts, which are refused otherwise.
         state_file: a JSON file holding every API's state and the named snapshots: read on start
             if it exists, written atomically on shutdown (``serve``) and on every snapshot saved.
         faults: faults in force from the start and re-armed by every reset: each the compact form of
@@ -66,8 +76,13 @@ class SandboxOptions:
     fixtures: tuple[Path, ...] = ()
     credentials: Mapping[str, tuple[CredentialValue, ...]] = field(default_factory=_frozen_credentials)
     journal_size: int = 1000
+    journal_secrets: bool = False
     rate_limits: Mapping[str, str] = field(default_factory=_frozen_rate_limits)
     webhooks: Mapping[str, tuple[str, ...]] = field(default_factory=_frozen_webhooks)
+    allow_webhook_hosts: tuple[str, ...] = ()
+    forwarded_allow_ips: tuple[str, ...] = ()
+    # Not in the repr: options get printed and logged, the token must not be.
+    control_token: str | None = field(default=None, repr=False)
     state_file: Path | None = None
     faults: tuple[str | Mapping[str, Any], ...] = ()
     max_body_size: int = 1 * MIB
@@ -80,6 +95,8 @@ class SandboxOptions:
     def __post_init__(self) -> None:
         if self.root and len(self.apis) != 1:
             raise ValueError("root=True needs exactly one API in apis, e.g. apis=('apprentiscope',)")
+        if self.control_token is not None and not self.control_token.strip():
+            raise ValueError("control_token must not be empty; None means no token is needed")
         if self.journal_size < 1:
             raise ValueError("journal_size must be at least 1")
         for name in (
@@ -93,6 +110,8 @@ class SandboxOptions:
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1 byte, got {getattr(self, name)}")
         object.__setattr__(self, "faults", tuple(self.faults))
+        object.__setattr__(self, "allow_webhook_hosts", tuple(self.allow_webhook_hosts))
+        object.__setattr__(self, "forwarded_allow_ips", tuple(self.forwarded_allow_ips))
         object.__setattr__(self, "credentials", MappingProxyType(dict(self.credentials)))
         object.__setattr__(self, "rate_limits", MappingProxyType(dict(self.rate_limits)))
         object.__setattr__(

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gc
+import ipaddress
 import socket
 import threading
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import uvicorn
 
 from ._uvicorn import http_protocol
 from .app import CONTROL_PREFIX, Sandbox, create_app
+from .exposure import CONTROL_TOKEN_ENV, TOKEN_HEADER, is_loopback, new_token
 from .options import SandboxOptions
 
 _START_TIMEOUT = 30.0
@@ -53,9 +58,69 @@ def credential_lines(api: dict[str, Any]) -> list[str]:
     return lines
 
 
-def banner(sandbox: Sandbox, base_url: str) -> str:
-    """What ``serve`` prints on start: each API's URL, docs and credentials."""
+@dataclass(frozen=True, slots=True)
+class Exposure:
+    """How ``serve`` is bound, for the banner: the host, and the control token when it generated one
+    (a token the user gave is never printed)."""
+
+    host: str = "127.0.0.1"
+    generated_token: str | None = None
+
+    @property
+    def exposed(self) -> bool:
+        return not is_loopback(self.host)
+
+    @property
+    def wildcard(self) -> bool:
+        try:
+            return ipaddress.ip_address(self.host.strip("[]")).is_unspecified
+        except ValueError:
+            return False
+
+    def urls(self, port: int) -> list[str]:
+        """Where clients reach the server: the first is the one the banner's URLs use.
+
+        A wildcard bind (``0.0.0.0``, ``::``) is reached over loopback here and by this machine's name
+        from elsewhere; another address by itself.
+        """
+        if self.wildcard:
+            local = "[::1]" if ":" in self.host else "127.0.0.1"
+            return [f"http://{local}:{port}", f"http://{socket.gethostname()}:{port}"]
+        host = f"[{self.host.strip('[]')}]" if ":" in self.host else self.host
+        return [f"http://{host}:{port}"]
+
+    def lines(self, sandbox: Sandbox, urls: list[str]) -> list[str]:
+        """The banner's warning and token lines (none on loopback without a token)."""
+        token = sandbox.options.control_token
+        out = []
+        if self.exposed:
+            out += [
+                f"  WARNING: bound to {self.host}: the sandbox is reachable from the network"
+                + (f" ({', '.join(urls)})" if len(urls) > 1 else "")
+                + ".",
+                "  Anyone who reaches this port can call the APIs with the sandbox's published credentials.",
+            ]
+        if token is not None:
+            out.append(
+                f"  The control plane ({CONTROL_PREFIX}/..., all but GET {CONTROL_PREFIX}/health) needs "
+                f"the token: Authorization: Bearer <token> or {TOKEN_HEADER}: <token>"
+            )
+            shown = (
+                token
+                if token == self.generated_token
+                else f"(given with --control-token or {CONTROL_TOKEN_ENV}; not shown)"
+            )
+            out.append(f"  control token {shown}")
+        return [*out, ""] if out else []
+
+
+def banner(
+    sandbox: Sandbox, base_url: str, exposure: Exposure | None = None, urls: Sequence[str] = ()
+) -> str:
+    """What ``serve`` prints on start: each API's URL, docs and credentials; a warning when exposed."""
+    exposure = exposure or Exposure()
     lines = [f"lms-sandbox serving on {base_url} (seed {sandbox.store.seed})", ""]
+    lines += exposure.lines(sandbox, list(urls) or [base_url])
     for api in sandbox.api_list(base_url):
         lines.append(f"  {api['title']}")
         # An API serving several documents (DfE) gets a base URL, Swagger UI and spec line for each.
@@ -91,10 +156,13 @@ def banner(sandbox: Sandbox, base_url: str) -> str:
 class _Server(uvicorn.Server):
     """A uvicorn server that prints the banner once it is bound (so port 0 shows the real port)."""
 
-    def __init__(self, config: uvicorn.Config, sandbox: Sandbox, quiet: bool = False) -> None:
+    def __init__(
+        self, config: uvicorn.Config, sandbox: Sandbox, quiet: bool = False, exposure: Exposure | None = None
+    ) -> None:
         super().__init__(config)
         self.sandbox = sandbox
         self.quiet = quiet
+        self.exposure = exposure or Exposure(config.host)
         self.bound = threading.Event()
         self.port = 0
 
@@ -104,7 +172,8 @@ class _Server(uvicorn.Server):
             for sock in server.sockets:
                 self.port = sock.getsockname()[1]
         if not self.quiet:
-            print(banner(self.sandbox, f"http://{self.config.host}:{self.port}"), flush=True)
+            urls = self.exposure.urls(self.port)
+            print(banner(self.sandbox, urls[0], self.exposure, urls), flush=True)
         self.bound.set()
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
@@ -121,6 +190,7 @@ def make_server(
     port: int = 0,
     log_level: str = "warning",
     quiet: bool = True,
+    exposure: Exposure | None = None,
 ) -> Any:
     """A uvicorn server for ``sandbox``; ``.run()`` it, or start it in a thread and wait on ``.bound``."""
     options = sandbox.options
@@ -131,26 +201,38 @@ def make_server(
         log_level=log_level,
         lifespan="off",
         http=http_protocol(),
+        # Proxy headers are the app's to trust (``SandboxOptions.forwarded_allow_ips``), not uvicorn's:
+        # by default uvicorn believes X-Forwarded-For from 127.0.0.1, which any local client can send.
+        proxy_headers=False,
         # h11 (where httptools is missing) refuses a request head over 16 KiB with a bare 400: leave
         # room for the sandbox's own bounds to answer first, in the API's error body (414, 431).
         h11_max_incomplete_event_size=max(options.max_query_size + options.max_path_size, H11_TARGET_MAX)
         + options.max_headers_size
         + _HEAD_SLACK,
     )
-    return _Server(config, sandbox, quiet=quiet)
+    return _Server(config, sandbox, quiet=quiet, exposure=exposure)
 
 
 def serve(
     options: SandboxOptions, *, host: str = "127.0.0.1", port: int = 8000, log_level: str = "info"
 ) -> None:
-    """Serve until interrupted (Ctrl-C or SIGTERM stops cleanly, writing the state file if any)."""
+    """Serve until interrupted (Ctrl-C or SIGTERM stops cleanly, writing the state file if any).
+
+    Bound to a non-loopback ``host`` without a ``control_token``, the control plane gets a new one,
+    printed in the banner.
+    """
+    generated = None
+    if options.control_token is None and not is_loopback(host):
+        generated = new_token()
+        options = dataclasses.replace(options, control_token=generated)
     sandbox = create_app(options)
     # What the start built (specs, compiled validators, the seeded store) lives as long as the process:
     # out of the cyclic collector's sight, a full collection no longer walks it in the middle of a
     # request (measured in-process: a single 0.8 s pause in 3,000 requests before, none after).
     gc.freeze()
     try:
-        make_server(sandbox, host=host, port=port, log_level=log_level, quiet=False).run()
+        exposure = Exposure(host, generated)
+        make_server(sandbox, host=host, port=port, log_level=log_level, quiet=False, exposure=exposure).run()
     finally:
         sandbox.close()
 

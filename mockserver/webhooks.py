@@ -16,12 +16,13 @@ import time
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 import httpx
 
 from .errors import SandboxError
 from .journal import Journal
+from .webhook_targets import InvalidWebhookUrl, Target, WebhookPolicy, parse_target, pinned
 
 # How long a receiver may take to answer one delivery.
 DELIVERY_TIMEOUT = 5.0
@@ -35,18 +36,29 @@ class NoWebhooks(LookupError, SandboxError):
         super().__init__(f"API {api!r} sends no webhooks; these do: {', '.join(offering) or 'none'}")
 
 
-class InvalidWebhookUrl(ValueError, SandboxError):
-    """A webhook URL that is not an absolute http(s) URL."""
-
-
-def check_url(url: str) -> str:
-    """``url`` if it is an absolute http or https URL; ``InvalidWebhookUrl`` otherwise."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise InvalidWebhookUrl(
-            f"a webhook URL must be an absolute http(s) URL, e.g. http://127.0.0.1:9000/hook; got {url!r}"
-        )
+def check_url(url: str, policy: WebhookPolicy | None = None) -> str:
+    """``url`` if it is an absolute http(s) URL ``policy`` accepts; ``InvalidWebhookUrl`` otherwise."""
+    (policy or WebhookPolicy()).check(url)
     return url
+
+
+def _post(target: Target, addresses: list[str], body: str) -> httpx.Response:
+    """POST ``body`` to ``target`` at the first of its checked ``addresses`` that takes a connection."""
+    failure: httpx.ConnectError | None = None
+    with httpx.Client(timeout=DELIVERY_TIMEOUT) as client:
+        for address in addresses:
+            url, host, extensions = pinned(target, address)
+            try:
+                return client.post(
+                    url,
+                    content=body.encode(),
+                    headers={"Content-Type": "application/x-www-form-urlencoded", **host},
+                    extensions=extensions,
+                )
+            except httpx.ConnectError as exc:
+                failure = exc
+    assert failure is not None
+    raise failure
 
 
 class Webhooks:
@@ -56,6 +68,7 @@ class Webhooks:
         journal: where each delivery and its outcome is recorded.
         events: API -> the events it declares (APIs declaring none take no registration).
         configured: API -> URLs registered from the start (``--webhook``).
+        policy: which targets are accepted, at registration and again at each delivery.
     """
 
     def __init__(
@@ -63,8 +76,10 @@ class Webhooks:
         journal: Journal,
         events: Mapping[str, tuple[str, ...]],
         configured: Mapping[str, tuple[str, ...]] | None = None,
+        policy: WebhookPolicy | None = None,
     ) -> None:
         self.journal = journal
+        self.policy = policy or WebhookPolicy()
         self.events = {api: tuple(names) for api, names in events.items() if names}
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
@@ -94,7 +109,7 @@ class Webhooks:
     def register(self, api: str, url: str) -> list[str]:
         """Send ``api``'s events to ``url`` too (once, however often it is registered); the URLs now."""
         self._check_api(api)
-        check_url(url)
+        self.policy.check(url)
         with self._lock:
             if url not in self._urls[api]:
                 self._urls[api].append(url)
@@ -132,12 +147,9 @@ class Webhooks:
         started = time.perf_counter()
         status, answer, error = 0, "", None
         try:
-            response = httpx.post(
-                url,
-                content=body.encode(),
-                headers={"Content-Type": "application/x-www-form-urlencoded"},
-                timeout=DELIVERY_TIMEOUT,
-            )
+            # Checked again now, and sent to an address checked now: the name may resolve elsewhere.
+            target = parse_target(url)
+            response = _post(target, self.policy.addresses(target), body)
             status, answer = response.status_code, response.text[:4096]
         except Exception as exc:  # any failure is the delivery's outcome, never the app's
             error = f"{type(exc).__name__}: {exc}"
@@ -174,4 +186,4 @@ class Webhooks:
             executor.shutdown(wait=True)
 
 
-__all__ = ["WEBHOOK", "InvalidWebhookUrl", "NoWebhooks", "Webhooks", "check_url"]
+__all__ = ["WEBHOOK", "InvalidWebhookUrl", "NoWebhooks", "WebhookPolicy", "Webhooks", "check_url"]

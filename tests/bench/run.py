@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # `python tests/bench/run.py` as well as `python -m tests.bench.run`
     sys.path.insert(0, str(ROOT))
 
+from mockserver.exposure import control_headers  # noqa: E402
 from mockserver.vendors import vendor_names  # noqa: E402
 from tests.bench import load, measures, report, servers, tools  # noqa: E402
 from tests.bench.endpoints import RATE_LIMITS, Endpoint, Minter, discover  # noqa: E402
@@ -195,7 +196,8 @@ def _records(target: Target, endpoint: Endpoint) -> int | None:
     """How many records the sandbox holds in the collection ``endpoint`` creates into (None: not counted)."""
     if not endpoint.creates or target.name not in ("sandbox", "validating"):
         return None
-    state = httpx.get(f"{target.server.url}/__sandbox__/state/{endpoint.doc.api}", timeout=60).json()
+    url = f"{target.server.url}/__sandbox__/state/{endpoint.doc.api}"
+    state = httpx.get(url, timeout=60, headers=control_headers()).json()
     return len(state["collections"][endpoint.creates])
 
 

@@ -30,6 +30,7 @@ from contracts.workflows.stress import (
     ViewCheck,
     profile_for,
 )
+from mockserver.exposure import control_headers
 from mockserver.vendors import get_vendor
 from tests.stress.verify import ledger_problems, list_problems
 
@@ -165,7 +166,10 @@ async def stress(base_url: str, api: str, *, clients: int, creates: int) -> Resu
     https = [_client(base_url, api, result, auth) for _ in range(clients)]
     try:
         writers = [HttpClient(n, http, result.ledger, result) for n, http in enumerate(https)]
-        async with httpx.AsyncClient(base_url=f"{base_url}{CONTROL}", timeout=TIMEOUT) as control:
+        # The server inherits LMS_SANDBOX_CONTROL_TOKEN, if set: its control plane then needs it.
+        async with httpx.AsyncClient(
+            base_url=f"{base_url}{CONTROL}", timeout=TIMEOUT, headers=control_headers()
+        ) as control:
             before = await _export(control, api)
             await profile.prepare(writers[0], before)
             nonce = secrets.token_hex(3)

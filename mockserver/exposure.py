@@ -1,0 +1,111 @@
+"""Serving beyond localhost: the control plane's token, what counts as loopback, what clients send.
+
+Bound to anything but a loopback address, ``serve`` makes every control-plane request carry a token
+(generated and printed in the banner unless one is given), whoever sends it; only
+``GET /__sandbox__/health`` stays open, for health checks. A token given explicitly
+(``--control-token``, ``LMS_SANDBOX_CONTROL_TOKEN``, ``SandboxOptions.control_token``) applies on
+loopback too. Clients send it as ``Authorization: Bearer <token>`` or ``X-Sandbox-Token: <token>``.
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import os
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from .asgi import route_path, send_json
+
+CONTROL_TOKEN_ENV = "LMS_SANDBOX_CONTROL_TOKEN"
+TOKEN_HEADER = "X-Sandbox-Token"
+# Open without a token: health checks (load balancers, CI service containers) carry none.
+OPEN = frozenset({("GET", "/health"), ("HEAD", "/health")})
+REALM = 'Bearer realm="lms-sandbox control plane"'
+
+
+def is_loopback(host: str) -> bool:
+    """Whether binding ``host`` serves this machine only (127.0.0.0/8, ::1, localhost)."""
+    name = host.strip().strip("[]").lower().rstrip(".")
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def new_token() -> str:
+    """A fresh control-plane token (256 bits, URL-safe)."""
+    return secrets.token_urlsafe(32)
+
+
+def control_headers(token: str | None = None) -> dict[str, str]:
+    """The headers a client of the control plane sends: ``token``, else ``LMS_SANDBOX_CONTROL_TOKEN``'s
+    value; none when there is neither (a sandbox on loopback without a token takes none)."""
+    token = token or os.environ.get(CONTROL_TOKEN_ENV, "").strip() or None
+    return {"Authorization": f"Bearer {token}"} if token else {}
+
+
+def _sent(scope: Scope) -> list[bytes]:
+    """Every token the request offers: ``Authorization: Bearer ...`` and ``X-Sandbox-Token``."""
+    found = []
+    for name, value in scope.get("headers", ()):
+        if name == b"authorization":
+            scheme, _, rest = value.strip().partition(b" ")
+            if scheme.lower() == b"bearer":
+                found.append(rest.strip())
+        elif name == TOKEN_HEADER.lower().encode():
+            found.append(value.strip())
+    return found
+
+
+class ControlToken:
+    """ASGI layer of the control plane: a request without the token gets a 401 problem.
+
+    Args:
+        app: the control plane.
+        token: the token every request must carry.
+        render: the control plane's error body, ``(status, message) -> body``.
+    """
+
+    def __init__(self, app: ASGIApp, token: str, render: Callable[[int, str], Any]) -> None:
+        if not token:
+            raise ValueError("a control-plane token must not be empty")
+        self.app = app
+        self.token = token.encode()
+        self.render = render
+
+    def _carries(self, scope: Scope) -> bool:
+        # Constant time per comparison: the answer's timing tells nothing about the token.
+        return any(hmac.compare_digest(sent, self.token) for sent in _sent(scope))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or (scope["method"], route_path(scope)) in OPEN or self._carries(scope):
+            await self.app(scope, receive, send)
+            return
+        message = (
+            "the control plane needs its token: send Authorization: Bearer <token> "
+            f"or {TOKEN_HEADER}: <token> (serve printed it, or it was given with --control-token "
+            f"or {CONTROL_TOKEN_ENV})"
+        )
+        await send_json(
+            send,
+            401,
+            self.render(401, message),
+            {"WWW-Authenticate": REALM},
+            content_type="application/problem+json",
+        )
+
+
+__all__ = [
+    "CONTROL_TOKEN_ENV",
+    "TOKEN_HEADER",
+    "ControlToken",
+    "control_headers",
+    "is_loopback",
+    "new_token",
+]

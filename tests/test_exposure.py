@@ -1,0 +1,267 @@
+"""Serving beyond localhost: the control-plane token (in-process and over a real socket), the banner."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+import mockserver
+from mockserver import Sandbox, create_app
+from mockserver.control import CONTROL_SPEC
+from mockserver.exposure import CONTROL_TOKEN_ENV, control_headers, is_loopback
+from mockserver.index import ApiIndex
+from mockserver.server import Exposure, banner
+from mockserver.specs import load_spec
+from mockserver.testing import sync_client
+from mockserver.vendors import REGISTRY, vendor_names
+
+TOKEN = "test-control-token"
+FIRST = vendor_names()[0]
+OPERATIONS = sorted(ApiIndex({"": load_spec(CONTROL_SPEC)}).operations.values(), key=lambda op: op.id)
+
+
+@pytest.fixture(scope="module")
+def guarded() -> Iterator[Sandbox]:
+    app = create_app(apis=(FIRST,), control_token=TOKEN)
+    yield app
+    app.close()
+
+
+@pytest.fixture
+def control(guarded: Sandbox) -> Iterator[httpx.Client]:
+    with sync_client(guarded, base_url="http://sandbox/__sandbox__") as client:
+        yield client
+
+
+def _path(template: str) -> str:
+    return re.sub(r"\{[^}]+\}", FIRST, template)
+
+
+@pytest.mark.parametrize("operation", OPERATIONS, ids=lambda op: op.id)
+def test_every_control_operation_but_health_needs_the_token(control: httpx.Client, operation: object) -> None:
+    method, path = operation.method.upper(), _path(operation.path)  # type: ignore[attr-defined]
+
+    response = control.request(method, path, json={} if method in ("POST", "PUT") else None)
+
+    if operation.id == "getHealth":  # type: ignore[attr-defined]
+        assert response.status_code == 200
+        return
+    assert response.status_code == 401, (method, path, response.text)
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["www-authenticate"].startswith("Bearer")
+    assert response.json()["status"] == 401
+
+
+@pytest.mark.parametrize("path", ["/openapi.json", "/ui/", "/no-such-thing"])
+def test_the_control_plane_s_spec_ui_and_unknown_paths_need_the_token_too(
+    control: httpx.Client, path: str
+) -> None:
+    assert control.get(path).status_code == 401
+    assert control.get(path, headers=control_headers(TOKEN)).status_code != 401
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Authorization": f"Bearer {TOKEN}"},
+        {"Authorization": f"bearer   {TOKEN}"},
+        {"X-Sandbox-Token": TOKEN},
+    ],
+    ids=["bearer", "bearer any case", "x-sandbox-token"],
+)
+def test_the_token_opens_the_control_plane_and_a_write_takes_effect(
+    control: httpx.Client, headers: dict[str, str]
+) -> None:
+    saved = control.post("/snapshots", json={"name": "guarded"}, headers=headers)
+
+    assert saved.status_code == 201, saved.text
+    listed = control.get("/snapshots", headers=headers).json()["snapshots"]
+    assert "guarded" in [s["name"] for s in listed]
+    assert control.delete("/snapshots/guarded", headers=headers).status_code == 204
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Authorization": "Bearer wrong-token"},
+        {"Authorization": TOKEN},
+        {"Authorization": f"Basic {TOKEN}"},
+        {"X-Sandbox-Token": TOKEN[:-1]},
+        {"X-Sandbox-Token": ""},
+    ],
+    ids=["wrong", "no scheme", "basic", "prefix of it", "empty"],
+)
+def test_a_wrong_token_is_refused_and_changes_nothing(control: httpx.Client, headers: dict[str, str]) -> None:
+    assert control.post("/reset", json={"seed": 99}, headers=headers).status_code == 401
+    assert control.get("/health").json()["seed"] == 0
+
+
+def test_without_a_token_the_control_plane_stays_open() -> None:
+    with sync_client(create_app(apis=(FIRST,))) as client:
+        assert client.get("/__sandbox__/apis").status_code == 200
+
+
+def test_the_vendor_apis_take_no_control_token(guarded: Sandbox) -> None:
+    with sync_client(guarded) as client:
+        spec = client.get(guarded.apis[FIRST].spec_url)
+
+    assert spec.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [
+        ("127.0.0.1", True),
+        ("127.1.2.3", True),
+        ("::1", True),
+        ("[::1]", True),
+        ("localhost", True),
+        ("LOCALHOST.", True),
+        ("0.0.0.0", False),
+        ("::", False),
+        ("192.168.1.5", False),
+        ("example.test", False),
+    ],
+)
+def test_what_counts_as_loopback(host: str, loopback: bool) -> None:
+    assert is_loopback(host) is loopback
+
+
+def test_clients_send_the_token_given_else_the_environment_s(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(CONTROL_TOKEN_ENV, raising=False)
+    assert control_headers() == {}
+    monkeypatch.setenv(CONTROL_TOKEN_ENV, "from-env")
+    assert control_headers() == {"Authorization": "Bearer from-env"}
+    assert control_headers("given") == {"Authorization": "Bearer given"}
+
+
+def test_the_banner_never_prints_a_token_the_user_gave(guarded: Sandbox) -> None:
+    exposed = banner(guarded, "http://127.0.0.1:1", Exposure("0.0.0.0"))
+    local = banner(guarded, "http://127.0.0.1:1", Exposure("127.0.0.1"))
+
+    assert TOKEN not in exposed
+    assert TOKEN not in local
+    assert "not shown" in exposed
+    assert "WARNING" in exposed
+    assert "WARNING" not in local
+
+
+def test_a_wildcard_bind_is_announced_with_urls_a_client_can_reach() -> None:
+    assert Exposure("0.0.0.0").urls(8000)[0] == "http://127.0.0.1:8000"
+    assert Exposure("::").urls(8000)[0] == "http://[::1]:8000"
+    assert Exposure("192.168.1.5").urls(8000) == ["http://192.168.1.5:8000"]
+    assert Exposure("fd00::5").urls(8000) == ["http://[fd00::5]:8000"]
+
+
+# --- over a real socket: serve bound to 0.0.0.0, reached over 127.0.0.1 only ---------------------
+
+
+@pytest.fixture(scope="module")
+def exposed_serve() -> Iterator[tuple[str, list[str]]]:
+    """``serve --host 0.0.0.0 --port 0`` without a token given; its URL and its banner."""
+    env = {k: v for k, v in os.environ.items() if k != CONTROL_TOKEN_ENV}
+    source = str(Path(mockserver.__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (source, env.get("PYTHONPATH", "")) if p)
+    env["PYTHONUNBUFFERED"] = "1"
+    argv = [sys.executable, "-m", "mockserver.cli", "serve", "--host", "0.0.0.0", "--port", "0"]
+    argv += ["--api", FIRST, "--log-level", "warning"]
+    process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    assert process.stdout is not None
+    lines: list[str] = []
+    try:
+        # The banner is printed once the socket is bound; it ends with the control plane's line.
+        for line in process.stdout:
+            lines.append(line.rstrip("\n"))
+            if "Ctrl-C to stop" in line:
+                break
+        found = re.search(r"serving on (http://127\.0\.0\.1:\d+)", "\n".join(lines))
+        assert found, "\n".join(lines)
+        yield found.group(1), lines
+    finally:
+        process.terminate()
+        process.wait(30)
+        process.stdout.close()
+
+
+def test_serve_exposed_warns_prints_a_token_and_guards_the_control_plane_over_a_socket(
+    exposed_serve: tuple[str, list[str]],
+) -> None:
+    url, lines = exposed_serve
+    text = "\n".join(lines)
+    (token,) = re.findall(r"control token (\S+)", text)
+
+    assert "WARNING: bound to 0.0.0.0: the sandbox is reachable from the network" in text
+    assert "needs the token" in text
+    assert len(token) >= 32
+    with httpx.Client(base_url=f"{url}/__sandbox__", timeout=10) as client:
+        assert client.get("/health").status_code == 200
+        assert client.get("/apis").status_code == 401
+        assert client.get("/openapi.json").status_code == 401
+        assert client.get("/apis", headers={"Authorization": "Bearer not-it"}).status_code == 401
+        assert client.post("/reset", json={"seed": 5}).status_code == 401
+        assert client.get("/health").json()["seed"] == 0
+        assert client.get("/apis", headers=control_headers(token)).status_code == 200
+        assert client.get("/apis", headers={"X-Sandbox-Token": token}).status_code == 200
+        assert client.post("/reset", json={"seed": 5}, headers=control_headers(token)).status_code == 200
+        assert client.get("/health").json()["seed"] == 5
+
+
+# --- forwarded headers: believed from the trusted peers only (in-process, the peer set in the scope) ---
+
+PER_CLIENT = [n for n, v in REGISTRY.items() if v.rate_limit is not None and v.rate_limit.per == "client"]
+
+
+def _statuses(app: Sandbox, api: str, peer: str, forwarded: list[str]) -> list[int]:
+    """One authenticated call per ``X-Forwarded-For`` value, all from ``peer``: the statuses."""
+    vendor = REGISTRY[api]
+    operation = next(op for op in app.contexts[api].index.operations.values() if "{" not in op.path)
+    base = f"http://sandbox{app.apis[api].prefix}"
+    auth = vendor.credentials.auth(vendor.credentials.defaults[0], base_url=base)
+
+    async def send() -> list[int]:
+        transport = httpx.ASGITransport(app, client=(peer, 40000))
+        async with httpx.AsyncClient(transport=transport, base_url=base, auth=auth) as client:
+            answers = [
+                await client.request(operation.method.upper(), operation.path, headers={"X-Forwarded-For": f})
+                for f in forwarded
+            ]
+        return [a.status_code for a in answers]
+
+    return asyncio.run(send())
+
+
+@pytest.mark.parametrize("api", PER_CLIENT)
+@pytest.mark.parametrize(
+    ("trusted", "peer", "limited"),
+    [
+        ((), "127.0.0.1", True),
+        (("127.0.0.1",), "127.0.0.1", False),
+        (("10.0.0.0/8",), "10.1.2.3", False),
+        (("10.0.0.0/8",), "127.0.0.1", True),
+    ],
+    ids=["nobody trusted", "loopback trusted", "network trusted", "peer outside the trusted network"],
+)
+def test_a_per_client_limit_counts_the_forwarded_client_only_behind_a_trusted_proxy(
+    api: str, trusted: tuple[str, ...], peer: str, limited: bool
+) -> None:
+    app = create_app(apis=(api,), rate_limits={api: "2/minute"}, forwarded_allow_ips=trusted)
+
+    statuses = _statuses(app, api, peer, ["203.0.113.1", "203.0.113.2", "203.0.113.3"])
+
+    assert (statuses[-1] == 429) is limited, statuses
+    assert 429 not in statuses[:2]
+
+
+def test_uvicorn_itself_believes_no_proxy_header(guarded: Sandbox) -> None:
+    # uvicorn's default trusts X-Forwarded-For from 127.0.0.1: off, the app's layer decides alone.
+    from mockserver.server import make_server
+
+    assert make_server(guarded).config.proxy_headers is False
