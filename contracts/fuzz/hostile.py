@@ -46,13 +46,13 @@ CONTROL_SPEC = "sandbox.yaml"
 FORM = "application/x-www-form-urlencoded"
 
 DIGITS = "7" * 4301
-GOOGOL_CUBED = "1" + "0" * 400
+TEN_TO_400 = "1" + "0" * 400
 BIG_FLOAT = "1e308"
 TWO_63 = str(2**63)
 # Numbers as a client may type them in any text field: past Python's digit limit, past a double, odd.
 NUMERALS = {
     "4,301 digits": DIGITS,
-    "10^400": GOOGOL_CUBED,
+    "10^400": TEN_TO_400,
     "1e308": BIG_FLOAT,
     "2^63": TWO_63,
     "-2^63-1": str(-(2**63) - 1),
@@ -145,7 +145,6 @@ def _probe(
     body: bytes = b"",
     content_type: str | bytes | None = None,
     headers: list[Header] | None = None,
-    method: str | None = None,
 ) -> Probe:
     path = target if target is not None else (surface.path(operation) if operation else surface.prefix + "/")
     sent = surface.headers(operation)
@@ -157,7 +156,7 @@ def _probe(
     return Probe(
         api=surface.api,
         case=case,
-        method=method or (operation.method if operation else "GET"),
+        method=operation.method if operation else "GET",
         target=path if isinstance(path, bytes) else path.encode("latin-1"),
         headers=tuple(sent),
         body=body,
@@ -173,7 +172,7 @@ JSON_BODIES = {
     "Infinity": b'{"a": Infinity}',
     "-Infinity": b'{"a": -Infinity}',
     "4,301-digit integer": b'{"a": ' + DIGITS.encode() + b"}",
-    "10^400": b'{"a": ' + GOOGOL_CUBED.encode() + b"}",
+    "10^400": b'{"a": ' + TEN_TO_400.encode() + b"}",
     "1e400": b'{"a": 1e400}',
     "lone surrogate": b'{"a": "\\ud800"}',
     "U+0000 escaped": b'{"a": "x\\u0000y"}',
