@@ -1,7 +1,9 @@
 """Bounded inputs: request bodies, query strings and headers over a limit are refused, in the API's own body.
 
 ``RequestBounds`` sits in front of an app (inside a vendor's response codec, or in front of the
-control plane). In order it answers 414 for a query string over its limit, 431 for a header or a
+control plane). In order it answers 414 for a request target longer than the HTTP server reads
+(``TARGET_SIZE``, put in the scope by ``mockserver._uvicorn``), for a path or a query string over its
+limit, 431 for a header or a
 header block over theirs, and 413 for a body whose ``Content-Length`` says it is over the limit,
 without reading it. Otherwise it reads the body, counting as the chunks arrive, and stops at the
 first byte past the limit with a 413: no more than the limit (and one chunk) is ever held. A body
@@ -16,6 +18,7 @@ or text XML 1.0 cannot carry.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -23,13 +26,17 @@ from typing import Any
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .asgi import read_body, replay, send_json
+from .asgi import read_body, replay, route_path, send_json
 from .excerpt import excerpt
 from .index import route_of
 from .options import SandboxOptions
 from .servable import request_refusal
 
-__all__ = ["Bounds", "RequestBounds", "format_size", "parse_size"]
+__all__ = ["TARGET_SIZE", "Bounds", "RequestBounds", "format_size", "parse_size"]
+
+# Where the HTTP server notes, in scope["extensions"], the size of a request target longer than its
+# parser reads (the request then carries a shortened path, and is refused with a 414 here).
+TARGET_SIZE = "lms_sandbox.target_size"
 
 Render = Callable[..., dict[str, Any]]
 
@@ -72,12 +79,13 @@ def format_size(size: int) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Bounds:
-    """The limits one app applies, in bytes: body, query string, one header, all headers."""
+    """The limits one app applies, in bytes: body, query string, one header, all headers, path."""
 
     body: int
     query: int
     header: int
     headers: int
+    path: int = 8 * 1024
 
     @classmethod
     def of(cls, options: SandboxOptions) -> Bounds:
@@ -87,6 +95,7 @@ class Bounds:
             query=options.max_query_size,
             header=options.max_header_size,
             headers=options.max_headers_size,
+            path=options.max_path_size,
         )
 
 
@@ -148,7 +157,9 @@ class RequestBounds:
         body = b"".join(m.get("body", b"") for m in messages)
         loaded, unreadable = _read_json(scope, body)
         if unreadable is None:
-            unreadable = request_refusal(scope, body, _header(scope, b"content-type"), loaded)
+            unreadable = _unreadable_path(scope) or request_refusal(
+                scope, body, _header(scope, b"content-type"), loaded
+            )
         if unreadable is not None:
             answer = self.json_render(scope)(400, unreadable)
             await send_json(send, 400, answer, content_type=self.content_type)
@@ -157,6 +168,18 @@ class RequestBounds:
 
     def _refusal(self, scope: Scope) -> tuple[int, str] | None:
         bounds = self.bounds
+        target = scope.get("extensions", {}).get(TARGET_SIZE)
+        if isinstance(target, int):
+            return 414, (
+                f"Request target too long: {target} bytes; this sandbox accepts a path of at most "
+                f"{bounds.path} ({format_size(bounds.path)}) and a query string of at most {bounds.query}"
+            )
+        path = len(scope.get("raw_path") or scope.get("path", "").encode())
+        if path > bounds.path:
+            return 414, (
+                f"Request path too long: {path} bytes; "
+                f"this sandbox accepts at most {bounds.path} ({format_size(bounds.path)})"
+            )
         query = len(scope.get("query_string", b""))
         if query > bounds.query:
             return 414, (
@@ -258,6 +281,31 @@ def _read_json(scope: Scope, body: bytes) -> tuple[Any, str | None]:
     if _deeper_than(loaded, JSON_DEPTH):
         return None, f"Request body nests deeper than {JSON_DEPTH} levels"
     return loaded, None
+
+
+def _unreadable_path(scope: Scope) -> str | None:
+    """Why a number in the request's path is refused at the door (``None`` when every one is readable).
+
+    A path parameter the spec types as a number is matched by the router's ``[0-9]+`` and then read
+    with ``int``: past Python's 4,300 digits that raised (a 500 for a 5,000-digit ULN).
+    """
+    route = route_of(scope)
+    if route is None:
+        return None
+    numeric = {
+        str(p.get("name"))
+        for p in route.parameters
+        if p.get("in") == "path" and (p.get("schema") or {}).get("type") in ("integer", "number")
+    }
+    if not numeric:
+        return None
+    template = route.path.strip("/").split("/")
+    sent = route_path(scope).strip("/").split("/")
+    for pattern, value in zip(template, sent, strict=False):
+        name = pattern[1:-1] if pattern.startswith("{") and pattern.endswith("}") else None
+        if name in numeric and len(value) > sys.get_int_max_str_digits() and value.isdigit():
+            return f"Path parameter {name!r} is a number of {len(value)} digits, too long to read"
+    return None
 
 
 def _deeper_than(value: Any, limit: int) -> bool:

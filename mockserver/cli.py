@@ -61,6 +61,7 @@ def _add_bounds(serve: argparse.ArgumentParser) -> None:
             "largest body of a control-plane state import (/__sandbox__/state, /snapshots); 413 beyond",
         ),
         ("--max-query-size", "max_query_size", "longest query string; a longer one gets 414"),
+        ("--max-path-size", "max_path_size", "longest request path, percent-encoded as sent; 414 beyond"),
         ("--max-header-size", "max_header_size", "largest single header, name and value; 431 beyond"),
         ("--max-headers-size", "max_headers_size", "largest total of all headers; 431 beyond"),
     )
@@ -342,6 +343,7 @@ def options_from_args(args: argparse.Namespace) -> SandboxOptions:
         max_body_size=args.max_body_size,
         max_import_size=args.max_import_size,
         max_query_size=args.max_query_size,
+        max_path_size=args.max_path_size,
         max_header_size=args.max_header_size,
         max_headers_size=args.max_headers_size,
     )

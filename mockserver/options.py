@@ -69,6 +69,7 @@ class SandboxOptions:
         max_import_size: the same for the control plane's state imports (``/__sandbox__/state``,
             ``/__sandbox__/snapshots``), larger because whole APIs are imported at once.
         max_query_size: the longest query string, in bytes (414 beyond it).
+        max_path_size: the longest request path, in bytes as sent (percent-encoded; 414 beyond it).
         max_header_size: the largest single request header, name and value, in bytes (431 beyond it).
         max_headers_size: the largest total of all request headers, in bytes (431 beyond it).
     """
@@ -93,6 +94,7 @@ class SandboxOptions:
     max_body_size: int = 1 * MIB
     max_import_size: int = 256 * MIB
     max_query_size: int = 16 * KIB
+    max_path_size: int = 8 * KIB
     max_header_size: int = 8 * KIB
     max_headers_size: int = 32 * KIB
 
@@ -111,6 +113,7 @@ class SandboxOptions:
             "max_body_size",
             "max_import_size",
             "max_query_size",
+            "max_path_size",
             "max_header_size",
             "max_headers_size",
         ):

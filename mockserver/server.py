@@ -23,6 +23,9 @@ _START_TIMEOUT = 30.0
 _STOP_TIMEOUT = 10.0
 # Room in a request head for the request line's method, path and version, beyond the bounded parts.
 _HEAD_SLACK = 64 * 1024
+# The request target h11 (where httptools is missing) reads whole, so that the sandbox answers its 414:
+# a longer head gets h11's bare 400. httptools reads any length (mockserver._uvicorn).
+H11_TARGET_MAX = 2 * 1024 * 1024
 
 
 _PLACES = {"query": "in the query string", "json": "in a JSON body", "form": "in a form body"}
@@ -203,7 +206,9 @@ def make_server(
         proxy_headers=False,
         # h11 (where httptools is missing) refuses a request head over 16 KiB with a bare 400: leave
         # room for the sandbox's own bounds to answer first, in the API's error body (414, 431).
-        h11_max_incomplete_event_size=options.max_query_size + options.max_headers_size + _HEAD_SLACK,
+        h11_max_incomplete_event_size=max(options.max_query_size + options.max_path_size, H11_TARGET_MAX)
+        + options.max_headers_size
+        + _HEAD_SLACK,
     )
     return _Server(config, sandbox, quiet=quiet, exposure=exposure)
 

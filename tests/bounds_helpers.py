@@ -16,6 +16,7 @@ from mockserver.testing import sync_client
 LIMIT = 4096
 IMPORT_LIMIT = 1024 * 1024
 QUERY_LIMIT = 1024
+PATH_LIMIT = 1024
 HEADER_LIMIT = 512
 HEADERS_LIMIT = 2048
 BIG = 5 * 1024 * 1024

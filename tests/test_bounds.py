@@ -24,6 +24,7 @@ from .bounds_helpers import (
     HEADERS_LIMIT,
     IMPORT_LIMIT,
     LIMIT,
+    PATH_LIMIT,
     QUERY_LIMIT,
     WRITES,
     WRITTEN,
@@ -41,15 +42,20 @@ def test_every_vendor_has_its_requests_here() -> None:
     assert set(WRITES) == set(WRITTEN) == set(invalid("x")) == set(vendor_names())
 
 
+# The limits of ``bounded_app``, small enough to cross cheaply.
+LIMITS = {
+    "max_body_size": LIMIT,
+    "max_import_size": IMPORT_LIMIT,
+    "max_query_size": QUERY_LIMIT,
+    "max_header_size": HEADER_LIMIT,
+    "max_headers_size": HEADERS_LIMIT,
+    "max_path_size": PATH_LIMIT,
+}
+
+
 @pytest.fixture(scope="module")
 def bounded_app() -> Sandbox:
-    return create_app(
-        max_body_size=LIMIT,
-        max_import_size=IMPORT_LIMIT,
-        max_query_size=QUERY_LIMIT,
-        max_header_size=HEADER_LIMIT,
-        max_headers_size=HEADERS_LIMIT,
-    )
+    return create_app(**LIMITS)
 
 
 @pytest.fixture
@@ -217,6 +223,21 @@ def test_one_header_or_all_headers_over_their_limits_get_431_in_the_vendors_body
     many = client.get(url, headers={f"X-Part-{i}": "x" * 400 for i in range(6)})
     assert many.status_code == 431
     assert "bytes together; this sandbox accepts at most 2048 (2 KiB) in all" in many.text
+
+
+@pytest.mark.parametrize("name", vendor_names())
+def test_a_path_over_the_limit_gets_414_in_the_vendors_body(
+    bounded: Sandbox, client: httpx.Client, name: str
+) -> None:
+    prefix = bounded.apis[name].prefix
+    # Counted as sent: "%41" is three bytes of path, though it reads as one letter.
+    path = f"{prefix}/" + "%41" * ((PATH_LIMIT - len(prefix)) // 3 + 1)
+    response = client.get(path)
+    assert response.status_code == 414
+    message = f"Request path too long: {len(path)} bytes; this sandbox accepts at most {PATH_LIMIT} (1 KiB)"
+    assert response.json() == _render(name)(414, message)
+    within = client.get(f"{prefix}/" + "x" * (PATH_LIMIT - len(prefix) - 1))
+    assert within.status_code != 414
 
 
 def test_a_query_and_headers_within_the_limits_are_served(bounded: Sandbox, client: httpx.Client) -> None:
@@ -390,10 +411,10 @@ def test_a_size_that_is_not_one_is_refused_naming_the_forms(text: str) -> None:
 
 
 def test_serve_takes_the_limits_as_sizes() -> None:
-    args = build_parser().parse_args(
-        ["serve", "--max-body-size", "512k", "--max-import-size", "1GiB", "--max-query-size", "2048"]
-    )
+    sizes = ["--max-body-size", "512k", "--max-import-size", "1GiB", "--max-query-size", "2048"]
+    args = build_parser().parse_args(["serve", *sizes, "--max-path-size", "4k"])
     options = options_from_args(args)
+    assert options.max_path_size == 4096
     assert (options.max_body_size, options.max_import_size, options.max_query_size) == (524288, 1024**3, 2048)
     assert (options.max_header_size, options.max_headers_size) == (8192, 32768)
 

@@ -11,8 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from contracts.fuzz import FuzzOptions, FuzzResult, Tally, fuzz, tracebacks
+from contracts.fuzz import FuzzOptions, FuzzResult, Tally, as_json, fuzz, summary, tracebacks
+from contracts.fuzz.corpus import CorpusResult
 from contracts.fuzz.driver import documents, shares
+from contracts.fuzz.hostile import CONTROL
+from contracts.fuzz.wire import Answer, Probe
 from mockserver.cli import main
 
 API = "apprentiscope"
@@ -56,6 +59,11 @@ def test_a_small_clean_run_counts_every_request_under_a_status_and_passes(tmp_pa
     assert any(status.startswith("4") for status in counts.statuses)
     assert result.ok, result.server_errors
     assert result.exit_code == 0
+    # The hostile-input corpus went over the same socket after Schemathesis, and passed.
+    assert result.corpus is not None
+    assert result.corpus.ok, [finding.describe() for finding in result.corpus.findings]
+    assert result.corpus.sent > 300
+    assert set(result.corpus.statuses) == {API, CONTROL}
     assert "lms-sandbox serving on http://127.0.0.1:" in log.read_text()
 
 
@@ -64,6 +72,7 @@ def test_an_injected_500_fails_the_run_and_shows_its_curl(
 ) -> None:
     figures = tmp_path / "fuzz.json"
     argv = ["fuzz", "--budget", "40", "--api", API, "--phase", "examples", "--log", str(tmp_path / "s.log")]
+    argv.append("--no-corpus")
     assert main([*argv, "--json", str(figures), "--fault", f"{API}=status:500,times:3"]) == 1
     out = capsys.readouterr().out
     assert "Requests per API:" in out
@@ -74,6 +83,7 @@ def test_an_injected_500_fails_the_run_and_shows_its_curl(
     assert written["server_errors"] == 3 == written["statuses"]["500"]
     assert written["requests"] == sum(written["statuses"].values())
     assert not written["ok"]
+    assert written["corpus"] is None
 
 
 def test_tracebacks_in_the_log_are_found_grouped_and_placed_in_our_code() -> None:
@@ -90,6 +100,20 @@ def test_a_traceback_fails_the_verdict_even_without_a_server_error() -> None:
     assert result.ok
     result.tracebacks = tracebacks(LOG)
     assert not result.ok
+
+
+def test_a_corpus_answer_of_500_or_an_invalid_export_fails_the_verdict() -> None:
+    result = FuzzResult(options=FuzzOptions(), shares={}, tally=Tally(), corpus=CorpusResult())
+    assert result.ok
+    probe = Probe(API, "json: NaN", "POST", b"/apprentiscope/create-user")
+    result.corpus.count(probe, Answer(500, body=b"boom"))  # type: ignore[union-attr]
+    assert not result.ok
+    assert result.exit_code == 1
+    assert as_json(result)["corpus"]["findings"] == [f"{probe.describe()} -> 500 boom"]
+    assert "1 answer(s) >= 500" in summary(result)
+    exported = FuzzResult(options=FuzzOptions(), shares={}, tally=Tally(), corpus=CorpusResult())
+    exported.corpus.exports[API] = "the export is not valid JSON"  # type: ignore[union-attr]
+    assert not exported.ok
 
 
 def test_bad_options_are_refused_before_anything_starts(

@@ -24,6 +24,7 @@ def options_from_args(args: argparse.Namespace) -> FuzzOptions:
         faults=tuple(args.faults),
         validate_responses=args.validate_responses,
         log=args.log,
+        corpus=args.corpus,
     )
 
 
@@ -38,7 +39,10 @@ def configure(fuzz: argparse.ArgumentParser) -> None:
         "again with the next seed until a document's share is sent. Prints requests and statuses per "
         "API and the curl of every answer >= 500; exits 1 on any answer >= 500, any request left "
         "unanswered and any traceback in the server log, else 0. No other check decides: that is "
-        "'lms-sandbox contract'."
+        "'lms-sandbox contract'. After Schemathesis, the hostile-input corpus (contracts.fuzz.hostile) "
+        "goes over the same socket: deep nesting, huge and non-finite numbers, invalid and odd Unicode, "
+        "wrong content types, a 1 MiB query, a 100 KiB path, 64 KiB and 500 headers, malformed framing; "
+        "it fails the run on any answer >= 500 or unanswered, or a state export that is not valid JSON."
     )
     fuzz.epilog = "Example: lms-sandbox fuzz --budget 5000 --api absorb --seed 3"
     fuzz.add_argument(
@@ -86,6 +90,12 @@ def configure(fuzz: argparse.ArgumentParser) -> None:
         default=Path(".fuzz/server.log"),
         metavar="FILE",
         help="the server's output (default .fuzz/server.log); scanned for tracebacks after the run",
+    )
+    fuzz.add_argument(
+        "--no-corpus",
+        action="store_false",
+        dest="corpus",
+        help="skip the hostile-input corpus sent after Schemathesis (see below)",
     )
     fuzz.add_argument(
         "--json", type=Path, metavar="FILE", help="also write the run's figures to FILE as JSON"

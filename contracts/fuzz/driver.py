@@ -21,9 +21,12 @@ from .._schemathesis import Ok, PhaseName, events, from_schema
 from ..documents import Document, load_contract
 from ..runner import SCHEMATHESIS_PHASES, RunOptions, load
 from ..targets import Target, url_target
-from .server import ServedSandbox
+from .corpus import CorpusResult
+from .corpus import run as run_corpus
+from .server import HOST, ServedSandbox
 from .serverlog import Traceback, tracebacks
 from .tally import ServerError, Tally, prepared_curl, register
+from .wire import socket_sender
 
 DEFAULT_BUDGET = 50_000
 DEFAULT_LOG = Path(".fuzz") / "server.log"
@@ -55,6 +58,7 @@ class FuzzOptions:
         validate_responses: ``serve --validate-responses`` (a response against the spec answers 500).
         log: where the server's output goes.
         max_rounds: rounds per document at most, should its share never be reached.
+        corpus: after Schemathesis, send the hostile-input corpus (``contracts.fuzz.hostile``) too.
     """
 
     budget: int = DEFAULT_BUDGET
@@ -66,6 +70,7 @@ class FuzzOptions:
     validate_responses: bool = False
     log: Path = DEFAULT_LOG
     max_rounds: int = 100
+    corpus: bool = True
 
     def __post_init__(self) -> None:
         unknown = sorted(set(self.phases) - set(SCHEMATHESIS_PHASES))
@@ -92,6 +97,7 @@ class FuzzResult:
     notes: list[str] = field(default_factory=list)
     server_exit: int | None = None
     seconds: float = 0.0
+    corpus: CorpusResult | None = None
 
     @property
     def server_errors(self) -> list[ServerError]:
@@ -99,8 +105,10 @@ class FuzzResult:
 
     @property
     def ok(self) -> bool:
-        """No answer of 500 or more, no request left unanswered, no traceback, the server still up."""
-        return not self.tally.server_errors and not self.tracebacks and self.server_exit is None
+        """No answer of 500 or more, no request left unanswered, no traceback, the server still up, and
+        the corpus passed (every export valid JSON)."""
+        corpus_ok = self.corpus is None or self.corpus.ok
+        return not self.tally.server_errors and not self.tracebacks and self.server_exit is None and corpus_ok
 
     @property
     def exit_code(self) -> int:
@@ -215,6 +223,11 @@ def fuzz(options: FuzzOptions | None = None, say: Callable[[str], None] | None =
             _fuzz_document(result, _target(api, server.url), document, say)
             if not server.alive():
                 break
+        if options.corpus and server.alive():
+            say("  the hostile-input corpus, over the socket")
+            result.corpus = run_corpus(
+                options.apis or vendor_names(), socket_sender(HOST, server.port), over_socket=True
+            )
         if server.process is not None and server.process.poll() is not None:
             result.server_exit = server.process.returncode
             result.notes.append(f"the server exited with {result.server_exit} during the run")

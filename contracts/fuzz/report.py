@@ -47,6 +47,19 @@ def summary(result: FuzzResult) -> str:
     if result.tracebacks:
         lines += ["", f"Tracebacks in the server log ({sum(t.count for t in result.tracebacks)}):"]
         lines += [f"{index}. {tb.describe()}" for index, tb in enumerate(result.tracebacks, 1)]
+    if result.corpus is not None:
+        corpus = result.corpus
+        lines += [
+            "",
+            f"Hostile-input corpus: {corpus.sent:,} requests; {len(corpus.findings)} answer(s) >= 500 "
+            f"or unanswered; exports {'valid' if not corpus.exports else 'INVALID'}; "
+            f"health {'ok' if corpus.healthy else 'FAILED'}",
+        ]
+        lines += [f"  {api}: {_statuses(dict(counts))}" for api, counts in corpus.statuses.items()]
+        lines += [
+            f"{index}. {finding.describe()}" for index, finding in enumerate(corpus.findings[:_LISTED], 1)
+        ]
+        lines += [f"  export of {api}: {why}" for api, why in corpus.exports.items()]
     if result.notes:
         lines += ["", "Notes (engine messages; not part of the verdict):"]
         lines += [f"  {note}" for note in result.notes]
@@ -87,6 +100,7 @@ def as_json(result: FuzzResult) -> dict[str, Any]:
         "tracebacks": [tb.describe() for tb in result.tracebacks],
         "notes": result.notes,
         "server_exit": result.server_exit,
+        "corpus": None if result.corpus is None else result.corpus.as_json(),
     }
 
 

@@ -10,11 +10,16 @@ redefines its ``GUID`` and ``DATETIME`` tokens to accept the prefixed forms, and
 keeps odata-query's grammar (and its LALR tables) with a function table of Absorb's functions, looked
 up ignoring case. Text compares ignoring case, as Absorb's SQL Server does; a comparison with
 ``null`` is only true for ``eq null``/``ne null``, as in SQL. A malformed filter, an unknown
-function or a field the resource does not have is refused with 422 before anything is read.
+function or a field the resource does not have is refused with 422 before anything is read. A filter
+nested deeper than ``MAX_DEPTH`` parentheses, or with a number of more digits than Python reads
+(4,300), is refused with 400 before it is parsed: 500 nested ``tolower(`` made the parser recurse past
+Python's limit, and a 4,301-digit literal stopped ``int``.
 """
 
 from __future__ import annotations
 
+import re
+import sys
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
@@ -23,6 +28,7 @@ from odata_query import ast
 from odata_query.exceptions import ODataException
 from odata_query.grammar import ODataLexer, ODataParser
 
+from ...errors import InvalidInput
 from ...store import Record
 from .errors import Unprocessable
 
@@ -80,12 +86,37 @@ class AbsorbParser(ODataParser):
         return ast.Call(ast.Identifier(name), args)
 
 
+# Parentheses a filter may nest: far beyond any filter a person writes, well within the parser's recursion.
+MAX_DEPTH = 32
+_QUOTED = re.compile(r"'(?:[^']|'')*'")
+_DIGITS = re.compile(r"[0-9]+")
+
+
+def _check_size(text: str) -> None:
+    """400 for a filter nested too deep or holding a number too long to read (quoted text aside)."""
+    bare = _QUOTED.sub("''", text)
+    depth = deepest = 0
+    for char in bare:
+        depth += (char == "(") - (char == ")")
+        deepest = max(deepest, depth)
+    if deepest > MAX_DEPTH:
+        raise InvalidInput(f"_filter nests {deepest} parentheses deep; at most {MAX_DEPTH}.", field=FIELD)
+    longest = max((len(m) for m in _DIGITS.findall(bare)), default=0)
+    if longest > sys.get_int_max_str_digits():
+        raise InvalidInput(f"_filter holds a number of {longest} digits, too long to read.", field=FIELD)
+
+
 def parse(text: str) -> Any:
-    """The syntax tree of ``text``; 422 for what is not Absorb's OData."""
+    """The syntax tree of ``text``; 400 for one too deep or too long to read, 422 for what is not
+    Absorb's OData."""
+    _check_size(text)
     try:
         return AbsorbParser().parse(AbsorbLexer().tokenize(text))
     except ODataException as exc:
         raise Unprocessable(f"_filter is not valid OData: {exc}", field=FIELD) from None
+    except RecursionError:
+        # (``not not not ...`` nests without parentheses: as deep as the query string is long)
+        raise InvalidInput("_filter nests too deep to read.", field=FIELD) from None
 
 
 def compile_filter(text: str | None, fields: Iterable[str], nested: Iterable[str] = ()) -> Predicate | None:
@@ -96,13 +127,18 @@ def compile_filter(text: str | None, fields: Iterable[str], nested: Iterable[str
     if text is None or not text.strip():
         return None
     compiler = _Compiler({f.casefold(): f for f in fields}, {f.casefold(): f for f in nested})
-    test = compiler.predicate(parse(text))
+    try:
+        test = compiler.predicate(parse(text))
+    except RecursionError:
+        raise InvalidInput("_filter nests too deep to read.", field=FIELD) from None
 
     def keep(record: Record) -> bool:
         try:
             return test(record)
         except TypeError:
             raise Unprocessable("_filter compares values of different types.", field=FIELD) from None
+        except RecursionError:
+            raise InvalidInput("_filter nests too deep to read.", field=FIELD) from None
 
     return keep
 

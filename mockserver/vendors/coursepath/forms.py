@@ -4,7 +4,9 @@ Coursepath takes a request body as JSON or as ``application/x-www-form-urlencode
 field is spelled with brackets: ``mail[subject]=Hi`` is ``{"mail": {"subject": "Hi"}}``. This layer,
 in front of Connexion's validation, turns a form body into that JSON body, so the handlers see one
 shape and a form value is a string, never Connexion's list of the repeated values. A repeated key
-keeps its last value. A body that is not UTF-8 is left for Connexion to refuse.
+keeps its last value. A body that is not UTF-8 is left for Connexion to refuse. A key nested deeper
+than a JSON body may be (``bounds.JSON_DEPTH``) is refused with a 400 in Coursepath's body: ``a[b][c]...``
+2,000 deep made the folded body too deep to write.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ...asgi import rewrite_body, without_headers
+from ...asgi import read_body, replay, rewrite_body, send_json, without_headers
+from ...bounds import JSON_DEPTH
+from .errors import render_error
 
 FORM = "application/x-www-form-urlencoded"
 # ``mail[subject]`` -> ``mail``, ``[subject]``; ``a[b][c]`` nests deeper.
@@ -58,7 +62,25 @@ class FoldForms:
         if content_type != FORM:
             await self.app(scope, receive, send)
             return
-        await rewrite_body(self.app, scope, receive, send, _as_json)
+        body = await read_body(receive)
+        deepest = max((_depth(key) for key in _keys(body)), default=0)
+        if deepest > JSON_DEPTH:
+            message = f"A form key nests {deepest} levels deep; at most {JSON_DEPTH} are accepted."
+            await send_json(send, 400, render_error(400, message))
+            return
+        await rewrite_body(self.app, scope, replay(body, receive), send, _as_json)
+
+
+def _keys(body: bytes) -> list[str]:
+    """The keys of a form body (as far as they decode), without reading its values."""
+    text = body.decode("utf-8", "replace")
+    return [key for key, _ in parse_qsl(text, keep_blank_values=True)]
+
+
+def _depth(key: str) -> int:
+    """How deep ``key`` nests a value: ``a`` is 1, ``a[b][c]`` 3 (as ``fold`` reads it)."""
+    match = _KEY.match(key)
+    return 1 if match is None else 1 + match.group(2).count("[")
 
 
 def _as_json(scope: Scope, body: bytes) -> tuple[Scope, bytes] | None:

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ...errors import InvalidInput
+from ...numerals import is_numeral
 from ...store import Record, VendorData
 from .model import COURSES, USER_GROUPS, USERS, new_id, now
 from .trainings import iso, parse_time
@@ -165,7 +166,7 @@ def _days(value: Any) -> int | None:
     if value is None or str(value).strip() == "":
         return None
     text = str(value).strip()
-    if isinstance(value, bool) or not text.isdecimal():
+    if isinstance(value, bool) or not text.isdecimal() or not is_numeral(text, "integer"):
         raise InvalidInput(
             "created_after_days_ago must be a whole number of days", field="created_after_days_ago"
         )

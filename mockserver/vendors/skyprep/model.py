@@ -20,6 +20,7 @@ from urllib.parse import urlencode
 
 from ...errors import Conflict, InvalidInput, NotFound
 from ...excerpt import excerpt
+from ...numerals import is_numeral
 from ...store import Record, VendorData, clone
 
 USERS = "users"
@@ -359,7 +360,8 @@ def id_list(value: Any, name: str) -> list[int]:
     found: list[int] = []
     for item in items:
         text = str(item).strip()
-        if isinstance(item, bool) or not text.isdecimal():
+        # (ASCII digits only, and no more than Python reads: 4,301 of them stopped ``int``)
+        if isinstance(item, bool) or not text.isdecimal() or not is_numeral(text, "integer"):
             raise InvalidInput(f"{name} must list ids separated by commas, e.g. 84,96,101", field=name)
         found.append(int(text))
     if not found:

@@ -1,0 +1,80 @@
+"""The corpus's framing and oversized cases over a real socket, to one ``serve`` on 127.0.0.1 and port 0:
+no answer >= 500, nothing left unanswered but framing a server may close on, no traceback in the server's
+log, every export valid, and the request-target limits answered by the sandbox (414 in the API's body).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import orjson
+import pytest
+
+from contracts.fuzz import ServedSandbox, tracebacks
+from contracts.fuzz.corpus import CorpusResult, run
+from contracts.fuzz.hostile import CONTROL, framing, size_cases, surface
+from contracts.fuzz.server import HOST
+from contracts.fuzz.wire import Probe, socket_sender
+from mockserver.vendors import get_vendor, vendor_names
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedSandbox]:
+    log = tmp_path_factory.mktemp("corpus") / "server.log"
+    with ServedSandbox(log) as server:
+        yield server
+
+
+def _framing_and_sizes(api: str) -> list[Probe]:
+    return [*size_cases(surface(api)), *framing(api)]
+
+
+@pytest.fixture(scope="module")
+def result(served: ServedSandbox) -> CorpusResult:
+    return run(vendor_names(), socket_sender(HOST, served.port), probes=_framing_and_sizes)
+
+
+def test_framing_and_oversized_requests_get_no_server_error(result: CorpusResult) -> None:
+    assert result.ok, [finding.describe()[:300] for finding in result.findings] + list(
+        result.exports.values()
+    )
+    assert set(result.statuses) == {*vendor_names(), CONTROL}
+
+
+def test_the_servers_log_holds_no_traceback(result: CorpusResult, served: ServedSandbox) -> None:
+    assert served.alive()
+    found = tracebacks(served.log.read_text(errors="replace"))
+    assert not found, [tb.describe() for tb in found]
+
+
+@pytest.mark.parametrize("api", [*vendor_names(), CONTROL])
+@pytest.mark.parametrize(("case", "size"), [("query", 1024 * 1024), ("path", 100 * 1024)])
+def test_a_long_request_target_is_a_414_in_the_apis_own_body(
+    api: str, case: str, size: int, served: ServedSandbox
+) -> None:
+    aimed = surface(api)
+    target = f"{aimed.prefix}/x?q={'a' * size}" if case == "query" else f"{aimed.prefix}/{'a' * size}"
+    answer = socket_sender(HOST, served.port)(Probe(api, case, "GET", target.encode()))
+    assert answer.status == 414, answer.body[:200]
+    body = orjson.loads(answer.body)
+    if api == CONTROL:
+        assert answer.headers["content-type"] == "application/problem+json"
+    else:
+        # The API's own error body (DfE: its gateway's, for a request no document took).
+        vendor = get_vendor(api)
+        from mockserver.vendors import load
+
+        expected = load(vendor.edge_errors or vendor.errors)(414, "x")
+        assert set(body) == set(expected)
+
+
+def test_http_1_0_is_answered(served: ServedSandbox) -> None:
+    raw = b"GET /__sandbox__/health HTTP/1.0\r\n\r\n"
+    answer = socket_sender(HOST, served.port)(Probe(CONTROL, "1.0", "GET", b"", raw=raw))
+    assert answer.status == 200
+    assert orjson.loads(answer.body)["status"] == "ok"
+
+
+def test_the_log_file_is_where_the_server_wrote(served: ServedSandbox, tmp_path: Path) -> None:
+    assert "lms-sandbox serving on" in served.log.read_text()
