@@ -61,6 +61,10 @@ def _security_keys(target: Target, document: Document) -> dict[str, str]:
 # Statuses a schema-valid request may still get, for rules a schema cannot state (a referenced record
 # that does not exist, a value already taken), declared on the operation in the spec.
 SEMANTIC_STATUSES = "x-semantic-statuses"
+# ``false`` on a DELETE that removes something *from* the resource at its path (a member's groups), not
+# the resource: reads of that path (and under it) still answer 2xx after it, so Schemathesis'
+# ``use_after_free`` check, which takes any DELETE for the resource's deletion, does not apply to them.
+DELETES_RESOURCE = "x-deletes-resource"
 
 
 def _operation_settings(document: Document, options: RunOptions) -> list[dict[str, Any]]:
@@ -68,11 +72,17 @@ def _operation_settings(document: Document, options: RunOptions) -> list[dict[st
 
     Deprecated operations (twins of current ones) are tested lightly; an operation declaring
     ``x-semantic-statuses`` may answer them to schema-valid data without failing positive data acceptance
-    (Schemathesis' own defaults stay accepted too).
+    (Schemathesis' own defaults stay accepted too); reads under a DELETE declaring
+    ``x-deletes-resource: false`` are not held to ``use_after_free``.
     """
     entries: list[dict[str, Any]] = []
-    for _, _, op in document.operations():
+    operations = document.operations()
+    kept = [
+        path for method, path, op in operations if method == "DELETE" and op.get(DELETES_RESOURCE) is False
+    ]
+    for method, path, op in operations:
         entry: dict[str, Any] = {}
+        checks: dict[str, Any] = {}
         if options.light_deprecated and op.get("deprecated"):
             entry["generation"] = {"max-examples": max(1, options.max_examples // 5)}
             entry["phases"] = {"coverage": {"enabled": False}}
@@ -80,7 +90,11 @@ def _operation_settings(document: Document, options: RunOptions) -> list[dict[st
         if semantic:
             defaults = ChecksConfig.from_dict({}).positive_data_acceptance.expected_statuses
             accepted = [*defaults, *semantic]
-            entry["checks"] = {"positive_data_acceptance": {"expected-statuses": accepted}}
+            checks["positive_data_acceptance"] = {"expected-statuses": accepted}
+        if method != "DELETE" and any(path == k or path.startswith(f"{k}/") for k in kept):
+            checks["use_after_free"] = {"enabled": False}
+        if checks:
+            entry["checks"] = checks
         if entry:
             entries.append({"include-operation-id": [str(op["operationId"])], **entry})
     return entries

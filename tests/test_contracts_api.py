@@ -128,3 +128,19 @@ def test_deprecated_twins_get_a_fifth_of_the_examples_and_no_coverage_unless_ask
     assert schema.config.phases_for(operation=current).coverage.enabled
     assert schema.config.generation_for(operation=twin).max_examples == (5 if light else 25)
     assert schema.config.phases_for(operation=twin).coverage.enabled is not light
+
+
+def test_reads_under_a_delete_that_keeps_its_resource_are_not_held_to_use_after_free() -> None:
+    # DELETE /members/{id}/groups takes the member out of groups: the list still answers 200 after it.
+    schema = load(sandbox_target("coursepath"))
+    remove = schema.find_operation_by_id("removeMemberGroups")
+    assert remove.definition.raw.get("x-deletes-resource") is False
+
+    def checked(operation_id: str) -> bool:
+        config = schema.config.checks_config_for(operation=schema.find_operation_by_id(operation_id))
+        return bool(config.get_by_name(name="use_after_free").enabled)
+
+    assert not checked("listMemberGroups")
+    # A DELETE that removes its resource keeps the check on the reads of that resource.
+    assert checked("getCourseMember")
+    assert checked("listMembers")
