@@ -186,6 +186,11 @@ class _Prober:
         return self.throttle.send(send) if self.throttle is not None else send()
 
     def operation(self, name: str, accepted: Accepted, judge: _Operation) -> None:
+        index = judge.document.index
+        route = index.operations.get(name)
+        token = isinstance(self.scheme, LoginScheme) and (
+            route is None or index.asks_for(route, self.scheme.token.where, self.scheme.token.name)
+        )
         original = _template(accepted)
         keys = {field: value for field, (_, value) in carried(self.scheme, original).items()}
         lacking = [f.name for f in self.scheme.fields if f.name not in keys]
@@ -197,7 +202,7 @@ class _Prober:
         template = strip(self.scheme, original)
         issuer = _Issuer(self.target, keys)
         counted = self.result.operation(name)
-        for probe in probes_for(self.scheme, template.where):
+        for probe in probes_for(self.scheme, template.where, token=token):
             if probe.later and self.target.clock is None:
                 self.skipped[probe.name] = "it needs the sandbox's clock (only a sandbox target's moves)"
                 continue

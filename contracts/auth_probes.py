@@ -222,10 +222,15 @@ def signed_probes(scheme: SignedScheme) -> list[Probe]:
     return probes
 
 
-def probes_for(scheme: CredentialScheme, where: Mapping[str, Source] | None = None) -> list[Probe]:
-    """Every probe of ``scheme``: its keys' (wrong ones sent where ``where`` says), then its token's."""
+def probes_for(
+    scheme: CredentialScheme, where: Mapping[str, Source] | None = None, *, token: bool = True
+) -> list[Probe]:
+    """Every probe of ``scheme``: its keys' (wrong ones sent where ``where`` says), then its token's.
+
+    ``token=False`` leaves out a login token's probes, for an operation that takes none (the login itself).
+    """
     probes = key_probes(scheme, where or {})
-    if isinstance(scheme, LoginScheme):
+    if isinstance(scheme, LoginScheme) and token:
         probes += login_probes(scheme)
     elif isinstance(scheme, SignedScheme):
         probes += signed_probes(scheme)

@@ -276,6 +276,26 @@ class ApiIndex:
         """The security schemes the document under ``base`` declares, by name."""
         return dict((self.documents[base].get("components") or {}).get("securitySchemes") or {})
 
+    def asks_for(self, operation: Operation, where: str, name: str) -> bool:
+        """Whether ``operation`` needs the credential sent in ``where`` as ``name`` (a header, a query key).
+
+        Its security requirements say so when the document's security schemes describe that place
+        (an ``apiKey`` scheme there): ``security: [{ApiKey: []}]`` asks for the key but not the token.
+        Where no scheme describes it (a body field), whether the operation is secured decides.
+        """
+        spec = self.documents[operation.base]
+        schemes = self.security_schemes(operation.base)
+
+        def place(scheme: Mapping[str, Any]) -> tuple[str, str]:
+            return str(scheme.get("in", "")), str(scheme.get("name", "")).lower()
+
+        wanted = (where, name.lower())
+        if not any(s.get("type") == "apiKey" and place(s) == wanted for s in schemes.values()):
+            return operation.secured
+        requirements = operation.definition.get("security", spec.get("security", [{}]))
+        named = {scheme for requirement in requirements for scheme in requirement}
+        return any(place(schemes.get(scheme) or {}) == wanted for scheme in named)
+
 
 def _literals(path: str) -> int:
     return sum(1 for segment in path.split("/") if not segment.startswith("{"))

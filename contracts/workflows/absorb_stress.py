@@ -157,7 +157,7 @@ class AbsorbStress(StressProfile):
     def views(self, state: Mapping[str, Any], ledger: Ledger) -> Iterable[ViewCheck]:
         lessons: dict[str, list[int]] = defaultdict(list)
         for lesson in state["collections"].get(LESSON_ENROLLMENTS, {}).values():
-            lessons[lesson["enrollmentId"]].append(int(lesson["status"]))
+            lessons[lesson["courseEnrollmentId"]].append(int(lesson["status"]))
         for written in ledger.of(ENROLLMENTS):
             statuses = lessons[written.key]
             exported = _progress(sum(s == COMPLETE for s in statuses), len(statuses))

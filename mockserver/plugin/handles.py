@@ -17,6 +17,7 @@ from ..options import SandboxOptions
 from ..store import Record, Store, VendorData
 from ..testing import async_client, sync_client
 from ..vendors import REGISTRY, load
+from ..vendors.credentials import SendFields, SignedAuth
 from .calls import JournalAssertions
 
 IN_PROCESS_URL = "http://sandbox"
@@ -113,6 +114,8 @@ class SandboxHandle(JournalAssertions):
         self.app = app
         self.options = options
         self._closers: list[Callable[[], None]] = []
+        # One auth per API for the test: its clients and ``headers`` share a login token.
+        self._auths: dict[str, httpx.Auth] = {}
 
     # the app
     @property
@@ -155,8 +158,20 @@ class SandboxHandle(JournalAssertions):
         return f"{self.url}{self.api(api).prefix}"
 
     def headers(self, api: str) -> dict[str, str]:
-        """The headers that authenticate against ``api`` with its first credential (if it takes headers)."""
-        return dict(self.api(api).headers)
+        """A working set of headers for one call to ``api``: its first credential and its client headers.
+
+        Fresh on each call: the login token ``auth(api)`` holds (logging in if it has none, so neither
+        revokes the other), a newly signed token where the vendor wants one per request (single-use),
+        keys in the vendor's headers where it takes them there. Good for one call; for more, or for a
+        token that renews itself, use ``auth(api)`` or ``client(api)``.
+        """
+        info = self.api(api)
+        auth = self.auth(api)
+        if not isinstance(auth, SendFields | SignedAuth):
+            return {**info.client_headers, **info.headers}
+        origin = self.base_url(api)
+        with sync_client(self.app, base_url=origin) as client:
+            return {**info.client_headers, **auth.call_headers(client.send, origin)}
 
     def credentials(self, api: str) -> tuple[str, ...]:
         """The credentials ``api`` accepts, as ``serve --credential`` takes them."""
@@ -164,15 +179,20 @@ class SandboxHandle(JournalAssertions):
         return tuple(info.vendor.credentials.format(c) for c in info.credentials)
 
     def auth(self, api: str) -> httpx.Auth:
-        """An ``httpx.Auth`` sending ``api``'s first credential the way the vendor takes it.
+        """The ``httpx.Auth`` sending ``api``'s first credential the way the vendor takes it.
 
-        Logs in first where the vendor hands out tokens, and signs a token per request where it wants
-        signed ones (dated on the sandbox clock).
+        Logs in first where the vendor hands out tokens (and again when refused), and signs a token per
+        request where it wants signed ones (dated on the sandbox clock). One per API for the test:
+        this handle's clients, ``headers(api)`` and ``sandbox_server``'s share it, so they share one
+        login token (a second login would revoke the first).
         """
-        info = self.api(api)
-        return info.vendor.credentials.auth(
-            info.credentials[0], clock=self.clock, base_url=self.base_url(api)
-        )
+        found = self._auths.get(api)
+        if found is None:
+            info = self.api(api)
+            # The login path alone: it goes to whichever host the request does (in-process or live).
+            found = info.vendor.credentials.auth(info.credentials[0], clock=self.clock, base_url=info.prefix)
+            self._auths[api] = found
+        return found
 
     def reset(self, seed: int | None = None) -> None:
         """Regenerate every API's data (from this test's seed unless given) and clear the journal."""
@@ -307,8 +327,8 @@ class VendorSandbox(JournalAssertions, Generic[F]):
 
     @property
     def headers(self) -> dict[str, str]:
-        """The headers the clients send on every request: credential headers and the vendor's defaults."""
-        return {**self.sandbox.headers(self.name), **self.info.client_headers, **self._extra_headers}
+        """A working set of headers for one call (``SandboxHandle.headers``), with this handle's own."""
+        return {**self.sandbox.headers(self.name), **self._extra_headers}
 
     @property
     def credentials(self) -> tuple[str, ...]:
@@ -316,7 +336,7 @@ class VendorSandbox(JournalAssertions, Generic[F]):
 
     @property
     def auth(self) -> httpx.Auth:
-        """A fresh ``httpx.Auth`` for this API, for a client of your own (e.g. one with a real URL)."""
+        """This API's ``httpx.Auth`` for the test, for a client of your own (e.g. one with a real URL)."""
         return self.sandbox.auth(self.name)
 
     @property

@@ -43,18 +43,17 @@ class LiveSandbox:
         return f"{self.url}{self.sandbox.api(api).prefix}"
 
     def headers(self, api: str) -> dict[str, str]:
-        """The headers that authenticate against ``api`` with its first credential."""
+        """A working set of headers for one call to ``api`` (``SandboxHandle.headers``): fresh on each
+        call, good for one call; ``auth(api)`` or ``client(api)`` renew credentials themselves."""
         return self.sandbox.headers(api)
 
     def credentials(self, api: str) -> tuple[str, ...]:
         return self.sandbox.credentials(api)
 
     def auth(self, api: str) -> httpx.Auth:
-        """An ``httpx.Auth`` sending ``api``'s credentials the way the vendor takes them, to this server."""
-        info = self.sandbox.api(api)
-        return info.vendor.credentials.auth(
-            info.credentials[0], clock=self.sandbox.clock, base_url=self.base_url(api)
-        )
+        """The test's ``httpx.Auth`` for ``api`` (``SandboxHandle.auth``): it logs in on this server when a
+        request of a client here needs it, and shares its token with ``headers(api)``."""
+        return self.sandbox.auth(api)
 
     def client(self, api: str, *, headers: Mapping[str, str] | None = None, **kwargs: Any) -> httpx.Client:
         """A real ``httpx.Client`` for ``api`` on this server, credentials and default headers attached.

@@ -25,6 +25,8 @@ import httpx
 
 Credential = Mapping[str, str]
 Clock = Callable[[], float]
+# Sends one request (a login call) and answers its response, read: how ``call_headers`` logs in.
+Send = Callable[[httpx.Request], httpx.Response]
 LOCATIONS = ("header", "query", "form", "json")
 BODILESS = frozenset({"GET", "HEAD", "DELETE", "OPTIONS"})
 
@@ -355,6 +357,19 @@ class SendFields(httpx.Auth):
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         yield self.apply(request)
 
+    def call_headers(self, send: Send, origin: str) -> dict[str, str]:
+        """Headers that carry the credential on one call to the API at ``origin`` (its base URL).
+
+        Each field goes in a header where the scheme lets it travel in one (its first header source);
+        ``send`` makes any call needed first (a login).
+        """
+        out: dict[str, str] = {}
+        for f in self.scheme.fields:
+            source = next((s for s in f.sources if s.where == "header"), None)
+            if source is not None:
+                out[source.name] = str(self.credential[f.name])
+        return out
+
 
 class LoginAuth(SendFields):
     """Logs in on first use (and again on a 401), then sends the token with every request."""
@@ -393,6 +408,16 @@ class LoginAuth(SendFields):
         return _send(
             request, self.token_source.where, {self.token_source.name: self.token_source.carry(self.token)}
         )
+
+    def call_headers(self, send: Send, origin: str) -> dict[str, str]:
+        """The keys' headers and this auth's token (logging in first if it has none): the token its
+        requests send, so a call made with these headers does not revoke it."""
+        out = super().call_headers(send, origin)
+        if self.token is None:
+            self.token = token_of(send(self._login_request(httpx.Request("GET", origin))))
+        if self.token_source.where == "header":
+            out[self.token_source.name] = self.token_source.carry(self.token)
+        return out
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         if request.url.path == self.login_url.path:
@@ -447,3 +472,7 @@ class SignedAuth(httpx.Auth):
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         yield _send(request, self.source.where, {self.source.name: self.token()})
+
+    def call_headers(self, send: Send, origin: str) -> dict[str, str]:
+        """A freshly signed token's header, for one call (its unique claim is spent by that call)."""
+        return {self.source.name: self.token()} if self.source.where == "header" else {}

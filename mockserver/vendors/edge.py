@@ -24,7 +24,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from ..asgi import read_body, replay, route_path, send_json
 from ..clock import SandboxClock
 from ..excerpt import shorten
-from ..index import ApiIndex, route_of
+from ..index import ApiIndex, Operation, route_of
 from ..ratelimit import RateLimiter
 from ..store import VendorData
 from .credentials import Credential, CredentialScheme, LoginScheme, Refusal, SignedScheme, Source
@@ -133,7 +133,8 @@ class CredentialEdge:
         app: the vendor's app behind the edge.
         scheme: the vendor's credential scheme; ``accepted`` the credentials it takes.
         index: the API's documents, to know which operations need credentials (an operation with
-            ``security: []`` needs none) and the values a required header's enum allows.
+            ``security: []`` needs none, one naming only the key's scheme no login token) and the values
+            a required header's enum allows.
         render: the renderer of refusals (``(status, message) -> body``).
         clock: the sandbox clock (token lifetimes, signed-token windows, rate-limit windows).
         data: the vendor's data (login tokens, used signed-token ids), looked up per request.
@@ -224,7 +225,7 @@ class CredentialEdge:
             receive = replay(body, receive)
         request = _Request(scope, body)
         try:
-            identity = self._identify(request, path)
+            identity = self._identify(request, path, route_of(scope))
             self._count(identity, scope)
             self._check_headers(request, document)
         except _Refused as refused:
@@ -236,7 +237,7 @@ class CredentialEdge:
 
     # credentials
 
-    def _identify(self, request: _Request, path: str) -> Identity:
+    def _identify(self, request: _Request, path: str, route: Operation | None) -> Identity:
         scheme = self.scheme
         sent = {f.name: next(filter(None, map(request.find, f.sources)), None) for f in scheme.fields}
         if any(value is None for value in sent.values()):
@@ -245,6 +246,9 @@ class CredentialEdge:
         if matched is None:
             raise _Refused(scheme.invalid)
         if isinstance(scheme, LoginScheme):
+            if route is not None and not self.index.asks_for(route, scheme.token.where, scheme.token.name):
+                # The login itself (``security: [{ApiKey: []}]``): the keys, and no token yet.
+                return Identity(matched)
             return self._login_identity(scheme, request, path, matched)
         if isinstance(scheme, SignedScheme):
             return self._signed_identity(scheme, request)

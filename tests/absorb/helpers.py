@@ -19,6 +19,7 @@ NAMED_COURSES = (ONLINE_COURSE, ILC_COURSE)
 def login(api: httpx.Client, account: dict[str, str] = ADMIN) -> str:
     response = api.post(
         "/authenticate",
+        headers={"x-api-key": PRIVATE_KEY},
         json={"username": account["username"], "password": account["password"], "privateKey": PRIVATE_KEY},
     )
     assert response.status_code == 200, response.text

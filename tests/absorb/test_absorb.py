@@ -57,11 +57,14 @@ def test_each_auth_failure_is_refused_as_absorb_refuses_it(api: httpx.Client) ->
 
 
 def test_authenticate_refuses_a_wrong_private_key_or_password_in_the_error_body(api: httpx.Client) -> None:
+    key = {"x-api-key": PRIVATE_KEY}
     wrong_key = api.post(
-        "/authenticate", json={**_body(ADMIN), "privateKey": "00000000-0000-4000-8000-000000000000"}
+        "/authenticate",
+        headers=key,
+        json={**_body(ADMIN), "privateKey": "00000000-0000-4000-8000-000000000000"},
     )
-    wrong_password = api.post("/authenticate", json={**_body(ADMIN), "password": "nope"})
-    missing = api.post("/authenticate", json={"username": "sandbox.admin"})
+    wrong_password = api.post("/authenticate", headers=key, json={**_body(ADMIN), "password": "nope"})
+    missing = api.post("/authenticate", headers=key, json={"username": "sandbox.admin"})
     assert (wrong_key.status_code, wrong_key.json()["code"]) == (403, 403)
     assert (wrong_password.status_code, wrong_password.json()["message"]) == (
         401,
@@ -69,6 +72,21 @@ def test_authenticate_refuses_a_wrong_private_key_or_password_in_the_error_body(
     )
     assert missing.status_code == 400
     assert missing.json()["code"] == 400
+
+
+def test_authenticate_needs_x_api_key_like_every_other_call(api: httpx.Client) -> None:
+    """Vendor notes 1.2: a login without the key is refused (401), with a wrong one the gateway's 403."""
+    without = api.post("/authenticate", json=_body(ADMIN))
+    wrong = api.post(
+        "/authenticate", headers={"x-api-key": "00000000-0000-4000-8000-000000000000"}, json=_body(ADMIN)
+    )
+    assert without.status_code == 401
+    assert set(without.json()) == {"validations", "code", "message", "term", "_meta"}
+    assert (wrong.status_code, wrong.json()) == (403, {"message": "Forbidden"})
+    # With the key, and no token yet, the login answers a token that works.
+    token = api.post("/authenticate", headers={"x-api-key": PRIVATE_KEY}, json=_body(ADMIN))
+    assert token.status_code == 200, token.text
+    assert api.get("/departments", headers=headers(token.json())).status_code == 200
 
 
 def _body(account: dict[str, str]) -> dict[str, str]:

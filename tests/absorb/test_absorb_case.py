@@ -12,11 +12,11 @@ from .helpers import NOWHERE, headers
 
 def test_authenticate_takes_any_case_in_its_path_and_property_names(api: httpx.Client) -> None:
     sent = {"Username": ADMIN["username"], "PASSWORD": ADMIN["password"], "privatekey": PRIVATE_KEY}
-    response = api.post("/Authenticate", json=sent)
+    response = api.post("/Authenticate", headers={"X-API-KEY": PRIVATE_KEY}, json=sent)
     assert response.status_code == 200, response.text
     token = response.json()
     assert api.get("/users", headers=headers(token)).status_code == 200
-    wrong = api.post("/AUTHENTICATE", json={**sent, "PASSWORD": "nope"})
+    wrong = api.post("/AUTHENTICATE", headers={"x-api-key": PRIVATE_KEY}, json={**sent, "PASSWORD": "nope"})
     assert wrong.status_code == 401
 
 

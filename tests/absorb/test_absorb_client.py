@@ -71,7 +71,7 @@ def test_reads_enrollments_lessons_and_attempts(absorb: AbsorbClient) -> None:
     generated = [e for e in enrollments if e["courseId"] not in NAMED_COURSES]
     online = next(e for e in generated if absorb.lessons(learner["id"], e["courseId"]))
     lessons = absorb.lessons(learner["id"], online["courseId"])
-    assert {lesson["enrollmentId"] for lesson in lessons} == {online["id"]}
+    assert {lesson["courseEnrollmentId"] for lesson in lessons} == {online["id"]}
     first = lessons[0]["lessonId"]
     assert absorb.attempts(learner["id"], online["courseId"], first) == []
     attempt = absorb.start_attempt(learner["id"], online["courseId"], first)

@@ -99,7 +99,7 @@ def discover(client: httpx.Client, minter: Minter) -> list[Endpoint]:
     """Every benchmarked endpoint, with ids and tokens taken from the sandbox at ``client``'s base URL."""
     user = _first(client.get("/apprentiscope/read-users/apprentice", headers=APPRENTISCOPE))
     sky_user = _first(client.post("/skyprep/admin/api/get_users", json=SKYPREP))
-    token = client.post("/absorb/authenticate", json=ABSORB_LOGIN).json()
+    token = client.post("/absorb/authenticate", json=ABSORB_LOGIN, headers={"x-api-key": ABSORB_KEY}).json()
     absorb = {"x-api-key": ABSORB_KEY, "Authorization": token}
     absorb_user = _first(client.get("/absorb/users", headers=absorb), "users")
     bearer = {"Authorization": "Bearer " + minter.tokens(1)[0]}

@@ -22,6 +22,7 @@ import httpx
 
 from tests.bench import servers
 from tests.bench.endpoints import (
+    ABSORB_KEY,
     ABSORB_LOGIN,
     APPRENTISCOPE,
     DFE,
@@ -48,7 +49,9 @@ def _probes(minter: Minter) -> dict[str, Callable[[httpx.Client], httpx.Response
         "apprentiscope": lambda c: c.get("/apprentiscope/read-users/admin", headers=APPRENTISCOPE),
         "dfe": lambda c: c.get("/apprenticeships/vacancies/vacancy", params={"PageSize": 1}, headers=DFE),
         "skyprep": lambda c: c.post("/skyprep/admin/api/test_connection", json=SKYPREP),
-        "absorb": lambda c: c.post("/absorb/authenticate", json=ABSORB_LOGIN),
+        "absorb": lambda c: c.post(
+            "/absorb/authenticate", json=ABSORB_LOGIN, headers={"x-api-key": ABSORB_KEY}
+        ),
         "coursepath": lambda c: c.get(
             "/coursepath/api/v1/members/me", headers={"Authorization": "Bearer " + minter.tokens(1)[0]}
         ),

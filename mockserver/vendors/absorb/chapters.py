@@ -8,8 +8,6 @@ chapter's (a name-based GUID), so it is the same on every read.
 
 from __future__ import annotations
 
-import uuid
-
 from ...store import Record, VendorData
 from . import lessons
 from .model import one_of
@@ -22,7 +20,7 @@ def _summary(enrollment: Record, chapter: Record, found: list[Record]) -> Record
     complete = bool(found) and len(done) == len(found)
     status = 3 if complete else 1 if started or done else 0
     return {
-        "id": str(uuid.uuid5(uuid.UUID(enrollment["id"]), chapter["id"])),
+        "id": lessons.chapter_enrollment_id(enrollment["id"], chapter["id"]),
         "courseEnrollmentId": enrollment["id"],
         "chapterId": chapter["id"],
         "sessionId": None,

@@ -16,7 +16,7 @@ from ...store import Record, VendorData
 from . import lessons, sessions
 from .courses import get_course
 from .errors import Unprocessable
-from .model import checked_guid, get_user, guid, now, parse_date
+from .model import checked_guid, get_user, guid, now, parse_date, time_spent
 
 ENROLLMENTS = "enrollments"
 
@@ -53,8 +53,11 @@ ENROLLMENT_SORT = (
     "dateEdited",
     "dateStarted",
     "dateCompleted",
+    "dateDue",
+    "accessDate",
+    "timeSpentTicks",
 )
-ENROLLMENT_FILTER = (*ENROLLMENT_SORT, "jobTitle", "courseVersionId")
+ENROLLMENT_FILTER = (*ENROLLMENT_SORT, "jobTitle", "courseVersionId", "courseCollectionId")
 
 
 def declare(data: VendorData) -> None:
@@ -134,6 +137,7 @@ def enroll(
         "isActive": True,
         "acceptedTermsAndConditions": False,
         "timeSpentTicks": 0,
+        "timeSpent": time_spent(0),
         "dateAdded": stamp_,
         "dateEdited": stamp_,
         "dateStarted": None,
@@ -143,6 +147,9 @@ def enroll(
         "credits": None,
         "certificateId": None,
         "enrollmentKeyId": None,
+        "accessDate": None,
+        "courseCollectionId": None,
+        "avatar": None,
     }
     made = data.insert(ENROLLMENTS, record)
     lessons.create_for(data, made, course, lesson_ids or {})
@@ -168,8 +175,9 @@ def unenroll(data: VendorData, enrollment_ids: Sequence[str]) -> None:
 def finish_attempt(data: VendorData, attempt: Record, body: Mapping[str, Any]) -> Record:
     """``attempt`` finished (see ``lessons.finish_attempt``), then its course enrollment rolled up.
 
-    Progress is the share of the course's lessons complete, the score their mean score, and the
-    status Complete (3) once every lesson is complete, else InProgress (1).
+    Progress is the share of the course's lessons complete, the score their mean score, the time spent
+    the sum of its attempts' times, and the status Complete (3) once every lesson is complete, else
+    InProgress (1).
     """
     finished = lessons.finish_attempt(data, attempt, body)
     stamp_ = now(data)
@@ -178,6 +186,7 @@ def finish_attempt(data: VendorData, attempt: Record, body: Mapping[str, Any]) -
     done = [lesson for lesson in found if lesson["status"] == lessons.COMPLETE]
     scores = [float(lesson["score"]) for lesson in done if lesson["score"] is not None]
     complete = bool(found) and len(done) == len(found)
+    spent = sum(int(a["timeSpentTicks"]) for lesson in found for a in lessons.attempts_of(data, lesson))
     data.update(
         ENROLLMENTS,
         enrollment["id"],
@@ -187,6 +196,8 @@ def finish_attempt(data: VendorData, attempt: Record, body: Mapping[str, Any]) -
             "status": int(Status.COMPLETE if complete else Status.IN_PROGRESS),
             "dateStarted": enrollment["dateStarted"] or stamp_,
             "dateCompleted": stamp_ if complete else None,
+            "timeSpentTicks": spent,
+            "timeSpent": time_spent(spent),
             "dateEdited": stamp_,
         },
     )

@@ -27,8 +27,10 @@ class AbsorbFactory(StoreFactory):
         return model.public(made)
 
     def user(self, *, admin: bool = False, **fields: Any) -> Record:
-        """A user (default a learner named by Faker, in the first department); any create field overrides."""
+        """A user (default a learner named by Faker, in the first department); any create field overrides,
+        and ``lastLoginDate`` (a stamp, read-only to the API) too."""
         fake = self.data.faker
+        last_login = fields.pop("lastLoginDate", None)
         first = fields.pop("firstName", None) or fake.first_name()
         last = fields.pop("lastName", None) or fake.last_name()
         username = fields.pop("username", None) or self._free_username(first, last)
@@ -44,6 +46,8 @@ class AbsorbFactory(StoreFactory):
             },
             admin=admin,
         )
+        if last_login is not None:
+            made = self.data.update(model.USERS, made["id"], {"lastLoginDate": last_login})
         return model.public(made)
 
     def course(

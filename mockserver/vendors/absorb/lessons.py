@@ -2,28 +2,46 @@
 
 A course enrollment has one lesson enrollment per lesson of the course, made with it. An attempt is
 started on a lesson enrollment of the active course enrollment and finished with a status (1
-InProgress, 3 Complete, 5 Failed) and a score; finishing sets the lesson's status, score and progress,
-and ``enrollments.finish_attempt`` then rolls it up to the course enrollment.
+InProgress, 3 Complete, 5 Failed) and a score; finishing sets the lesson's status, score, progress,
+failures and time spent (the sum of its finished attempts' times), and ``enrollments.finish_attempt``
+then rolls it up to the course enrollment. A lesson enrollment names its course enrollment
+``courseEnrollmentId`` and its chapter enrollment ``chapterEnrollmentId`` (seed 004).
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
 from ...errors import NotFound
 from ...store import Record, VendorData
 from .errors import Unprocessable
-from .model import guid, now, one_of, parse_date
+from .model import guid, now, one_of, parse_date, ticks_between, time_spent
 
 LESSON_ENROLLMENTS = "lessonEnrollments"
 ATTEMPTS = "attempts"
 IN_PROGRESS, COMPLETE, FAILED = 1, 3, 5
 ATTEMPT_STATUSES = (IN_PROGRESS, COMPLETE, FAILED)
-LESSON_SORT = ("id", "name", "userId", "fullName", "status", "progress", "score", "attempts", "dateAdded")
+LESSON_SORT = (
+    "id",
+    "name",
+    "userId",
+    "fullName",
+    "status",
+    "progress",
+    "score",
+    "attempts",
+    "failures",
+    "dateAdded",
+    "dateEnrolled",
+    "dateEdited",
+)
 LESSON_FILTER = (
     *LESSON_SORT,
-    "enrollmentId",
+    "courseEnrollmentId",
+    "chapterEnrollmentId",
+    "type",
     "courseId",
     "chapterId",
     "lessonId",
@@ -33,9 +51,14 @@ LESSON_FILTER = (
 
 
 def declare(data: VendorData) -> None:
-    data.index(LESSON_ENROLLMENTS, "enrollmentId")
+    data.index(LESSON_ENROLLMENTS, "courseEnrollmentId")
     data.index(LESSON_ENROLLMENTS, "lessonId")
     data.index(ATTEMPTS, "lessonEnrollmentId")
+
+
+def chapter_enrollment_id(enrollment_id: str, chapter_id: str) -> str:
+    """A chapter enrollment's id: derived from its course enrollment's and its chapter's (never stored)."""
+    return str(uuid.uuid5(uuid.UUID(enrollment_id), chapter_id))
 
 
 def create_for(
@@ -48,7 +71,9 @@ def create_for(
     for lesson in course["lessons"]:
         record: Record = {
             "id": (ids or {}).get(lesson["id"]) or guid(data),
-            "enrollmentId": enrollment["id"],
+            "chapterEnrollmentId": chapter_enrollment_id(enrollment["id"], lesson["chapterId"]),
+            "type": lesson["type"],
+            "courseEnrollmentId": enrollment["id"],
             "courseId": course["id"],
             "chapterId": lesson["chapterId"],
             "lessonId": lesson["id"],
@@ -59,7 +84,11 @@ def create_for(
             "progress": 0.0,
             "score": None,
             "attempts": 0,
+            "failures": 0,
+            "timeSpent": time_spent(0),
             "dateAdded": enrollment["dateAdded"],
+            "dateEnrolled": enrollment["dateAdded"],
+            "dateEdited": enrollment["dateAdded"],
             "dateStarted": None,
             "dateCompleted": None,
             "lastAttempt": None,
@@ -73,7 +102,7 @@ def of_lesson(data: VendorData, lesson_id: str) -> list[Record]:
 
 
 def of_enrollment(data: VendorData, enrollment: Record) -> list[Record]:
-    return data.find(LESSON_ENROLLMENTS, "enrollmentId", enrollment["id"])
+    return data.find(LESSON_ENROLLMENTS, "courseEnrollmentId", enrollment["id"])
 
 
 def lesson_enrollment(data: VendorData, enrollment: Record, lesson_id: str) -> Record:
@@ -91,7 +120,7 @@ def start_attempt(data: VendorData, lesson: Record, *, record_id: str | None = N
     attempt: Record = {
         "id": record_id or guid(data),
         "lessonEnrollmentId": lesson["id"],
-        "enrollmentId": lesson["enrollmentId"],
+        "enrollmentId": lesson["courseEnrollmentId"],
         "courseId": lesson["courseId"],
         "lessonId": lesson["lessonId"],
         "userId": lesson["userId"],
@@ -102,7 +131,11 @@ def start_attempt(data: VendorData, lesson: Record, *, record_id: str | None = N
         "completionDate": None,
     }
     data.insert(ATTEMPTS, attempt)
-    changes: dict[str, Any] = {"attempts": lesson["attempts"] + 1, "lastAttempt": stamp_}
+    changes: dict[str, Any] = {
+        "attempts": lesson["attempts"] + 1,
+        "lastAttempt": stamp_,
+        "dateEdited": stamp_,
+    }
     if lesson["status"] == 0:
         changes.update(status=IN_PROGRESS, dateStarted=stamp_)
     data.update(LESSON_ENROLLMENTS, lesson["id"], changes)
@@ -117,7 +150,10 @@ def get_attempt(data: VendorData, attempt_id: str) -> Record:
 
 
 def finish_attempt(data: VendorData, attempt: Record, body: Mapping[str, Any]) -> Record:
-    """``attempt`` finished as ``body`` says; 422 when it is already finished. Progress follows."""
+    """``attempt`` finished as ``body`` says; 422 when it is already finished. Progress follows.
+
+    The attempt's time (start to completion, in ticks) is added to the lesson's ``timeSpent``.
+    """
     if attempt["status"] != IN_PROGRESS:
         raise Unprocessable("The attempt is already finished.", field="attemptId")
     status = int(body["status"])
@@ -127,17 +163,23 @@ def finish_attempt(data: VendorData, attempt: Record, body: Mapping[str, Any]) -
         changes["startDate"] = parse_date(body["startDate"], "startDate")
     if status != IN_PROGRESS:
         changes["completionDate"] = parse_date(body.get("completionDate"), "completionDate") or stamp_
+        changes["timeSpentTicks"] = ticks_between(
+            str(changes.get("startDate") or attempt["startDate"]), changes["completionDate"]
+        )
     finished = data.update(ATTEMPTS, attempt["id"], changes)
     lesson = data.collection(LESSON_ENROLLMENTS)[attempt["lessonEnrollmentId"]]
+    spent = sum(int(a["timeSpentTicks"]) for a in attempts_of(data, lesson))
+    kept: dict[str, Any] = {
+        "failures": lesson["failures"] + (status == FAILED),
+        "timeSpent": time_spent(spent),
+        "dateEdited": stamp_,
+    }
     if lesson["status"] != COMPLETE:
-        data.update(
-            LESSON_ENROLLMENTS,
-            lesson["id"],
-            {
-                "status": status,
-                "score": finished["score"],
-                "progress": 100.0 if status == COMPLETE else lesson["progress"],
-                "dateCompleted": finished["completionDate"] if status == COMPLETE else None,
-            },
+        kept.update(
+            status=status,
+            score=finished["score"],
+            progress=100.0 if status == COMPLETE else lesson["progress"],
+            dateCompleted=finished["completionDate"] if status == COMPLETE else None,
         )
+    data.update(LESSON_ENROLLMENTS, lesson["id"], kept)
     return finished

@@ -85,6 +85,29 @@ def checked_guid(value: Any, field: str) -> str:
     return value.lower()
 
 
+TICKS_PER_SECOND = 10_000_000  # a .NET tick is 100 ns
+
+
+def time_spent(ticks: int) -> str:
+    """``ticks`` as .NET writes a TimeSpan (its ``c`` format): ``[d.]hh:mm:ss[.fffffff]``.
+
+    For example ``01:02:03``, or ``1.02:03:04.5000000`` past a day and with a fraction.
+    """
+    sign = "-" if ticks < 0 else ""
+    seconds, fraction = divmod(abs(ticks), TICKS_PER_SECOND)
+    minutes, second = divmod(seconds, 60)
+    hours, minute = divmod(minutes, 60)
+    days, hour = divmod(hours, 24)
+    text = f"{sign}{f'{days}.' if days else ''}{hour:02d}:{minute:02d}:{second:02d}"
+    return f"{text}.{fraction:07d}" if fraction else text
+
+
+def ticks_between(start: str, end: str) -> int:
+    """The ticks from stamp ``start`` to stamp ``end`` (never negative)."""
+    moments = [datetime.fromisoformat(t.replace("Z", "+00:00")) for t in (start, end)]
+    return max(0, round((moments[1] - moments[0]).total_seconds() * TICKS_PER_SECOND))
+
+
 def stamp(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -248,6 +271,8 @@ def create_user(
         "isInstructor": False,
         **checked,
         "customFields": _custom(fields.get("customFields")),
+        # Read-only: set by a successful POST /authenticate (null until the user first logs in).
+        "lastLoginDate": None,
         "dateAdded": stamp_,
         "dateEdited": stamp_,
         "_password": fields.get("password"),
@@ -298,11 +323,11 @@ def upload_users(data: VendorData, users: Sequence[Mapping[str, Any]]) -> list[d
 
 
 def authenticate(data: VendorData, username: str, password: str) -> Record | None:
-    """The user whose username and password these are, or ``None``."""
+    """The user whose username and password these are, their ``lastLoginDate`` now; or ``None``."""
     user = user_by_username(data, username)
     if user is None or not user.get("_password") or user["_password"] != password:
         return None
-    return user
+    return data.update(USERS, user["id"], {"lastLoginDate": now(data)})
 
 
 # searching, paging and sorting

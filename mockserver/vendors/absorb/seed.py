@@ -89,6 +89,8 @@ def seed(data: VendorData, scenario: Mapping[str, Any]) -> None:
     for number in range(int(sizes["courses"])):
         _course(data, number, before_anchor)
     _enrollments(data, int(sizes["enrollments"]), before_anchor)
+    _last_logins(data, anchor)
+    _enrollment_details(data)
     # Named courses and enrollments come last, so what they draw shifts nothing the others get.
     for record in _named(scenario, courses.COURSES):
         _named_course(data, record, anchor)
@@ -97,6 +99,36 @@ def seed(data: VendorData, scenario: Mapping[str, Any]) -> None:
             _named_enrollment(data, record, anchor)
         except ModelError as exc:
             raise FixtureError(f"absorb scenario: enrollment {record.get('id')}: {exc.message}") from None
+
+
+def _last_logins(data: VendorData, anchor: datetime) -> None:
+    """Most users logged in at some time in the three years before the anchor; one in five never did."""
+    rng = data.random
+    for user in sorted(data.collection(model.USERS).values(), key=lambda u: u["username"]):
+        if rng.random() < 0.2:
+            continue
+        moment = anchor - timedelta(days=rng.randint(0, 1095), minutes=rng.randint(0, 1439))
+        data.update(model.USERS, user["id"], {"lastLoginDate": model.stamp(moment)})
+
+
+def _enrollment_details(data: VendorData) -> None:
+    """The fields a plain enrollment leaves null: an avatar for some learners, an access date for some
+    enrollments, a course bundle for others (their ``courseCollectionId``)."""
+    rng, fake = data.random, data.faker
+    people = sorted(data.collection(model.USERS).values(), key=lambda u: u["username"])
+    avatars = {
+        user["id"]: f"/Files/Avatars/{user['id']}/{fake.file_name(extension='png')}"
+        for user in people
+        if rng.random() < 0.4
+    }
+    for enrollment in sorted(data.collection(enrollments.ENROLLMENTS).values(), key=lambda e: e["id"]):
+        changes: dict[str, Any] = {"avatar": avatars.get(enrollment["userId"])}
+        if rng.random() < 0.3:
+            added = datetime.fromisoformat(enrollment["dateAdded"].replace("Z", "+00:00"))
+            changes["accessDate"] = model.stamp(added + timedelta(days=rng.randint(1, 30)))
+        if rng.random() < 0.25:
+            changes["courseCollectionId"] = model.guid(data)
+        data.update(enrollments.ENROLLMENTS, enrollment["id"], changes)
 
 
 def _enrollments(data: VendorData, count: int, before_anchor: Callable[[], str]) -> None:
