@@ -8,12 +8,14 @@ lists next to the sample (``x-seed-differences``) are let through, and each list
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
 import httpx
 import pytest
 
+from contracts.documents import load_contract
 from mockserver.vendors import REGISTRY
 
 from .seed_samples import SeedSample, differences, seed_samples
@@ -131,3 +133,13 @@ def test_differences_name_every_key_the_answer_lacks_or_mistypes(
     sample: Any, answer: Any, schema: Any, found: list[tuple[str, str]]
 ) -> None:
     assert differences(sample, answer, schema) == found
+
+
+def test_schemathesis_reads_the_documents_without_their_seed_samples() -> None:
+    # A seed sample's values are the vendor doc's; Schemathesis would send them as parameter examples.
+    seeded = {seed.api for seed in SAMPLES}
+    for api in seeded:
+        for document in load_contract(api).documents:
+            assert "x-seed-example" not in json.dumps(document.requests), document.name
+    grades = load_contract("apprentiscope").documents[0].requests["paths"]["/read-grades/{id}"]
+    assert list(grades["get"]["responses"]["200"]["content"]["application/json"]["examples"]) == ["sandbox"]
