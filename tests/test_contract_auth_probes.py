@@ -402,3 +402,15 @@ def test_against_a_url_auth_status_names_the_one_status_to_expect() -> None:
 def test_an_auth_status_that_is_not_a_4xx_is_refused() -> None:
     with pytest.raises(ValueError, match="4xx"):
         RunOptions(auth_status=200)
+
+
+def test_an_operation_that_takes_no_login_token_gets_only_the_keys_probes() -> None:
+    with_token = {probe.name for probe in probes_for(LOGGED)}
+    keys_only = {probe.name for probe in probes_for(LOGGED, token=False)}
+    assert keys_only == {probe.name for probe in probes_for(LOGGED)} - {
+        probe.name
+        for probe in probes_for(LOGGED)
+        if probe.refusal in (LOGGED.token_missing, LOGGED.token_invalid)
+    }
+    assert "a request without a token" in with_token - keys_only
+    assert "a request without any credential" in keys_only

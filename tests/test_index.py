@@ -142,3 +142,40 @@ def test_routed_puts_the_operation_in_the_scope_once_for_every_layer_behind() ->
         client.get("/v1/users/3")
         client.get("/v1/elsewhere")
     assert seen == [index.operations["getUser"], None]
+
+
+def _secured_spec(security: list[dict[str, list[str]]] | None) -> dict[str, object]:
+    login: dict[str, object] = {"operationId": "login", "responses": {"200": {"description": "ok"}}}
+    if security is not None:
+        login["security"] = security
+    return {
+        "openapi": "3.0.3",
+        "security": [{"Key": [], "Token": []}],
+        "components": {
+            "securitySchemes": {
+                "Key": {"type": "apiKey", "in": "header", "name": "x-api-key"},
+                "Token": {"type": "apiKey", "in": "header", "name": "Authorization"},
+            }
+        },
+        "paths": {
+            "/login": {"post": login},
+            "/users": {"get": {"operationId": "users", "responses": {"200": {"description": "ok"}}}},
+        },
+    }
+
+
+@pytest.mark.parametrize(
+    ("security", "key", "token"),
+    [([{"Key": []}], True, False), (None, True, True), ([], False, False)],
+    ids=["the key's scheme only", "the document's", "none"],
+)
+def test_an_operation_asks_for_the_credentials_its_security_schemes_name(
+    security: list[dict[str, list[str]]] | None, key: bool, token: bool
+) -> None:
+    index = ApiIndex({"": _secured_spec(security)})
+    login, users = index.operations["login"], index.operations["users"]
+    assert index.asks_for(login, "header", "X-API-Key") is key
+    assert index.asks_for(login, "header", "authorization") is token
+    assert index.asks_for(users, "header", "Authorization") is True
+    # A place no security scheme describes (a body field) follows whether the operation is secured.
+    assert index.asks_for(login, "json", "privateKey") is (security != [])

@@ -1,9 +1,10 @@
 """Absorb Integration API v2 (https://rest.myabsorb.com), served at ``/absorb``: its descriptor.
 
 ``POST /authenticate`` answers a token (a bare JSON string) for a username, password and the private
-key; every other call sends the private key as ``x-api-key`` and the token in ``Authorization`` (raw
-or ``Bearer``). A token lasts 4 hours on the sandbox clock and a new one revokes the user's previous
-one. ``x-api-version: 2`` (absent means 2). Import-light: the app is in ``app.py``.
+key; every call, the login included, sends the private key as ``x-api-key``, and every other call the
+token in ``Authorization`` (raw or ``Bearer``). A token lasts 4 hours on the sandbox clock and a new
+one revokes the user's previous one. ``x-api-version: 2`` (absent means 2). Import-light: the app is
+in ``app.py``.
 """
 
 from __future__ import annotations
@@ -48,8 +49,9 @@ VENDOR = Vendor.of(
     ignore_case=True,
     client_headers={"x-api-version": "2"},
     notes=(
-        "POST /authenticate {username, password, privateKey}: a token for 4 hours (a new one revokes it)",
-        "send x-api-key: <private key> and Authorization: <token> (raw or Bearer) on every other call",
+        "POST /authenticate {username, password, privateKey} with x-api-key: a token for 4 hours (a new one"
+        " revokes it)",
+        "send x-api-key: <private key> on every call, and Authorization: <token> (raw or Bearer) after login",
         f"learner account: {LEARNER['username']} / {LEARNER['password']} (refused on admin operations)",
     ),
     # What each collection's records must be, as served (checked on import, restore and seeding).
