@@ -26,9 +26,14 @@ class Document:
     spec: Mapping[str, Any] = field(repr=False)
     # What the document holds, walked once (paths relative to the document).
     index: ApiIndex = field(init=False, repr=False, compare=False)
+    # What Schemathesis reads: the document without its seed samples (``x-seed-example``). Their values are
+    # the vendor doc's ("string", ids the scenario does not hold), and Schemathesis would send a response
+    # example's values as parameter examples.
+    requests: Mapping[str, Any] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "index", ApiIndex({"": self.spec}))
+        object.__setattr__(self, "requests", without_seed_samples(self.spec))
 
     def operations(self) -> list[tuple[str, str, Mapping[str, Any]]]:
         """``(METHOD, path, operation)`` for every operation, in document order."""
@@ -66,3 +71,28 @@ def load_contract(api: str) -> Contract:
             for mount in vendor.specs
         ),
     )
+
+
+def _is_seed_sample(example: Any) -> bool:
+    return isinstance(example, Mapping) and example.get("x-seed-example") is True
+
+
+def without_seed_samples(node: Any) -> Any:
+    """``node`` without its ``x-seed-example`` examples; the parts that hold none are shared, not copied."""
+    if isinstance(node, list):
+        items = [without_seed_samples(item) for item in node]
+        return items if any(new is not old for new, old in zip(items, node, strict=True)) else node
+    if not isinstance(node, Mapping):
+        return node
+    kept: dict[str, Any] = {}
+    changed = False
+    for key, value in node.items():
+        if key == "examples" and isinstance(value, Mapping) and any(map(_is_seed_sample, value.values())):
+            changed = True
+            rest = {name: example for name, example in value.items() if not _is_seed_sample(example)}
+            if rest:
+                kept[key] = rest
+            continue
+        kept[key] = without_seed_samples(value)
+        changed = changed or kept[key] is not value
+    return kept if changed else node

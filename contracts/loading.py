@@ -179,7 +179,7 @@ def load(
     """
     document = document or load_contract(target.api).documents[0]
     schema: BaseSchema = schemathesis.openapi.from_dict(
-        dict(document.spec), config=_config(target, document, options or RunOptions(), settings)
+        dict(document.requests), config=_config(target, document, options or RunOptions(), settings)
     )
     if target.app is not None:
         schema.app = target.app

@@ -36,7 +36,7 @@ def error_schemas(spec: Spec) -> list[dict[str, Any]]:
 class _Same:
     """A spec as a cache key: the same document, not an equal one (hashing a whole spec costs a walk).
 
-    Schemathesis gets a shallow copy of each document (``dict(document.spec)``), so the key is the
+    Schemathesis gets a shallow copy of each document (``dict(document.requests)``), so the key is the
     identity of its ``paths`` object, which every copy shares. The cache holds the key, and with it the
     ``paths`` object, so the identity cannot be reused by another document while the entry lives.
     """

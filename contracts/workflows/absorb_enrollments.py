@@ -79,7 +79,14 @@ class EnrollmentRules(AbsorbPromises):
         if course is None:
             return ("", "", "")  # no course to enroll in: nothing to check
         response = self.call("POST", f"/users/{user}/enrollments/{course}", params={"reEnroll": "true"})
-        made = self._ok(response, 201, "enrollUserInCourse", "the new enrollment")
+        answered = self._ok(response, 201, "enrollUserInCourse", "the new enrollment")
+        self.expect(
+            answered.get("enrollmentId") == answered.get("id"),
+            "enrollUserInCourse",
+            "the answer names the enrollment as enrollmentId, as the seed's sample does",
+            response,
+        )
+        made = {k: v for k, v in answered.items() if k != "enrollmentId"}
         self.expect(
             made.get("userId") == user and made.get("courseId") == course and made.get("isActive") is True,
             "enrollUserInCourse",

@@ -47,8 +47,10 @@ def _user(segments: list[str], sent: dict[str, Any]) -> dict[str, Any]:
 
 def _enrollment(segments: list[str], sent: dict[str, Any]) -> dict[str, Any]:
     """The enrollment ``POST /users/{u}/enrollments/{c}`` would answer, with an id nothing stores."""
+    made = str(uuid.uuid4())
     return {
-        "id": str(uuid.uuid4()),
+        "id": made,
+        "enrollmentId": made,
         "courseId": segments[-1],
         "courseName": "Course",
         "userId": segments[-3],

@@ -110,6 +110,16 @@ def _json(body: Any) -> ConnexionResponse:
     return ConnexionResponse(status_code=200, body=json.dumps(body), content_type="application/json")
 
 
+def _created(enrollment: Record) -> Record:
+    """An enrollment just made, as the create calls answer it: its id also as ``enrollmentId`` (seed)."""
+    return {**model.public(enrollment), "enrollmentId": enrollment["id"]}
+
+
+def _finished(attempt: Record) -> Record:
+    """An attempt just finished, as the finish calls answer it: its id also as ``attemptId`` (seed sample)."""
+    return {**model.public(attempt), "attemptId": attempt["id"]}
+
+
 def admin(*operation_ids: str) -> Callable[[_H], _H]:
     """``operation``, for an admin operation: the token's user must be an admin, checked before anything."""
 
@@ -238,7 +248,7 @@ class Handlers:
         self, user_id: str, course_id: str, re_enroll: bool = False, **_: Any
     ) -> tuple[Record, int]:
         made, new = enrollments.enroll(self.data, user_id, course_id, re_enroll=re_enroll)
-        return model.public(made), 201 if new else 200
+        return _created(made), 201 if new else 200
 
     @admin("getEnrollment")
     def get_enrollment(self, id_: str, **_: Any) -> Record:
@@ -262,7 +272,7 @@ class Handlers:
     @operation("enrollMe", "enrollMeAtMyEnrollments")
     def enroll_me(self, course_id: str, **_: Any) -> tuple[Record, int]:
         made, new = enrollments.enroll(self.data, self._me(), course_id)
-        return model.public(made), 201 if new else 200
+        return _created(made), 201 if new else 200
 
     # lesson enrollments and attempts
     @admin("listUserLessonEnrollments")
@@ -296,7 +306,7 @@ class Handlers:
     @admin("finishAttempt", "finishAttemptByPost")
     def finish_attempt(self, attempt_id: str, body: dict[str, Any], **_: Any) -> Record:
         attempt = lessons.get_attempt(self.data, attempt_id)
-        return model.public(enrollments.finish_attempt(self.data, attempt, body))
+        return _finished(enrollments.finish_attempt(self.data, attempt, body))
 
     # finishUserLessonAttemptByPost: the other of the notes' alternative methods (vendor notes 1.5, rows 9
     # and 24).
@@ -308,7 +318,7 @@ class Handlers:
         named = (user_id.lower(), course_id.lower(), lesson_id.lower())
         if (attempt["userId"], attempt["courseId"], attempt["lessonId"]) != named:
             raise NotFound("Attempt not found.", field="attemptId")
-        return model.public(enrollments.finish_attempt(self.data, attempt, body))
+        return _finished(enrollments.finish_attempt(self.data, attempt, body))
 
     # ILC session enrollments
     @admin("listUserSessionEnrollments")

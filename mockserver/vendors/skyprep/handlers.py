@@ -364,7 +364,11 @@ class Handlers:
             self.data, params.get("instructor_led_training_timeslot_registration_id")
         )
         made = trainings.update_registration(self.data, found, params)
-        return trainings.registration_answer(self.data, made)
+        # The doc's sample names the registration by the call's own parameter; the record's fields follow.
+        return {
+            "instructor_led_training_timeslot_registration_id": int(made["id"]),
+            **trainings.registration_answer(self.data, made),
+        }
 
     # course progress
     def _progress(self, params: dict[str, Any]) -> Record:

@@ -229,14 +229,21 @@ def find_competency(data: VendorData, competency_id: Any) -> Record:
     return find_record(data, COMPETENCIES, competency_id, "competency_id", "competency")
 
 
-def create_competency(data: VendorData, fields: Mapping[str, Any], points: Mapping[str, int]) -> Record:
-    """A competency asking for ``points`` (skill id -> points); the API cannot make one either."""
+def create_competency(
+    data: VendorData, fields: Mapping[str, Any], points: Mapping[str, int], rid: int | None = None
+) -> Record:
+    """A competency asking for ``points`` (skill id -> points); the API cannot make one either.
+
+    ``rid`` fixes its id (a scenario's named competency, at the id the spec's examples name).
+    """
     display = _display(fields)
     for sid, needed in points.items():
         find_skill(data, sid)
         if needed < 1:
             raise InvalidInput("a competency asks for at least 1 point in each skill", field="points")
     competency = _named(data, display, fields)
+    if rid is not None:
+        competency["id"] = str(rid)
     data.insert(COMPETENCIES, competency)
     for sid, needed in points.items():
         data.insert(

@@ -55,6 +55,7 @@ _FIXED_ID = (
     model.LEARNING_PATHS,
     model.TRAININGS,
     model.SKILLS,
+    model.COMPETENCIES,
 )
 _ROLE_OF_SIZE = {"learners": "learner", "managers": "manager", "admins": "admin"}
 
@@ -306,7 +307,7 @@ def _seed_rewards(
             _by_name(data, model.SKILLS, name, "competencies")["id"]: int(needed)
             for name, needed in asks.items()
         }
-        rewards.create_competency(data, entry, points)
+        rewards.create_competency(data, entry, points, int(entry["id"]) if "id" in entry else None)
     for index in range(int(sizes.get("competencies", 0)) if skills else 0):
         asked = data.random.sample(skills, k=min(2, len(skills)))
         rewards.create_competency(
