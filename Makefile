@@ -34,7 +34,7 @@ run: $(STAMP)  ## serve every API on $(HOST):$(PORT) (extra options: make run AR
 	$(BIN)/lms-sandbox serve --host $(HOST) --port $(PORT) $(ARGS)
 
 test: $(STAMP)  ## run the whole test suite (on every core; ARGS="-n 0" runs it in one process)
-	$(BIN)/python -m pytest -n $(WORKERS) $(ARGS)
+	$(BIN)/python -m pytest -n $(WORKERS) --dist worksteal $(ARGS)
 
 lint: $(STAMP)  ## ruff format check and lint
 	$(BIN)/ruff format --check mockserver contracts tests

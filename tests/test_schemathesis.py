@@ -1,6 +1,7 @@
 """Schemathesis, through its pytest integration, against every document of every vendor in the registry.
 
-For each document: every operation with positive and negative data and all default checks plus the
+For each document: every operation with positive and negative data (examples and fuzzing; the coverage
+phase runs in ``test_contracts_api``'s whole contracts) and all default checks plus the
 contracts' own (vendor error envelope, auth refusal, pagination), against an in-process sandbox that
 validates its own responses; then the stateful phase that follows the document's OpenAPI links. A new
 vendor is covered here by its registry line alone. Credentials and required headers come from the
@@ -20,10 +21,16 @@ from typing import Any
 
 from hypothesis import settings
 
-from contracts import Target, load, load_contract, sandbox_target
+from contracts import RunOptions, Target, load, load_contract, sandbox_target
 from mockserver.vendors import vendor_names
 
+from .contract_budget import some
+
 TARGETS: dict[str, Target] = {}
+# Examples, fuzzing and the links. The coverage phase (every boundary and negative value of every
+# parameter: most of the requests) runs in each API's whole contract (``test_contracts_api``), which
+# is the same Schemathesis engine over the same documents; running it here too doubled its cost.
+OPTIONS = RunOptions(max_examples=some(), phases=("examples", "fuzzing", "stateful"))
 
 
 def _target(api: str) -> Target:
@@ -79,7 +86,7 @@ def _documents() -> list[tuple[str, str, Any]]:
 
 
 for _api, _name, _document in _documents():
-    _schema = load(_target(_api), _document)
+    _schema = load(_target(_api), _document, OPTIONS)
     globals()[f"test_{_name}_conforms_to_its_spec"] = _conformance(_schema, _target(_api))
     if any("links" in str(op.get("responses", "")) for _, _, op in _document.operations()):
         globals()[f"test_{_name}_stateful_links_hold"] = _stateful(_schema, _target(_api))
