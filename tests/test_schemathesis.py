@@ -70,9 +70,7 @@ def _stateful(schema: Any, target: Target) -> Callable[[], None]:
             target.reset(0)
 
     def test() -> None:
-        Linked.run(
-            settings=settings(max_examples=settings().max_examples, stateful_step_count=8, deadline=None)
-        )
+        Linked.run(settings=settings(max_examples=some(), stateful_step_count=8, deadline=None))
 
     return test
 
