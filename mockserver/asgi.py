@@ -40,6 +40,11 @@ def route_path(scope: Scope) -> str:
     return get_route_path(scope)
 
 
+def header(scope: Scope, name: bytes) -> bytes | None:
+    """The first value of the request header ``name`` (lower case), or ``None``."""
+    return next((value for key, value in scope.get("headers", ()) if key.lower() == name), None)
+
+
 async def read_body(receive: Receive) -> bytes:
     """The whole request body (empty once the client has gone)."""
     chunks: list[bytes] = []

@@ -26,7 +26,7 @@ from typing import Any
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .asgi import read_body, replay, route_path, send_json
+from .asgi import header, read_body, replay, route_path, send_json
 from .excerpt import excerpt
 from .index import route_of
 from .options import SandboxOptions
@@ -158,7 +158,7 @@ class RequestBounds:
         loaded, unreadable = _read_json(scope, body)
         if unreadable is None:
             unreadable = _unreadable_path(scope) or request_refusal(
-                scope, body, _header(scope, b"content-type"), loaded
+                scope, body, header(scope, b"content-type"), loaded
             )
         if unreadable is not None:
             answer = self.json_render(scope)(400, unreadable)
@@ -243,7 +243,7 @@ class UnlabelledBody:
         if route is None or not route.bodies or not all("json" in media for media in route.bodies):
             await self.app(scope, receive, send)
             return
-        if _header(scope, b"content-type") is not None:
+        if header(scope, b"content-type") is not None:
             await self.app(scope, receive, send)
             return
         body = await read_body(receive)
@@ -268,7 +268,7 @@ def _read_json(scope: Scope, body: bytes) -> tuple[Any, str | None]:
     """
     if not body:
         return None, None
-    content_type = _header(scope, b"content-type")
+    content_type = header(scope, b"content-type")
     if content_type is None:
         if body.lstrip()[:1] not in (b"{", b"["):
             return None, None
@@ -327,13 +327,8 @@ def _too_large(limit: int, why: str) -> str:
     return f"Request body too large: this sandbox accepts at most {limit} bytes ({format_size(limit)}); {why}"
 
 
-def _header(scope: Scope, name: bytes) -> bytes | None:
-    """The first value of the request header ``name`` (lower case), or ``None``."""
-    return next((value for key, value in scope.get("headers", ()) if key.lower() == name), None)
-
-
 def _content_length(scope: Scope) -> int | None:
-    value = _header(scope, b"content-length")
+    value = header(scope, b"content-length")
     if value is None:
         return None
     try:

@@ -21,7 +21,7 @@ from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ..asgi import read_body, replay
+from ..asgi import header, read_body, replay
 
 Encoder = Callable[[Any], bytes]
 XML_TYPES = ("application/xml", "text/xml")
@@ -48,7 +48,7 @@ def wants_xml(scope: Scope, parameter: str | None) -> bool:
         for name, value in parse_qsl(scope.get("query_string", b"").decode("latin-1")):
             if name == parameter:
                 return bool(value.strip().lower() == "xml")
-    accept = next((v.decode("latin-1").lower() for k, v in scope["headers"] if k.lower() == b"accept"), "")
+    accept = (header(scope, b"accept") or b"").decode("latin-1").lower()
     # Rank by q-value, then by order: (q, -position), the higher the more preferred; q=0 refuses.
     ranked = [(media, _quality(params), -i) for i, (media, params) in enumerate(_media_ranges(accept))]
     xml = [(q, at) for media, q, at in ranked if media in XML_TYPES and q > 0]
@@ -174,7 +174,7 @@ def _body_parameter(scope: Scope, body: bytes, name: str) -> str | None:
     """The value of ``name`` in a form or JSON object body, if it is there as text."""
     if not body:
         return None
-    content_type = next((v for k, v in scope["headers"] if k.lower() == b"content-type"), b"").lower()
+    content_type = (header(scope, b"content-type") or b"").lower()
     if b"x-www-form-urlencoded" in content_type:
         found = [v for k, v in parse_qsl(body.decode("latin-1"), keep_blank_values=True) if k == name]
         return found[-1] if found else None
