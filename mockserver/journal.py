@@ -89,10 +89,12 @@ class _Pending:
     seq: int
     fields: dict[str, Any]
     bodies: tuple[list[bytes], list[bytes]]
-    # The request's and the answer's content types, the path under the API and the redactor, if any.
-    types: tuple[str, str]
+    # The request's and the answer's headers (their content types), the path under the API, the
+    # redactor if any, and the wall-clock time it was answered.
+    headers: tuple[Any, Any]
     route: str
     redactor: Redactor | None
+    when: float
     settled: JournalEntry | None = None
 
     def entry(self) -> JournalEntry:
@@ -101,11 +103,13 @@ class _Pending:
             request_body, response_body = (_text(chunks) for chunks in self.bodies)
             redactor = self.redactor
             if redactor is not None:
+                asked, answered = (_content_type(h).decode("latin-1") for h in self.headers)
                 query = redactor.pairs(query)
-                request_body = redactor.body(request_body, self.types[0], self.route)
-                response_body = redactor.body(response_body, self.types[1], self.route)
+                request_body = redactor.body(request_body, asked, self.route)
+                response_body = redactor.body(response_body, answered, self.route)
             self.settled = JournalEntry(
                 seq=self.seq,
+                time=datetime.fromtimestamp(self.when, UTC).isoformat(timespec="milliseconds"),
                 query=query,
                 request_body=request_body,
                 response_body=response_body,
@@ -145,16 +149,18 @@ class Journal:
     def record_raw(
         self,
         bodies: tuple[list[bytes], list[bytes]],
-        types: tuple[str, str],
+        headers: tuple[Any, Any],
         route: str,
         redactor: Redactor | None,
         /,
         **fields: Any,
     ) -> None:
-        """Record a request whose ``query`` and ``bodies`` (the kept chunks) are turned into text, and
-        redacted by ``redactor`` by their content ``types`` and ``route``, when the journal is next read."""
+        """Record a request answered now whose ``query`` and ``bodies`` (the kept chunks) are turned into
+        text, and redacted by ``redactor`` by the content types in ``headers`` (the request's and the
+        answer's) and its ``route``, when the journal is next read."""
+        when = time.time()
         with self._lock:
-            self._append(_Pending(next(self._seq), fields, bodies, types, route, redactor))
+            self._append(_Pending(next(self._seq), fields, bodies, headers, route, redactor, when))
 
     def _append(self, entry: JournalEntry | _Pending) -> None:
         if len(self._entries) == self._entries.maxlen:
@@ -232,7 +238,7 @@ class JournalMiddleware:
         response_chunks: list[bytes] = []
         kept = [0, 0]
         status = 500
-        answer_type = b""
+        answer_headers: Any = ()
         started = time.perf_counter()
 
         async def receive_and_keep() -> Message:
@@ -242,10 +248,10 @@ class JournalMiddleware:
             return message
 
         async def send_and_keep(message: Message) -> None:
-            nonlocal status, answer_type
+            nonlocal status, answer_headers
             if message["type"] == "http.response.start":
                 status = message["status"]
-                answer_type = _content_type(message.get("headers", ()))
+                answer_headers = message.get("headers", ())
             elif message["type"] == "http.response.body":
                 kept[1] = _keep(response_chunks, kept[1], message.get("body", b""))
             await send(message)
@@ -259,13 +265,9 @@ class JournalMiddleware:
             dropped = fault is not None and fault["kind"] == "drop"
             self.journal.record_raw(
                 (request_chunks, response_chunks),
-                (
-                    _content_type(scope.get("headers", ())).decode("latin-1"),
-                    answer_type.decode("latin-1"),
-                ),
+                (scope.get("headers", ()), answer_headers),
                 route_path(scope) if self.redactor is not None else "",
                 self.redactor,
-                time=datetime.now(UTC).isoformat(timespec="milliseconds"),
                 api=self.api,
                 method=scope["method"],
                 path=scope["path"],  # starlette keeps the full path under a Mount
