@@ -71,23 +71,14 @@ def _parser() -> argparse.ArgumentParser:
         help="records imported for P6 (ApprentiScope users, Coursepath members)",
     )
     parser.add_argument("--plugin-tests", type=int, default=200, help="tests in each generated suite (P8)")
-    parser.add_argument(
-        "--wiremock-warmup",
-        type=float,
-        default=12,
-        metavar="SECONDS",
-        help="WireMock's own warm-up, over every endpoint before the first measured one (its JIT is slow)",
-    )
-    parser.add_argument(
-        "--scale-creates",
-        type=int,
-        default=100_000,
-        metavar="N",
-        help="creates through the API before serve's RSS is read again (scale; 0: no memory run)",
-    )
-    parser.add_argument(
-        "--p9-calls", type=int, default=2000, metavar="N", help="measured calls per request kind and API (P9)"
-    )
+    for flag, kind, default, metavar, text in (
+        ("--wiremock-warmup", float, 12, "SECONDS", "WireMock's own warm-up, over every endpoint before "
+         "the first measured one (a JVM's JIT needs more than a run's warm-up)"),
+        ("--scale-creates", int, 100_000, "N", "creates through the API between two readings of serve's "
+         "RSS (scale; 0: the curve alone)"),
+        ("--p9-calls", int, 2000, "N", "measured calls per API and request kind (P9)"),
+    ):  # fmt: skip
+        parser.add_argument(flag, type=kind, default=default, metavar=metavar, help=text)
     parser.add_argument(
         "--endpoint", action="append", default=[], metavar="TEXT", help="only endpoints whose label has TEXT"
     )
