@@ -72,8 +72,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--plugin-tests", type=int, default=200, help="tests in each generated suite (P8)")
     for flag, kind, default, metavar, text in (
-        ("--wiremock-warmup", float, 12, "SECONDS", "WireMock's own warm-up, over every endpoint before "
-         "the first measured one (a JVM's JIT needs more than a run's warm-up)"),
+        ("--wiremock-warmup", float, 20, "SECONDS", "WireMock's own warm-up, over every endpoint before "
+         "the first measured one (its rate climbs for 15-20 s of load while the JVM compiles)"),
         ("--scale-creates", int, 100_000, "N", "creates through the API between two readings of serve's "
          "RSS (scale; 0: the curve alone)"),
         ("--p9-calls", int, 2000, "N", "measured calls per API and request kind (P9)"),
