@@ -164,11 +164,13 @@ def test_p9_checks_reads_and_creates_against_their_own_limits_on_every_api() -> 
     calls = {"a": {"read": 0.4, "create": 0.65}, "b": {"read": 0.45}}
     assert [line[2] for line in targets([], {"inprocess": calls}) if line[0].startswith("P9")] == [True, True]
 
-    slow = {"a": {"read": 0.4, "create": 0.75}, "b": {"read": 0.55}}
+    slow = {"a": {"read": 0.4, "read_cpu": 0.3, "create": 0.75}, "b": {"read": 0.55, "read_cpu": 0.45}}
     lines = [line for line in targets([], {"inprocess": slow}) if line[0].startswith("P9")]
 
     assert [line[2] for line in lines] == [False, False]
-    assert "a 0.40, b 0.55" in lines[0][0]
+    assert "a 0.40 (CPU 0.30), b 0.55 (CPU 0.45)" in lines[0][0]
+    assert "a 0.75, " not in lines[1][0]
+    assert lines[1][0].endswith("a 0.75")
 
 
 def test_scale_table_shows_the_curve_and_the_memory_line() -> None:
