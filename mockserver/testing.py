@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
+import weakref
+from collections.abc import AsyncIterable, AsyncIterator
 from typing import Any
 
 import anyio.from_thread
@@ -24,10 +26,12 @@ CLIENT = ("127.0.0.1", 123)
 _Answer = tuple[int, list[tuple[bytes, bytes]], bytes]
 
 
-async def exchange(app: ASGIApp, request: httpx.Request, body: bytes) -> _Answer:
-    """Send ``request`` (its whole ``body`` read) to ``app``: the status, headers and body of its answer.
+async def exchange(app: ASGIApp, request: httpx.Request, body: bytes | AsyncIterable[bytes]) -> _Answer:
+    """Send ``request`` to ``app``: the status, headers and body of its answer.
 
-    An exception the app raises is raised here, as ``httpx.ASGITransport`` does by default.
+    ``body`` is the request's whole body, or its chunks as the app asks for them (a streamed body is
+    never read further than the app reads it). An exception the app raises is raised here, as
+    ``httpx.ASGITransport`` does by default.
     """
     url = request.url
     scope = {
@@ -47,6 +51,7 @@ async def exchange(app: ASGIApp, request: httpx.Request, body: bytes) -> _Answer
     status = 500
     headers: list[tuple[bytes, bytes]] = []
     parts: list[bytes] = []
+    chunks = _chunks(body)
     sent = False
     answered = asyncio.Event()
 
@@ -55,8 +60,11 @@ async def exchange(app: ASGIApp, request: httpx.Request, body: bytes) -> _Answer
         if sent:
             await answered.wait()
             return {"type": "http.disconnect"}
-        sent = True
-        return {"type": "http.request", "body": body, "more_body": False}
+        chunk = await anext(chunks, None)
+        if chunk is None:
+            sent = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+        return {"type": "http.request", "body": chunk, "more_body": True}
 
     async def send(message: Message) -> None:
         nonlocal status, headers
@@ -71,6 +79,16 @@ async def exchange(app: ASGIApp, request: httpx.Request, body: bytes) -> _Answer
 
     await app(scope, receive, send)
     return status, headers, b"".join(parts)
+
+
+async def _chunks(body: bytes | AsyncIterable[bytes]) -> AsyncIterator[bytes]:
+    if isinstance(body, bytes):
+        if body:
+            yield body
+        return
+    async for chunk in body:
+        if chunk:
+            yield chunk
 
 
 class SyncASGITransport(httpx.BaseTransport):
@@ -89,6 +107,8 @@ class SyncASGITransport(httpx.BaseTransport):
         self._loops: list[asyncio.AbstractEventLoop] = []
         self._guard = threading.Lock()
         self._portal: anyio.from_thread.BlockingPortal | None = None
+        # A client dropped without being closed still closes its loops (an open loop warns when collected).
+        self._finalizer = weakref.finalize(self, _close_loops, self._loops, self._guard)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         body = request.read()
@@ -113,12 +133,7 @@ class SyncASGITransport(httpx.BaseTransport):
             return self._portal
 
     def close(self) -> None:
-        with self._guard:
-            loops, self._loops = self._loops, []
-        for loop in loops:
-            # A loop is only run by its own thread's calls, all finished by the time a client closes.
-            if not loop.is_running():
-                loop.close()
+        self._finalizer()
         self._stack.close()
 
 
@@ -129,8 +144,19 @@ class AsyncASGITransport(httpx.AsyncBaseTransport):
         self.app = app
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        status, headers, body = await exchange(self.app, request, await request.aread())
-        return httpx.Response(status, headers=headers, content=body, request=request)
+        stream = request.stream
+        body = stream if isinstance(stream, httpx.AsyncByteStream) else await request.aread()
+        status, headers, content = await exchange(self.app, request, body)
+        return httpx.Response(status, headers=headers, content=content, request=request)
+
+
+def _close_loops(loops: list[asyncio.AbstractEventLoop], guard: threading.Lock) -> None:
+    with guard:
+        closing, loops[:] = list(loops), []
+    for loop in closing:
+        # A loop is only run by its own thread's calls, all finished by the time a client closes.
+        if not loop.is_running():
+            loop.close()
 
 
 def _loop_running() -> bool:

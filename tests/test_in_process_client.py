@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import threading
+from collections.abc import AsyncIterator
 
 import pytest
 from starlette.types import Receive, Scope, Send
@@ -104,3 +106,36 @@ def test_closing_a_client_closes_its_loops() -> None:
     # The loop the call ran on is closed with the client.
     assert isinstance(transport, SyncASGITransport)
     assert transport._own_loop().is_closed()
+
+
+def test_a_client_dropped_without_closing_closes_its_loop() -> None:
+    client = sync_client(_echo)
+    assert client.get("/").status_code == 207
+    transport = client._transport
+    assert isinstance(transport, SyncASGITransport)
+    (loop,) = transport._loops
+    del client, transport
+    gc.collect()
+    # Else the loop warns when collected: an error in a test session that turns warnings into errors.
+    assert loop.is_closed()
+
+
+def test_a_streamed_body_is_read_only_as_far_as_the_app_reads_it() -> None:
+    pulled: list[int] = []
+
+    async def first_chunk_only(scope: Scope, receive: Receive, send: Send) -> None:
+        message = await receive()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": message["body"]})
+
+    async def endless() -> AsyncIterator[bytes]:
+        while True:
+            pulled.append(1)
+            yield b"x" * 10
+
+    async def run() -> bytes:
+        async with async_client(first_chunk_only) as client:
+            return (await client.post("/", content=endless())).content
+
+    assert asyncio.run(run()) == b"x" * 10
+    assert len(pulled) <= 2
