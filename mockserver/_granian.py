@@ -23,11 +23,13 @@ sandbox's own limits (``bounds.py``: 414, 431 in the API's body) answer everythi
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import logging
 import os
 import socket
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
 
@@ -126,6 +128,17 @@ def aborting(app: ASGIApp) -> ASGIApp:
         await app(scope, exchange.receive, exchange.send)
 
     return call
+
+
+def loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """The event loop Granian's own ``auto`` picks: uvloop where installed (as uvicorn's ``auto``
+    does), else asyncio's (None)."""
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    factory: Callable[[], asyncio.AbstractEventLoop] = uvloop.new_event_loop
+    return factory
 
 
 class _NotExperimental(logging.Filter):

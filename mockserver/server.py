@@ -248,7 +248,8 @@ class _GranianServer:
                 log_level=self.log_level,
             )
             try:
-                asyncio.run(self._serve(server))
+                with asyncio.Runner(loop_factory=_granian.loop_factory()) as runner:
+                    runner.run(self._serve(server))
             finally:
                 self.sandbox.save_state()
 
