@@ -101,3 +101,12 @@ def test_http_1_0_is_answered(served: ServedSandbox) -> None:
 
 def test_the_log_file_is_where_the_server_wrote(served: ServedSandbox, tmp_path: Path) -> None:
     assert "lms-sandbox serving on" in served.log.read_text()
+
+
+@pytest.mark.parametrize("server", SERVERS)
+def test_a_big_header_is_a_431_in_the_apis_own_body(server: str, served_by: dict[str, ServedSandbox]) -> None:
+    aimed = surface("apprentiscope")
+    probe = Probe("apprentiscope", "header", "GET", f"{aimed.prefix}/x".encode(), ((b"X-Big", b"a" * 65536),))
+    answer = socket_sender(HOST, served_by[server].port)(probe)
+    assert answer.status == 431, answer.body[:200]
+    assert "x-big" in orjson.loads(answer.body)["message"]
