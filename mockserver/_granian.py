@@ -37,6 +37,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .faults import ABORT
 
+REQUIREMENT = "granian>=2.8,<3"
 # Where this process' open descriptors are listed (Linux; the BSDs and macOS have /dev/fd).
 _FD_DIR = Path("/proc/self/fd") if Path("/proc/self/fd").is_dir() else Path("/dev/fd")
 # What hyper, under Granian, answers a longer request target with a bare 414 (its URIs are 16-bit).
