@@ -84,10 +84,11 @@ def connection_fd(client: tuple[str, Any], server: tuple[str, Any]) -> int | Non
 class _Exchange:
     """One request's ``receive`` and ``send``, and the ``abort`` that ends its connection."""
 
-    __slots__ = ("_receive", "_send", "aborted", "scope", "started")
+    __slots__ = ("_receive", "_send", "aborted", "client", "server", "started")
 
     def __init__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        self.scope = scope
+        # The connection's own addresses, kept before a proxy layer rewrites the scope's client.
+        self.client, self.server = scope["client"], scope["server"]
         self._receive = receive
         self._send = send
         self.started = False
@@ -109,7 +110,7 @@ class _Exchange:
         self.aborted = True
         if self.started:
             return  # the app returns next; Granian closes the connection short of the body
-        fd = connection_fd(self.scope["client"], self.scope["server"])
+        fd = connection_fd(self.client, self.server)
         if fd is None:
             print("lms-sandbox: could not find the connection to drop; it gets a 500", file=sys.stderr)
             return

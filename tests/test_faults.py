@@ -31,7 +31,8 @@ SKYPREP_KEYS = {"api_key": "sandbox-skyprep-key", "acct_key": "sandbox.skyprepap
 
 @pytest.fixture(scope="module")
 def small_app() -> Sandbox:
-    return create_app(apis=("apprentiscope", "skyprep"))
+    # Trusting 127.0.0.1's X-Forwarded-For: a drop over a socket still finds its connection.
+    return create_app(apis=("apprentiscope", "skyprep"), forwarded_allow_ips=("127.0.0.1",))
 
 
 @pytest.fixture
@@ -162,7 +163,7 @@ def test_over_a_real_socket_a_drop_and_a_truncation_close_the_connection_without
     with LiveServer(app, server=server) as live, httpx.Client(base_url=live.url, headers=AUTH) as client:
         _add(app, api="apprentiscope", kind="drop", times=1)
         with pytest.raises(httpx.RemoteProtocolError, match="without sending a response"):
-            client.get(USERS)
+            client.get(USERS, headers={"X-Forwarded-For": "203.0.113.9"})
         _add(app, api="apprentiscope", kind="truncate", times=1)
         with pytest.raises(httpx.RemoteProtocolError, match="without sending complete message body"):
             client.get(USERS)
