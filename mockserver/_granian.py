@@ -16,9 +16,10 @@ threads. Two things it has no public way to do:
   ``receive`` then says ``http.disconnect``. ``tests/test_faults.py`` drops and truncates over a
   real socket on both servers, so a change in Granian fails loudly there.
 
-Request targets: Granian's HTTP/1 parser (hyper) answers a bare 414 to a target over 65,534 bytes
-before the app sees it; ``http1_settings`` lets a request head up to ``head_size`` through, so the
-sandbox's own limits (``bounds.py``: 414, 431 in the API's body) answer everything shorter.
+Request heads: Granian's HTTP/1 parser (hyper) answers a target over 65,534 bytes with a bare 414,
+and more than 100 headers with a bare 431, before the app sees the request (fixed in hyper, no
+setting); ``http1_settings`` lets a head up to ``head_size`` through, so the sandbox's own limits
+(``bounds.py``: 414, 431 in the API's body) answer everything else.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from .faults import ABORT
 REQUIREMENT = "granian>=2.8,<3"
 # Where this process' open descriptors are listed (Linux; the BSDs and macOS have /dev/fd).
 _FD_DIR = Path("/proc/self/fd") if Path("/proc/self/fd").is_dir() else Path("/dev/fd")
-# What hyper, under Granian, answers a longer request target with a bare 414 (its URIs are 16-bit).
+# The longest request target hyper (Granian's HTTP/1 parser) reads; a longer one gets its bare 414.
 PARSER_TARGET_MAX = 65_534
 _DISCONNECT: Message = {"type": "http.disconnect"}
 
