@@ -81,6 +81,44 @@ class CallFilter:
         )
 
 
+@dataclass(slots=True)
+class _Pending:
+    """A request recorded as it came: its bodies are decoded and its secrets redacted when the journal
+    is read, not in the middle of answering (on a list answer that was a quarter of the journal's cost)."""
+
+    seq: int
+    fields: dict[str, Any]
+    bodies: tuple[list[bytes], list[bytes]]
+    # The request's and the answer's headers (their content types), the path under the API, the
+    # redactor if any, and the wall-clock time it was answered.
+    headers: tuple[Any, Any]
+    route: str
+    redactor: Redactor | None
+    when: float
+    settled: JournalEntry | None = None
+
+    def entry(self) -> JournalEntry:
+        if self.settled is None:
+            query = self.fields.pop("query")
+            request_body, response_body = (_text(chunks) for chunks in self.bodies)
+            redactor = self.redactor
+            if redactor is not None:
+                asked, answered = (_content_type(h).decode("latin-1") for h in self.headers)
+                query = redactor.pairs(query)
+                request_body = redactor.body(request_body, asked, self.route)
+                response_body = redactor.body(response_body, answered, self.route)
+            self.settled = JournalEntry(
+                seq=self.seq,
+                time=datetime.fromtimestamp(self.when, UTC).isoformat(timespec="milliseconds"),
+                query=query,
+                request_body=request_body,
+                response_body=response_body,
+                **self.fields,
+            )
+            self.bodies = ([], [])
+        return self.settled
+
+
 class Journal:
     """The last ``maxlen`` requests, oldest first; safe to use from several threads.
 
@@ -88,7 +126,7 @@ class Journal:
     """
 
     def __init__(self, maxlen: int = 1000) -> None:
-        self._entries: deque[JournalEntry] = deque(maxlen=maxlen)
+        self._entries: deque[JournalEntry | _Pending] = deque(maxlen=maxlen)
         self._lock = threading.Lock()
         self._seq = itertools.count(1)
         self._dropped = 0
@@ -105,10 +143,29 @@ class Journal:
     def record(self, **fields: Any) -> JournalEntry:
         with self._lock:
             entry = JournalEntry(seq=next(self._seq), **fields)
-            if len(self._entries) == self._entries.maxlen:
-                self._dropped += 1
-            self._entries.append(entry)
+            self._append(entry)
         return entry
+
+    def record_raw(
+        self,
+        bodies: tuple[list[bytes], list[bytes]],
+        headers: tuple[Any, Any],
+        route: str,
+        redactor: Redactor | None,
+        /,
+        **fields: Any,
+    ) -> None:
+        """Record a request answered now whose ``query`` and ``bodies`` (the kept chunks) are turned into
+        text, and redacted by ``redactor`` by the content types in ``headers`` (the request's and the
+        answer's) and its ``route``, when the journal is next read."""
+        when = time.time()
+        with self._lock:
+            self._append(_Pending(next(self._seq), fields, bodies, headers, route, redactor, when))
+
+    def _append(self, entry: JournalEntry | _Pending) -> None:
+        if len(self._entries) == self._entries.maxlen:
+            self._dropped += 1
+        self._entries.append(entry)
 
     def entries(self, *, limit: int | None = None, **where: Any) -> list[JournalEntry]:
         """Entries matching ``CallFilter(**where)``; newest last; only the newest ``limit`` if given."""
@@ -119,7 +176,7 @@ class Journal:
         """Every entry ``where`` (or ``CallFilter(**fields)``) matches, newest last."""
         where = where or CallFilter(**fields)
         with self._lock:
-            found = list(self._entries)
+            found = [e if isinstance(e, JournalEntry) else e.entry() for e in self._entries]
         return [e for e in found if where.matches(e)]
 
     def clear(self) -> None:
@@ -181,7 +238,7 @@ class JournalMiddleware:
         response_chunks: list[bytes] = []
         kept = [0, 0]
         status = 500
-        answer_type = b""
+        answer_headers: Any = ()
         started = time.perf_counter()
 
         async def receive_and_keep() -> Message:
@@ -191,10 +248,10 @@ class JournalMiddleware:
             return message
 
         async def send_and_keep(message: Message) -> None:
-            nonlocal status, answer_type
+            nonlocal status, answer_headers
             if message["type"] == "http.response.start":
                 status = message["status"]
-                answer_type = _content_type(message.get("headers", ()))
+                answer_headers = message.get("headers", ())
             elif message["type"] == "http.response.body":
                 kept[1] = _keep(response_chunks, kept[1], message.get("body", b""))
             await send(message)
@@ -206,27 +263,20 @@ class JournalMiddleware:
             operation_id = self.routed(scope) or extensions.get(OPERATION)
             fault = extensions.get(FAULT)
             dropped = fault is not None and fault["kind"] == "drop"
-            query = scope.get("query_string", b"").decode("latin-1")
-            request_body, response_body = _text(request_chunks), _text(response_chunks)
-            if self.redactor is not None:
-                path = route_path(scope)
-                query = self.redactor.pairs(query)
-                asked = _content_type(scope.get("headers", ())).decode("latin-1")
-                request_body = self.redactor.body(request_body, asked, path)
-                response_body = self.redactor.body(response_body, answer_type.decode("latin-1"), path)
-            self.journal.record(
-                time=datetime.now(UTC).isoformat(timespec="milliseconds"),
+            self.journal.record_raw(
+                (request_chunks, response_chunks),
+                (scope.get("headers", ()), answer_headers),
+                route_path(scope) if self.redactor is not None else "",
+                self.redactor,
                 api=self.api,
                 method=scope["method"],
                 path=scope["path"],  # starlette keeps the full path under a Mount
-                query=query,
+                query=scope.get("query_string", b"").decode("latin-1"),
                 # A dropped connection got no answer at all.
                 status=0 if dropped else status,
                 operation_id=operation_id,
                 call=self.call_of(operation_id),
                 duration_ms=round((time.perf_counter() - started) * 1000, 3),
-                request_body=request_body,
-                response_body=response_body,
                 error=f"connection dropped by fault {fault['id']}" if dropped and fault else None,
                 fault=fault,
             )

@@ -344,14 +344,6 @@ def _verify_signature(
 ) -> tuple[dict[str, Any], Credential]:
     import jwt
 
-    try:
-        algorithm = jwt.get_unverified_header(token).get("alg")
-    except jwt.PyJWTError as exc:
-        raise _Refused(scheme.invalid, reason=f"the token is not a JWT: {exc}") from None
-    if algorithm != scheme.algorithm:
-        raise _Refused(
-            scheme.invalid, reason=f"algorithm {algorithm!r} is not accepted; sign with {scheme.algorithm}"
-        )
     # iat and jti are checked on the sandbox clock below; PyJWT would read the real time and, in
     # recent releases, refuse a numeric jti.
     options: Any = {"verify_iat": False, "verify_exp": False, "verify_nbf": False, "verify_jti": False}
@@ -366,13 +358,29 @@ def _verify_signature(
         except jwt.InvalidSignatureError:
             continue
         except jwt.PyJWTError as exc:
-            raise _Refused(scheme.invalid, reason=f"the token is invalid: {exc}") from None
+            raise _Refused(scheme.invalid, reason=_unreadable_token(scheme, token, exc)) from None
         # PyJWT reads the claims with Python's json, which takes NaN and Infinity: a strict reader does not.
         unreadable = unservable(claims)
         if unreadable is not None:
             raise _Refused(scheme.invalid, reason=f"the claim {unreadable[0]} is refused: {unreadable[1]}")
         return dict(claims), credential
     raise _Refused(scheme.invalid, reason="the signature does not verify with the account's key")
+
+
+def _unreadable_token(scheme: SignedScheme, token: str, error: Exception) -> str:
+    """Why a token PyJWT refused (other than for its signature) is refused, most basic reason first.
+
+    Its header is read only here, once a token is refused: a token that verifies is parsed once.
+    """
+    import jwt
+
+    try:
+        algorithm = jwt.get_unverified_header(token).get("alg")
+    except jwt.PyJWTError as exc:
+        return f"the token is not a JWT: {exc}"
+    if algorithm != scheme.algorithm:
+        return f"algorithm {algorithm!r} is not accepted; sign with {scheme.algorithm}"
+    return f"the token is invalid: {error}"
 
 
 def header_values(index: ApiIndex, base: str, name: str) -> tuple[str, ...]:

@@ -8,6 +8,7 @@ fresh one, and prints its own summary line (requests, non-2xx/3xx, socket errors
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import tempfile
 from collections.abc import Mapping
@@ -19,6 +20,8 @@ from tests.bench.tools import Tool
 MARK = "BENCH-JSON "
 # A run is valid when nearly all of its answers are 2xx: a load of 4xx/429s measures refusals.
 MAX_BAD_SHARE = 0.01
+# What the script prints once a run with a limit has had its answers (the driver then stops wrk).
+LIMIT_MARK = "BENCH-LIMIT"
 
 
 @dataclass(frozen=True)
@@ -68,8 +71,26 @@ def _lua(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
-def lua_script(shape: Shape, tag: str, tokens: Path | None = None) -> str:
-    """The wrk script sending ``shape``; ``tag`` keeps ``{n}`` unique across wrk runs."""
+def _limit_lua(limit: int) -> str:
+    """Lua counting the answers: at ``limit`` it stops its thread and tells the driver (wrk has no -n)."""
+    if limit <= 0:
+        return ""  # no response() callback: wrk then skips handing every answer to Lua
+    return f"""
+local answered = 0
+response = function(status, headers, body)
+  answered = answered + 1
+  if answered == {limit} then
+    io.write("{LIMIT_MARK}\\n")
+    io.flush()
+    wrk.thread:stop()
+  end
+end
+"""
+
+
+def lua_script(shape: Shape, tag: str, tokens: Path | None = None, limit: int = 0) -> str:
+    """The wrk script sending ``shape``; ``tag`` keeps ``{n}`` unique across wrk runs; with ``limit``,
+    the run ends after that many answers."""
     headers = ", ".join(f"[{_lua(k)}] = {_lua(v)}" for k, v in shape.headers.items())
     return f"""
 local method, path, body, tag = {_lua(shape.method)}, {_lua(shape.path)}, {_lua(shape.body)}, {_lua(tag)}
@@ -93,7 +114,7 @@ request = function()
   end
   return wrk.format(method, p, headers, b)
 end
-
+{_limit_lua(limit)}
 done = function(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(
@@ -131,10 +152,13 @@ def run(
     threads: int = 1,
     connections: int = 32,
     tokens: Path | None = None,
+    limit: int = 0,
 ) -> WrkResult:
-    """wrk ``-t{threads} -c{connections}`` against ``base_url`` for ``seconds``."""
+    """wrk ``-t{threads} -c{connections}`` against ``base_url`` for ``seconds``; with ``limit``, until
+    that many answers came (``seconds`` then bounds the run)."""
+    per_thread = -(-limit // threads) if limit > 0 else 0
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(lua_script(shape, tag, tokens))
+        script.write(lua_script(shape, tag, tokens, per_thread))
     try:
         argv = [
             *wrk.argv,
@@ -147,9 +171,30 @@ def run(
             script.name,
             base_url,
         ]
+        if per_thread:
+            return parse(_until_limit(argv, wrk, threads, seconds + 60))
         done = subprocess.run(
             argv, capture_output=True, text=True, env=wrk.environ(), timeout=seconds + 60, check=False
         )
     finally:
         Path(script.name).unlink()
     return parse(done.stdout + done.stderr)
+
+
+def _until_limit(argv: list[str], wrk: Tool, threads: int, timeout: float) -> str:
+    """Run wrk until each of its threads printed the limit line, then end it the way Ctrl-C does (wrk
+    sleeps out its whole -d otherwise); its summary and duration then cover the run so far."""
+    output = []
+    with subprocess.Popen(
+        argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=wrk.environ()
+    ) as process:
+        assert process.stdout is not None
+        reached = 0
+        for line in process.stdout:
+            output.append(line)
+            if line.strip() == LIMIT_MARK:
+                reached += 1
+                if reached == threads:
+                    process.send_signal(signal.SIGINT)
+        process.wait(timeout)
+    return "".join(output)

@@ -5,8 +5,11 @@ raised as contract runs do), the same with ``--validate-responses``, the same wi
 writes), Prism mocking the same document, and WireMock replaying the sandbox's own recorded answers; the
 order of the servers rotates per endpoint. Only the cost of the state file on creates, quickly:
 ``make bench ARGS="--only durable --endpoint create --seconds 5"``.
-Then start-up and idle memory of ``serve``, the contracts of every API, a 100k store and the plugin's cost
-per test. Prints one table and the target lines; keeps JSON and Markdown under .bench/ (or --out).
+WireMock gets a warm-up of its own first (its JIT needs more than a run's warm-up). Then the scale of
+``serve`` (req/s, p50, p99 at 1, 8, 32 and 128 connections on a read and a create; RSS before and after
+100k creates over HTTP), start-up and idle memory of ``serve``, the contracts of every API, a 100k store,
+the plugin's cost per test (P8) and per call through its in-process client (P9). Prints the tables and
+the target lines (MET / NOT MET); keeps JSON and Markdown under .bench/ (or --out).
 Never part of ``make test``: a benchmark, not a test.
 """
 
@@ -32,12 +35,24 @@ if str(ROOT) not in sys.path:  # `python tests/bench/run.py` as well as `python 
 from mockserver.exposure import control_headers  # noqa: E402
 from mockserver.options import DEFAULT_SERVER, SERVERS  # noqa: E402
 from mockserver.vendors import vendor_names  # noqa: E402
-from tests.bench import load, measures, report, servers, tools  # noqa: E402
+from tests.bench import inprocess, load, measures, report, scale, servers, tools  # noqa: E402
 from tests.bench.endpoints import RATE_LIMITS, Endpoint, Minter, discover  # noqa: E402
 
 # The servers measured beside the sandbox's own load runs.
 LOAD_PEERS = ("wiremock", "prism", "validation", "durable")
-SECTIONS = ("load", "wiremock", "prism", "validation", "durable", "startup", "contracts", "store", "plugin")
+SECTIONS = (
+    "load",
+    "wiremock",
+    "prism",
+    "validation",
+    "durable",
+    "scale",
+    "startup",
+    "contracts",
+    "store",
+    "plugin",
+    "inprocess",
+)
 # Enough single-use tokens for one wrk run at this rate (a run that outruns them reuses some: 401s, invalid).
 TOKENS_PER_SECOND = 4000
 
@@ -63,6 +78,14 @@ def _parser() -> argparse.ArgumentParser:
         help="records imported for P6 (ApprentiScope users, Coursepath members)",
     )
     parser.add_argument("--plugin-tests", type=int, default=200, help="tests in each generated suite (P8)")
+    for flag, kind, default, metavar, text in (
+        ("--wiremock-warmup", float, 20, "SECONDS", "WireMock's own warm-up, over every endpoint before "
+         "the first measured one (its rate climbs for 15-20 s of load while the JVM compiles)"),
+        ("--scale-creates", int, 100_000, "N", "creates through the API between two readings of serve's "
+         "RSS (scale; 0: the curve alone)"),
+        ("--p9-calls", int, 2000, "N", "measured calls per API and request kind (P9)"),
+    ):  # fmt: skip
+        parser.add_argument(flag, type=kind, default=default, metavar=metavar, help=text)
     parser.add_argument(
         "--endpoint", action="append", default=[], metavar="TEXT", help="only endpoints whose label has TEXT"
     )
@@ -183,6 +206,7 @@ def _load(args: argparse.Namespace, skipped: dict[str, str], work: Path) -> list
             stub = servers.wiremock(wiremock, stubs, work / "wiremock", log=work / "wiremock.log")
             if _started(stub, stack, skipped, "wiremock"):
                 targets.append(Target("wiremock", stub, {e.label: e for e in wanted}, True))
+                _warm_wiremock(args, wrk, targets[-1], wanted)
         rows = []
         for n, endpoint in enumerate(wanted):
             row = report.Row(endpoint.label, endpoint.kind, endpoint.creates)
@@ -212,6 +236,25 @@ def _load(args: argparse.Namespace, skipped: dict[str, str], work: Path) -> list
             rows.append(row)
     (work / "tokens.txt").unlink(missing_ok=True)
     return rows
+
+
+def _warm_wiremock(args: argparse.Namespace, wrk: tools.Tool, target: Target, wanted: list[Endpoint]) -> None:
+    """Every endpoint on WireMock in turn for ``--wiremock-warmup`` seconds in all, before any measured run:
+    a JVM needs seconds of load before its JIT has compiled the hot paths."""
+    if args.wiremock_warmup <= 0 or not wanted:
+        return
+    _say(f"bench: warming WireMock up, {args.wiremock_warmup:g} s over {len(wanted)} endpoint(s)")
+    each = max(1.0, args.wiremock_warmup / len(wanted))
+    for endpoint in wanted:
+        load.run(
+            wrk,
+            target.server.url,
+            target.shape(endpoint.label),
+            seconds=each,
+            tag=f"v{int(time.time() * 1000) % 10**9}x",
+            threads=args.threads,
+            connections=args.connections,
+        )
 
 
 def _started(server: servers.Server, stack: contextlib.ExitStack, skipped: dict[str, str], name: str) -> bool:
@@ -276,11 +319,15 @@ def main(argv: list[str] | None = None) -> int:
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir()
     rows = [] if "load" in args.skip else _load(args, skipped, work)
+    results["connections"] = args.connections
+    if "scale" not in args.skip:
+        results["scale"] = _scale(args, skipped, work)
     if "startup" not in args.skip:
         _say("bench: start-up and idle memory of serve")
         results["startup"] = _dump(measures.startup(work / "startup.log"), all_ready="all_ready")
         cold = measures.startup(work / "startup-cold.log", idle_seconds=0, cold=True)
         results["startup"]["cold_ready"] = cold.all_ready
+        results["startup"]["cold_last"] = max(cold.ready, key=cold.ready.__getitem__)
     if "contracts" not in args.skip:
         _say("bench: lms-sandbox contract all (every API in parallel processes, in-process sandboxes)")
         results["contracts"] = _dump(measures.contracts(list(vendor_names()), work), total="total")
@@ -291,6 +338,9 @@ def main(argv: list[str] | None = None) -> int:
     if "plugin" not in args.skip:
         _say("bench: the plugin's cost per test")
         results["plugin"] = _dump(measures.plugin_cost(args.plugin_tests), per_test_ms="per_test_ms")
+    if "inprocess" not in args.skip:
+        _say(f"bench: P9, {args.p9_calls} calls per request through the plugin's in-process client")
+        results["inprocess"] = inprocess.plugin_calls(args.p9_calls)
     results["load"] = [
         {
             "endpoint": r.label,
@@ -304,7 +354,14 @@ def main(argv: list[str] | None = None) -> int:
         "",
         f"wrk -t{args.threads} -c{args.connections}, {args.seconds:g} s per endpoint after {args.warmup:g} s "
         f"of warm-up; Prism {tools.PRISM_VERSION} (`prism mock -v error`), WireMock {tools.WIREMOCK_VERSION} "
-        "(static stubs of the sandbox's answers, no request journal). Ratios are sandbox / peer.",
+        "(static stubs of the sandbox's answers, no request journal"
+        + (
+            f"; warmed up for {args.wiremock_warmup:g} s over every endpoint before the first measured one, "
+            "then the same per-run warm-up as the others"
+            if args.wiremock_warmup > 0 and not {"load", "wiremock"} & set(args.skip)
+            else ""
+        )
+        + "). Ratios are sandbox / peer.",
     ]
     text = report.render(rows, results, header)
     results["settings"] = {k: str(v) for k, v in vars(args).items()}
@@ -313,6 +370,24 @@ def main(argv: list[str] | None = None) -> int:
     print(text)
     _say(f"bench: results in {args.out / f'results-{stamp}.json'} and {args.out / 'latest.md'}")
     return 0
+
+
+def _scale(args: argparse.Namespace, skipped: dict[str, str], work: Path) -> dict[str, Any] | None:
+    wrk = tools.wrk(args.tools)
+    if isinstance(wrk, tools.Missing):
+        skipped["scale"] = f"no load generator: {wrk.reason}"
+        return None
+    _say("bench: scale of serve, 1 to 128 connections")
+    return scale.measure(
+        wrk,
+        work,
+        seconds=args.seconds,
+        warmup=args.warmup,
+        threads=args.threads,
+        creates=args.scale_creates,
+        connections=args.connections,
+        say=_say,
+    )
 
 
 def _dump(value: Any, **properties: str) -> dict[str, Any]:

@@ -176,12 +176,22 @@ def vacancy_reference(record: Mapping[str, Any], key: str) -> str:
 
 def addresses_of(record: Mapping[str, Any]) -> list[Record]:
     """The vacancy's addresses, main one first, from either the v2 or the v1 stored shape."""
+    return [_address(a) for a in _stored_addresses(record)]
+
+
+def _stored_addresses(record: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     found = record.get("addresses")
     if not isinstance(found, list):
         main = record.get("address")
         others = record.get("otherAddresses")
         found = ([main] if isinstance(main, dict) else []) + (others if isinstance(others, list) else [])
-    return [_address(a) for a in found if isinstance(a, dict)]
+    return [a for a in found if isinstance(a, dict)]
+
+
+def _points(record: Mapping[str, Any]) -> list[tuple[float, float]]:
+    """Where the vacancy's addresses are, read from the stored addresses as they are (a search reads
+    every live vacancy's: not the copies ``addresses_of`` makes)."""
+    return [p for p in map(_point, _stored_addresses(record)) if p is not None]
 
 
 def _address(raw: Mapping[str, Any]) -> Record:
@@ -189,9 +199,12 @@ def _address(raw: Mapping[str, Any]) -> Record:
     return {k: raw[k] for k in _ADDRESS_FIELDS if raw.get(k) not in (None, "")}
 
 
+_NUMBERS = (int, float)
+
+
 def _point(address: Mapping[str, Any]) -> tuple[float, float] | None:
     lat, lon = address.get("latitude"), address.get("longitude")
-    if isinstance(lat, int | float) and isinstance(lon, int | float):
+    if isinstance(lat, _NUMBERS) and isinstance(lon, _NUMBERS):
         return float(lat), float(lon)
     return None
 
@@ -334,7 +347,7 @@ def search(data: VendorData, query: Search, who: Subscription) -> Record:
     now = today(data)
     if located:
         for hit in hits:
-            points = [p for p in (_point(a) for a in addresses_of(hit.record)) if p is not None]
+            points = _points(hit.record)
             if points:
                 hit.distance = min(haversine_miles(lat, lon, *p) for p in points)
     checks = _filters(data, query, who)
