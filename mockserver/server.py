@@ -213,6 +213,7 @@ def _listening(host: str, port: int) -> socket.socket:
     return socket.create_server((bare, port), family=family, backlog=1024)
 
 
+@dataclass(eq=False)
 class _GranianServer:
     """Granian serving a sandbox on a socket bound here, the banner printed once bound.
 
@@ -220,20 +221,17 @@ class _GranianServer:
     writes the state file, as uvicorn's shutdown does.
     """
 
-    def __init__(
-        self, sandbox: Sandbox, *, host: str, port: int, log_level: str, quiet: bool, exposure: Exposure
-    ) -> None:
-        self.sandbox = sandbox
-        self.host = host
-        self.asked_port = port
-        self.log_level = log_level
-        self.quiet = quiet
-        self.exposure = exposure
-        self.bound = threading.Event()
-        self.port = 0
-        self._stopping = threading.Event()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._server: Any = None
+    sandbox: Sandbox
+    host: str
+    asked_port: int
+    log_level: str
+    quiet: bool
+    exposure: Exposure
+    bound: threading.Event = dataclasses.field(default_factory=threading.Event)
+    port: int = 0
+    _stopping: threading.Event = dataclasses.field(default_factory=threading.Event)
+    _loop: asyncio.AbstractEventLoop | None = None
+    _server: Any = None
 
     def run(self) -> None:
         from . import _granian
@@ -295,9 +293,7 @@ def make_server(
     and wait on ``.bound``; ``.stop()`` ends it, ``.port`` is the bound port."""
     exposure = exposure or Exposure(host)
     if server_choice(server) == "granian":
-        return _GranianServer(
-            sandbox, host=host, port=port, log_level=log_level, quiet=quiet, exposure=exposure
-        )
+        return _GranianServer(sandbox, host, port, log_level, quiet, exposure)
     config = uvicorn.Config(
         sandbox,
         host=host,

@@ -386,6 +386,7 @@ def _scale(args: argparse.Namespace, skipped: dict[str, str], work: Path) -> dic
         threads=args.threads,
         creates=args.scale_creates,
         connections=args.connections,
+        server=args.server,
         say=_say,
     )
 
