@@ -12,7 +12,7 @@ from typing import Any
 from . import __version__, arguments
 from .arguments import env_bool
 from .errors import SandboxError
-from .options import STATE_SYNC_MODES, SandboxOptions
+from .options import DEFAULT_SERVER, SERVER_ENV, SERVERS, STATE_SYNC_MODES, SandboxOptions
 from .vendors import REGISTRY, get_vendor, load, vendor_names
 
 __all__ = ["build_parser", "env_bool", "main", "options_from_args"]
@@ -46,6 +46,13 @@ def _env_state_sync() -> str:
     raw = os.environ.get("LMS_SANDBOX_STATE_SYNC", "normal").strip().lower() or "normal"
     if raw not in STATE_SYNC_MODES:
         raise SystemExit(f"LMS_SANDBOX_STATE_SYNC: {raw!r} is not one of {', '.join(STATE_SYNC_MODES)}")
+    return raw
+
+
+def _env_server() -> str:
+    raw = os.environ.get(SERVER_ENV, "").strip().lower() or DEFAULT_SERVER
+    if raw not in SERVERS:
+        raise SystemExit(f"{SERVER_ENV}: {raw!r} is not one of {', '.join(SERVERS)}")
     return raw
 
 
@@ -123,7 +130,8 @@ def build_parser() -> argparse.ArgumentParser:
         "LMS_SANDBOX_VALIDATE_RESPONSES (true/false), LMS_SANDBOX_STATE_SYNC (normal/always), "
         "LMS_SANDBOX_RATE_LIMIT (comma-separated API=LIMIT, e.g. dfe=1000/minute), "
         "LMS_SANDBOX_ALLOW_WEBHOOK_HOSTS (comma-separated), LMS_SANDBOX_FORWARDED_ALLOW_IPS, "
-        "LMS_SANDBOX_JOURNAL_SECRETS (true/false) and LMS_SANDBOX_CONTROL_TOKEN set the defaults of the "
+        "LMS_SANDBOX_JOURNAL_SECRETS (true/false), LMS_SANDBOX_SERVER (granian/uvicorn) and "
+        "LMS_SANDBOX_CONTROL_TOKEN set the defaults of the "
         "matching options.",
     )
     serve.add_argument(
@@ -247,6 +255,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
     )
     serve.add_argument(
+        "--server",
+        choices=SERVERS,
+        default=_env_server(),
+        help="the HTTP server: granian (default; its HTTP I/O runs in Rust threads beside the Python "
+        "thread that runs the APIs, so two cores work) or uvicorn (all in one Python thread; the "
+        "fallback). On granian a request target over 64 KiB gets the server's bare 414, not the "
+        "API's own error body",
+    )
+    serve.add_argument(
         "--state-file",
         type=Path,
         metavar="PATH",
@@ -358,7 +375,9 @@ def _serve(args: argparse.Namespace) -> int:
     if unserved:
         raise SystemExit(f"--webhook for {', '.join(unserved)}, which --api does not serve")
     _check_webhooks(args)
-    serve(options_from_args(args), host=args.host, port=args.port, log_level=args.log_level)
+    serve(
+        options_from_args(args), host=args.host, port=args.port, log_level=args.log_level, server=args.server
+    )
     return 0
 
 

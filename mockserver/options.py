@@ -11,6 +11,11 @@ from typing import Any
 KIB = 1024
 # How hard each write to the state file is pushed to disk (``SandboxOptions.state_sync``).
 STATE_SYNC_MODES = ("normal", "always")
+# The HTTP servers ``serve`` runs on: Granian (its HTTP I/O in Rust threads, beside the Python thread
+# that runs the app: both cores at work) by default, uvicorn (all in one Python thread) on demand.
+SERVERS = ("granian", "uvicorn")
+SERVER_ENV = "LMS_SANDBOX_SERVER"
+DEFAULT_SERVER = "granian"
 MIB = 1024 * KIB
 
 # A credential as the command line gives it (``VALUE`` or ``field=value,...``) or as field -> value.

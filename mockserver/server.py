@@ -1,10 +1,13 @@
-"""Running a sandbox over a real socket with uvicorn: in the foreground (``serve``) or in a thread."""
+"""Running a sandbox over a real socket, on Granian or uvicorn: in the foreground (``serve``) or a thread."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import gc
 import ipaddress
+import os
+import signal
 import socket
 import threading
 import time
@@ -17,7 +20,7 @@ import uvicorn
 from ._uvicorn import http_protocol
 from .app import CONTROL_PREFIX, Sandbox, create_app
 from .exposure import CONTROL_TOKEN_ENV, TOKEN_HEADER, is_loopback, new_token
-from .options import SandboxOptions
+from .options import DEFAULT_SERVER, SERVER_ENV, SERVERS, SandboxOptions
 
 _START_TIMEOUT = 30.0
 _STOP_TIMEOUT = 10.0
@@ -26,6 +29,8 @@ _HEAD_SLACK = 64 * 1024
 # The request target h11 (where httptools is missing) reads whole, so that the sandbox answers its 414:
 # a longer head gets h11's bare 400. httptools reads any length (mockserver._uvicorn).
 H11_TARGET_MAX = 2 * 1024 * 1024
+# Granian's Rust threads: the HTTP parsing and socket writes, outside the GIL.
+RUNTIME_THREADS = 2
 
 
 _PLACES = {"query": "in the query string", "json": "in a JSON body", "form": "in a form body"}
@@ -153,6 +158,16 @@ def banner(
     return "\n".join(lines)
 
 
+def _head_size(options: SandboxOptions) -> int:
+    """The request head a server reads whole (and not refuses itself): room for the sandbox's own bounds
+    to answer first, in the API's error body (414, 431)."""
+    return (
+        max(options.max_query_size + options.max_path_size, H11_TARGET_MAX)
+        + options.max_headers_size
+        + _HEAD_SLACK
+    )
+
+
 class _Server(uvicorn.Server):
     """A uvicorn server that prints the banner once it is bound (so port 0 shows the real port)."""
 
@@ -160,6 +175,7 @@ class _Server(uvicorn.Server):
         self, config: uvicorn.Config, sandbox: Sandbox, quiet: bool = False, exposure: Exposure | None = None
     ) -> None:
         super().__init__(config)
+        self.host = config.host
         self.sandbox = sandbox
         self.quiet = quiet
         self.exposure = exposure or Exposure(config.host)
@@ -182,6 +198,86 @@ class _Server(uvicorn.Server):
         # end the process before any code after run() (or in a finally) could write the file.
         self.sandbox.save_state()
 
+    def stop(self) -> None:
+        """Ask the server to stop (from any thread); ``run`` returns once it has."""
+        self.should_exit = True
+
+
+def _listening(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to ``host``:``port`` and listening (port 0: a free one, known at once)."""
+    bare = host.strip("[]")
+    try:
+        family = socket.AF_INET6 if ipaddress.ip_address(bare).version == 6 else socket.AF_INET
+    except ValueError:  # a name, e.g. localhost
+        family = socket.getaddrinfo(bare, port, type=socket.SOCK_STREAM)[0][0]
+    return socket.create_server((bare, port), family=family, backlog=1024)
+
+
+@dataclass(eq=False)
+class _GranianServer:
+    """Granian serving a sandbox on a socket bound here, the banner printed once bound.
+
+    ``run`` blocks until ``stop`` (from any thread) or, in the main thread, SIGINT/SIGTERM; then it
+    writes the state file, as uvicorn's shutdown does.
+    """
+
+    sandbox: Sandbox
+    host: str
+    asked_port: int
+    log_level: str
+    quiet: bool
+    exposure: Exposure
+    bound: threading.Event = dataclasses.field(default_factory=threading.Event)
+    port: int = 0
+    _stopping: threading.Event = dataclasses.field(default_factory=threading.Event)
+    _loop: asyncio.AbstractEventLoop | None = None
+    _server: Any = None
+
+    def run(self) -> None:
+        from . import _granian
+
+        with _listening(self.host, self.asked_port) as sock:
+            self.port = sock.getsockname()[1]
+            server = _granian.on_socket(
+                self.sandbox,
+                sock,
+                runtime_threads=RUNTIME_THREADS,
+                head_size=_head_size(self.sandbox.options),
+                log_level=self.log_level,
+            )
+            try:
+                with asyncio.Runner(loop_factory=_granian.loop_factory()) as runner:
+                    runner.run(self._serve(server))
+            finally:
+                self.sandbox.save_state()
+
+    async def _serve(self, server: Any) -> None:
+        loop = asyncio.get_running_loop()
+        if threading.current_thread() is threading.main_thread():
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(signum, server.stop)
+        self._loop, self._server = loop, server
+        if not self.quiet:
+            urls = self.exposure.urls(self.port)
+            print(banner(self.sandbox, urls[0], self.exposure, urls), flush=True)
+        self.bound.set()
+        if not self._stopping.is_set():
+            await server.serve()
+
+    def stop(self) -> None:
+        """Ask the server to stop (from any thread); ``run`` returns once it has."""
+        self._stopping.set()
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._server.stop)
+
+
+def server_choice(name: str | None = None) -> str:
+    """The HTTP server to run: ``name``, else ``$LMS_SANDBOX_SERVER``, else the default (Granian)."""
+    chosen = (name or os.environ.get(SERVER_ENV, "") or DEFAULT_SERVER).strip().lower()
+    if chosen not in SERVERS:
+        raise ValueError(f"unknown server {chosen!r}; choose one of {', '.join(SERVERS)}")
+    return chosen
+
 
 def make_server(
     sandbox: Sandbox,
@@ -191,9 +287,13 @@ def make_server(
     log_level: str = "warning",
     quiet: bool = True,
     exposure: Exposure | None = None,
+    server: str = "uvicorn",
 ) -> Any:
-    """A uvicorn server for ``sandbox``; ``.run()`` it, or start it in a thread and wait on ``.bound``."""
-    options = sandbox.options
+    """A ``server`` (``granian`` or ``uvicorn``) for ``sandbox``; ``.run()`` it, or start it in a thread
+    and wait on ``.bound``; ``.stop()`` ends it, ``.port`` is the bound port."""
+    exposure = exposure or Exposure(host)
+    if server_choice(server) == "granian":
+        return _GranianServer(sandbox, host, port, log_level, quiet, exposure)
     config = uvicorn.Config(
         sandbox,
         host=host,
@@ -204,17 +304,19 @@ def make_server(
         # Proxy headers are the app's to trust (``SandboxOptions.forwarded_allow_ips``), not uvicorn's:
         # by default uvicorn believes X-Forwarded-For from 127.0.0.1, which any local client can send.
         proxy_headers=False,
-        # h11 (where httptools is missing) refuses a request head over 16 KiB with a bare 400: leave
-        # room for the sandbox's own bounds to answer first, in the API's error body (414, 431).
-        h11_max_incomplete_event_size=max(options.max_query_size + options.max_path_size, H11_TARGET_MAX)
-        + options.max_headers_size
-        + _HEAD_SLACK,
+        # h11 (where httptools is missing) refuses a request head over 16 KiB with a bare 400.
+        h11_max_incomplete_event_size=_head_size(sandbox.options),
     )
     return _Server(config, sandbox, quiet=quiet, exposure=exposure)
 
 
 def serve(
-    options: SandboxOptions, *, host: str = "127.0.0.1", port: int = 8000, log_level: str = "info"
+    options: SandboxOptions,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    log_level: str = "info",
+    server: str = DEFAULT_SERVER,
 ) -> None:
     """Serve until interrupted (Ctrl-C or SIGTERM stops cleanly, writing the state file if any).
 
@@ -232,18 +334,21 @@ def serve(
     gc.freeze()
     try:
         exposure = Exposure(host, generated)
-        make_server(sandbox, host=host, port=port, log_level=log_level, quiet=False, exposure=exposure).run()
+        make_server(
+            sandbox, host=host, port=port, log_level=log_level, quiet=False, exposure=exposure, server=server
+        ).run()
     finally:
         sandbox.close()
 
 
 class LiveServer:
-    """uvicorn serving one sandbox app on ``host`` and a free port, in a daemon thread."""
+    """One sandbox app served on ``host`` and a free port, in a daemon thread: on uvicorn by default (the
+    pytest plugin's: it runs inside a user's test process), or ``server="granian"``."""
 
-    def __init__(self, app: Sandbox, host: str = "127.0.0.1") -> None:
+    def __init__(self, app: Sandbox, host: str = "127.0.0.1", server: str = "uvicorn") -> None:
         self.app = app
         self.host = host
-        self._server: Any = make_server(app, host=host, port=0)
+        self._server: Any = make_server(app, host=host, port=0, server=server)
         self._thread = threading.Thread(target=self._server.run, name="lms-sandbox-server", daemon=True)
 
     @property
@@ -269,7 +374,7 @@ class LiveServer:
         return self
 
     def stop(self) -> None:
-        self._server.should_exit = True
+        self._server.stop()
         if self._thread.is_alive():
             self._thread.join(_STOP_TIMEOUT)
 

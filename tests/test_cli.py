@@ -10,6 +10,7 @@ import pytest
 
 from mockserver import create_app
 from mockserver.cli import build_parser, env_bool, main, options_from_args
+from mockserver.options import SERVERS
 from mockserver.server import banner, make_server
 
 
@@ -190,19 +191,31 @@ def test_banner_names_urls_docs_and_credentials(api: str, lines: list[str]) -> N
     assert [line for line in lines if line not in text] == []
 
 
-def test_server_binds_loopback_on_a_free_port_and_stops() -> None:
-    server = make_server(create_app(apis=("apprentiscope",)), port=0)
+@pytest.mark.parametrize("name", SERVERS)
+def test_server_binds_loopback_on_a_free_port_and_stops(name: str) -> None:
+    server = make_server(create_app(apis=("apprentiscope",)), port=0, server=name)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:
         assert server.bound.wait(10)
-        assert server.config.host == "127.0.0.1"
+        assert server.host == "127.0.0.1"
         response = httpx.get(f"http://127.0.0.1:{server.port}/__sandbox__/health", timeout=5)
         assert response.json()["status"] == "ok"
     finally:
-        server.should_exit = True
+        server.stop()
         thread.join(10)
     assert not thread.is_alive()
+
+
+def test_serve_runs_on_granian_unless_told_otherwise(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("LMS_SANDBOX_SERVER", raising=False)
+    assert build_parser().parse_args(["serve"]).server == "granian"
+    assert build_parser().parse_args(["serve", "--server", "uvicorn"]).server == "uvicorn"
+    monkeypatch.setenv("LMS_SANDBOX_SERVER", "uvicorn")
+    assert build_parser().parse_args(["serve"]).server == "uvicorn"
+    monkeypatch.setenv("LMS_SANDBOX_SERVER", "nginx")
+    with pytest.raises(SystemExit, match="LMS_SANDBOX_SERVER: 'nginx' is not one of granian, uvicorn"):
+        build_parser()
 
 
 def test_contract_auth_status_and_the_auth_phase_reach_the_run_options() -> None:

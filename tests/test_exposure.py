@@ -18,7 +18,8 @@ from mockserver import Sandbox, create_app
 from mockserver.control import CONTROL_SPEC
 from mockserver.exposure import CONTROL_TOKEN_ENV, control_headers, is_loopback
 from mockserver.index import ApiIndex
-from mockserver.server import Exposure, banner
+from mockserver.options import SERVERS
+from mockserver.server import Exposure, LiveServer, banner
 from mockserver.specs import load_spec
 from mockserver.testing import sync_client
 from mockserver.vendors import REGISTRY, vendor_names
@@ -219,20 +220,23 @@ def test_serve_exposed_warns_prints_a_token_and_guards_the_control_plane_over_a_
 PER_CLIENT = [n for n, v in REGISTRY.items() if v.rate_limit is not None and v.rate_limit.per == "client"]
 
 
-def _statuses(app: Sandbox, api: str, peer: str, forwarded: list[str]) -> list[int]:
-    """One authenticated call per ``X-Forwarded-For`` value, all from ``peer``: the statuses."""
+def _a_call(app: Sandbox, api: str, server_url: str) -> tuple[str, str, str, httpx.Auth]:
+    """An operation of ``api`` without path parameters: method, base URL, path and credentials."""
     vendor = REGISTRY[api]
     operation = next(op for op in app.contexts[api].index.operations.values() if "{" not in op.path)
-    base = f"http://sandbox{app.apis[api].prefix}"
+    base = f"{server_url}{app.apis[api].prefix}"
     auth = vendor.credentials.auth(vendor.credentials.defaults[0], base_url=base)
+    return operation.method.upper(), base, operation.path, auth
+
+
+def _statuses(app: Sandbox, api: str, peer: str, forwarded: list[str]) -> list[int]:
+    """One authenticated call per ``X-Forwarded-For`` value, all from ``peer``: the statuses."""
+    method, base, path, auth = _a_call(app, api, "http://sandbox")
 
     async def send() -> list[int]:
         transport = httpx.ASGITransport(app, client=(peer, 40000))
         async with httpx.AsyncClient(transport=transport, base_url=base, auth=auth) as client:
-            answers = [
-                await client.request(operation.method.upper(), operation.path, headers={"X-Forwarded-For": f})
-                for f in forwarded
-            ]
+            answers = [await client.request(method, path, headers={"X-Forwarded-For": f}) for f in forwarded]
         return [a.status_code for a in answers]
 
     return asyncio.run(send())
@@ -256,6 +260,25 @@ def test_a_per_client_limit_counts_the_forwarded_client_only_behind_a_trusted_pr
 
     statuses = _statuses(app, api, peer, ["203.0.113.1", "203.0.113.2", "203.0.113.3"])
 
+    assert (statuses[-1] == 429) is limited, statuses
+    assert 429 not in statuses[:2]
+
+
+@pytest.mark.parametrize("server", SERVERS)
+@pytest.mark.parametrize(("trusted", "limited"), [((), True), (("127.0.0.1",), False)])
+def test_over_a_socket_the_server_believes_no_proxy_header_and_the_app_decides(
+    server: str, trusted: tuple[str, ...], limited: bool
+) -> None:
+    api = PER_CLIENT[0]
+    app = create_app(apis=(api,), rate_limits={api: "2/minute"}, forwarded_allow_ips=trusted)
+    with LiveServer(app, server=server) as live:
+        method, base, path, auth = _a_call(app, api, live.url)
+        with httpx.Client(base_url=base, auth=auth) as client:
+            forwarded = ["203.0.113.1", "203.0.113.2", "203.0.113.3"]
+            statuses = [
+                client.request(method, path, headers={"X-Forwarded-For": f}).status_code for f in forwarded
+            ]
+    app.close()
     assert (statuses[-1] == 429) is limited, statuses
     assert 429 not in statuses[:2]
 

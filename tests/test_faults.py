@@ -15,6 +15,7 @@ import yaml
 from mockserver import DroppedConnection, FaultSpec, FixtureError, InvalidFault, Sandbox, create_app
 from mockserver.cli import build_parser, options_from_args
 from mockserver.faults import parse_fault
+from mockserver.options import SERVERS
 from mockserver.resources import fixture_path
 from mockserver.server import LiveServer
 from mockserver.testing import sync_client
@@ -30,7 +31,8 @@ SKYPREP_KEYS = {"api_key": "sandbox-skyprep-key", "acct_key": "sandbox.skyprepap
 
 @pytest.fixture(scope="module")
 def small_app() -> Sandbox:
-    return create_app(apis=("apprentiscope", "skyprep"))
+    # Trusting 127.0.0.1's X-Forwarded-For: a drop over a socket still finds its connection.
+    return create_app(apis=("apprentiscope", "skyprep"), forwarded_allow_ips=("127.0.0.1",))
 
 
 @pytest.fixture
@@ -154,13 +156,14 @@ def test_an_answer_without_a_body_is_left_whole(app: Sandbox, api: httpx.Client)
     assert "Error (a fault injected by the sandbox)" in api.get(SKYPREP_USERS).text
 
 
+@pytest.mark.parametrize("server", SERVERS)
 def test_over_a_real_socket_a_drop_and_a_truncation_close_the_connection_without_a_500(
-    app: Sandbox,
+    app: Sandbox, server: str
 ) -> None:
-    with LiveServer(app) as server, httpx.Client(base_url=server.url, headers=AUTH) as client:
+    with LiveServer(app, server=server) as live, httpx.Client(base_url=live.url, headers=AUTH) as client:
         _add(app, api="apprentiscope", kind="drop", times=1)
         with pytest.raises(httpx.RemoteProtocolError, match="without sending a response"):
-            client.get(USERS)
+            client.get(USERS, headers={"X-Forwarded-For": "203.0.113.9"})
         _add(app, api="apprentiscope", kind="truncate", times=1)
         with pytest.raises(httpx.RemoteProtocolError, match="without sending complete message body"):
             client.get(USERS)

@@ -20,7 +20,7 @@ from starlette.routing import Router
 from starlette.types import Receive, Scope, Send
 
 from contracts import _schemathesis
-from mockserver import _connexion, _starlette
+from mockserver import _connexion, _granian, _starlette
 from mockserver.index import ROUTE, ApiIndex, Routed
 from mockserver.routing import StaticRoutes
 from mockserver.testing import sync_client
@@ -33,13 +33,24 @@ def _required() -> dict[str, Requirement]:
     return {(req := Requirement(line)).name: req for line in project["dependencies"]}
 
 
-@pytest.mark.parametrize("shim", [_connexion, _starlette, _schemathesis], ids=lambda shim: shim.__name__)
+@pytest.mark.parametrize(
+    "shim", [_connexion, _starlette, _granian, _schemathesis], ids=lambda shim: shim.__name__
+)
 def test_a_shim_is_pinned_to_the_range_pyproject_requires_and_the_installed_version_is_in_it(
     shim: Any,
 ) -> None:
     pinned = Requirement(shim.REQUIREMENT)
     assert pinned.specifier == _required()[pinned.name].specifier
     assert pinned.specifier.contains(version(pinned.name), prereleases=True)
+
+
+def test_granians_embedded_server_still_builds_its_socket_where_the_shim_replaces_it() -> None:
+    # What _granian.on_socket overrides and sets: the rest is checked over a socket (test_faults.py).
+    from granian.server.embed import Server
+
+    server = Server(lambda *_: None)
+    assert callable(server._init_shared_socket)
+    assert (server._ssp, server._shd, server._sfd) == (None, None, None)
 
 
 def test_starlettes_route_path_is_the_path_under_the_mount() -> None:

@@ -192,9 +192,11 @@ def test_saving_and_deleting_a_snapshot_are_in_the_file_before_the_answer(tmp_pa
 
 
 @contextlib.contextmanager
-def _served(path: Path) -> Iterator[tuple[subprocess.Popen[str], str]]:
-    """``serve`` on 127.0.0.1, port 0, with the state file ``path``; its process and base URL."""
+def _served(path: Path, server: str | None = None) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """``serve`` on 127.0.0.1, port 0, with the state file ``path`` (on ``server``, default serve's);
+    its process and base URL."""
     command = [sys.executable, "-m", "mockserver.cli", "serve", "--port", "0", "--api", API]
+    command += ["--server", server] if server else []
     with subprocess.Popen(
         [*command, "--log-level", "warning", "--state-file", str(path)],
         stdout=subprocess.PIPE,
@@ -265,3 +267,23 @@ def test_every_create_answered_2xx_survives_a_sigkill_in_the_middle_of_a_burst(t
         server.send_signal(signal.SIGTERM)
     missing = [rid for rid in acknowledged if rid not in users]
     assert missing == [], f"{len(missing)} of {len(acknowledged)} acknowledged creates were lost"
+
+
+@pytest.mark.parametrize(
+    ("server", "signum"),
+    [("granian", signal.SIGTERM), ("granian", signal.SIGINT), ("uvicorn", signal.SIGTERM)],
+)
+def test_sigterm_and_ctrl_c_stop_serve_cleanly_with_a_client_connected(
+    tmp_path: Path, server: str, signum: signal.Signals
+) -> None:
+    path = tmp_path / "state.db"
+    with _served(path, server) as (process, url), httpx.Client(base_url=url) as client:
+        gone = client.get(f"/{API}/read-users/all", headers=AUTH).json()[0]["id"]
+        assert client.delete(f"/{API}/delete-user/{gone}", headers=AUTH).status_code < 300
+        process.send_signal(signum)  # the client's connection still open (keep-alive)
+        assert process.wait(timeout=30) in ((0,) if server == "granian" else (0, -signum))
+        assert process.stdout is not None
+        assert "Traceback" not in process.stdout.read()
+    with _served(path, server) as (process, url):
+        assert httpx.get(f"{url}/{API}/read-user/{gone}", headers=AUTH, timeout=30).status_code == 404
+        process.send_signal(signal.SIGTERM)

@@ -33,11 +33,17 @@ class ServerFailed(RuntimeError):
 
 
 def serve_argv(
-    apis: Sequence[str] = (), faults: Sequence[str] = (), validate_responses: bool = False
+    apis: Sequence[str] = (),
+    faults: Sequence[str] = (),
+    validate_responses: bool = False,
+    server: str | None = None,
 ) -> list[str]:
-    """``serve`` on ``HOST``, port 0, ``apis`` (default all), every documented rate limit out of reach."""
+    """``serve`` on ``HOST``, port 0, ``apis`` (default all), every documented rate limit out of reach;
+    on ``server`` (``granian``, ``uvicorn``; default serve's)."""
     argv = [sys.executable, "-m", "mockserver.cli", "serve", "--host", HOST, "--port", "0"]
     argv += ["--log-level", "warning"]
+    if server is not None:
+        argv += ["--server", server]
     for name in apis:
         argv += ["--api", name]
     for name, vendor in REGISTRY.items():
@@ -68,6 +74,7 @@ class ServedSandbox:
     apis: Sequence[str] = ()
     faults: Sequence[str] = ()
     validate_responses: bool = False
+    server: str | None = None
     port: int = 0
     process: subprocess.Popen[bytes] | None = None
     _sink: IO[bytes] | None = field(default=None, repr=False)
@@ -79,7 +86,7 @@ class ServedSandbox:
     def start(self) -> ServedSandbox:
         self.log.parent.mkdir(parents=True, exist_ok=True)
         self._sink = self.log.open("wb")
-        argv = serve_argv(self.apis, self.faults, self.validate_responses)
+        argv = serve_argv(self.apis, self.faults, self.validate_responses, self.server)
         # Its own session: a Ctrl-C meant for the run reaches the driver, which then stops the server itself.
         self.process = subprocess.Popen(
             argv, stdout=self._sink, stderr=subprocess.STDOUT, env=_environment(), start_new_session=True

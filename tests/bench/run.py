@@ -33,6 +33,7 @@ if str(ROOT) not in sys.path:  # `python tests/bench/run.py` as well as `python 
     sys.path.insert(0, str(ROOT))
 
 from mockserver.exposure import control_headers  # noqa: E402
+from mockserver.options import DEFAULT_SERVER, SERVERS  # noqa: E402
 from mockserver.vendors import vendor_names  # noqa: E402
 from tests.bench import inprocess, load, measures, report, scale, servers, tools  # noqa: E402
 from tests.bench.endpoints import RATE_LIMITS, Endpoint, Minter, discover  # noqa: E402
@@ -64,6 +65,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--warmup", type=float, default=2, help="warm-up seconds before each measured run")
     parser.add_argument("--connections", type=int, default=32, help="wrk connections (-c)")
     parser.add_argument("--threads", type=int, default=1, help="wrk threads (-t)")
+    parser.add_argument(
+        "--server",
+        choices=SERVERS,
+        default=DEFAULT_SERVER,
+        help=f"the HTTP server serve runs on (default {DEFAULT_SERVER}, as shipped)",
+    )
     parser.add_argument(
         "--users",
         type=int,
@@ -154,7 +161,9 @@ def _load(args: argparse.Namespace, skipped: dict[str, str], work: Path) -> list
             _say(f"bench: skipping {name}: {tool.reason}")
     minter = Minter()
     with contextlib.ExitStack() as stack:
-        own = stack.enter_context(servers.sandbox(RATE_LIMITS, log=work / "sandbox.log").start())
+        own = stack.enter_context(
+            servers.sandbox(RATE_LIMITS, log=work / "sandbox.log", server=args.server).start()
+        )
         client = stack.enter_context(httpx.Client(base_url=own.url, timeout=10))
         found = discover(client, minter)
         wanted = [
@@ -164,7 +173,10 @@ def _load(args: argparse.Namespace, skipped: dict[str, str], work: Path) -> list
         if "durable" not in args.skip:
             durable = stack.enter_context(
                 servers.sandbox(
-                    RATE_LIMITS, log=work / "sandbox-state-file.log", state_file=work / "state.db"
+                    RATE_LIMITS,
+                    log=work / "sandbox-state-file.log",
+                    state_file=work / "state.db",
+                    server=args.server,
                 ).start()
             )
             with httpx.Client(base_url=durable.url, timeout=10) as other:
@@ -173,7 +185,9 @@ def _load(args: argparse.Namespace, skipped: dict[str, str], work: Path) -> list
                 targets.append(Target("durable", durable, writes, True))
         if "validation" not in args.skip:
             checked = stack.enter_context(
-                servers.sandbox(RATE_LIMITS, validate=True, log=work / "sandbox-validating.log").start()
+                servers.sandbox(
+                    RATE_LIMITS, validate=True, log=work / "sandbox-validating.log", server=args.server
+                ).start()
             )
             with httpx.Client(base_url=checked.url, timeout=10) as other:
                 targets.append(
@@ -372,6 +386,7 @@ def _scale(args: argparse.Namespace, skipped: dict[str, str], work: Path) -> dic
         threads=args.threads,
         creates=args.scale_creates,
         connections=args.connections,
+        server=args.server,
         say=_say,
     )
 

@@ -116,11 +116,12 @@ def measure(
     threads: int,
     creates: int,
     connections: int,
+    server: str | None = None,
     say: Callable[[str], None] = print,
 ) -> dict[str, Any]:
-    """The whole section: the curve on one fresh ``serve``, the memory run on another."""
+    """The whole section: the curve on one fresh ``serve``, the memory run on another (on ``server``)."""
     minter = Minter()
-    with servers.sandbox(RATE_LIMITS, log=work / "sandbox-scale.log").start() as own:
+    with servers.sandbox(RATE_LIMITS, log=work / "sandbox-scale.log", server=server).start() as own:
         with httpx.Client(base_url=own.url, timeout=10) as client:
             found = {e.label: e for e in discover(client, minter)}
         points = curve(
@@ -130,7 +131,7 @@ def measure(
     result: dict[str, Any] = {"seconds": seconds, "warmup": warmup, "points": points}
     if creates > 0:
         say(f"bench: scale {creates:,} creates through the API, RSS of serve before and after")
-        with servers.sandbox(RATE_LIMITS, log=work / "sandbox-memory.log").start() as own:
+        with servers.sandbox(RATE_LIMITS, log=work / "sandbox-memory.log", server=server).start() as own:
             with httpx.Client(base_url=own.url, timeout=10) as client:
                 # Every API served once (discovery calls each), so "before" is a serve in use, not one idle.
                 found = {e.label: e for e in discover(client, minter)}

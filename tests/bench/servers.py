@@ -103,9 +103,11 @@ def sandbox(
     port: int = 0,
     env: dict[str, str] | None = None,
     state_file: Path | None = None,
+    server: str | None = None,
 ) -> Server:
     """``lms-sandbox serve`` as shipped, every API, the documented rate limits raised as contract runs do;
-    with ``state_file``, ``--state-file`` (each change written before its answer)."""
+    with ``state_file``, ``--state-file`` (each change written before its answer); on ``server``
+    (``--server``: granian or uvicorn; default serve's)."""
     script = Path(sys.executable).with_name("lms-sandbox")
     command = [str(script)] if script.exists() else [sys.executable, "-m", "mockserver.cli"]
     argv = [*command, "serve", "--host", HOST, "--log-level", "warning"]
@@ -117,6 +119,8 @@ def sandbox(
         argv.append("--validate-responses")
     if state_file is not None:
         argv += ["--state-file", str(state_file)]
+    if server is not None:
+        argv += ["--server", server]
     name = "sandbox (validating)" if validate else "sandbox (state file)" if state_file else "sandbox"
     return Server(name, argv, port, env=env, log=log)
 
