@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 from collections.abc import Sequence
@@ -350,6 +351,8 @@ def options_from_args(args: argparse.Namespace) -> SandboxOptions:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    # No collection while the start makes what lives as long as the process (serve turns it back on).
+    gc.disable()
     from .server import serve
 
     if args.root and len(args.apis or ()) != 1:
