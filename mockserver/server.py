@@ -203,6 +203,8 @@ def make_server(
         log_level=log_level,
         lifespan="off",
         http=http_protocol(),
+        # No API speaks WebSocket: none of uvicorn's WebSocket implementations imported at start.
+        ws="none",
         # Proxy headers are the app's to trust (``SandboxOptions.forwarded_allow_ips``), not uvicorn's:
         # by default uvicorn believes X-Forwarded-For from 127.0.0.1, which any local client can send.
         proxy_headers=False,
