@@ -119,7 +119,9 @@ def build_parser() -> argparse.ArgumentParser:
         "serve",
         help="serve the sandbox over HTTP",
         description="Serve every API (or those named with --api) on one port, each under its prefix, "
-        "with its Swagger UI, plus the control plane under /__sandbox__. Stop with Ctrl-C.",
+        "with its Swagger UI, plus the control plane under /__sandbox__. It listens first and builds the "
+        "APIs right after: a request meanwhile waits for its API; GET /__sandbox__/health answers 503 "
+        "(starting, with the APIs still building) until every API is ready, then 200. Stop with Ctrl-C.",
         epilog="Environment: LMS_SANDBOX_HOST, LMS_SANDBOX_PORT, LMS_SANDBOX_SEED, "
         "LMS_SANDBOX_VALIDATE_RESPONSES (true/false), LMS_SANDBOX_STATE_SYNC (normal/always), "
         "LMS_SANDBOX_RATE_LIMIT (comma-separated API=LIMIT, e.g. dfe=1000/minute), "
