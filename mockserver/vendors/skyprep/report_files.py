@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-
 from .reports import Report
 
 CONTENT_TYPES = {
