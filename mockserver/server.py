@@ -246,6 +246,7 @@ def serve(
         server.run()
     finally:
         sandbox.close()
+        gc.enable()
     if failures:
         raise failures[0]
 

@@ -7,6 +7,7 @@ lets it go; nothing waits on the clock.
 from __future__ import annotations
 
 import asyncio
+import gc
 import subprocess
 import sys
 import threading
@@ -15,6 +16,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 
+from mockserver import server
 from mockserver.app import Sandbox
 from mockserver.options import SandboxOptions
 from mockserver.server import LiveServer
@@ -121,6 +123,35 @@ def test_serve_builds_once_listening_and_answers_health_before_the_apis_are_read
         assert sandbox.building.wait(30)
         assert httpx.get(f"{live.url}{sandbox.apis[api].spec_url}", timeout=10).status_code == 200
         assert httpx.get(f"{live.url}{HEALTH}", timeout=10).status_code == 200
+
+
+def test_serve_stops_with_the_error_when_a_build_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Broken(Sandbox):
+        def __init__(self, options: SandboxOptions, *, background: bool = False) -> None:
+            super().__init__(options, background=background)
+
+            def broken(api: str) -> None:
+                raise RuntimeError(f"no {api} today")
+
+            self.building.before_build = broken
+
+    monkeypatch.setattr(server, "Sandbox", Broken)
+    raised: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            server.serve(SandboxOptions(apis=(NAMES[0],)), port=0, log_level="warning")
+        except RuntimeError as exc:
+            raised.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
+    try:
+        thread.start()
+        thread.join(30)
+    finally:
+        gc.enable()
+    assert not thread.is_alive()
+    assert [str(exc) for exc in raised] == [f"no {NAMES[0]} today"]
 
 
 # What serve's path must not import: the contract kit's dependencies and the test tools.
