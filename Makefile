@@ -31,10 +31,9 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 # The JSON twins of the specs (mockserver.specs): a first start reads them instead of parsing YAML.
-TWINS  := specs/.parsed/.written
-$(TWINS): $(STAMP) $(wildcard specs/*.yaml)
-	$(BIN)/python -m mockserver.specs >/dev/null
-	@touch $@
+TWINS  := $(patsubst specs/%.yaml,specs/.parsed/%.yaml.json,$(wildcard specs/*.yaml))
+$(TWINS): specs/.parsed/%.yaml.json: specs/%.yaml $(STAMP)
+	@$(BIN)/python -m mockserver.specs $< >/dev/null
 
 run: $(STAMP) $(TWINS)  ## serve every API on $(HOST):$(PORT) (extra options: make run ARGS="--seed 7")
 	$(BIN)/lms-sandbox serve --host $(HOST) --port $(PORT) $(ARGS)

@@ -68,23 +68,26 @@ def pickled_document(path: Path) -> bytes:
     return pickled
 
 
+def write_twin(path: Path) -> Path | None:
+    """Write the JSON twin of the document at ``path``, unless JSON cannot carry it whole (a YAML-only
+    value: a date, a number as a key); the twin written, if any."""
+    text = path.read_bytes()
+    document = _parsed(path, text)
+    try:
+        carried = json.loads(json.dumps(document)) == document
+    except (TypeError, ValueError):
+        carried = False
+    if not carried:
+        return None
+    twin = twin_path(path)
+    twin.parent.mkdir(exist_ok=True)
+    twin.write_text(json.dumps({"digest": cache.digest(text), "document": document}))
+    return twin
+
+
 def write_twins(folder: Path) -> list[Path]:
     """Write the JSON twin of each document in ``folder`` that JSON carries whole; the twins written."""
-    written = []
-    for path in sorted(folder.glob("*.yaml")):
-        text = path.read_bytes()
-        document = _parsed(path, text)
-        try:
-            carried = json.loads(json.dumps(document)) == document
-        except (TypeError, ValueError):
-            carried = False
-        if not carried:
-            continue  # a YAML-only value (a date, a number as a key): this one is always parsed
-        twin = twin_path(path)
-        twin.parent.mkdir(exist_ok=True)
-        twin.write_text(json.dumps({"digest": cache.digest(text), "document": document}))
-        written.append(twin)
-    return written
+    return [twin for path in sorted(folder.glob("*.yaml")) if (twin := write_twin(path)) is not None]
 
 
 _pickled_spec = functools.cache(pickled_document)
@@ -100,11 +103,12 @@ def load_spec(name: str) -> dict[str, Any]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m mockserver.specs [FOLDER]``: write the twins of FOLDER's documents (the bundled ones)."""
-    args = list(sys.argv[1:] if argv is None else argv)
-    folder = Path(args[0]) if args else data_dir("specs")
-    for twin in write_twins(folder):
-        print(f"wrote {twin}")
+    """``python -m mockserver.specs [PATH...]``: write the twins of the documents named, or of every
+    document in a folder named (by default, the bundled ones)."""
+    paths = [Path(arg) for arg in (sys.argv[1:] if argv is None else argv)] or [data_dir("specs")]
+    for path in paths:
+        for twin in write_twins(path) if path.is_dir() else filter(None, [write_twin(path)]):
+            print(f"wrote {twin}")
     return 0
 
 
