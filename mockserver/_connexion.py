@@ -84,6 +84,7 @@ from .excerpt import shorten
 from .index import route_of
 from .numerals import StrictNumbersParser
 from .routing import index_static_routes
+from .speccheck import surely_valid
 from .validation import Checked, Compiled, Excerpting, Validator, _parameter_validator
 
 REQUIREMENT = "connexion>=3.3,<4"
@@ -124,8 +125,9 @@ def _validated_once(validate: Callable[[type, dict[str, Any]], None]) -> Any:
     test suite builds. The verdict depends only on the document and on Connexion's version, so a
     document it accepted is remembered by digest, in the process and as an empty entry of the
     user's cache (``mockserver.cache``). A changed document has another digest and is checked
-    again; an invalid one is never remembered and raises as before. The wrapper calls Connexion's
-    own check for every document it has not seen; it copies none of its code.
+    again; an invalid one is never remembered and raises as before. A document it has not seen goes
+    through the compiled fast path (``mockserver.speccheck``) and, unless that finds it surely valid,
+    through Connexion's own check; it copies none of Connexion's code.
     """
     seen: set[str] = set()
 
@@ -134,7 +136,8 @@ def _validated_once(validate: Callable[[type, dict[str, Any]], None]) -> Any:
         if key in seen or cache.read("valid-specs", key) is not None:
             seen.add(key)
             return
-        validate(cls, spec)
+        if not surely_valid(cls, spec):
+            validate(cls, spec)
         seen.add(key)
         cache.write("valid-specs", key, b"")
 

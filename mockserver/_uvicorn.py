@@ -22,7 +22,6 @@ import importlib.util
 from typing import Any
 
 from starlette.types import Receive, Scope, Send
-from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from .bounds import TARGET_SIZE
 from .faults import ABORT
@@ -81,4 +80,6 @@ def http_protocol() -> type[asyncio.Protocol]:
         from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
         return _aborting(_long_targets(HttpToolsProtocol))
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
     return _aborting(H11Protocol)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass
 from typing import Any, cast
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from . import _connexion  # (first: Connexion imported with its warnings silenced)
+from .building import Builder, Status
 from .clock import SandboxClock
 from .conformance import NonConformingState, check_state
 from .control import build_control_app
@@ -197,10 +199,15 @@ class Touching:
 
 
 class Sandbox:
-    """The ASGI app made by ``create_app``: vendors, control plane, store and journal together."""
+    """The ASGI app made by ``create_app``: vendors, control plane, store and journal together.
 
-    def __init__(self, options: SandboxOptions) -> None:
+    With ``background``, each API's app is built later (``mockserver.building``: ``serve`` starts it
+    once listening); everything a user's input decides is done here all the same.
+    """
+
+    def __init__(self, options: SandboxOptions, *, background: bool = False) -> None:
         self.options = options
+        self.building = Builder()
         names = list(options.apis) or vendor_names()
         self.vendors: dict[str, Vendor] = {name: get_vendor(name) for name in names}
         scenarios = scenarios_for(
@@ -277,8 +284,13 @@ class Sandbox:
                 vendor=vendor,
                 credentials=credentials,
             )
+            built = (
+                self.building.defer(name, functools.partial(build_vendor_app, ctx))
+                if background
+                else build_vendor_app(ctx)
+            )
             faulty = FaultMiddleware(
-                Touching(build_vendor_app(ctx), self.store, name),
+                Touching(built, self.store, name),
                 api=name,
                 faults=self.faults,
                 call_of=vendor.call_of,
@@ -316,6 +328,10 @@ class Sandbox:
         self.webhooks.close()
         if self.state_file is not None:
             self.state_file.close()
+
+    def readiness(self) -> Status:
+        """Which APIs' apps are built (all, unless built in the background and not yet done)."""
+        return self.building.status(list(self.apis))
 
     def api_list(self, base_url: str = "") -> list[dict[str, Any]]:
         return [info.to_json(base_url) for info in self.apis.values()]

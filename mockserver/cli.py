@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 from collections.abc import Sequence
@@ -125,7 +126,9 @@ def build_parser() -> argparse.ArgumentParser:
         "serve",
         help="serve the sandbox over HTTP",
         description="Serve every API (or those named with --api) on one port, each under its prefix, "
-        "with its Swagger UI, plus the control plane under /__sandbox__. Stop with Ctrl-C.",
+        "with its Swagger UI, plus the control plane under /__sandbox__. It listens first and builds the "
+        "APIs right after: a request meanwhile waits for its API; GET /__sandbox__/health answers 503 "
+        "(starting, with the APIs still building) until every API is ready, then 200. Stop with Ctrl-C.",
         epilog="Environment: LMS_SANDBOX_HOST, LMS_SANDBOX_PORT, LMS_SANDBOX_SEED, "
         "LMS_SANDBOX_VALIDATE_RESPONSES (true/false), LMS_SANDBOX_STATE_SYNC (normal/always), "
         "LMS_SANDBOX_RATE_LIMIT (comma-separated API=LIMIT, e.g. dfe=1000/minute), "
@@ -367,6 +370,8 @@ def options_from_args(args: argparse.Namespace) -> SandboxOptions:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    # No collection while the start makes what lives as long as the process (serve turns it back on).
+    gc.disable()
     from .server import serve
 
     if args.root and len(args.apis or ()) != 1:

@@ -33,6 +33,7 @@ from .vendors.base import Handler, check_operations
 from .webhooks import InvalidWebhookUrl, NoWebhooks
 
 if TYPE_CHECKING:
+    from .building import Status
     from .clock import SandboxClock
     from .faults import Faults
     from .journal import Journal
@@ -62,6 +63,7 @@ class ControlledApp(Protocol):
     def apis(self) -> Mapping[str, object]: ...
 
     def reset(self, seed: int | None = None) -> None: ...
+    def readiness(self) -> Status: ...
     def api_list(self, base_url: str = "") -> list[dict[str, Any]]: ...
 
 
@@ -102,7 +104,18 @@ class ControlHandlers:
 
     def health(self) -> Reply:
         store = self.sandbox.store
-        return _json({"status": "ok", "seed": store.seed, "apis": store.apis})
+        readiness = self.sandbox.readiness()
+        body: dict[str, Any] = {"status": "ok", "seed": store.seed, "apis": store.apis}
+        body["ready"] = list(readiness.ready)
+        if readiness.all_ready:
+            return _json(body)
+        # Up, but not every API answers yet: a 503 a readiness probe waits on (mockserver.building).
+        body["status"] = "failed" if readiness.failed else "starting"
+        body["building"] = list(readiness.building)
+        if readiness.failed:
+            body["failed"] = readiness.failed
+        reply, status, headers = _json(body, 503)
+        return reply, status, {**headers, "Retry-After": "1"}
 
     def list_apis(self) -> Reply:
         return _json(self.sandbox.api_list(self._base_url()))

@@ -134,29 +134,31 @@ _SCHEMA_ONE = ("items", "additionalProperties", "not", "additionalItems")
 _SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "items")
 
 
-def rust_schema(schema: Any, *, write_only: bool = False) -> Any:
+def rust_schema(schema: Any, *, write_only: bool = False, nullable_enum: bool = True) -> Any:
     """``schema`` with Connexion's extensions of Draft 4 spelled in Draft 4.
 
     Connexion lets ``nullable`` (or ``x-nullable``) admit ``null`` where ``type`` or ``enum`` would
-    refuse it, and, in responses, fails any subschema that says ``writeOnly``/``x-writeOnly``.
+    refuse it (``type`` only in its check of a document's defaults: ``nullable_enum=False``), and, in
+    responses, fails any subschema that says ``writeOnly``/``x-writeOnly``.
     """
     if not isinstance(schema, dict):
         return schema
     out = dict(schema)
+    flags = {"write_only": write_only, "nullable_enum": nullable_enum}
     for key, value in schema.items():
         if key in _SCHEMA_MAPS and isinstance(value, dict):
-            out[key] = {name: rust_schema(sub, write_only=write_only) for name, sub in value.items()}
+            out[key] = {name: rust_schema(sub, **flags) for name, sub in value.items()}
         elif key in _SCHEMA_LISTS and isinstance(value, list):
-            out[key] = [rust_schema(sub, write_only=write_only) for sub in value]
+            out[key] = [rust_schema(sub, **flags) for sub in value]
         elif key in _SCHEMA_ONE and isinstance(value, dict):
-            out[key] = rust_schema(value, write_only=write_only)
+            out[key] = rust_schema(value, **flags)
     if schema.get("nullable") or schema.get("x-nullable") is True:
         kind = out.get("type")
         if isinstance(kind, str):
             out["type"] = [kind, "null"]
         elif isinstance(kind, list) and "null" not in kind:
             out["type"] = [*kind, "null"]
-        if isinstance(out.get("enum"), list) and None not in out["enum"]:
+        if nullable_enum and isinstance(out.get("enum"), list) and None not in out["enum"]:
             out["enum"] = [*out["enum"], None]
     if write_only and ("writeOnly" in schema or "x-writeOnly" in schema):
         out["not"] = {}

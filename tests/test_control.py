@@ -15,7 +15,7 @@ BASE = "/__sandbox__"
 
 def test_health_reports_seed_and_apis(client: httpx.Client) -> None:
     body = client.get(f"{BASE}/health").json()
-    assert body == {"status": "ok", "seed": 0, "apis": vendor_names()}
+    assert body == {"status": "ok", "seed": 0, "apis": vendor_names(), "ready": vendor_names()}
     assert {"apprentiscope", "dfe"} <= set(body["apis"])
 
 

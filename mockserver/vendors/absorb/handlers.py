@@ -24,7 +24,6 @@ from ..edge import issue_token
 from ..operation import operation, operations_of
 from . import chapters, courses, enrollments, lessons, model, sessions
 from .errors import Unauthorized
-from .filters import compile_filter
 
 USER_SORT = (
     "id",
@@ -170,7 +169,12 @@ class Handlers:
 
         The deprecated ``limit`` and ``offset`` stand for ``_limit`` and ``_offset`` when those are absent.
         """
-        keep = compile_filter(query.get("_filter"), listing.filter, listing.nested)
+        keep = None
+        if query.get("_filter") is not None:
+            # odata_query builds its grammar as it is imported: on the first filter, not at the start.
+            from .filters import compile_filter
+
+            keep = compile_filter(query.get("_filter"), listing.filter, listing.nested)
         status = query.get("status") if listing.status else None
         chosen = [
             r

@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import xlsxwriter
-
 from .reports import Report
 
 CONTENT_TYPES = {
@@ -51,6 +49,8 @@ def csv_text(report: Report) -> str:
 
 def xlsx_bytes(report: Report, moment: datetime) -> bytes:
     """The report as an XLSX workbook, created at ``moment`` (the sandbox clock)."""
+    import xlsxwriter  # here: a start need not pay for it (mockserver.building)
+
     out = io.BytesIO()
     book = xlsxwriter.Workbook(out, {"in_memory": True})
     book.set_properties(
