@@ -43,17 +43,11 @@ def _env_rate_limits() -> list[tuple[str, str]]:
         raise SystemExit(f"LMS_SANDBOX_RATE_LIMIT: {exc}") from None
 
 
-def _env_state_sync() -> str:
-    raw = os.environ.get("LMS_SANDBOX_STATE_SYNC", "normal").strip().lower() or "normal"
-    if raw not in STATE_SYNC_MODES:
-        raise SystemExit(f"LMS_SANDBOX_STATE_SYNC: {raw!r} is not one of {', '.join(STATE_SYNC_MODES)}")
-    return raw
-
-
-def _env_server() -> str:
-    raw = os.environ.get(SERVER_ENV, "").strip().lower() or DEFAULT_SERVER
-    if raw not in SERVERS:
-        raise SystemExit(f"{SERVER_ENV}: {raw!r} is not one of {', '.join(SERVERS)}")
+def _env_choice(variable: str, choices: Sequence[str], default: str) -> str:
+    """The value of ``variable`` (case and blanks aside), one of ``choices``; ``default`` when unset."""
+    raw = os.environ.get(variable, "").strip().lower() or default
+    if raw not in choices:
+        raise SystemExit(f"{variable}: {raw!r} is not one of {', '.join(choices)}")
     return raw
 
 
@@ -260,7 +254,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--server",
         choices=SERVERS,
-        default=_env_server(),
+        default=_env_choice(SERVER_ENV, SERVERS, DEFAULT_SERVER),
         help="the HTTP server: granian (default; its HTTP I/O runs in Rust threads beside the Python "
         "thread that runs the APIs, so two cores work) or uvicorn (all in one Python thread; the "
         "fallback). On granian a request target over 64 KiB gets the server's bare 414, not the "
@@ -279,7 +273,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--state-sync",
         choices=STATE_SYNC_MODES,
-        default=_env_state_sync(),
+        default=_env_choice("LMS_SANDBOX_STATE_SYNC", STATE_SYNC_MODES, "normal"),
         help="with --state-file: 'normal' (default) survives the process being killed; 'always' also "
         "survives a power loss, with an fsync per write (slower)",
     )

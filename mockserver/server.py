@@ -6,7 +6,6 @@ import asyncio
 import dataclasses
 import gc
 import ipaddress
-import os
 import signal
 import socket
 import threading
@@ -20,7 +19,7 @@ import uvicorn
 from ._uvicorn import http_protocol
 from .app import CONTROL_PREFIX, Sandbox
 from .exposure import CONTROL_TOKEN_ENV, TOKEN_HEADER, is_loopback, new_token
-from .options import DEFAULT_SERVER, SERVER_ENV, SERVERS, SandboxOptions
+from .options import DEFAULT_SERVER, SERVERS, SandboxOptions
 
 _START_TIMEOUT = 30.0
 _STOP_TIMEOUT = 10.0
@@ -275,14 +274,6 @@ class _GranianServer:
             self._loop.call_soon_threadsafe(self._server.stop)
 
 
-def server_choice(name: str | None = None) -> str:
-    """The HTTP server to run: ``name``, else ``$LMS_SANDBOX_SERVER``, else the default (Granian)."""
-    chosen = (name or os.environ.get(SERVER_ENV, "") or DEFAULT_SERVER).strip().lower()
-    if chosen not in SERVERS:
-        raise ValueError(f"unknown server {chosen!r}; choose one of {', '.join(SERVERS)}")
-    return chosen
-
-
 def make_server(
     sandbox: Sandbox,
     *,
@@ -295,8 +286,10 @@ def make_server(
 ) -> Any:
     """A ``server`` (``granian`` or ``uvicorn``) for ``sandbox``; ``.run()`` it, or start it in a thread
     and wait on ``.bound``; ``.stop()`` ends it, ``.port`` is the bound port."""
+    if server not in SERVERS:
+        raise ValueError(f"unknown server {server!r}; choose one of {', '.join(SERVERS)}")
     exposure = exposure or Exposure(host)
-    if server_choice(server) == "granian":
+    if server == "granian":
         return _GranianServer(sandbox, host, port, log_level, quiet, exposure)
     config = uvicorn.Config(
         sandbox,

@@ -2,7 +2,7 @@
 
 A call builds the ASGI scope from the ``httpx`` request and runs the app on an event loop, as
 ``httpx.ASGITransport`` does, minus what an in-process call to this app does not need: a second
-request object, a streamed body, and an import attempt of ``sniffio`` (missing here) on every call.
+request object, and an import attempt of ``sniffio`` (missing here) on every call.
 Together with running on the calling thread, that halves what a downstream test pays per call
 (``make bench``'s P9).
 """
