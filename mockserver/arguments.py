@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import Callable
+from typing import Any
 
 import limits
 
@@ -13,17 +15,25 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
 
-def env_bool(name: str, default: bool = False) -> bool:
-    """A boolean environment variable; 'false', '0', 'no' and 'off' are false."""
-    raw = os.environ.get(name)
-    if raw is None:
-        return default
+def parse_bool(raw: str) -> bool:
+    """A boolean as text: 'true', '1', 'yes', 'on' are true; 'false', '0', 'no', 'off' and '' false."""
     value = raw.strip().lower()
     if value in _TRUE:
         return True
     if value in _FALSE:
         return False
-    raise SystemExit(f"{name}={raw!r} is not a boolean; use true or false")
+    raise ValueError(f"{raw!r} is not a boolean; use true or false")
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    """A boolean environment variable; 'false', '0', 'no' and 'off' are false."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    try:
+        return parse_bool(raw)
+    except ValueError:
+        raise SystemExit(f"{name}={raw!r} is not a boolean; use true or false") from None
 
 
 def credential(text: str) -> tuple[str, str]:
@@ -93,6 +103,17 @@ def fault(text: str) -> str:
     return text
 
 
+def positive(text: str) -> int:
+    """A whole number, at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
 def size(text: str) -> int:
     from .bounds import parse_size
 
@@ -102,9 +123,10 @@ def size(text: str) -> int:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def add_api_option(parser: argparse.ArgumentParser, verb: str) -> None:
-    """``--api NAME``, repeatable, into ``apis``: the command ``verb``s only the APIs named."""
-    parser.add_argument(
+def add_api_option(parser: argparse.ArgumentParser, verb: str, add: Callable[..., Any] | None = None) -> None:
+    """``--api NAME``, repeatable, into ``apis``: the command ``verb``s only the APIs named (``add``:
+    what adds it, ``parser.add_argument`` by default)."""
+    (add or parser.add_argument)(
         "--api",
         action="append",
         choices=vendor_names(),
@@ -114,9 +136,11 @@ def add_api_option(parser: argparse.ArgumentParser, verb: str) -> None:
     )
 
 
-def add_fault_option(parser: argparse.ArgumentParser, help: str) -> None:
+def add_fault_option(
+    parser: argparse.ArgumentParser, help: str, add: Callable[..., Any] | None = None
+) -> None:
     """``--fault API[:OP]=KIND[,KEY:VALUE...]``, repeatable, each checked, into ``faults``."""
-    parser.add_argument(
+    (add or parser.add_argument)(
         "--fault",
         action="append",
         type=fault,

@@ -43,6 +43,11 @@ class StateFileError(ValueError, SandboxError):
     """A state file that cannot be read or written; the message names the file."""
 
 
+class SettingError(ValueError, SandboxError):
+    """A setting (from the environment or a config file) that cannot be used; the message says which
+    (the file and the key, or the variable) and what it takes."""
+
+
 class ClockOutOfRange(ValueError, SandboxError):
     """A sandbox clock set, frozen or advanced outside the range it supports; the message names it."""
 

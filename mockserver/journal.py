@@ -23,6 +23,8 @@ _BODY_LIMIT = 64 * 1024
 FAULT = "lms_sandbox.fault"
 # Where a layer before Connexion's routing (the credential edge, the faults) names the operation.
 OPERATION = "lms_sandbox.operation_id"
+# Where the journal layer notes what it recorded, (api, operationId, status), for the access log.
+NOTED = "lms_sandbox.noted"
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,6 +265,7 @@ class JournalMiddleware:
             operation_id = self.routed(scope) or extensions.get(OPERATION)
             fault = extensions.get(FAULT)
             dropped = fault is not None and fault["kind"] == "drop"
+            extensions[NOTED] = (self.api, operation_id, 0 if dropped else status)
             self.journal.record_raw(
                 (request_chunks, response_chunks),
                 (scope.get("headers", ()), answer_headers),

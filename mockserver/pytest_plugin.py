@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from mockserver.vendors import Vendor
 
 _HANDLE = pytest.StashKey["SandboxHandle"]()
+# The options the config file (lms-sandbox.toml, or pyproject.toml's [tool.lms-sandbox]) sets, read once.
+_FILE_OPTIONS = pytest.StashKey["SandboxOptions"]()
 
 MARKER = (
     "sandbox(seed=None, fixture=None, apis=None, faults=None): run this test against a sandbox built with "
@@ -47,11 +49,38 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="FILE",
         help="scenario file to seed an API from instead of its default (repeatable, one per API)",
     )
+    group.addoption(
+        "--sandbox-config",
+        default=None,
+        metavar="PATH",
+        help="read the sandbox's settings from this TOML file (a pyproject.toml: its [tool.lms-sandbox] "
+        "table); default: the rootdir's lms-sandbox.toml, else its pyproject.toml's [tool.lms-sandbox]",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", MARKER)
     config.pluginmanager.register(vendor_fixtures(), "lms_sandbox_vendor_fixtures")
+    _read_config_file(config)
+
+
+def _read_config_file(config: pytest.Config) -> None:
+    """The config file's options, in the stash; a file that is wrong stops the run, saying why."""
+    from mockserver.config import find_config, read_config
+    from mockserver.errors import SettingError
+
+    named = config.getoption("sandbox_config", None)
+    try:
+        found = (
+            read_config(config.invocation_params.dir / Path(named)) if named else find_config(config.rootpath)
+        )
+        if found is not None:
+            from mockserver.options import SandboxOptions
+            from mockserver.serve_command import file_options
+
+            config.stash[_FILE_OPTIONS] = file_options(found, SandboxOptions(validate_responses=True))
+    except SettingError as exc:
+        raise pytest.UsageError(f"lms-sandbox: {exc}") from None
 
 
 def _vendor_fixture(vendor: Vendor) -> Callable[..., Any]:
@@ -80,14 +109,16 @@ def vendor_fixtures() -> types.ModuleType:
 
 
 @pytest.fixture(scope="session")
-def sandbox_options() -> SandboxOptions:
+def sandbox_options(pytestconfig: pytest.Config) -> SandboxOptions:
     """The sandbox's options; override in your conftest.py (``--sandbox-*`` and the marker still apply).
 
-    Default: every API, seed 0, responses validated against the specs (a violation fails the test).
+    Default: every API, seed 0, responses validated against the specs (a violation fails the test),
+    then what the config file sets (``--sandbox-config``, else the rootdir's ``lms-sandbox.toml``, else
+    its ``pyproject.toml``'s ``[tool.lms-sandbox]``).
     """
     from mockserver.options import SandboxOptions
 
-    return SandboxOptions(validate_responses=True)
+    return pytestconfig.stash.get(_FILE_OPTIONS, None) or SandboxOptions(validate_responses=True)
 
 
 @pytest.fixture(scope="session")

@@ -8,13 +8,15 @@ import gc
 import ipaddress
 import signal
 import socket
+import sys
 import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TextIO
 
 import uvicorn
+from starlette.types import ASGIApp
 
 from ._uvicorn import http_protocol
 from .app import CONTROL_PREFIX, Sandbox
@@ -60,6 +62,30 @@ def credential_lines(api: dict[str, Any]) -> list[str]:
     if any(len(places) > 1 for places in elsewhere.values()):
         lines.append("accepted in: " + "; ".join(f"{n}: {', '.join(p)}" for n, p in elsewhere.items()))
     return lines
+
+
+@dataclass(frozen=True, slots=True)
+class LogSettings:
+    """``serve``'s access log: on or off, ``text`` or ``json``, to ``stream`` (standard output by
+    default); ``colour`` None decides by the stream (a terminal, ``NO_COLOR`` unset)."""
+
+    access: bool = True
+    format: str = "text"
+    colour: bool | None = None
+    stream: TextIO | None = None
+
+    def wrap(self, sandbox: Sandbox) -> ASGIApp:
+        """``sandbox``, behind the access log when it is on."""
+        if not self.access:
+            return sandbox
+        from . import _connexion
+        from .accesslog import AccessLog, wants_colour
+
+        stream = self.stream or sys.stdout
+        colour = wants_colour(stream) if self.colour is None else self.colour
+        return AccessLog(
+            sandbox, stream, format=self.format, colour=colour, routed=_connexion.routed_operation_id
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,6 +254,7 @@ class _GranianServer:
     log_level: str
     quiet: bool
     exposure: Exposure
+    app: ASGIApp
     bound: threading.Event = dataclasses.field(default_factory=threading.Event)
     port: int = 0
     _stopping: threading.Event = dataclasses.field(default_factory=threading.Event)
@@ -240,7 +267,7 @@ class _GranianServer:
         with _listening(self.host, self.asked_port) as sock:
             self.port = sock.getsockname()[1]
             server = _granian.on_socket(
-                self.sandbox,
+                self.app,
                 sock,
                 runtime_threads=RUNTIME_THREADS,
                 head_size=_head_size(self.sandbox.options),
@@ -283,19 +310,26 @@ def make_server(
     quiet: bool = True,
     exposure: Exposure | None = None,
     server: str = "uvicorn",
+    log: LogSettings | None = None,
 ) -> Any:
     """A ``server`` (``granian`` or ``uvicorn``) for ``sandbox``; ``.run()`` it, or start it in a thread
-    and wait on ``.bound``; ``.stop()`` ends it, ``.port`` is the bound port."""
+    and wait on ``.bound``; ``.stop()`` ends it, ``.port`` is the bound port.
+
+    The servers' own access logs are off: ``log`` (none by default) writes one line per request, the
+    same on either server.
+    """
     if server not in SERVERS:
         raise ValueError(f"unknown server {server!r}; choose one of {', '.join(SERVERS)}")
     exposure = exposure or Exposure(host)
+    app = (log or LogSettings(access=False)).wrap(sandbox)
     if server == "granian":
-        return _GranianServer(sandbox, host, port, log_level, quiet, exposure)
+        return _GranianServer(sandbox, host, port, log_level, quiet, exposure, app)
     config = uvicorn.Config(
-        sandbox,
+        app,
         host=host,
         port=port,
         log_level=log_level,
+        access_log=False,
         lifespan="off",
         http=http_protocol(),
         # No API speaks WebSocket: none of uvicorn's WebSocket implementations imported at start.
@@ -316,8 +350,11 @@ def serve(
     port: int = 8000,
     log_level: str = "info",
     server: str = DEFAULT_SERVER,
+    log: LogSettings | None = None,
 ) -> None:
     """Serve until interrupted (Ctrl-C or SIGTERM stops cleanly, writing the state file if any).
+
+    ``log``: the access log (default: text lines on standard output).
 
     Bound to a non-loopback ``host`` without a ``control_token``, the control plane gets a new one,
     printed in the banner.
@@ -331,7 +368,14 @@ def serve(
     sandbox = Sandbox(options, background=True)
     exposure = Exposure(host, generated)
     running = make_server(
-        sandbox, host=host, port=port, log_level=log_level, quiet=False, exposure=exposure, server=server
+        sandbox,
+        host=host,
+        port=port,
+        log_level=log_level,
+        quiet=False,
+        exposure=exposure,
+        server=server,
+        log=log or LogSettings(),
     )
     failures: list[BaseException] = []
 

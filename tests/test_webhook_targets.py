@@ -8,9 +8,10 @@ import httpx
 import pytest
 
 from mockserver import Sandbox, create_app
-from mockserver.cli import _check_webhooks, build_parser, options_from_args
+from mockserver.cli import build_parser, options_from_args
 from mockserver.journal import Journal
 from mockserver.plugin.receiver import WebhookReceiver
+from mockserver.serve_command import _check_webhooks
 from mockserver.testing import sync_client
 from mockserver.vendors import REGISTRY
 from mockserver.webhook_targets import InvalidWebhookUrl, WebhookPolicy

@@ -1,0 +1,144 @@
+"""The access log: one compact line per request, written by the root app's outermost layer.
+
+Both servers' own access logs are off (``server.make_server``), so each request makes exactly one line,
+the same on Granian and uvicorn. The API and operationId come from the journal layer
+(``journal.NOTED``), which knows them once the API's app has answered; a control-plane request's
+operationId from Connexion's routing (``routed``). Off (``serve --no-access-log``), the layer is not
+installed at all.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, TextIO
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .journal import NOTED
+
+FORMATS = ("text", "json")
+_RESET = "\033[0m"
+_DIM = "\033[2m"
+# By status class: 1xx-2xx green, 3xx cyan, 4xx yellow, 5xx red; 0 (a dropped connection) magenta.
+_COLOURS = {0: "\033[35m", 1: "\033[32m", 2: "\033[32m", 3: "\033[36m", 4: "\033[33m", 5: "\033[31m"}
+
+
+def wants_colour(stream: Any, environ: dict[str, str] | None = None) -> bool:
+    """Colour on a terminal, unless ``NO_COLOR`` is set to anything (https://no-color.org)."""
+    environ = dict(os.environ) if environ is None else environ
+    if environ.get("NO_COLOR"):
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty is not None and isatty())
+
+
+def _printable(path: str) -> str:
+    """``path`` on one line: control characters (an encoded newline decodes to one) escaped."""
+    if path.isprintable():
+        return path
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in path)
+
+
+@dataclass(frozen=True, slots=True)
+class AccessLine:
+    """What one line says."""
+
+    method: str
+    path: str
+    status: int
+    api: str | None
+    operation_id: str | None
+    duration_ms: float
+
+    def text(self, colour: bool) -> str:
+        call = ".".join(filter(None, (self.api, self.operation_id))) or "-"
+        status = str(self.status) if self.status else "dropped"
+        took = f"{self.duration_ms:.1f} ms"
+        if colour:
+            status = f"{_COLOURS.get(self.status // 100, '')}{status}{_RESET}"
+            took = f"{_DIM}{took}{_RESET}"
+        return f"{self.method} {_printable(self.path)} {status} {call} {took}"
+
+    def json(self) -> str:
+        return json.dumps(
+            {
+                "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
+                "method": self.method,
+                "path": self.path,
+                "status": self.status,
+                "api": self.api,
+                "operation_id": self.operation_id,
+                "duration_ms": round(self.duration_ms, 3),
+            },
+            ensure_ascii=False,
+        )
+
+
+class AccessLog:
+    """``app`` writing one line per HTTP request to ``stream`` once it is answered.
+
+    Args:
+        app: the root app.
+        stream: where lines go (``serve``: standard output), flushed per line.
+        format: ``text`` (colour by status class when ``colour``) or ``json`` (one object per line).
+        routed: the operationId a request outside the APIs (the control plane) was routed to.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        stream: TextIO,
+        *,
+        format: str = "text",
+        colour: bool = False,
+        routed: Callable[[Scope], str | None] = lambda scope: None,
+    ) -> None:
+        if format not in FORMATS:
+            raise ValueError(f"unknown log format {format!r}; choose one of {', '.join(FORMATS)}")
+        self.app = app
+        self.stream = stream
+        self.routed = routed
+        self.render: Callable[[AccessLine], str] = (
+            AccessLine.json if format == "json" else lambda line: line.text(colour)
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        # The layers behind share this dict (a mount copies the scope shallowly): the journal notes in it.
+        extensions = scope.get("extensions")
+        if extensions is None:
+            extensions = scope["extensions"] = {}
+        status = 500  # an app that fails before answering: the server answers 500
+
+        async def sending(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            noted = extensions.get(NOTED)
+            api, operation_id, status = noted if noted else (None, self.routed(scope), status)
+            line = AccessLine(
+                scope["method"],
+                scope["path"],
+                status,
+                api,
+                operation_id,
+                (time.perf_counter() - started) * 1000,
+            )
+            try:
+                self.stream.write(self.render(line) + "\n")
+                self.stream.flush()
+            except (OSError, ValueError):  # the log's pipe closed: the request is still answered
+                pass
