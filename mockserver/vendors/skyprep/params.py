@@ -116,8 +116,14 @@ def _fold(types: Mapping[str, str], scope: Scope, body: bytes) -> tuple[Scope, b
             *without_headers(scope["headers"], b"content-type"),
             (b"content-type", b"application/json"),
         ]
-        return {**scope, "headers": headers}, folded
-    pairs = [(k, _query_text(v)) for k, v in gathered.items()]
+        # Every parameter is in the body now: a query left behind would reach Connexion as query
+        # parameters the POST operation does not declare, each logged as an error ("Function argument
+        # 'format_' ... not defined in specification": the codec's format=xml on every XML call).
+        return {**scope, "headers": headers, "query_string": b""}, folded
+    # Only what the call declares: the rest (the codec's ``format``, read already; credentials, read by
+    # the edge) would reach the handler's **query through Connexion, which logs each as an error and
+    # drops it.
+    pairs = [(k, _query_text(v)) for k, v in gathered.items() if k in types]
     pairs = [(k, _boolean_text(v) if types.get(k) == "boolean" else v) for k, v in pairs]
     query_string = urlencode(pairs).encode("ascii")
     return {
