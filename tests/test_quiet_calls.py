@@ -9,6 +9,8 @@ import pytest
 from mockserver.plugin import SandboxHandle
 from mockserver.vendors import REGISTRY
 
+from .vendor_fixtures import plain_gets
+
 # Enough calls per API to cover its kinds of operation without making the test slow.
 CALLS_PER_API = 12
 
@@ -19,14 +21,7 @@ def test_normal_calls_of_each_api_log_no_warning(
 ) -> None:
     vendor = REGISTRY[api]
     index = sandbox_handle.app.contexts[api].index
-    # The API's GET operations a client can call with no argument (its clients send the headers).
-    calls = [
-        op
-        for op in index.operations.values()
-        if op.method == "GET"
-        and "{" not in op.path
-        and not any(p.get("required") and p.get("in") == "query" for p in op.parameters)
-    ][:CALLS_PER_API]
+    calls = plain_gets(index)[:CALLS_PER_API]
     formats = [{}, *([{vendor.format_parameter: "xml"}] if "xml" in vendor.formats else [])]
     statuses = []
     with caplog.at_level(logging.WARNING), sandbox_handle.client(api) as client:

@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from mockserver import Sandbox, create_app
+from mockserver.index import ApiIndex, Operation
 from mockserver.plugin import SandboxHandle, VendorSandbox
 from mockserver.server import LiveServer
 from mockserver.testing import sync_client
@@ -49,6 +50,17 @@ def _registry_fixtures(name: str) -> tuple[Any, Any]:
     vendor.__doc__ = f"The plugin's handle of {title}: authenticated clients, ``factory``, ``state``."
     api.__doc__ = f"An in-process client at {title}'s base URL, authenticated the vendor's way."
     return pytest.fixture(name=f"{name}_sandbox")(vendor), pytest.fixture(name=f"{name}_api")(api)
+
+
+def plain_gets(index: ApiIndex) -> list[Operation]:
+    """An API's GET operations a client calls with no argument (its clients send the headers it needs)."""
+    return [
+        op
+        for op in index.operations.values()
+        if op.method == "GET"
+        and "{" not in op.path
+        and not any(p.get("required") and p.get("in") == "query" for p in op.parameters)
+    ]
 
 
 def registry_fixtures() -> dict[str, Any]:
