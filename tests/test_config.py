@@ -137,7 +137,7 @@ def test_a_wrong_key_or_value_stops_with_the_file_the_key_and_what_is_expected(
 
 def test_a_missing_config_file_named_explicitly_is_an_error(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_info:
-        main(["serve", "--config", "nowhere.toml"])
+        main(["serve", "--config", "nowhere.toml", "--print-config"])
     assert exit_info.value.code == 2
     assert "nowhere.toml not found" in capsys.readouterr().err
 
