@@ -2,8 +2,9 @@
 
 Both servers' own access logs are off (``server.make_server``), so each request makes exactly one line,
 the same on Granian and uvicorn. The API and operationId come from the journal layer
-(``journal.NOTED``), which knows them once the API's app has answered; a control-plane request's
-operationId from Connexion's routing (``routed``). Off (``serve --no-access-log``), the layer is not
+(``journal.NOTED``), which knows them once the API's app has answered; else from ``routed`` (the
+operation the API's index matched, for a request its credential edge refused; Connexion's routing,
+for the control plane). Off (``serve --no-access-log``), the layer is not
 installed at all.
 """
 
@@ -86,7 +87,8 @@ class AccessLog:
         app: the root app.
         stream: where lines go (``serve``: standard output), flushed per line.
         format: ``text`` (colour by status class when ``colour``) or ``json`` (one object per line).
-        routed: the operationId a request outside the APIs (the control plane) was routed to.
+        routed: the operationId a request was routed to where the journal layer did not say: one to
+            the control plane, or one an API refused before its router saw it.
     """
 
     def __init__(
@@ -128,13 +130,14 @@ class AccessLog:
             await self.app(scope, receive, sending)
         finally:
             noted = extensions.get(NOTED)
-            api, operation_id, status = noted if noted else (None, self.routed(scope), status)
+            api, operation_id, status = noted if noted else (None, None, status)
             line = AccessLine(
                 scope["method"],
                 scope["path"],
                 status,
                 api,
-                operation_id,
+                # A request refused before Connexion routed it (by the credential edge): the index's.
+                operation_id or self.routed(scope),
                 (time.perf_counter() - started) * 1000,
             )
             try:

@@ -16,11 +16,13 @@ from dataclasses import dataclass
 from typing import Any, TextIO
 
 import uvicorn
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Scope
 
+from . import _connexion
 from ._uvicorn import http_protocol
 from .app import CONTROL_PREFIX, Sandbox
 from .exposure import CONTROL_TOKEN_ENV, TOKEN_HEADER, is_loopback, new_token
+from .index import route_of
 from .options import DEFAULT_SERVER, SERVERS, SandboxOptions
 
 _START_TIMEOUT = 30.0
@@ -64,6 +66,13 @@ def credential_lines(api: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _operation_of(scope: Scope) -> str | None:
+    """The operation a request was for: the one its API's index matched (mockserver.index), else
+    the one Connexion routed it to (the control plane's)."""
+    route = route_of(scope)
+    return route.id if route is not None else _connexion.routed_operation_id(scope)
+
+
 @dataclass(frozen=True, slots=True)
 class LogSettings:
     """``serve``'s access log: on or off, ``text`` or ``json``, to ``stream`` (standard output by
@@ -78,14 +87,11 @@ class LogSettings:
         """``sandbox``, behind the access log when it is on."""
         if not self.access:
             return sandbox
-        from . import _connexion
         from .accesslog import AccessLog, wants_colour
 
         stream = self.stream or sys.stdout
         colour = wants_colour(stream) if self.colour is None else self.colour
-        return AccessLog(
-            sandbox, stream, format=self.format, colour=colour, routed=_connexion.routed_operation_id
-        )
+        return AccessLog(sandbox, stream, format=self.format, colour=colour, routed=_operation_of)
 
 
 @dataclass(frozen=True, slots=True)

@@ -66,6 +66,17 @@ def test_control_plane_and_unrouted_requests_are_logged_too(sandbox: Sandbox) ->
     assert nowhere.startswith("GET /nowhere 404 - ")
 
 
+def test_a_request_refused_before_routing_still_names_its_operation(sandbox: Sandbox) -> None:
+    layer, stream = _logged(sandbox)
+    with sync_client(layer) as client:
+        # No key: DfE's gateway refuses it before anything behind it names the operation.
+        client.get("/apprenticeships/vacancies/vacancy", headers={"X-Version": "1"})
+        client.get("/apprentiscope/no-such-call")
+    refused, unknown = stream.getvalue().splitlines()
+    assert refused.startswith("GET /apprenticeships/vacancies/vacancy 401 dfe.getVacancies ")
+    assert unknown.startswith("GET /apprentiscope/no-such-call 404 apprentiscope ")
+
+
 def test_a_path_with_an_encoded_newline_stays_on_one_line(sandbox: Sandbox) -> None:
     layer, stream = _logged(sandbox)
     with sync_client(layer) as client:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import re
 import tomllib
 from pathlib import Path
 
@@ -187,3 +188,14 @@ def test_the_plugins_options_come_from_the_file_the_rest_from_its_defaults(tmp_p
     assert found is not None
     options = file_options(found, SandboxOptions(validate_responses=True))
     assert (options.seed, options.apis, options.validate_responses) == (4, ("dfe",), True)
+
+
+def test_the_docs_toml_examples_are_valid_settings() -> None:
+    page = (ROOT / "docs" / "config.md").read_text()
+    blocks = re.findall(r"```toml\n(.*?)```", page, re.S)
+    settings = _settings()
+    assert len(blocks) >= 2
+    for block in blocks:
+        document = tomllib.loads(block)
+        values = document.get("tool", {}).get("lms-sandbox", document)
+        assert settings.check_file(values, "docs/config.md", ROOT)
