@@ -4,8 +4,10 @@ SkyPrep reads every parameter from the query string, a form body or a JSON body,
 clients send the keys in the query string of a POST whose body is JSON, and a JavaScript client sends
 a JSON body on GET. The spec documents GET with query parameters and POST with a body; this layer, in
 front of Connexion's validation, gathers the parameters of a call and folds them there: into a JSON
-body for POST (strings from the query or a form typed as the body schema says), into the query string
-for GET (lists joined with commas). A body that cannot be read is left for Connexion to refuse.
+body for POST (strings from the query or a form typed as the body schema says; the query emptied), into
+the query string for GET (lists joined with commas; only the parameters the call declares). What Connexion
+then sees is declared: an undeclared query parameter (the codec's ``format``) would be logged by it as an
+error on every call. A body that cannot be read is left for Connexion to refuse.
 """
 
 from __future__ import annotations
