@@ -75,6 +75,16 @@ def test_lms_sandbox_toml_wins_over_pyproject_and_no_config_ignores_both(clean_e
     assert _serve("--config", "pyproject.toml").seed == 3
 
 
+def test_lms_sandbox_config_names_the_file_and_the_flag_wins_over_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / "a.toml").write_text("seed = 1\n")
+    (tmp_path / "b.toml").write_text("seed = 2\n")
+    monkeypatch.setenv("LMS_SANDBOX_CONFIG", str(tmp_path / "a.toml"))
+    assert _serve().seed == 1
+    assert _serve("--config", str(tmp_path / "b.toml")).seed == 2
+
+
 def test_a_pyproject_without_the_table_is_no_config(clean_environment: Path) -> None:
     (clean_environment / "pyproject.toml").write_text("[project]\nname = 'x'\n[tool.other]\nseed = 3\n")
     assert find_config(clean_environment) is None
