@@ -29,10 +29,10 @@ def test_the_rootdirs_lms_sandbox_toml_sets_the_options_and_the_command_line_ove
 def test_pyprojects_table_is_read_and_sandbox_config_names_another_file(
     project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    (project.path / "pyproject.toml").write_text("[tool.lms-sandbox]\nseed = 3\n")
+    (project.path / "pyproject.toml").write_text("[tool.lms-sandbox]\nseed = 3\napis = ['apprentiscope']\n")
     (project.path / "other.toml").write_text("seed = 8\napis = ['skyprep']\n")
     project.makepyfile(CHECKS)
-    monkeypatch.setenv("EXPECT", "3;")
+    monkeypatch.setenv("EXPECT", "3;apprentiscope")
     project.runpytest().assert_outcomes(passed=1)
     monkeypatch.setenv("EXPECT", "8;skyprep")
     project.runpytest("--sandbox-config", "other.toml").assert_outcomes(passed=1)
