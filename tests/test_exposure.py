@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 
-import mockserver
 from mockserver import Sandbox, create_app
 from mockserver.control import CONTROL_SPEC
 from mockserver.exposure import CONTROL_TOKEN_ENV, control_headers, is_loopback
@@ -23,6 +18,8 @@ from mockserver.server import Exposure, LiveServer, banner
 from mockserver.specs import load_spec
 from mockserver.testing import sync_client
 from mockserver.vendors import REGISTRY, vendor_names
+
+from .serve_process import serve_process
 
 TOKEN = "test-control-token"
 FIRST = vendor_names()[0]
@@ -168,28 +165,9 @@ def test_a_wildcard_bind_is_announced_with_urls_a_client_can_reach() -> None:
 @pytest.fixture(scope="module")
 def exposed_serve() -> Iterator[tuple[str, list[str]]]:
     """``serve --host 0.0.0.0 --port 0`` without a token given; its URL and its banner."""
-    env = {k: v for k, v in os.environ.items() if k != CONTROL_TOKEN_ENV}
-    source = str(Path(mockserver.__file__).resolve().parent.parent)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (source, env.get("PYTHONPATH", "")) if p)
-    env["PYTHONUNBUFFERED"] = "1"
-    argv = [sys.executable, "-m", "mockserver.cli", "serve", "--host", "0.0.0.0", "--port", "0"]
-    argv += ["--api", FIRST, "--log-level", "warning"]
-    process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
-    assert process.stdout is not None
-    lines: list[str] = []
-    try:
-        # The banner is printed once the socket is bound; it ends with the control plane's line.
-        for line in process.stdout:
-            lines.append(line.rstrip("\n"))
-            if "Ctrl-C to stop" in line:
-                break
-        found = re.search(r"serving on (http://127\.0\.0\.1:\d+)", "\n".join(lines))
-        assert found, "\n".join(lines)
-        yield found.group(1), lines
-    finally:
-        process.terminate()
-        process.wait(30)
-        process.stdout.close()
+    argv = ("--host", "0.0.0.0", "--port", "0", "--api", FIRST, "--log-level", "warning")
+    with serve_process(*argv, without=(CONTROL_TOKEN_ENV,)) as (url, lines, _process):
+        yield url, lines
 
 
 def test_serve_exposed_warns_prints_a_token_and_guards_the_control_plane_over_a_socket(

@@ -15,15 +15,19 @@ def test_options(sandbox):
 """
 
 
+def _passes(project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, expect: str, *args: str) -> None:
+    """The project's test passes, given ``--sandbox-*`` ``args``, expecting ``SEED;API,...``."""
+    monkeypatch.setenv("EXPECT", expect)
+    project.runpytest(*args).assert_outcomes(passed=1)
+
+
 def test_the_rootdirs_lms_sandbox_toml_sets_the_options_and_the_command_line_overrides_it(
     project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     (project.path / "lms-sandbox.toml").write_text("seed = 6\napis = ['dfe']\nport = 9999\n")
     project.makepyfile(CHECKS)
-    monkeypatch.setenv("EXPECT", "6;dfe")
-    project.runpytest().assert_outcomes(passed=1)
-    monkeypatch.setenv("EXPECT", "2;dfe")
-    project.runpytest("--sandbox-seed", "2").assert_outcomes(passed=1)
+    _passes(project, monkeypatch, "6;dfe")
+    _passes(project, monkeypatch, "2;dfe", "--sandbox-seed", "2")
 
 
 def test_pyprojects_table_is_read_and_sandbox_config_names_another_file(
@@ -32,10 +36,8 @@ def test_pyprojects_table_is_read_and_sandbox_config_names_another_file(
     (project.path / "pyproject.toml").write_text("[tool.lms-sandbox]\nseed = 3\napis = ['apprentiscope']\n")
     (project.path / "other.toml").write_text("seed = 8\napis = ['skyprep']\n")
     project.makepyfile(CHECKS)
-    monkeypatch.setenv("EXPECT", "3;apprentiscope")
-    project.runpytest().assert_outcomes(passed=1)
-    monkeypatch.setenv("EXPECT", "8;skyprep")
-    project.runpytest("--sandbox-config", "other.toml").assert_outcomes(passed=1)
+    _passes(project, monkeypatch, "3;apprentiscope")
+    _passes(project, monkeypatch, "8;skyprep", "--sandbox-config", "other.toml")
 
 
 def test_a_wrong_config_file_stops_the_run_naming_the_key(project: pytest.Pytester) -> None:
