@@ -402,8 +402,12 @@ def _serve(args: argparse.Namespace) -> int:
     if unserved:
         raise SystemExit(f"--webhook for {', '.join(unserved)}, which --api does not serve")
     _check_webhooks(args)
+    try:
+        options = options_from_args(args)
+    except ValueError as exc:  # a combination SandboxOptions refuses, from whichever source
+        args.error(str(exc))
     serve(
-        options_from_args(args),
+        options,
         host=args.host,
         port=args.port,
         log_level=args.log_level,

@@ -106,12 +106,13 @@ class Setting:
         elif self.kind == "path":
             if isinstance(raw, str) and raw:
                 return folder / Path(raw).expanduser()
-        elif isinstance(raw, str):
+        elif isinstance(raw, str) and raw.strip():
             return self.from_text(raw)
         elif isinstance(raw, int) and not isinstance(raw, bool) and self.convert is not None:
             return self.from_text(str(raw))
         one = self.expected.removeprefix("a list, each ")
-        raise ValueError(f"expected {one}, got {_shown(raw)}")
+        shown = "an empty text" if isinstance(raw, str) and not raw.strip() else _shown(raw)
+        raise ValueError(f"expected {one}, got {shown}")
 
     def to_toml(self, value: Any) -> str | None:
         """``value`` as a TOML value (None: it has none, e.g. an unset path)."""

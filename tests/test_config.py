@@ -130,6 +130,7 @@ def test_tables_give_credentials_rate_limits_and_webhooks(clean_environment: Pat
         ("apis = ['dfee']", ["apis: 'dfee' is not one of"]),
         ("rate_limits = {dfe = 'often'}", ["rate_limits: invalid rate limit 'often'"]),
         ("max_body_size = 'lots'", ["max_body_size:"]),
+        ("control_token = ''", ["control_token: expected text, got an empty text"]),
         ("seed = ", ["not valid TOML"]),
     ],
 )
