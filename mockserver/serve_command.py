@@ -9,7 +9,7 @@ import gc
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import arguments
 from .config import CONFIG_ENV, FILE_NAME, PYPROJECT, SECTION, ConfigFile, find_config, read_config
@@ -18,10 +18,15 @@ from .options import DEFAULT_SERVER, SERVER_ENV, SERVERS, STATE_SYNC_MODES, Sand
 from .settings import PRECEDENCE, Resolved, Settings
 from .vendors import REGISTRY
 
+if TYPE_CHECKING:
+    from .server import LogSettings
+
 # Import-light: the option defaults, read for the help texts without building anything.
 _DEFAULTS = SandboxOptions()
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 LOG_FORMATS = ("text", "json")
+# The log levels at which the access log writes (its lines are info, as the servers' own were).
+_ACCESS_LEVELS = ("info", "debug")
 
 DESCRIPTION = (
     "Serve every API (or those named with --api) on one port, each under its prefix, with its Swagger UI, "
@@ -118,7 +123,7 @@ def _add_serving(add: Any) -> None:
         env="LMS_SANDBOX_LOG_LEVEL",
         choices=LOG_LEVELS,
         default="info",
-        help="the servers' own log level (default info)",
+        help="the log level (default info); at warning and above, no access lines either",
     )
     add(
         "--log-format",
@@ -134,8 +139,8 @@ def _add_serving(add: Any) -> None:
         env="LMS_SANDBOX_ACCESS_LOG",
         action="store_false",
         dest="access_log",
-        help="print no line per request (the config key access_log = false; the environment "
-        "LMS_SANDBOX_ACCESS_LOG=false)",
+        help="print no line per request (also none at --log-level warning and above; the config key "
+        "access_log = false; the environment LMS_SANDBOX_ACCESS_LOG=false)",
     )
 
 
@@ -388,13 +393,21 @@ def print_config(args: argparse.Namespace) -> str:
     return str(args.settings.render(resolved, header))
 
 
+def log_settings(args: argparse.Namespace) -> LogSettings:
+    """The access log ``args`` ask for. Its lines are info: ``--log-level warning`` and above quiet
+    them too, as they quieted the servers' own access logs."""
+    from .server import LogSettings
+
+    return LogSettings(access=args.access_log and args.log_level in _ACCESS_LEVELS, format=args.log_format)
+
+
 def _serve(args: argparse.Namespace) -> int:
     if args.print_config:
         sys.stdout.write(print_config(args))
         return 0
     # No collection while the start makes what lives as long as the process (serve turns it back on).
     gc.disable()
-    from .server import LogSettings, serve
+    from .server import serve
 
     if args.root and len(args.apis or ()) != 1:
         raise SystemExit("--root needs exactly one --api, e.g. --api apprentiscope --root")
@@ -412,7 +425,7 @@ def _serve(args: argparse.Namespace) -> int:
         port=args.port,
         log_level=args.log_level,
         server=args.server,
-        log=LogSettings(access=args.access_log, format=args.log_format),
+        log=log_settings(args),
     )
     return 0
 
@@ -429,4 +442,12 @@ def _check_webhooks(args: argparse.Namespace) -> None:
             args.error(f"argument --webhook: {exc}")
 
 
-__all__ = ["SettingError", "complete", "configure", "file_options", "options_from_args", "print_config"]
+__all__ = [
+    "SettingError",
+    "complete",
+    "configure",
+    "file_options",
+    "log_settings",
+    "options_from_args",
+    "print_config",
+]

@@ -16,6 +16,7 @@ from mockserver.accesslog import AccessLog, wants_colour
 from mockserver.cli import build_parser
 from mockserver.options import SERVERS
 from mockserver.plugin import SandboxHandle
+from mockserver.serve_command import log_settings
 from mockserver.server import LogSettings, make_server
 from mockserver.testing import sync_client
 from mockserver.vendors import REGISTRY
@@ -144,6 +145,22 @@ def test_serve_flags_and_environment_choose_the_log(monkeypatch: pytest.MonkeyPa
     assert (args.access_log, args.log_format) == (False, "json")
     monkeypatch.setenv("LMS_SANDBOX_ACCESS_LOG", "false")
     assert build_parser().parse_args(["serve", "--no-config"]).access_log is False
+    monkeypatch.delenv("LMS_SANDBOX_ACCESS_LOG")
+    # Access lines are info: quieted with the rest at warning and above.
+    levels = {
+        level: log_settings(build_parser().parse_args(["serve", "--no-config", "--log-level", level]))
+        for level in ("debug", "info", "warning", "error")
+    }
+    assert {level: settings.access for level, settings in levels.items()} == {
+        "debug": True,
+        "info": True,
+        "warning": False,
+        "error": False,
+    }
+    assert (
+        log_settings(build_parser().parse_args(["serve", "--no-config", "--log-format", "json"])).format
+        == "json"
+    )
 
 
 @pytest.mark.parametrize("name", SERVERS)
