@@ -94,6 +94,21 @@ class LogSettings:
         return AccessLog(sandbox, stream, format=self.format, colour=colour, routed=_operation_of)
 
 
+def outbound_address(family: socket.AddressFamily) -> str | None:
+    """This machine's address on its default route (a container's own address, say), or None.
+
+    Connecting a UDP socket sends nothing: the kernel only picks the route and the source address.
+    """
+    probe = ("2001:db8::1", 9) if family == socket.AF_INET6 else ("192.0.2.1", 9)  # documentation ranges
+    try:
+        with socket.socket(family, socket.SOCK_DGRAM) as sock:
+            sock.connect(probe)
+            address = str(sock.getsockname()[0])
+    except OSError:  # no route (no network at all)
+        return None
+    return None if is_loopback(address) or ipaddress.ip_address(address).is_unspecified else address
+
+
 @dataclass(frozen=True, slots=True)
 class Exposure:
     """How ``serve`` is bound, for the banner: the host, and the control token when it generated one
@@ -116,12 +131,18 @@ class Exposure:
     def urls(self, port: int) -> list[str]:
         """Where clients reach the server: the first is the one the banner's URLs use.
 
-        A wildcard bind (``0.0.0.0``, ``::``) is reached over loopback here and by this machine's name
-        from elsewhere; another address by itself.
+        A wildcard bind (``0.0.0.0``, ``::``) is reached over loopback here, and from elsewhere by this
+        machine's name or its address on the default route (``outbound_address``); another address by
+        itself.
         """
         if self.wildcard:
-            local = "[::1]" if ":" in self.host else "127.0.0.1"
-            return [f"http://{local}:{port}", f"http://{socket.gethostname()}:{port}"]
+            six = ":" in self.host
+            local = "[::1]" if six else "127.0.0.1"
+            found = [f"http://{local}:{port}", f"http://{socket.gethostname()}:{port}"]
+            address = outbound_address(socket.AF_INET6 if six else socket.AF_INET)
+            if address is not None:
+                found.append(f"http://[{address}]:{port}" if six else f"http://{address}:{port}")
+            return found
         host = f"[{self.host.strip('[]')}]" if ":" in self.host else self.host
         return [f"http://{host}:{port}"]
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import re
+import socket
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
-from mockserver import Sandbox, create_app
+from mockserver import Sandbox, create_app, server
 from mockserver.control import CONTROL_SPEC
 from mockserver.exposure import CONTROL_TOKEN_ENV, control_headers, is_loopback
 from mockserver.index import ApiIndex
@@ -157,6 +158,21 @@ def test_a_wildcard_bind_is_announced_with_urls_a_client_can_reach() -> None:
     assert Exposure("::").urls(8000)[0] == "http://[::1]:8000"
     assert Exposure("192.168.1.5").urls(8000) == ["http://192.168.1.5:8000"]
     assert Exposure("fd00::5").urls(8000) == ["http://[fd00::5]:8000"]
+
+
+def test_a_wildcard_bind_also_names_this_machines_address_on_its_default_route(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Here: no address at all, or one that is not loopback (the banner has loopback's already).
+    found = server.outbound_address(socket.AF_INET)
+    assert found is None or not is_loopback(found)
+    routes = {socket.AF_INET: "10.1.2.3", socket.AF_INET6: None}
+    monkeypatch.setattr(server, "outbound_address", routes.get)
+    assert Exposure("0.0.0.0").urls(8000)[1:] == [
+        f"http://{socket.gethostname()}:8000",
+        "http://10.1.2.3:8000",
+    ]
+    assert len(Exposure("::").urls(8000)) == 2
 
 
 # --- over a real socket: serve bound to 0.0.0.0, reached over 127.0.0.1 only ---------------------
