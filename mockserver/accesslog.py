@@ -4,14 +4,15 @@ Both servers' own access logs are off (``server.make_server``), so each request 
 the same on Granian and uvicorn. The API and operationId come from the journal layer
 (``journal.NOTED``), which knows them once the API's app has answered; else from ``routed`` (the
 operation the API's index matched, for a request its credential edge refused; Connexion's routing,
-for the control plane). Off (``serve --no-access-log``), the layer is not
-installed at all.
+for the control plane). Off (``serve --no-access-log``, or ``--log-level warning`` and above), the layer
+is not installed at all.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,6 +21,8 @@ from typing import Any, TextIO
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from . import _connexion
+from .index import route_of
 from .journal import NOTED
 
 FORMATS = ("text", "json")
@@ -145,3 +148,29 @@ class AccessLog:
                 self.stream.flush()
             except (OSError, ValueError):  # the log's pipe closed: the request is still answered
                 pass
+
+
+def _operation_of(scope: Scope) -> str | None:
+    """The operation a request was for: the one its API's index matched (mockserver.index), else
+    the one Connexion routed it to (the control plane's)."""
+    route = route_of(scope)
+    return route.id if route is not None else _connexion.routed_operation_id(scope)
+
+
+@dataclass(frozen=True, slots=True)
+class LogSettings:
+    """``serve``'s access log: on or off, ``text`` or ``json``, to ``stream`` (standard output by
+    default); ``colour`` None decides by the stream (a terminal, ``NO_COLOR`` unset)."""
+
+    access: bool = True
+    format: str = "text"
+    colour: bool | None = None
+    stream: TextIO | None = None
+
+    def wrap(self, app: ASGIApp) -> ASGIApp:
+        """``app`` (the sandbox), behind the access log when it is on."""
+        if not self.access:
+            return app
+        stream = self.stream or sys.stdout
+        colour = wants_colour(stream) if self.colour is None else self.colour
+        return AccessLog(app, stream, format=self.format, colour=colour, routed=_operation_of)

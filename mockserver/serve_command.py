@@ -19,7 +19,7 @@ from .settings import PRECEDENCE, Resolved, Settings
 from .vendors import REGISTRY
 
 if TYPE_CHECKING:
-    from .server import LogSettings
+    from .accesslog import LogSettings
 
 # Import-light: the option defaults, read for the help texts without building anything.
 _DEFAULTS = SandboxOptions()
@@ -396,7 +396,7 @@ def print_config(args: argparse.Namespace) -> str:
 def log_settings(args: argparse.Namespace) -> LogSettings:
     """The access log ``args`` ask for. Its lines are info: ``--log-level warning`` and above quiet
     them too, as they quieted the servers' own access logs."""
-    from .server import LogSettings
+    from .accesslog import LogSettings
 
     return LogSettings(access=args.access_log and args.log_level in _ACCESS_LEVELS, format=args.log_format)
 

@@ -8,21 +8,19 @@ import gc
 import ipaddress
 import signal
 import socket
-import sys
 import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, TextIO
+from typing import Any
 
 import uvicorn
-from starlette.types import ASGIApp, Scope
+from starlette.types import ASGIApp
 
-from . import _connexion
 from ._uvicorn import http_protocol
+from .accesslog import LogSettings
 from .app import CONTROL_PREFIX, Sandbox
 from .exposure import CONTROL_TOKEN_ENV, TOKEN_HEADER, is_loopback, new_token
-from .index import route_of
 from .options import DEFAULT_SERVER, SERVERS, SandboxOptions
 
 _START_TIMEOUT = 30.0
@@ -64,34 +62,6 @@ def credential_lines(api: dict[str, Any]) -> list[str]:
     if any(len(places) > 1 for places in elsewhere.values()):
         lines.append("accepted in: " + "; ".join(f"{n}: {', '.join(p)}" for n, p in elsewhere.items()))
     return lines
-
-
-def _operation_of(scope: Scope) -> str | None:
-    """The operation a request was for: the one its API's index matched (mockserver.index), else
-    the one Connexion routed it to (the control plane's)."""
-    route = route_of(scope)
-    return route.id if route is not None else _connexion.routed_operation_id(scope)
-
-
-@dataclass(frozen=True, slots=True)
-class LogSettings:
-    """``serve``'s access log: on or off, ``text`` or ``json``, to ``stream`` (standard output by
-    default); ``colour`` None decides by the stream (a terminal, ``NO_COLOR`` unset)."""
-
-    access: bool = True
-    format: str = "text"
-    colour: bool | None = None
-    stream: TextIO | None = None
-
-    def wrap(self, sandbox: Sandbox) -> ASGIApp:
-        """``sandbox``, behind the access log when it is on."""
-        if not self.access:
-            return sandbox
-        from .accesslog import AccessLog, wants_colour
-
-        stream = self.stream or sys.stdout
-        colour = wants_colour(stream) if self.colour is None else self.colour
-        return AccessLog(sandbox, stream, format=self.format, colour=colour, routed=_operation_of)
 
 
 def outbound_address(family: socket.AddressFamily) -> str | None:

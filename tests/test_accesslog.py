@@ -12,12 +12,12 @@ import pytest
 from starlette.types import ASGIApp
 
 from mockserver import Sandbox, create_app
-from mockserver.accesslog import AccessLog, wants_colour
+from mockserver.accesslog import AccessLog, LogSettings, wants_colour
 from mockserver.cli import build_parser
 from mockserver.options import SERVERS
 from mockserver.plugin import SandboxHandle
 from mockserver.serve_command import log_settings
-from mockserver.server import LogSettings, make_server
+from mockserver.server import make_server
 from mockserver.testing import sync_client
 from mockserver.vendors import REGISTRY
 
