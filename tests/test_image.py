@@ -169,6 +169,11 @@ def test_the_image_s_command_serves_every_api_and_guards_the_control_plane(serve
         assert client.get(url, headers=headers).status_code == 401
         assert client.get(url, headers=headers, auth=auth).status_code == 200
 
+        # The landing answer, its URLs those this client used; credentials only with the token.
+        index = client.get("/").json()
+        assert (index["base_url"], index["credentials_shown"]) == (served, False)
+        assert client.get("/", headers=control_headers(TOKEN)).json()["credentials_shown"] is True
+
         assert client.get("/__sandbox__/apis").status_code == 401
         assert client.post("/__sandbox__/reset", json={"seed": 3}).status_code == 401
         assert client.post("/__sandbox__/reset", json={"seed": 3}, headers=control_headers(TOKEN)).is_success
