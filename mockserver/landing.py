@@ -28,6 +28,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from . import __version__
 from .asgi import base_url, header, route_path, send_body, send_problem
+from .auth_text import credential_lines
 from .control import CONTROL_PREFIX
 from .exposure import TOKEN_HEADER, carries_token
 
@@ -149,8 +150,6 @@ _STYLE = (
 
 def render_html(document: dict[str, Any]) -> str:
     """The index as a small page; every value from the document escaped."""
-    from .server import credential_lines  # (the banner's wording; server imports the HTTP servers)
-
     control = document["control_plane"]
     base = document["base_url"]
     withheld = (
