@@ -166,12 +166,13 @@ def render_html(document: dict[str, Any]) -> str:
     ]
     if control["token_required"]:
         rows.append(_row("Token", "every call but health needs the control token"))
+    count = len(document["apis"])
     return (
         '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>lms-sandbox</title>\n<style>{_STYLE}</style>\n</head>\n<body>\n"
         f"<header>\n<h1>lms-sandbox</h1>\n<p>Version {html.escape(document['version'])}, serving "
-        f"{len(document['apis'])} APIs at {_link(base)}. The same as JSON: "
+        f"{count} API{'' if count == 1 else 's'} at {_link(base)}. As JSON (what curl gets): "
         f"{_code(f'curl {base}/')}.</p>\n{withheld}\n</header>\n<main>\n{sections}\n"
         f'<section aria-labelledby="control">\n<h2 id="control">Control plane '
         f"<small>{_code(CONTROL_PREFIX)}</small></h2>\n<dl>{''.join(rows)}</dl>\n</section>\n"
