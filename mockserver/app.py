@@ -13,11 +13,13 @@ from . import _connexion  # (first: Connexion imported with its warnings silence
 from .building import Builder, Status
 from .clock import SandboxClock
 from .conformance import NonConformingState, check_state
+from .control import CONTROL_PREFIX as CONTROL_PREFIX  # (re-exported: where the control plane is mounted)
 from .control import build_control_app
 from .errors import FixtureError
 from .faults import FaultMiddleware, Faults, FaultSpec, InvalidFault, parse_fault
 from .index import ApiIndex, Routed
 from .journal import Journal, JournalMiddleware
+from .landing import Landing
 from .options import SandboxOptions
 from .redaction import Redactor, declared_names, scheme_names
 from .routing import PrefixRouter
@@ -29,8 +31,6 @@ from .vendors.base import VendorContext, build_vendor_app, load_specs
 from .vendors.credentials import Credential, LoginScheme
 from .webhook_targets import WebhookPolicy
 from .webhooks import Webhooks
-
-CONTROL_PREFIX = "/__sandbox__"
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,7 +251,9 @@ class Sandbox:
         self.errors: list[BaseException] = []
         self.apis: dict[str, ApiInfo] = {}
         self.contexts: dict[str, VendorContext] = {}
-        routes: list[tuple[str, ASGIApp]] = [(CONTROL_PREFIX, build_control_app(self))]
+        # The index of what is served (mockserver.landing) at /__sandbox__/, in front of the token.
+        control = Landing(build_control_app(self), self, ("", "/"), CONTROL_PREFIX)
+        routes: list[tuple[str, ASGIApp]] = [(CONTROL_PREFIX, control)]
         for name, vendor in self.vendors.items():
             credentials = _credentials(vendor, tuple(options.credentials.get(name, ())))
             specs = load_specs(vendor.specs)
@@ -306,7 +308,11 @@ class Sandbox:
             )
             # The request's operation, found once, for every layer behind (mockserver.index).
             routes.append((prefix, Routed(app, ctx.index)))
-        self._app: ASGIApp = _trusting_proxies(PrefixRouter(routes), options.forwarded_allow_ips)
+        router: ASGIApp = PrefixRouter(routes)
+        # And at / too, unless an API is served there (--root).
+        self._app = _trusting_proxies(
+            router if options.root else Landing(router, self, ("/",)), options.forwarded_allow_ips
+        )
         self.faults.configure(_configured_faults(options, scenarios))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -21,6 +21,16 @@ from .vendors import REGISTRY
 if TYPE_CHECKING:
     from .accesslog import LogSettings
 
+# exposure.CONTROL_TOKEN_ENV, spelled out: the CLI does not import Starlette to print its help.
+CONTROL_TOKEN_ENV = "LMS_SANDBOX_CONTROL_TOKEN"
+REQUIRE_TOKEN_ENV = "LMS_SANDBOX_REQUIRE_CONTROL_TOKEN"
+_NO_TOKEN = (
+    f"lms-sandbox serve: no control token given, and --require-control-token ({REQUIRE_TOKEN_ENV}) "
+    f"asks for one: set {CONTROL_TOKEN_ENV} to a secret of your own, e.g. "
+    f"docker run -e {CONTROL_TOKEN_ENV}=$(openssl rand -hex 32) ..., and send it to the control plane "
+    "as Authorization: Bearer <token>"
+)
+
 # Import-light: the option defaults, read for the help texts without building anything.
 _DEFAULTS = SandboxOptions()
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
@@ -100,13 +110,21 @@ def _add_serving(add: Any) -> None:
     )
     add(
         "--control-token",
-        env="LMS_SANDBOX_CONTROL_TOKEN",
+        env=CONTROL_TOKEN_ENV,
         secret=True,
         metavar="TOKEN",
         help="every control-plane request (all but GET /__sandbox__/health) must carry this token, as "
         "Authorization: Bearer TOKEN or X-Sandbox-Token: TOKEN; also on loopback. Without it, serve "
         "makes one up when --host is not a loopback address and prints it. Prefer the environment "
         "variable LMS_SANDBOX_CONTROL_TOKEN: a command line is visible to other users",
+    )
+    add(
+        "--require-control-token",
+        env=REQUIRE_TOKEN_ENV,
+        action="store_true",
+        help="refuse to start without a control token given (--control-token or "
+        "LMS_SANDBOX_CONTROL_TOKEN) instead of making one up: where nobody reads the banner, as in a "
+        "container (the Docker image sets LMS_SANDBOX_REQUIRE_CONTROL_TOKEN=true)",
     )
     add(
         "--server",
@@ -409,6 +427,8 @@ def _serve(args: argparse.Namespace) -> int:
     gc.disable()
     from .server import serve
 
+    if args.require_control_token and args.control_token is None:
+        raise SystemExit(_NO_TOKEN)
     if args.root and len(args.apis or ()) != 1:
         raise SystemExit("--root needs exactly one --api, e.g. --api apprentiscope --root")
     unserved = sorted({api for api, _ in args.webhooks} - set(args.apis or REGISTRY))
