@@ -108,7 +108,8 @@ class Setting:
                 return folder / Path(raw).expanduser()
         elif isinstance(raw, str) and raw.strip():
             return self.from_text(raw)
-        elif isinstance(raw, int) and not isinstance(raw, bool) and self.convert is not None:
+        elif isinstance(raw, int | float) and not isinstance(raw, bool) and self.convert is not None:
+            # A number where the flag reads one from text (a size, a number of seconds).
             return self.from_text(str(raw))
         one = self.expected.removeprefix("a list, each ")
         shown = "an empty text" if isinstance(raw, str) and not raw.strip() else _shown(raw)

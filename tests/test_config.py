@@ -14,7 +14,7 @@ from mockserver.cli import build_parser, main, options_from_args
 from mockserver.config import find_config, read_config
 from mockserver.options import SandboxOptions
 from mockserver.serve_command import configure, file_options
-from mockserver.settings import Settings
+from mockserver.settings import Setting, Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "lms-sandbox.toml.example"
@@ -210,3 +210,12 @@ def test_the_docs_toml_examples_are_valid_settings() -> None:
         document = tomllib.loads(block)
         values = document.get("tool", {}).get("lms-sandbox", document)
         assert settings.check_file(values, "docs/config.md", ROOT)
+
+
+def test_a_number_is_taken_where_the_flag_reads_one_from_text(tmp_path: Path) -> None:
+    seconds = Setting("ttl", ("--ttl",), None, 60.0, "text", float)
+    assert seconds.from_file(2.5, tmp_path) == 2.5
+    assert seconds.from_file(3, tmp_path) == 3.0
+    with pytest.raises(ValueError, match="got a boolean"):
+        seconds.from_file(True, tmp_path)
+    assert _settings()["max_body_size"].from_file(2048, tmp_path) == 2048
