@@ -76,9 +76,7 @@ def run_page(page_blocks: list[Block], url: str, cwd: Path, pytester: pytest.Pyt
         else:
             run_shell(block, url, cwd)
     for block in modules:
-        result = pytester.runpytest_inprocess(
-            str(block.title), "-p", "no:cacheprovider", "-q", "-p", "no:randomly"
-        )
+        result = pytester.runpytest_inprocess(str(block.title), "-p", "no:cacheprovider", "-q")
         outcomes = result.parseoutcomes()
         if result.ret != 0 or outcomes.get("passed", 0) == 0:
             raise ExampleFailed(
