@@ -17,6 +17,7 @@ from mockserver.app import create_app
 from mockserver.cli import build_parser, options_from_args
 from mockserver.server import LiveServer
 
+from .conftest import DOWNSTREAM_INI
 from .doc_examples import (
     BadFence,
     Block,
@@ -75,10 +76,12 @@ def run_page(page_blocks: list[Block], url: str, cwd: Path, pytester: pytest.Pyt
             run_python(block, url)
         else:
             run_shell(block, url, cwd)
+    if modules:
+        pytester.makeini(DOWNSTREAM_INI)  # as strict as a downstream project's: warnings are errors
     for block in modules:
         result = pytester.runpytest_inprocess(str(block.title), "-p", "no:cacheprovider", "-q")
         outcomes = result.parseoutcomes()
-        if result.ret != 0 or outcomes.get("passed", 0) == 0:
+        if result.ret != 0 or set(outcomes) - {"passed"} or not outcomes.get("passed"):
             raise ExampleFailed(
                 f"{block.where}: test module {block.title} did not pass ({outcomes})\n"
                 + "\n".join(result.outlines[-60:])
