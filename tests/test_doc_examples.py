@@ -131,12 +131,21 @@ def test_a_python_block_that_raises_fails_and_one_may_await(served: str) -> None
     run_python(_one(f"```python\n{awaiting}```\n"), served)
 
 
-def test_a_test_module_that_fails_fails_the_page(served: str, pytester: pytest.Pytester) -> None:
+@pytest.mark.parametrize(
+    "body",
+    [
+        'assert apprentiscope_sandbox.factory.occupation()["id"] == "nope"',
+        'pytest.skip("an example that tests nothing")',
+        'import warnings; warnings.warn("deprecated", DeprecationWarning)',
+    ],
+    ids=["fails", "skips", "warns"],
+)
+def test_a_test_module_that_does_not_pass_fails_the_page(
+    body: str, served: str, pytester: pytest.Pytester
+) -> None:
     page = (
         '```python title="test_broken.py"\n'
-        "def test_it(apprentiscope_sandbox):\n"
-        '    assert apprentiscope_sandbox.factory.occupation()["id"] == "nope"\n'
-        "```\n"
+        f"import pytest\n\ndef test_it(apprentiscope_sandbox):\n    {body}\n```\n"
     )
     with pytest.raises(ExampleFailed, match=r"^docs/page\.md:2: test module test_broken\.py did not pass"):
         run_page(blocks(page, "docs/page.md"), served, pytester.path, pytester)
