@@ -7,8 +7,10 @@ page, so a failure names the page and line of the block. The convention is in ``
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 
 import httpx
 import pytest
@@ -53,6 +55,20 @@ def served() -> Iterator[str]:
         yield server.url
 
 
+@pytest.fixture
+def keep_modules() -> Iterator[dict[str, ModuleType]]:
+    """Modules a page's examples imported, kept past ``pytester``'s teardown (ask for this fixture before
+    ``pytester``, so it is torn down after it). ``pytester`` restores ``sys.modules`` as it found it;
+    a module first imported meanwhile (a lazy import of the served app, of a Python block) would be
+    imported again by later tests as a second copy, beside the objects made from the first (two
+    ``ABORT`` keys, two exception classes): a drop fault in another module's test then went unseen.
+    The test puts in the dict what ``sys.modules`` holds when its examples are done."""
+    kept: dict[str, ModuleType] = {}
+    yield kept
+    for name, module in kept.items():
+        sys.modules.setdefault(name, module)
+
+
 def reset(url: str) -> None:
     """What one page may leave behind, gone: data and seed, faults, clock, journal, snapshots, webhooks."""
     with httpx.Client(base_url=f"{url}/__sandbox__", timeout=30) as control:
@@ -89,9 +105,14 @@ def run_page(page_blocks: list[Block], url: str, cwd: Path, pytester: pytest.Pyt
 
 
 @pytest.mark.parametrize("page", PAGES, ids=[str(p.relative_to(ROOT)) for p in PAGES])
-def test_every_example_of_the_page_runs(page: Path, served: str, pytester: pytest.Pytester) -> None:
+def test_every_example_of_the_page_runs(
+    page: Path, served: str, keep_modules: dict[str, ModuleType], pytester: pytest.Pytester
+) -> None:
     reset(served)
-    run_page(blocks(page.read_text(), str(page.relative_to(ROOT))), served, pytester.path, pytester)
+    try:
+        run_page(blocks(page.read_text(), str(page.relative_to(ROOT))), served, pytester.path, pytester)
+    finally:
+        keep_modules.update(sys.modules)
 
 
 # --- the harness itself: a broken example must fail, naming its page and line ----------------------
@@ -141,7 +162,7 @@ def test_a_python_block_that_raises_fails_and_one_may_await(served: str) -> None
     ids=["fails", "skips", "warns"],
 )
 def test_a_test_module_that_does_not_pass_fails_the_page(
-    body: str, served: str, pytester: pytest.Pytester
+    body: str, served: str, keep_modules: dict[str, ModuleType], pytester: pytest.Pytester
 ) -> None:
     page = (
         '```python title="test_broken.py"\n'
@@ -149,6 +170,7 @@ def test_a_test_module_that_does_not_pass_fails_the_page(
     )
     with pytest.raises(ExampleFailed, match=r"^docs/page\.md:2: test module test_broken\.py did not pass"):
         run_page(blocks(page, "docs/page.md"), served, pytester.path, pytester)
+    keep_modules.update(sys.modules)
 
 
 def test_no_run_skips_a_block_and_needs_a_reason() -> None:
