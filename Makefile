@@ -18,7 +18,7 @@ NPM_TOOLS    := $(VENV)/npm-tools
 NPM_STAMP    := $(NPM_TOOLS)/.installed-spectral-$(SPECTRAL_CLI)-redocly-$(REDOCLY_CLI)
 
 .DEFAULT_GOAL := help
-.PHONY: help run test check lint format typecheck lint-specs lint-specs-npm lint-docker image bench stress fuzz clean
+.PHONY: help run shell test check docs lint format typecheck lint-specs lint-specs-npm lint-docker image bench stress fuzz clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-14s %s\n", $$1, $$2}'
@@ -37,6 +37,11 @@ $(TWINS): specs/.parsed/%.yaml.json: specs/%.yaml $(STAMP)
 
 run: $(STAMP) $(TWINS)  ## serve every API on $(HOST):$(PORT) (extra options: make run ARGS="--seed 7")
 	$(BIN)/lms-sandbox serve --host $(HOST) --port $(PORT) $(ARGS)
+
+# Your own shell, with the virtualenv's bin first on PATH: lms-sandbox, pytest, mkdocs, ... by name.
+shell: $(STAMP) $(TWINS)  ## a shell with .venv/bin on PATH (lms-sandbox, pytest, ...); exit to leave
+	@echo "lms-sandbox shell: $(abspath $(BIN)) is first on PATH; 'exit' to leave"
+	@PATH="$(abspath $(BIN)):$$PATH" VIRTUAL_ENV="$(abspath $(VENV))" $${SHELL:-/bin/sh}
 
 test: $(STAMP) $(TWINS)  ## run the whole test suite (on every core; ARGS="-n 0" runs it in one process)
 	$(BIN)/python -m pytest -n $(WORKERS) --dist worksteal $(ARGS)
@@ -74,7 +79,11 @@ lint-docker: $(STAMP)  ## hadolint on the Dockerfile (the binary comes with the 
 image: $(STAMP)  ## build the Docker image lms-sandbox:latest with docker, podman or buildah, where one works (ARGS="--tag NAME")
 	$(BIN)/python -m tests.image_builder $(ARGS)
 
-check: lint typecheck lint-specs lint-docker lint-specs-npm test  ## everything: lint, types, specs, Dockerfile, tests
+# The user's guide (mkdocs.yml, docs/): strict, so a broken link, anchor or nav entry fails; offline.
+docs: $(STAMP)  ## build the docs site into site/ with mkdocs build --strict
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
+
+check: lint typecheck lint-specs lint-docker lint-specs-npm docs test  ## everything: lint, types, specs, Dockerfile, docs, tests
 
 # bench compiles our modules' bytecode first, as a wheel's install does (with PYTHONDONTWRITEBYTECODE a
 # checkout's every start would compile them again): the start-up figures are those of serve as shipped.
@@ -89,4 +98,4 @@ fuzz: $(STAMP) $(TWINS)  ## bad input to every API through serve, 50,000 request
 	$(BIN)/lms-sandbox fuzz --json .fuzz/figures.json $(ARGS)
 
 clean:  ## remove the virtualenv and caches
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis .stress .fuzz build dist
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis .stress .fuzz build dist site

@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
 import pytest
-
-README = Path(__file__).resolve().parent.parent / "README.md"
 
 
 def test_a_search_near_a_postcode_is_tested_against_factory_vacancies(project: pytest.Pytester) -> None:
@@ -127,12 +122,3 @@ def test_each_tests_reset_clears_the_rate_limit(project: pytest.Pytester) -> Non
         """
     )
     project.runpytest().assert_outcomes(passed=2)
-
-
-def test_the_readmes_dfe_example_passes_as_written(project: pytest.Pytester) -> None:
-    section = README.read_text(encoding="utf-8").split("## Use it in your tests", 1)[1].split("\n## ", 1)[0]
-    examples = [e for e in re.findall(r"```python\n(.*?)```", section, re.DOTALL) if "dfe_sandbox" in e]
-    assert len(examples) == 1, "the README's 'Use it in your tests' section lost its DfE example"
-    project.makepyfile(test_adverts=examples[0])
-    result = project.runpytest()
-    result.assert_outcomes(passed=len(re.findall(r"^def test_", examples[0], re.MULTILINE)))

@@ -7,13 +7,9 @@ uses a subprocess.
 
 from __future__ import annotations
 
-import re
 from importlib.metadata import entry_points
-from pathlib import Path
 
 import pytest
-
-README = Path(__file__).resolve().parent.parent / "README.md"
 
 SMALL_SCENARIO = """
 api: apprentiscope
@@ -444,12 +440,3 @@ def test_each_xdist_worker_has_its_own_app_and_port(project: pytest.Pytester) ->
     assert sorted(ports) == ["gw0", "gw1"]
     assert all(len(worker_ports) == 1 for worker_ports in ports.values())
     assert ports["gw0"] != ports["gw1"]
-
-
-def test_the_readme_example_passes_as_written(project: pytest.Pytester) -> None:
-    section = README.read_text(encoding="utf-8").split("## Use it in your tests", 1)[1]
-    example = re.search(r"```python\n(.*?)```", section, re.DOTALL)
-    assert example is not None, "the README's 'Use it in your tests' section lost its example"
-    project.makepyfile(test_enrolment=example.group(1))
-    result = project.runpytest()
-    result.assert_outcomes(passed=len(re.findall(r"^(?:async )?def test_", example.group(1), re.MULTILINE)))

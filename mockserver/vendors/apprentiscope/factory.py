@@ -68,6 +68,7 @@ class ApprentiscopeFactory(StoreFactory):
         return copy.deepcopy(model.create_partner(self.data, _merge(defaults, overrides)))
 
     def employer(self, **overrides: Any) -> Record:
+        """A new employer partner: ``partner("employer", ...)``."""
         return self.partner("employer", **overrides)
 
     # users
@@ -123,6 +124,7 @@ class ApprentiscopeFactory(StoreFactory):
         return copy.deepcopy(model.create_user(self.data, _merge(defaults, overrides)))
 
     def apprentice(self, **overrides: Any) -> Record:
+        """A new apprentice: ``user("apprentice", ...)``."""
         return self.user("apprentice", **overrides)
 
     def invitation(self, user_type: str = "apprentice", **overrides: Any) -> Record:
