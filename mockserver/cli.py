@@ -277,6 +277,23 @@ def build_parser() -> argparse.ArgumentParser:
         help="with --state-file: 'normal' (default) survives the process being killed; 'always' also "
         "survives a power loss, with an fsync per write (slower)",
     )
+    serve.add_argument(
+        "--session-ttl",
+        type=arguments.seconds,
+        default=_DEFAULTS.session_ttl,
+        metavar="SECONDS",
+        help="a session (a request's X-Sandbox-Session header or /__session__/NAME/ path prefix: a "
+        "state of its own, in memory) is forgotten once unused this long "
+        f"(default {_DEFAULTS.session_ttl:g})",
+    )
+    serve.add_argument(
+        "--session-limit",
+        type=arguments.count,
+        default=_DEFAULTS.session_limit,
+        metavar="N",
+        help="how many sessions may live at once; a request opening one more gets 503 until one "
+        f"expires or is deleted (default {_DEFAULTS.session_limit}; 0: no sessions)",
+    )
     _add_bounds(serve)
     serve.set_defaults(handler=_serve, error=serve.error)
 
@@ -360,6 +377,8 @@ def options_from_args(args: argparse.Namespace) -> SandboxOptions:
         max_path_size=args.max_path_size,
         max_header_size=args.max_header_size,
         max_headers_size=args.max_headers_size,
+        session_ttl=args.session_ttl,
+        session_limit=args.session_limit,
     )
 
 

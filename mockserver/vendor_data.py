@@ -90,6 +90,27 @@ def _thaw(frozen: Frozen) -> Any:
 
 
 @dataclass(frozen=True, slots=True)
+class Part:
+    """One seeded collection kept for forks (``VendorData.fork_from``): its records frozen, and its ids.
+
+    Shared by every session forked from one seeded state; a session thaws its own copy on first use.
+    """
+
+    records: Frozen
+    ids: frozenset[str]
+    size: int
+
+
+def parts_of(checkpoint: Checkpoint) -> dict[str, Part]:
+    """Each collection of ``checkpoint`` frozen on its own, for a copy-on-first-use fork."""
+    found: dict[str, Part] = {}
+    for name, records in _thaw(checkpoint.collections).items():
+        frozen = _freeze(records)
+        found[name] = Part(frozen, frozenset(records), len(frozen) if isinstance(frozen, bytes) else 0)
+    return found
+
+
+@dataclass(frozen=True, slots=True)
 class Checkpoint:
     """A vendor's whole state at one moment: records, extras and where both generators stand.
 
@@ -109,12 +130,19 @@ class VendorData:
         self.name = name
         # The sandbox clock (seconds since the epoch): "now" for the vendor's rules and timestamps.
         self.clock = clock
-        self._faker = Faker("en_US")
+        # The Faker is made on first use (a fork that never draws a name never pays for one); it draws
+        # from ``_faker_random``, which alone holds its position.
+        self._faker: Faker | None = None
+        self._faker_random = random.Random()
+        # A fork's parent: the providers its seeders added to its Faker are added to the fork's.
+        self._parent: VendorData | None = None
         self._random = random.Random()
         # Off until ``track`` turns it on (the state file does): what callers may have changed.
         self._changes: Changes | None = None
         # Readers see plain dicts of id -> record; each is a Collection that keeps its indexes current.
-        self.collections: dict[str, dict[str, Record]] = {}
+        self._collections: dict[str, dict[str, Record]] = {}
+        # A fork's collections not copied yet: each is thawed from the seeded state on first use.
+        self._pending: dict[str, Part] = {}
         self._extras: dict[str, Any] = {}
         # Who hears the events the vendor's rules emit (webhooks); silent while a seeder runs.
         self.listeners: list[Listener] = []
@@ -135,7 +163,47 @@ class VendorData:
         """The vendor's seeded Faker."""
         if self._changes is not None:
             self._changes.generators = True
+        if self._faker is None:
+            made: Any = Faker("en_US")
+            made.random = self._faker_random
+            parent = self._parent._faker if self._parent is not None else None
+            if parent is not None:
+                have = {type(p) for p in made.get_providers()}
+                for provider in parent.get_providers():
+                    if type(provider) not in have:
+                        made.add_provider(type(provider))
+            self._faker = made
         return self._faker
+
+    @property
+    def collections(self) -> dict[str, dict[str, Record]]:
+        """Every collection by name (a fork's not yet copied ones are copied first)."""
+        if self._pending:
+            for name in list(self._pending):
+                self._materialise(name)
+        return self._collections
+
+    @collections.setter
+    def collections(self, value: dict[str, dict[str, Record]]) -> None:
+        self._pending = {}
+        self._collections = value
+
+    def _materialise(self, name: str) -> None:
+        part = self._pending.pop(name)
+        self._collections[name] = self._collection(name, _thaw(part.records))
+
+    def counts(self) -> dict[str, int]:
+        """How many records each collection holds (a fork's uncopied ones counted without copying)."""
+        found = {name: len(part.ids) for name, part in self._pending.items()}
+        return {**found, **{name: len(records) for name, records in self._collections.items()}}
+
+    def copied(self) -> tuple[int, int]:
+        """How many collections this fork copied, and an estimate of their size in bytes (pickled)."""
+        size = 0
+        for records in self._collections.values():
+            frozen = _freeze(dict(records)) if records else b""
+            size += len(frozen) if isinstance(frozen, bytes) else 0
+        return len(self._collections), size
 
     @property
     def extras(self) -> dict[str, Any]:
@@ -163,12 +231,12 @@ class VendorData:
 
     def generators(self) -> tuple[Any, Any]:
         """Where both generators stand: ``getstate()`` of the random and of the Faker's."""
-        return self._random.getstate(), self._faker.random.getstate()
+        return self._random.getstate(), self._faker_random.getstate()
 
     def set_generators(self, states: tuple[Any, Any]) -> None:
         """Put both generators where ``generators`` found them."""
         self._random.setstate(states[0])
-        self._faker.random.setstate(states[1])
+        self._faker_random.setstate(states[1])
 
     @property
     def changes(self) -> Changes | None:
@@ -200,7 +268,7 @@ class VendorData:
         self._replace({})
         self.extras = {}
         self.random.seed(f"{self.name}:{seed}")
-        self.faker.seed_instance(f"{self.name}:{seed}")
+        self._faker_random.seed(f"{self.name}:{seed}")
 
     def emit(self, event: str, fields: Mapping[str, str]) -> None:
         """Tell the listeners of ``event`` (a state change a webhook reports); silent while seeding."""
@@ -211,13 +279,16 @@ class VendorData:
 
     def collection(self, name: str) -> Collection:
         """The records of collection ``name`` keyed by id (created empty on first use)."""
-        found = self.collections.get(name)
+        found = self._collections.get(name)
+        if found is None and name in self._pending:
+            self._materialise(name)
+            found = self._collections[name]
         if not isinstance(found, Collection) or (
             self._changes is not None and not isinstance(found, Tracked)
         ):
             # A plain dict put in ``collections`` by hand is adopted, indexes and all.
             found = self._collection(name, found)
-            self.collections[name] = found
+            self._collections[name] = found
             if self._changes is not None:
                 self._changes.whole.add(name)
         return found
@@ -306,7 +377,7 @@ class VendorData:
             collections=_freeze(collections),
             extras=_freeze(self.extras),
             random_state=self.random.getstate(),
-            faker_state=self.faker.random.getstate(),
+            faker_state=self._faker_random.getstate(),
         )
 
     def rewind(self, checkpoint: Checkpoint) -> None:
@@ -314,7 +385,24 @@ class VendorData:
         self._replace(_thaw(checkpoint.collections))
         self.extras = _thaw(checkpoint.extras)
         self.random.setstate(checkpoint.random_state)
-        self.faker.random.setstate(checkpoint.faker_state)
+        self._faker_random.setstate(checkpoint.faker_state)
+
+    def fork_from(
+        self, checkpoint: Checkpoint, parts: Mapping[str, Part], specs: VendorData, salt: str
+    ) -> None:
+        """Start from ``checkpoint`` (``parts`` being its collections), each collection copied on first
+        use; with the indexes ``specs`` declares, and the Faker providers its seeders added.
+
+        Both generators restart from ``salt`` (the seed and a session's name): two sessions draw
+        different ids and names, each the same on every run.
+        """
+        self._specs = {name: dict(fields) for name, fields in specs._specs.items()}
+        self._parent = specs
+        self._collections = {}
+        self._pending = dict(parts)
+        self.extras = _thaw(checkpoint.extras)
+        self._random.seed(f"{self.name}:{salt}")
+        self._faker_random.seed(f"{self.name}:{salt}:faker")
 
     def _replace(self, collections: dict[str, dict[str, Record]]) -> None:
         # Fresh Collections rebuild every declared index from the records they are given.
@@ -334,15 +422,19 @@ class VendorData:
         whose records were made before the generator was rewound, never collides with one of them."""
         while True:
             candidate = draw()
+            if collection in self._pending:
+                self._materialise(collection)
             if not (
-                candidate in self.collections.get(collection, {}) if collection else self.taken(candidate)
+                candidate in self._collections.get(collection, {}) if collection else self.taken(candidate)
             ):
                 return candidate
 
     def taken(self, rid: object) -> bool:
         """Whether a record of any collection is keyed ``rid`` (a number also as its digits)."""
         keys = (rid, str(rid)) if isinstance(rid, int) else (rid,)
-        return any(key in records for records in self.collections.values() for key in keys)
+        return any(key in records for records in self._collections.values() for key in keys) or any(
+            key in part.ids for part in self._pending.values() for key in keys
+        )
 
     def export(self) -> dict[str, Any]:
         """A deep, JSON-ready copy of every collection."""
