@@ -20,8 +20,9 @@ from contextlib import contextmanager
 from types import MappingProxyType
 from typing import Any
 
+from .copies import Part, clone, parts_of
 from .errors import SnapshotError, UnknownApi, UnknownSnapshot
-from .vendor_data import Checkpoint, Listener, Part, Record, Seeder, VendorData, clone, parts_of
+from .vendor_data import Checkpoint, Listener, Record, Seeder, VendorData
 
 # Where the vendors' rules and seeders import them from.
 __all__ = ["Record", "Seeder", "Store", "VendorData", "clone"]
@@ -137,7 +138,7 @@ class Store:
             return
         parts = self._parts.setdefault(self.seed, {})
         if name not in parts:
-            parts[name] = parts_of(checkpoint)
+            parts[name] = parts_of(checkpoint.collections)
         data.fork_from(checkpoint, parts[name], self._parent._vendors[name], f"{self.seed}:{self._salt}")
 
     @contextmanager
