@@ -35,8 +35,8 @@ from .journal import Journal
 from .store import Store
 from .webhooks import Webhooks
 
-HEADER = "x-sandbox-session"
-_HEADER = HEADER.encode()
+HEADER = "X-Sandbox-Session"
+_HEADER = HEADER.lower().encode()
 PREFIX = "/__session__"
 # A name travels in a header and a URL path segment: letters, digits, '-', '_' and '.', not only dots.
 NAME = re.compile(r"(?!\.+$)[A-Za-z0-9._-]{1,64}")
