@@ -166,6 +166,31 @@ def test_ids_made_in_a_session_never_collide_with_its_imported_records(shared: S
     assert not set(made) & held
 
 
+def test_two_sessions_draw_different_ids_and_one_session_the_same_on_every_run(one: Sandbox) -> None:
+    with sync_client(one, headers=TOKEN) as client:
+        first = {name: _create(client, f"{name}@example.com", **{SESSION: name}) for name in ("a", "b")}
+        assert first["a"] != first["b"]
+        assert _create(client, "default@example.com") not in first.values()
+        assert client.delete("/__sandbox__/sessions/a").status_code == 204
+        assert _create(client, "a@example.com", **{SESSION: "a"}) == first["a"]
+
+
+def test_a_fork_knows_the_ids_of_the_collections_it_has_not_copied(shared: Sandbox) -> None:
+    seeded = next(iter(shared.default.store.vendor("apprentiscope").collection("users")))
+    with shared.sessions.using("pending"):
+        data = shared.store.vendor("apprentiscope")
+        assert data.copied()[0] == 0
+        assert data.taken(seeded)
+        drawn = iter([seeded, "a-fresh-id"])
+        assert data.fresh(lambda: next(drawn)) == "a-fresh-id"
+        assert data.copied()[0] == 0
+        # Drawing for one collection copies it first, then checks it.
+        drawn = iter([seeded, "another-id"])
+        assert data.fresh(lambda: next(drawn), "users") == "another-id"
+        assert data.copied()[0] == 1
+        assert seeded in data.collection("users")
+
+
 # The path prefix, for clients that cannot add headers.
 
 
