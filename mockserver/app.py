@@ -24,7 +24,7 @@ from .options import SandboxOptions
 from .redaction import Redactor, declared_names, scheme_names
 from .routing import PrefixRouter
 from .scenarios import load_scenario, scenarios_for
-from .sessions import SessionLayer, Sessions, SessionState
+from .sessions import SessionLayer, Sessions, SessionState, active
 from .statefile import StateFile
 from .store import Seeder, Store, VendorData
 from .vendors import Vendor, get_vendor, load, vendor_names
@@ -323,16 +323,16 @@ class Sandbox:
             render = load(vendor.edge_errors or vendor.errors)
             self._renderers.append((prefix, render))
             faulty = FaultMiddleware(
-                Touching(built, lambda: self.state.store, name),
+                Touching(built, self._current("store"), name),
                 api=name,
-                faults=lambda: self.state.faults,
+                faults=self._current("faults"),
                 call_of=vendor.call_of,
                 render=render,
             )
             app = JournalMiddleware(
                 faulty,
                 api=name,
-                journal=lambda: self.state.journal,
+                journal=self._current("journal"),
                 call_of=vendor.call_of,
                 routed=_connexion.routed_operation_id,
                 redactor=None if options.journal_secrets else _redactor(vendor, ctx.index),
@@ -373,11 +373,20 @@ class Sandbox:
             send, status, render_problem(status, message), headers, content_type="application/problem+json"
         )
 
+    def _current(self, name: str) -> Callable[[], Any]:
+        """What gives attribute ``name`` of the request's session's state (one check on the default path)."""
+        default = self.default
+
+        def current() -> Any:
+            return getattr(default, name) if active() is None else getattr(self.state, name)
+
+        return current
+
     @property
     def state(self) -> SessionState:
         """The state of the request's session (``mockserver.sessions``); the default one outside any."""
-        session = self.sessions.current()
-        return self.default if session is None else session.state
+        session = active()
+        return self.default if session is None or session.owner is not self.sessions else session.state
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self._app(scope, receive, send)

@@ -29,7 +29,7 @@ class PrefixRouter:
         if scope["type"] not in ("http", "websocket"):
             return  # lifespan: nothing to start or stop
         # Under a session's path prefix (``mockserver.sessions``), root_path holds it already.
-        path = route_path(scope)
+        path: str = route_path(scope) if scope.get("root_path") else scope["path"]
         for prefix, app in self.routes:
             if prefix == "" or path == prefix or path.startswith(prefix + "/"):
                 child = dict(scope)

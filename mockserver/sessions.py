@@ -50,6 +50,9 @@ COPIED_FACTOR = 8
 # The session of the request being answered (None: the default session). Set by ``SessionLayer`` or
 # ``Sessions.using``; read through ``Sessions.current``.
 _CURRENT: ContextVar[Session | None] = ContextVar("lms_sandbox_session", default=None)
+# The session of the request being answered, whichever sandbox's (None: the default one): a C call,
+# for the default path's checks; ``Sessions.current`` is the one that knows a registry's own.
+active = _CURRENT.get
 
 
 class InvalidSessionName(ValueError, SandboxError):
@@ -253,23 +256,20 @@ class Sessions:
 Refuse = Callable[[Scope, Send, int, str, dict[str, str]], Awaitable[None]]
 
 
-def _named(scope: Scope, prefixed: bool) -> tuple[str | None, Scope]:
-    """The session a request names (None: the default one), and its scope with the prefix set aside."""
+def _prefixed(scope: Scope) -> tuple[str | None, Scope]:
+    """The session a request's path names (``/__session__/NAME/...``), and its scope with the prefix
+    kept in root_path (so the URLs an app builds from the request stay inside the session)."""
     path: str = scope["path"]
     root: str = scope.get("root_path", "")
     under = path[len(root) :] if root and path.startswith(root) else path
-    if prefixed and under.startswith(PREFIX + "/"):
-        name, _, rest = under[len(PREFIX) + 1 :].partition("/")
-        # Kept in root_path, so the URLs an app builds from the request stay inside the session.
-        child = dict(scope)
-        child["root_path"] = f"{root}{PREFIX}/{name}"
-        if not rest:
-            child["path"] = f"{path}/"
-        return name, child
-    for key, value in scope["headers"]:
-        if key == _HEADER:
-            return value.decode("latin-1"), scope
-    return None, scope
+    if not under.startswith(PREFIX + "/"):
+        return None, scope
+    name, _, rest = under[len(PREFIX) + 1 :].partition("/")
+    child = dict(scope)
+    child["root_path"] = f"{root}{PREFIX}/{name}"
+    if not rest:
+        child["path"] = f"{path}/"
+    return name, child
 
 
 class SessionLayer:
@@ -293,7 +293,14 @@ class SessionLayer:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        name, scope = _named(scope, self.prefixed)
+        name: str | None = None
+        if self.prefixed and PREFIX in scope["path"]:
+            name, scope = _prefixed(scope)
+        if name is None:
+            for key, value in scope["headers"]:
+                if key == _HEADER:
+                    name = value.decode("latin-1")
+                    break
         if name is None:
             await self.app(scope, receive, send)
             return
@@ -328,5 +335,6 @@ __all__ = [
     "SessionState",
     "Sessions",
     "TooManySessions",
+    "active",
     "check_name",
 ]

@@ -34,7 +34,7 @@ from ..index import ApiIndex, route_of
 from ..jsonify import FastJsonifier
 from ..numerals import StrictNumbersParser
 from ..options import SandboxOptions
-from ..sessions import Sessions, SessionState
+from ..sessions import Sessions, SessionState, active
 from ..specs import load_spec
 from ..store import Store, VendorData
 from ..xmlcodec import encode as encode_xml
@@ -118,7 +118,9 @@ class VendorContext:
 
     @property
     def data(self) -> VendorData:
-        return self.state.store.vendor(self.vendor.name)
+        # The default session's without a call more: most requests are in it.
+        state = self.default if active() is None else self.state
+        return state.store.vendor(self.vendor.name)
 
 
 class BoundHandlers:

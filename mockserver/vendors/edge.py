@@ -27,6 +27,7 @@ from ..excerpt import shorten
 from ..index import ApiIndex, Operation, route_of
 from ..ratelimit import RateLimiter
 from ..servable import finite, unservable
+from ..sessions import active
 from ..store import VendorData
 from ..vendor_data import TRANSIENT
 from .credentials import Credential, CredentialScheme, LoginScheme, Refusal, SignedScheme, Source
@@ -201,7 +202,7 @@ class CredentialEdge:
 
     def _scoped(self) -> tuple[SandboxClock, RateLimiter | None]:
         """The clock and the limiter of the request's session."""
-        state = self.session()
+        state = None if active() is None else self.session()
         if state is None or self.limit is None:
             return (self.clock, self.limiter) if state is None else (state.clock, None)
         limit, clock = self.limit, state.clock
