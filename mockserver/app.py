@@ -15,11 +15,13 @@ from .asgi import route_path, send_json
 from .building import Builder, Status
 from .clock import SandboxClock
 from .conformance import NonConformingState, check_state
+from .control import CONTROL_PREFIX as CONTROL_PREFIX  # (re-exported: where the control plane is mounted)
 from .control import build_control_app, render_problem
 from .errors import FixtureError
 from .faults import FaultMiddleware, Faults, FaultSpec, InvalidFault, parse_fault
 from .index import ApiIndex, Routed
 from .journal import Journal, JournalMiddleware
+from .landing import Landing
 from .options import SandboxOptions
 from .redaction import Redactor, declared_names, scheme_names
 from .routing import PrefixRouter
@@ -33,7 +35,6 @@ from .vendors.credentials import Credential, LoginScheme
 from .webhook_targets import WebhookPolicy
 from .webhooks import Webhooks
 
-CONTROL_PREFIX = "/__sandbox__"
 T = TypeVar("T")
 
 
@@ -282,7 +283,9 @@ class Sandbox:
         self.sessions = Sessions(self._session_state, ttl=options.session_ttl, limit=options.session_limit)
         self.apis: dict[str, ApiInfo] = {}
         self.contexts: dict[str, VendorContext] = {}
-        routes: list[tuple[str, ASGIApp]] = [(CONTROL_PREFIX, build_control_app(self))]
+        # The index of what is served (mockserver.landing) at /__sandbox__/, in front of the token.
+        control = Landing(build_control_app(self), self, ("", "/"), CONTROL_PREFIX)
+        routes: list[tuple[str, ASGIApp]] = [(CONTROL_PREFIX, control)]
         self._renderers: list[tuple[str, Callable[..., dict[str, Any]]]] = []
         for name, vendor in self.vendors.items():
             credentials = _credentials(vendor, tuple(options.credentials.get(name, ())))
@@ -341,7 +344,10 @@ class Sandbox:
             routes.append((prefix, Routed(app, ctx.index)))
         # Longest prefix first: the API a refused request was meant for answers in its own format.
         self._renderers.sort(key=lambda item: len(item[0]), reverse=True)
-        root = SessionLayer(PrefixRouter(routes), self.sessions, self._refuse, prefixed=not options.root)
+        router: ASGIApp = PrefixRouter(routes)
+        # And at / too, unless an API is served there (--root).
+        indexed = router if options.root else Landing(router, self, ("/",))
+        root = SessionLayer(indexed, self.sessions, self._refuse, prefixed=not options.root)
         self._app: ASGIApp = _trusting_proxies(root, options.forwarded_allow_ips)
         faults.configure(_configured_faults(options, scenarios))
 

@@ -12,6 +12,7 @@ import json
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from starlette.datastructures import URL
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ._starlette import get_route_path
@@ -19,6 +20,7 @@ from ._starlette import get_route_path
 __all__ = [
     "Headers",
     "Rewrite",
+    "base_url",
     "read_body",
     "replay",
     "rewrite_body",
@@ -38,6 +40,17 @@ Rewrite = Callable[[Scope, bytes], tuple[Scope, bytes] | None]
 def route_path(scope: Scope) -> str:
     """The request's path under its mount (``path`` minus ``root_path``), as Starlette's routes see it."""
     return get_route_path(scope)
+
+
+def base_url(scope: Scope, mount: str = "") -> str:
+    """The sandbox's base URL as the client reached it: scheme, ``Host`` (else the server's address) and
+    the root path outside the sandbox, from a request under ``mount`` (a prefix such as
+    ``/__sandbox__``, whose ``root_path`` ends with it)."""
+    url = URL(scope=scope)
+    root: str = scope.get("root_path", "")
+    if mount and root.endswith(mount):
+        root = root[: -len(mount)]
+    return f"{url.scheme}://{url.netloc}{root}"
 
 
 def header(scope: Scope, name: bytes) -> bytes | None:

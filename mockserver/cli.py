@@ -18,6 +18,16 @@ from .vendors import REGISTRY, get_vendor, load, vendor_names
 
 __all__ = ["build_parser", "env_bool", "main", "options_from_args"]
 
+# exposure.CONTROL_TOKEN_ENV, spelled out: the CLI does not import Starlette to print its help.
+CONTROL_TOKEN_ENV = "LMS_SANDBOX_CONTROL_TOKEN"
+REQUIRE_TOKEN_ENV = "LMS_SANDBOX_REQUIRE_CONTROL_TOKEN"
+_NO_TOKEN = (
+    f"lms-sandbox serve: no control token given, and --require-control-token ({REQUIRE_TOKEN_ENV}) "
+    f"asks for one: set {CONTROL_TOKEN_ENV} to a secret of your own, e.g. "
+    f"docker run -e {CONTROL_TOKEN_ENV}=$(openssl rand -hex 32) ..., and send it to the control plane "
+    "as Authorization: Bearer <token>"
+)
+
 # Import-light: the option defaults, read for the help texts without building anything.
 _DEFAULTS = SandboxOptions()
 
@@ -128,7 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
         "LMS_SANDBOX_RATE_LIMIT (comma-separated API=LIMIT, e.g. dfe=1000/minute), "
         "LMS_SANDBOX_ALLOW_WEBHOOK_HOSTS (comma-separated), LMS_SANDBOX_FORWARDED_ALLOW_IPS, "
         "LMS_SANDBOX_JOURNAL_SECRETS (true/false), LMS_SANDBOX_SERVER (granian/uvicorn) and "
-        "LMS_SANDBOX_CONTROL_TOKEN set the defaults of the "
+        "LMS_SANDBOX_CONTROL_TOKEN, LMS_SANDBOX_REQUIRE_CONTROL_TOKEN (true/false) set the defaults of the "
         "matching options.",
     )
     serve.add_argument(
@@ -140,12 +150,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--control-token",
-        default=os.environ.get("LMS_SANDBOX_CONTROL_TOKEN", "").strip() or None,
+        default=os.environ.get(CONTROL_TOKEN_ENV, "").strip() or None,
         metavar="TOKEN",
         help="every control-plane request (all but GET /__sandbox__/health) must carry this token, as "
         "Authorization: Bearer TOKEN or X-Sandbox-Token: TOKEN; also on loopback. Without it, serve "
         "makes one up when --host is not a loopback address and prints it. Prefer the environment "
         "variable LMS_SANDBOX_CONTROL_TOKEN: a command line is visible to other users",
+    )
+    serve.add_argument(
+        "--require-control-token",
+        action="store_true",
+        default=env_bool(REQUIRE_TOKEN_ENV),
+        help="refuse to start without a control token given (--control-token or "
+        "LMS_SANDBOX_CONTROL_TOKEN) instead of making one up: where nobody reads the banner, as in a "
+        "container (the Docker image sets LMS_SANDBOX_REQUIRE_CONTROL_TOKEN=true)",
     )
     serve.add_argument(
         "--port",
@@ -387,6 +405,8 @@ def _serve(args: argparse.Namespace) -> int:
     gc.disable()
     from .server import serve
 
+    if args.require_control_token and args.control_token is None:
+        raise SystemExit(_NO_TOKEN)
     if args.root and len(args.apis or ()) != 1:
         raise SystemExit("--root needs exactly one --api, e.g. --api apprentiscope --root")
     unserved = sorted({api for api, _ in args.webhooks} - set(args.apis or REGISTRY))

@@ -18,7 +18,7 @@ from connexion.options import SwaggerUIOptions
 from starlette.types import ASGIApp, Scope
 
 from ._connexion import check_specs_once, validator_map
-from .asgi import route_path
+from .asgi import base_url, route_path
 from .bounds import Bounds, RequestBounds, UnlabelledBody
 from .conformance import state_schema
 from .errors import ClockOutOfRange, ModelError, SnapshotError, StateFileError, UnknownApi, UnknownSnapshot
@@ -44,6 +44,8 @@ if TYPE_CHECKING:
     from .webhooks import Webhooks
 
 CONTROL_SPEC = "sandbox.yaml"
+# Where the root app mounts the control plane.
+CONTROL_PREFIX = "/__sandbox__"
 # Paths (under the control plane) that take whole APIs' state: the import limit applies, not the APIs'.
 IMPORT_PATHS = ("/state", "/snapshots")
 
@@ -106,10 +108,7 @@ class ControlHandlers:
         self.sandbox = sandbox
 
     def _base_url(self) -> str:
-        request = connexion.request
-        prefix = request.scope.get("root_path", "")
-        root = prefix[: -len("/__sandbox__")] if prefix.endswith("/__sandbox__") else ""
-        return f"{request.url.scheme}://{request.url.netloc}{root}"
+        return base_url(connexion.request.scope, CONTROL_PREFIX)
 
     def health(self) -> Reply:
         store = self.sandbox.store

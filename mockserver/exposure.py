@@ -63,6 +63,13 @@ def _sent(scope: Scope) -> list[bytes]:
     return found
 
 
+def carries_token(scope: Scope, token: str | bytes) -> bool:
+    """Whether the request offers ``token`` (``Authorization: Bearer`` or ``X-Sandbox-Token``)."""
+    expected = token.encode() if isinstance(token, str) else token
+    # Constant time per comparison: the answer's timing tells nothing about the token.
+    return any(hmac.compare_digest(sent, expected) for sent in _sent(scope))
+
+
 class ControlToken:
     """ASGI layer of the control plane: a request without the token gets a 401 problem.
 
@@ -80,8 +87,7 @@ class ControlToken:
         self.render = render
 
     def _carries(self, scope: Scope) -> bool:
-        # Constant time per comparison: the answer's timing tells nothing about the token.
-        return any(hmac.compare_digest(sent, self.token) for sent in _sent(scope))
+        return carries_token(scope, self.token)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or (scope["method"], route_path(scope)) in OPEN or self._carries(scope):
@@ -105,6 +111,7 @@ __all__ = [
     "CONTROL_TOKEN_ENV",
     "TOKEN_HEADER",
     "ControlToken",
+    "carries_token",
     "control_headers",
     "is_loopback",
     "new_token",

@@ -18,6 +18,7 @@ import uvicorn
 
 from ._uvicorn import http_protocol
 from .app import CONTROL_PREFIX, Sandbox
+from .auth_text import credential_lines
 from .exposure import CONTROL_TOKEN_ENV, TOKEN_HEADER, is_loopback, new_token
 from .options import DEFAULT_SERVER, SERVERS, SandboxOptions
 
@@ -30,36 +31,6 @@ _HEAD_SLACK = 64 * 1024
 H11_TARGET_MAX = 2 * 1024 * 1024
 # Granian's Rust threads: the HTTP parsing and socket writes, outside the GIL.
 RUNTIME_THREADS = 2
-
-
-_PLACES = {"query": "in the query string", "json": "in a JSON body", "form": "in a form body"}
-
-
-def credential_lines(api: dict[str, Any]) -> list[str]:
-    """How to authenticate against an API (``/__sandbox__/apis``' entry), for people to read."""
-    auth = api["auth"]
-    sent = []
-    for where, values in auth["send"].items():
-        joined = ", ".join(f"{k}: {v}" if where == "header" else f"{k}={v}" for k, v in values.items())
-        sent.append(joined if where == "header" else f"{joined} ({_PLACES[where]})")
-    lines = ["; ".join(sent)] if sent else []
-    if "login" in auth:
-        login = auth["login"]
-        fields = ", ".join(f"{k}={v}" for k, v in login["json"].items())
-        lines.append(
-            f"{login['method']} {login['path']} with {{{fields}}}, then the token in {auth['token']['name']}"
-        )
-    elif "token" in auth:
-        token = auth["token"]
-        values = ", ".join(f"{k}={v}" for k, v in auth["values"].items())
-        lines.append(
-            f"a {token['algorithm']} token per request in {token['name']} ({', '.join(token['claims'])}), "
-            f"from {values}"
-        )
-    elsewhere = {name: sorted({s["in"] for s in sources}) for name, sources in auth["fields"].items()}
-    if any(len(places) > 1 for places in elsewhere.values()):
-        lines.append("accepted in: " + "; ".join(f"{n}: {', '.join(p)}" for n, p in elsewhere.items()))
-    return lines
 
 
 @dataclass(frozen=True, slots=True)

@@ -267,7 +267,7 @@ def _prefixed(scope: Scope) -> tuple[str | None, Scope]:
     name, _, rest = under[len(PREFIX) + 1 :].partition("/")
     child = dict(scope)
     child["root_path"] = f"{root}{PREFIX}/{name}"
-    if not rest:
+    if not rest and not path.endswith("/"):
         child["path"] = f"{path}/"
     return name, child
 

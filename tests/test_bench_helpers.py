@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from mockserver.testing import sync_client
+from tests.bench import floor
 from tests.bench.load import LIMIT_MARK, MARK, Shape, WrkResult, lua_script, parse
-from tests.bench.report import Row, table, targets
+from tests.bench.report import Row, floor_lines, table, targets
 from tests.bench.scale import table as scale_table
 
 WRK_OUTPUT = """Running 2s test @ http://127.0.0.1:40123
@@ -134,6 +137,50 @@ def test_ratio_targets_hold_on_every_endpoint_and_name_the_ones_below(
     assert "below: GET /slow" in figure
     assert "GET /fast" not in figure
     assert _line(rows[:1], {}, name)[2] is True
+
+
+def test_the_floor_line_names_the_endpoints_whose_p1_bar_is_above_connexions_floor() -> None:
+    # 2x Prism: 1,600 req/s on /low (floor 2,000: reachable), 3,000 on /high (floor 2,000: out of reach).
+    rows = [
+        Row("GET /low", "one", runs={"prism": _run(800), "floor": _run(2000)}),
+        Row("GET /high", "one", runs={"prism": _run(1500), "floor": _run(2000)}),
+        Row("GET /unmeasured", "one", runs={"prism": _run(5000)}),
+    ]
+
+    line, p99 = floor_lines(rows)
+
+    assert "above it on 1 of 2 endpoints" in line
+    assert "GET /high (bar 3,000, floor 2,000 req/s)" in line
+    assert "GET /low" not in line
+    assert "below the floor on all 1 endpoints" in floor_lines(rows[:1])[0]
+    assert p99 == "- Connexion's floor p99: 5-5 ms (P2 asks <= 10 ms of the sandbox)"
+    assert floor_lines(rows[2:]) == []
+
+
+def test_the_floor_serves_each_route_with_stock_connexion_and_a_constant(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    routes = tmp_path / "routes.json"
+    routes.write_text(
+        json.dumps([["GET", "/api/items/7?page=2"], ["POST", "/api/items/7"], ["GET", "/other"]])
+    )
+    monkeypatch.setenv(floor.ROUTES_ENV, str(routes))
+
+    with sync_client(floor.application()) as client:
+        answers = [
+            client.get("/api/items/7", params={"page": 2}),
+            client.post("/api/items/7", json={"anything": [1, 2]}),
+            client.get("/other"),
+        ]
+        missing = client.get("/api/items/8")
+
+    assert [(a.status_code, a.json()) for a in answers] == [(200, {"ok": True})] * 3
+    assert missing.status_code == 404
+    paths = floor.document([("GET", "/a?x=1"), ("GET", "/a"), ("PUT", "/a")])["paths"]
+    assert list(paths) == ["/a"]
+    assert sorted(paths["/a"]) == ["get", "put"]
+    assert "requestBody" in paths["/a"]["put"]
+    assert "requestBody" not in paths["/a"]["get"]
 
 
 def test_p2_holds_a_list_to_its_own_limit_and_counts_only_at_32_connections() -> None:

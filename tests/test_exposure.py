@@ -288,3 +288,32 @@ def test_uvicorn_itself_believes_no_proxy_header(guarded: Sandbox) -> None:
     from mockserver.server import make_server
 
     assert make_server(guarded).config.proxy_headers is False
+
+
+# --- serve --require-control-token (the image sets LMS_SANDBOX_REQUIRE_CONTROL_TOKEN) ---------------
+
+
+@pytest.mark.parametrize(
+    ("argv", "env"),
+    [(["--require-control-token"], {}), ([], {"LMS_SANDBOX_REQUIRE_CONTROL_TOKEN": "true"})],
+    ids=["flag", "environment"],
+)
+def test_serve_asked_to_require_a_token_stops_without_one_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch, argv: list[str], env: dict[str, str]
+) -> None:
+    import mockserver.server
+    from mockserver.cli import main
+
+    def served(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("serve started without a token")
+
+    monkeypatch.setattr(mockserver.server, "serve", served)
+    monkeypatch.delenv(CONTROL_TOKEN_ENV, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+
+    with pytest.raises(SystemExit) as stopped:
+        main(["serve", "--host", "0.0.0.0", "--port", "0", *argv])
+
+    assert CONTROL_TOKEN_ENV in str(stopped.value.code)
+    assert "--require-control-token" in str(stopped.value.code)

@@ -210,6 +210,15 @@ def test_the_path_prefix_names_a_session_and_links_stay_inside_it(one: Sandbox) 
         assert [e["operation_id"] for e in journal["entries"]] == ["createUser", "readUsers", "readUser"]
 
 
+@pytest.mark.parametrize("path", ["/__session__/p2", "/__session__/p2/", "/__session__/p2/__sandbox__/"])
+def test_the_index_under_a_session_prefix_links_inside_the_session(one: Sandbox, path: str) -> None:
+    with sync_client(one) as client:
+        index = client.get(path, headers={"Accept": "application/json"})
+        assert index.status_code == 200, index.text
+        assert index.json()["base_url"] == "http://sandbox/__session__/p2"
+        assert index.json()["apis"][0]["base_url"] == "http://sandbox/__session__/p2/apprentiscope"
+
+
 def test_under_root_only_the_header_names_a_session() -> None:
     app = create_app(apis=("apprentiscope",), root=True)
     with sync_client(app, headers=TOKEN) as client:

@@ -32,7 +32,8 @@ S1_KIB = 256.0
 
 @dataclass
 class Row:
-    """One endpoint's runs, by server name ("sandbox", "validating", "durable", "prism", "wiremock")."""
+    """One endpoint's runs, by server name ("sandbox", "validating", "durable", "prism", "wiremock",
+    "floor")."""
 
     label: str
     kind: str
@@ -64,8 +65,9 @@ def _run_cell(row: Row, server: str) -> str:
 def table(rows: list[Row]) -> list[str]:
     lines = [
         "| endpoint | sandbox req/s | Prism req/s | sandbox / Prism | WireMock req/s | sandbox p50 / p99 ms "
-        "| Prism p99 ms | validating req/s | off / on | state file req/s | with / without |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| Prism p99 ms | validating req/s | off / on | state file req/s | with / without "
+        "| Connexion floor req/s | sandbox / floor |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in rows:
         own = row.runs.get("sandbox")
@@ -80,8 +82,39 @@ def table(rows: list[Row]) -> list[str]:
             f"| {_run_cell(row, 'validating')} "
             f"| {_num(off_on, 2)} "
             f"| {_run_cell(row, 'durable')} "
-            f"| {_num(row.ratio('durable', 'sandbox'), 2)} |"
+            f"| {_num(row.ratio('durable', 'sandbox'), 2)} "
+            f"| {_run_cell(row, 'floor')} "
+            f"| {_num(row.ratio('sandbox', 'floor'), 2)} |"
         )
+    return lines
+
+
+def floor_lines(rows: list[Row]) -> list[str]:
+    """Where P1's bar (2x Prism) stands against Connexion's own floor on the same server: an endpoint whose
+    bar is above the floor cannot meet P1 while Connexion serves the request, whatever the sandbox does."""
+    known = [
+        (row.label, P1_RATIO * prism, floor)
+        for row in rows
+        if (prism := row.rps("prism")) is not None and (floor := row.rps("floor")) is not None
+    ]
+    if not known:
+        return []
+    above = [
+        f"{label} (bar {bar:,.0f}, floor {floor:,.0f} req/s)" for label, bar, floor in known if bar > floor
+    ]
+    head = (
+        f"- P1's bar ({P1_RATIO:g}x Prism) against Connexion's floor (stock Connexion, a constant answer): "
+    )
+    if not above:
+        lines = [head + f"below the floor on all {len(known)} endpoints, so reachable in principle"]
+    else:
+        lines = [head + f"above it on {len(above)} of {len(known)} endpoints, out of reach while Connexion "
+                 "serves them: " + "; ".join(above)]  # fmt: skip
+    p99s = [run.p99_ms for row in rows if (run := row.runs.get("floor")) is not None and run.valid]
+    lines.append(
+        f"- Connexion's floor p99: {min(p99s):.0f}-{max(p99s):.0f} ms "
+        f"(P2 asks <= {P2_ONE_MS:g} ms of the sandbox)"
+    )
     return lines
 
 
@@ -301,6 +334,9 @@ def render(rows: list[Row], results: dict[str, Any], header: list[str]) -> str:
         lines += [*scale_table(results["scale"]), ""]
     lines += ["| measure | target | verdict |", "|---|---|---|"]
     lines += [f"| {figure} | {target} | {_verdict(met)} |" for figure, target, met in targets(rows, results)]
+    floor = floor_lines(rows)
+    if floor:
+        lines += ["", *floor]
     notes = [f"{row.label}: {note}" for row in rows for note in row.notes]
     if notes:
         lines += ["", *(f"- {note}" for note in notes)]

@@ -2,8 +2,10 @@
 
 Load: wrk (-t1 -c32 by default) on every benchmarked endpoint against ``lms-sandbox serve`` (rate limits
 raised as contract runs do), the same with ``--validate-responses``, the same with ``--state-file`` (on the
-writes), Prism mocking the same document, and WireMock replaying the sandbox's own recorded answers; the
-order of the servers rotates per endpoint. Only the cost of the state file on creates, quickly:
+writes), Prism mocking the same document, WireMock replaying the sandbox's own recorded answers, and
+Connexion's floor (``tests/bench/floor.py``: stock Connexion on serve's server, a handler returning a
+constant, the most any endpoint can do while Connexion owns the request); the order of the servers rotates
+per endpoint. Only the cost of the state file on creates, quickly:
 ``make bench ARGS="--only durable --endpoint create --seconds 5"``.
 WireMock gets a warm-up of its own first (its JIT needs more than a run's warm-up). Then the scale of
 ``serve`` (req/s, p50, p99 at 1, 8, 32 and 128 connections on a read and a create; RSS before and after
@@ -36,17 +38,18 @@ if str(ROOT) not in sys.path:  # `python tests/bench/run.py` as well as `python 
 from mockserver.exposure import control_headers  # noqa: E402
 from mockserver.options import DEFAULT_SERVER, SERVERS  # noqa: E402
 from mockserver.vendors import vendor_names  # noqa: E402
-from tests.bench import inprocess, load, measures, report, scale, servers, sessions, tools  # noqa: E402
+from tests.bench import floor, inprocess, load, measures, report, scale, servers, sessions, tools  # noqa: E402
 from tests.bench.endpoints import RATE_LIMITS, Endpoint, Minter, discover  # noqa: E402
 
 # The servers measured beside the sandbox's own load runs.
-LOAD_PEERS = ("wiremock", "prism", "validation", "durable")
+LOAD_PEERS = ("wiremock", "prism", "validation", "durable", "floor")
 SECTIONS = (
     "load",
     "wiremock",
     "prism",
     "validation",
     "durable",
+    "floor",
     "scale",
     "startup",
     "contracts",
@@ -210,6 +213,17 @@ def _load(args: argparse.Namespace, skipped: dict[str, str], work: Path) -> list
             if _started(stub, stack, skipped, "wiremock"):
                 targets.append(Target("wiremock", stub, {e.label: e for e in wanted}, True))
                 _warm_wiremock(args, wrk, targets[-1], wanted)
+        if "floor" not in args.skip and wanted:
+            routes = work / "floor-routes.json"
+            shapes = [e.sandbox_shape() for e in wanted]
+            routes.write_text(json.dumps(sorted({(s.method, s.path.split("?")[0]) for s in shapes})))
+            port = servers.free_port()
+            argv, env = floor.command(routes, port, args.server)
+            ground = servers.Server(
+                f"Connexion floor ({args.server})", argv, port, env=env, log=work / "floor.log"
+            )
+            if _started(ground, stack, skipped, "floor"):
+                targets.append(Target("floor", ground, {e.label: e for e in wanted}, True))
         rows = []
         for n, endpoint in enumerate(wanted):
             row = report.Row(endpoint.label, endpoint.kind, endpoint.creates)
@@ -233,7 +247,7 @@ def _load(args: argparse.Namespace, skipped: dict[str, str], work: Path) -> list
                     f"bench: {endpoint.label:<42} {target.name:<10} {run.rps:9.0f} req/s  "
                     f"p50 {run.p50_ms:7.1f} ms  p99 {run.p99_ms:7.1f} ms  {run.problem()}"
                 )
-            for name in ("prism", "wiremock"):
+            for name in ("prism", "wiremock", "floor"):
                 if name in skipped:
                     row.skipped[name] = skipped[name]
             rows.append(row)
