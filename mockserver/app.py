@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, Generic, TypeVar, cast, overload
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from . import _connexion  # (first: Connexion imported with its warnings silenced)
+from .asgi import route_path, send_json
 from .building import Builder, Status
 from .clock import SandboxClock
 from .conformance import NonConformingState, check_state
 from .control import CONTROL_PREFIX as CONTROL_PREFIX  # (re-exported: where the control plane is mounted)
-from .control import build_control_app
+from .control import build_control_app, render_problem
 from .errors import FixtureError
 from .faults import FaultMiddleware, Faults, FaultSpec, InvalidFault, parse_fault
 from .index import ApiIndex, Routed
@@ -24,6 +26,7 @@ from .options import SandboxOptions
 from .redaction import Redactor, declared_names, scheme_names
 from .routing import PrefixRouter
 from .scenarios import load_scenario, scenarios_for
+from .sessions import SessionLayer, Sessions, SessionState, active
 from .statefile import StateFile
 from .store import Seeder, Store, VendorData
 from .vendors import Vendor, get_vendor, load, vendor_names
@@ -31,6 +34,8 @@ from .vendors.base import VendorContext, build_vendor_app, load_specs
 from .vendors.credentials import Credential, LoginScheme
 from .webhook_targets import WebhookPolicy
 from .webhooks import Webhooks
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,22 +193,49 @@ def _trusting_proxies(app: ASGIApp, trusted: tuple[str, ...]) -> ASGIApp:
 class Touching:
     """Notes in the store that a request reached ``api``: the next reset rewinds only what was used."""
 
-    def __init__(self, app: ASGIApp, store: Store, api: str) -> None:
+    def __init__(self, app: ASGIApp, store: Callable[[], Store], api: str) -> None:
         self.app = app
+        # The store of the request's session.
         self.store = store
         self.api = api
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        self.store.touch(self.api)
+        self.store().touch(self.api)
         await self.app(scope, receive, send)
+
+
+class _OfSession(Generic[T]):
+    """A ``Sandbox`` attribute that is the request's session's (``Sandbox.state``'s attribute of its name)."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, sandbox: None, owner: type) -> _OfSession[T]: ...
+    @overload
+    def __get__(self, sandbox: Sandbox, owner: type) -> T: ...
+    def __get__(self, sandbox: Sandbox | None, owner: type) -> T | _OfSession[T]:
+        return self if sandbox is None else cast(T, getattr(sandbox.state, self.name))
 
 
 class Sandbox:
     """The ASGI app made by ``create_app``: vendors, control plane, store and journal together.
 
+    ``store``, ``journal``, ``clock``, ``faults``, ``webhooks`` and ``errors`` are those of the request's
+    session (``mockserver.sessions``), the default session's outside one (``default`` holds them);
+    ``sessions.using(name)`` runs Python code in a session.
+
     With ``background``, each API's app is built later (``mockserver.building``: ``serve`` starts it
     once listening); everything a user's input decides is done here all the same.
     """
+
+    store: _OfSession[Store] = _OfSession()
+    journal: _OfSession[Journal] = _OfSession()
+    clock: _OfSession[SandboxClock] = _OfSession()
+    faults: _OfSession[Faults] = _OfSession()
+    webhooks: _OfSession[Webhooks] = _OfSession()
+    # Exceptions raised inside handlers, in order; the pytest plugin surfaces them in the test.
+    errors: _OfSession[list[BaseException]] = _OfSession()
 
     def __init__(self, options: SandboxOptions, *, background: bool = False) -> None:
         self.options = options
@@ -214,61 +246,61 @@ class Sandbox:
             {name: v.default_fixture for name, v in self.vendors.items()}, options.fixtures
         )
         # One clock per app, read by every time-dependent rule; a reset puts it back to real time.
-        self.clock = SandboxClock()
+        clock = SandboxClock()
         try:
-            self.store = Store(
+            store = Store(
                 {name: _seeder(v, scenarios[name]) for name, v in self.vendors.items()},
                 seed=options.seed,
-                clock=self.clock,
+                clock=clock,
                 check=check_state,
             )
         except NonConformingState as exc:
             given = [str(path) for path in options.fixtures if load_scenario(path)["api"] == exc.api]
             source = given[0] if given else f"the default scenario {self.vendors[exc.api].default_fixture}"
             raise FixtureError(f"{source} seeds a record the API could not serve: {exc}") from None
-        self.store.on_reset(self.clock.reset)
+        store.on_reset(clock.reset)
         # Restored before anything is served; a file that is not ours stops the start, untouched.
+        # It holds the default session's state only: sessions live in memory.
         self.state_file = (
-            StateFile(options.state_file, self.store, options.state_sync) if options.state_file else None
+            StateFile(options.state_file, store, options.state_sync) if options.state_file else None
         )
         if self.state_file is not None:
             self.state_file.open()
-        self.journal = Journal(options.journal_size)
+        journal = Journal(options.journal_size)
         # Registrations are configuration, not data: a reset keeps them.
-        self.webhooks = Webhooks(
-            self.journal,
-            {name: v.webhook_events for name, v in self.vendors.items()},
-            options.webhooks,
-            WebhookPolicy.of(options.allow_webhook_hosts),
-        )
-        self.store.on_event(self.webhooks.emit)
+        self._events = {name: v.webhook_events for name, v in self.vendors.items()}
+        self._webhook_policy = WebhookPolicy.of(options.allow_webhook_hosts)
+        webhooks = Webhooks(journal, self._events, options.webhooks, self._webhook_policy)
+        store.on_event(webhooks.emit)
         # Faults from the options and the scenarios are re-armed by every reset; others are forgotten.
         # Filled in per API below, before the configured faults are checked against it.
-        operations: dict[str, frozenset[str]] = {}
-        self.faults = Faults(operations, seed=lambda: self.store.seed)
-        self.store.on_reset(self.faults.reset)
-        # Exceptions raised inside handlers, in order; the pytest plugin surfaces them in the test.
-        self.errors: list[BaseException] = []
+        self._operations: dict[str, frozenset[str]] = {}
+        faults = Faults(self._operations, seed=lambda: store.seed)
+        store.on_reset(faults.reset)
+        # The default session's state; each named session has its own (``mockserver.sessions``).
+        # Its ``errors``: exceptions raised inside handlers, in order (the plugin fails the test with them).
+        self.default = SessionState(store, journal, clock, faults, webhooks)
+        self.sessions = Sessions(self._session_state, ttl=options.session_ttl, limit=options.session_limit)
         self.apis: dict[str, ApiInfo] = {}
         self.contexts: dict[str, VendorContext] = {}
         # The index of what is served (mockserver.landing) at /__sandbox__/, in front of the token.
         control = Landing(build_control_app(self), self, ("", "/"), CONTROL_PREFIX)
         routes: list[tuple[str, ASGIApp]] = [(CONTROL_PREFIX, control)]
+        self._renderers: list[tuple[str, Callable[..., dict[str, Any]]]] = []
         for name, vendor in self.vendors.items():
             credentials = _credentials(vendor, tuple(options.credentials.get(name, ())))
             specs = load_specs(vendor.specs)
             ctx = VendorContext(
                 vendor,
-                self.store,
                 options,
                 credentials,
-                self.errors,
-                self.clock,
                 specs,
                 ApiIndex(specs, ignore_case=vendor.ignore_case),
+                self.default,
+                self.sessions,
             )
             self.contexts[name] = ctx
-            operations[name] = _operation_names(vendor, ctx.index)
+            self._operations[name] = _operation_names(vendor, ctx.index)
             prefix = "" if options.root else vendor.prefix
             self.apis[name] = ApiInfo(
                 name=name,
@@ -291,29 +323,76 @@ class Sandbox:
                 if background
                 else build_vendor_app(ctx)
             )
+            render = load(vendor.edge_errors or vendor.errors)
+            self._renderers.append((prefix, render))
             faulty = FaultMiddleware(
-                Touching(built, self.store, name),
+                Touching(built, self._current("store"), name),
                 api=name,
-                faults=self.faults,
+                faults=self._current("faults"),
                 call_of=vendor.call_of,
-                render=load(vendor.edge_errors or vendor.errors),
+                render=render,
             )
             app = JournalMiddleware(
                 faulty,
                 api=name,
-                journal=self.journal,
+                journal=self._current("journal"),
                 call_of=vendor.call_of,
                 routed=_connexion.routed_operation_id,
                 redactor=None if options.journal_secrets else _redactor(vendor, ctx.index),
             )
             # The request's operation, found once, for every layer behind (mockserver.index).
             routes.append((prefix, Routed(app, ctx.index)))
+        # Longest prefix first: the API a refused request was meant for answers in its own format.
+        self._renderers.sort(key=lambda item: len(item[0]), reverse=True)
         router: ASGIApp = PrefixRouter(routes)
         # And at / too, unless an API is served there (--root).
-        self._app = _trusting_proxies(
-            router if options.root else Landing(router, self, ("/",)), options.forwarded_allow_ips
+        indexed = router if options.root else Landing(router, self, ("/",))
+        root = SessionLayer(indexed, self.sessions, self._refuse, prefixed=not options.root)
+        self._app: ASGIApp = _trusting_proxies(root, options.forwarded_allow_ips)
+        faults.configure(_configured_faults(options, scenarios))
+
+    def _session_state(self, name: str) -> SessionState:
+        """Session ``name``'s state: a fork of the seeded state, its own journal, clock, faults, webhooks."""
+        clock = SandboxClock()
+        store = self.default.store.fork(self.options.seed, clock, name)
+        journal = Journal(self.options.journal_size)
+        webhooks = Webhooks(journal, self._events, self.options.webhooks, self._webhook_policy)
+        store.on_event(webhooks.emit)
+        faults = Faults(self._operations, seed=lambda: store.seed, configured=self.default.faults.configured)
+        state = SessionState(store, journal, clock, faults, webhooks)
+        store.on_reset(clock.reset)
+        store.on_reset(faults.reset)
+        store.on_reset(state.locals.clear)
+        return state
+
+    async def _refuse(
+        self, scope: Scope, send: Send, status: int, message: str, headers: dict[str, str]
+    ) -> None:
+        """A request refused before its session could be opened, answered in its API's error format."""
+        path = route_path(scope)
+        for prefix, render in self._renderers:
+            owned = path == prefix or path.startswith(prefix + "/")
+            if owned if prefix else not path.startswith(CONTROL_PREFIX):
+                await send_json(send, status, render(status, message), headers)
+                return
+        await send_json(
+            send, status, render_problem(status, message), headers, content_type="application/problem+json"
         )
-        self.faults.configure(_configured_faults(options, scenarios))
+
+    def _current(self, name: str) -> Callable[[], Any]:
+        """What gives attribute ``name`` of the request's session's state (one check on the default path)."""
+        default = self.default
+
+        def current() -> Any:
+            return getattr(default, name) if active() is None else getattr(self.state, name)
+
+        return current
+
+    @property
+    def state(self) -> SessionState:
+        """The state of the request's session (``mockserver.sessions``); the default one outside any."""
+        session = active()
+        return self.default if session is None or session.owner is not self.sessions else session.state
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self._app(scope, receive, send)
@@ -330,8 +409,9 @@ class Sandbox:
             self.state_file.save()
 
     def close(self) -> None:
-        """Finish the webhook deliveries under way and stop their thread; close the state file."""
-        self.webhooks.close()
+        """Finish the webhook deliveries under way and stop their threads; close the state file."""
+        self.sessions.close()
+        self.default.webhooks.close()
         if self.state_file is not None:
             self.state_file.close()
 

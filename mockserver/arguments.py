@@ -123,6 +123,28 @@ def size(text: str) -> int:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def seconds(text: str) -> float:
+    """A positive number of seconds (``serve --session-ttl``)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive, finite number of seconds, got {text!r}")
+    return value
+
+
+def count(text: str) -> int:
+    """A whole number, 0 or more (``serve --session-limit``)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected 0 or more, got {text!r}")
+    return value
+
+
 def add_api_option(parser: argparse.ArgumentParser, verb: str, add: Callable[..., Any] | None = None) -> None:
     """``--api NAME``, repeatable, into ``apis``: the command ``verb``s only the APIs named (``add``:
     what adds it, ``parser.add_argument`` by default)."""

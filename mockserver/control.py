@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from .faults import Faults
     from .journal import Journal
     from .options import SandboxOptions
+    from .sessions import Sessions
     from .store import Store
     from .vendors.base import VendorContext
     from .webhooks import Webhooks
@@ -53,12 +54,20 @@ class ControlledApp(Protocol):
     """What the control plane needs of the app it controls (``mockserver.app.Sandbox`` is one)."""
 
     options: SandboxOptions
-    store: Store
-    journal: Journal
-    clock: SandboxClock
-    faults: Faults
-    webhooks: Webhooks
     contexts: dict[str, VendorContext]
+    sessions: Sessions
+
+    # The request's session's (``mockserver.sessions``).
+    @property
+    def store(self) -> Store: ...
+    @property
+    def journal(self) -> Journal: ...
+    @property
+    def clock(self) -> SandboxClock: ...
+    @property
+    def faults(self) -> Faults: ...
+    @property
+    def webhooks(self) -> Webhooks: ...
 
     # Read only: the control plane names the APIs served, whatever the app keeps of each.
     @property
@@ -304,6 +313,19 @@ class ControlHandlers:
             return _problem(404, "Not registered", f"{url} is not registered for {api}")
         return ConnexionResponse(status_code=204)
 
+    # sessions
+
+    def list_sessions(self) -> Reply:
+        sessions = self.sandbox.sessions
+        return _json({"ttl_seconds": sessions.ttl, "limit": sessions.limit, "sessions": sessions.listed()})
+
+    def delete_session(self, session: str) -> ConnexionResponse | Reply:
+        if not self.sandbox.sessions.delete(session):
+            return _problem(
+                404, "Unknown session", f"no session {session!r} is open; GET /sessions lists them"
+            )
+        return ConnexionResponse(status_code=204)
+
     # vendors' own actions
 
     def _action(self, api: str, name: str, method: str, body: Any) -> Reply:
@@ -359,6 +381,8 @@ class ControlHandlers:
             "restoreSnapshot": self.restore_snapshot,
             "deleteSnapshot": self.delete_snapshot,
             "listJournal": self.list_journal,
+            "listSessions": self.list_sessions,
+            "deleteSession": self.delete_session,
             "clearJournal": self.clear_journal,
         }
 

@@ -371,7 +371,7 @@ class FaultMiddleware:
 
     Args:
         app: the vendor app.
-        api: the API's name; ``faults`` the sandbox's faults.
+        api: the API's name; ``faults`` the sandbox's faults, or what gives the request's session's.
         call_of: the vendor call an operationId serves (``Vendor.call_of``).
         render: the vendor's error renderer, for injected statuses.
     """
@@ -381,13 +381,13 @@ class FaultMiddleware:
         app: ASGIApp,
         *,
         api: str,
-        faults: Faults,
+        faults: Faults | Callable[[], Faults],
         call_of: Callable[[str | None], str | None],
         render: Render,
     ) -> None:
         self.app = app
         self.api = api
-        self.faults = faults
+        self.faults: Callable[[], Faults] = faults if callable(faults) else lambda: faults
         self.call_of = call_of
         self.render = render
 
@@ -397,7 +397,7 @@ class FaultMiddleware:
             return
         route = route_of(scope)
         operation_id = (route.id or None) if route is not None else None
-        decision = self.faults.decide(self.api, operation_id, self.call_of(operation_id))
+        decision = self.faults().decide(self.api, operation_id, self.call_of(operation_id))
         if decision is None:
             await self.app(scope, receive, send)
             return

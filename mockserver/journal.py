@@ -214,7 +214,7 @@ class JournalMiddleware:
         app: ASGIApp,
         *,
         api: str,
-        journal: Journal,
+        journal: Journal | Callable[[], Journal],
         call_of: Callable[[str | None], str | None] = lambda operation_id: operation_id,
         routed: Callable[[Scope], str | None] = lambda scope: None,
         redactor: Redactor | None = None,
@@ -223,7 +223,8 @@ class JournalMiddleware:
         # Credentials' values out of what is recorded (``mockserver.redaction``); None keeps them.
         self.redactor = redactor
         self.api = api
-        self.journal = journal
+        # The journal, or what gives the request's session's (``mockserver.sessions``).
+        self.journal: Callable[[], Journal] = journal if callable(journal) else lambda: journal
         self.call_of = call_of
         # The operationId the app's router routed the request to, read from the scope after the app ran
         # (``_connexion.routed_operation_id``: the journal itself never imports Connexion).
@@ -266,7 +267,7 @@ class JournalMiddleware:
             fault = extensions.get(FAULT)
             dropped = fault is not None and fault["kind"] == "drop"
             extensions[NOTED] = (self.api, operation_id, 0 if dropped else status)
-            self.journal.record_raw(
+            self.journal().record_raw(
                 (request_chunks, response_chunks),
                 (scope.get("headers", ()), answer_headers),
                 route_path(scope) if self.redactor is not None else "",

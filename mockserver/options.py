@@ -77,6 +77,9 @@ class SandboxOptions:
         max_path_size: the longest request path, in bytes as sent (percent-encoded; 414 beyond it).
         max_header_size: the largest single request header, name and value, in bytes (431 beyond it).
         max_headers_size: the largest total of all request headers, in bytes (431 beyond it).
+        session_ttl: seconds a session (``X-Sandbox-Session``, ``mockserver.sessions``) may stay
+            unused before it expires with its state.
+        session_limit: how many sessions may live at once; a request opening one more gets a 503.
     """
 
     seed: int = 0
@@ -102,6 +105,8 @@ class SandboxOptions:
     max_path_size: int = 8 * KIB
     max_header_size: int = 8 * KIB
     max_headers_size: int = 32 * KIB
+    session_ttl: float = 1800.0
+    session_limit: int = 1000
 
     def __post_init__(self) -> None:
         if self.root and len(self.apis) != 1:
@@ -114,6 +119,10 @@ class SandboxOptions:
             raise ValueError("control_token must not be empty; None means no token is needed")
         if self.journal_size < 1:
             raise ValueError("journal_size must be at least 1")
+        if not self.session_ttl > 0:
+            raise ValueError(f"session_ttl must be a positive number of seconds, got {self.session_ttl}")
+        if self.session_limit < 0:
+            raise ValueError(f"session_limit must be 0 (no sessions) or more, got {self.session_limit}")
         for name in (
             "max_body_size",
             "max_import_size",

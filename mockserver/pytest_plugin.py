@@ -10,6 +10,7 @@ asks for them.
 
 from __future__ import annotations
 
+import os
 import types
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
@@ -27,9 +28,10 @@ _HANDLE = pytest.StashKey["SandboxHandle"]()
 _FILE_OPTIONS = pytest.StashKey["SandboxOptions"]()
 
 MARKER = (
-    "sandbox(seed=None, fixture=None, apis=None, faults=None): run this test against a sandbox built with "
-    "another seed, scenario file(s) (relative to the test file or the rootdir) or subset of APIs, with "
-    "faults in force (each 'API[:OP]=KIND[,KEY:VALUE...]' as serve --fault takes it, or a mapping)"
+    "sandbox(seed=None, fixture=None, apis=None, faults=None, isolated=False): run this test against a "
+    "sandbox built with another seed, scenario file(s) (relative to the test file or the rootdir) or "
+    "subset of APIs, with faults in force (each 'API[:OP]=KIND[,KEY:VALUE...]' as serve --fault takes it, "
+    "or a mapping), in a session of its own (isolated: X-Sandbox-Session, deleted after the test)"
 )
 
 
@@ -136,7 +138,13 @@ def sandbox(
     request: pytest.FixtureRequest, sandbox_options: SandboxOptions, sandbox_pool: SandboxPool
 ) -> Iterator[SandboxHandle]:
     """The sandbox app, reset to its seed before this test: URLs, credentials, clients, journal."""
-    from mockserver.plugin import MarkerSettings, SandboxHandle, SandboxRaised, resolve_options
+    from mockserver.plugin import (
+        MarkerSettings,
+        SandboxHandle,
+        SandboxRaised,
+        resolve_options,
+        session_of_test,
+    )
 
     marker = request.node.get_closest_marker("sandbox")
     settings = MarkerSettings.from_kwargs(marker.args, marker.kwargs) if marker else MarkerSettings()
@@ -149,7 +157,14 @@ def sandbox(
         marker=settings,
         marker_search=[request.path.parent, config.rootpath],
     )
-    handle = SandboxHandle(sandbox_pool.app(options), options)
+    app = sandbox_pool.app(options)
+    # A session of its own when asked: named by the xdist worker and the test, forgotten after it.
+    session = (
+        session_of_test(request.node.nodeid, os.environ.get("PYTEST_XDIST_WORKER"))
+        if settings.isolated
+        else None
+    )
+    handle = SandboxHandle(app, options, session)
     handle.reset()
     for fault in settings.faults:
         handle.add_fault(fault)
@@ -158,6 +173,8 @@ def sandbox(
     handle.close()
     # Errors from requests made while other fixtures tore down (the test's own are raised in its call).
     errors = handle.take_errors()
+    if session is not None:
+        app.sessions.delete(session)
     if errors:
         raise SandboxRaised.of(errors) from errors[0]
 
@@ -178,7 +195,7 @@ def webhook_receiver(sandbox: SandboxHandle) -> Iterator[WebhookReceiver]:
     """
     from mockserver.plugin import WebhookReceiver
 
-    webhooks = sandbox.app.webhooks
+    webhooks = sandbox.webhooks
     with WebhookReceiver() as receiver:
         for api in webhooks.events:
             webhooks.register(api, receiver.url)

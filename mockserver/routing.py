@@ -28,7 +28,8 @@ class PrefixRouter:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
             return  # lifespan: nothing to start or stop
-        path: str = scope["path"]
+        # Under a session's path prefix (``mockserver.sessions``), root_path holds it already.
+        path: str = route_path(scope) if scope.get("root_path") else scope["path"]
         for prefix, app in self.routes:
             if prefix == "" or path == prefix or path.startswith(prefix + "/"):
                 child = dict(scope)

@@ -265,6 +265,25 @@ def _add_traffic(add: Any) -> None:
         f"(default {_DEFAULTS.journal_size})",
     )
     add(
+        "--session-ttl",
+        env="LMS_SANDBOX_SESSION_TTL",
+        type=arguments.seconds,
+        default=_DEFAULTS.session_ttl,
+        metavar="SECONDS",
+        help="a session (a request's X-Sandbox-Session header or /__session__/NAME/ path prefix: a "
+        "state of its own, in memory) is forgotten once unused this long "
+        f"(default {_DEFAULTS.session_ttl:g})",
+    )
+    add(
+        "--session-limit",
+        env="LMS_SANDBOX_SESSION_LIMIT",
+        type=arguments.count,
+        default=_DEFAULTS.session_limit,
+        metavar="N",
+        help="how many sessions may live at once; a request opening one more gets 503 until one "
+        f"expires or is deleted (default {_DEFAULTS.session_limit}; 0: no sessions)",
+    )
+    add(
         "--journal-secrets",
         env="LMS_SANDBOX_JOURNAL_SECRETS",
         action="store_true",
@@ -374,6 +393,8 @@ def options_from_args(args: argparse.Namespace) -> SandboxOptions:
         control_token=args.control_token,
         journal_size=args.journal_size,
         journal_secrets=args.journal_secrets,
+        session_ttl=args.session_ttl,
+        session_limit=args.session_limit,
         forwarded_allow_ips=tuple(ip.strip() for ip in args.forwarded_allow_ips.split(",") if ip.strip()),
         state_file=args.state_file,
         state_sync=args.state_sync,

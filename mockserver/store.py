@@ -20,8 +20,9 @@ from contextlib import contextmanager
 from types import MappingProxyType
 from typing import Any
 
+from .copies import Part, clone, parts_of
 from .errors import SnapshotError, UnknownApi, UnknownSnapshot
-from .vendor_data import Checkpoint, Listener, Record, Seeder, VendorData, clone
+from .vendor_data import Checkpoint, Listener, Record, Seeder, VendorData
 
 # Where the vendors' rules and seeders import them from.
 __all__ = ["Record", "Seeder", "Store", "VendorData", "clone"]
@@ -45,8 +46,9 @@ class _Lock:
 
     __slots__ = ("_depth", "_lock", "on_release")
 
-    def __init__(self) -> None:
-        self._lock = threading.RLock()
+    def __init__(self, shared: threading.RLock | None = None) -> None:
+        # A fork's lock is its parent's (``Store.fork``): one lock over every session's data.
+        self._lock: threading.RLock = shared if shared is not None else threading.RLock()
         # Changed only by the thread holding the lock.
         self._depth = 0
         self.on_release: Callable[[], None] | None = None
@@ -87,8 +89,13 @@ class Store:
         *,
         clock: Callable[[], float] = time.time,
         check: StateCheck | None = None,
+        parent: Store | None = None,
+        salt: str = "",
     ) -> None:
-        self._lock = _Lock()
+        # A fork (``fork``) shares its parent's lock, seeders and seeded states.
+        self._parent = parent
+        self._salt = salt
+        self._lock: _Lock = _Lock(parent._lock._lock if parent is not None else None)
         # Vetting of every state put in from outside (import, restore, named snapshots, seeding).
         self._check = check
         # Named snapshots: name -> {"seed", "apis": {api: exported state}}. Saved state, not data:
@@ -99,7 +106,11 @@ class Store:
         self.seed = seed
         self._reset_hooks: list[Callable[[], None]] = []
         # Each vendor's state right after seeding, per seed: a reset rewinds to it instead of reseeding.
-        self._seeded: OrderedDict[int, dict[str, Checkpoint]] = OrderedDict()
+        self._seeded: OrderedDict[int, dict[str, Checkpoint]] = (
+            OrderedDict() if parent is None else parent._seeded
+        )
+        # The same states, each collection frozen on its own, for forks: made when first forked.
+        self._parts: dict[int, dict[str, dict[str, Part]]] = {} if parent is None else parent._parts
         # The APIs whose data may have changed since the last reset, and the seed that reset used:
         # a reset rewinds only those (every API when the seed changes).
         self._touched: set[str] = set(self._seeders)
@@ -109,6 +120,26 @@ class Store:
     @property
     def apis(self) -> list[str]:
         return list(self._vendors)
+
+    def fork(self, seed: int, clock: Callable[[], float], salt: str) -> Store:
+        """A store of its own (session ``salt``'s) starting from the seeded state of ``seed``, each
+        collection copied from it on first use, its generators restarted from ``salt``; it shares this
+        store's lock, seeders and seeded states."""
+        return Store(self._seeders, seed, clock=clock, check=self._check, parent=self, salt=salt)
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        """API -> collection -> how many records it holds (without copying a fork's uncopied ones)."""
+        with self._lock:
+            return {name: data.counts() for name, data in self._vendors.items()}
+
+    def _rewind(self, name: str, data: VendorData, checkpoint: Checkpoint) -> None:
+        if self._parent is None:
+            data.rewind(checkpoint)
+            return
+        parts = self._parts.setdefault(self.seed, {})
+        if name not in parts:
+            parts[name] = parts_of(checkpoint.collections)
+        data.fork_from(checkpoint, parts[name], self._parent._vendors[name], f"{self.seed}:{self._salt}")
 
     @contextmanager
     def locked(self) -> Iterator[Store]:
@@ -173,13 +204,13 @@ class Store:
                     seeded[name] = data.checkpoint()
                 self._seeded[self.seed] = seeded
                 while len(self._seeded) > SEEDED_CACHE_SIZE:
-                    self._seeded.popitem(last=False)
+                    self._parts.pop(self._seeded.popitem(last=False)[0], None)
             else:
                 self._seeded.move_to_end(self.seed)
                 everything = self._state_seed != self.seed
                 for name, data in self._vendors.items():
                     if everything or name in self._touched:
-                        data.rewind(seeded[name])
+                        self._rewind(name, data, seeded[name])
             self._touched.clear()
             self._state_seed = self.seed
             for hook in self._reset_hooks:

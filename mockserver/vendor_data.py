@@ -7,8 +7,6 @@ the vendor name, so one vendor's data does not change when another vendor is add
 
 from __future__ import annotations
 
-import copy
-import pickle
 import random
 import string
 import time
@@ -16,12 +14,13 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from faker import Faker
 
 from .collection import Changes, Collection, Index, IndexSpec, KeyFn, Tracked, TrackedExtras, ValueFn
 from .collection import Record as Record
+from .copies import Frozen, Generator, Part, clone, freeze, thaw
 from .errors import DuplicateKey, SnapshotError
 
 Seeder = Callable[["VendorData"], None]
@@ -30,70 +29,14 @@ Listener = Callable[[str, str, Mapping[str, str]], None]
 _ID_ALPHABET = string.ascii_letters + string.digits
 # Extras under a key starting with this are kept in memory only (see ``VendorData.extras``).
 TRANSIENT = "transient."
-_ATOMS = frozenset((str, int, float, bool, type(None)))
-_T = TypeVar("_T")
 _Id = TypeVar("_Id", str, int)
-
-
-def clone(value: _T) -> _T:
-    """A deep copy of JSON-shaped data, about three times faster than ``copy.deepcopy`` on it.
-
-    Handlers answer with it: serialisation happens after the store's lock is released.
-    """
-    return cast(_T, _cloned(value))
-
-
-def _cloned(value: Any) -> Any:
-    # A record is mostly atoms: copied with the dict or list, not one call each (twice as fast on a list).
-    kind = type(value)
-    if kind is dict:
-        copied = value.copy()
-        for key, item in value.items():
-            if type(item) not in _ATOMS:
-                copied[key] = _cloned(item)
-        return copied
-    if kind is list:
-        return [item if type(item) in _ATOMS else _cloned(item) for item in value]
-    if kind in _ATOMS:
-        return value
-    return copy.deepcopy(value)
-
-
-@dataclass(frozen=True, slots=True)
-class Copied:
-    """A private deep copy of data that does not pickle."""
-
-    value: Any
-
-
-# Pickled bytes, or a private copy of what pickle refused.
-Frozen = bytes | Copied
-
-
-def _freeze(value: Any) -> Frozen:
-    """``value`` kept so that ``_thaw`` gives a fresh deep copy each time.
-
-    Pickling is the fastest deep copy Python has (one C call instead of a walk through every record).
-    It refuses some objects, e.g. instances of a class whose module was imported again (pytester runs
-    do that): those are deep-copied instead.
-    """
-    try:
-        return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-    except (pickle.PicklingError, TypeError, AttributeError):
-        return Copied(copy.deepcopy(value))
-
-
-def _thaw(frozen: Frozen) -> Any:
-    if isinstance(frozen, bytes):
-        return pickle.loads(frozen)
-    return copy.deepcopy(frozen.value)
 
 
 @dataclass(frozen=True, slots=True)
 class Checkpoint:
     """A vendor's whole state at one moment: records, extras and where both generators stand.
 
-    Records and extras are kept frozen (see ``_freeze``), so the checkpoint never changes.
+    Records and extras are kept frozen (see ``freeze``), so the checkpoint never changes.
     """
 
     collections: Frozen
@@ -109,12 +52,19 @@ class VendorData:
         self.name = name
         # The sandbox clock (seconds since the epoch): "now" for the vendor's rules and timestamps.
         self.clock = clock
-        self._faker = Faker("en_US")
-        self._random = random.Random()
+        # The Faker is made on first use (a fork that never draws a name never pays for one); it draws
+        # from ``_faker_random``, which alone holds its position.
+        self._faker: Faker | None = None
+        self._faker_random = Generator()
+        # A fork's parent: the providers its seeders added to its Faker are added to the fork's.
+        self._parent: VendorData | None = None
+        self._random = Generator()
         # Off until ``track`` turns it on (the state file does): what callers may have changed.
         self._changes: Changes | None = None
         # Readers see plain dicts of id -> record; each is a Collection that keeps its indexes current.
-        self.collections: dict[str, dict[str, Record]] = {}
+        self._collections: dict[str, dict[str, Record]] = {}
+        # A fork's collections not copied yet: each is thawed from the seeded state on first use.
+        self._pending: dict[str, Part] = {}
         self._extras: dict[str, Any] = {}
         # Who hears the events the vendor's rules emit (webhooks); silent while a seeder runs.
         self.listeners: list[Listener] = []
@@ -126,16 +76,58 @@ class VendorData:
     @property
     def random(self) -> random.Random:
         """The vendor's seeded generator (never the global one)."""
+        self._note_generators()
+        return self._random.get()
+
+    def _note_generators(self) -> None:
         if self._changes is not None:
             self._changes.generators = True
-        return self._random
 
     @property
     def faker(self) -> Faker:
         """The vendor's seeded Faker."""
-        if self._changes is not None:
-            self._changes.generators = True
+        self._note_generators()
+        if self._faker is None:
+            made: Any = Faker("en_US")
+            made.random = self._faker_random.get()
+            parent = self._parent._faker if self._parent is not None else None
+            if parent is not None:
+                have = {type(p) for p in made.get_providers()}
+                for provider in parent.get_providers():
+                    if type(provider) not in have:
+                        made.add_provider(type(provider))
+            self._faker = made
         return self._faker
+
+    @property
+    def collections(self) -> dict[str, dict[str, Record]]:
+        """Every collection by name (a fork's not yet copied ones are copied first)."""
+        if self._pending:
+            for name in list(self._pending):
+                self._materialise(name)
+        return self._collections
+
+    @collections.setter
+    def collections(self, value: dict[str, dict[str, Record]]) -> None:
+        self._pending = {}
+        self._collections = value
+
+    def _materialise(self, name: str) -> None:
+        part = self._pending.pop(name)
+        self._collections[name] = self._collection(name, thaw(part.records))
+
+    def counts(self) -> dict[str, int]:
+        """How many records each collection holds (a fork's uncopied ones counted without copying)."""
+        found = {name: len(part.ids) for name, part in self._pending.items()}
+        return {**found, **{name: len(records) for name, records in self._collections.items()}}
+
+    def copied(self) -> tuple[int, int]:
+        """How many collections this fork copied, and an estimate of their size in bytes (pickled)."""
+        size = 0
+        for records in self._collections.values():
+            frozen = freeze(dict(records)) if records else b""
+            size += len(frozen) if isinstance(frozen, bytes) else 0
+        return len(self._collections), size
 
     @property
     def extras(self) -> dict[str, Any]:
@@ -163,12 +155,12 @@ class VendorData:
 
     def generators(self) -> tuple[Any, Any]:
         """Where both generators stand: ``getstate()`` of the random and of the Faker's."""
-        return self._random.getstate(), self._faker.random.getstate()
+        return self._random.state(), self._faker_random.state()
 
     def set_generators(self, states: tuple[Any, Any]) -> None:
         """Put both generators where ``generators`` found them."""
-        self._random.setstate(states[0])
-        self._faker.random.setstate(states[1])
+        self._random.start(states[0])
+        self._faker_random.start(states[1])
 
     @property
     def changes(self) -> Changes | None:
@@ -199,8 +191,9 @@ class VendorData:
         """Forget every record and restart both generators from ``seed``."""
         self._replace({})
         self.extras = {}
-        self.random.seed(f"{self.name}:{seed}")
-        self.faker.seed_instance(f"{self.name}:{seed}")
+        self._note_generators()
+        self._random.start(f"{self.name}:{seed}")
+        self._faker_random.start(f"{self.name}:{seed}")
 
     def emit(self, event: str, fields: Mapping[str, str]) -> None:
         """Tell the listeners of ``event`` (a state change a webhook reports); silent while seeding."""
@@ -211,13 +204,16 @@ class VendorData:
 
     def collection(self, name: str) -> Collection:
         """The records of collection ``name`` keyed by id (created empty on first use)."""
-        found = self.collections.get(name)
+        found = self._collections.get(name)
+        if found is None and name in self._pending:
+            self._materialise(name)
+            found = self._collections[name]
         if not isinstance(found, Collection) or (
             self._changes is not None and not isinstance(found, Tracked)
         ):
             # A plain dict put in ``collections`` by hand is adopted, indexes and all.
             found = self._collection(name, found)
-            self.collections[name] = found
+            self._collections[name] = found
             if self._changes is not None:
                 self._changes.whole.add(name)
         return found
@@ -303,18 +299,38 @@ class VendorData:
         """A private copy of the whole state, generators included."""
         collections = {name: dict(records) for name, records in self.collections.items()}
         return Checkpoint(
-            collections=_freeze(collections),
-            extras=_freeze(self.extras),
-            random_state=self.random.getstate(),
-            faker_state=self.faker.random.getstate(),
+            collections=freeze(collections),
+            extras=freeze(self.extras),
+            random_state=self._random.state(),
+            faker_state=self._faker_random.state(),
         )
 
     def rewind(self, checkpoint: Checkpoint) -> None:
         """Put back the state of ``checkpoint`` (copied, so the checkpoint stays as it was)."""
-        self._replace(_thaw(checkpoint.collections))
-        self.extras = _thaw(checkpoint.extras)
-        self.random.setstate(checkpoint.random_state)
-        self.faker.random.setstate(checkpoint.faker_state)
+        self._replace(thaw(checkpoint.collections))
+        self.extras = thaw(checkpoint.extras)
+        self._note_generators()
+        self._random.start(checkpoint.random_state)
+        self._faker_random.start(checkpoint.faker_state)
+
+    def fork_from(
+        self, checkpoint: Checkpoint, parts: Mapping[str, Part], specs: VendorData, salt: str
+    ) -> None:
+        """Start from ``checkpoint`` (``parts`` being its collections), each collection copied on first
+        use; with the indexes ``specs`` declares, and the Faker providers its seeders added.
+
+        Both generators restart from ``salt`` (the seed and a session's name): two sessions draw
+        different ids and names, each the same on every run.
+        """
+        # The declarations are shared, not copied: every session declares the same indexes, with the
+        # same code (each collection builds its own from them).
+        self._specs = specs._specs
+        self._parent = specs
+        self._collections = {}
+        self._pending = dict(parts)
+        self.extras = thaw(checkpoint.extras)
+        self._random.start(f"{self.name}:{salt}")
+        self._faker_random.start(f"{self.name}:{salt}:faker")
 
     def _replace(self, collections: dict[str, dict[str, Record]]) -> None:
         # Fresh Collections rebuild every declared index from the records they are given.
@@ -334,15 +350,19 @@ class VendorData:
         whose records were made before the generator was rewound, never collides with one of them."""
         while True:
             candidate = draw()
+            if collection in self._pending:
+                self._materialise(collection)
             if not (
-                candidate in self.collections.get(collection, {}) if collection else self.taken(candidate)
+                candidate in self._collections.get(collection, {}) if collection else self.taken(candidate)
             ):
                 return candidate
 
     def taken(self, rid: object) -> bool:
         """Whether a record of any collection is keyed ``rid`` (a number also as its digits)."""
         keys = (rid, str(rid)) if isinstance(rid, int) else (rid,)
-        return any(key in records for records in self.collections.values() for key in keys)
+        return any(key in records for records in self._collections.values() for key in keys) or any(
+            key in part.ids for part in self._pending.values() for key in keys
+        )
 
     def export(self) -> dict[str, Any]:
         """A deep, JSON-ready copy of every collection."""

@@ -178,12 +178,13 @@ class Webhooks:
         with self._idle:
             return self._idle.wait_for(lambda: self._pending == 0, timeout)
 
-    def close(self) -> None:
-        """Finish the deliveries under way and stop the delivery thread."""
+    def close(self, *, wait: bool = True) -> None:
+        """Stop the delivery thread once the deliveries under way are done (waiting for them unless
+        ``wait`` is false: an expired session's)."""
         with self._lock:
             executor, self._executor = self._executor, None
         if executor is not None:
-            executor.shutdown(wait=True)
+            executor.shutdown(wait=wait)
 
 
 __all__ = ["WEBHOOK", "InvalidWebhookUrl", "NoWebhooks", "WebhookPolicy", "Webhooks", "check_url"]

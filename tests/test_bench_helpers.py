@@ -220,6 +220,24 @@ def test_p9_checks_reads_and_creates_against_their_own_limits_on_every_api() -> 
     assert lines[1][0].endswith("a 0.75")
 
 
+def test_s1_checks_the_memory_per_session_against_its_limit() -> None:
+    opened = {
+        "count": 1000,
+        "rss_before_mib": 90.0,
+        "rss_after_mib": 240.0,
+        "first_read_ms": 1.5,
+        "later_read_ms": 0.6,
+        "estimate_bytes": 61440,
+        "per_session_kib": 153.6,
+    }
+    (line,) = [line for line in targets([], {"sessions": opened}) if line[0].startswith("S1")]
+    assert line[2] is True
+    assert "154 KiB per session" in line[0]
+    assert "first read p50 1.50 ms" in line[0]
+    heavy = {**opened, "rss_after_mib": 400.0}
+    assert [line[2] for line in targets([], {"sessions": heavy}) if line[0].startswith("S1")] == [False]
+
+
 def test_scale_table_shows_the_curve_and_the_memory_line() -> None:
     point = {"endpoint": "GET /thing", "rps": 1234.5, "p50_ms": 0.84, "p99_ms": 12.0, "problem": ""}
     scale = {

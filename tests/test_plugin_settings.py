@@ -5,8 +5,9 @@ from pathlib import Path
 import pytest
 
 from mockserver import FixtureError, SandboxOptions
-from mockserver.plugin import MarkerSettings, resolve_options
+from mockserver.plugin import MarkerSettings, resolve_options, session_of_test
 from mockserver.plugin.settings import app_key, find_scenario
+from mockserver.sessions import check_name
 
 
 def test_marker_arguments_are_parsed_into_settings() -> None:
@@ -23,6 +24,7 @@ def test_marker_arguments_are_parsed_into_settings() -> None:
         ((), {"seed": "7"}, "seed=...) must be an int"),
         ((), {"seed": True}, "seed=...) must be an int"),
         ((), {"apis": [1]}, "apis=...) takes a string or a list of strings"),
+        ((), {"isolated": "yes"}, "isolated=...) must be True or False"),
     ],
 )
 def test_bad_marker_arguments_say_what_is_accepted(
@@ -31,6 +33,16 @@ def test_bad_marker_arguments_say_what_is_accepted(
     with pytest.raises(TypeError) as raised:
         MarkerSettings.from_kwargs(args, kwargs)
     assert message in str(raised.value)
+
+
+def test_an_isolated_tests_session_is_named_by_its_worker_and_its_id() -> None:
+    assert MarkerSettings.from_kwargs((), {"isolated": True}).isolated
+    one, other = (session_of_test(f"tests/test_a.py::test_{n}[x y/z]", "gw1") for n in ("one", "other"))
+    assert one.startswith("gw1-")
+    assert one != other
+    assert check_name(one) == one
+    assert session_of_test("t::t", None).startswith("main-")
+    assert session_of_test("t::t", "gw0") != session_of_test("t::t", "gw1")
 
 
 def test_marker_beats_command_line_which_beats_the_options_fixture(tmp_path: Path) -> None:

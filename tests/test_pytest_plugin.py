@@ -22,7 +22,9 @@ def test_plugin_is_registered_through_the_pytest11_entry_point(project: pytest.P
     (plugin,) = [ep for ep in entry_points(group="pytest11") if ep.name == "lms_sandbox"]
     assert plugin.value == "mockserver.pytest_plugin"
     markers = project.runpytest("--markers")
-    markers.stdout.fnmatch_lines(["@pytest.mark.sandbox(seed=None, fixture=None, apis=None, faults=None): *"])
+    markers.stdout.fnmatch_lines(
+        ["@pytest.mark.sandbox(seed=None, fixture=None, apis=None, faults=None, isolated=False): *"]
+    )
     helped = project.runpytest("--help")
     helped.stdout.fnmatch_lines(["*--sandbox-seed=N*", "*--sandbox-fixture=FILE*"])
 
@@ -162,6 +164,44 @@ def test_live_server_answers_plain_httpx_and_urllib_on_127_0_0_1(project: pytest
         """
     )
     project.runpytest().assert_outcomes(passed=3)
+
+
+def test_an_isolated_test_has_a_session_of_its_own_in_process_and_live(project: pytest.Pytester) -> None:
+    project.makepyfile(
+        """
+        import httpx
+        import pytest
+
+        SEEN = {}
+        TOKEN = "sandbox-apprentiscope-token"
+
+        @pytest.mark.sandbox(isolated=True)
+        def test_isolated(sandbox, sandbox_server, apprentiscope_sandbox, absorb_sandbox):
+            assert sandbox.session
+            assert sandbox_server.session_headers == {"X-Sandbox-Session": sandbox.session}
+            ada = apprentiscope_sandbox.factory.apprentice(email="iso@example.com")
+            base = sandbox_server.base_url("apprentiscope")
+            live = httpx.get(f"{base}/read-user/{ada['id']}", headers=sandbox_server.headers("apprentiscope"))
+            assert live.json() == ada
+            default = httpx.get(f"{base}/read-user/{ada['id']}", headers={"Authorization": TOKEN})
+            assert default.status_code == 404
+            found = apprentiscope_sandbox.client.get("/read-users/all", params={"email": "iso@example.com"})
+            assert found.json() == [ada]
+            apprentiscope_sandbox.assert_called("readUser", times=1)
+            # A login is the session's own: Absorb's token from the live client works in it.
+            with sandbox_server.client("absorb") as absorb:
+                assert absorb.get("/users", params={"_limit": 1}).status_code == 200
+            SEEN["session"] = sandbox.session
+            SEEN["app"] = sandbox.app
+
+        def test_not_isolated(sandbox, apprentiscope_sandbox):
+            assert sandbox.session is None
+            assert apprentiscope_sandbox.state.find("users", email="iso@example.com") == []
+            assert sandbox.app is SEEN["app"]
+            assert SEEN["session"] not in [s["name"] for s in sandbox.app.sessions.listed()]
+        """
+    )
+    project.runpytest().assert_outcomes(passed=2)
 
 
 def test_a_live_client_authenticates_itself_the_way_each_vendor_takes_credentials(
@@ -306,7 +346,7 @@ def test_marker_chooses_seed_scenario_and_apis_for_one_test(project: pytest.Pyte
     result = project.runpytest()
     result.assert_outcomes(passed=4, errors=1)
     result.stdout.fnmatch_lines(
-        ["*@pytest.mark.sandbox got unknown argument(s) sede; it takes seed, fixture, apis, faults"]
+        ["*@pytest.mark.sandbox got unknown argument(s) sede; it takes seed, fixture, apis, faults, isolated"]
     )
 
 

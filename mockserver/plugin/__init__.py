@@ -12,7 +12,7 @@ from .handles import Factory, NotServed, SandboxHandle, SandboxRaised, VendorSan
 from .live import LiveSandbox, LiveServer
 from .pool import SandboxPool
 from .receiver import Delivery, NoDelivery, WebhookReceiver
-from .settings import MarkerSettings, resolve_options
+from .settings import MarkerSettings, resolve_options, session_of_test
 
 __all__ = [
     "Call",
@@ -31,4 +31,5 @@ __all__ = [
     "VendorState",
     "WebhookReceiver",
     "resolve_options",
+    "session_of_test",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Generic, TypeVar
@@ -14,10 +15,13 @@ from ..errors import SandboxError, UnknownApi
 from ..faults import FaultSpec, parse_fault
 from ..journal import Journal
 from ..options import SandboxOptions
+from ..sessions import HEADER as SESSION_HEADER
+from ..sessions import SessionState
 from ..store import Record, Store, VendorData
 from ..testing import async_client, sync_client
 from ..vendors import REGISTRY, load
 from ..vendors.credentials import SendFields, SignedAuth
+from ..webhooks import Webhooks
 from .calls import JournalAssertions
 
 IN_PROCESS_URL = "http://sandbox"
@@ -105,40 +109,57 @@ class SandboxHandle(JournalAssertions):
     """The session's sandbox app for one test: reset to its seed before the test, clients closed after.
 
     In-process URLs (``http://sandbox/...``) work only with this sandbox's clients or transport;
-    ``sandbox_server`` gives real ones.
+    ``sandbox_server`` gives real ones. With ``session``, the test has a session of its own
+    (``mockserver.sessions``): its clients send ``X-Sandbox-Session``, and the store, journal, clock,
+    faults, webhooks and errors here are that session's.
     """
 
     url = IN_PROCESS_URL
 
-    def __init__(self, app: Sandbox, options: SandboxOptions) -> None:
+    def __init__(self, app: Sandbox, options: SandboxOptions, session: str | None = None) -> None:
         self.app = app
         self.options = options
+        self.session = session
         self._closers: list[Callable[[], None]] = []
         # One auth per API for the test: its clients and ``headers`` share a login token.
         self._auths: dict[str, httpx.Auth] = {}
 
     # the app
     @property
+    def state(self) -> SessionState:
+        """The state this test acts on: its session's, or the default one."""
+        return self.app.default if self.session is None else self.app.sessions.open(self.session).state
+
+    @property
+    def session_headers(self) -> dict[str, str]:
+        """The header putting a request in this test's session (none without one)."""
+        return {} if self.session is None else {SESSION_HEADER: self.session}
+
+    @property
     def store(self) -> Store:
-        return self.app.store
+        return self.state.store
 
     @property
     def journal(self) -> Journal:
-        return self.app.journal
+        return self.state.journal
+
+    @property
+    def webhooks(self) -> Webhooks:
+        return self.state.webhooks
 
     @property
     def errors(self) -> list[BaseException]:
         """Exceptions raised inside the sandbox since the last reset (each answered with a 500)."""
-        return self.app.errors
+        return self.state.errors
 
     @property
     def seed(self) -> int:
-        return self.app.store.seed
+        return self.store.seed
 
     @property
     def clock(self) -> SandboxClock:
         """The sandbox clock: ``sandbox.clock.advance(hours=4)`` instead of sleeping (reset per test)."""
-        return self.app.clock
+        return self.state.clock
 
     @property
     def apis(self) -> Mapping[str, ApiInfo]:
@@ -168,10 +189,16 @@ class SandboxHandle(JournalAssertions):
         info = self.api(api)
         auth = self.auth(api)
         if not isinstance(auth, SendFields | SignedAuth):
-            return {**info.client_headers, **info.headers}
+            return {**info.client_headers, **info.headers, **self.session_headers}
         origin = self.base_url(api)
         with sync_client(self.app, base_url=origin) as client:
-            return {**info.client_headers, **auth.call_headers(client.send, origin)}
+
+            def send(request: httpx.Request) -> httpx.Response:
+                # A login is the session's: its token is unknown elsewhere.
+                request.headers.update(self.session_headers)
+                return client.send(request)
+
+            return {**info.client_headers, **auth.call_headers(send, origin), **self.session_headers}
 
     def credentials(self, api: str) -> tuple[str, ...]:
         """The credentials ``api`` accepts, as ``serve --credential`` takes them."""
@@ -196,7 +223,9 @@ class SandboxHandle(JournalAssertions):
 
     def reset(self, seed: int | None = None) -> None:
         """Regenerate every API's data (from this test's seed unless given) and clear the journal."""
-        self.app.reset(self.options.seed if seed is None else seed)
+        using = self.app.sessions.using(self.session) if self.session else contextlib.nullcontext()
+        with using:
+            self.app.reset(self.options.seed if seed is None else seed)
 
     def fault(self, api: str, operation: str | None = None, **settings: Any) -> dict[str, Any]:
         """Put a fault in force for the rest of this test; returns it as the control plane lists it.
@@ -207,7 +236,7 @@ class SandboxHandle(JournalAssertions):
         """
         self.api(api)  # a clear error for an API this test's sandbox does not serve
         spec = FaultSpec.from_json({"api": api, "operation": operation, **settings})
-        return self.app.faults.add(spec).to_json()
+        return self.state.faults.add(spec).to_json()
 
     def add_fault(self, fault: str | Mapping[str, Any]) -> dict[str, Any]:
         """Put a fault in force from its compact form (``serve --fault``) or its mapping of fields."""
@@ -220,8 +249,8 @@ class SandboxHandle(JournalAssertions):
 
     def take_errors(self) -> list[BaseException]:
         """The sandbox's exceptions so far, cleared so they do not fail the test."""
-        errors = list(self.app.errors)
-        self.app.errors.clear()
+        errors = list(self.errors)
+        self.errors.clear()
         return errors
 
     # clients
@@ -248,11 +277,11 @@ class SandboxHandle(JournalAssertions):
         self, api: str | None, headers: Mapping[str, str] | None
     ) -> tuple[str, dict[str, str], httpx.Auth | None]:
         if api is None:
-            return self.url, dict(headers or {}), None
+            return self.url, {**self.session_headers, **(headers or {})}, None
         # Headers a test gives win over the vendor's defaults and credentials. Credentials that are
         # plain headers are set on the client; any other kind is added per request by an auth.
         info = self.api(api)
-        sent = {**info.headers, **info.client_headers, **(headers or {})}
+        sent = {**info.headers, **info.client_headers, **self.session_headers, **(headers or {})}
         auth = None if info.vendor.credentials.headers_only else self.auth(api)
         return self.base_url(api), sent, auth
 
@@ -279,7 +308,7 @@ class SandboxHandle(JournalAssertions):
 
     # journal assertions over every API
     def _journal_scope(self) -> tuple[Journal, str | None, str]:
-        return self.app.journal, None, ""
+        return self.journal, None, ""
 
     def _served_apis(self) -> Sequence[str]:
         return list(self.app.apis)

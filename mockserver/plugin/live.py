@@ -18,12 +18,19 @@ __all__ = ["LiveSandbox", "LiveServer"]
 class LiveSandbox:
     """What ``sandbox_server`` gives a test: URLs and credentials of a sandbox served on a real port.
 
-    It serves the same app as the ``sandbox`` fixture, so data, reset and journal are shared.
+    It serves the same app as the ``sandbox`` fixture, so data, reset and journal are shared; in a test
+    with a session of its own (``@pytest.mark.sandbox(isolated=True)``) its clients and ``headers``
+    carry the session's header (``session_headers``; add it to clients of your own).
     """
 
     def __init__(self, server: LiveServer, sandbox: SandboxHandle) -> None:
         self.server = server
         self.sandbox = sandbox
+
+    @property
+    def session_headers(self) -> dict[str, str]:
+        """``X-Sandbox-Session`` naming the test's session, when it has one of its own."""
+        return self.sandbox.session_headers
 
     @property
     def url(self) -> str:
@@ -60,5 +67,5 @@ class LiveSandbox:
 
         Close it when done (or use it in a ``with`` block).
         """
-        sent = {**self.sandbox.api(api).client_headers, **(headers or {})}
+        sent = {**self.sandbox.api(api).client_headers, **self.sandbox.session_headers, **(headers or {})}
         return httpx.Client(base_url=self.base_url(api), headers=sent, auth=self.auth(api), **kwargs)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,21 +12,23 @@ from typing import Any
 from ..errors import FixtureError
 from ..options import SandboxOptions
 
-MARKER_ARGUMENTS = ("seed", "fixture", "apis", "faults")
+MARKER_ARGUMENTS = ("seed", "fixture", "apis", "faults", "isolated")
 
 
 @dataclass(frozen=True, slots=True)
 class MarkerSettings:
-    """What ``@pytest.mark.sandbox(seed=..., fixture=..., apis=[...], faults=[...])`` asks for.
+    """What ``@pytest.mark.sandbox(seed=..., fixture=..., apis=[...], faults=[...], isolated=True)`` asks for.
 
     ``faults`` are put in force after the test's reset: each the compact form of ``serve --fault``
-    or a mapping of the control plane's fault fields.
+    or a mapping of the control plane's fault fields. ``isolated`` gives the test a session of its own
+    (``mockserver.sessions``), forked from the seeded state and deleted after it.
     """
 
     seed: int | None = None
     fixtures: tuple[str, ...] = ()
     apis: tuple[str, ...] | None = None
     faults: tuple[str | Mapping[str, Any], ...] = ()
+    isolated: bool = False
 
     @classmethod
     def from_kwargs(cls, args: Sequence[Any], kwargs: Mapping[str, Any]) -> MarkerSettings:
@@ -54,11 +57,15 @@ class MarkerSettings:
                 "@pytest.mark.sandbox(faults=...) takes a list of faults, each 'API[:OP]=KIND,...' "
                 f"or a mapping, got {faults!r}"
             )
+        isolated = kwargs.get("isolated", False)
+        if not isinstance(isolated, bool):
+            raise TypeError(f"@pytest.mark.sandbox(isolated=...) must be True or False, got {isolated!r}")
         return cls(
             seed=seed,
             fixtures=fixtures,
             apis=None if apis is None else _strings(apis, "apis"),
             faults=tuple(faults),
+            isolated=isolated,
         )
 
 
@@ -109,6 +116,13 @@ def resolve_options(
     if marker.apis is not None:
         changes["apis"] = marker.apis
     return dataclasses.replace(base, **changes)
+
+
+def session_of_test(nodeid: str, worker: str | None) -> str:
+    """The session name of an isolated test: its xdist worker (``PYTEST_XDIST_WORKER``) and a digest of
+    its id, so two workers' tests never share one, whichever server they reach."""
+    digest = hashlib.sha256(nodeid.encode()).hexdigest()[:16]
+    return f"{worker or 'main'}-{digest}"
 
 
 def _hashable(value: Any) -> Any:

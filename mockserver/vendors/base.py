@@ -34,6 +34,7 @@ from ..index import ApiIndex, route_of
 from ..jsonify import FastJsonifier
 from ..numerals import StrictNumbersParser
 from ..options import SandboxOptions
+from ..sessions import Sessions, SessionState, active
 from ..specs import load_spec
 from ..store import Store, VendorData
 from ..xmlcodec import encode as encode_xml
@@ -44,6 +45,7 @@ from .edge import CredentialEdge, identity_of
 from .locking import serialised
 
 __all__ = [
+    "BoundHandlers",
     "ErrorRenderer",
     "Handler",
     "SpecMount",
@@ -69,29 +71,68 @@ class ErrorRenderer(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class VendorContext:
-    """What a vendor's ``build`` gets: its descriptor, the shared store, clock and error list, its options.
+    """What a vendor's ``build`` gets: its descriptor, its options, and the state of the session a
+    request is in (``store``, ``data``, ``clock``, ``errors``: the default session's outside one).
 
     ``specs`` maps each document's base path to a fresh copy of the document, and ``index`` is what
     they hold (``mockserver.index``); ``credentials`` are the ones the sandbox accepts (the scheme's
-    defaults unless configured).
+    defaults unless configured). Read the state where it is used, never keep it: a request in a
+    session (``mockserver.sessions``) reaches that session's.
     """
 
     vendor: Vendor
-    store: Store
     options: SandboxOptions
     credentials: tuple[Credential, ...]
-    errors: list[BaseException]
-    clock: SandboxClock
     specs: Mapping[str, dict[str, Any]]
     index: ApiIndex
+    default: SessionState
+    sessions: Sessions
 
     @property
     def name(self) -> str:
         return self.vendor.name
 
     @property
+    def state(self) -> SessionState:
+        """The state of the request's session (the default one outside a session)."""
+        session = self.sessions.current()
+        return self.default if session is None else session.state
+
+    def session_state(self) -> SessionState | None:
+        """The state of the request's session; None in the default session."""
+        session = self.sessions.current()
+        return None if session is None else session.state
+
+    @property
+    def store(self) -> Store:
+        return self.state.store
+
+    @property
+    def clock(self) -> SandboxClock:
+        return self.state.clock
+
+    @property
+    def errors(self) -> list[BaseException]:
+        """The exceptions raised inside the sandbox, in order (the plugin surfaces them in the test)."""
+        return self.state.errors
+
+    @property
     def data(self) -> VendorData:
-        return self.store.vendor(self.name)
+        # The default session's without a call more: most requests are in it.
+        state = self.default if active() is None else self.state
+        return state.store.vendor(self.vendor.name)
+
+
+class BoundHandlers:
+    """Base of a vendor's handler classes: ``data`` is the vendor's data in the request's session,
+    read on each use (a handler keeping it would write another session's)."""
+
+    def __init__(self, ctx: VendorContext) -> None:
+        self.ctx = ctx
+
+    @property
+    def data(self) -> VendorData:
+        return self.ctx.data
 
 
 def check_operations(api: str, index: ApiIndex, operations: Mapping[str, Handler]) -> None:
@@ -190,14 +231,15 @@ def error_response(
 def install_error_handlers(
     app: connexion.AsyncApp,
     render: ErrorRenderer,
-    errors: list[BaseException],
+    errors: Callable[[], list[BaseException]],
     index: ApiIndex | None = None,
     document_errors: Mapping[str, ErrorRenderer] | None = None,
 ) -> None:
     """Route every failure (validation, auth, routing, model rules, bugs) to the vendor's error body.
 
     ``document_errors`` maps a base path to the renderer of the document served there, for a vendor
-    whose documents answer in different formats; other requests use ``render``.
+    whose documents answer in different formats; other requests use ``render``. ``errors`` gives the
+    list the unexpected ones are added to (the request's session's).
     """
     by_base = sorted((document_errors or {}).items(), key=lambda item: len(item[0]), reverse=True)
 
@@ -220,7 +262,7 @@ def install_error_handlers(
         assert isinstance(exc, ProblemException)
         message = _first_paragraph(str(exc.detail or exc.title or "Request failed"))
         if exc.status >= 500:
-            errors.append(exc)
+            errors().append(exc)
         return error_response(renderer(request), exc.status, message, headers=exc.headers)
 
     async def on_http(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
@@ -241,12 +283,12 @@ def install_error_handlers(
     async def on_unwritten(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
         # The change stays in memory and is written with the next one; this answer acknowledges nothing.
         log.error("state file not written", exc_info=exc)
-        errors.append(exc)
+        errors().append(exc)
         return error_response(renderer(request), 507, str(exc))
 
     async def on_bug(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
         log.error("sandbox handler failed", exc_info=exc)
-        errors.append(exc)
+        errors().append(exc)
         return error_response(renderer(request), 500, f"Internal sandbox error: {type(exc).__name__}: {exc}")
 
     app.add_error_handler(ModelError, on_model_error)
@@ -301,10 +343,11 @@ def build_connexion_app(
         uri_parser_class=uri_parser_class or StrictNumbersParser,
         jsonifier=FastJsonifier(),
     )
-    resolver = _resolver(ctx.name, ctx.store, operations, _several_media_types(ctx.index))
+    # Every session's store shares the default one's lock (``Store.fork``): holding it serialises all.
+    resolver = _resolver(ctx.name, ctx.default.store, operations, _several_media_types(ctx.index))
     for base_path, spec in specs.items():
         app.add_api(spec, base_path=base_path, resolver=resolver, name=f"{ctx.name}{base_path}")
-    install_error_handlers(app, render_error, ctx.errors, ctx.index, document_errors)
+    install_error_handlers(app, render_error, lambda: ctx.errors, ctx.index, document_errors)
     return app
 
 
@@ -350,20 +393,22 @@ def build_vendor_app(ctx: VendorContext) -> ASGIApp:
         accepted=ctx.credentials,
         index=ctx.index,
         render=render,
-        clock=ctx.clock,
+        clock=ctx.default.clock,
         data=lambda: ctx.data,
+        session=ctx.session_state,
         rate_limit=vendor.rate_limit,
         rate_limit_value=ctx.options.rate_limits.get(vendor.name),
         required_headers=vendor.required_headers,
         gateway=vendor.gateway,
         known_subject=(
-            serialised(ctx.store, lambda subject: bool(known_subject(ctx, subject)))
+            serialised(ctx.default.store, lambda subject: bool(known_subject(ctx, subject)))
             if known_subject
             else None
         ),
     )
-    # The limiter's windows are state outside the collections: the control plane's reset clears them.
-    ctx.store.on_reset(edge.reset)
+    # The limiter's windows are state outside the collections: the control plane's reset clears them
+    # (a session's are in its state's ``locals``, which its reset clears).
+    ctx.default.store.on_reset(edge.reset)
     guarded: ASGIApp = load(vendor.front)(edge, ctx) if vendor.front else edge
     parameter = vendor.format_parameter
     owning = _owning(ctx.index, parameter)

@@ -28,6 +28,9 @@ Clock = Callable[[], float]
 # Sends one request (a login call) and answers its response, read: how ``call_headers`` logs in.
 Send = Callable[[httpx.Request], httpx.Response]
 LOCATIONS = ("header", "query", "form", "json")
+# The header naming a request's session (``mockserver.sessions.HEADER``; not imported: the contracts
+# read credentials without the server's modules).
+SESSION_HEADER = "x-sandbox-session"
 BODILESS = frozenset({"GET", "HEAD", "DELETE", "OPTIONS"})
 
 
@@ -404,7 +407,10 @@ class LoginAuth(SendFields):
             if self.login_url.is_absolute_url
             else request.url.copy_with(path=self.login_url.path, query=None)
         )
-        return self.apply(httpx.Request("POST", url, json=self.body))
+        # The login is for the request's session (``mockserver.sessions``): a token is a session's own.
+        session = request.headers.get(SESSION_HEADER)
+        headers = {SESSION_HEADER: session} if session is not None else None
+        return self.apply(httpx.Request("POST", url, json=self.body, headers=headers))
 
     def _with_token(self, request: httpx.Request) -> httpx.Request:
         # A copy: ``_send`` sets headers and query in place, and the retry after a 401 must not find

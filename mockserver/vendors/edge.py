@@ -16,7 +16,7 @@ import secrets
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -27,10 +27,14 @@ from ..excerpt import shorten
 from ..index import ApiIndex, Operation, route_of
 from ..ratelimit import RateLimiter
 from ..servable import finite, unservable
+from ..sessions import active
 from ..store import VendorData
 from ..vendor_data import TRANSIENT
 from .credentials import Credential, CredentialScheme, LoginScheme, Refusal, SignedScheme, Source
 from .descriptor import RateLimit, RequiredHeader
+
+if TYPE_CHECKING:
+    from ..sessions import SessionState
 
 IDENTITY = "lms_sandbox.identity"
 OPERATION = "lms_sandbox.operation_id"
@@ -145,6 +149,8 @@ class CredentialEdge:
         gateway: refuse every request under the documents, routed or not (an API gateway's way);
             otherwise only requests routed to a secured operation need credentials.
         known_subject: for a signed scheme, whether a token's subject exists (else it is refused).
+        session: the state of the request's session (None in the default session): its clock, and
+            its own rate-limit windows, kept in its ``locals``.
     """
 
     def __init__(
@@ -162,17 +168,18 @@ class CredentialEdge:
         required_headers: Sequence[RequiredHeader] = (),
         gateway: bool = False,
         known_subject: Callable[[str], bool] | None = None,
+        session: Callable[[], SessionState | None] = lambda: None,
     ) -> None:
         self.app = app
+        self.session = session
         self.scheme = scheme
         self.accepted = [dict(c) for c in accepted]
         self.render = render
         self.clock = clock
         self.data = data
         self.rate_limit = rate_limit
-        self.limiter = (
-            RateLimiter(rate_limit_value or rate_limit.limit, clock=clock) if rate_limit is not None else None
-        )
+        self.limit = (rate_limit_value or rate_limit.limit) if rate_limit is not None else None
+        self.limiter = RateLimiter(self.limit, clock=clock) if self.limit is not None else None
         self.gateway = gateway
         self.known_subject = known_subject
         self.index = index
@@ -192,6 +199,14 @@ class CredentialEdge:
         """Forget the rate-limit windows (the control plane's reset calls this)."""
         if self.limiter is not None:
             self.limiter.reset()
+
+    def _scoped(self) -> tuple[SandboxClock, RateLimiter | None]:
+        """The clock and the limiter of the request's session."""
+        state = None if active() is None else self.session()
+        if state is None or self.limit is None:
+            return (self.clock, self.limiter) if state is None else (state.clock, None)
+        limit, clock = self.limit, state.clock
+        return clock, state.local(self, lambda: RateLimiter(limit, clock=clock))
 
     def _document_of(self, path: str) -> str | None:
         base = self.index.document_of(path)
@@ -228,9 +243,10 @@ class CredentialEdge:
             body = await read_body(receive)
             receive = replay(body, receive)
         request = _Request(scope, body)
+        clock, limiter = self._scoped()
         try:
-            identity = self._identify(request, path, route_of(scope))
-            self._count(identity, scope)
+            identity = self._identify(request, path, route_of(scope), clock)
+            self._count(identity, scope, limiter)
             self._check_headers(request, document)
         except _Refused as refused:
             await self._refuse(send, refused)
@@ -241,7 +257,9 @@ class CredentialEdge:
 
     # credentials
 
-    def _identify(self, request: _Request, path: str, route: Operation | None) -> Identity:
+    def _identify(
+        self, request: _Request, path: str, route: Operation | None, clock: SandboxClock
+    ) -> Identity:
         scheme = self.scheme
         sent = {f.name: next(filter(None, map(request.find, f.sources)), None) for f in scheme.fields}
         if any(value is None for value in sent.values()):
@@ -253,28 +271,28 @@ class CredentialEdge:
             if route is not None and not self.index.asks_for(route, scheme.token.where, scheme.token.name):
                 # The login itself (``security: [{ApiKey: []}]``): the keys, and no token yet.
                 return Identity(matched)
-            return self._login_identity(scheme, request, path, matched)
+            return self._login_identity(scheme, request, matched, clock)
         if isinstance(scheme, SignedScheme):
-            return self._signed_identity(scheme, request)
+            return self._signed_identity(scheme, request, clock)
         return Identity(matched)
 
     def _login_identity(
-        self, scheme: LoginScheme, request: _Request, path: str, credential: Credential
+        self, scheme: LoginScheme, request: _Request, credential: Credential, clock: SandboxClock
     ) -> Identity:
         token = request.find(scheme.token)
         if token is None:
             raise _Refused(scheme.token_missing)
-        subject = token_subject(self.data(), self.clock, token)
+        subject = token_subject(self.data(), clock, token)
         if subject is None:
             raise _Refused(scheme.token_invalid)
         return Identity(credential, subject)
 
-    def _signed_identity(self, scheme: SignedScheme, request: _Request) -> Identity:
+    def _signed_identity(self, scheme: SignedScheme, request: _Request, clock: SandboxClock) -> Identity:
         token = request.find(scheme.token)
         if token is None:
             raise _Refused(scheme.missing, reason="no token was sent")
         claims, credential = _verify_signature(scheme, token, self.accepted)
-        now = self.clock.now()
+        now = clock.now()
         issued = finite(claims.get("iat"))
         if issued is None:
             raise _Refused(scheme.invalid, reason="the 'iat' claim is missing or not a finite number")
@@ -307,14 +325,14 @@ class CredentialEdge:
 
     # rate limit and required headers
 
-    def _count(self, identity: Identity, scope: Scope) -> None:
-        if self.limiter is None or self.rate_limit is None:
+    def _count(self, identity: Identity, scope: Scope, limiter: RateLimiter | None) -> None:
+        if limiter is None or self.rate_limit is None:
             return
         if self.rate_limit.per == "client":
             key = str((scope.get("client") or ("unknown",))[0])
         else:
             key = identity.subject or next(iter(identity.credential.values()), "")
-        retry_after = self.limiter.hit(key)
+        retry_after = limiter.hit(key)
         if retry_after is not None:
             refusal = Refusal(
                 self.rate_limit.status, self.rate_limit.message, headers={"Retry-After": str(retry_after)}

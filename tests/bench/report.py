@@ -26,6 +26,8 @@ P8_MS = 2.0
 P9_READ_MS = 0.5
 P9_CREATE_MS = 0.7
 STRETCH_SHARE = 0.5
+# Sessions: what docs/sessions.md states one costs (1,000 fit in 256 MiB).
+S1_KIB = 256.0
 
 
 @dataclass
@@ -275,7 +277,22 @@ def targets(rows: list[Row], results: dict[str, Any]) -> list[tuple[str, str, bo
     calls = results.get("inprocess")
     if calls:
         out += [_p9(calls, "read", "read by id", P9_READ_MS), _p9(calls, "create", "create", P9_CREATE_MS)]
+    opened = results.get("sessions")
+    if opened:
+        out.append(_s1(opened))
     return out  # fmt: skip
+
+
+def _s1(opened: dict[str, Any]) -> tuple[str, str, bool | None]:
+    """The memory of many sessions (each one read and one create), per session, and a fork's time."""
+    grown = opened["rss_after_mib"] - opened["rss_before_mib"]
+    figure = (
+        f"S1 {opened['count']} sessions (each one read, one create): RSS {opened['rss_before_mib']:.0f} -> "
+        f"{opened['rss_after_mib']:.0f} MiB, {opened['per_session_kib']:.0f} KiB per session "
+        f"(estimate listed: {opened['estimate_bytes'] / 1024:.0f} KiB); a new session's first read p50 "
+        f"{opened['first_read_ms']:.2f} ms (the fork) against {opened['later_read_ms']:.2f} ms after it"
+    )
+    return (figure, f"<= {S1_KIB:g} KiB per session", grown * 1024 / opened["count"] <= S1_KIB)
 
 
 def _p3(startup: dict[str, Any]) -> tuple[str, str, bool | None]:

@@ -10,7 +10,8 @@ per endpoint. Only the cost of the state file on creates, quickly:
 WireMock gets a warm-up of its own first (its JIT needs more than a run's warm-up). Then the scale of
 ``serve`` (req/s, p50, p99 at 1, 8, 32 and 128 connections on a read and a create; RSS before and after
 100k creates over HTTP), start-up and idle memory of ``serve``, the contracts of every API, a 100k store,
-the plugin's cost per test (P8) and per call through its in-process client (P9). Prints the tables and
+the plugin's cost per test (P8) and per call through its in-process client (P9), and the memory of
+1,000 sessions (S1: ``make bench ARGS="--only sessions"``). Prints the tables and
 the target lines (MET / NOT MET); keeps JSON and Markdown under .bench/ (or --out).
 Never part of ``make test``: a benchmark, not a test.
 """
@@ -37,7 +38,7 @@ if str(ROOT) not in sys.path:  # `python tests/bench/run.py` as well as `python 
 from mockserver.exposure import control_headers  # noqa: E402
 from mockserver.options import DEFAULT_SERVER, SERVERS  # noqa: E402
 from mockserver.vendors import vendor_names  # noqa: E402
-from tests.bench import floor, inprocess, load, measures, report, scale, servers, tools  # noqa: E402
+from tests.bench import floor, inprocess, load, measures, report, scale, servers, sessions, tools  # noqa: E402
 from tests.bench.endpoints import RATE_LIMITS, Endpoint, Minter, discover  # noqa: E402
 
 # The servers measured beside the sandbox's own load runs.
@@ -55,6 +56,7 @@ SECTIONS = (
     "store",
     "plugin",
     "inprocess",
+    "sessions",
 )
 # Enough single-use tokens for one wrk run at this rate (a run that outruns them reuses some: 401s, invalid).
 TOKENS_PER_SECOND = 4000
@@ -87,6 +89,7 @@ def _parser() -> argparse.ArgumentParser:
         ("--scale-creates", int, 100_000, "N", "creates through the API between two readings of serve's "
          "RSS (scale; 0: the curve alone)"),
         ("--p9-calls", int, 2000, "N", "measured calls per API and request kind (P9)"),
+        ("--sessions", int, 1000, "N", "sessions opened in one sandbox, each one read and one create (S1)"),
     ):  # fmt: skip
         parser.add_argument(flag, type=kind, default=default, metavar=metavar, help=text)
     parser.add_argument(
@@ -355,6 +358,9 @@ def main(argv: list[str] | None = None) -> int:
     if "inprocess" not in args.skip:
         _say(f"bench: P9, {args.p9_calls} calls per request through the plugin's in-process client")
         results["inprocess"] = inprocess.plugin_calls(args.p9_calls)
+    if "sessions" not in args.skip:
+        _say(f"bench: S1, {args.sessions} sessions of the default scenario in one sandbox")
+        results["sessions"] = _dump(sessions.measure(args.sessions), per_session_kib="per_session_kib")
     results["load"] = [
         {
             "endpoint": r.label,

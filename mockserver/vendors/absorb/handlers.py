@@ -17,8 +17,8 @@ import connexion
 from connexion.lifecycle import ConnexionResponse
 
 from ...errors import Forbidden, NotFound
-from ...store import Record, VendorData
-from ..base import Handler, VendorContext, identity_of
+from ...store import Record
+from ..base import BoundHandlers, Handler, VendorContext, identity_of
 from ..credentials import LoginScheme
 from ..edge import issue_token
 from ..operation import operation, operations_of
@@ -133,20 +133,15 @@ def admin(*operation_ids: str) -> Callable[[_H], _H]:
     return mark
 
 
-class Handlers:
+class Handlers(BoundHandlers):
     """The handlers of one Absorb app, bound to its store, clock and accepted credentials."""
 
     def __init__(self, ctx: VendorContext) -> None:
         scheme = ctx.vendor.credentials
         assert isinstance(scheme, LoginScheme)
-        self.ctx = ctx
+        super().__init__(ctx)
         self.scheme = scheme
-        self.store = ctx.store
         self.keys = {c["api_key"] for c in ctx.credentials}
-
-    @property
-    def data(self) -> VendorData:
-        return self.ctx.data
 
     def _admin(self) -> Record:
         identity = identity_of(connexion.request.scope)

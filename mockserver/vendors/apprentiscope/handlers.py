@@ -8,7 +8,7 @@ import connexion
 
 from ...errors import Conflict
 from ...store import Record, clone
-from ..base import Handler, VendorContext
+from ..base import BoundHandlers, Handler, VendorContext
 from ..operation import operation, operations_of
 from . import model
 
@@ -36,12 +36,8 @@ def _deleted(rid: str) -> dict[str, Any]:
     return {"id": rid, "deleted": True}
 
 
-class Handlers:
+class Handlers(BoundHandlers):
     """The handlers of one ApprentiScope app, bound to its store."""
-
-    def __init__(self, ctx: VendorContext) -> None:
-        self.store = ctx.store
-        self.data = ctx.data
 
     # users
     @operation("createUser")

@@ -9,8 +9,8 @@ from typing import Any
 
 import connexion
 
-from ...store import Record, VendorData
-from ..base import Handler, VendorContext, identity_of
+from ...store import Record
+from ..base import BoundHandlers, Handler, VendorContext, identity_of
 from ..operation import operation, operations_of
 from . import groups, invites, model, programs
 
@@ -22,17 +22,12 @@ def _fields(body: Any) -> dict[str, Any]:
     return dict(body) if isinstance(body, dict) else {}
 
 
-class Handlers:
+class Handlers(BoundHandlers):
     """The handlers of one Coursepath app, bound to its store."""
 
     def __init__(self, ctx: VendorContext) -> None:
-        self.ctx = ctx
-        self.store = ctx.store
+        super().__init__(ctx)
         model.declare(ctx.data)
-
-    @property
-    def data(self) -> VendorData:
-        return self.ctx.data
 
     # courses
     @operation("listCourses")

@@ -6,7 +6,7 @@ from typing import Any
 
 import connexion
 
-from ..base import VendorContext
+from ..base import BoundHandlers
 from ..operation import operation
 from . import vacancies
 from .vacancies import Search, Subscription
@@ -25,12 +25,8 @@ def _subscription() -> Subscription:
     return vacancies.parse_subscription(connexion.request.headers.get(SUBSCRIPTION_HEADER))
 
 
-class AdvertHandlers:
+class AdvertHandlers(BoundHandlers):
     """The Display Advert handlers of one DfE app, bound to its store."""
-
-    def __init__(self, ctx: VendorContext) -> None:
-        self.store = ctx.store
-        self.data = ctx.data
 
     @operation("getVacancies")
     def get_vacancies(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -37,5 +36,5 @@ def build(ctx: VendorContext) -> ASGIApp:
         uri_parser_class=RepeatedQueryParser,
     )
     # ASP.NET binds query names ignoring case (?pageSize=5): so does the sandbox (advert_query.py).
-    name_of = serialised(ctx.store, functools.partial(subscription_name, ctx.store, NAME))
+    name_of = serialised(ctx.default.store, lambda key: subscription_name(ctx.store, NAME, key))
     return SubscriptionContext(CaseInsensitiveQuery(app, ctx.index), name_of)

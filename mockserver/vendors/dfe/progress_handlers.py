@@ -4,19 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..base import VendorContext
+from ..base import BoundHandlers
 from ..operation import operation
 from . import progress
 
 Reply = tuple[Any, int]
 
 
-class ProgressHandlers:
+class ProgressHandlers(BoundHandlers):
     """The Track Progress handlers of one DfE app, bound to its store."""
-
-    def __init__(self, ctx: VendorContext) -> None:
-        self.store = ctx.store
-        self.data = ctx.data
 
     @operation("addApprenticeshipProgress")
     def add_apprenticeship_progress(self, uln: int, planned_start_date: str, body: dict[str, Any]) -> Reply:

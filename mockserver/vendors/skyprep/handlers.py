@@ -11,7 +11,7 @@ from typing import Any
 import connexion
 
 from ...store import Record
-from ..base import Handler, VendorContext
+from ..base import BoundHandlers, Handler, VendorContext
 from ..operation import operation, operations_of
 from . import catalog, courses, groups, model, paths, progress, report_calls, reward_calls, trainings
 from .params import call_params as _params
@@ -25,12 +25,11 @@ def _base_url() -> str:
     return url.split("/admin/api/", 1)[0]
 
 
-class Handlers:
+class Handlers(BoundHandlers):
     """The handlers of one SkyPrep app, bound to its store."""
 
     def __init__(self, ctx: VendorContext) -> None:
-        self.store = ctx.store
-        self.data = ctx.data
+        super().__init__(ctx)
         # available_api_calls answers the call names: the POST operations of the documents served.
         self.calls = [op.id for op in ctx.index.operations.values() if op.method == "POST"]
 

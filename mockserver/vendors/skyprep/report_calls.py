@@ -13,7 +13,7 @@ import connexion
 from connexion.lifecycle import ConnexionResponse
 
 from ...store import Record
-from ..base import VendorContext
+from ..base import BoundHandlers
 from ..operation import operation
 from . import account, report_files, reports, saved_reports
 from .model import now
@@ -43,12 +43,8 @@ def file_response(made: report_files.ReportFile) -> ConnexionResponse:
     )
 
 
-class ReportCalls:
+class ReportCalls(BoundHandlers):
     """The report, account, content and payment handlers of one SkyPrep app, bound to its store."""
-
-    def __init__(self, ctx: VendorContext) -> None:
-        self.store = ctx.store
-        self.data = ctx.data
 
     # reports
     @operation("get_report")

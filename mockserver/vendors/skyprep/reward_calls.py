@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...store import Record
-from ..base import VendorContext
+from ..base import BoundHandlers
 from ..operation import operation
 from . import groups, managers, model, rewards
 from .params import call_params
@@ -17,12 +17,8 @@ from .params import call_params
 SUCCESS = {"message": "success"}
 
 
-class RewardHandlers:
+class RewardHandlers(BoundHandlers):
     """The reward and manager-permission handlers of one SkyPrep app, bound to its store."""
-
-    def __init__(self, ctx: VendorContext) -> None:
-        self.store = ctx.store
-        self.data = ctx.data
 
     def _user(self, params: dict[str, Any]) -> Record:
         # The doc's samples name the user by ``email`` for the balance reads, ``user_id`` elsewhere.
