@@ -10,7 +10,9 @@ asks for them.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import secrets
 import types
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
@@ -20,10 +22,16 @@ import pytest
 
 if TYPE_CHECKING:
     from mockserver.options import SandboxOptions
-    from mockserver.plugin import LiveSandbox, SandboxHandle, SandboxPool, VendorSandbox, WebhookReceiver
+    from mockserver.plugin import BaseHandle, LiveSandbox, SandboxPool, VendorSandbox, WebhookReceiver
+    from mockserver.plugin.remote import ServedSandbox
     from mockserver.vendors import Vendor
 
-_HANDLE = pytest.StashKey["SandboxHandle"]()
+_HANDLE = pytest.StashKey["BaseHandle"]()
+# With --sandbox-url: the served sandbox (checked at session start) and this run's id, made once by the
+# controller and handed to xdist workers, so two runs (two CI jobs) never share a session.
+_SERVED: pytest.StashKey[ServedSandbox] = pytest.StashKey()
+_RUN_ID = pytest.StashKey[str]()
+_WORKER_RUN_ID = "lms_sandbox_run_id"
 # The options the config file (lms-sandbox.toml, or pyproject.toml's [tool.lms-sandbox]) sets, read once.
 _FILE_OPTIONS = pytest.StashKey["SandboxOptions"]()
 
@@ -58,12 +66,69 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="read the sandbox's settings from this TOML file (a pyproject.toml: its [tool.lms-sandbox] "
         "table); default: the rootdir's lms-sandbox.toml, else its pyproject.toml's [tool.lms-sandbox]",
     )
+    group.addoption(
+        "--sandbox-url",
+        default=None,
+        metavar="URL",
+        help="use the sandbox served at URL (lms-sandbox serve, its image) instead of one in this process, "
+        "in sessions of this run's own (X-Sandbox-Session; one per xdist worker); default: $LMS_SANDBOX_URL",
+    )
+    group.addoption(
+        "--sandbox-control-token",
+        default=None,
+        metavar="TOKEN",
+        help="the control-plane token of the sandbox at --sandbox-url (default: $LMS_SANDBOX_CONTROL_TOKEN)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", MARKER)
     config.pluginmanager.register(vendor_fixtures(), "lms_sandbox_vendor_fixtures")
     _read_config_file(config)
+    handed: dict[str, Any] = getattr(config, "workerinput", {})
+    config.stash[_RUN_ID] = handed.get(_WORKER_RUN_ID) or secrets.token_hex(6)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """xdist: hand the run's id to a worker, whose sessions are then ``<run id>-<worker>``."""
+    node.workerinput[_WORKER_RUN_ID] = node.config.stash[_RUN_ID]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """With ``--sandbox-url``: reach the served sandbox now, so a wrong URL or token is one usage error."""
+    config = session.config
+    url = config.getoption("sandbox_url", None) or os.environ.get("LMS_SANDBOX_URL")
+    if not url:
+        return
+    if config.getoption("sandbox_fixture", None):
+        raise pytest.UsageError(
+            "lms-sandbox: --sandbox-fixture seeds an in-process sandbox; the one at --sandbox-url is seeded "
+            "by its own serve --fixture"
+        )
+    from mockserver.plugin.remote import ServedSandbox, Unreachable
+
+    token = config.getoption("sandbox_control_token", None) or os.environ.get("LMS_SANDBOX_CONTROL_TOKEN")
+    try:
+        config.stash[_SERVED] = ServedSandbox.connect(url, token)
+    except Unreachable as exc:
+        raise pytest.UsageError(f"lms-sandbox: {exc}") from None
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Delete the session this process used on the served sandbox (best effort: it expires anyway)."""
+    served = session.config.stash.get(_SERVED, None)
+    if served is None:
+        return
+    from mockserver.errors import SandboxError
+    from mockserver.plugin.remote import run_session
+
+    with contextlib.suppress(SandboxError, OSError):
+        served.delete_session(
+            run_session(session.config.stash[_RUN_ID], os.environ.get("PYTEST_XDIST_WORKER"))
+        )
+    served.close()
 
 
 def _read_config_file(config: pytest.Config) -> None:
@@ -86,7 +151,7 @@ def _read_config_file(config: pytest.Config) -> None:
 
 
 def _vendor_fixture(vendor: Vendor) -> Callable[..., Any]:
-    def fixture(sandbox: SandboxHandle) -> VendorSandbox[Any]:
+    def fixture(sandbox: BaseHandle) -> VendorSandbox[Any]:
         return sandbox.vendor(vendor.name)
 
     fixture.__name__ = vendor.fixture_name
@@ -136,8 +201,11 @@ def sandbox_pool() -> Iterator[SandboxPool]:
 @pytest.fixture
 def sandbox(
     request: pytest.FixtureRequest, sandbox_options: SandboxOptions, sandbox_pool: SandboxPool
-) -> Iterator[SandboxHandle]:
-    """The sandbox app, reset to its seed before this test: URLs, credentials, clients, journal."""
+) -> Iterator[BaseHandle]:
+    """The sandbox, reset to its seed before this test: URLs, credentials, clients, journal.
+
+    In-process by default; with ``--sandbox-url``, the served sandbox, in this run's session.
+    """
     from mockserver.plugin import (
         MarkerSettings,
         SandboxHandle,
@@ -149,22 +217,33 @@ def sandbox(
     marker = request.node.get_closest_marker("sandbox")
     settings = MarkerSettings.from_kwargs(marker.args, marker.kwargs) if marker else MarkerSettings()
     config = request.config
-    invoked = config.invocation_params.dir
-    options = resolve_options(
-        sandbox_options,
-        cli_seed=config.getoption("sandbox_seed"),
-        cli_fixtures=[invoked / Path(f) for f in config.getoption("sandbox_fixture")],
-        marker=settings,
-        marker_search=[request.path.parent, config.rootpath],
-    )
-    app = sandbox_pool.app(options)
-    # A session of its own when asked: named by the xdist worker and the test, forgotten after it.
-    session = (
-        session_of_test(request.node.nodeid, os.environ.get("PYTEST_XDIST_WORKER"))
-        if settings.isolated
-        else None
-    )
-    handle = SandboxHandle(app, options, session)
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    served = config.stash.get(_SERVED, None)
+    handle: BaseHandle
+    if served is not None:
+        from mockserver.plugin.remote import remote_handle
+
+        handle = remote_handle(
+            served,
+            sandbox_options,
+            settings,
+            run=config.stash[_RUN_ID],
+            worker=worker,
+            nodeid=request.node.nodeid,
+            cli_seed=config.getoption("sandbox_seed"),
+        )
+    else:
+        invoked = config.invocation_params.dir
+        options = resolve_options(
+            sandbox_options,
+            cli_seed=config.getoption("sandbox_seed"),
+            cli_fixtures=[invoked / Path(f) for f in config.getoption("sandbox_fixture")],
+            marker=settings,
+            marker_search=[request.path.parent, config.rootpath],
+        )
+        # A session of its own when asked: named by the xdist worker and the test, forgotten after it.
+        session = session_of_test(request.node.nodeid, worker) if settings.isolated else None
+        handle = SandboxHandle(sandbox_pool.app(options), options, session)
     handle.reset()
     for fault in settings.faults:
         handle.add_fault(fault)
@@ -173,22 +252,29 @@ def sandbox(
     handle.close()
     # Errors from requests made while other fixtures tore down (the test's own are raised in its call).
     errors = handle.take_errors()
-    if session is not None:
-        app.sessions.delete(session)
+    if settings.isolated:
+        handle.forget_session()
     if errors:
         raise SandboxRaised.of(errors) from errors[0]
 
 
 @pytest.fixture
-def sandbox_server(sandbox: SandboxHandle, sandbox_pool: SandboxPool) -> LiveSandbox:
-    """The same sandbox on 127.0.0.1 and a free port (one server per session), for code taking a URL."""
-    from mockserver.plugin import LiveSandbox
+def sandbox_server(sandbox: BaseHandle, sandbox_pool: SandboxPool) -> LiveSandbox:
+    """The same sandbox on 127.0.0.1 and a free port (one server per session), for code taking a URL.
 
+    With ``--sandbox-url``: the served sandbox itself (its clients and headers carry the session).
+    """
+    from mockserver.plugin import LiveSandbox, SandboxHandle
+    from mockserver.plugin.remote import RemoteHandle
+
+    if isinstance(sandbox, RemoteHandle):
+        return LiveSandbox(sandbox.served, sandbox)
+    assert isinstance(sandbox, SandboxHandle)
     return LiveSandbox(sandbox_pool.server(sandbox.app), sandbox)
 
 
 @pytest.fixture
-def webhook_receiver(sandbox: SandboxHandle) -> Iterator[WebhookReceiver]:
+def webhook_receiver(sandbox: BaseHandle) -> Iterator[WebhookReceiver]:
     """A live local URL (127.0.0.1, a free port) registered for every API that sends webhooks.
 
     It collects the deliveries; ``webhook_receiver.wait_for(event="...", timeout=5)`` waits for one.
