@@ -189,9 +189,17 @@ def test_control_plane(apprentiscope_sandbox, sandbox):
     with pytest.raises(NotImplementedError, match="in-process sandbox"):
         apprentiscope_sandbox.factory.apprentice()
     record("control", sandbox)
+
+@pytest.mark.sandbox(apis=["apprentiscope"])
+def test_another_set_of_apis(sandbox):
+    pass
 """,
     )
-    project.runpytest("--sandbox-url", url).assert_outcomes(passed=1)
+    result = project.runpytest("--sandbox-url", url)
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(
+        ["*InProcessOnly: @pytest.mark.sandbox(fixture=..., apis=...) needs the in-process*"]
+    )
     # The default session kept its own clock and faults.
     assert httpx.get(f"{url}/__sandbox__/faults").json() == []
     assert abs(httpx.get(f"{url}/__sandbox__/clock").json()["offset_seconds"]) < 3600
@@ -214,6 +222,9 @@ def test_an_unreachable_url_or_a_wrong_token_is_one_usage_error(
         refused.stderr.fnmatch_lines(["ERROR: lms-sandbox: the sandbox at * refused a wrong control token*"])
         monkeypatch.setenv("LMS_SANDBOX_CONTROL_TOKEN", "s3cret")
         project.runpytest().assert_outcomes(passed=2)
+        seeded = project.runpytest("--sandbox-fixture", "scenario.yaml")
+        assert seeded.ret == pytest.ExitCode.USAGE_ERROR
+        seeded.stderr.fnmatch_lines(["ERROR: lms-sandbox: --sandbox-fixture seeds an in-process sandbox*"])
     finally:
         server.stop()
         app.close()
