@@ -22,7 +22,14 @@ import pytest
 
 if TYPE_CHECKING:
     from mockserver.options import SandboxOptions
-    from mockserver.plugin import BaseHandle, LiveSandbox, SandboxPool, VendorSandbox, WebhookReceiver
+    from mockserver.plugin import (
+        BaseHandle,
+        LiveSandbox,
+        MarkerSettings,
+        SandboxPool,
+        VendorSandbox,
+        WebhookReceiver,
+    )
     from mockserver.plugin.remote import ServedSandbox
     from mockserver.vendors import Vendor
 
@@ -60,13 +67,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="scenario file to seed an API from instead of its default (repeatable, one per API)",
     )
     group.addoption(
-        "--sandbox-config",
-        default=None,
-        metavar="PATH",
-        help="read the sandbox's settings from this TOML file (a pyproject.toml: its [tool.lms-sandbox] "
-        "table); default: the rootdir's lms-sandbox.toml, else its pyproject.toml's [tool.lms-sandbox]",
-    )
-    group.addoption(
         "--sandbox-url",
         default=None,
         metavar="URL",
@@ -79,56 +79,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="TOKEN",
         help="the control-plane token of the sandbox at --sandbox-url (default: $LMS_SANDBOX_CONTROL_TOKEN)",
     )
+    group.addoption(
+        "--sandbox-config",
+        default=None,
+        metavar="PATH",
+        help="read the sandbox's settings from this TOML file (a pyproject.toml: its [tool.lms-sandbox] "
+        "table); default: the rootdir's lms-sandbox.toml, else its pyproject.toml's [tool.lms-sandbox]",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", MARKER)
     config.pluginmanager.register(vendor_fixtures(), "lms_sandbox_vendor_fixtures")
-    _read_config_file(config)
     handed: dict[str, Any] = getattr(config, "workerinput", {})
     config.stash[_RUN_ID] = handed.get(_WORKER_RUN_ID) or secrets.token_hex(6)
-
-
-@pytest.hookimpl(optionalhook=True)
-def pytest_configure_node(node: Any) -> None:
-    """xdist: hand the run's id to a worker, whose sessions are then ``<run id>-<worker>``."""
-    node.workerinput[_WORKER_RUN_ID] = node.config.stash[_RUN_ID]
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_sessionstart(session: pytest.Session) -> None:
-    """With ``--sandbox-url``: reach the served sandbox now, so a wrong URL or token is one usage error."""
-    config = session.config
-    url = config.getoption("sandbox_url", None) or os.environ.get("LMS_SANDBOX_URL")
-    if not url:
-        return
-    if config.getoption("sandbox_fixture", None):
-        raise pytest.UsageError(
-            "lms-sandbox: --sandbox-fixture seeds an in-process sandbox; the one at --sandbox-url is seeded "
-            "by its own serve --fixture"
-        )
-    from mockserver.plugin.remote import ServedSandbox, Unreachable
-
-    token = config.getoption("sandbox_control_token", None) or os.environ.get("LMS_SANDBOX_CONTROL_TOKEN")
-    try:
-        config.stash[_SERVED] = ServedSandbox.connect(url, token)
-    except Unreachable as exc:
-        raise pytest.UsageError(f"lms-sandbox: {exc}") from None
-
-
-def pytest_sessionfinish(session: pytest.Session) -> None:
-    """Delete the session this process used on the served sandbox (best effort: it expires anyway)."""
-    served = session.config.stash.get(_SERVED, None)
-    if served is None:
-        return
-    from mockserver.errors import SandboxError
-    from mockserver.plugin.remote import run_session
-
-    with contextlib.suppress(SandboxError, OSError):
-        served.delete_session(
-            run_session(session.config.stash[_RUN_ID], os.environ.get("PYTEST_XDIST_WORKER"))
-        )
-    served.close()
+    _read_config_file(config)
 
 
 def _read_config_file(config: pytest.Config) -> None:
@@ -202,9 +167,9 @@ def sandbox_pool() -> Iterator[SandboxPool]:
 def sandbox(
     request: pytest.FixtureRequest, sandbox_options: SandboxOptions, sandbox_pool: SandboxPool
 ) -> Iterator[BaseHandle]:
-    """The sandbox, reset to its seed before this test: URLs, credentials, clients, journal.
+    """The sandbox app, reset to its seed before this test: URLs, credentials, clients, journal.
 
-    In-process by default; with ``--sandbox-url``, the served sandbox, in this run's session.
+    With ``--sandbox-url``, the served sandbox instead, in this run's session (``_served_sandbox``).
     """
     from mockserver.plugin import (
         MarkerSettings,
@@ -217,33 +182,26 @@ def sandbox(
     marker = request.node.get_closest_marker("sandbox")
     settings = MarkerSettings.from_kwargs(marker.args, marker.kwargs) if marker else MarkerSettings()
     config = request.config
-    worker = os.environ.get("PYTEST_XDIST_WORKER")
     served = config.stash.get(_SERVED, None)
-    handle: BaseHandle
     if served is not None:
-        from mockserver.plugin.remote import remote_handle
-
-        handle = remote_handle(
-            served,
-            sandbox_options,
-            settings,
-            run=config.stash[_RUN_ID],
-            worker=worker,
-            nodeid=request.node.nodeid,
-            cli_seed=config.getoption("sandbox_seed"),
-        )
-    else:
-        invoked = config.invocation_params.dir
-        options = resolve_options(
-            sandbox_options,
-            cli_seed=config.getoption("sandbox_seed"),
-            cli_fixtures=[invoked / Path(f) for f in config.getoption("sandbox_fixture")],
-            marker=settings,
-            marker_search=[request.path.parent, config.rootpath],
-        )
-        # A session of its own when asked: named by the xdist worker and the test, forgotten after it.
-        session = session_of_test(request.node.nodeid, worker) if settings.isolated else None
-        handle = SandboxHandle(sandbox_pool.app(options), options, session)
+        yield from _served_sandbox(request, served, sandbox_options, settings)
+        return
+    invoked = config.invocation_params.dir
+    options = resolve_options(
+        sandbox_options,
+        cli_seed=config.getoption("sandbox_seed"),
+        cli_fixtures=[invoked / Path(f) for f in config.getoption("sandbox_fixture")],
+        marker=settings,
+        marker_search=[request.path.parent, config.rootpath],
+    )
+    app = sandbox_pool.app(options)
+    # A session of its own when asked: named by the xdist worker and the test, forgotten after it.
+    session = (
+        session_of_test(request.node.nodeid, os.environ.get("PYTEST_XDIST_WORKER"))
+        if settings.isolated
+        else None
+    )
+    handle = SandboxHandle(app, options, session)
     handle.reset()
     for fault in settings.faults:
         handle.add_fault(fault)
@@ -252,8 +210,8 @@ def sandbox(
     handle.close()
     # Errors from requests made while other fixtures tore down (the test's own are raised in its call).
     errors = handle.take_errors()
-    if settings.isolated:
-        handle.forget_session()
+    if session is not None:
+        app.sessions.delete(session)
     if errors:
         raise SandboxRaised.of(errors) from errors[0]
 
@@ -310,3 +268,68 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
 
             raise SandboxRaised.of(errors) from errors[0]
     return result
+
+
+def _served_sandbox(
+    request: pytest.FixtureRequest, served: ServedSandbox, options: SandboxOptions, settings: MarkerSettings
+) -> Iterator[BaseHandle]:
+    """``sandbox`` with ``--sandbox-url``: the test's handle on the served sandbox, reset and with the
+    marker's faults; its own session, deleted after it, when the marker isolates it."""
+    from mockserver.plugin.remote import remote_handle
+
+    handle = remote_handle(
+        served,
+        options,
+        settings,
+        run=request.config.stash[_RUN_ID],
+        worker=os.environ.get("PYTEST_XDIST_WORKER"),
+        nodeid=request.node.nodeid,
+        cli_seed=request.config.getoption("sandbox_seed"),
+    )
+    request.node.stash[_HANDLE] = handle
+    yield handle
+    handle.close()
+    if settings.isolated:
+        handle.forget_session()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """xdist: hand the run's id to a worker, whose sessions are then ``<run id>-<worker>``."""
+    node.workerinput[_WORKER_RUN_ID] = node.config.stash[_RUN_ID]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """With ``--sandbox-url``: reach the served sandbox now, so a wrong URL or token is one usage error."""
+    config = session.config
+    url = config.getoption("sandbox_url", None) or os.environ.get("LMS_SANDBOX_URL")
+    if not url:
+        return
+    if config.getoption("sandbox_fixture", None):
+        raise pytest.UsageError(
+            "lms-sandbox: --sandbox-fixture seeds an in-process sandbox; the one at --sandbox-url is seeded "
+            "by its own serve --fixture"
+        )
+    from mockserver.plugin.remote import ServedSandbox, Unreachable
+
+    token = config.getoption("sandbox_control_token", None) or os.environ.get("LMS_SANDBOX_CONTROL_TOKEN")
+    try:
+        config.stash[_SERVED] = ServedSandbox.connect(url, token)
+    except Unreachable as exc:
+        raise pytest.UsageError(f"lms-sandbox: {exc}") from None
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Delete the session this process used on the served sandbox (best effort: it expires anyway)."""
+    served = session.config.stash.get(_SERVED, None)
+    if served is None:
+        return
+    from mockserver.errors import SandboxError
+    from mockserver.plugin.remote import run_session
+
+    with contextlib.suppress(SandboxError, OSError):
+        served.delete_session(
+            run_session(session.config.stash[_RUN_ID], os.environ.get("PYTEST_XDIST_WORKER"))
+        )
+    served.close()

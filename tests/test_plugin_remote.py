@@ -193,10 +193,15 @@ def test_control_plane(apprentiscope_sandbox, sandbox):
 @pytest.mark.sandbox(apis=["apprentiscope"])
 def test_another_set_of_apis(sandbox):
     pass
+
+@pytest.mark.sandbox(faults=["apprentiscope:readUsers=status:503,times:1"])
+def test_the_markers_faults(apprentiscope_sandbox):
+    assert apprentiscope_sandbox.client.get("/read-users/all").status_code == 503
+    assert apprentiscope_sandbox.client.get("/read-users/all").status_code == 200
 """,
     )
     result = project.runpytest("--sandbox-url", url)
-    result.assert_outcomes(passed=1, errors=1)
+    result.assert_outcomes(passed=2, errors=1)
     result.stdout.fnmatch_lines(
         ["*InProcessOnly: @pytest.mark.sandbox(fixture=..., apis=...) needs the in-process*"]
     )

@@ -172,10 +172,6 @@ class BaseHandle(JournalAssertions, abc.ABC):
         """Read-only copies of ``api``'s collections (``VendorSandbox.state``)."""
 
     @abc.abstractmethod
-    def forget_session(self) -> None:
-        """Delete this test's own session (after the test)."""
-
-    @abc.abstractmethod
     def _sync_client(self, base_url: str, **kwargs: Any) -> httpx.Client: ...
 
     @abc.abstractmethod
@@ -379,10 +375,6 @@ class SandboxHandle(BaseHandle):
 
     def vendor_state(self, api: str, known: Sequence[str] = ()) -> VendorState:
         return VendorState(self.store, api, known)
-
-    def forget_session(self) -> None:
-        if self.session is not None:
-            self.app.sessions.delete(self.session)
 
     def _sync_client(self, base_url: str, **kwargs: Any) -> httpx.Client:
         return sync_client(self.app, base_url=base_url, **kwargs)

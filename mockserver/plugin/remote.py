@@ -344,6 +344,7 @@ class RemoteHandle(BaseHandle):
         return RemoteVendorState(self.served, self.session, api, known)
 
     def forget_session(self) -> None:
+        """Delete this test's own session (after the test)."""
         if self.session is not None:
             self.served.delete_session(self.session)
 
@@ -369,10 +370,15 @@ def remote_handle(
     nodeid: str,
     cli_seed: int | None,
 ) -> RemoteHandle:
-    """One test's handle on ``served``: in the run's session, or its own when the marker isolates it."""
+    """One test's handle on ``served``, reset and with the marker's faults in force: in the run's
+    session, or a session of its own when the marker isolates it."""
     if marker.fixtures or marker.apis is not None:
         raise InProcessOnly("@pytest.mark.sandbox(fixture=..., apis=...)", served.url)
     own = run_session(run, worker)
     session = session_of_test(nodeid, own) if marker.isolated else own
     seed = next((s for s in (marker.seed, cli_seed) if s is not None), served.seed)
-    return RemoteHandle(served, options, session, seed)
+    handle = RemoteHandle(served, options, session, seed)
+    handle.reset()
+    for fault in marker.faults:
+        handle.add_fault(fault)
+    return handle
