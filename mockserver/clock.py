@@ -12,6 +12,7 @@ is refused with ``ClockOutOfRange``, and the clock stays where it was.
 
 from __future__ import annotations
 
+import abc
 import math
 import threading
 import time
@@ -41,21 +42,15 @@ def _representable(at: float) -> bool:
     return math.isfinite(at) and datetime.min.replace(tzinfo=UTC).timestamp() <= at < 253402300800
 
 
-class SandboxClock:
-    """Real time, moved by an offset, or frozen at an instant (seconds since the epoch, UTC)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._offset = 0.0
-        self._frozen: float | None = None
+class ClockBase(abc.ABC):
+    """A sandbox clock: this process's ``SandboxClock``, or a served sandbox's (``plugin.remote``)."""
 
     def __call__(self) -> float:
         return self.now()
 
+    @abc.abstractmethod
     def now(self) -> float:
         """The sandbox's current time, in seconds since the epoch."""
-        frozen = self._frozen
-        return frozen if frozen is not None else time.time() + self._offset
 
     def datetime(self) -> datetime:
         """The current time as an aware UTC datetime."""
@@ -63,6 +58,46 @@ class SandboxClock:
 
     def today(self) -> date:
         return self.datetime().date()
+
+    @property
+    @abc.abstractmethod
+    def frozen(self) -> bool: ...
+
+    @abc.abstractmethod
+    def freeze(self, at: float | None = None) -> None:
+        """Stop the clock, at ``at`` or where it is now."""
+
+    @abc.abstractmethod
+    def unfreeze(self) -> None:
+        """Let the clock run again from where it stands."""
+
+    @abc.abstractmethod
+    def set(self, at: float) -> None:
+        """Move the clock to ``at``; a frozen clock stays frozen there."""
+
+    @abc.abstractmethod
+    def advance(self, seconds: float = 0, *, minutes: float = 0, hours: float = 0, days: float = 0) -> float:
+        """Move the clock forward (a negative amount moves it back); returns the new time."""
+
+    @abc.abstractmethod
+    def reset(self) -> None:
+        """Back to the real time, running."""
+
+    @abc.abstractmethod
+    def to_json(self) -> dict[str, Any]: ...
+
+
+class SandboxClock(ClockBase):
+    """Real time, moved by an offset, or frozen at an instant (seconds since the epoch, UTC)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._offset = 0.0
+        self._frozen: float | None = None
+
+    def now(self) -> float:
+        frozen = self._frozen
+        return frozen if frozen is not None else time.time() + self._offset
 
     @property
     def frozen(self) -> bool:

@@ -10,7 +10,9 @@ asks for them.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import secrets
 import types
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
@@ -20,10 +22,23 @@ import pytest
 
 if TYPE_CHECKING:
     from mockserver.options import SandboxOptions
-    from mockserver.plugin import LiveSandbox, SandboxHandle, SandboxPool, VendorSandbox, WebhookReceiver
+    from mockserver.plugin import (
+        BaseHandle,
+        LiveSandbox,
+        MarkerSettings,
+        SandboxPool,
+        VendorSandbox,
+        WebhookReceiver,
+    )
+    from mockserver.plugin.remote import ServedSandbox
     from mockserver.vendors import Vendor
 
-_HANDLE = pytest.StashKey["SandboxHandle"]()
+_HANDLE = pytest.StashKey["BaseHandle"]()
+# With --sandbox-url: the served sandbox (checked at session start) and this run's id, made once by the
+# controller and handed to xdist workers, so two runs (two CI jobs) never share a session.
+_SERVED: pytest.StashKey[ServedSandbox] = pytest.StashKey()
+_RUN_ID = pytest.StashKey[str]()
+_WORKER_RUN_ID = "lms_sandbox_run_id"
 # The options the config file (lms-sandbox.toml, or pyproject.toml's [tool.lms-sandbox]) sets, read once.
 _FILE_OPTIONS = pytest.StashKey["SandboxOptions"]()
 
@@ -52,6 +67,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="scenario file to seed an API from instead of its default (repeatable, one per API)",
     )
     group.addoption(
+        "--sandbox-url",
+        default=None,
+        metavar="URL",
+        help="use the sandbox served at URL (lms-sandbox serve, its image) instead of one in this process, "
+        "in sessions of this run's own (X-Sandbox-Session; one per xdist worker); default: $LMS_SANDBOX_URL",
+    )
+    group.addoption(
+        "--sandbox-control-token",
+        default=None,
+        metavar="TOKEN",
+        help="the control-plane token of the sandbox at --sandbox-url (default: $LMS_SANDBOX_CONTROL_TOKEN)",
+    )
+    group.addoption(
         "--sandbox-config",
         default=None,
         metavar="PATH",
@@ -63,6 +91,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", MARKER)
     config.pluginmanager.register(vendor_fixtures(), "lms_sandbox_vendor_fixtures")
+    handed: dict[str, Any] = getattr(config, "workerinput", {})
+    config.stash[_RUN_ID] = handed.get(_WORKER_RUN_ID) or secrets.token_hex(6)
     _read_config_file(config)
 
 
@@ -86,7 +116,7 @@ def _read_config_file(config: pytest.Config) -> None:
 
 
 def _vendor_fixture(vendor: Vendor) -> Callable[..., Any]:
-    def fixture(sandbox: SandboxHandle) -> VendorSandbox[Any]:
+    def fixture(sandbox: BaseHandle) -> VendorSandbox[Any]:
         return sandbox.vendor(vendor.name)
 
     fixture.__name__ = vendor.fixture_name
@@ -136,8 +166,11 @@ def sandbox_pool() -> Iterator[SandboxPool]:
 @pytest.fixture
 def sandbox(
     request: pytest.FixtureRequest, sandbox_options: SandboxOptions, sandbox_pool: SandboxPool
-) -> Iterator[SandboxHandle]:
-    """The sandbox app, reset to its seed before this test: URLs, credentials, clients, journal."""
+) -> Iterator[BaseHandle]:
+    """The sandbox app, reset to its seed before this test: URLs, credentials, clients, journal.
+
+    With ``--sandbox-url``, the served sandbox instead, in this run's session (``_served_sandbox``).
+    """
     from mockserver.plugin import (
         MarkerSettings,
         SandboxHandle,
@@ -149,6 +182,10 @@ def sandbox(
     marker = request.node.get_closest_marker("sandbox")
     settings = MarkerSettings.from_kwargs(marker.args, marker.kwargs) if marker else MarkerSettings()
     config = request.config
+    served = config.stash.get(_SERVED, None)
+    if served is not None:
+        yield from _served_sandbox(request, served, sandbox_options, settings)
+        return
     invoked = config.invocation_params.dir
     options = resolve_options(
         sandbox_options,
@@ -180,15 +217,22 @@ def sandbox(
 
 
 @pytest.fixture
-def sandbox_server(sandbox: SandboxHandle, sandbox_pool: SandboxPool) -> LiveSandbox:
-    """The same sandbox on 127.0.0.1 and a free port (one server per session), for code taking a URL."""
-    from mockserver.plugin import LiveSandbox
+def sandbox_server(sandbox: BaseHandle, sandbox_pool: SandboxPool) -> LiveSandbox:
+    """The same sandbox on 127.0.0.1 and a free port (one server per session), for code taking a URL.
 
+    With ``--sandbox-url``: the served sandbox itself (its clients and headers carry the session).
+    """
+    from mockserver.plugin import LiveSandbox, SandboxHandle
+    from mockserver.plugin.remote import RemoteHandle
+
+    if isinstance(sandbox, RemoteHandle):
+        return LiveSandbox(sandbox.served, sandbox)
+    assert isinstance(sandbox, SandboxHandle)
     return LiveSandbox(sandbox_pool.server(sandbox.app), sandbox)
 
 
 @pytest.fixture
-def webhook_receiver(sandbox: SandboxHandle) -> Iterator[WebhookReceiver]:
+def webhook_receiver(sandbox: BaseHandle) -> Iterator[WebhookReceiver]:
     """A live local URL (127.0.0.1, a free port) registered for every API that sends webhooks.
 
     It collects the deliveries; ``webhook_receiver.wait_for(event="...", timeout=5)`` waits for one.
@@ -224,3 +268,68 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
 
             raise SandboxRaised.of(errors) from errors[0]
     return result
+
+
+def _served_sandbox(
+    request: pytest.FixtureRequest, served: ServedSandbox, options: SandboxOptions, settings: MarkerSettings
+) -> Iterator[BaseHandle]:
+    """``sandbox`` with ``--sandbox-url``: the test's handle on the served sandbox, reset and with the
+    marker's faults; its own session, deleted after it, when the marker isolates it."""
+    from mockserver.plugin.remote import remote_handle
+
+    handle = remote_handle(
+        served,
+        options,
+        settings,
+        run=request.config.stash[_RUN_ID],
+        worker=os.environ.get("PYTEST_XDIST_WORKER"),
+        nodeid=request.node.nodeid,
+        cli_seed=request.config.getoption("sandbox_seed"),
+    )
+    request.node.stash[_HANDLE] = handle
+    yield handle
+    handle.close()
+    if settings.isolated:
+        handle.forget_session()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """xdist: hand the run's id to a worker, whose sessions are then ``<run id>-<worker>``."""
+    node.workerinput[_WORKER_RUN_ID] = node.config.stash[_RUN_ID]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """With ``--sandbox-url``: reach the served sandbox now, so a wrong URL or token is one usage error."""
+    config = session.config
+    url = config.getoption("sandbox_url", None) or os.environ.get("LMS_SANDBOX_URL")
+    if not url:
+        return
+    if config.getoption("sandbox_fixture", None):
+        raise pytest.UsageError(
+            "lms-sandbox: --sandbox-fixture seeds an in-process sandbox; the one at --sandbox-url is seeded "
+            "by its own serve --fixture"
+        )
+    from mockserver.plugin.remote import ServedSandbox, Unreachable
+
+    token = config.getoption("sandbox_control_token", None) or os.environ.get("LMS_SANDBOX_CONTROL_TOKEN")
+    try:
+        config.stash[_SERVED] = ServedSandbox.connect(url, token)
+    except Unreachable as exc:
+        raise pytest.UsageError(f"lms-sandbox: {exc}") from None
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Delete the session this process used on the served sandbox (best effort: it expires anyway)."""
+    served = session.config.stash.get(_SERVED, None)
+    if served is None:
+        return
+    from mockserver.errors import SandboxError
+    from mockserver.plugin.remote import run_session
+
+    with contextlib.suppress(SandboxError, OSError):
+        served.delete_session(
+            run_session(session.config.stash[_RUN_ID], os.environ.get("PYTEST_XDIST_WORKER"))
+        )
+    served.close()

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from .. import _connexion  # noqa: F401  (first: Connexion imported with its warnings silenced)
 from .calls import Call, JournalAssertions
-from .handles import Factory, NotServed, SandboxHandle, SandboxRaised, VendorSandbox, VendorState
+from .handles import BaseHandle, Factory, NotServed, SandboxHandle, SandboxRaised, VendorSandbox, VendorState
 from .live import LiveSandbox, LiveServer
 from .pool import SandboxPool
 from .receiver import Delivery, NoDelivery, WebhookReceiver
 from .settings import MarkerSettings, resolve_options, session_of_test
 
 __all__ = [
+    "BaseHandle",
     "Call",
     "Delivery",
     "Factory",

@@ -13,11 +13,11 @@ import json as jsonlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, TypedDict, Unpack
+from typing import Any, Protocol, TypedDict, Unpack
 from urllib.parse import parse_qs
 
 from ..index import ApiIndex
-from ..journal import CallFilter, Journal, JournalEntry
+from ..journal import CallFilter, JournalEntry
 from ..vendors import get_vendor
 from ..vendors.base import load_specs
 
@@ -97,6 +97,14 @@ def known_operations(api: str) -> frozenset[str]:
     found = ApiIndex(load_specs(vendor.specs)).operation_ids()
     # A bare call name is known too: it names the operation and its twin.
     return frozenset(found) | {str(vendor.call_of(op)) for op in found}
+
+
+class JournalView(Protocol):
+    """What the assertions read: the in-process ``Journal``, or a served sandbox's over HTTP."""
+
+    def entries(self, *, limit: int | None = None, **where: Any) -> list[JournalEntry]: ...
+
+    def matching(self, where: CallFilter | None = None, /, **fields: Any) -> list[JournalEntry]: ...
 
 
 def _strip_slash(path: str) -> str:
@@ -190,7 +198,7 @@ class JournalAssertions:
     prefix that ``path=`` is relative to.
     """
 
-    def _journal_scope(self) -> tuple[Journal, str | None, str]:
+    def _journal_scope(self) -> tuple[JournalView, str | None, str]:
         raise NotImplementedError
 
     def _scope_label(self) -> str:

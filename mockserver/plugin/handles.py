@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import abc
 import contextlib
 import copy
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -10,7 +11,7 @@ from typing import Any, Generic, TypeVar
 import httpx
 
 from ..app import ApiInfo, Sandbox
-from ..clock import SandboxClock
+from ..clock import ClockBase, SandboxClock
 from ..errors import SandboxError, UnknownApi
 from ..faults import FaultSpec, parse_fault
 from ..journal import Journal
@@ -22,7 +23,7 @@ from ..testing import async_client, sync_client
 from ..vendors import REGISTRY, load
 from ..vendors.credentials import SendFields, SignedAuth
 from ..webhooks import Webhooks
-from .calls import JournalAssertions
+from .calls import JournalAssertions, JournalView
 
 IN_PROCESS_URL = "http://sandbox"
 
@@ -105,77 +106,94 @@ class VendorState(Mapping[str, list[Record]]):
         return self._store.export(self._api)
 
 
-class SandboxHandle(JournalAssertions):
-    """The session's sandbox app for one test: reset to its seed before the test, clients closed after.
+class BaseHandle(JournalAssertions, abc.ABC):
+    """What the ``sandbox`` fixture gives a test, whichever sandbox it reaches: URLs, credentials, clients,
+    reset, faults, clock and journal.
 
-    In-process URLs (``http://sandbox/...``) work only with this sandbox's clients or transport;
-    ``sandbox_server`` gives real ones. With ``session``, the test has a session of its own
-    (``mockserver.sessions``): its clients send ``X-Sandbox-Session``, and the store, journal, clock,
-    faults, webhooks and errors here are that session's.
+    ``SandboxHandle`` acts on the session's in-process app; ``RemoteHandle`` (``mockserver.plugin.remote``)
+    on a served sandbox over HTTP. Subclasses provide the state and transport below; the rest is shared.
     """
 
-    url = IN_PROCESS_URL
+    url: str
 
-    def __init__(self, app: Sandbox, options: SandboxOptions, session: str | None = None) -> None:
-        self.app = app
+    def __init__(self, options: SandboxOptions, session: str | None = None) -> None:
         self.options = options
         self.session = session
         self._closers: list[Callable[[], None]] = []
         # One auth per API for the test: its clients and ``headers`` share a login token.
         self._auths: dict[str, httpx.Auth] = {}
 
-    # the app
+    # what each kind of sandbox provides
     @property
-    def state(self) -> SessionState:
-        """The state this test acts on: its session's, or the default one."""
-        return self.app.default if self.session is None else self.app.sessions.open(self.session).state
+    @abc.abstractmethod
+    def apis(self) -> Mapping[str, ApiInfo]: ...
 
+    @property
+    @abc.abstractmethod
+    def store(self) -> Store: ...
+
+    @property
+    @abc.abstractmethod
+    def journal(self) -> JournalView: ...
+
+    @property
+    @abc.abstractmethod
+    def webhooks(self) -> Webhooks: ...
+
+    @property
+    @abc.abstractmethod
+    def errors(self) -> list[BaseException]:
+        """Exceptions raised inside the sandbox since the last reset (each answered with a 500)."""
+
+    @property
+    @abc.abstractmethod
+    def clock(self) -> ClockBase:
+        """The sandbox clock: ``sandbox.clock.advance(hours=4)`` instead of sleeping (reset per test)."""
+
+    @property
+    @abc.abstractmethod
+    def seed(self) -> int: ...
+
+    @abc.abstractmethod
+    def reset(self, seed: int | None = None) -> None:
+        """Regenerate every API's data (from this test's seed unless given) and clear the journal."""
+
+    @abc.abstractmethod
+    def fault(self, api: str, operation: str | None = None, **settings: Any) -> dict[str, Any]:
+        """Put a fault in force for the rest of this test; returns it as the control plane lists it.
+
+        ``settings`` are the control plane's fault fields: ``kind``, ``status``, ``retry_after``,
+        ``latency_ms``, ``jitter_ms``, ``probability``, ``times`` (``kind`` follows from ``status`` or
+        ``latency_ms``). Example: ``sandbox.fault("apprentiscope", "readUser", status=503, times=2)``.
+        """
+
+    @abc.abstractmethod
+    def vendor_state(self, api: str, known: Sequence[str] = ()) -> VendorState:
+        """Read-only copies of ``api``'s collections (``VendorSandbox.state``)."""
+
+    @abc.abstractmethod
+    def _sync_client(self, base_url: str, **kwargs: Any) -> httpx.Client: ...
+
+    @abc.abstractmethod
+    def _async_client(self, base_url: str, **kwargs: Any) -> httpx.AsyncClient: ...
+
+    # shared
     @property
     def session_headers(self) -> dict[str, str]:
         """The header putting a request in this test's session (none without one)."""
         return {} if self.session is None else {SESSION_HEADER: self.session}
 
-    @property
-    def store(self) -> Store:
-        return self.state.store
-
-    @property
-    def journal(self) -> Journal:
-        return self.state.journal
-
-    @property
-    def webhooks(self) -> Webhooks:
-        return self.state.webhooks
-
-    @property
-    def errors(self) -> list[BaseException]:
-        """Exceptions raised inside the sandbox since the last reset (each answered with a 500)."""
-        return self.state.errors
-
-    @property
-    def seed(self) -> int:
-        return self.store.seed
-
-    @property
-    def clock(self) -> SandboxClock:
-        """The sandbox clock: ``sandbox.clock.advance(hours=4)`` instead of sleeping (reset per test)."""
-        return self.state.clock
-
-    @property
-    def apis(self) -> Mapping[str, ApiInfo]:
-        return self.app.apis
-
     def api(self, name: str) -> ApiInfo:
         """Where API ``name`` is served and its credentials; ``LookupError`` if it is not served."""
         try:
-            return self.app.apis[name]
+            return self.apis[name]
         except KeyError:
             if name in REGISTRY:
-                raise NotServed(name, list(self.app.apis)) from None
+                raise NotServed(name, list(self.apis)) from None
             raise UnknownApi(name, list(REGISTRY)) from None
 
     def base_url(self, api: str) -> str:
-        """The in-process base URL of ``api``, e.g. ``http://sandbox/apprentiscope``."""
+        """The base URL of ``api``, e.g. ``http://sandbox/apprentiscope`` in-process."""
         return f"{self.url}{self.api(api).prefix}"
 
     def headers(self, api: str) -> dict[str, str]:
@@ -191,7 +209,7 @@ class SandboxHandle(JournalAssertions):
         if not isinstance(auth, SendFields | SignedAuth):
             return {**info.client_headers, **info.headers, **self.session_headers}
         origin = self.base_url(api)
-        with sync_client(self.app, base_url=origin) as client:
+        with self._sync_client(origin) as client:
 
             def send(request: httpx.Request) -> httpx.Response:
                 # A login is the session's: its token is unknown elsewhere.
@@ -221,23 +239,6 @@ class SandboxHandle(JournalAssertions):
             self._auths[api] = found
         return found
 
-    def reset(self, seed: int | None = None) -> None:
-        """Regenerate every API's data (from this test's seed unless given) and clear the journal."""
-        using = self.app.sessions.using(self.session) if self.session else contextlib.nullcontext()
-        with using:
-            self.app.reset(self.options.seed if seed is None else seed)
-
-    def fault(self, api: str, operation: str | None = None, **settings: Any) -> dict[str, Any]:
-        """Put a fault in force for the rest of this test; returns it as the control plane lists it.
-
-        ``settings`` are the control plane's fault fields: ``kind``, ``status``, ``retry_after``,
-        ``latency_ms``, ``jitter_ms``, ``probability``, ``times`` (``kind`` follows from ``status`` or
-        ``latency_ms``). Example: ``sandbox.fault("apprentiscope", "readUser", status=503, times=2)``.
-        """
-        self.api(api)  # a clear error for an API this test's sandbox does not serve
-        spec = FaultSpec.from_json({"api": api, "operation": operation, **settings})
-        return self.state.faults.add(spec).to_json()
-
     def add_fault(self, fault: str | Mapping[str, Any]) -> dict[str, Any]:
         """Put a fault in force from its compact form (``serve --fault``) or its mapping of fields."""
         spec = parse_fault(fault) if isinstance(fault, str) else FaultSpec.from_json(fault)
@@ -257,21 +258,21 @@ class SandboxHandle(JournalAssertions):
     def client(
         self, api: str | None = None, *, headers: Mapping[str, str] | None = None, **kwargs: Any
     ) -> httpx.Client:
-        """An in-process ``httpx.Client`` for ``api`` (credentials attached), or for the whole sandbox.
+        """An ``httpx.Client`` for ``api`` (credentials attached), or for the whole sandbox.
 
         Closed when the test ends.
         """
         base, sent, auth = self._client_setup(api, headers)
-        client = sync_client(self.app, base_url=base, headers=sent, auth=auth, **kwargs)
+        client = self._sync_client(base, headers=sent, auth=auth, **kwargs)
         self._closers.append(client.close)
         return client
 
     def async_client(
         self, api: str | None = None, *, headers: Mapping[str, str] | None = None, **kwargs: Any
     ) -> httpx.AsyncClient:
-        """An in-process ``httpx.AsyncClient`` for ``api`` (credentials attached), or the whole sandbox."""
+        """An ``httpx.AsyncClient`` for ``api`` (credentials attached), or the whole sandbox."""
         base, sent, auth = self._client_setup(api, headers)
-        return async_client(self.app, base_url=base, headers=sent, auth=auth, **kwargs)
+        return self._async_client(base, headers=sent, auth=auth, **kwargs)
 
     def _client_setup(
         self, api: str | None, headers: Mapping[str, str] | None
@@ -307,11 +308,79 @@ class SandboxHandle(JournalAssertions):
             close()
 
     # journal assertions over every API
-    def _journal_scope(self) -> tuple[Journal, str | None, str]:
+    def _journal_scope(self) -> tuple[JournalView, str | None, str]:
         return self.journal, None, ""
 
     def _served_apis(self) -> Sequence[str]:
-        return list(self.app.apis)
+        return list(self.apis)
+
+
+class SandboxHandle(BaseHandle):
+    """The session's sandbox app for one test: reset to its seed before the test, clients closed after.
+
+    In-process URLs (``http://sandbox/...``) work only with this sandbox's clients or transport;
+    ``sandbox_server`` gives real ones. With ``session``, the test has a session of its own
+    (``mockserver.sessions``): its clients send ``X-Sandbox-Session``, and the store, journal, clock,
+    faults, webhooks and errors here are that session's.
+    """
+
+    url = IN_PROCESS_URL
+
+    def __init__(self, app: Sandbox, options: SandboxOptions, session: str | None = None) -> None:
+        super().__init__(options, session)
+        self.app = app
+
+    @property
+    def state(self) -> SessionState:
+        """The state this test acts on: its session's, or the default one."""
+        return self.app.default if self.session is None else self.app.sessions.open(self.session).state
+
+    @property
+    def apis(self) -> Mapping[str, ApiInfo]:
+        return self.app.apis
+
+    @property
+    def store(self) -> Store:
+        return self.state.store
+
+    @property
+    def journal(self) -> Journal:
+        return self.state.journal
+
+    @property
+    def webhooks(self) -> Webhooks:
+        return self.state.webhooks
+
+    @property
+    def errors(self) -> list[BaseException]:
+        return self.state.errors
+
+    @property
+    def seed(self) -> int:
+        return self.store.seed
+
+    @property
+    def clock(self) -> SandboxClock:
+        return self.state.clock
+
+    def reset(self, seed: int | None = None) -> None:
+        using = self.app.sessions.using(self.session) if self.session else contextlib.nullcontext()
+        with using:
+            self.app.reset(self.options.seed if seed is None else seed)
+
+    def fault(self, api: str, operation: str | None = None, **settings: Any) -> dict[str, Any]:
+        self.api(api)  # a clear error for an API this test's sandbox does not serve
+        spec = FaultSpec.from_json({"api": api, "operation": operation, **settings})
+        return self.state.faults.add(spec).to_json()
+
+    def vendor_state(self, api: str, known: Sequence[str] = ()) -> VendorState:
+        return VendorState(self.store, api, known)
+
+    def _sync_client(self, base_url: str, **kwargs: Any) -> httpx.Client:
+        return sync_client(self.app, base_url=base_url, **kwargs)
+
+    def _async_client(self, base_url: str, **kwargs: Any) -> httpx.AsyncClient:
+        return async_client(self.app, base_url=base_url, **kwargs)
 
 
 class VendorSandbox(JournalAssertions, Generic[F]):
@@ -323,7 +392,7 @@ class VendorSandbox(JournalAssertions, Generic[F]):
 
     def __init__(
         self,
-        sandbox: SandboxHandle,
+        sandbox: BaseHandle,
         name: str,
         *,
         factory: Factory[F] | None = None,
@@ -351,7 +420,7 @@ class VendorSandbox(JournalAssertions, Generic[F]):
 
     @property
     def base_url(self) -> str:
-        """The in-process base URL, e.g. ``http://sandbox/apprentiscope``."""
+        """The base URL, e.g. ``http://sandbox/apprentiscope`` in-process."""
         return self.sandbox.base_url(self.name)
 
     @property
@@ -369,19 +438,19 @@ class VendorSandbox(JournalAssertions, Generic[F]):
         return self.sandbox.auth(self.name)
 
     @property
-    def clock(self) -> SandboxClock:
+    def clock(self) -> ClockBase:
         return self.sandbox.clock
 
     @property
     def client(self) -> httpx.Client:
-        """An in-process ``httpx.Client`` at the API's base URL with credentials attached."""
+        """An ``httpx.Client`` at the API's base URL with credentials attached."""
         if self._client is None:
             self._client = self.sandbox.client(self.name, headers=self._extra_headers)
         return self._client
 
     @property
     def async_client(self) -> httpx.AsyncClient:
-        """An in-process ``httpx.AsyncClient`` at the API's base URL with credentials attached."""
+        """An ``httpx.AsyncClient`` at the API's base URL with credentials attached."""
         if self._async_client is None:
             self._async_client = self.sandbox.async_client(self.name, headers=self._extra_headers)
         return self._async_client
@@ -395,7 +464,7 @@ class VendorSandbox(JournalAssertions, Generic[F]):
     def state(self) -> VendorState:
         """Read-only copies of the API's collections, e.g. ``state["users"]``."""
         known = getattr(self._factory_type, "COLLECTIONS", ())
-        return VendorState(self.sandbox.store, self.name, known)
+        return self.sandbox.vendor_state(self.name, known)
 
     @property
     def factory(self) -> F:
@@ -406,7 +475,7 @@ class VendorSandbox(JournalAssertions, Generic[F]):
             self._factory = self._factory_type(self.sandbox.store, self.data)
         return self._factory
 
-    def _journal_scope(self) -> tuple[Journal, str | None, str]:
+    def _journal_scope(self) -> tuple[JournalView, str | None, str]:
         return self.sandbox.journal, self.name, self.info.prefix
 
     def __repr__(self) -> str:

@@ -10,7 +10,8 @@ import httpx
 from ..server import LiveServer
 
 if TYPE_CHECKING:
-    from .handles import SandboxHandle
+    from .handles import BaseHandle
+    from .remote import ServedSandbox
 
 __all__ = ["LiveSandbox", "LiveServer"]
 
@@ -18,12 +19,13 @@ __all__ = ["LiveSandbox", "LiveServer"]
 class LiveSandbox:
     """What ``sandbox_server`` gives a test: URLs and credentials of a sandbox served on a real port.
 
-    It serves the same app as the ``sandbox`` fixture, so data, reset and journal are shared; in a test
+    It serves the same app as the ``sandbox`` fixture, so data, reset and journal are shared (with
+    ``--sandbox-url``, it is that served sandbox, in the run's session); in a test
     with a session of its own (``@pytest.mark.sandbox(isolated=True)``) its clients and ``headers``
     carry the session's header (``session_headers``; add it to clients of your own).
     """
 
-    def __init__(self, server: LiveServer, sandbox: SandboxHandle) -> None:
+    def __init__(self, server: LiveServer | ServedSandbox, sandbox: BaseHandle) -> None:
         self.server = server
         self.sandbox = sandbox
 
