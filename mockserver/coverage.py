@@ -209,6 +209,11 @@ class Report:
     def from_json(cls, data: Mapping[str, Any]) -> Report:
         return cls([ApiCoverage.from_json(a) for a in data["apis"]], data.get("since"))
 
+    def exercised(self) -> Report:
+        """Only the APIs some request reached (every API when none was): what a test run reports."""
+        called = [api for api in self.apis if api.unrouted or any(o.calls for o in api.operations)]
+        return Report(called or list(self.apis), self.since)
+
     def merge(self, other: Report) -> Report:
         """The two reports' counts added, API by API and operation by operation (their union)."""
         merged = Report.from_json(self.to_json())
