@@ -11,9 +11,10 @@ import jsonschema
 import pytest
 
 from mockserver import Sandbox, create_app
-from mockserver.counters import Counters
+from mockserver.counters import Counters, body_fields
 from mockserver.coverage import SCHEMA_FILE, ApiCoverage, OperationCoverage, Report, build_report
 from mockserver.coverage_render import FORMATS, render
+from mockserver.index import ApiIndex
 from mockserver.sessions import HEADER
 from mockserver.testing import sync_client
 from mockserver.vendors import REGISTRY
@@ -33,7 +34,9 @@ def _coverage(client: httpx.Client, **headers: str) -> dict[str, Any]:
     return body
 
 
-def test_statuses_and_declared_names_sent_are_counted_and_made_up_names_are_not(client: httpx.Client) -> None:
+def test_statuses_and_declared_names_sent_are_counted_and_made_up_names_are_not(
+    client: httpx.Client, sandbox: Sandbox
+) -> None:
     assert client.get("/apprentiscope/read-users/apprentice", headers=AUTH).status_code == 200
     assert client.get("/apprentiscope/read-users/apprentice", params={"made_up": "1"}).status_code == 401
     created = client.post(
@@ -58,6 +61,9 @@ def test_statuses_and_declared_names_sent_are_counted_and_made_up_names_are_not(
     }
     made = _operation(report, "apprentiscope", "createUser")
     assert {p["name"]: p["sent"] for p in made["parameters"]} == {"user": 1}
+    # A name no operation declares is not even kept (a client sending made-up names cannot grow them).
+    counted = sandbox.default.coverage.snapshot()["apis"]["apprentiscope"]["operations"]
+    assert counted["readUsers"]["sent"] == {"path:user_type": 2}
     untouched = _operation(report, "apprentiscope", "deleteUser")
     assert untouched["calls"] == 0
     assert untouched["statuses_seen"] == {}
@@ -147,12 +153,32 @@ def test_a_range_key_is_met_by_a_status_in_its_range_that_no_exact_key_names() -
 
 def test_never_met_speaks_of_the_api_the_status_and_the_description() -> None:
     operation = _op(
-        {"200": "ok", "429": "Too many requests. Wait a second.", "401": "No token"}, {"200": 1, "401": 2}
+        {"200": "ok", "201": "made", "429": "Too many requests. Wait a second.", "401": "No token"},
+        {"200": 1, "401": 2},
     )
     never = ApiCoverage("api", "The Vendor", [operation]).never_met()
     assert [n["sentence"] for n in never] == [
         "your tests never met The Vendor's 429 from op (Too many requests)"
     ]
+
+
+def test_body_fields_are_the_top_level_properties_of_every_part_of_an_all_of() -> None:
+    body = {"allOf": [{"$ref": "#/components/schemas/Named"}, {"properties": {"age": {"type": "integer"}}}]}
+    spec = {
+        "openapi": "3.0.3",
+        "paths": {
+            "/people": {
+                "post": {
+                    "operationId": "addPerson",
+                    "requestBody": {"content": {"application/json": {"schema": body}}},
+                    "responses": {"201": {"description": "made"}},
+                }
+            }
+        },
+        "components": {"schemas": {"Named": {"properties": {"name": {"type": "string"}}}}},
+    }
+    index = ApiIndex({"": spec})
+    assert body_fields(index.operations["addPerson"], index) == ["name", "age"]
 
 
 def _sample() -> Report:
