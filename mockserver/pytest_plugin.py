@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
+    from mockserver.app import Sandbox
     from mockserver.options import SandboxOptions
     from mockserver.plugin import LiveSandbox, SandboxHandle, SandboxPool, VendorSandbox, WebhookReceiver
     from mockserver.plugin.coverage import CoverageCollector  # noqa: F401  (the stash key's type)
@@ -135,6 +136,17 @@ def _read_config_file(config: pytest.Config) -> None:
             config.stash[_FILE_OPTIONS] = file_options(found, SandboxOptions(validate_responses=True))
     except SettingError as exc:
         raise pytest.UsageError(f"lms-sandbox: {exc}") from None
+
+
+def watch_coverage(config: pytest.Config, app: Sandbox) -> None:
+    """Count ``app``'s requests in the run's ``--sandbox-coverage`` (nothing when it was not asked for).
+
+    The plugin's own fixtures do it; call it for a sandbox your conftest builds itself with
+    ``create_app`` (an override of ``sandbox``, a module's own app).
+    """
+    collector = config.stash.get(_COVERAGE, None)
+    if collector is not None:
+        collector.watch(app)
 
 
 def _vendor_fixture(vendor: Vendor) -> Callable[..., Any]:

@@ -112,5 +112,35 @@ def test_workers_reports_are_merged_by_the_controller(project: pytest.Pytester) 
     assert result.ret == pytest.ExitCode.OK
 
 
+def test_a_sandbox_the_conftest_builds_is_counted_once_shown_to_watch_coverage(
+    project: pytest.Pytester,
+) -> None:
+    project.makeconftest(
+        """
+        import pytest
+        from mockserver import create_app
+        from mockserver.pytest_plugin import watch_coverage
+
+        @pytest.fixture(scope="session")
+        def own(pytestconfig):
+            app = create_app(apis=("coursepath",))
+            watch_coverage(pytestconfig, app)
+            return app
+        """
+    )
+    project.makepyfile(
+        """
+        from mockserver.testing import sync_client
+
+        def test_calls(own):
+            with sync_client(own) as client:
+                assert client.get("/coursepath/api/v1/members").status_code == 401
+        """
+    )
+    result = project.runpytest("--sandbox-coverage")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["  coursepath: operations 1/*"])
+
+
 def test_the_plugins_formats_are_the_renderers() -> None:
     assert COVERAGE_FORMATS == FORMATS

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from ..counters import merge_counts
+from ..counters import Counters, merge_counts
 from ..coverage import Report, build_report
 from ..coverage_render import render
 
@@ -33,16 +33,18 @@ class CoverageCollector:
     """The run's coverage: the counts of every app the fixtures built, across resets and sessions."""
 
     def __init__(self) -> None:
-        self._apps: dict[int, Sandbox] = {}
+        # The apps' counters, not the apps (a module's own app may go when its module is done).
+        self._counters: dict[int, Counters] = {}
         self._documented: dict[str, tuple[str, ApiIndex]] = {}
         self._counts: dict[str, Any] = {}
 
     def watch(self, app: Sandbox) -> None:
         """Count ``app``'s requests from now on (each reset hands its counts over)."""
-        if id(app) in self._apps:
+        counters = app.default.coverage
+        if id(counters) in self._counters:
             return
-        self._apps[id(app)] = app
-        app.default.coverage.spill = self._keep
+        self._counters[id(counters)] = counters
+        counters.spill = self._keep
         for name, ctx in app.contexts.items():
             self._documented.setdefault(name, (ctx.vendor.title, ctx.index))
 
@@ -59,8 +61,8 @@ class CoverageCollector:
 
     def report(self) -> Report:
         """Everything counted so far (what the apps hold now included)."""
-        for app in self._apps.values():
-            app.default.coverage.clear()
+        for counters in self._counters.values():
+            counters.clear()
         return build_report(self._documented, self._counts)
 
 
