@@ -171,7 +171,7 @@ def _fields(media: bytes, body: bytes) -> Iterable[str]:
     if b"json" in media:
         try:
             parsed = json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):  # (not JSON, or nested deeper than the parser goes)
             return ()
         return parsed.keys() if isinstance(parsed, dict) else ()
     if media.startswith(b"application/x-www-form-urlencoded"):

@@ -47,7 +47,7 @@ def term(report: Report) -> str:
         for sentence in _more(never, _TERM_LIMIT):
             lines.append(f"    - {sentence}")
         unsent = [
-            f"{o.id}: {', '.join(_param(p) for p in o.never_sent())}"
+            f"{o.id}: {', '.join(_more([_param(p) for p in o.never_sent()], _TERM_LIMIT))}"
             for o in api.operations
             if o.calls and o.never_sent()
         ]

@@ -271,8 +271,6 @@ class JournalMiddleware:
             fault = extensions.get(FAULT)
             dropped = fault is not None and fault["kind"] == "drop"
             extensions[NOTED] = (self.api, operation_id, 0 if dropped else status)
-            if self.count is not None:
-                self.count(scope, 0 if dropped else status, request_chunks)
             self.journal().record_raw(
                 (request_chunks, response_chunks),
                 (scope.get("headers", ()), answer_headers),
@@ -290,3 +288,5 @@ class JournalMiddleware:
                 error=f"connection dropped by fault {fault['id']}" if dropped and fault else None,
                 fault=fault,
             )
+            if self.count is not None:
+                self.count(scope, 0 if dropped else status, request_chunks)
