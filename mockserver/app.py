@@ -17,6 +17,8 @@ from .clock import SandboxClock
 from .conformance import NonConformingState, check_state
 from .control import CONTROL_PREFIX as CONTROL_PREFIX  # (re-exported: where the control plane is mounted)
 from .control import build_control_app, render_problem
+from .counters import Counters, Counting
+from .coverage import Report, build_report
 from .errors import FixtureError
 from .faults import FaultMiddleware, Faults, FaultSpec, InvalidFault, parse_fault
 from .index import ApiIndex, Routed
@@ -339,6 +341,7 @@ class Sandbox:
                 call_of=vendor.call_of,
                 routed=_connexion.routed_operation_id,
                 redactor=None if options.journal_secrets else _redactor(vendor, ctx.index),
+                count=Counting(name, self._current("coverage"), ctx.index),
             )
             # The request's operation, found once, for every layer behind (mockserver.index).
             routes.append((prefix, Routed(app, ctx.index)))
@@ -359,7 +362,10 @@ class Sandbox:
         webhooks = Webhooks(journal, self._events, self.options.webhooks, self._webhook_policy)
         store.on_event(webhooks.emit)
         faults = Faults(self._operations, seed=lambda: store.seed, configured=self.default.faults.configured)
-        state = SessionState(store, journal, clock, faults, webhooks)
+        # Counts a reset forgets go where the default session's go (the pytest plugin's report).
+        state = SessionState(
+            store, journal, clock, faults, webhooks, coverage=Counters(self.default.coverage.spill)
+        )
         store.on_reset(clock.reset)
         store.on_reset(faults.reset)
         store.on_reset(state.locals.clear)
@@ -402,6 +408,12 @@ class Sandbox:
         self.store.reset(seed)
         self.journal.clear()
         self.errors.clear()
+        self.state.coverage.clear()
+
+    def coverage(self) -> Report:
+        """Consumer coverage of the request's session (``mockserver.coverage``): since the start or reset."""
+        documented = {name: (ctx.vendor.title, ctx.index) for name, ctx in self.contexts.items()}
+        return build_report(documented, self.state.coverage.snapshot())
 
     def save_state(self) -> None:
         """Write to the state file, if there is one, what it does not hold yet (every answer already did)."""

@@ -80,6 +80,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="send bad input to every API through serve; fail on any answer >= 500 or server traceback",
         configure="contracts.fuzz.command:configure",
     )
+    commands.add_parser(
+        "coverage",
+        help="the consumer coverage of a running serve (operations, statuses, parameters exercised)",
+        configure="mockserver.coverage_command:configure",
+    )
     _add_vendor_commands(commands)
     return parser
 

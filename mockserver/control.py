@@ -35,6 +35,7 @@ from .webhooks import InvalidWebhookUrl, NoWebhooks
 if TYPE_CHECKING:
     from .building import Status
     from .clock import SandboxClock
+    from .coverage import Report
     from .faults import Faults
     from .journal import Journal
     from .options import SandboxOptions
@@ -74,6 +75,7 @@ class ControlledApp(Protocol):
     def apis(self) -> Mapping[str, object]: ...
 
     def reset(self, seed: int | None = None) -> None: ...
+    def coverage(self) -> Report: ...
     def readiness(self) -> Status: ...
     def api_list(self, base_url: str = "") -> list[dict[str, Any]]: ...
 
@@ -203,6 +205,9 @@ class ControlHandlers:
                 "entries": [e.to_json() for e in page],
             }
         )
+
+    def get_coverage(self) -> Reply:
+        return _json(self.sandbox.coverage().to_json())
 
     def clear_journal(self) -> ConnexionResponse:
         self.sandbox.journal.clear()
@@ -384,6 +389,7 @@ class ControlHandlers:
             "listSessions": self.list_sessions,
             "deleteSession": self.delete_session,
             "clearJournal": self.clear_journal,
+            "getCoverage": self.get_coverage,
         }
 
 

@@ -218,8 +218,12 @@ class JournalMiddleware:
         call_of: Callable[[str | None], str | None] = lambda operation_id: operation_id,
         routed: Callable[[Scope], str | None] = lambda scope: None,
         redactor: Redactor | None = None,
+        count: Callable[[Scope, int, list[bytes]], None] | None = None,
     ) -> None:
         self.app = app
+        # Told of each answer (the scope, its status, the request body's kept chunks): the coverage
+        # counters (``mockserver.counters.Counting``); None counts nothing.
+        self.count = count
         # Credentials' values out of what is recorded (``mockserver.redaction``); None keeps them.
         self.redactor = redactor
         self.api = api
@@ -284,3 +288,5 @@ class JournalMiddleware:
                 error=f"connection dropped by fault {fault['id']}" if dropped and fault else None,
                 fault=fault,
             )
+            if self.count is not None:
+                self.count(scope, 0 if dropped else status, request_chunks)

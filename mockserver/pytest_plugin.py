@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
+    from mockserver.app import Sandbox
     from mockserver.options import SandboxOptions
     from mockserver.plugin import (
         BaseHandle,
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
         VendorSandbox,
         WebhookReceiver,
     )
+    from mockserver.plugin.coverage import CoverageCollector  # noqa: F401  (the stash key's type)
     from mockserver.plugin.remote import ServedSandbox
     from mockserver.vendors import Vendor
 
@@ -41,6 +43,16 @@ _RUN_ID = pytest.StashKey[str]()
 _WORKER_RUN_ID = "lms_sandbox_run_id"
 # The options the config file (lms-sandbox.toml, or pyproject.toml's [tool.lms-sandbox]) sets, read once.
 _FILE_OPTIONS = pytest.StashKey["SandboxOptions"]()
+# The run's coverage collector (``mockserver.plugin.coverage``), when coverage was asked for.
+_COVERAGE = pytest.StashKey["CoverageCollector"]()
+# ``mockserver.coverage_render.FORMATS`` (not imported here: this module stays light).
+COVERAGE_FORMATS = ("term", "json", "markdown", "html")
+_COVERAGE_OPTIONS = (
+    "sandbox_coverage",
+    "sandbox_coverage_output",
+    "sandbox_coverage_fail_under",
+    "sandbox_coverage_fail_under_statuses",
+)
 
 MARKER = (
     "sandbox(seed=None, fixture=None, apis=None, faults=None, isolated=False): run this test against a "
@@ -86,6 +98,42 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="read the sandbox's settings from this TOML file (a pyproject.toml: its [tool.lms-sandbox] "
         "table); default: the rootdir's lms-sandbox.toml, else its pyproject.toml's [tool.lms-sandbox]",
     )
+    _coverage_options(group)
+
+
+def _coverage_options(group: pytest.OptionGroup) -> None:
+    formats = ", ".join(COVERAGE_FORMATS)
+    group.addoption(
+        "--sandbox-coverage",
+        nargs="?",
+        const="term",
+        default=None,
+        choices=COVERAGE_FORMATS,
+        metavar="FORMAT",
+        help="at the end of the run, report which documented operations, statuses and parameters of the "
+        f"APIs called the tests exercised: {formats} (default term; give it as --sandbox-coverage=FORMAT)",
+    )
+    group.addoption(
+        "--sandbox-coverage-output",
+        default=None,
+        metavar="FILE",
+        help="write the coverage report to FILE (in --sandbox-coverage's format, else json); the terminal "
+        "gets the compact one",
+    )
+    group.addoption(
+        "--sandbox-coverage-fail-under",
+        type=float,
+        default=None,
+        metavar="N",
+        help="fail the run when under N %% of the documented operations of the APIs called were exercised",
+    )
+    group.addoption(
+        "--sandbox-coverage-fail-under-statuses",
+        type=float,
+        default=None,
+        metavar="N",
+        help="fail the run when under N %% of the documented statuses of the APIs called were met",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -94,6 +142,11 @@ def pytest_configure(config: pytest.Config) -> None:
     handed: dict[str, Any] = getattr(config, "workerinput", {})
     config.stash[_RUN_ID] = handed.get(_WORKER_RUN_ID) or secrets.token_hex(6)
     _read_config_file(config)
+    if any(config.getoption(name, None) is not None for name in _COVERAGE_OPTIONS):
+        from mockserver.plugin.coverage import CoverageCollector, CoveragePlugin
+
+        collector = config.stash[_COVERAGE] = CoverageCollector()
+        config.pluginmanager.register(CoveragePlugin(config, collector), "lms_sandbox_coverage")
 
 
 def _read_config_file(config: pytest.Config) -> None:
@@ -113,6 +166,17 @@ def _read_config_file(config: pytest.Config) -> None:
             config.stash[_FILE_OPTIONS] = file_options(found, SandboxOptions(validate_responses=True))
     except SettingError as exc:
         raise pytest.UsageError(f"lms-sandbox: {exc}") from None
+
+
+def watch_coverage(config: pytest.Config, app: Sandbox) -> None:
+    """Count ``app``'s requests in the run's ``--sandbox-coverage`` (nothing when it was not asked for).
+
+    The plugin's own fixtures do it; call it for a sandbox your conftest builds itself with
+    ``create_app`` (an override of ``sandbox``, a module's own app).
+    """
+    collector = config.stash.get(_COVERAGE, None)
+    if collector is not None:
+        collector.watch(app)
 
 
 def _vendor_fixture(vendor: Vendor) -> Callable[..., Any]:
@@ -195,6 +259,9 @@ def sandbox(
         marker_search=[request.path.parent, config.rootpath],
     )
     app = sandbox_pool.app(options)
+    coverage = config.stash.get(_COVERAGE, None)
+    if coverage is not None:
+        coverage.watch(app)
     # A session of its own when asked: named by the xdist worker and the test, forgotten after it.
     session = (
         session_of_test(request.node.nodeid, os.environ.get("PYTEST_XDIST_WORKER"))
@@ -211,6 +278,8 @@ def sandbox(
     # Errors from requests made while other fixtures tore down (the test's own are raised in its call).
     errors = handle.take_errors()
     if session is not None:
+        if coverage is not None:
+            coverage.harvest(app, session)
         app.sessions.delete(session)
     if errors:
         raise SandboxRaised.of(errors) from errors[0]

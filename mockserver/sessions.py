@@ -29,6 +29,7 @@ from typing import Any
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .clock import SandboxClock
+from .counters import Counters
 from .errors import SandboxError
 from .faults import Faults
 from .journal import Journal
@@ -78,6 +79,8 @@ class SessionState:
     webhooks: Webhooks
     errors: list[BaseException] = field(default_factory=list)
     locals: dict[object, Any] = field(default_factory=dict)
+    # What coverage reports read (``mockserver.counters``): kept from the start or the last reset.
+    coverage: Counters = field(default_factory=Counters)
 
     def local(self, key: object, make: Callable[[], Any]) -> Any:
         """The value kept under ``key``, made by ``make`` on first use."""

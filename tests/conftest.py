@@ -15,6 +15,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from mockserver import Sandbox, create_app
+from mockserver.pytest_plugin import watch_coverage
 from mockserver.testing import sync_client
 
 from .vendor_fixtures import registry_fixtures, reset_and_check, sandbox_handle
@@ -38,8 +39,10 @@ globals().update(registry_fixtures())
 
 
 @pytest.fixture(scope="session")
-def session_sandbox() -> Sandbox:
-    return create_app(validate_responses=True)
+def session_sandbox(pytestconfig: pytest.Config) -> Sandbox:
+    app = create_app(validate_responses=True)
+    watch_coverage(pytestconfig, app)  # (this suite's own sandbox, in --sandbox-coverage's report)
+    return app
 
 
 @pytest.fixture

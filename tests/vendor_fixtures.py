@@ -16,6 +16,7 @@ import pytest
 from mockserver import Sandbox, create_app
 from mockserver.index import ApiIndex, Operation
 from mockserver.plugin import SandboxHandle, VendorSandbox
+from mockserver.pytest_plugin import watch_coverage
 from mockserver.server import LiveServer
 from mockserver.testing import sync_client
 from mockserver.vendors import REGISTRY
@@ -88,8 +89,9 @@ def served_alone(name: str, *, path: str = "", **options: Any) -> ServedAlone:
     """
 
     @pytest.fixture(name="app", scope="module")
-    def app() -> Iterator[Sandbox]:
+    def app(pytestconfig: pytest.Config) -> Iterator[Sandbox]:
         made = create_app(apis=(name,), validate_responses=True, **options)
+        watch_coverage(pytestconfig, made)
         yield made
         made.close()
 
@@ -117,8 +119,9 @@ def served_live(name: str, **options: Any) -> tuple[Any, Any]:
     """
 
     @pytest.fixture(name="served", scope="module")
-    def served() -> Iterator[tuple[Sandbox, str]]:
+    def served(pytestconfig: pytest.Config) -> Iterator[tuple[Sandbox, str]]:
         sandbox = create_app(apis=(name,), **options)
+        watch_coverage(pytestconfig, sandbox)
         with LiveServer(sandbox) as live:
             yield sandbox, f"{live.url}{sandbox.apis[name].prefix}"
 
