@@ -103,15 +103,20 @@ def fault(text: str) -> str:
     return text
 
 
-def positive(text: str) -> int:
-    """A whole number, at least 1."""
+def _whole(text: str, least: int) -> int:
+    """A whole number, at least ``least``."""
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    if value < least:
+        raise argparse.ArgumentTypeError(f"must be at least {least}, got {value}")
     return value
+
+
+def positive(text: str) -> int:
+    """A whole number, at least 1."""
+    return _whole(text, 1)
 
 
 def size(text: str) -> int:
@@ -136,13 +141,7 @@ def seconds(text: str) -> float:
 
 def count(text: str) -> int:
     """A whole number, 0 or more (``serve --session-limit``)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected 0 or more, got {text!r}")
-    return value
+    return _whole(text, 0)
 
 
 def add_api_option(parser: argparse.ArgumentParser, verb: str, add: Callable[..., Any] | None = None) -> None:
