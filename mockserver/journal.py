@@ -254,6 +254,8 @@ class JournalMiddleware:
                 kept[0] = _keep(request_chunks, kept[0], message.get("body", b""))
             return message
 
+        recorded = False
+
         async def send_and_keep(message: Message) -> None:
             nonlocal status, answer_headers
             if message["type"] == "http.response.start":
@@ -261,11 +263,17 @@ class JournalMiddleware:
                 answer_headers = message.get("headers", ())
             elif message["type"] == "http.response.body":
                 kept[1] = _keep(response_chunks, kept[1], message.get("body", b""))
+                if not message.get("more_body", False):
+                    # Recorded before the answer's last bytes leave: a client that has its answer finds
+                    # the call in the journal (a live server's test asserting right after its call).
+                    record()
             await send(message)
 
-        try:
-            await self.app(scope, receive_and_keep, send_and_keep)
-        finally:
+        def record() -> None:
+            nonlocal recorded
+            if recorded:
+                return
+            recorded = True
             # A request the credential edge refused never reached Connexion's routing.
             operation_id = self.routed(scope) or extensions.get(OPERATION)
             fault = extensions.get(FAULT)
@@ -290,3 +298,8 @@ class JournalMiddleware:
             )
             if self.count is not None:
                 self.count(scope, 0 if dropped else status, request_chunks)
+
+        try:
+            await self.app(scope, receive_and_keep, send_and_keep)
+        finally:
+            record()  # an answer that never finished (a drop, an error) is recorded once the app is done

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 
 from mockserver import Journal, create_app
@@ -117,3 +119,47 @@ def test_the_journal_says_how_many_entries_it_dropped_until_a_reset() -> None:
         assert (page["total"], page["dropped"], page["capacity"], len(page["entries"])) == (2, 3, 2, 2)
         client.post(f"{BASE}/reset")
         assert client.get(f"{BASE}/journal").json()["dropped"] == 0
+
+
+def test_a_call_is_in_the_journal_before_the_last_bytes_of_its_answer_leave() -> None:
+    # A live server's client has its answer once the last body message is sent: an assertion on the
+    # journal right after the call must find it there, so the entry is written before that message.
+    app = create_app(apis=("apprentiscope",))
+    seen_at_the_end: list[int] = []
+
+    async def call() -> None:
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": "GET",
+            "scheme": "http",
+            "path": "/apprentiscope/read-occupations",
+            "raw_path": b"/apprentiscope/read-occupations",
+            "query_string": b"",
+            "root_path": "",
+            "headers": [(b"host", b"sandbox"), (b"authorization", AUTH["Authorization"].encode())],
+            "client": ("127.0.0.1", 5000),
+            "server": ("127.0.0.1", 8000),
+            "extensions": {},
+        }
+        asked = False
+
+        async def receive() -> dict[str, object]:
+            nonlocal asked
+            if asked:
+                await asyncio.Event().wait()  # the client never disconnects during the call
+            asked = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message: dict[str, object]) -> None:
+            if message["type"] == "http.response.body" and not message.get("more_body", False):
+                seen_at_the_end.append(len(app.journal.entries(operation_id="readOccupations")))
+
+        await app(scope, receive, send)
+
+    asyncio.run(call())
+
+    assert seen_at_the_end == [1]
+    [entry] = app.journal.entries(operation_id="readOccupations")
+    assert entry.status == 200
