@@ -384,9 +384,12 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
     token = config.getoption("sandbox_control_token", None) or os.environ.get("LMS_SANDBOX_CONTROL_TOKEN")
     try:
-        config.stash[_SERVED] = ServedSandbox.connect(url, token)
+        served = config.stash[_SERVED] = ServedSandbox.connect(url, token)
     except Unreachable as exc:
         raise pytest.UsageError(f"lms-sandbox: {exc}") from None
+    coverage = config.stash.get(_COVERAGE, None)
+    if coverage is not None:  # the served sessions' counts, kept before each reset and delete
+        served.on_coverage = coverage.keep_served
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

@@ -273,3 +273,41 @@ def test_each_worker(apprentiscope_sandbox, sandbox):
     run = handed["lms_sandbox_run_id"]
     assert {seen[f"worker-gw{n}"]["session"] for n in (0, 1)} == {f"{run}-gw0", f"{run}-gw1"}
     assert not set(_sessions(url)) & {f"{run}-gw0", f"{run}-gw1"}
+
+
+def test_coverage_of_a_run_on_a_served_sandbox_counts_every_test_of_its_sessions(
+    project: pytest.Pytester, served: str
+) -> None:
+    # Each test starts with a reset of the run's session, which clears the server's counters: the plugin
+    # keeps them first, and an isolated test's before its session is deleted.
+    url = served
+    _downstream(
+        project,
+        """
+import pytest
+
+def test_one(apprentiscope_sandbox):
+    assert apprentiscope_sandbox.client.get("/read-occupations").status_code == 200
+
+def test_two(apprentiscope_sandbox):
+    assert apprentiscope_sandbox.client.get("/read-occupations").status_code == 200
+    assert apprentiscope_sandbox.client.get("/read-user/no-such-user").status_code == 404
+
+@pytest.mark.sandbox(isolated=True)
+def test_isolated(apprentiscope_sandbox):
+    assert apprentiscope_sandbox.client.get("/read-occupations").status_code == 200
+""",
+    )
+    _create(url, "coverage-run@other.example")  # the default session's calls are not this run's
+
+    result = project.runpytest(
+        "--sandbox-url", url, "--sandbox-coverage=json", "--sandbox-coverage-output", "coverage.json"
+    )
+
+    result.assert_outcomes(passed=3)
+    [api] = json.loads((project.path / "coverage.json").read_text())["apis"]
+    operations = {o["id"]: o for o in api["operation_list"]}
+    assert operations["readOccupations"]["calls"] == 3
+    assert operations["readOccupations"]["statuses_seen"] == {"200": 3}
+    assert operations["readUser"]["statuses_seen"] == {"404": 1}
+    assert operations["createUser"]["calls"] == 0

@@ -12,6 +12,7 @@ Only the apps the plugin's fixtures built are seen: a sandbox a test builds itse
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +38,8 @@ class CoverageCollector:
         self._counters: dict[int, Counters] = {}
         self._documented: dict[str, tuple[str, ApiIndex]] = {}
         self._counts: dict[str, Any] = {}
+        # Reports of a served sandbox's sessions (``pytest --sandbox-url``), as its control plane gave them.
+        self._served: list[Report] = []
 
     def watch(self, app: Sandbox) -> None:
         """Count ``app``'s requests from now on (each reset hands its counts over)."""
@@ -59,11 +62,18 @@ class CoverageCollector:
             counters.spill = self._keep
             counters.clear()
 
+    def keep_served(self, report: Mapping[str, Any]) -> None:
+        """Keep a served sandbox's report of one session (``GET /__sandbox__/coverage``)."""
+        self._served.append(Report.from_json(report))
+
     def report(self) -> Report:
         """Everything counted so far (what the apps hold now included)."""
         for counters in self._counters.values():
             counters.clear()
-        return build_report(self._documented, self._counts)
+        report = build_report(self._documented, self._counts)
+        for served in self._served:
+            report = report.merge(served)
+        return report
 
 
 class CoveragePlugin:

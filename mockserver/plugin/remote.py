@@ -10,7 +10,7 @@ journal, state export) works as in-process; what needs the store itself (``store
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -78,6 +78,9 @@ class ServedSandbox:
         self._client = httpx.Client(base_url=f"{self.url}{CONTROL_PREFIX}", headers=headers, timeout=_TIMEOUT)
         self._apis: dict[str, ApiInfo] | None = None
         self.seed = 0
+        # Told of a session's coverage (its report's JSON) before a reset or a delete clears it, when the
+        # run measures coverage (``pytest --sandbox-coverage``); None asks for nothing.
+        self.on_coverage: Callable[[dict[str, Any]], None] | None = None
 
     @classmethod
     def connect(cls, url: str, token: str | None = None) -> ServedSandbox:
@@ -156,8 +159,15 @@ class ServedSandbox:
         """The names of the live sessions."""
         return [s["name"] for s in self.control("GET", "/sessions").json()["sessions"]]
 
+    def keep_coverage(self, session: str | None) -> None:
+        """Hand ``session``'s coverage so far to ``on_coverage`` (before whatever clears it)."""
+        if self.on_coverage is not None:
+            self.on_coverage(self.control("GET", "/coverage", session).json())
+
     def delete_session(self, name: str) -> None:
-        """Forget session ``name`` (nothing when it is gone already)."""
+        """Forget session ``name`` (nothing when it is gone already), its coverage kept first."""
+        if self.on_coverage is not None and name in self.sessions():
+            self.keep_coverage(name)
         answer = self._client.delete(f"/sessions/{quote(name)}")
         if answer.status_code not in (204, 404):
             raise SandboxError(f"deleting session {name!r} answered {answer.status_code}: {answer.text}")
@@ -330,6 +340,7 @@ class RemoteHandle(BaseHandle):
 
     def reset(self, seed: int | None = None) -> None:
         self._seed = self._seed if seed is None else seed
+        self.served.keep_coverage(self.session)
         self.served.control("POST", "/reset", self.session, json={"seed": self._seed})
 
     def fault(self, api: str, operation: str | None = None, **settings: Any) -> dict[str, Any]:
