@@ -19,6 +19,7 @@ from .control import CONTROL_PREFIX as CONTROL_PREFIX  # (re-exported: where the
 from .control import build_control_app, render_problem
 from .counters import Counters, Counting
 from .coverage import Report, build_report
+from .dashboard import Dashboard, render_dashboard
 from .errors import FixtureError
 from .faults import FaultMiddleware, Faults, FaultSpec, InvalidFault, parse_fault
 from .index import ApiIndex, Routed
@@ -285,8 +286,10 @@ class Sandbox:
         self.sessions = Sessions(self._session_state, ttl=options.session_ttl, limit=options.session_limit)
         self.apis: dict[str, ApiInfo] = {}
         self.contexts: dict[str, VendorContext] = {}
-        # The index of what is served (mockserver.landing) at /__sandbox__/, in front of the token.
-        control = Landing(build_control_app(self), self, ("", "/"), CONTROL_PREFIX)
+        # The index of what is served (mockserver.landing) at /__sandbox__/, in front of the token; for a
+        # browser, the dashboard (mockserver.dashboard).
+        landing = Landing(build_control_app(self), self, ("", "/"), CONTROL_PREFIX, render_dashboard)
+        control = Dashboard(landing, options.control_token)
         routes: list[tuple[str, ASGIApp]] = [(CONTROL_PREFIX, control)]
         self._renderers: list[tuple[str, Callable[..., dict[str, Any]]]] = []
         for name, vendor in self.vendors.items():

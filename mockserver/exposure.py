@@ -18,10 +18,13 @@ from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from .asgi import route_path, send_json
+from .asgi import header, route_path, send_json
 
 CONTROL_TOKEN_ENV = "LMS_SANDBOX_CONTROL_TOKEN"
 TOKEN_HEADER = "X-Sandbox-Token"
+# The dashboard's cookie (mockserver.dashboard): the token a browser was given once as ``?token=``.
+TOKEN_COOKIE = "lms_sandbox_token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Open without a token: health checks (load balancers, CI service containers) carry none.
 OPEN = frozenset({("GET", "/health"), ("HEAD", "/health")})
 REALM = 'Bearer realm="lms-sandbox control plane"'
@@ -63,6 +66,45 @@ def _sent(scope: Scope) -> list[bytes]:
     return found
 
 
+def token_matches(given: str | bytes, token: str | bytes) -> bool:
+    """Whether ``given`` is ``token``, compared in constant time."""
+    sent = given.encode() if isinstance(given, str) else given
+    return hmac.compare_digest(sent, token.encode() if isinstance(token, str) else token)
+
+
+def _cookie(scope: Scope) -> bytes | None:
+    """The dashboard cookie's value, if the request sends it."""
+    for name, value in scope.get("headers", ()):
+        if name == b"cookie":
+            sent: bytes = value
+            for pair in sent.split(b";"):
+                key, _, found = pair.strip().partition(b"=")
+                if key == TOKEN_COOKIE.encode():
+                    return found.strip()
+    return None
+
+
+def same_origin(scope: Scope) -> bool:
+    """Whether the request's ``Origin`` is the scheme and ``Host`` it was sent to (a page this sandbox
+    served); a request without ``Origin`` is not."""
+    origin, host = header(scope, b"origin"), header(scope, b"host")
+    return (
+        origin is not None
+        and host is not None
+        and origin == f"{scope.get('scheme', 'http')}://".encode() + host
+    )
+
+
+def carries_cookie(scope: Scope, token: str | bytes) -> bool:
+    """Whether the request's dashboard cookie holds ``token`` and, for a request that changes something
+    (not GET, HEAD or OPTIONS), it comes from a page of this sandbox (``same_origin``): a cookie goes with
+    every request the browser sends, a header does not."""
+    cookie = _cookie(scope)
+    if cookie is None or not token_matches(cookie, token):
+        return False
+    return scope.get("method") in SAFE_METHODS or same_origin(scope)
+
+
 def carries_token(scope: Scope, token: str | bytes) -> bool:
     """Whether the request offers ``token`` (``Authorization: Bearer`` or ``X-Sandbox-Token``)."""
     expected = token.encode() if isinstance(token, str) else token
@@ -87,7 +129,7 @@ class ControlToken:
         self.render = render
 
     def _carries(self, scope: Scope) -> bool:
-        return carries_token(scope, self.token)
+        return carries_token(scope, self.token) or carries_cookie(scope, self.token)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or (scope["method"], route_path(scope)) in OPEN or self._carries(scope):
@@ -109,10 +151,14 @@ class ControlToken:
 
 __all__ = [
     "CONTROL_TOKEN_ENV",
+    "TOKEN_COOKIE",
     "TOKEN_HEADER",
     "ControlToken",
+    "carries_cookie",
     "carries_token",
     "control_headers",
     "is_loopback",
     "new_token",
+    "same_origin",
+    "token_matches",
 ]

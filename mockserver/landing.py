@@ -30,7 +30,7 @@ from . import __version__
 from .asgi import base_url, header, route_path, send_body, send_problem
 from .auth_text import credential_lines
 from .control import CONTROL_PREFIX
-from .exposure import TOKEN_HEADER, carries_token
+from .exposure import TOKEN_HEADER, carries_cookie, carries_token
 
 if TYPE_CHECKING:
     from .options import SandboxOptions
@@ -117,7 +117,7 @@ def _row(term: str, *definitions: str) -> str:
     return f"<dt>{html.escape(term)}</dt>" + "".join(f"<dd>{d}</dd>" for d in definitions)
 
 
-def _api_section(api: dict[str, Any], lines: Callable[[dict[str, Any]], list[str]]) -> str:
+def api_section(api: dict[str, Any], lines: Callable[[dict[str, Any]], list[str]]) -> str:
     rows: list[str] = []
     for spec in api["specs"]:
         named = f" ({spec['file']})" if len(api["specs"]) > 1 else ""
@@ -148,17 +148,22 @@ _STYLE = (
 )
 
 
+def withheld_note(document: dict[str, Any]) -> str:
+    """The paragraph saying where the credentials are, when ``document`` lists none (else empty)."""
+    if document["credentials_shown"]:
+        return ""
+    return (
+        "<p>Credentials are listed only with the control token: send "
+        f"{_code('Authorization: Bearer <token>')} or {_code(f'{TOKEN_HEADER}: <token>')}.</p>"
+    )
+
+
 def render_html(document: dict[str, Any]) -> str:
     """The index as a small page; every value from the document escaped."""
     control = document["control_plane"]
     base = document["base_url"]
-    withheld = (
-        ""
-        if document["credentials_shown"]
-        else "<p>Credentials are listed only with the control token: send "
-        f"{_code('Authorization: Bearer <token>')} or {_code(f'{TOKEN_HEADER}: <token>')}.</p>"
-    )
-    sections = "\n".join(_api_section(api, credential_lines) for api in document["apis"])
+    withheld = withheld_note(document)
+    sections = "\n".join(api_section(api, credential_lines) for api in document["apis"])
     rows = [
         _row("Swagger UI", _link(control["docs_url"])),
         _row("OpenAPI document", _link(control["spec_url"])),
@@ -188,10 +193,19 @@ class Landing:
         sandbox: the app the index describes.
         paths: the paths (as the layer's routes see them) that answer the index.
         mount: the prefix this layer is mounted under (``/__sandbox__``), taken off the base URL.
+        page: the HTML page for the document (``render_html``; the dashboard under ``/__sandbox__``).
     """
 
-    def __init__(self, app: ASGIApp, sandbox: Listed, paths: tuple[str, ...], mount: str = "") -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        sandbox: Listed,
+        paths: tuple[str, ...],
+        mount: str = "",
+        page: Callable[[dict[str, Any]], str] = render_html,
+    ) -> None:
         self.app = app
+        self.page = page
         self.sandbox = sandbox
         self.paths = frozenset(paths)
         self.mount = mount
@@ -200,7 +214,7 @@ class Landing:
         """The index as the request in ``scope`` may see it."""
         token = self.sandbox.options.control_token
         base = base_url(scope, self.mount)
-        shown = token is None or carries_token(scope, token)
+        shown = token is None or carries_token(scope, token) or carries_cookie(scope, token)
         return index_document(self.sandbox.api_list(base), base, token=token is not None, shown=shown)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -214,11 +228,11 @@ class Landing:
         document = self.document(scope)
         accept = header(scope, b"accept")
         page = wants_html(accept.decode("latin-1") if accept else None)
-        body = render_html(document).encode() if page else json.dumps(document).encode()
+        body = self.page(document).encode() if page else json.dumps(document).encode()
         kind = "text/html; charset=utf-8" if page else "application/json"
         # Credentials may be in it: no cache keeps it; the same URL answers two formats.
         headers = {"Vary": "Accept, Authorization, X-Sandbox-Token", "Cache-Control": "no-store"}
         await send_body(send, 200, body, kind, headers, head=scope["method"] == "HEAD")
 
 
-__all__ = ["Landing", "index_document", "render_html", "wants_html"]
+__all__ = ["Landing", "api_section", "index_document", "render_html", "wants_html", "withheld_note"]

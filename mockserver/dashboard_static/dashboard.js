@@ -1,0 +1,235 @@
+// The lms-sandbox dashboard (mockserver/dashboard.py): talks to the control plane with fetch.
+// No framework, no build step. Every value from the sandbox goes into the page as text, never as HTML.
+"use strict";
+(() => {
+  const control = document.body.dataset.control;
+  const state = { session: sessionStorage.getItem("lms-session") || "", seen: new Map(), apis: {}, entries: [] };
+  const $ = (sel, root = document) => root.querySelector(sel);
+  const body = (id) => $(`#${id} .body`);
+
+  function el(tag, attrs = {}, ...children) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(attrs)) {
+      if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+      else if (value !== null && value !== undefined && value !== false) node.setAttribute(key, value === true ? "" : value);
+    }
+    for (const child of children.flat()) if (child !== null && child !== undefined) node.append(child instanceof Node ? child : String(child));
+    return node;
+  }
+  const field = (label, input) => el("label", {}, label, " ", input);
+  const apiSelect = (name, extra = []) =>
+    el("select", { name }, extra.map((v) => el("option", { value: v }, v || "(any)")), Object.keys(state.apis).map((a) => el("option", { value: a }, a)));
+
+  function status(text, error = false) {
+    const node = $("#status");
+    node.textContent = text;
+    node.className = error ? "error" : "";
+  }
+
+  async function call(method, path, payload) {
+    const headers = {};
+    if (state.session) headers["X-Sandbox-Session"] = state.session;
+    if (payload !== undefined) headers["Content-Type"] = "application/json";
+    const response = await fetch(control + path, {
+      method, headers, credentials: "same-origin", body: payload === undefined ? undefined : JSON.stringify(payload),
+    });
+    const text = await response.text();
+    let data = null;
+    try { data = text ? JSON.parse(text) : null; } catch { data = text; }
+    if (!response.ok) {
+      const detail = (data && (data.detail || data.title)) || response.statusText;
+      status(`${method} ${path}: ${response.status} ${detail}`, true);
+      throw new Error(detail);
+    }
+    return data;
+  }
+  const act = (fn) => async (event) => {
+    if (event && event.preventDefault) event.preventDefault();
+    try { await fn(event); await refreshAll(); } catch (error) { console.warn(error); }
+  };
+
+  const quote = (s) => `'${String(s).replace(/'/g, `'\\''`)}'`;
+  function curlFor(entry) {
+    const api = state.apis[entry.api] || {};
+    const base = (api.base_url || "").replace(/^(https?:\/\/[^/]+).*$/, "$1");
+    const parts = ["curl", "-sS", "-X", entry.method];
+    for (const [k, v] of Object.entries({ ...(api.client_headers || {}), ...(api.headers || {}) })) parts.push("-H", quote(`${k}: ${v}`));
+    if (state.session) parts.push("-H", quote(`X-Sandbox-Session: ${state.session}`));
+    if (entry.request_body) parts.push("--data-binary", quote(entry.request_body));
+    parts.push(quote(base + entry.path + (entry.query ? `?${entry.query}` : "")));
+    return parts.join(" ");
+  }
+  const copyButton = (text) => el("button", { type: "button", class: "copy", onclick: () => navigator.clipboard && navigator.clipboard.writeText(text) }, "Copy as curl");
+
+  // Journal: polled, new entries (by seq) appended; filters apply in the page.
+  function journalForm() {
+    const form = el("form", { id: "journal-filters", class: "row", oninput: renderJournal, onsubmit: (e) => e.preventDefault() },
+      field("API", apiSelect("api", [""])), field("Operation", el("input", { name: "operation", size: 14 })),
+      field("Status", el("input", { name: "status", size: 4, inputmode: "numeric" })),
+      field("Text", el("input", { name: "text", type: "search" })),
+      el("button", { type: "button", onclick: act(() => call("DELETE", "/journal").then(() => { state.seen.clear(); state.entries = []; })) }, "Clear"));
+    body("journal").append(form, el("p", { id: "journal-count" }), el("ol", { id: "journal-list", reversed: true }));
+  }
+  async function pollJournal() {
+    const page = await call("GET", "/journal?limit=200");
+    let added = false;
+    for (const entry of page.entries) {
+      if (!state.seen.has(entry.seq)) { state.seen.set(entry.seq, entry); state.entries.push(entry); added = true; }
+    }
+    if (page.entries.length === 0 && state.entries.length) { state.seen.clear(); state.entries = []; added = true; }
+    if (added) renderJournal();
+  }
+  function renderJournal() {
+    const form = $("#journal-filters");
+    const want = Object.fromEntries(new FormData(form));
+    const list = $("#journal-list");
+    const shown = state.entries.filter((e) =>
+      (!want.api || e.api === want.api) && (!want.status || String(e.status) === want.status.trim()) &&
+      (!want.operation || (e.operation_id || "").toLowerCase().includes(want.operation.toLowerCase())) &&
+      (!want.text || JSON.stringify(e).toLowerCase().includes(want.text.toLowerCase())));
+    $("#journal-count").textContent = `${shown.length} of ${state.entries.length} calls`;
+    list.replaceChildren(...shown.slice().reverse().map((e) => {
+      const curl = e.kind === "webhook" ? "" : curlFor(e);
+      return el("li", { class: `call s${String(e.status)[0]}`, "data-seq": e.seq },
+        el("details", {}, el("summary", {}, el("code", {}, `${e.method} ${e.path}`), ` → ${e.status} `,
+          el("span", { class: "muted" }, `${e.api} ${e.operation_id || ""} ${e.fault ? "fault " + e.fault.id : ""}`)),
+          el("h4", {}, "Request"), el("pre", {}, `${e.method} ${e.path}${e.query ? "?" + e.query : ""}\n\n${e.request_body || ""}`),
+          el("h4", {}, "Response"), el("pre", {}, `${e.status} (${e.duration_ms} ms)${e.error ? " " + e.error : ""}\n\n${e.response_body || ""}`),
+          curl && el("pre", {}, el("code", {}, curl)), curl && copyButton(curl)));
+    }));
+  }
+
+  // State: collections with counts, a record viewer, export and import.
+  function stateForm() {
+    const view = el("div", { id: "state-view" });
+    const picker = apiSelect("api");
+    const show = act(async () => {
+      const doc = await call("GET", `/state/${picker.value}`);
+      view.replaceChildren(el("ul", {}, Object.entries(doc.collections).map(([name, records]) =>
+        el("li", {}, el("button", { type: "button", onclick: () => {
+          $("#record").textContent = JSON.stringify(records, null, 2);
+        } }, `${name} (${Object.keys(records).length})`)))), el("pre", { id: "record", tabindex: 0 }));
+    });
+    const exported = act(async () => {
+      const doc = await call("GET", `/state/${picker.value}`);
+      const link = el("a", { href: URL.createObjectURL(new Blob([JSON.stringify(doc, null, 2)], { type: "application/json" })), download: `${picker.value}-state.json` });
+      link.click();
+    });
+    const text = el("textarea", { id: "import-text", rows: 3, cols: 50 });
+    const imported = act(async () => { await call("PUT", `/state/${picker.value}`, JSON.parse(text.value)); status(`imported ${picker.value}`); });
+    body("state").append(el("div", { class: "row" }, field("API", picker), el("button", { type: "button", onclick: show }, "Show collections"),
+      el("button", { type: "button", onclick: exported }, "Export")), view,
+      el("form", { onsubmit: imported }, field("Import (JSON as exported)", text), el("button", { type: "submit" }, "Import")));
+  }
+
+  // Faults: list, add, remove.
+  function faultsForm() {
+    const form = el("form", { id: "fault-form", class: "row", onsubmit: act(async () => {
+      const f = Object.fromEntries(new FormData(form));
+      const payload = { api: f.api, kind: f.kind };
+      if (f.operation) payload.operation = f.operation;
+      if (f.kind === "status") payload.status = Number(f.status || 503);
+      if (f.kind === "latency") payload.latency_ms = Number(f.latency_ms || 0);
+      if (f.times) payload.times = Number(f.times);
+      await call("POST", "/faults", payload);
+    }) }, field("API", apiSelect("api")), field("Operation", el("input", { name: "operation", size: 14, placeholder: "every" })),
+      field("Kind", el("select", { name: "kind" }, ["status", "latency", "drop"].map((k) => el("option", { value: k }, k)))),
+      field("Status", el("input", { name: "status", size: 4, value: "503" })), field("Latency ms", el("input", { name: "latency_ms", size: 6 })),
+      field("Times", el("input", { name: "times", size: 3 })), el("button", { type: "submit" }, "Add fault"));
+    body("faults").append(form, el("table", {}, el("thead", {}, el("tr", {}, ["Id", "API", "Operation", "Kind", "Status / latency", "Fired", ""].map((h) => el("th", { scope: "col" }, h)))), el("tbody", { id: "fault-rows" })));
+  }
+  async function refreshFaults() {
+    const faults = await call("GET", "/faults");
+    $("#fault-rows").replaceChildren(...faults.map((f) => el("tr", { "data-fault": f.id }, el("td", {}, f.id), el("td", {}, f.api),
+      el("td", {}, f.operation || "every"), el("td", {}, f.kind), el("td", {}, f.status ?? (f.latency_ms !== undefined ? `${f.latency_ms} ms` : "")),
+      el("td", { class: "fired" }, f.fired), el("td", {}, el("button", { type: "button", onclick: act(() => call("DELETE", `/faults/${encodeURIComponent(f.id)}`)) }, `Remove ${f.id}`)))));
+  }
+
+  // Clock: show, freeze, advance.
+  function clockForm() {
+    const form = el("form", { id: "advance-form", class: "row", onsubmit: act(async () => {
+      const f = Object.fromEntries(new FormData(form));
+      await call("POST", "/clock/advance", { [f.unit]: Number(f.amount) });
+    }) }, field("Advance by", el("input", { name: "amount", size: 5, value: "1" })),
+      field("Unit", el("select", { name: "unit" }, ["hours", "days", "minutes", "seconds"].map((u) => el("option", { value: u }, u)))),
+      el("button", { type: "submit" }, "Advance"));
+    body("clock").append(el("p", {}, "Now: ", el("output", { id: "clock-now" }), " ", el("span", { id: "clock-frozen" })),
+      el("div", { class: "row" }, el("button", { type: "button", id: "freeze", onclick: act(() => call("PUT", "/clock", { frozen: !state.frozen })) }, "Freeze"),
+        el("button", { type: "button", onclick: act(() => call("DELETE", "/clock")) }, "Back to real time")), form);
+  }
+  async function refreshClock() {
+    const clock = await call("GET", "/clock");
+    state.frozen = clock.frozen;
+    $("#clock-now").textContent = clock.now;
+    $("#clock-frozen").textContent = clock.frozen ? "(frozen)" : "(running)";
+    $("#freeze").textContent = clock.frozen ? "Unfreeze" : "Freeze";
+  }
+
+  // Webhooks: registrations, deliveries (journal kind=webhook), vendors' own GET actions (an outbox).
+  async function refreshWebhooks() {
+    const [registrations, deliveries] = await Promise.all([call("GET", "/webhooks"), call("GET", "/journal?kind=webhook&limit=50")]);
+    const actions = Object.values(state.apis).flatMap((api) => (api.actions || []).filter((a) => (a.methods || [a.method]).includes("GET")).map((a) => [api.name, a.name]));
+    body("webhooks").replaceChildren(
+      el("h3", {}, "Registrations"), el("ul", {}, Object.entries(registrations).map(([api, r]) => el("li", {}, `${api}: ${r.urls.length ? r.urls.join(", ") : "no URL"} (events: ${r.events.join(", ")})`))),
+      el("h3", {}, `Deliveries (${deliveries.total})`), el("ul", {}, deliveries.entries.map((d) => el("li", {}, `${d.time} ${d.operation_id} → ${d.path}: ${d.status}${d.error ? " " + d.error : ""}`))),
+      el("h3", {}, "Vendor actions"), el("div", { class: "row" }, actions.map(([api, name]) => el("button", { type: "button", onclick: act(async () => {
+        $("#action-out").textContent = JSON.stringify(await call("GET", `/apis/${api}/actions/${name}`), null, 2);
+      }) }, `${api}: ${name}`))), el("pre", { id: "action-out", tabindex: 0 }));
+  }
+
+  async function refreshCoverage() {
+    const report = await call("GET", "/coverage");
+    const pct = (x) => (x ? `${x.covered}/${x.documented} (${x.percent}%)` : "");
+    body("coverage").replaceChildren(el("p", {}, `Operations ${pct(report.operations)}, statuses ${pct(report.statuses)}`),
+      el("table", {}, el("thead", {}, el("tr", {}, ["API", "Operations", "Statuses"].map((h) => el("th", { scope: "col" }, h)))),
+        el("tbody", {}, report.apis.map((a) => el("tr", {}, el("td", {}, a.api || a.name), el("td", {}, pct(a.operations)), el("td", {}, pct(a.statuses)))))));
+  }
+
+  function snapshotsForm() {
+    const form = el("form", { id: "snapshot-form", class: "row", onsubmit: act(async () => {
+      await call("POST", "/snapshots", { name: new FormData(form).get("name") });
+    }) }, field("Name", el("input", { name: "name", required: true, pattern: "[A-Za-z0-9._-]{1,100}" })), el("button", { type: "submit" }, "Take snapshot"));
+    body("snapshots").append(form, el("ul", { id: "snapshot-list" }));
+  }
+  async function refreshSnapshots() {
+    const list = await call("GET", "/snapshots");
+    $("#snapshot-list").replaceChildren(...list.snapshots.map((s) => el("li", { "data-snapshot": s.name }, `${s.name} (${s.apis.join(", ")}) `,
+      el("button", { type: "button", onclick: act(async () => { await call("POST", `/snapshots/${encodeURIComponent(s.name)}/restore`); status(`restored ${s.name}`); }) }, `Restore ${s.name}`),
+      el("button", { type: "button", onclick: act(() => call("DELETE", `/snapshots/${encodeURIComponent(s.name)}`)) }, `Delete ${s.name}`))));
+  }
+
+  async function refreshSessions() {
+    try {
+      const list = await call("GET", "/sessions");
+      $("#sessions").replaceChildren(...list.sessions.map((s) => el("option", { value: s.name })));
+    } catch { /* sessions may be off */ }
+  }
+
+  async function refreshAll() {
+    await Promise.allSettled([pollJournal(), refreshFaults(), refreshClock(), refreshSnapshots(), refreshWebhooks(), refreshCoverage(), refreshSessions()]);
+  }
+
+  async function start() {
+    for (const button of document.querySelectorAll("button.copy")) button.addEventListener("click", () => navigator.clipboard && navigator.clipboard.writeText(button.dataset.copy));
+    try {
+      for (const api of await call("GET", "/apis")) state.apis[api.name] = api;
+    } catch { return; }
+    const form = $("#session-form");
+    form.session.value = state.session;
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      state.session = form.session.value.trim();
+      sessionStorage.setItem("lms-session", state.session);
+      state.seen.clear(); state.entries = [];
+      status(`session: ${state.session || "default"}`);
+      refreshAll();
+    });
+    $("#reset").addEventListener("click", act(() => call("POST", "/reset", {})));
+    journalForm(); stateForm(); faultsForm(); clockForm(); snapshotsForm();
+    await refreshAll();
+    document.body.dataset.ready = "true";
+    setInterval(() => { pollJournal().catch(() => {}); refreshFaults().catch(() => {}); }, 1000);
+    setInterval(() => { refreshClock().catch(() => {}); refreshCoverage().catch(() => {}); }, 5000);
+  }
+  start();
+})();
