@@ -122,10 +122,10 @@ class Dashboard:
             )
             return
         given = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("token")
-        if path not in PAGE_PATHS or not given or scope["method"] != "GET":
+        if path not in PAGE_PATHS or not given or scope["method"] != "GET" or self.token is None:
             await self.app(scope, receive, send)
             return
-        if self.token is None or not token_matches(given[0], self.token):
+        if not token_matches(given[0], self.token):
             await send_problem(send, 401, "Unauthorized", "the token given is not the control plane's")
             return
         secure = "; Secure" if scope.get("scheme") == "https" else ""
