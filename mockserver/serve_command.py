@@ -114,7 +114,8 @@ def _add_serving(add: Any) -> None:
         secret=True,
         metavar="TOKEN",
         help="every control-plane request (all but GET /__sandbox__/health) must carry this token, as "
-        "Authorization: Bearer TOKEN or X-Sandbox-Token: TOKEN; also on loopback. Without it, serve "
+        "Authorization: Bearer TOKEN or X-Sandbox-Token: TOKEN (a browser opens the dashboard once as "
+        "/__sandbox__/?token=TOKEN and keeps it in a cookie); also on loopback. Without it, serve "
         "makes one up when --host is not a loopback address and prints it. Prefer the environment "
         "variable LMS_SANDBOX_CONTROL_TOKEN: a command line is visible to other users",
     )
