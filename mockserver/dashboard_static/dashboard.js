@@ -68,7 +68,7 @@
       field("Status", el("input", { name: "status", size: 4, inputmode: "numeric" })),
       field("Text", el("input", { name: "text", type: "search" })),
       el("button", { type: "button", onclick: act(() => call("DELETE", "/journal").then(() => { state.seen.clear(); state.entries = []; })) }, "Clear"));
-    body("journal").append(form, el("p", { id: "journal-count" }), el("ol", { id: "journal-list", reversed: true }));
+    body("journal").append(form, el("p", { id: "journal-count" }), el("ul", { id: "journal-list", class: "calls" }));
   }
   async function pollJournal() {
     const page = await call("GET", "/journal?limit=200");
@@ -91,7 +91,7 @@
     list.replaceChildren(...shown.slice().reverse().map((e) => {
       const curl = e.kind === "webhook" ? "" : curlFor(e);
       return el("li", { class: `call s${String(e.status)[0]}`, "data-seq": e.seq },
-        el("details", {}, el("summary", {}, el("code", {}, `${e.method} ${e.path}`), ` → ${e.status} `,
+        el("details", {}, el("summary", {}, `#${e.seq} `, el("code", {}, `${e.method} ${e.path}`), ` → ${e.status} `,
           el("span", { class: "muted" }, `${e.api} ${e.operation_id || ""} ${e.fault ? "fault " + e.fault.id : ""}`)),
           el("h4", {}, "Request"), el("pre", {}, `${e.method} ${e.path}${e.query ? "?" + e.query : ""}\n\n${e.request_body || ""}`),
           el("h4", {}, "Response"), el("pre", {}, `${e.status} (${e.duration_ms} ms)${e.error ? " " + e.error : ""}\n\n${e.response_body || ""}`),
