@@ -87,3 +87,10 @@ SLOW_FIRST = (
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     rank = {module: place for place, module in enumerate(SLOW_FIRST)}
     items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(rank)))
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    """The suite's async tests run on asyncio (what servers here run on), not once more per installed
+    backend: trio is installed too (selenium, of the dev extra, brings it)."""
+    return "asyncio"
