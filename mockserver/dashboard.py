@@ -19,7 +19,7 @@ import html
 import shlex
 from importlib import resources
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, quote
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -130,7 +130,8 @@ class Dashboard:
             return
         secure = "; Secure" if scope.get("scheme") == "https" else ""
         path = scope.get("root_path", "") or CONTROL_PREFIX
-        cookie = f"{TOKEN_COOKIE}={given[0]}; Path={path}; HttpOnly; SameSite=Strict{secure}"
+        # Percent-encoded: a token of the user's own may hold a ';', a space or a non-ASCII letter.
+        cookie = f"{TOKEN_COOKIE}={quote(given[0], safe='')}; Path={path}; HttpOnly; SameSite=Strict{secure}"
         location = f"{base_url(scope, CONTROL_PREFIX)}{CONTROL_PREFIX}/"
         headers = {"Location": location, "Set-Cookie": cookie, "Cache-Control": "no-store"}
         await send_body(send, 303, b"", "text/plain", headers)

@@ -15,6 +15,7 @@ import os
 import secrets
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -80,7 +81,7 @@ def _cookie(scope: Scope) -> bytes | None:
             for pair in sent.split(b";"):
                 key, _, found = pair.strip().partition(b"=")
                 if key == TOKEN_COOKIE.encode():
-                    return found.strip()
+                    return unquote_to_bytes(found.strip())  # the dashboard percent-encodes it
     return None
 
 

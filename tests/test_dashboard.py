@@ -85,6 +85,24 @@ def test_the_control_plane_accepts_the_cookie(client: httpx.Client) -> None:
     assert "Credentials are listed only with the control token" not in page
 
 
+def test_a_token_with_a_semicolon_a_space_and_an_accent_survives_the_cookie() -> None:
+    token = "pass word;é=1"
+    app = create_app(control_token=token)
+    try:
+        with sync_client(app, follow_redirects=False) as client:
+            given = client.get("/__sandbox__/", params={"token": token}, headers={"Accept": BROWSER})
+            value = given.headers["set-cookie"].split(";")[0].partition("=")[2]
+            kept = {"Cookie": f"{TOKEN_COOKIE}={value}"}
+            journal = client.get("/__sandbox__/journal", headers=kept)
+            raw = client.get("/__sandbox__/journal", headers={"Cookie": f"{TOKEN_COOKIE}=pass"})
+    finally:
+        app.close()
+    assert given.status_code == 303
+    assert value == "pass%20word%3B%C3%A9%3D1"
+    assert journal.status_code == 200
+    assert raw.status_code == 401
+
+
 FAULT = {"api": vendor_names()[0], "status": 503}
 
 
