@@ -29,6 +29,7 @@ from .doc_examples import (
     module_source,
     run_python,
     run_shell,
+    unexpected_statuses,
 )
 from .docsgen import ROOT, doc_pages
 
@@ -139,6 +140,18 @@ def test_a_curl_answer_the_block_does_not_mention_fails(served: str, tmp_path: P
     ):
         run_shell(_one(f"```bash\n{call}\n```\n"), served, tmp_path)
     run_shell(_one(f"```bash\n{call}   # 404\n```\n"), served, tmp_path)  # a refusal it shows
+
+
+def test_a_status_counts_as_mentioned_only_as_a_number_of_its_own() -> None:
+    # A port or an id that holds the digits (34046, 14042) is no mention of a 404: the CI run that drew
+    # port 34046 once let an unmentioned 404 pass.
+    answer = "curl-status: 404 GET http://127.0.0.1:34046/apprentiscope/read-user/14042\n"
+    block = "curl -s http://127.0.0.1:34046/apprentiscope/read-user/14042"
+
+    assert unexpected_statuses(block, answer) == [
+        "404 GET http://127.0.0.1:34046/apprentiscope/read-user/14042"
+    ]
+    assert unexpected_statuses(block + "  # 404", answer) == []
 
 
 def test_a_python_block_that_raises_fails_and_one_may_await(served: str) -> None:
