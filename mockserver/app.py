@@ -18,7 +18,7 @@ from .conformance import NonConformingState, check_state
 from .control import CONTROL_PREFIX as CONTROL_PREFIX  # (re-exported: where the control plane is mounted)
 from .control import build_control_app, render_problem
 from .counters import Counters, Counting
-from .coverage import Report, build_report
+from .coverage import Documented, Report, build_report
 from .dashboard import Dashboard, render_dashboard
 from .errors import FixtureError
 from .faults import FaultMiddleware, Faults, FaultSpec, InvalidFault, parse_fault
@@ -35,6 +35,7 @@ from .store import Seeder, Store, VendorData
 from .vendors import Vendor, get_vendor, load, vendor_names
 from .vendors.base import VendorContext, build_vendor_app, load_specs
 from .vendors.credentials import Credential, LoginScheme
+from .vendors.refusals import refusal_cases
 from .webhook_targets import WebhookPolicy
 from .webhooks import Webhooks
 
@@ -413,10 +414,17 @@ class Sandbox:
         self.errors.clear()
         self.state.coverage.clear()
 
+    @functools.cached_property
+    def documented(self) -> dict[str, Documented]:
+        """What each API documents, for coverage: its operations and the ways its edge refuses."""
+        return {
+            name: Documented(ctx.vendor.title, ctx.index, refusal_cases(ctx))
+            for name, ctx in self.contexts.items()
+        }
+
     def coverage(self) -> Report:
         """Consumer coverage of the request's session (``mockserver.coverage``): since the start or reset."""
-        documented = {name: (ctx.vendor.title, ctx.index) for name, ctx in self.contexts.items()}
-        return build_report(documented, self.state.coverage.snapshot())
+        return build_report(self.documented, self.state.coverage.snapshot())
 
     def save_state(self) -> None:
         """Write to the state file, if there is one, what it does not hold yet (every answer already did)."""

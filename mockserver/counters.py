@@ -28,6 +28,9 @@ from .index import ApiIndex, Operation, route_of
 
 # A status the counters note for a dropped connection (a fault's ``drop``): the client met no answer.
 DROPPED = 0
+# Where the credential edge notes, in scope["extensions"], why it refused a request (a
+# ``coverage.RefusalCase``'s cause): one status (a 401) stands for several causes.
+REFUSED = "lms_sandbox.refused"
 
 
 def _now() -> str:
@@ -52,6 +55,7 @@ class Counters:
         self._lock = threading.Lock()
         self._tallies: dict[tuple[str, str], _Tally] = {}
         self._unrouted: Counter[str] = Counter()
+        self._refused: Counter[tuple[str, str]] = Counter()
         self.since = _now()
         self.spill = spill
 
@@ -71,11 +75,17 @@ class Counters:
         with self._lock:
             self._unrouted[api] += 1
 
+    def refused(self, api: str, cause: str) -> None:
+        """Note a request ``api``'s edge refused for ``cause``."""
+        with self._lock:
+            self._refused[api, cause] += 1
+
     def snapshot(self) -> dict[str, Any]:
         """The counts as JSON: ``{"since", "apis": {api: {"unrouted", "operations": {id: {...}}}}}``."""
         with self._lock:
             tallies = [(key, t.calls, dict(t.statuses), dict(t.sent)) for key, t in self._tallies.items()]
             unrouted = dict(self._unrouted)
+            refused = dict(self._refused)
             since = self.since
         apis: dict[str, dict[str, Any]] = {}
         for (api, operation), calls, statuses, sent in tallies:
@@ -87,6 +97,8 @@ class Counters:
             }
         for api, n in unrouted.items():
             apis.setdefault(api, {"unrouted": 0, "operations": {}})["unrouted"] = n
+        for (api, cause), n in sorted(refused.items()):
+            apis.setdefault(api, {"unrouted": 0, "operations": {}}).setdefault("refused", {})[cause] = n
         return {"since": since, "apis": apis}
 
     def clear(self) -> None:
@@ -96,6 +108,7 @@ class Counters:
         with self._lock:
             self._tallies.clear()
             self._unrouted.clear()
+            self._refused.clear()
             self.since = _now()
 
 
@@ -107,6 +120,9 @@ def merge_counts(into: dict[str, Any], other: Mapping[str, Any]) -> dict[str, An
     for api, entry in other.get("apis", {}).items():
         mine = apis.setdefault(api, {"unrouted": 0, "operations": {}})
         mine["unrouted"] = mine.get("unrouted", 0) + entry.get("unrouted", 0)
+        for cause, n in entry.get("refused", {}).items():
+            refused = mine.setdefault("refused", {})
+            refused[cause] = refused.get(cause, 0) + n
         for operation, tally in entry.get("operations", {}).items():
             kept = mine["operations"].setdefault(operation, {"calls": 0, "statuses": {}, "sent": {}})
             kept["calls"] += tally.get("calls", 0)
@@ -210,6 +226,9 @@ class Counting:
         self._declared: dict[Operation, Declared] = {}
 
     def __call__(self, scope: Scope, status: int, body: list[bytes]) -> None:
+        cause = scope.get("extensions", {}).get(REFUSED)
+        if cause is not None:
+            self.counters().refused(self.api, str(cause))
         operation = route_of(scope)
         if operation is None or not operation.id:
             self.counters().unrouted(self.api)
@@ -220,4 +239,4 @@ class Counting:
         self.counters().count(self.api, operation.id, status, declared.sent(scope, body))
 
 
-__all__ = ["DROPPED", "Counters", "Counting", "Declared", "body_fields", "merge_counts"]
+__all__ = ["DROPPED", "REFUSED", "Counters", "Counting", "Declared", "body_fields", "merge_counts"]

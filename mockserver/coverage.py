@@ -7,6 +7,10 @@ what the control plane answers and what pytest-xdist workers send their controll
 ``Report.from_json`` reads it back, so reports merge (``Report.merge``) and render
 (``mockserver.coverage_render``) wherever they came from.
 
+Each API also lists the ways its edge refuses a request (``RefusalCase``: a missing or wrong credential, an
+expired, revoked or replayed token, the rate limit, a required header), which the counters note by cause,
+since one status (Absorb's 401) stands for several of them.
+
 A documented status is *met* when an answer had it: ``404`` by a 404; ``4XX`` by a 4xx no other key of the
 operation names; ``default`` by any answer no other key names. An answer with a status the operation
 does not document is listed as seen, and met nothing.
@@ -107,6 +111,27 @@ class OperationCoverage:
 
 
 @dataclass(frozen=True, slots=True)
+class RefusalCase:
+    """One way an API's edge refuses a request: its cause (the counters' key), status and situation.
+
+    ``situation`` completes "your tests never met <API>'s <status> for ...": "a token that had expired".
+    """
+
+    cause: str
+    status: int
+    situation: str
+
+
+@dataclass(frozen=True, slots=True)
+class Documented:
+    """What an API documents, for a report: its title, its index, the ways its edge refuses."""
+
+    title: str
+    index: ApiIndex
+    refusals: tuple[RefusalCase, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Ratio:
     done: int
     of: int
@@ -127,6 +152,8 @@ class ApiCoverage:
     title: str
     operations: list[OperationCoverage]
     unrouted: int = 0
+    refusal_cases: list[RefusalCase] = field(default_factory=list)
+    refused: dict[str, int] = field(default_factory=dict)  # cause -> requests refused for it
 
     @property
     def operation_ratio(self) -> Ratio:
@@ -158,6 +185,17 @@ class ApiCoverage:
                     )
         return found
 
+    def refusal_sentence(self, case: RefusalCase) -> str:
+        return f"your tests never met {self.title}'s {case.status} for {case.situation}"
+
+    def refusals_never_met(self) -> list[str]:
+        """A sentence for each way the API refuses that no request met."""
+        return [self.refusal_sentence(c) for c in self.refusal_cases if not self.refused.get(c.cause)]
+
+    @property
+    def refusal_ratio(self) -> Ratio:
+        return Ratio(sum(1 for c in self.refusal_cases if self.refused.get(c.cause)), len(self.refusal_cases))
+
     def to_json(self) -> dict[str, Any]:
         return {
             "name": self.name,
@@ -166,16 +204,31 @@ class ApiCoverage:
             "statuses": self.status_ratio.to_json(),
             "unrouted": self.unrouted,
             "never_met": self.never_met(),
+            "refusal_ways": self.refusal_ratio.to_json(),
+            "refusals": [
+                {
+                    "cause": c.cause,
+                    "status": c.status,
+                    "situation": c.situation,
+                    "count": self.refused.get(c.cause, 0),
+                    "sentence": None if self.refused.get(c.cause) else self.refusal_sentence(c),
+                }
+                for c in self.refusal_cases
+            ],
             "operation_list": [o.to_json() for o in self.operations],
         }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> ApiCoverage:
+        # "refusals" is absent from the reports of a sandbox older than it.
+        refusals = data.get("refusals", [])
         return cls(
             name=data["name"],
             title=data["title"],
             operations=[OperationCoverage.from_json(o) for o in data["operation_list"]],
             unrouted=data["unrouted"],
+            refusal_cases=[RefusalCase(r["cause"], r["status"], r["situation"]) for r in refusals],
+            refused={r["cause"]: r["count"] for r in refusals if r["count"]},
         )
 
 
@@ -226,6 +279,9 @@ class Report:
                 merged.apis.append(by_name.setdefault(api.name, ApiCoverage.from_json(api.to_json())))
                 continue
             mine.unrouted += api.unrouted
+            mine.refused = _added(mine.refused, api.refused)
+            known = {c.cause for c in mine.refusal_cases}
+            mine.refusal_cases += [c for c in api.refusal_cases if c.cause not in known]
             operations = {o.id: o for o in mine.operations}
             for operation in api.operations:
                 kept = operations.get(operation.id)
@@ -253,8 +309,9 @@ def _added(a: Mapping[str, int], b: Mapping[str, int]) -> dict[str, int]:
     return {key: a.get(key, 0) + b.get(key, 0) for key in dict.fromkeys([*a, *b])}
 
 
-def api_coverage(name: str, title: str, index: ApiIndex, counts: Mapping[str, Any] | None) -> ApiCoverage:
-    """API ``name``'s documented operations (from ``index``) with ``counts`` (its part of a snapshot)."""
+def api_coverage(name: str, documented: Documented, counts: Mapping[str, Any] | None) -> ApiCoverage:
+    """API ``name``'s documented operations and refusals with ``counts`` (its part of a snapshot)."""
+    index = documented.index
     counted = (counts or {}).get("operations", {})
     operations = []
     for operation in index.every():
@@ -279,18 +336,25 @@ def api_coverage(name: str, title: str, index: ApiIndex, counts: Mapping[str, An
                 sent=dict(tally.get("sent", {})),
             )
         )
-    return ApiCoverage(name, title, operations, (counts or {}).get("unrouted", 0))
+    return ApiCoverage(
+        name,
+        documented.title,
+        operations,
+        (counts or {}).get("unrouted", 0),
+        list(documented.refusals),
+        dict((counts or {}).get("refused", {})),
+    )
 
 
-def build_report(apis: Mapping[str, tuple[str, ApiIndex]], *snapshots: Mapping[str, Any]) -> Report:
-    """The report of ``apis`` (name -> (title, index)) from counter snapshots (added together)."""
+def build_report(apis: Mapping[str, Documented], *snapshots: Mapping[str, Any]) -> Report:
+    """The report of ``apis`` (by name) from counter snapshots (added together)."""
     counts: dict[str, Any] = {}
     for snapshot in snapshots:
         merge_counts(counts, snapshot)
     return Report(
         [
-            api_coverage(name, title, index, counts.get("apis", {}).get(name))
-            for name, (title, index) in apis.items()
+            api_coverage(name, documented, counts.get("apis", {}).get(name))
+            for name, documented in apis.items()
         ],
         counts.get("since"),
     )
@@ -298,8 +362,10 @@ def build_report(apis: Mapping[str, tuple[str, ApiIndex]], *snapshots: Mapping[s
 
 __all__ = [
     "ApiCoverage",
+    "Documented",
     "OperationCoverage",
     "Ratio",
+    "RefusalCase",
     "Report",
     "api_coverage",
     "build_report",

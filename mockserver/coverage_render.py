@@ -41,10 +41,12 @@ def term(report: Report) -> str:
     for api in report.apis:
         lines.append(
             f"  {api.name}: operations {_ratio(api.operation_ratio)}, statuses {_ratio(api.status_ratio)}"
+            + _refusals(api)
             + (f", {api.unrouted} undocumented requests" if api.unrouted else "")
         )
         never = [n["sentence"] for n in api.never_met() if _called(api, n["operation"])]
-        for sentence in _more(never, _TERM_LIMIT):
+        # Every way of refusing (a few per API), then the unmet answers, a few of them.
+        for sentence in [*api.refusals_never_met(), *_more(never, _TERM_LIMIT)]:
             lines.append(f"    - {sentence}")
         unsent = [
             f"{o.id}: {', '.join(_more([_param(p) for p in o.never_sent()], _TERM_LIMIT))}"
@@ -54,6 +56,11 @@ def term(report: Report) -> str:
         for entry in _more(unsent, _TERM_LIMIT):
             lines.append(f"    never sent: {entry}")
     return "\n".join(lines) + "\n"
+
+
+def _refusals(api: ApiCoverage) -> str:
+    """The ways of refusing ``api``'s requests met, as a clause (none when its edge refuses no way)."""
+    return f", ways of refusing {_ratio(api.refusal_ratio)}" if api.refusal_cases else ""
 
 
 def _called(api: ApiCoverage, operation: str) -> bool:
@@ -79,13 +86,13 @@ def markdown(report: Report) -> str:
         f"documented statuses met: **{_ratio(report.status_ratio)}**"
         + (f" (counted since {report.since})" if report.since else ""),
         "",
-        "| API | operations | statuses | undocumented requests |",
-        "|---|---|---|---|",
+        "| API | operations | statuses | ways of refusing | undocumented requests |",
+        "|---|---|---|---|---|",
     ]
     for api in report.apis:
         lines.append(
             f"| {_md(api.title)} | {_ratio(api.operation_ratio)} | {_ratio(api.status_ratio)} "
-            f"| {api.unrouted} |"
+            f"| {_ratio(api.refusal_ratio) if api.refusal_cases else '-'} | {api.unrouted} |"
         )
     for api in report.apis:
         lines += ["", f"### {_md(api.title)}", ""]
@@ -96,10 +103,10 @@ def markdown(report: Report) -> str:
                 f"| {_md(', '.join(o.never_met())) or '-'} "
                 f"| {_md(', '.join(_param(p) for p in o.never_sent())) or '-'} |"
             )
-        never = api.never_met()
+        never = [n["sentence"] for n in api.never_met()] + api.refusals_never_met()
         if never:
             lines += ["", "<details><summary>Error answers never met</summary>", ""]
-            lines += [f"- {_md(n['sentence'])}" for n in never]
+            lines += [f"- {_md(sentence)}" for sentence in never]
             lines += ["", "</details>"]
     return "\n".join(lines) + "\n"
 
@@ -134,7 +141,8 @@ def html_page(report: Report) -> str:
         out.append(
             f'<h2 id="api-{_h(api.name)}">{_h(api.title)}</h2>'
             f"<p>Operations {_h(_ratio(api.operation_ratio))}, "
-            f"statuses {_h(_ratio(api.status_ratio))}, undocumented requests {api.unrouted}.</p>"
+            f"statuses {_h(_ratio(api.status_ratio))}{_h(_refusals(api))}, "
+            f"undocumented requests {api.unrouted}.</p>"
         )
         out.append(
             f"<table><caption>{_h(api.title)}: operations</caption><thead><tr><th scope=col>operation</th>"
@@ -160,10 +168,10 @@ def html_page(report: Report) -> str:
                 f"<td>{_h(', '.join(_param(p) for p in o.never_sent())) or '-'}</td></tr>"
             )
         out.append("</tbody></table>")
-        never = api.never_met()
+        never = [n["sentence"] for n in api.never_met()] + api.refusals_never_met()
         if never:
             out.append("<details><summary>Error answers never met</summary><ul>")
-            out += [f"<li>{_h(n['sentence'])}</li>" for n in never]
+            out += [f"<li>{_h(sentence)}</li>" for sentence in never]
             out.append("</ul></details>")
         out.append("</section>")
     out.append("</main></body></html>")

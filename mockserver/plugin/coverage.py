@@ -19,12 +19,11 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from ..counters import Counters, merge_counts
-from ..coverage import Report, build_report
+from ..coverage import Documented, Report, build_report
 from ..coverage_render import render
 
 if TYPE_CHECKING:
     from ..app import Sandbox
-    from ..index import ApiIndex
 
 # Where a worker puts its report for the controller (pytest-xdist's ``workeroutput``).
 WORKER_KEY = "lms_sandbox_coverage"
@@ -36,7 +35,7 @@ class CoverageCollector:
     def __init__(self) -> None:
         # The apps' counters, not the apps (a module's own app may go when its module is done).
         self._counters: dict[int, Counters] = {}
-        self._documented: dict[str, tuple[str, ApiIndex]] = {}
+        self._documented: dict[str, Documented] = {}
         self._counts: dict[str, Any] = {}
         # Reports of a served sandbox's sessions (``pytest --sandbox-url``), as its control plane gave them.
         self._served: list[Report] = []
@@ -48,8 +47,8 @@ class CoverageCollector:
             return
         self._counters[id(counters)] = counters
         counters.spill = self._keep
-        for name, ctx in app.contexts.items():
-            self._documented.setdefault(name, (ctx.vendor.title, ctx.index))
+        for name, documented in app.documented.items():
+            self._documented.setdefault(name, documented)
 
     def _keep(self, counts: dict[str, Any]) -> None:
         merge_counts(self._counts, counts)

@@ -23,6 +23,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..asgi import read_body, replay, route_path, send_json
 from ..clock import SandboxClock
+from ..counters import REFUSED
 from ..excerpt import shorten
 from ..index import ApiIndex, Operation, route_of
 from ..ratelimit import RateLimiter
@@ -70,7 +71,10 @@ def issue_token(data: VendorData, scheme: LoginScheme, clock: SandboxClock, subj
     """
     book = data.extras.setdefault(_TOKENS, {"tokens": {}, "latest": {}})
     if scheme.revoke_previous:
-        book["tokens"].pop(book["latest"].get(subject), None)
+        previous = book["latest"].get(subject)
+        if book["tokens"].pop(previous, None) is not None:
+            # The last token revoked per subject is remembered, so its refusal says why (coverage).
+            book.setdefault("revoked", {})[subject] = previous
     token = secrets.token_urlsafe(32)
     book["tokens"][token] = {"subject": subject, "expires": clock.now() + scheme.lifetime}
     book["latest"][subject] = token
@@ -85,10 +89,21 @@ def token_subject(data: VendorData, clock: SandboxClock, token: str) -> str | No
     return str(entry["subject"])
 
 
+def token_fate(data: VendorData, token: str) -> str:
+    """Why a login token is not live: ``expired``, ``revoked`` (by a newer login) or ``unknown``."""
+    book = data.extras.get(_TOKENS, {})
+    if token in book.get("tokens", {}):
+        return "expired"
+    return "revoked" if token in book.get("revoked", {}).values() else "unknown"
+
+
 class _Refused(Exception):
-    def __init__(self, refusal: Refusal, **values: Any) -> None:
+    """A refusal, with its cause (one of ``refusal_cases``' causes, for coverage)."""
+
+    def __init__(self, refusal: Refusal, cause: str, **values: Any) -> None:
         super().__init__(refusal.message)
         self.refusal = refusal
+        self.cause = cause
         self.values = values
 
 
@@ -249,6 +264,7 @@ class CredentialEdge:
             self._count(identity, scope, limiter)
             self._check_headers(request, document)
         except _Refused as refused:
+            scope.setdefault("extensions", {})[REFUSED] = refused.cause
             await self._refuse(send, refused)
             return
         scope = dict(scope)
@@ -263,10 +279,10 @@ class CredentialEdge:
         scheme = self.scheme
         sent = {f.name: next(filter(None, map(request.find, f.sources)), None) for f in scheme.fields}
         if any(value is None for value in sent.values()):
-            raise _Refused(scheme.missing)
+            raise _Refused(scheme.missing, "credential-missing")
         matched = next((c for c in self.accepted if all(c[k] == v for k, v in sent.items())), None)
         if matched is None:
-            raise _Refused(scheme.invalid)
+            raise _Refused(scheme.invalid, "credential-wrong")
         if isinstance(scheme, LoginScheme):
             if route is not None and not self.index.asks_for(route, scheme.token.where, scheme.token.name):
                 # The login itself (``security: [{ApiKey: []}]``): the keys, and no token yet.
@@ -281,43 +297,57 @@ class CredentialEdge:
     ) -> Identity:
         token = request.find(scheme.token)
         if token is None:
-            raise _Refused(scheme.token_missing)
+            raise _Refused(scheme.token_missing, "token-missing")
         subject = token_subject(self.data(), clock, token)
         if subject is None:
-            raise _Refused(scheme.token_invalid)
+            raise _Refused(scheme.token_invalid, f"token-{token_fate(self.data(), token)}")
         return Identity(credential, subject)
 
     def _signed_identity(self, scheme: SignedScheme, request: _Request, clock: SandboxClock) -> Identity:
         token = request.find(scheme.token)
         if token is None:
-            raise _Refused(scheme.missing, reason="no token was sent")
+            raise _Refused(scheme.missing, "token-missing", reason="no token was sent")
         claims, credential = _verify_signature(scheme, token, self.accepted)
         now = clock.now()
         issued = finite(claims.get("iat"))
         if issued is None:
-            raise _Refused(scheme.invalid, reason="the 'iat' claim is missing or not a finite number")
+            raise _Refused(
+                scheme.invalid, "token-malformed", reason="the 'iat' claim is missing or not a finite number"
+            )
         if issued < now - scheme.max_age:
-            raise _Refused(scheme.invalid, reason=f"the token is stale: issued {int(now - issued)} s ago")
+            raise _Refused(
+                scheme.invalid, "token-stale", reason=f"the token is stale: issued {int(now - issued)} s ago"
+            )
         if issued > now + scheme.skew:
             raise _Refused(
-                scheme.invalid, reason="the token is issued in the future ('iat' ahead of the clock)"
+                scheme.invalid,
+                "token-future",
+                reason="the token is issued in the future ('iat' ahead of the clock)",
             )
         unique = claims.get(scheme.unique_claim)
         # Integers and strings alike: some vendors' own samples send a numeric jti.
         if isinstance(unique, bool) or not isinstance(unique, int | str) or unique == "":
-            raise _Refused(scheme.invalid, reason=f"the '{scheme.unique_claim}' claim is missing")
+            raise _Refused(
+                scheme.invalid, "token-malformed", reason=f"the '{scheme.unique_claim}' claim is missing"
+            )
         extras = self.data().extras
         seen: dict[str, float] = extras.setdefault(_SEEN, {})
         _forget_expired(seen, extras.setdefault(_SEEN_EXPIRY, []), now)
         if str(unique) in seen:
             raise _Refused(
-                scheme.invalid, reason=f"the token was already used ('{scheme.unique_claim}' replayed)"
+                scheme.invalid,
+                "token-replayed",
+                reason=f"the token was already used ('{scheme.unique_claim}' replayed)",
             )
         subject = claims.get(scheme.subject_claim)
         if not isinstance(subject, str) or not subject:
-            raise _Refused(scheme.invalid, reason=f"the '{scheme.subject_claim}' claim is missing")
+            raise _Refused(
+                scheme.invalid, "token-malformed", reason=f"the '{scheme.subject_claim}' claim is missing"
+            )
         if self.known_subject is not None and not self.known_subject(subject):
-            raise _Refused(scheme.invalid, reason=f"{subject!r} is not known to this account")
+            raise _Refused(
+                scheme.invalid, "subject-unknown", reason=f"{subject!r} is not known to this account"
+            )
         expires = float(issued) + scheme.max_age + scheme.skew
         seen[str(unique)] = expires
         heapq.heappush(extras[_SEEN_EXPIRY], (expires, str(unique)))
@@ -337,7 +367,7 @@ class CredentialEdge:
             refusal = Refusal(
                 self.rate_limit.status, self.rate_limit.message, headers={"Retry-After": str(retry_after)}
             )
-            raise _Refused(refusal, retry_after=retry_after)
+            raise _Refused(refusal, "rate-limited", retry_after=retry_after)
 
     def _check_headers(self, request: _Request, document: str) -> None:
         for header, values_by_document in self.required:
@@ -345,9 +375,16 @@ class CredentialEdge:
             expected = " or ".join(values)
             value = request.headers.get(header.name.lower(), "").strip()
             if not value:
-                raise _Refused(Refusal(header.status, header.missing), expected=expected)
+                raise _Refused(
+                    Refusal(header.status, header.missing), f"header-missing:{header.name}", expected=expected
+                )
             if values and value not in values:
-                raise _Refused(Refusal(header.status, header.unknown), expected=expected, value=value)
+                raise _Refused(
+                    Refusal(header.status, header.unknown),
+                    f"header-unknown:{header.name}",
+                    expected=expected,
+                    value=value,
+                )
 
     async def _refuse(self, send: Send, refused: _Refused) -> None:
         refusal = refused.refusal
@@ -376,13 +413,21 @@ def _verify_signature(
         except jwt.InvalidSignatureError:
             continue
         except jwt.PyJWTError as exc:
-            raise _Refused(scheme.invalid, reason=_unreadable_token(scheme, token, exc)) from None
+            raise _Refused(
+                scheme.invalid, "token-malformed", reason=_unreadable_token(scheme, token, exc)
+            ) from None
         # PyJWT reads the claims with Python's json, which takes NaN and Infinity: a strict reader does not.
         unreadable = unservable(claims)
         if unreadable is not None:
-            raise _Refused(scheme.invalid, reason=f"the claim {unreadable[0]} is refused: {unreadable[1]}")
+            raise _Refused(
+                scheme.invalid,
+                "token-malformed",
+                reason=f"the claim {unreadable[0]} is refused: {unreadable[1]}",
+            )
         return dict(claims), credential
-    raise _Refused(scheme.invalid, reason="the signature does not verify with the account's key")
+    raise _Refused(
+        scheme.invalid, "token-signature", reason="the signature does not verify with the account's key"
+    )
 
 
 def _unreadable_token(scheme: SignedScheme, token: str, error: Exception) -> str:
