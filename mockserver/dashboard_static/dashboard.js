@@ -181,8 +181,11 @@
     const report = await call("GET", "/coverage");
     const pct = (x) => (x ? `${x.covered}/${x.documented} (${x.percent}%)` : "");
     body("coverage").replaceChildren(el("p", {}, `Operations ${pct(report.operations)}, statuses ${pct(report.statuses)}`),
-      el("table", {}, el("thead", {}, el("tr", {}, ["API", "Operations", "Statuses"].map((h) => el("th", { scope: "col" }, h)))),
-        el("tbody", {}, report.apis.map((a) => el("tr", {}, el("td", {}, a.api || a.name), el("td", {}, pct(a.operations)), el("td", {}, pct(a.statuses)))))));
+      el("table", {}, el("thead", {}, el("tr", {}, ["API", "Operations", "Statuses", "Ways of refusing"].map((h) => el("th", { scope: "col" }, h)))),
+        el("tbody", {}, report.apis.map((a) => el("tr", {}, el("td", {}, a.api || a.name), el("td", {}, pct(a.operations)), el("td", {}, pct(a.statuses)),
+          el("td", {}, pct(a.refusal_ways)))))),
+      el("details", { id: "refusals-never-met" }, el("summary", {}, "Ways of refusing never met"),
+        el("ul", {}, report.apis.flatMap((a) => (a.refusals || []).filter((r) => r.sentence).map((r) => el("li", {}, r.sentence))))));
   }
 
   function snapshotsForm() {
