@@ -234,6 +234,7 @@ def test_a_head_call_asks_curl_for_the_head_only(tmp_path: Path) -> None:
         ("skyprep", {"path": "/skyprep/admin/api/get_users?api_key=1"}, 400),
         ("skyprep", {"path": "/skyprep/admin/api/get_users\r\nX-Injected: 1"}, 400),
         ("skyprep", {"path": "/skyprep/x", "content_type": "text/plain\nX-Injected: 1"}, 400),
+        ("skyprep", {"path": "/skyprep/x", "query": "a=1\r\nX-Injected: 1"}, 400),
         ("skyprep", {"method": "POST", "path": "/skyprep/admin/api/create_user", "body": "{not json"}, 400),
         ("skyprep", {"path": "/skyprep/x", "unknown": 1}, 400),
     ],

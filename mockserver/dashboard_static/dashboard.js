@@ -56,7 +56,7 @@
     code.textContent = answer.command;
     code.parentNode.hidden = false;
     const note = $(".note", box);
-    note.textContent = answer.note + (answer.expires_in ? ` Valid for ${answer.expires_in} s.` : "");
+    note.textContent = answer.note;
     note.hidden = false;
     if (navigator.clipboard) navigator.clipboard.writeText(answer.command).catch(() => {});
   }
