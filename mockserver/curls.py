@@ -19,11 +19,12 @@ import shlex
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import httpx
 
 from .index import ApiIndex, Operation
+from .sessions import HEADER as SESSION
 from .vendors.credentials import Credential, CredentialScheme, LoginScheme, SignedScheme
 
 if TYPE_CHECKING:
@@ -95,12 +96,12 @@ def curl_command(
         ``curl_command(scheme, scheme.defaults[0], Call("GET", "http://127.0.0.1:8000/api/users"),
         api_url="http://127.0.0.1:8000/api", now=clock.now())``
     """
-    headers = {**(call.headers or {}), **({"X-Sandbox-Session": session} if session else {})}
+    headers = {**(call.headers or {}), **({SESSION: session} if session else {})}
     request = Call(call.method, call.url, call.body, call.content_type, headers).request()
     # A body the credentials joined is a new request, its header names in lower case: spelled back.
     names = {name.lower(): name for name in (*headers, "Content-Type")}
     if credential is None:
-        return CurlCommand(_curl(request, names), None, "the call without credentials")
+        return CurlCommand(_curl(request, names), None, "The call without credentials.")
     auth = scheme.auth(credential, clock=lambda: now, base_url=api_url)
     *steps, last = list(_requests(auth, request))
     for step in steps:
@@ -284,6 +285,10 @@ def curl_for(
             str(asked.get("query", "")),
             str(asked.get("body", "")),
         )
+    # A journal's path under /__session__/NAME (or a proxy's root path) holds the origin's path already.
+    root = urlsplit(origin).path.rstrip("/")
+    if root and path.startswith(f"{root}/"):
+        path = path[len(root) :]
     if not path.startswith(f"{api.prefix}/") or path.startswith("//") or any(c in path for c in "?#"):
         raise ValueError(f"{path!r} is not a path under {api.name}'s prefix {api.prefix or '/'}")
     content_type = asked.get("content_type") or (guess_type(body) if body else None)

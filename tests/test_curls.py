@@ -258,3 +258,17 @@ def test_the_dashboard_renders_no_command_and_fetches_each_fresh(client: httpx.C
     # A signed token cannot be rendered into the page: every command comes from the control plane.
     assert "curl -sS" not in page
     assert "/curl`" in script
+
+
+def test_a_call_journaled_under_a_session_path_is_reproduced_there(client: httpx.Client) -> None:
+    api = "apprentiscope"
+    under = "/__session__/curl-path"
+    token = REGISTRY[api].credentials.defaults[0]["token"]
+    assert client.get(f"{under}/{api}/read-occupations", headers={"Authorization": token}).status_code == 200
+    entry = client.get(f"{under}/__sandbox__/journal").json()["entries"][-1]
+
+    answer = client.post(f"{under}/__sandbox__/apis/{api}/curl", json={"path": entry["path"]})
+    client.delete("/__sandbox__/sessions/curl-path")
+
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["command"].endswith(f" http://sandbox{under}/{api}/read-occupations")
