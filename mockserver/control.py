@@ -17,6 +17,7 @@ from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from connexion.options import SwaggerUIOptions
 from starlette.types import ASGIApp, Scope
 
+from . import curls
 from ._connexion import check_specs_once, validator_map
 from .asgi import base_url, route_path
 from .bounds import Bounds, RequestBounds, UnlabelledBody
@@ -333,12 +334,18 @@ class ControlHandlers:
 
     # vendors' own actions
 
-    def _action(self, api: str, name: str, method: str, body: Any) -> Reply:
+    def _context(self, api: str) -> VendorContext | Reply:
         ctx = self.sandbox.contexts.get(api)
         if ctx is None:
             return _problem(
                 404, "Unknown API", f"API {api!r} is not served; served: {', '.join(self.sandbox.apis)}"
             )
+        return ctx
+
+    def _action(self, api: str, name: str, method: str, body: Any) -> Reply:
+        ctx = self._context(api)
+        if isinstance(ctx, tuple):
+            return ctx
         action = next((a for a in ctx.vendor.actions if a.name == name), None)
         if action is None:
             known = ", ".join(a.name for a in ctx.vendor.actions) or "none"
@@ -359,8 +366,28 @@ class ControlHandlers:
     def run_vendor_action(self, api: str, action: str, body: Any = None) -> Reply:
         return self._action(api, action, "POST", body)
 
+    def curl_for_api(self, api: str, body: Any = None) -> Reply:
+        ctx = self._context(api)
+        if isinstance(ctx, tuple):
+            return ctx
+        origin = self._base_url()
+        info = next(a for a in self.sandbox.api_list(origin) if a["name"] == api)
+        served = curls.Api.of(ctx, info["base_url"], info["prefix"])
+        session = self.sandbox.sessions.current()
+        asked = body if isinstance(body, dict) else {}
+        try:
+            command = curls.curl_for(
+                served, asked, origin=origin, now=ctx.clock.now(), session=session.name if session else None
+            )
+        except ValueError as exc:
+            return _problem(400, "Not a call of the API", str(exc))
+        except LookupError as exc:
+            return _problem(404, "No example call", str(exc))
+        return _json(command.to_json())
+
     def operations(self) -> dict[str, Handler]:
         return {
+            "curlForApi": self.curl_for_api,
             "getClock": self.get_clock,
             "setClock": self.set_clock,
             "resetClock": self.reset_clock,

@@ -4,8 +4,9 @@
   server-rendered page (``render_dashboard``, from the landing index's document) plus one static script
   and one stylesheet shipped in the package (``mockserver/dashboard_static/``, in the wheel; no build
   step, no CDN). The script talks to the control plane with ``fetch``: the journal (polled), state,
-  faults, the clock, webhooks, coverage, snapshots, sessions. ``curl`` and API clients still get the JSON
-  index (``mockserver.landing``).
+  faults, the clock, webhooks, coverage, snapshots, sessions, and each "Copy as curl" (a fresh command
+  from ``POST /__sandbox__/apis/{api}/curl``, ``mockserver.curls``, when clicked). ``curl`` and API
+  clients still get the JSON index (``mockserver.landing``).
 - **The token, for a browser.** A browser cannot add a header to a page load, so when the control plane
   needs a token it is given once as ``?token=``: a right one is kept in an HttpOnly, SameSite=Strict
   cookie (Path: the control plane) and the browser is sent to the page without it; a wrong one gets a
@@ -16,7 +17,6 @@
 from __future__ import annotations
 
 import html
-import shlex
 from importlib import resources
 from typing import Any
 from urllib.parse import parse_qs, quote
@@ -37,23 +37,16 @@ def _asset(name: str) -> bytes:
     return resources.files(__package__ or "mockserver").joinpath("dashboard_static", name).read_bytes()
 
 
-def curl_line(url: str, headers: dict[str, str]) -> str:
-    """The curl command line calling ``url`` with ``headers``, quoted for a POSIX shell."""
-    parts = ["curl", "-sS"]
-    for name, value in headers.items():
-        parts += ["-H", f"{name}: {value}"]
-    return shlex.join([*parts, url])
-
-
-def _api_card(api: dict[str, Any]) -> str:
-    """The landing index's section of ``api`` and, for each base URL, an authenticated curl to copy."""
-    headers = {**api.get("client_headers", {}), **api.get("headers", {})}
-    commands = "".join(
-        f'<pre><code>{html.escape(line)}</code></pre><button type="button" class="copy" '
-        f'data-copy="{html.escape(line)}">Copy as curl</button>'
-        for line in (curl_line(spec["base_url"], headers) for spec in api["specs"])
+def _api_card(api: dict[str, Any], control: str) -> str:
+    """The landing index's section of ``api`` and its "Copy as curl": a fresh command the script fetches
+    from ``POST /apis/{api}/curl`` when clicked (a signed token cannot be rendered into the page)."""
+    name = html.escape(api["name"])
+    curl = (
+        f'<div class="curl" data-api="{name}"><button type="button" class="copy">Copy as curl</button>'
+        '<pre hidden><code></code></pre><p class="note muted" hidden></p><noscript><p>Without JavaScript: '
+        f"<code>curl -X POST {control}/apis/{name}/curl</code> answers the command.</p></noscript></div>"
     )
-    return api_section(api, credential_lines).replace("</section>", f"{commands}</section>")
+    return api_section(api, credential_lines).replace("</section>", f"{curl}</section>")
 
 
 _SECTIONS = (
@@ -71,7 +64,7 @@ def render_dashboard(document: dict[str, Any]) -> str:
     """The dashboard page for the landing ``document``: the APIs rendered here, every other section an
     empty ``<section>`` the script fills (its templates are in the script); every value escaped."""
     control = html.escape(document["control_plane"]["url"])
-    apis = "\n".join(_api_card(api) for api in document["apis"])
+    apis = "\n".join(_api_card(api, control) for api in document["apis"])
     withheld = withheld_note(document)
     if withheld:
         withheld += "<p>In a browser: open this page once as <code>/__sandbox__/?token=TOKEN</code>.</p>"
@@ -137,4 +130,4 @@ class Dashboard:
         await send_body(send, 303, b"", "text/plain", headers)
 
 
-__all__ = ["Dashboard", "curl_line", "render_dashboard"]
+__all__ = ["Dashboard", "render_dashboard"]

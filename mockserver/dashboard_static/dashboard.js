@@ -48,18 +48,27 @@
     try { await fn(event); await refreshAll(); } catch (error) { console.warn(error); }
   };
 
-  const quote = (s) => `'${String(s).replace(/'/g, `'\\''`)}'`;
-  function curlFor(entry) {
-    const api = state.apis[entry.api] || {};
-    const base = (api.base_url || "").replace(/^(https?:\/\/[^/]+).*$/, "$1");
-    const parts = ["curl", "-sS", "-X", entry.method];
-    for (const [k, v] of Object.entries({ ...(api.client_headers || {}), ...(api.headers || {}) })) parts.push("-H", quote(`${k}: ${v}`));
-    if (state.session) parts.push("-H", quote(`X-Sandbox-Session: ${state.session}`));
-    if (entry.request_body) parts.push("--data-binary", quote(entry.request_body));
-    parts.push(quote(base + entry.path + (entry.query ? `?${entry.query}` : "")));
-    return parts.join(" ");
+  // Copy as curl: a fresh command from POST /apis/{api}/curl each time (a signed token is single-use and
+  // short-lived, so none is rendered into the page), shown in the box and copied.
+  async function fetchCurl(box, api, request) {
+    const answer = await call("POST", `/apis/${encodeURIComponent(api)}/curl`, request || {});
+    const code = $("pre code", box);
+    code.textContent = answer.command;
+    code.parentNode.hidden = false;
+    const note = $(".note", box);
+    note.textContent = answer.note;
+    note.hidden = false;
+    if (navigator.clipboard) navigator.clipboard.writeText(answer.command).catch(() => {});
   }
-  const copyButton = (text) => el("button", { type: "button", class: "copy", onclick: () => navigator.clipboard && navigator.clipboard.writeText(text) }, "Copy as curl");
+  function curlBox(api, request) {
+    const box = el("div", { class: "curl" }, el("button", { type: "button", class: "copy" }, "Copy as curl"),
+      el("pre", { hidden: true }, el("code")), el("p", { class: "note muted", hidden: true }));
+    wireCurl(box, api, request);
+    return box;
+  }
+  function wireCurl(box, api, request) {
+    $("button", box).addEventListener("click", () => fetchCurl(box, api, request).catch((error) => console.warn(error)));
+  }
 
   // Journal: polled, new entries (by seq) appended; filters apply in the page.
   function journalForm() {
@@ -89,13 +98,12 @@
       (!want.text || JSON.stringify(e).toLowerCase().includes(want.text.toLowerCase())));
     $("#journal-count").textContent = `${shown.length} of ${state.entries.length} calls`;
     list.replaceChildren(...shown.slice().reverse().map((e) => {
-      const curl = e.kind === "webhook" ? "" : curlFor(e);
       return el("li", { class: `call s${String(e.status)[0]}`, "data-seq": e.seq },
         el("details", {}, el("summary", {}, `#${e.seq} `, el("code", {}, `${e.method} ${e.path}`), ` → ${e.status} `,
           el("span", { class: "muted" }, `${e.api} ${e.operation_id || ""} ${e.fault ? "fault " + e.fault.id : ""}`)),
           el("h4", {}, "Request"), el("pre", {}, `${e.method} ${e.path}${e.query ? "?" + e.query : ""}\n\n${e.request_body || ""}`),
           el("h4", {}, "Response"), el("pre", {}, `${e.status} (${e.duration_ms} ms)${e.error ? " " + e.error : ""}\n\n${e.response_body || ""}`),
-          curl && el("pre", {}, el("code", {}, curl)), curl && copyButton(curl)));
+          e.kind === "webhook" ? null : curlBox(e.api, { method: e.method, path: e.path, query: e.query, body: e.request_body })));
     }));
   }
 
@@ -213,7 +221,7 @@
   }
 
   async function start() {
-    for (const button of document.querySelectorAll("button.copy")) button.addEventListener("click", () => navigator.clipboard && navigator.clipboard.writeText(button.dataset.copy));
+    for (const box of document.querySelectorAll("#apis .curl[data-api]")) wireCurl(box, box.dataset.api);
     try {
       for (const api of await call("GET", "/apis")) state.apis[api.name] = api;
     } catch { return; }

@@ -167,6 +167,9 @@ class Vendor:
             ``VendorData.emit``); a URL registered for the API (``--webhook``, the control plane) gets each.
         commands: the vendor's own CLI commands.
         notes: lines the ``serve`` banner prints under the vendor.
+        example_call: the operationId of the API's example call ("Copy as curl" on the dashboard,
+            ``POST /__sandbox__/apis/{api}/curl``): a documented, harmless call answering 2xx on the default
+            scenario. Default: the first non-deprecated, secured GET a client makes with no argument.
         record_schemas: per collection, the component schema its records must satisfy, as
             ``"#/components/schemas/Name"`` of the main document (or ``"file.yaml#/..."`` of another):
             imports, snapshots, the state file and scenarios are checked against it (extra internal
@@ -204,6 +207,7 @@ class Vendor:
     webhook_events: tuple[str, ...] = ()
     commands: tuple[Command, ...] = ()
     notes: tuple[str, ...] = ()
+    example_call: str | None = None
     record_schemas: Mapping[str, str] = field(default_factory=_frozen)
     stored_as_digits: tuple[str, ...] = ()
 

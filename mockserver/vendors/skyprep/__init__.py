@@ -44,6 +44,8 @@ VENDOR = Vendor.of(
     format_parameter="format",
     format_in_body=True,
     twin_suffix="Get",
+    # Every GET is a deprecated twin: the example call is the POST that checks the keys.
+    example_call="test_connection",
     notes=(
         "every call takes GET (deprecated) and POST; parameters may come in the query, a form or a JSON body",
         "100 calls per minute per client IP (--rate-limit skyprep=...); a reset clears the window",
