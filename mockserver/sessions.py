@@ -246,6 +246,13 @@ class Sessions:
             session.last_used = self.clock()
             _CURRENT.reset(token)
 
+    def wake(self) -> None:
+        """End every session's journal long polls now (``Journal.wake``: the server is stopping)."""
+        with self._lock:
+            found = list(self._sessions.values())
+        for session in found:
+            session.state.journal.wake()
+
     def close(self) -> None:
         """Forget every session, finishing their webhook deliveries."""
         with self._lock:
