@@ -24,6 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from . import _connexion
 from .index import route_of
 from .journal import NOTED
+from .sessions import SCOPE_KEY
 
 FORMATS = ("text", "json")
 _RESET = "\033[0m"
@@ -58,15 +59,19 @@ class AccessLine:
     api: str | None
     operation_id: str | None
     duration_ms: float
+    # The session the request named (``mockserver.sessions``); None: the default one.
+    session: str | None = None
 
     def text(self, colour: bool) -> str:
         call = ".".join(filter(None, (self.api, self.operation_id))) or "-"
         status = str(self.status) if self.status else "dropped"
         took = f"{self.duration_ms:.1f} ms"
+        # A session's name is letters, digits, '-', '_' and '.': it needs no escaping.
+        session = f" session={self.session}" if self.session else ""
         if colour:
             status = f"{_COLOURS.get(self.status // 100, '')}{status}{_RESET}"
             took = f"{_DIM}{took}{_RESET}"
-        return f"{self.method} {_printable(self.path)} {status} {call} {took}"
+        return f"{self.method} {_printable(self.path)} {status} {call} {took}{session}"
 
     def json(self) -> str:
         return json.dumps(
@@ -78,6 +83,7 @@ class AccessLine:
                 "api": self.api,
                 "operation_id": self.operation_id,
                 "duration_ms": round(self.duration_ms, 3),
+                "session": self.session,
             },
             ensure_ascii=False,
         )
@@ -142,6 +148,7 @@ class AccessLog:
                 # A request refused before Connexion routed it (by the credential edge): the index's.
                 operation_id or self.routed(scope),
                 (time.perf_counter() - started) * 1000,
+                extensions.get(SCOPE_KEY),
             )
             try:
                 self.stream.write(self.render(line) + "\n")

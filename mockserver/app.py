@@ -362,7 +362,7 @@ class Sandbox:
         """Session ``name``'s state: a fork of the seeded state, its own journal, clock, faults, webhooks."""
         clock = SandboxClock()
         store = self.default.store.fork(self.options.seed, clock, name)
-        journal = Journal(self.options.journal_size)
+        journal = Journal(self.options.journal_size, session=name)
         webhooks = Webhooks(journal, self._events, self.options.webhooks, self._webhook_policy)
         store.on_event(webhooks.emit)
         faults = Faults(self._operations, seed=lambda: store.seed, configured=self.default.faults.configured)
@@ -430,6 +430,11 @@ class Sandbox:
         """Write to the state file, if there is one, what it does not hold yet (every answer already did)."""
         if self.state_file is not None:
             self.state_file.save()
+
+    def wake(self) -> None:
+        """End the journal long polls of every session now: a stopping server waits for none of them."""
+        self.default.journal.wake()
+        self.sessions.wake()
 
     def close(self) -> None:
         """Finish the webhook deliveries under way and stop their threads; close the state file."""

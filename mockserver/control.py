@@ -191,19 +191,28 @@ class ControlHandlers:
             return _problem(404, "Unknown snapshot", str(exc))
         return ConnexionResponse(status_code=204)
 
-    def list_journal(self, limit: int | None = None, **where: Any) -> Reply:
+    async def list_journal(
+        self, limit: int | None = None, since: int | None = None, wait: float = 0.0, **where: Any
+    ) -> Reply:
         # Connexion hands over the query's filters (api, method, path, status, operation_id, kind) by name.
-        journal = self.sandbox.journal
-        found = journal.matching(CallFilter(**where))
-        # ``total`` counts every match, ``entries`` is the newest ``limit`` of them; ``dropped`` the
-        # entries the bound pushed out since the last clear (whether they matched is not known).
-        page = found[-limit:] if limit else found
+        journal = self.sandbox.journal  # the request's session's, read before waiting
+        page = await journal.follow(CallFilter(**where), since or 0, wait)
+        found = page.entries
+        # ``total`` counts every match (past ``since``); ``dropped`` the entries the bound pushed out since
+        # the last clear (whether they matched is not known). Past a cursor the page is the oldest
+        # ``limit`` matches, and the next poll goes on from its last; else the newest ``limit``.
+        shown = (found[:limit] if since is not None else found[-limit:]) if limit else found
+        cut = since is not None and len(shown) < len(found)
         return _json(
             {
                 "total": len(found),
-                "dropped": journal.dropped,
+                "dropped": page.dropped,
                 "capacity": journal.maxlen,
-                "entries": [e.to_json() for e in page],
+                "last_seq": page.last_seq,
+                "next_since": shown[-1].seq if cut else page.last_seq,
+                "epoch": page.epoch,
+                "missed": page.missed,
+                "entries": [e.to_json() for e in shown],
             }
         )
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-import itertools
+import asyncio
+import contextlib
+import functools
+import secrets
 import threading
 import time
 from collections import deque
@@ -11,6 +14,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+import anyio.to_thread
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .asgi import route_path
@@ -50,6 +54,8 @@ class JournalEntry:
     error: str | None = None
     # The fault the sandbox injected into this response (``mockserver.faults``): its id and kind.
     fault: dict[str, Any] | None = None
+    # The session whose journal holds it (``mockserver.sessions``); None: the default session.
+    session: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -97,6 +103,7 @@ class _Pending:
     route: str
     redactor: Redactor | None
     when: float
+    session: str | None
     settled: JournalEntry | None = None
 
     def entry(self) -> JournalEntry:
@@ -111,6 +118,7 @@ class _Pending:
                 response_body = redactor.body(response_body, answered, self.route)
             self.settled = JournalEntry(
                 seq=self.seq,
+                session=self.session,
                 time=datetime.fromtimestamp(self.when, UTC).isoformat(timespec="milliseconds"),
                 query=query,
                 request_body=request_body,
@@ -121,17 +129,42 @@ class _Pending:
         return self.settled
 
 
+@dataclass(frozen=True, slots=True)
+class JournalPage:
+    """What a read of the journal found, with where the journal stood then (one consistent view).
+
+    ``last_seq`` is the newest seq handed out, ``epoch`` names the journal's generation (a new one
+    after each clear or reset, and for each journal made: a cursor of another epoch must start over);
+    ``missed`` counts the entries past the ``since`` read that the bound dropped before this read.
+    """
+
+    entries: list[JournalEntry]
+    last_seq: int
+    epoch: str
+    missed: int
+    dropped: int
+
+
 class Journal:
     """The last ``maxlen`` requests, oldest first; safe to use from several threads.
 
     ``dropped`` counts the entries pushed out past the bound since the journal was last cleared.
+    ``session`` names the session the journal is kept for (None: the default one); each entry carries it.
     """
 
-    def __init__(self, maxlen: int = 1000) -> None:
+    def __init__(self, maxlen: int = 1000, *, session: str | None = None) -> None:
         self._entries: deque[JournalEntry | _Pending] = deque(maxlen=maxlen)
         self._lock = threading.Lock()
-        self._seq = itertools.count(1)
+        self.session = session
+        # The newest seq handed out, and the newest one when the journal was last cleared: seqs go on
+        # counting across a clear, so the entries after ``_floor`` that are gone were dropped.
+        self._last = 0
+        self._floor = 0
+        # The journal's generation, new at each clear (``JournalPage``).
+        self.epoch = secrets.token_hex(6)
         self._dropped = 0
+        # Long polls waiting for the next entry (``wait_past``): each its loop and its event.
+        self._waiters: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
 
     @property
     def maxlen(self) -> int:
@@ -144,7 +177,7 @@ class Journal:
 
     def record(self, **fields: Any) -> JournalEntry:
         with self._lock:
-            entry = JournalEntry(seq=next(self._seq), **fields)
+            entry = JournalEntry(seq=self._next(), session=self.session, **fields)
             self._append(entry)
         return entry
 
@@ -162,12 +195,24 @@ class Journal:
         answer's) and its ``route``, when the journal is next read."""
         when = time.time()
         with self._lock:
-            self._append(_Pending(next(self._seq), fields, bodies, headers, route, redactor, when))
+            pending = _Pending(self._next(), fields, bodies, headers, route, redactor, when, self.session)
+            self._append(pending)
+
+    def _next(self) -> int:
+        self._last += 1
+        return self._last
 
     def _append(self, entry: JournalEntry | _Pending) -> None:
         if len(self._entries) == self._entries.maxlen:
             self._dropped += 1
         self._entries.append(entry)
+        self._wake()
+
+    def _wake(self) -> None:
+        for loop, event in self._waiters:
+            # A closed loop has nobody waiting on it any more.
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(event.set)
 
     def entries(self, *, limit: int | None = None, **where: Any) -> list[JournalEntry]:
         """Entries matching ``CallFilter(**where)``; newest last; only the newest ``limit`` if given."""
@@ -176,15 +221,63 @@ class Journal:
 
     def matching(self, where: CallFilter | None = None, /, **fields: Any) -> list[JournalEntry]:
         """Every entry ``where`` (or ``CallFilter(**fields)``) matches, newest last."""
-        where = where or CallFilter(**fields)
+        return self.page(where or CallFilter(**fields)).entries
+
+    def page(self, where: CallFilter | None = None, *, since: int = 0) -> JournalPage:
+        """The entries after seq ``since`` that ``where`` matches (oldest first), and the journal's state."""
+        where = where or CallFilter()
         with self._lock:
-            found = [e if isinstance(e, JournalEntry) else e.entry() for e in self._entries]
-        return [e for e in found if where.matches(e)]
+            found = [e if isinstance(e, JournalEntry) else e.entry() for e in self._entries if e.seq > since]
+            oldest = self._entries[0].seq if self._entries else self._last + 1
+            missed = max(0, oldest - max(since, self._floor) - 1)
+            state = (self._last, self.epoch, missed, self._dropped)
+        return JournalPage([e for e in found if where.matches(e)], *state)
+
+    async def wait_past(self, seq: int, timeout: float) -> bool:
+        """Wait until an entry after seq ``seq`` is recorded (or ``wake`` is called), at most ``timeout``
+        seconds; whether one is."""
+        waiter = (asyncio.get_running_loop(), asyncio.Event())
+        with self._lock:
+            if self._last > seq:
+                return True
+            self._waiters.add(waiter)
+        try:
+            await asyncio.wait_for(waiter[1].wait(), timeout)
+        except TimeoutError:
+            pass
+        finally:
+            with self._lock:
+                self._waiters.discard(waiter)
+        return self._last > seq
+
+    async def follow(self, where: CallFilter, since: int, timeout: float) -> JournalPage:
+        """``page(where, since=since)``, waiting up to ``timeout`` seconds for it to hold an entry (a long
+        poll): it answers at the first match, at a clear (a new epoch) or at ``wake``, else empty."""
+        # Read in a worker thread: settling a page (decoding, redacting) must not hold up the loop.
+        read = functools.partial(anyio.to_thread.run_sync, functools.partial(self.page, where, since=since))
+        found = await read()
+        deadline = anyio.current_time() + timeout
+        while not found.entries and (left := deadline - anyio.current_time()) > 0:
+            more = await self.wait_past(found.last_seq, left)
+            epoch = found.epoch
+            found = await read()
+            if not more or found.epoch != epoch:
+                break
+        return found
+
+    def wake(self) -> None:
+        """End every ``wait_past`` now (the server is stopping: a long poll must not hold it up)."""
+        with self._lock:
+            self._wake()
 
     def clear(self) -> None:
+        """Forget every entry; a new epoch begins (seqs go on counting)."""
         with self._lock:
             self._entries.clear()
             self._dropped = 0
+            self._floor = self._last
+            self.epoch = secrets.token_hex(6)
+            self._wake()
 
     def __len__(self) -> int:
         return len(self._entries)

@@ -188,6 +188,8 @@ class _Server(uvicorn.Server):
         self.sandbox.building.start()
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        # uvicorn waits for the requests under way: a journal long poll answers now, not at its timeout.
+        self.sandbox.wake()
         await super().shutdown(sockets)
         # Here, not after run(): uvicorn re-raises a caught SIGTERM once serving ends, which would
         # end the process before any code after run() (or in a finally) could write the file.
@@ -251,7 +253,7 @@ class _GranianServer:
         loop = asyncio.get_running_loop()
         if threading.current_thread() is threading.main_thread():
             for signum in (signal.SIGINT, signal.SIGTERM):
-                loop.add_signal_handler(signum, server.stop)
+                loop.add_signal_handler(signum, self.stop)
         self._loop, self._server = loop, server
         if not self.quiet:
             urls = self.exposure.urls(self.port)
@@ -265,6 +267,8 @@ class _GranianServer:
     def stop(self) -> None:
         """Ask the server to stop (from any thread); ``run`` returns once it has."""
         self._stopping.set()
+        # A journal long poll under way answers now: the server need not wait for its timeout.
+        self.sandbox.wake()
         if self._loop is not None and not self._loop.is_closed():
             self._loop.call_soon_threadsafe(self._server.stop)
 

@@ -39,6 +39,8 @@ from .webhooks import Webhooks
 HEADER = "X-Sandbox-Session"
 _HEADER = HEADER.lower().encode()
 PREFIX = "/__session__"
+# Where ``SessionLayer`` notes the name of the request's session in the scope's extensions (the access log).
+SCOPE_KEY = "lms_sandbox.session"
 # A name travels in a header and a URL path segment: letters, digits, '-', '_' and '.', not only dots.
 NAME = re.compile(r"(?!\.+$)[A-Za-z0-9._-]{1,64}")
 DEFAULT_TTL = 1800.0
@@ -123,14 +125,26 @@ class Session:
         }
 
 
+def _shown(name: str) -> str:
+    return repr(name if len(name) <= 80 else f"{name[:80]}...")
+
+
 def check_name(name: str) -> str:
     """``name`` if it can name a session; ``InvalidSessionName`` saying what can otherwise."""
     if NAME.fullmatch(name) is None:
-        shown = name if len(name) <= 80 else f"{name[:80]}..."
         raise InvalidSessionName(
-            f"a session name is 1 to 64 letters, digits, '-', '_' or '.' (not only dots), got {shown!r}"
+            f"a session name is 1 to 64 letters, digits, '-', '_' or '.' (not only dots), got {_shown(name)}"
         )
     return name
+
+
+def _conflict(names: list[str]) -> str:
+    """Why a request naming two sessions (by headers, or a header and the path prefix) is refused."""
+    differing = ", ".join(_shown(n) for n in dict.fromkeys(names))
+    return (
+        f"the request names more than one session ({differing}), by {HEADER} headers or a header and the "
+        f"{PREFIX}/NAME/ path prefix; name one session, once or always the same"
+    )
 
 
 class Sessions:
@@ -246,6 +260,13 @@ class Sessions:
             session.last_used = self.clock()
             _CURRENT.reset(token)
 
+    def wake(self) -> None:
+        """End every session's journal long polls now (``Journal.wake``: the server is stopping)."""
+        with self._lock:
+            found = list(self._sessions.values())
+        for session in found:
+            session.state.journal.wake()
+
     def close(self) -> None:
         """Forget every session, finishing their webhook deliveries."""
         with self._lock:
@@ -296,16 +317,19 @@ class SessionLayer:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        name: str | None = None
+        named: str | None = None
         if self.prefixed and PREFIX in scope["path"]:
-            name, scope = _prefixed(scope)
-        if name is None:
-            for key, value in scope["headers"]:
-                if key == _HEADER:
-                    name = value.decode("latin-1")
-                    break
-        if name is None:
+            named, scope = _prefixed(scope)
+        names = [value.decode("latin-1") for key, value in scope["headers"] if key == _HEADER]
+        if named is not None:
+            names.append(named)
+        if not names:
             await self.app(scope, receive, send)
+            return
+        name = names[0]
+        if any(other != name for other in names):
+            # Which one to act on is not ours to guess: a test writing to one and reading another.
+            await self.refuse(scope, send, 400, _conflict(names), {})
             return
         try:
             session = self.sessions.open(name)
@@ -317,6 +341,7 @@ class SessionLayer:
                 scope, send, 503, str(exc), {"Retry-After": str(max(1, int(self.sessions.ttl)))}
             )
             return
+        scope.setdefault("extensions", {})[SCOPE_KEY] = session.name
         token = _CURRENT.set(session)
         session.active += 1
         try:
@@ -332,6 +357,7 @@ __all__ = [
     "DEFAULT_TTL",
     "HEADER",
     "PREFIX",
+    "SCOPE_KEY",
     "InvalidSessionName",
     "Session",
     "SessionLayer",

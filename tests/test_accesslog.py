@@ -106,6 +106,23 @@ def test_json_lines_carry_the_same_fields(sandbox: Sandbox) -> None:
     assert (second["status"], second["api"], second["operation_id"]) == (404, None, None)
 
 
+def test_a_line_names_the_session_of_a_call_made_in_one(sandbox: Sandbox) -> None:
+    auth = {"Authorization": "sandbox-apprentiscope-token"}
+    for format in ("text", "json"):
+        layer, stream = _logged(sandbox, format=format)
+        with sync_client(layer, headers=auth) as client:
+            client.get("/apprentiscope/read-occupations", headers={"X-Sandbox-Session": "log-a"})
+            client.get("/__session__/log-b/__sandbox__/health")
+            client.get("/apprentiscope/read-occupations")
+        lines = stream.getvalue().splitlines()
+        if format == "json":
+            assert [json.loads(line)["session"] for line in lines] == ["log-a", "log-b", None]
+        else:
+            assert [line.rpartition(" ms")[2] for line in lines] == [" session=log-a", " session=log-b", ""]
+            assert LINE.match(lines[2])
+    sandbox.sessions.close()
+
+
 def test_status_is_coloured_by_class_only_when_asked(sandbox: Sandbox) -> None:
     coloured, stream = _logged(sandbox, colour=True)
     with sync_client(coloured) as client:

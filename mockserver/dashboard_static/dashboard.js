@@ -79,14 +79,54 @@
       el("button", { type: "button", onclick: act(() => call("DELETE", "/journal").then(() => { state.seen.clear(); state.entries = []; })) }, "Clear"));
     body("journal").append(form, el("p", { id: "journal-count" }), el("ul", { id: "journal-list", class: "calls" }));
   }
+  // Followed from a cursor (GET /journal?since=SEQ) by long polls, one at a time: a new epoch (a clear,
+  // a reset, another session or server) starts the list over; calls the journal's bound dropped before
+  // the page read them are counted, not silently lost.
+  const JOURNAL_WAIT = 10;
   async function pollJournal() {
-    const page = await call("GET", "/journal?limit=200");
-    let added = false;
-    for (const entry of page.entries) {
-      if (!state.seen.has(entry.seq)) { state.seen.set(entry.seq, entry); state.entries.push(entry); added = true; }
+    const running = state.journalPoll;
+    if (running && running.session === state.session) return;
+    if (running) running.abort.abort();  // the session changed: its poll is another session's
+    const mine = { session: state.session, abort: new AbortController() };
+    state.journalPoll = mine;
+    const held = state.journalCursor;
+    const cursor = held && held.session === mine.session ? held : null;
+    const path = cursor ? `/journal?since=${cursor.since}&limit=500&wait=${JOURNAL_WAIT}` : "/journal?limit=200";
+    let again = false;
+    try {
+      const page = await fetchJournal(path, mine);
+      if (state.journalPoll === mine) again = takeJournal(page, cursor);
+    } finally {
+      if (state.journalPoll === mine) state.journalPoll = null;
     }
-    if (page.entries.length === 0 && state.entries.length) { state.seen.clear(); state.entries = []; added = true; }
-    if (added) renderJournal();
+    // At once after news; after an empty answer (the wait ran out, or the server is stopping), at the
+    // next tick of the page's timer.
+    if (again) setTimeout(() => pollJournal().catch(() => {}), 0);
+  }
+  async function fetchJournal(path, poll) {
+    const headers = poll.session ? { "X-Sandbox-Session": poll.session } : {};
+    const response = await fetch(control + path, { headers, credentials: "same-origin", signal: poll.abort.signal });
+    if (!response.ok) throw new Error(`GET ${path}: ${response.status}`);
+    return response.json();
+  }
+  // Takes a page into the list; whether it brought news (entries, or a new epoch: poll again at once).
+  function takeJournal(page, cursor) {
+    const fresh = !cursor || cursor.epoch !== page.epoch;
+    if (fresh) { state.seen.clear(); state.entries = []; state.journalMissed = 0; }
+    if (cursor && fresh) {
+      state.journalCursor = null;  // seqs may start again under a new epoch: read the newest afresh
+      renderJournal();
+      return true;
+    }
+    for (const entry of page.entries) {
+      if (!state.seen.has(entry.seq)) { state.seen.set(entry.seq, entry); state.entries.push(entry); }
+    }
+    const kept = Math.max(page.capacity || 0, 200);
+    for (const gone of state.entries.splice(0, Math.max(0, state.entries.length - kept))) state.seen.delete(gone.seq);
+    if (cursor) state.journalMissed += page.missed;
+    state.journalCursor = { session: state.session, epoch: page.epoch, since: page.next_since };
+    if (fresh || page.entries.length || page.missed) renderJournal();
+    return fresh || page.entries.length > 0;
   }
   function renderJournal() {
     const form = $("#journal-filters");
@@ -96,7 +136,8 @@
       (!want.api || e.api === want.api) && (!want.status || String(e.status) === want.status.trim()) &&
       (!want.operation || (e.operation_id || "").toLowerCase().includes(want.operation.toLowerCase())) &&
       (!want.text || JSON.stringify(e).toLowerCase().includes(want.text.toLowerCase())));
-    $("#journal-count").textContent = `${shown.length} of ${state.entries.length} calls`;
+    const missed = state.journalMissed ? ` · ${state.journalMissed} calls missed (dropped past the journal's bound before this page read them)` : "";
+    $("#journal-count").textContent = `${shown.length} of ${state.entries.length} calls${missed}`;
     list.replaceChildren(...shown.slice().reverse().map((e) => {
       return el("li", { class: `call s${String(e.status)[0]}`, "data-seq": e.seq },
         el("details", {}, el("summary", {}, `#${e.seq} `, el("code", {}, `${e.method} ${e.path}`), ` → ${e.status} `,
