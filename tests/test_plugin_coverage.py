@@ -86,35 +86,6 @@ def test_a_threshold_fails_a_green_run_under_it_and_passes_one_over_it(project: 
     )
 
 
-def test_workers_reports_are_merged_by_the_controller(project: pytest.Pytester) -> None:
-    marks = project.mkdir("workers")
-    project.makepyfile(
-        f"""
-        import os
-        from pathlib import Path
-
-        import pytest
-
-        @pytest.mark.parametrize("n", range(6))
-        def test_lists(n, apprentiscope_sandbox):
-            assert apprentiscope_sandbox.client.get("/read-users/apprentice").status_code == 200
-            Path({str(marks)!r}, os.environ["PYTEST_XDIST_WORKER"]).write_text("ran")
-        """
-    )
-    out = project.path / "coverage.md"
-    result = project.runpytest_subprocess(
-        "-n",
-        "2",
-        "--sandbox-coverage=markdown",
-        f"--sandbox-coverage-output={out}",
-        "--sandbox-coverage-fail-under=2",
-    )
-    result.assert_outcomes(passed=6)
-    assert sorted(p.name for p in marks.iterdir()) == ["gw0", "gw1"]
-    assert "| `readUsers` | 6 | 200x6 |" in out.read_text()
-    assert result.ret == pytest.ExitCode.OK
-
-
 def test_a_sandbox_the_conftest_builds_is_counted_once_shown_to_watch_coverage(
     project: pytest.Pytester,
 ) -> None:
@@ -222,32 +193,38 @@ def test_without_a_junit_file_nothing_is_written(project: pytest.Pytester) -> No
     assert not [p for p in project.path.rglob("*.xml")]
 
 
-def test_under_xdist_the_controller_adds_the_merged_figures(project: pytest.Pytester) -> None:
+def test_workers_reports_are_merged_by_the_controller_which_adds_them_to_the_junit_xml(
+    project: pytest.Pytester,
+) -> None:
+    marks = project.mkdir("workers")
     project.makepyfile(
-        """
+        f"""
+        import os
+        from pathlib import Path
+
         import pytest
 
         @pytest.mark.parametrize("n", range(4))
         def test_lists(n, apprentiscope_sandbox):
             assert apprentiscope_sandbox.client.get("/read-users/apprentice").status_code == 200
+            Path({str(marks)!r}, os.environ["PYTEST_XDIST_WORKER"]).write_text("ran")
 
         def test_misses(apprentiscope_sandbox):
             assert apprentiscope_sandbox.client.get("/read-user/nobody").status_code == 404
+            Path({str(marks)!r}, os.environ["PYTEST_XDIST_WORKER"]).write_text("ran")
         """
     )
     out, xml = project.path / "coverage.json", project.path / "junit.xml"
     result = project.runpytest_subprocess(
-        "-p",
-        "xdist",
-        "-n",
-        "2",
-        "--sandbox-coverage=json",
-        f"--sandbox-coverage-output={out}",
-        f"--junitxml={xml}",
+        *("-p", "xdist", "-n", "2", "--sandbox-coverage=json", f"--sandbox-coverage-output={out}"),
+        *("--sandbox-coverage-fail-under=2", f"--junitxml={xml}"),
     )
     result.assert_outcomes(passed=5)
+    assert result.ret == pytest.ExitCode.OK
+    assert sorted(p.name for p in marks.iterdir()) == ["gw0", "gw1"]
     report = json.loads(out.read_text())
     assert _operations(report)["readUsers"]["statuses_seen"] == {"200": 4}  # merged from both workers
+    assert _operations(report)["readUser"]["statuses_seen"] == {"404": 1}
     properties, cases = _junit_properties(xml)
     _agree(properties, report)
     assert properties["sandbox_coverage.apprentiscope.operations"].startswith("2/")
