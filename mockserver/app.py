@@ -354,7 +354,14 @@ class Sandbox:
         router: ASGIApp = PrefixRouter(routes)
         # And at / too, unless an API is served there (--root).
         indexed = router if options.root else Landing(router, self, ("/",))
-        root = SessionLayer(indexed, self.sessions, self._refuse, prefixed=not options.root)
+        # Exposed, opening a session needs the control token (unless open_sessions says anyone may).
+        root = SessionLayer(
+            indexed,
+            self.sessions,
+            self._refuse,
+            prefixed=not options.root,
+            token=None if options.open_sessions else options.control_token,
+        )
         self._app: ASGIApp = _trusting_proxies(root, options.forwarded_allow_ips)
         faults.configure(_configured_faults(options, scenarios))
 

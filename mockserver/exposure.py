@@ -113,6 +113,12 @@ def carries_token(scope: Scope, token: str | bytes) -> bool:
     return any(hmac.compare_digest(sent, expected) for sent in _sent(scope))
 
 
+def offers_token(scope: Scope, token: str | bytes) -> bool:
+    """Whether the request offers ``token`` as the control plane takes it: a header, or the dashboard's
+    cookie (``carries_cookie``)."""
+    return carries_token(scope, token) or carries_cookie(scope, token)
+
+
 class ControlToken:
     """ASGI layer of the control plane: a request without the token gets a 401 problem.
 
@@ -129,11 +135,12 @@ class ControlToken:
         self.token = token.encode()
         self.render = render
 
-    def _carries(self, scope: Scope) -> bool:
-        return carries_token(scope, self.token) or carries_cookie(scope, self.token)
-
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or (scope["method"], route_path(scope)) in OPEN or self._carries(scope):
+        if (
+            scope["type"] != "http"
+            or (scope["method"], route_path(scope)) in OPEN
+            or offers_token(scope, self.token)
+        ):
             await self.app(scope, receive, send)
             return
         message = (
@@ -160,6 +167,7 @@ __all__ = [
     "control_headers",
     "is_loopback",
     "new_token",
+    "offers_token",
     "same_origin",
     "token_matches",
 ]

@@ -30,7 +30,7 @@ from . import __version__
 from .asgi import base_url, header, route_path, send_body, send_problem
 from .auth_text import credential_lines
 from .control import CONTROL_PREFIX
-from .exposure import TOKEN_HEADER, carries_cookie, carries_token
+from .exposure import TOKEN_HEADER, offers_token
 
 if TYPE_CHECKING:
     from .options import SandboxOptions
@@ -214,7 +214,7 @@ class Landing:
         """The index as the request in ``scope`` may see it."""
         token = self.sandbox.options.control_token
         base = base_url(scope, self.mount)
-        shown = token is None or carries_token(scope, token) or carries_cookie(scope, token)
+        shown = token is None or offers_token(scope, token)
         return index_document(self.sandbox.api_list(base), base, token=token is not None, shown=shown)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

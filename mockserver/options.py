@@ -80,6 +80,8 @@ class SandboxOptions:
         session_ttl: seconds a session (``X-Sandbox-Session``, ``mockserver.sessions``) may stay
             unused before it expires with its state.
         session_limit: how many sessions may live at once; a request opening one more gets a 503.
+        open_sessions: let any request open a new session although the control plane needs a token
+            (by default a request that opens one must carry the token, as a control-plane call does).
     """
 
     seed: int = 0
@@ -107,6 +109,7 @@ class SandboxOptions:
     max_headers_size: int = 32 * KIB
     session_ttl: float = 1800.0
     session_limit: int = 1000
+    open_sessions: bool = False
 
     def __post_init__(self) -> None:
         if self.root and len(self.apis) != 1:

@@ -53,6 +53,7 @@ _COVERAGE_OPTIONS = (
     "sandbox_coverage_fail_under",
     "sandbox_coverage_fail_under_statuses",
 )
+JUNIT_CHOICES = ("yes", "no")
 
 MARKER = (
     "sandbox(seed=None, fixture=None, apis=None, faults=None, isolated=False): run this test against a "
@@ -134,6 +135,14 @@ def _coverage_options(group: pytest.OptionGroup) -> None:
         metavar="N",
         help="fail the run when under N %% of the documented statuses of the APIs called were met",
     )
+    group.addoption(
+        "--sandbox-coverage-junit",
+        default=None,
+        choices=JUNIT_CHOICES,
+        help="add the coverage figures to the --junitxml file as its test suite's properties "
+        "(sandbox_coverage_operations, ...): yes (the default with any --sandbox-coverage option; "
+        "alone, it turns coverage on) or no",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -142,11 +151,17 @@ def pytest_configure(config: pytest.Config) -> None:
     handed: dict[str, Any] = getattr(config, "workerinput", {})
     config.stash[_RUN_ID] = handed.get(_WORKER_RUN_ID) or secrets.token_hex(6)
     _read_config_file(config)
-    if any(config.getoption(name, None) is not None for name in _COVERAGE_OPTIONS):
+    junit = config.getoption("sandbox_coverage_junit", None)
+    if junit == "yes" or any(config.getoption(name, None) is not None for name in _COVERAGE_OPTIONS):
         from mockserver.plugin.coverage import CoverageCollector, CoveragePlugin
+        from mockserver.plugin.junit import JunitProperties
 
         collector = config.stash[_COVERAGE] = CoverageCollector()
-        config.pluginmanager.register(CoveragePlugin(config, collector), "lms_sandbox_coverage")
+        coverage = CoveragePlugin(config, collector)
+        config.pluginmanager.register(coverage, "lms_sandbox_coverage")
+        if junit != "no":
+            coverage.junit = JunitProperties(lambda: coverage.final)
+            config.pluginmanager.register(coverage.junit, "lms_sandbox_coverage_junit")
 
 
 def _read_config_file(config: pytest.Config) -> None:

@@ -285,6 +285,14 @@ def _add_traffic(add: Any) -> None:
         f"expires or is deleted (default {_DEFAULTS.session_limit}; 0: no sessions)",
     )
     add(
+        "--open-sessions",
+        env="LMS_SANDBOX_OPEN_SESSIONS",
+        action="store_true",
+        help="let any request open a new session although the control plane needs a token (exposed, "
+        "or --control-token); by default the request opening one must carry the token too (a live "
+        "session is used without it), so that nobody else can fill --session-limit",
+    )
+    add(
         "--journal-secrets",
         env="LMS_SANDBOX_JOURNAL_SECRETS",
         action="store_true",
@@ -374,6 +382,14 @@ def complete(settings: Settings, args: argparse.Namespace) -> None:
     args.config_file = config.name if config else None
 
 
+# The options whose setting holds their value as it is (the others are converted below).
+_AS_GIVEN = (
+    *("seed", "root", "validate_responses", "control_token", "journal_size", "journal_secrets"),
+    *("session_ttl", "session_limit", "open_sessions", "state_file", "state_sync", "max_body_size"),
+    *("max_import_size", "max_query_size", "max_path_size", "max_header_size", "max_headers_size"),
+)
+
+
 def options_from_args(args: argparse.Namespace) -> SandboxOptions:
     credentials: dict[str, tuple[str | dict[str, str], ...]] = {}
     for api, value in args.credentials:
@@ -382,30 +398,15 @@ def options_from_args(args: argparse.Namespace) -> SandboxOptions:
     for api, url in args.webhooks:
         webhooks[api] = (*webhooks.get(api, ()), url)
     return SandboxOptions(
-        seed=args.seed,
+        **{name: getattr(args, name) for name in _AS_GIVEN},
         apis=tuple(args.apis or ()),
-        root=args.root,
-        validate_responses=args.validate_responses,
         fixtures=tuple(args.fixtures),
         credentials=credentials,
         rate_limits=dict(args.rate_limits),
         webhooks=webhooks,
         allow_webhook_hosts=tuple(args.allow_webhook_hosts),
-        control_token=args.control_token,
-        journal_size=args.journal_size,
-        journal_secrets=args.journal_secrets,
-        session_ttl=args.session_ttl,
-        session_limit=args.session_limit,
         forwarded_allow_ips=tuple(ip.strip() for ip in args.forwarded_allow_ips.split(",") if ip.strip()),
-        state_file=args.state_file,
-        state_sync=args.state_sync,
         faults=tuple(args.faults),
-        max_body_size=args.max_body_size,
-        max_import_size=args.max_import_size,
-        max_query_size=args.max_query_size,
-        max_path_size=args.max_path_size,
-        max_header_size=args.max_header_size,
-        max_headers_size=args.max_headers_size,
     )
 
 

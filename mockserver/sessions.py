@@ -10,7 +10,10 @@ the request's ``Session`` in a context variable, and each stateful object is loo
 it is reached (``Sandbox.state``, ``VendorContext.store``). Sessions live in memory only: they expire
 after ``ttl`` seconds unused (on a monotonic clock a test can replace), and at most ``limit`` live at
 once; a request that would open one more is refused with a 503 (in the API's own error body) until
-one expires or is deleted. The state file holds the default session's state only.
+one expires or is deleted. When the control plane needs a token (an exposed sandbox), so does opening a
+session: a request naming a session that does not live, without the token, is refused with a 403
+(``SessionLayer``'s ``token``), so that nobody else can fill the registry; a live one is used freely.
+The state file holds the default session's state only.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from .clock import SandboxClock
 from .counters import Counters
 from .errors import SandboxError
+from .exposure import TOKEN_HEADER, offers_token
 from .faults import Faults
 from .journal import Journal
 from .store import Store
@@ -64,6 +68,10 @@ class InvalidSessionName(ValueError, SandboxError):
 
 class TooManySessions(RuntimeError, SandboxError):
     """Every session slot is taken: a new session waits until one expires or is deleted."""
+
+
+class SessionNeedsToken(PermissionError, SandboxError):
+    """A request would open a new session without the control-plane token that opening one needs."""
 
 
 @dataclass(eq=False, slots=True)
@@ -180,8 +188,9 @@ class Sessions:
         session = _CURRENT.get()
         return session if session is not None and session.owner is self else None
 
-    def open(self, name: str) -> Session:
-        """Session ``name``, made now if it does not exist; its idle time starts again."""
+    def open(self, name: str, *, new: bool = True) -> Session:
+        """Session ``name``, made now if it does not exist (``SessionNeedsToken`` instead unless ``new``);
+        its idle time starts again."""
         check_name(name)
         closing: list[Session] = []
         try:
@@ -190,6 +199,12 @@ class Sessions:
                 closing = self._expired(now)
                 session = self._sessions.get(name)
                 if session is None:
+                    if not new:
+                        raise SessionNeedsToken(
+                            f"session {name!r} does not exist, and opening a session needs the control "
+                            f"plane's token: send {TOKEN_HEADER}: <token> with the request that opens it "
+                            "(a live session is used without it)"
+                        )
                     if len(self._sessions) >= self.limit:
                         raise TooManySessions(
                             f"{len(self._sessions)} sessions are open, the limit; one frees when it has been "
@@ -305,13 +320,21 @@ class SessionLayer:
         refuse: answers a bad name (400) or a full registry (503) in the format of the API asked.
         prefixed: whether ``/__session__/NAME/...`` names a session (not under ``serve --root``,
             where the path is the API's own: the header only).
+        token: the control plane's token, which a request opening a new session must offer (as the
+            control plane takes it); None: anyone may open one.
     """
 
-    def __init__(self, app: ASGIApp, sessions: Sessions, refuse: Refuse, *, prefixed: bool = True) -> None:
-        self.app = app
-        self.sessions = sessions
-        self.refuse = refuse
-        self.prefixed = prefixed
+    def __init__(
+        self,
+        app: ASGIApp,
+        sessions: Sessions,
+        refuse: Refuse,
+        *,
+        prefixed: bool = True,
+        token: str | None = None,
+    ) -> None:
+        self.app, self.sessions, self.refuse = app, sessions, refuse
+        self.prefixed, self.token = prefixed, token
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -332,9 +355,12 @@ class SessionLayer:
             await self.refuse(scope, send, 400, _conflict(names), {})
             return
         try:
-            session = self.sessions.open(name)
+            session = self.sessions.open(name, new=self.token is None or offers_token(scope, self.token))
         except InvalidSessionName as exc:
             await self.refuse(scope, send, 400, str(exc), {})
+            return
+        except SessionNeedsToken as exc:
+            await self.refuse(scope, send, 403, str(exc), {})
             return
         except TooManySessions as exc:
             await self.refuse(
@@ -361,6 +387,7 @@ __all__ = [
     "InvalidSessionName",
     "Session",
     "SessionLayer",
+    "SessionNeedsToken",
     "SessionState",
     "Sessions",
     "TooManySessions",

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from mockserver.cli import main
-from mockserver.exposure import CONTROL_TOKEN_ENV
+from mockserver.exposure import CONTROL_TOKEN_ENV, TOKEN_HEADER
 from mockserver.sessions import HEADER
 
 from .conftest import AUTH
@@ -25,7 +25,9 @@ def served() -> Iterator[str]:
     with serve_process(*argv, without=(CONTROL_TOKEN_ENV,)) as (url, _lines, _process):
         with httpx.Client(base_url=url, timeout=10) as client:
             client.get("/apprentiscope/read-users/apprentice", headers=AUTH).raise_for_status()
-            client.get("/apprentiscope/read-users/apprentice", headers={**AUTH, HEADER: "ci-run"})
+            # Opening a session takes the control token (an exposed sandbox's); using it, not.
+            opening = {**AUTH, HEADER: "ci-run", TOKEN_HEADER: TOKEN}
+            client.get("/apprentiscope/read-users/apprentice", headers=opening).raise_for_status()
             client.get("/apprentiscope/read-users/apprentice", headers={HEADER: "ci-run"})
         yield url
 

@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import socket
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
 
 from mockserver import Sandbox, create_app, server
+from mockserver.cli import build_parser
 from mockserver.control import CONTROL_SPEC
-from mockserver.exposure import CONTROL_TOKEN_ENV, control_headers, is_loopback
+from mockserver.exposure import CONTROL_TOKEN_ENV, TOKEN_COOKIE, control_headers, is_loopback
 from mockserver.index import ApiIndex
 from mockserver.options import SERVERS
+from mockserver.serve_command import options_from_args
 from mockserver.server import Exposure, LiveServer, banner
 from mockserver.specs import load_spec
 from mockserver.testing import sync_client
-from mockserver.vendors import REGISTRY, vendor_names
+from mockserver.vendors import REGISTRY, load, vendor_names
 
 from .serve_process import serve_process
 
@@ -311,3 +315,81 @@ def test_serve_asked_to_require_a_token_stops_without_one_naming_the_variable(
 
     assert CONTROL_TOKEN_ENV in str(stopped.value.code)
     assert "--require-control-token" in str(stopped.value.code)
+
+
+# Opening a session (X-Sandbox-Session, /__session__/NAME/) when the control plane needs its token.
+@pytest.fixture(scope="module")
+def exposed() -> Iterator[Sandbox]:
+    with contextlib.closing(create_app(control_token=TOKEN)) as app:
+        yield app
+
+
+def _listed(app: Sandbox) -> set[str]:
+    return {session["name"] for session in app.sessions.listed()}
+
+
+@pytest.mark.parametrize("api", list(REGISTRY))
+def test_a_new_session_needs_the_token_in_the_vendors_envelope_and_a_live_one_is_used_without(
+    exposed: Sandbox, api: str
+) -> None:
+    vendor = REGISTRY[api]
+    path = f"{exposed.apis[api].prefix}{vendor.specs[0].base_path}/"
+    name = f"new-{api}"
+    with sync_client(exposed) as client:
+        plain = client.get(path).status_code
+        for refused in (
+            client.get(path, headers={"X-Sandbox-Session": name}),
+            client.get(f"/__session__/{name}{path}"),
+            client.get(path, headers={"X-Sandbox-Session": name, "X-Sandbox-Token": "wrong"}),
+        ):
+            assert refused.status_code == 403, refused.text
+            assert set(refused.json()) == set(load(vendor.edge_errors or vendor.errors)(403, "x"))
+            assert "needs the control plane's token" in refused.text
+        assert name not in _listed(exposed)
+        opened = client.get(path, headers={"X-Sandbox-Session": name, "X-Sandbox-Token": TOKEN})
+        assert opened.status_code == plain
+        assert name in _listed(exposed)
+        assert client.get(path, headers={"X-Sandbox-Session": name}).status_code == plain
+        assert client.get(f"/__session__/{name}{path}").status_code == plain
+    exposed.sessions.delete(name)
+
+
+def test_the_control_plane_opens_a_session_only_with_the_token_even_for_health(exposed: Sandbox) -> None:
+    with sync_client(exposed, base_url="http://sandbox/__sandbox__") as client:
+        refused = client.get("/health", headers={"X-Sandbox-Session": "health"})
+        assert refused.status_code == 403
+        assert refused.headers["content-type"] == "application/problem+json"
+        assert "needs the control plane's token" in refused.json()["detail"]
+        assert "health" not in _listed(exposed)
+        bearer = {"Authorization": f"Bearer {TOKEN}", "X-Sandbox-Session": "health"}
+        assert client.get("/health", headers=bearer).status_code == 200
+        assert client.get("/health", headers={"X-Sandbox-Session": "health"}).status_code == 200
+        # The dashboard's cookie is the token too (a read; a write also needs the page's own Origin).
+        cookie = {"Cookie": f"{TOKEN_COOKIE}={TOKEN}", "X-Sandbox-Session": "cookie"}
+        assert client.get("/health", headers=cookie).status_code == 200
+        posted = client.post("/reset", headers={**cookie, "X-Sandbox-Session": "cookie-post"})
+        assert posted.status_code == 403
+    assert {"health", "cookie"} <= _listed(exposed)
+    assert "cookie-post" not in _listed(exposed)
+    exposed.sessions.delete("health")
+    exposed.sessions.delete("cookie")
+
+
+def test_open_sessions_lets_anyone_open_one_as_before(monkeypatch: pytest.MonkeyPatch) -> None:
+    app = create_app(apis=(FIRST,), control_token=TOKEN, open_sessions=True)
+    try:
+        with sync_client(app) as client:
+            answer = client.get("/__sandbox__/health", headers={"X-Sandbox-Session": "anyone"})
+            assert answer.status_code == 200
+        assert _listed(app) == {"anyone"}
+    finally:
+        app.close()
+    monkeypatch.delenv("LMS_SANDBOX_OPEN_SESSIONS", raising=False)
+    assert not options_from_args(_serve()).open_sessions
+    assert options_from_args(_serve("--open-sessions")).open_sessions
+    monkeypatch.setenv("LMS_SANDBOX_OPEN_SESSIONS", "true")
+    assert options_from_args(_serve()).open_sessions
+
+
+def _serve(*argv: str) -> Any:
+    return build_parser().parse_args(["serve", "--no-config", *argv])

@@ -4,6 +4,7 @@ would give them."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,7 +13,7 @@ import pytest
 from starlette.routing import Mount, Router
 
 from mockserver import Sandbox, create_app
-from mockserver.exposure import control_headers
+from mockserver.exposure import TOKEN_COOKIE, control_headers
 from mockserver.landing import wants_html
 from mockserver.testing import sync_client
 from mockserver.vendors import REGISTRY, vendor_names
@@ -205,3 +206,26 @@ def test_a_wrong_token_is_no_token(guarded: Sandbox) -> None:
         index = client.get("/", headers={"X-Sandbox-Token": "not-it"}).json()
 
     assert index["credentials_shown"] is False
+
+
+def test_behind_a_proxy_at_a_root_path_the_links_control_url_and_cookie_carry_it(guarded: Sandbox) -> None:
+    # A reverse proxy serving the sandbox at /sandbox, the server given that ASGI root_path.
+    cookie = {"Cookie": f"{TOKEN_COOKIE}={TOKEN}", "Accept": BROWSER}
+
+    async def visit() -> tuple[httpx.Response, httpx.Response, httpx.Response]:
+        transport = httpx.ASGITransport(app=guarded, root_path="/sandbox")
+        async with httpx.AsyncClient(transport=transport, base_url="http://sandbox") as client:
+            given = await client.get("/sandbox/__sandbox__/?token=" + TOKEN, headers={"Accept": BROWSER})
+            page = await client.get("/sandbox/__sandbox__/", headers=cookie)
+            return given, page, await client.get("/sandbox/", headers=control_headers(TOKEN))
+
+    given, page, index = asyncio.run(visit())
+    assert given.status_code == 303
+    assert given.headers["location"] == "http://sandbox/sandbox/__sandbox__/"
+    assert "Path=/sandbox/__sandbox__;" in given.headers["set-cookie"]
+    assert 'data-control="http://sandbox/sandbox/__sandbox__"' in page.text  # the dashboard's control URL
+    assert 'src="http://sandbox/sandbox/__sandbox__/dashboard.js"' in page.text
+    assert index.json()["health_url"] == "http://sandbox/sandbox/__sandbox__/health"
+    assert {api["base_url"] for api in index.json()["apis"]} == {
+        f"http://sandbox/sandbox{info.prefix}" for info in guarded.apis.values()
+    }

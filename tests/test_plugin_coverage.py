@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
@@ -83,35 +86,6 @@ def test_a_threshold_fails_a_green_run_under_it_and_passes_one_over_it(project: 
     )
 
 
-def test_workers_reports_are_merged_by_the_controller(project: pytest.Pytester) -> None:
-    marks = project.mkdir("workers")
-    project.makepyfile(
-        f"""
-        import os
-        from pathlib import Path
-
-        import pytest
-
-        @pytest.mark.parametrize("n", range(6))
-        def test_lists(n, apprentiscope_sandbox):
-            assert apprentiscope_sandbox.client.get("/read-users/apprentice").status_code == 200
-            Path({str(marks)!r}, os.environ["PYTEST_XDIST_WORKER"]).write_text("ran")
-        """
-    )
-    out = project.path / "coverage.md"
-    result = project.runpytest_subprocess(
-        "-n",
-        "2",
-        "--sandbox-coverage=markdown",
-        f"--sandbox-coverage-output={out}",
-        "--sandbox-coverage-fail-under=2",
-    )
-    result.assert_outcomes(passed=6)
-    assert sorted(p.name for p in marks.iterdir()) == ["gw0", "gw1"]
-    assert "| `readUsers` | 6 | 200x6 |" in out.read_text()
-    assert result.ret == pytest.ExitCode.OK
-
-
 def test_a_sandbox_the_conftest_builds_is_counted_once_shown_to_watch_coverage(
     project: pytest.Pytester,
 ) -> None:
@@ -144,3 +118,120 @@ def test_a_sandbox_the_conftest_builds_is_counted_once_shown_to_watch_coverage(
 
 def test_the_plugins_formats_are_the_renderers() -> None:
     assert COVERAGE_FORMATS == FORMATS
+
+
+def _junit_properties(path: Path) -> tuple[dict[str, str], list[str]]:
+    """The one test suite's properties of a JUnit XML file, and its test cases' names."""
+    (suite,) = ET.parse(path).getroot().iter("testsuite")
+    assert len(suite.findall("properties")) == 1  # one element, pytest's own properties with ours
+    properties = {p.get("name", ""): p.get("value", "") for p in suite.iterfind("properties/property")}
+    return properties, [case.get("name", "") for case in suite.iter("testcase")]
+
+
+def _agree(properties: dict[str, str], report: dict[str, Any]) -> None:
+    """Every figure of the JSON report, as a property, and no other coverage property."""
+    expected: dict[str, str] = {}
+    for prefix, figures in [("sandbox_coverage_", report)] + [
+        (f"sandbox_coverage.{api['name']}.", api) for api in report["apis"]
+    ]:
+        for kind in ("operations", "statuses"):
+            ratio = figures[kind]
+            expected[f"{prefix}{kind}"] = f"{ratio['covered']}/{ratio['documented']}"
+            expected[f"{prefix}{kind}_percent"] = f"{ratio['percent']:g}"
+            assert float(properties[f"{prefix}{kind}_percent"]) == ratio["percent"]
+    assert {k: v for k, v in properties.items() if k.startswith("sandbox_coverage")} == expected
+
+
+def test_the_figures_become_junit_properties_of_the_suite_unless_turned_off(
+    project: pytest.Pytester,
+) -> None:
+    project.makepyfile(
+        TESTS
+        + """
+def test_records_a_property_of_its_own(record_testsuite_property):
+    record_testsuite_property("team", "ours")
+"""
+    )
+    out, xml = project.path / "coverage.json", project.path / "junit.xml"
+    result = project.runpytest(
+        "--sandbox-coverage=json", f"--sandbox-coverage-output={out}", f"--junitxml={xml}"
+    )
+    result.assert_outcomes(passed=4)
+    result.stdout.fnmatch_lines([f"coverage figures added to {xml} as properties"])
+    report = json.loads(out.read_text())
+    properties, cases = _junit_properties(xml)
+    _agree(properties, report)
+    assert properties["sandbox_coverage.apprentiscope.operations"] == (
+        f"3/{report['apis'][0]['operations']['documented']}"
+    )
+    assert properties["team"] == "ours"  # what pytest wrote is kept
+    assert cases == [
+        "test_lists",
+        "test_lists_again_after_a_reset",
+        "test_in_a_session_of_its_own",
+        "test_records_a_property_of_its_own",
+    ]
+    assert ET.parse(xml).getroot().find("testsuite").get("tests") == "4"  # type: ignore[union-attr]
+
+    off = project.runpytest("--sandbox-coverage", f"--junitxml={xml}", "--sandbox-coverage-junit=no")
+    off.assert_outcomes(passed=4)
+    assert set(_junit_properties(xml)[0]) == {"team"}
+    assert "as properties" not in off.stdout.str()
+
+    alone = project.runpytest("--sandbox-coverage-junit=yes", f"--junitxml={xml}")
+    alone.assert_outcomes(passed=4)
+    assert (
+        _junit_properties(xml)[0]["sandbox_coverage_operations"] == properties["sandbox_coverage_operations"]
+    )
+
+
+def test_without_a_junit_file_nothing_is_written(project: pytest.Pytester) -> None:
+    project.makepyfile(TESTS)
+    result = project.runpytest("--sandbox-coverage", "--sandbox-coverage-junit=yes")
+    result.assert_outcomes(passed=3)
+    assert "as properties" not in result.stdout.str()
+    assert not [p for p in project.path.rglob("*.xml")]
+
+
+def test_workers_reports_are_merged_by_the_controller_which_adds_them_to_the_junit_xml(
+    project: pytest.Pytester,
+) -> None:
+    marks = project.mkdir("workers")
+    project.makepyfile(
+        f"""
+        import os
+        from pathlib import Path
+
+        import pytest
+
+        @pytest.mark.parametrize("n", range(4))
+        def test_lists(n, apprentiscope_sandbox):
+            assert apprentiscope_sandbox.client.get("/read-users/apprentice").status_code == 200
+            Path({str(marks)!r}, os.environ["PYTEST_XDIST_WORKER"]).write_text("ran")
+
+        def test_misses(apprentiscope_sandbox):
+            assert apprentiscope_sandbox.client.get("/read-user/nobody").status_code == 404
+            Path({str(marks)!r}, os.environ["PYTEST_XDIST_WORKER"]).write_text("ran")
+        """
+    )
+    out, xml = project.path / "coverage.json", project.path / "junit.xml"
+    result = project.runpytest_subprocess(
+        *("-p", "xdist", "-n", "2", "--sandbox-coverage=json", f"--sandbox-coverage-output={out}"),
+        *("--sandbox-coverage-fail-under=2", f"--junitxml={xml}"),
+    )
+    result.assert_outcomes(passed=5)
+    assert result.ret == pytest.ExitCode.OK
+    assert sorted(p.name for p in marks.iterdir()) == ["gw0", "gw1"]
+    report = json.loads(out.read_text())
+    assert _operations(report)["readUsers"]["statuses_seen"] == {"200": 4}  # merged from both workers
+    assert _operations(report)["readUser"]["statuses_seen"] == {"404": 1}
+    properties, cases = _junit_properties(xml)
+    _agree(properties, report)
+    assert properties["sandbox_coverage.apprentiscope.operations"].startswith("2/")
+    assert sorted(cases) == [
+        "test_lists[0]",
+        "test_lists[1]",
+        "test_lists[2]",
+        "test_lists[3]",
+        "test_misses",
+    ]

@@ -311,3 +311,40 @@ def test_isolated(apprentiscope_sandbox):
     assert operations["readOccupations"]["statuses_seen"] == {"200": 3}
     assert operations["readUser"]["statuses_seen"] == {"404": 1}
     assert operations["createUser"]["calls"] == 0
+
+
+def test_a_run_on_a_sandbox_with_a_control_token_opens_its_sessions_with_it(project: pytest.Pytester) -> None:
+    # Exposed, opening a session takes the control token: the plugin opens each (the run's, an isolated
+    # test's) with a control-plane call carrying it, and its clients then use the session without it.
+    app = create_app(SandboxOptions(apis=(API,), control_token="s3cret"))
+    server = LiveServer(app).start()
+    try:
+        _downstream(
+            project,
+            """
+import pytest
+
+def test_plain(apprentiscope_sandbox, sandbox):
+    create(apprentiscope_sandbox.client, "plain@run.example")
+    assert "plain@run.example" in emails(apprentiscope_sandbox.client)
+    record("plain", sandbox)
+
+@pytest.mark.sandbox(isolated=True)
+def test_isolated(apprentiscope_sandbox, sandbox):
+    create(apprentiscope_sandbox.client, "isolated@run.example")
+    assert "plain@run.example" not in emails(apprentiscope_sandbox.client)
+    record("isolated", sandbox)
+""",
+        )
+        project.runpytest("--sandbox-url", server.url, "--sandbox-control-token", "s3cret").assert_outcomes(
+            passed=2
+        )
+        seen = _seen(project)
+        worker = _worker() or "main"
+        assert seen[f"plain-{worker}"]["session"] != seen[f"isolated-{worker}"]["session"]
+        assert len(app.sessions) == 0  # both deleted after the run
+        refused = httpx.get(f"{server.url}/{API}/read-users/all", headers={**TOKEN, "X-Sandbox-Session": "x"})
+        assert refused.status_code == 403  # what a client without the token gets
+    finally:
+        server.stop()
+        app.close()

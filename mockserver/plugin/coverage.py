@@ -24,6 +24,7 @@ from ..coverage_render import render
 
 if TYPE_CHECKING:
     from ..app import Sandbox
+    from .junit import JunitProperties
 
 # Where a worker puts its report for the controller (pytest-xdist's ``workeroutput``).
 WORKER_KEY = "lms_sandbox_coverage"
@@ -88,6 +89,8 @@ class CoveragePlugin:
         self.workers: list[Report] = []
         self.final: Report | None = None
         self.failures: list[str] = []
+        # Adds the figures to the --junitxml file (``mockserver.plugin.junit``), unless turned off.
+        self.junit: JunitProperties | None = None
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
@@ -130,6 +133,10 @@ class CoveragePlugin:
             terminalreporter.write(render(self.final, self.format))
         else:
             terminalreporter.write(render(self.final, "term").splitlines()[0] + "\n")
+        if self.junit is not None and self.junit.added is not None:
+            terminalreporter.write_line(f"coverage figures added to {self.junit.added} as properties")
+        if self.junit is not None and self.junit.failed is not None:
+            terminalreporter.write_line(self.junit.failed, yellow=True)
         for failure in self.failures:
             terminalreporter.write_line(f"FAIL: {failure}", red=True)
 
