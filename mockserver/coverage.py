@@ -249,12 +249,18 @@ class Report:
         ratios = [a.status_ratio for a in self.apis]
         return Ratio(sum(r.done for r in ratios), sum(r.of for r in ratios))
 
+    @property
+    def refusal_ratio(self) -> Ratio:
+        ratios = [a.refusal_ratio for a in self.apis]
+        return Ratio(sum(r.done for r in ratios), sum(r.of for r in ratios))
+
     def to_json(self) -> dict[str, Any]:
         return {
             "$schema": SCHEMA_ID,
             "since": self.since,
             "operations": self.operation_ratio.to_json(),
             "statuses": self.status_ratio.to_json(),
+            "refusal_ways": self.refusal_ratio.to_json(),
             "apis": [api.to_json() for api in self.apis],
         }
 

@@ -37,6 +37,7 @@ def term(report: Report) -> str:
     lines = [
         f"sandbox coverage: operations {_ratio(report.operation_ratio)}, "
         f"documented statuses {_ratio(report.status_ratio)}"
+        + (f", ways of refusing {_ratio(report.refusal_ratio)}" if report.refusal_ratio.of else "")
     ]
     for api in report.apis:
         lines.append(
@@ -83,7 +84,8 @@ def markdown(report: Report) -> str:
         "## Sandbox coverage",
         "",
         f"Operations exercised: **{_ratio(report.operation_ratio)}**; "
-        f"documented statuses met: **{_ratio(report.status_ratio)}**"
+        f"documented statuses met: **{_ratio(report.status_ratio)}**; "
+        f"ways of refusing met: **{_ratio(report.refusal_ratio)}**"
         + (f" (counted since {report.since})" if report.since else ""),
         "",
         "| API | operations | statuses | ways of refusing | undocumented requests |",

@@ -134,7 +134,7 @@ def _agree(properties: dict[str, str], report: dict[str, Any]) -> None:
     for prefix, figures in [("sandbox_coverage_", report)] + [
         (f"sandbox_coverage.{api['name']}.", api) for api in report["apis"]
     ]:
-        for kind in ("operations", "statuses"):
+        for kind in ("operations", "statuses", "refusal_ways"):
             ratio = figures[kind]
             expected[f"{prefix}{kind}"] = f"{ratio['covered']}/{ratio['documented']}"
             expected[f"{prefix}{kind}_percent"] = f"{ratio['percent']:g}"

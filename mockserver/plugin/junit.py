@@ -7,8 +7,8 @@ run's coverage is known, and does not work under pytest-xdist; so once pytest ha
 ``<testsuite>``'s ``<properties>``, everything else as pytest wrote it. Workers write no XML.
 
 The names are part of the plugin's interface (``docs/coverage.md``): ``sandbox_coverage_operations``
-(``"235/269"``), ``sandbox_coverage_operations_percent`` (``"87.4"``), the same for ``statuses``, and
-per API reported ``sandbox_coverage.<api>.operations`` and so on.
+(``"235/269"``), ``sandbox_coverage_operations_percent`` (``"87.4"``), the same for ``statuses`` and
+``refusal_ways``, and per API reported ``sandbox_coverage.<api>.operations`` and so on.
 """
 
 from __future__ import annotations
@@ -29,20 +29,31 @@ PREFIX = "sandbox_coverage"
 DECLARATION = '<?xml version="1.0" encoding="utf-8"?>'
 
 
-def _figures(prefix: str, operations: Ratio, statuses: Ratio) -> list[tuple[str, str]]:
-    return [
-        (f"{prefix}operations", f"{operations.done}/{operations.of}"),
-        (f"{prefix}operations_percent", f"{operations.percent:g}"),
-        (f"{prefix}statuses", f"{statuses.done}/{statuses.of}"),
-        (f"{prefix}statuses_percent", f"{statuses.percent:g}"),
-    ]
+def _figures(prefix: str, **ratios: Ratio) -> list[tuple[str, str]]:
+    found = []
+    for name, ratio in ratios.items():
+        found += [
+            (f"{prefix}{name}", f"{ratio.done}/{ratio.of}"),
+            (f"{prefix}{name}_percent", f"{ratio.percent:g}"),
+        ]
+    return found
 
 
 def coverage_properties(report: Report) -> list[tuple[str, str]]:
     """The report's figures as (name, value) properties: the run's, then each API's."""
-    found = _figures(f"{PREFIX}_", report.operation_ratio, report.status_ratio)
+    found = _figures(
+        f"{PREFIX}_",
+        operations=report.operation_ratio,
+        statuses=report.status_ratio,
+        refusal_ways=report.refusal_ratio,
+    )
     for api in report.apis:
-        found += _figures(f"{PREFIX}.{api.name}.", api.operation_ratio, api.status_ratio)
+        found += _figures(
+            f"{PREFIX}.{api.name}.",
+            operations=api.operation_ratio,
+            statuses=api.status_ratio,
+            refusal_ways=api.refusal_ratio,
+        )
     return found
 
 
