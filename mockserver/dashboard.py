@@ -66,8 +66,10 @@ def render_dashboard(document: dict[str, Any]) -> str:
     control = html.escape(document["control_plane"]["url"])
     apis = "\n".join(_api_card(api, control) for api in document["apis"])
     withheld = withheld_note(document)
+    locked = ""
     if withheld:
         withheld += "<p>In a browser: open this page once as <code>/__sandbox__/?token=TOKEN</code>.</p>"
+        locked = " data-locked"  # the script fetches nothing: every call would be a 401
     sections = "\n".join(
         f'<section id="{key}" aria-labelledby="{key}-h"><h2 id="{key}-h">{title}</h2>'
         f'<div class="body" aria-live="polite"></div></section>'
@@ -77,10 +79,12 @@ def render_dashboard(document: dict[str, Any]) -> str:
         '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         "<title>lms-sandbox dashboard</title>\n"
+        # No icon to fetch: a browser would ask for /favicon.ico, a 404 (an error in its console).
+        '<link rel="icon" href="data:,">\n'
         f'<link rel="stylesheet" href="{control}/dashboard.css">\n'
         f'<script defer src="{control}/dashboard.js"></script>\n</head>\n'
-        f'<body data-control="{control}">\n<header><h1>lms-sandbox <small>{html.escape(document["version"])}'
-        '</small></h1>\n<nav aria-label="Sections"><ul>'
+        f'<body data-control="{control}"{locked}>\n<header><h1>lms-sandbox '
+        f'<small>{html.escape(document["version"])}</small></h1>\n<nav aria-label="Sections"><ul>'
         + "".join(f'<li><a href="#{k}">{t}</a></li>' for k, t in (("apis", "APIs"), *_SECTIONS))
         + '</ul></nav>\n<form id="session-form"><label for="session">Session (X-Sandbox-Session)</label> '
         '<input id="session" name="session" list="sessions" placeholder="default"><datalist id="sessions">'

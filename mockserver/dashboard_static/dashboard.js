@@ -150,15 +150,22 @@
 
   // State: collections with counts, a record viewer, export and import.
   function stateForm() {
-    const view = el("div", { id: "state-view" });
+    const list = el("ul", {}), record = el("pre", { id: "record", tabindex: 0 });
+    const view = el("div", { id: "state-view" }, list, record);
+    const shown = { api: null, collection: null };
     const picker = apiSelect("api");
-    const show = act(async () => {
-      const doc = await call("GET", `/state/${picker.value}`);
-      view.replaceChildren(el("ul", {}, Object.entries(doc.collections).map(([name, records]) =>
-        el("li", {}, el("button", { type: "button", onclick: () => {
-          $("#record").textContent = JSON.stringify(records, null, 2);
-        } }, `${name} (${Object.keys(records).length})`)))), el("pre", { id: "record", tabindex: 0 }));
-    });
+    const load = async (api = shown.api) => {
+      const doc = await call("GET", `/state/${api}`);
+      const open = (name) => { shown.collection = name; record.textContent = name in doc.collections ? JSON.stringify(doc.collections[name], null, 2) : ""; };
+      shown.api = api;
+      list.replaceChildren(...Object.entries(doc.collections).map(([name, records]) =>
+        el("li", {}, el("button", { type: "button", onclick: () => open(name) }, `${name} (${Object.keys(records).length})`))));
+      if (shown.collection) open(shown.collection);
+    };
+    // A read: no act(), whose refresh would load it again.
+    const show = () => { shown.collection = null; record.textContent = ""; load(picker.value).catch((error) => console.warn(error)); };
+    // Shown collections follow the session chosen and every change (a reset, an import).
+    state.reloadState = () => (shown.api ? load() : Promise.resolve());
     const exported = act(async () => {
       const doc = await call("GET", `/state/${picker.value}`);
       const link = el("a", { href: URL.createObjectURL(new Blob([JSON.stringify(doc, null, 2)], { type: "application/json" })), download: `${picker.value}-state.json` });
@@ -189,6 +196,10 @@
   }
   async function refreshFaults() {
     const faults = await call("GET", "/faults");
+    // Rows rebuilt only on a change: a rebuild every second would take the focus off a Remove button.
+    const seen = JSON.stringify(faults);
+    if (seen === state.faults) return;
+    state.faults = seen;
     $("#fault-rows").replaceChildren(...faults.map((f) => el("tr", { "data-fault": f.id }, el("td", {}, f.id), el("td", {}, f.api),
       el("td", {}, f.operation || "every"), el("td", {}, f.kind), el("td", {}, f.status ?? (f.latency_ms !== undefined ? `${f.latency_ms} ms` : "")),
       el("td", { class: "fired" }, f.fired), el("td", {}, el("button", { type: "button", onclick: act(() => call("DELETE", `/faults/${encodeURIComponent(f.id)}`)) }, `Remove ${f.id}`)))));
@@ -218,21 +229,24 @@
   async function refreshWebhooks() {
     const [registrations, deliveries] = await Promise.all([call("GET", "/webhooks"), call("GET", "/journal?kind=webhook&limit=50")]);
     const actions = Object.values(state.apis).flatMap((api) => (api.actions || []).filter((a) => (a.methods || [a.method]).includes("GET")).map((a) => [api.name, a.name]));
+    const shown = $("#action-out") ? $("#action-out").textContent : ""; // an action's answer outlives a refresh
     body("webhooks").replaceChildren(
       el("h3", {}, "Registrations"), el("ul", {}, Object.entries(registrations).map(([api, r]) => el("li", {}, `${api}: ${r.urls.length ? r.urls.join(", ") : "no URL"} (events: ${r.events.join(", ")})`))),
       el("h3", {}, `Deliveries (${deliveries.total})`), el("ul", {}, deliveries.entries.map((d) => el("li", {}, `${d.time} ${d.operation_id} → ${d.path}: ${d.status}${d.error ? " " + d.error : ""}`))),
-      el("h3", {}, "Vendor actions"), el("div", { class: "row" }, actions.map(([api, name]) => el("button", { type: "button", onclick: act(async () => {
-        $("#action-out").textContent = JSON.stringify(await call("GET", `/apis/${api}/actions/${name}`), null, 2);
-      }) }, `${api}: ${name}`))), el("pre", { id: "action-out", tabindex: 0 }));
+      el("h3", {}, "Vendor actions"), el("div", { class: "row" }, actions.map(([api, name]) => el("button", { type: "button", onclick: async () => {
+        // A read: no act(), whose refresh would rebuild this section under the button just pressed.
+        try { $("#action-out").textContent = JSON.stringify(await call("GET", `/apis/${api}/actions/${name}`), null, 2); } catch (error) { console.warn(error); }
+      } }, `${api}: ${name}`))), el("pre", { id: "action-out", tabindex: 0 }, shown));
   }
 
   async function refreshCoverage() {
     const report = await call("GET", "/coverage");
     const pct = (x) => (x ? `${x.covered}/${x.documented} (${x.percent}%)` : "");
+    const exercised = (a) => (a.operation_list || []).filter((op) => op.calls).map((op) => `${op.id} (${Object.keys(op.statuses_seen).join(", ")})`).join("; ");
     body("coverage").replaceChildren(el("p", {}, `Operations ${pct(report.operations)}, statuses ${pct(report.statuses)}`),
-      el("table", {}, el("thead", {}, el("tr", {}, ["API", "Operations", "Statuses", "Ways of refusing"].map((h) => el("th", { scope: "col" }, h)))),
-        el("tbody", {}, report.apis.map((a) => el("tr", {}, el("td", {}, a.api || a.name), el("td", {}, pct(a.operations)), el("td", {}, pct(a.statuses)),
-          el("td", {}, pct(a.refusal_ways)))))),
+      el("table", {}, el("thead", {}, el("tr", {}, ["API", "Operations", "Statuses", "Ways of refusing", "Exercised (statuses seen)"].map((h) => el("th", { scope: "col" }, h)))),
+        el("tbody", {}, report.apis.map((a) => el("tr", { "data-api": a.name }, el("td", {}, a.api || a.name), el("td", {}, pct(a.operations)), el("td", {}, pct(a.statuses)),
+          el("td", {}, pct(a.refusal_ways)), el("td", {}, exercised(a)))))),
       el("details", { id: "refusals-never-met" }, el("summary", {}, "Ways of refusing never met"),
         el("ul", {}, report.apis.flatMap((a) => (a.refusals || []).filter((r) => r.sentence).map((r) => el("li", {}, r.sentence))))));
   }
@@ -240,7 +254,7 @@
   function snapshotsForm() {
     const form = el("form", { id: "snapshot-form", class: "row", onsubmit: act(async () => {
       await call("POST", "/snapshots", { name: new FormData(form).get("name") });
-    }) }, field("Name", el("input", { name: "name", required: true, pattern: "[A-Za-z0-9._-]{1,100}" })), el("button", { type: "submit" }, "Take snapshot"));
+    }) }, field("Name", el("input", { name: "name", required: true, pattern: "[A-Za-z0-9._\\-]{1,100}" })), el("button", { type: "submit" }, "Take snapshot"));
     body("snapshots").append(form, el("ul", { id: "snapshot-list" }));
   }
   async function refreshSnapshots() {
@@ -258,10 +272,12 @@
   }
 
   async function refreshAll() {
-    await Promise.allSettled([pollJournal(), refreshFaults(), refreshClock(), refreshSnapshots(), refreshWebhooks(), refreshCoverage(), refreshSessions()]);
+    await Promise.allSettled([pollJournal(), state.reloadState(), refreshFaults(), refreshClock(), refreshSnapshots(), refreshWebhooks(), refreshCoverage(), refreshSessions()]);
   }
 
   async function start() {
+    // Behind a control token and without it, the page says where it goes (rendered); nothing to fetch.
+    if (document.body.dataset.locked !== undefined) return;
     for (const box of document.querySelectorAll("#apis .curl[data-api]")) wireCurl(box, box.dataset.api);
     try {
       for (const api of await call("GET", "/apis")) state.apis[api.name] = api;
