@@ -161,12 +161,11 @@ def dashboard(served: Served, browser: Any, tmp_path: Path, request: pytest.Fixt
     browser.execute_cdp_cmd(
         "Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(tmp_path)}
     )
-    browser.get(f"{served.control}/health")
-    browser.execute_script("sessionStorage.clear()")
     severe_console_entries(browser)
     open_dashboard(browser, f"{served.control}/")
     yield Page(browser, served, tmp_path)
     browser.save_screenshot(str(tmp_path / f"{request.node.name}.png"))
+    browser.execute_script("sessionStorage.clear()")  # the session chosen, for the next test
     errors = severe_console_entries(browser)
     assert not errors, f"the page logged errors to the console: {errors!r}"
 

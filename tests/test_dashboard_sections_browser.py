@@ -15,6 +15,7 @@ import pytest
 
 from mockserver import create_app
 from mockserver.server import LiveServer
+from mockserver.testing import sync_client
 
 from .browser_fixtures import (
     By,
@@ -65,6 +66,9 @@ def test_journal_filters_by_api_operation_status_and_text_hide_the_calls_that_do
         assert one.get(wanted.path).status_code == 200
         assert one.get("/zz-browser-marker").status_code == 404
         assert two.get(plain_gets(app.contexts[second].index)[0].path).status_code == 200
+        base = str(one.base_url)
+    with sync_client(app, base_url=base) as anonymous:
+        assert anonymous.get(wanted.path).status_code == 401  # a 4xx but not the 404 filtered on
     entries = _journal(dashboard)
     open_dashboard(dashboard.driver, f"{dashboard.served.control}/")
     every = sorted(e["seq"] for e in entries)
@@ -181,6 +185,9 @@ def _fault_rows(page: Page) -> list[list[str]]:
     return [row[:5] for row in page.rows("#fault-rows tr")]
 
 
+POLLS = "return performance.getEntriesByType('resource').filter((e) => e.name.endsWith('/faults'))"
+
+
 def test_faults_with_latency_and_with_drop_are_added_listed_and_removed(dashboard: Page) -> None:
     app = dashboard.served.app
     api = list(app.contexts)[1]
@@ -201,7 +208,14 @@ def test_faults_with_latency_and_with_drop_are_added_listed_and_removed(dashboar
         [faults[1]["id"], api, "every", "drop", ""],
     ]
 
-    dashboard.driver.find_element(By.XPATH, f"//button[.='Remove {faults[1]['id']}']").click()
+    # From the keyboard: the Remove button keeps the focus while the page polls the faults.
+    remove = dashboard.driver.find_element(By.XPATH, f"//button[.='Remove {faults[1]['id']}']")
+    dashboard.driver.execute_script("arguments[0].focus()", remove)
+    polled = len(dashboard.driver.execute_script(POLLS))
+    dashboard.until(lambda d: len(d.execute_script(POLLS)) >= polled + 2, "the page polling the faults")
+    focused = dashboard.driver.execute_script("return document.activeElement.innerText")
+    assert focused == f"Remove {faults[1]['id']}"
+    dashboard.driver.switch_to.active_element.send_keys(Keys.ENTER)
     dashboard.until(lambda d: len(_fault_rows(dashboard)) == 1, "the drop fault removed")
     assert _fault_rows(dashboard)[0][0] == faults[0]["id"]
     with control_client(app) as control:
@@ -254,13 +268,17 @@ def test_an_enrolment_shows_its_webhook_delivery_and_an_invite_shows_in_the_outb
         until(hooked.driver, lambda d: control.get("/journal?kind=webhook").json()["total"], "the delivery")
     open_dashboard(hooked.driver, f"{hooked.served.control}/")
 
-    webhooks = hooked.text("webhooks")
-    assert f"coursepath: {HOOK}" in webhooks
-    assert "Deliveries (1)" in webhooks
-    assert "COURSEMEMBER_CREATED" in webhooks
+    assert f"coursepath: {HOOK}" in hooked.text("webhooks")
+    deliveries = hooked.driver.find_elements(By.XPATH, "//h3[.='Deliveries (1)']/following-sibling::ul[1]/li")
+    assert len(deliveries) == 1
+    assert f" COURSEMEMBER_CREATED → {HOOK}: " in deliveries[0].text
     hooked.driver.find_element(By.XPATH, "//button[.='coursepath: outbox']").click()
     out = hooked.until(lambda d: hooked.text("action-out"), "the outbox")
     assert [m["to"] for m in json.loads(out)["messages"]] == ["grace@browser.example"]
+    # Still there once the section is refreshed (any change made in the page refreshes it).
+    hooked.driver.find_element(By.ID, "freeze").click()
+    hooked.until(lambda d: hooked.text("freeze") == "Unfreeze", "the clock frozen")
+    assert hooked.text("action-out") == out
 
 
 def _percent(part: dict[str, Any]) -> str:
