@@ -13,13 +13,11 @@ import pytest
 from mockserver import Sandbox, create_app
 from mockserver.server import LiveServer
 
-from . import test_dashboard_browser as shown
+# The headless browser and its wait, shared with the dashboard's other browser tests.
+from .browser_fixtures import By, browser
+from .browser_fixtures import until as _until
 
-# The headless browser and its wait, shared with the dashboard's other browser test.
-browser = shown.browser
-_until = shown._until
-
-By = pytest.importorskip("selenium.webdriver.common.by").By
+__all__ = ["browser"]  # the fixture this module takes from browser_fixtures
 OFFLINE = {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1}
 
 

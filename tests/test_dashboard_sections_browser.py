@@ -306,8 +306,9 @@ def test_coverage_shows_the_operations_exercised_with_the_figures_of_the_control
     for entry in report["apis"]:
         met = [op for op in entry["operation_list"] if op["calls"]]
         exercised = "; ".join(f"{op['id']} ({', '.join(op['statuses_seen'])})" for op in met)
-        assert rows[entry["name"]] == [_percent(entry["operations"]), _percent(entry["statuses"]), exercised]
-    assert {op.id for op in gets} <= {part.split(" (")[0] for part in rows[api][2].split("; ")}
+        figures = [_percent(entry[part]) for part in ("operations", "statuses", "refusal_ways")]
+        assert rows[entry["name"]] == [*figures, exercised]
+    assert {op.id for op in gets} <= {part.split(" (")[0] for part in rows[api][-1].split("; ")}
 
 
 def _choose_session(page: Page, name: str) -> None:
