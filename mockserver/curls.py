@@ -209,6 +209,21 @@ def without_credentials(
     return query, body
 
 
+def with_login_fields(api: Api, path: str, body: str, content_type: str | None) -> str:
+    """A login call's JSON ``body`` with the credential's login fields (a journal keeps them redacted):
+    the command logs in with the API's own username, password and key."""
+    scheme = api.scheme
+    if not isinstance(scheme, LoginScheme) or path.lower() != f"{api.prefix}{scheme.login_path}".lower():
+        return body
+    if "json" not in (content_type or "").lower():
+        return body
+    try:
+        loaded = json.loads(body) if body else {}
+    except ValueError:
+        return body
+    return json.dumps({**loaded, **scheme.login_json(api.credential)}) if isinstance(loaded, dict) else body
+
+
 def example_call(index: ApiIndex, client_headers: Mapping[str, str], named: str | None) -> Operation | None:
     """An API's example call: the operation ``named`` (the descriptor's ``example_call``), else its
     first documented, non-deprecated, secured GET a client makes with no argument (a required header
@@ -295,6 +310,7 @@ def curl_for(
     if any(ord(c) < 0x20 or c == "\x7f" for c in f"{path}{content_type or ''}"):
         raise ValueError("a path or content type holds a control character")
     query, body = without_credentials(api.scheme, query, body, content_type)
+    body = with_login_fields(api, path, body, content_type)
     url = f"{origin}{path}{'?' + query if query else ''}"
     call = Call(method, url, body, content_type, api.client_headers)
     try:
@@ -313,5 +329,6 @@ __all__ = [
     "curl_for",
     "example_call",
     "guess_type",
+    "with_login_fields",
     "without_credentials",
 ]

@@ -68,7 +68,7 @@ def render_dashboard(document: dict[str, Any]) -> str:
     withheld = withheld_note(document)
     locked = ""
     if withheld:
-        withheld += "<p>In a browser: open this page once as <code>/__sandbox__/?token=TOKEN</code>.</p>"
+        withheld += f"<p>In a browser: open this page once as <code>{control}/?token=TOKEN</code>.</p>"
         locked = " data-locked"  # the script fetches nothing: every call would be a 401
     sections = "\n".join(
         f'<section id="{key}" aria-labelledby="{key}-h"><h2 id="{key}-h">{title}</h2>'

@@ -205,3 +205,27 @@ def test_a_journal_entry_of_a_post_is_reproduced_by_its_command(
     assert before == []
     [user] = [u for u in users() if u["email"] == email]
     assert (user["first_name"], user["last_name"]) == (body["first_name"], body["last_name"])
+
+
+@pytest.mark.parametrize("name", LOGIN)
+def test_a_journaled_login_is_reproduced_with_the_credentials_own_password(
+    served: tuple[Sandbox, str], control: httpx.Client, name: str
+) -> None:
+    # The journal keeps a login's password and key redacted; its command logs in with the real ones.
+    sandbox, url = served
+    scheme = REGISTRY[name].credentials
+    assert isinstance(scheme, LoginScheme)
+    credential = sandbox.contexts[name].credentials[0]
+    login = f"{sandbox.apis[name].prefix}{scheme.login_path}"
+    headers = {**dict(control.headers), **REGISTRY[name].client_headers, **scheme.headers(credential)}
+    assert httpx.post(f"{url}{login}", json=scheme.login_json(credential), headers=headers).status_code == 200
+    entry = _last(control, name)
+    assert "[redacted]" in entry["request_body"]
+    command = _fetch(control, name, method="POST", path=entry["path"], body=entry["request_body"])["command"]
+
+    ran = _run(command)
+
+    assert ran.returncode == 0, ran.stderr
+    assert "[redacted]" not in command
+    assert _last(control, name)["path"] == login
+    assert _last(control, name)["status"] == 200

@@ -215,11 +215,15 @@ def test_behind_a_proxy_at_a_root_path_the_links_control_url_and_cookie_carry_it
     async def visit() -> tuple[httpx.Response, httpx.Response, httpx.Response]:
         transport = httpx.ASGITransport(app=guarded, root_path="/sandbox")
         async with httpx.AsyncClient(transport=transport, base_url="http://sandbox") as client:
+            # (First: the client keeps the cookie the token sets.)
+            locked = await client.get("/sandbox/__sandbox__/", headers={"Accept": BROWSER})
             given = await client.get("/sandbox/__sandbox__/?token=" + TOKEN, headers={"Accept": BROWSER})
             page = await client.get("/sandbox/__sandbox__/", headers=cookie)
-            return given, page, await client.get("/sandbox/", headers=control_headers(TOKEN))
+            return given, page, locked, await client.get("/sandbox/", headers=control_headers(TOKEN))
 
-    given, page, index = asyncio.run(visit())
+    given, page, locked, index = asyncio.run(visit())
+    # Without the token, the page says where to give it: under the root path too.
+    assert "<code>http://sandbox/sandbox/__sandbox__/?token=TOKEN</code>" in locked.text
     assert given.status_code == 303
     assert given.headers["location"] == "http://sandbox/sandbox/__sandbox__/"
     assert "Path=/sandbox/__sandbox__;" in given.headers["set-cookie"]

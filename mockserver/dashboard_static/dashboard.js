@@ -168,8 +168,9 @@
     state.reloadState = () => (shown.api ? load() : Promise.resolve());
     const exported = act(async () => {
       const doc = await call("GET", `/state/${picker.value}`);
-      const link = el("a", { href: URL.createObjectURL(new Blob([JSON.stringify(doc, null, 2)], { type: "application/json" })), download: `${picker.value}-state.json` });
-      link.click();
+      const href = URL.createObjectURL(new Blob([JSON.stringify(doc, null, 2)], { type: "application/json" }));
+      el("a", { href, download: `${picker.value}-state.json` }).click();
+      setTimeout(() => URL.revokeObjectURL(href), 60000); // once the download has surely started
     });
     const text = el("textarea", { id: "import-text", rows: 3, cols: 50 });
     const imported = act(async () => { await call("PUT", `/state/${picker.value}`, JSON.parse(text.value)); status(`imported ${picker.value}`); });
@@ -228,6 +229,10 @@
   // Webhooks: registrations, deliveries (journal kind=webhook), vendors' own GET actions (an outbox).
   async function refreshWebhooks() {
     const [registrations, deliveries] = await Promise.all([call("GET", "/webhooks"), call("GET", "/journal?kind=webhook&limit=50")]);
+    // Polled: rebuilt only when something changed, so a focused button keeps its focus.
+    const seen = JSON.stringify([registrations, deliveries.epoch, deliveries.entries.map((d) => [d.seq, d.status]), Object.keys(state.apis)]);
+    if (seen === state.webhooksSeen) return;
+    state.webhooksSeen = seen;
     const actions = Object.values(state.apis).flatMap((api) => (api.actions || []).filter((a) => (a.methods || [a.method]).includes("GET")).map((a) => [api.name, a.name]));
     const shown = $("#action-out") ? $("#action-out").textContent : ""; // an action's answer outlives a refresh
     body("webhooks").replaceChildren(
@@ -297,7 +302,7 @@
     await refreshAll();
     document.body.dataset.ready = "true";
     setInterval(() => { pollJournal().catch(() => {}); refreshFaults().catch(() => {}); }, 1000);
-    setInterval(() => { refreshClock().catch(() => {}); refreshCoverage().catch(() => {}); }, 5000);
+    setInterval(() => { refreshClock().catch(() => {}); refreshCoverage().catch(() => {}); refreshWebhooks().catch(() => {}); }, 5000);
   }
   start();
 })();
