@@ -21,7 +21,7 @@ from mockserver import Sandbox, create_app
 from mockserver.curls import Call, curl_command, example_call
 from mockserver.server import LiveServer
 from mockserver.vendors import REGISTRY
-from mockserver.vendors.credentials import LoginScheme, SignedScheme
+from mockserver.vendors.credentials import Credential, LoginScheme, SignedScheme
 
 pytestmark = pytest.mark.skipif(shutil.which("curl") is None, reason="the curl binary is not installed")
 
@@ -70,6 +70,14 @@ def _example(sandbox: Sandbox, name: str) -> tuple[str, str]:
     operation = example_call(sandbox.contexts[name].index, vendor.client_headers, vendor.example_call)
     assert operation is not None, f"{name} has no example call"
     return operation.method, f"{sandbox.apis[name].prefix}{operation.path}"
+
+
+def _login_api(served: tuple[Sandbox, str], name: str) -> tuple[Sandbox, str, LoginScheme, Credential]:
+    """The sandbox, its URL, API ``name``'s login scheme and the credential the sandbox accepts first."""
+    sandbox, url = served
+    scheme = REGISTRY[name].credentials
+    assert isinstance(scheme, LoginScheme)
+    return sandbox, url, scheme, sandbox.contexts[name].credentials[0]
 
 
 @pytest.mark.parametrize("name", list(REGISTRY))
@@ -141,10 +149,7 @@ def test_a_signed_command_expires_on_the_sandbox_clock(control: httpx.Client, na
 def test_the_login_snippet_logs_in_within_its_session_only(
     served: tuple[Sandbox, str], control: httpx.Client, name: str
 ) -> None:
-    sandbox, url = served
-    scheme = REGISTRY[name].credentials
-    assert isinstance(scheme, LoginScheme)
-    credential = sandbox.contexts[name].credentials[0]
+    sandbox, url, scheme, credential = _login_api(served, name)
     method, path = _example(sandbox, name)
     other = {"X-Sandbox-Session": f"other-{secrets.token_hex(4)}"}
     auth = scheme.auth(credential, base_url=f"{url}{sandbox.apis[name].prefix}")
@@ -212,10 +217,7 @@ def test_a_journaled_login_is_reproduced_with_the_credentials_own_password(
     served: tuple[Sandbox, str], control: httpx.Client, name: str
 ) -> None:
     # The journal keeps a login's password and key redacted; its command logs in with the real ones.
-    sandbox, url = served
-    scheme = REGISTRY[name].credentials
-    assert isinstance(scheme, LoginScheme)
-    credential = sandbox.contexts[name].credentials[0]
+    sandbox, url, scheme, credential = _login_api(served, name)
     login = f"{sandbox.apis[name].prefix}{scheme.login_path}"
     headers = {**dict(control.headers), **REGISTRY[name].client_headers, **scheme.headers(credential)}
     assert httpx.post(f"{url}{login}", json=scheme.login_json(credential), headers=headers).status_code == 200
