@@ -31,6 +31,12 @@ TARGETS: dict[str, Target] = {}
 # parameter: most of the requests) runs in each API's whole contract (``test_contracts_api``), which
 # is the same Schemathesis engine over the same documents; running it here too doubled its cost.
 OPTIONS = RunOptions(max_examples=some(), phases=("examples", "fuzzing", "stateful"))
+# The stateful test checks the document's own links hold: positive data only (the other phases send the
+# negative), and no links Schemathesis infers itself. An inferred link to a deprecated SkyPrep GET twin
+# filled one required query parameter and left out the other, a request the sandbox rightly refused but
+# Schemathesis held to be valid; and a negative step's extra, nameless query parameter (`&=true`), which
+# the sandbox ignores as the vendor does, read as accepted negative data. Both failed seldom, at random.
+STATEFUL = {"phases": {"stateful": {"generation": {"mode": "positive"}, "inference": {"algorithms": []}}}}
 
 
 def _target(api: str) -> Target:
@@ -87,4 +93,5 @@ for _api, _name, _document in _documents():
     _schema = load(_target(_api), _document, OPTIONS)
     globals()[f"test_{_name}_conforms_to_its_spec"] = _conformance(_schema, _target(_api))
     if any("links" in str(op.get("responses", "")) for _, _, op in _document.operations()):
-        globals()[f"test_{_name}_stateful_links_hold"] = _stateful(_schema, _target(_api))
+        _linked = load(_target(_api), _document, OPTIONS, settings=STATEFUL)
+        globals()[f"test_{_name}_stateful_links_hold"] = _stateful(_linked, _target(_api))
