@@ -86,6 +86,12 @@ def replay(body: bytes, rest: Receive | None = None) -> Receive:
     return receive
 
 
+async def until_disconnected(receive: Receive) -> None:
+    """Return once the client has gone (its ``http.disconnect``), skipping any body left unread."""
+    while (await receive())["type"] != "http.disconnect":
+        pass
+
+
 def without_headers(headers: Iterable[tuple[bytes, bytes]], *names: bytes) -> list[tuple[bytes, bytes]]:
     """``headers`` (raw ASGI pairs) without those named (lower-case ``names``)."""
     return [(k, v) for k, v in headers if k.lower() not in names]

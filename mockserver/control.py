@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Scope
 
 from . import curls
 from ._connexion import check_specs_once, validator_map
-from .asgi import base_url, route_path
+from .asgi import base_url, route_path, until_disconnected
 from .bounds import Bounds, RequestBounds, UnlabelledBody
 from .conformance import state_schema
 from .errors import ClockOutOfRange, ModelError, SnapshotError, StateFileError, UnknownApi, UnknownSnapshot
@@ -196,7 +196,10 @@ class ControlHandlers:
     ) -> Reply:
         # Connexion hands over the query's filters (api, method, path, status, operation_id, kind) by name.
         journal = self.sandbox.journal  # the request's session's, read before waiting
-        page = await journal.follow(CallFilter(**where), since or 0, wait)
+        receive = connexion.request.receive
+        page = await journal.follow(
+            CallFilter(**where), since or 0, wait, lambda: until_disconnected(receive)
+        )
         found = page.entries
         # ``total`` counts every match (past ``since``); ``dropped`` the entries the bound pushed out since
         # the last clear (whether they matched is not known). Past a cursor the page is the oldest

@@ -9,7 +9,7 @@ import secrets
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -233,36 +233,48 @@ class Journal:
             state = (self._last, self.epoch, missed, self._dropped)
         return JournalPage([e for e in found if where.matches(e)], *state)
 
-    async def wait_past(self, seq: int, timeout: float) -> bool:
-        """Wait until an entry after seq ``seq`` is recorded (or ``wake`` is called), at most ``timeout``
-        seconds; whether one is."""
+    async def wait_past(self, seq: int, timeout: float, gone: asyncio.Future[None] | None = None) -> bool:
+        """Wait until an entry after seq ``seq`` is recorded (or ``wake`` is called, or ``gone`` is done:
+        the client left), at most ``timeout`` seconds; whether one is."""
         waiter = (asyncio.get_running_loop(), asyncio.Event())
         with self._lock:
             if self._last > seq:
                 return True
             self._waiters.add(waiter)
+        woken: asyncio.Future[Any] = asyncio.ensure_future(waiter[1].wait())
+        waits: list[asyncio.Future[Any]] = [woken] if gone is None else [woken, gone]
         try:
-            await asyncio.wait_for(waiter[1].wait(), timeout)
-        except TimeoutError:
-            pass
+            await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
         finally:
+            woken.cancel()
             with self._lock:
                 self._waiters.discard(waiter)
         return self._last > seq
 
-    async def follow(self, where: CallFilter, since: int, timeout: float) -> JournalPage:
+    async def follow(
+        self, where: CallFilter, since: int, timeout: float, gone: Callable[[], Awaitable[None]] | None = None
+    ) -> JournalPage:
         """``page(where, since=since)``, waiting up to ``timeout`` seconds for it to hold an entry (a long
-        poll): it answers at the first match, at a clear (a new epoch) or at ``wake``, else empty."""
+        poll): it answers at the first match, at a clear (a new epoch), at ``wake``, or once ``gone``
+        returns (the client left: a closed tab holds nothing up), else empty."""
         # Read in a worker thread: settling a page (decoding, redacting) must not hold up the loop.
         read = functools.partial(anyio.to_thread.run_sync, functools.partial(self.page, where, since=since))
         found = await read()
         deadline = anyio.current_time() + timeout
-        while not found.entries and (left := deadline - anyio.current_time()) > 0:
-            more = await self.wait_past(found.last_seq, left)
-            epoch = found.epoch
-            found = await read()
-            if not more or found.epoch != epoch:
-                break
+        left = deadline - anyio.current_time()
+        if found.entries or left <= 0:
+            return found
+        leaving = asyncio.ensure_future(gone()) if gone is not None else None
+        try:
+            while not found.entries and (left := deadline - anyio.current_time()) > 0:
+                more = await self.wait_past(found.last_seq, left, leaving)
+                epoch = found.epoch
+                found = await read()
+                if not more or found.epoch != epoch or (leaving is not None and leaving.done()):
+                    break
+        finally:
+            if leaving is not None:
+                leaving.cancel()
         return found
 
     def wake(self) -> None:

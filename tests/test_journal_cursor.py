@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import threading
 from collections.abc import Coroutine, Iterator
 from contextlib import closing
@@ -246,9 +247,9 @@ def test_a_stopping_server_ends_a_long_poll_at_once(server: str) -> None:
     polling = threading.Event()
     wait_past = app.default.journal.wait_past
 
-    async def noted(seq: int, timeout: float) -> bool:
+    async def noted(seq: int, timeout: float, gone: Any = None) -> bool:
         polling.set()
-        return await wait_past(seq, timeout)
+        return await wait_past(seq, timeout, gone)
 
     app.default.journal.wait_past = noted  # type: ignore[method-assign]
     answers: list[httpx.Response] = []
@@ -266,3 +267,64 @@ def test_a_stopping_server_ends_a_long_poll_at_once(server: str) -> None:
     poller.join(5)
     assert [a.status_code for a in answers] == [200]
     assert answers[0].json()["entries"] == []
+
+
+def _watched(app: Sandbox) -> tuple[threading.Event, threading.Event]:
+    """Events set when ``app``'s default journal starts a long poll's wait, and when a follow returns."""
+    journal = app.default.journal
+    polling, returned = threading.Event(), threading.Event()
+    wait_past, follow = journal.wait_past, journal.follow
+
+    async def noted(seq: int, timeout: float, gone: Any = None) -> bool:
+        polling.set()
+        return await wait_past(seq, timeout, gone)
+
+    async def followed(*args: Any) -> JournalPage:
+        try:
+            return await follow(*args)
+        finally:
+            returned.set()
+
+    journal.wait_past = noted  # type: ignore[method-assign]
+    journal.follow = followed  # type: ignore[method-assign]
+    return polling, returned
+
+
+@pytest.mark.parametrize("server", SERVERS)
+def test_a_long_poll_ends_when_its_client_leaves(server: str) -> None:
+    # A closed browser tab must not hold a long poll (and its task) for the rest of its wait.
+    app = create_app(apis=("apprentiscope",))
+    polling, returned = _watched(app)
+    live = LiveServer(app, server=server).start()
+    try:
+        host, port = live.url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=10) as client:
+            client.sendall(f"GET {JOURNAL}?since=0&wait=30 HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+            assert polling.wait(10)
+            assert not returned.is_set()
+        assert returned.wait(10), "the long poll went on after its client left"
+    finally:
+        live.stop()
+        app.close()
+
+
+@pytest.mark.parametrize("server", SERVERS)
+def test_a_long_poll_over_a_socket_waits_for_the_call_while_its_client_stays(server: str) -> None:
+    app = create_app(apis=("apprentiscope",))
+    polling, _ = _watched(app)
+    live = LiveServer(app, server=server).start()
+    try:
+        with httpx.Client(base_url=live.url, timeout=60) as client:
+            last = client.get(JOURNAL).json()["last_seq"]
+            answers: list[httpx.Response] = []
+            poller = threading.Thread(
+                target=lambda: answers.append(client.get(JOURNAL, params={"since": last, "wait": 30}))
+            )
+            poller.start()
+            assert polling.wait(10)
+            assert client.get(CALL, headers=AUTH).status_code == 200
+            poller.join(20)
+    finally:
+        live.stop()
+        app.close()
+    assert [e["path"] for e in answers[0].json()["entries"]] == [CALL]
