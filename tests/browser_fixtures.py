@@ -45,6 +45,7 @@ if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
         allow_module_level=True,
     )
 
+from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
@@ -89,8 +90,14 @@ class Page(NamedTuple):
 
 
 def until(driver: Any, check: Callable[[Any], Any], what: str) -> Any:
-    """``check(driver)`` once truthy (polled), or a timeout naming ``what``."""
-    return WebDriverWait(driver, WAIT, poll_frequency=0.05).until(lambda d: check(d), message=what)
+    """``check(driver)`` once truthy (polled), or a timeout naming ``what``.
+
+    An element the page re-rendered between being found and being read (stale) is read again at the
+    next poll: the page rebuilds a list when what it shows changes (a fault's count once it fired).
+    """
+    return WebDriverWait(
+        driver, WAIT, poll_frequency=0.05, ignored_exceptions=(StaleElementReferenceException,)
+    ).until(lambda d: check(d), message=what)
 
 
 def open_dashboard(driver: Any, url: str) -> None:
