@@ -6,7 +6,7 @@ import asyncio
 import socket
 import threading
 from collections.abc import Coroutine, Iterator
-from contextlib import closing
+from contextlib import closing, contextmanager
 from typing import Any
 
 import httpx
@@ -286,45 +286,45 @@ def _watched(app: Sandbox) -> tuple[threading.Event, threading.Event]:
             returned.set()
 
     journal.wait_past = noted  # type: ignore[method-assign]
-    journal.follow = followed  # type: ignore[method-assign]
+    journal.follow = followed  # type: ignore[method-assign,assignment]
     return polling, returned
+
+
+@contextmanager
+def _served_watched(server: str) -> Iterator[tuple[str, threading.Event, threading.Event]]:
+    """A sandbox served by ``server`` on port 0: its URL and ``_watched``'s two events."""
+    app = create_app(apis=("apprentiscope",))
+    polling, returned = _watched(app)
+    live = LiveServer(app, server=server).start()
+    try:
+        yield live.url, polling, returned
+    finally:
+        live.stop()
+        app.close()
 
 
 @pytest.mark.parametrize("server", SERVERS)
 def test_a_long_poll_ends_when_its_client_leaves(server: str) -> None:
     # A closed browser tab must not hold a long poll (and its task) for the rest of its wait.
-    app = create_app(apis=("apprentiscope",))
-    polling, returned = _watched(app)
-    live = LiveServer(app, server=server).start()
-    try:
-        host, port = live.url.removeprefix("http://").split(":")
+    with _served_watched(server) as (url, polling, returned):
+        host, port = url.removeprefix("http://").split(":")
         with socket.create_connection((host, int(port)), timeout=10) as client:
             client.sendall(f"GET {JOURNAL}?since=0&wait=30 HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
             assert polling.wait(10)
             assert not returned.is_set()
         assert returned.wait(10), "the long poll went on after its client left"
-    finally:
-        live.stop()
-        app.close()
 
 
 @pytest.mark.parametrize("server", SERVERS)
 def test_a_long_poll_over_a_socket_waits_for_the_call_while_its_client_stays(server: str) -> None:
-    app = create_app(apis=("apprentiscope",))
-    polling, _ = _watched(app)
-    live = LiveServer(app, server=server).start()
-    try:
-        with httpx.Client(base_url=live.url, timeout=60) as client:
-            last = client.get(JOURNAL).json()["last_seq"]
-            answers: list[httpx.Response] = []
-            poller = threading.Thread(
-                target=lambda: answers.append(client.get(JOURNAL, params={"since": last, "wait": 30}))
-            )
-            poller.start()
-            assert polling.wait(10)
-            assert client.get(CALL, headers=AUTH).status_code == 200
-            poller.join(20)
-    finally:
-        live.stop()
-        app.close()
+    answers: list[httpx.Response] = []
+    with _served_watched(server) as (url, polling, _), httpx.Client(base_url=url, timeout=60) as client:
+        last = client.get(JOURNAL).json()["last_seq"]
+        poller = threading.Thread(
+            target=lambda: answers.append(client.get(JOURNAL, params={"since": last, "wait": 30}))
+        )
+        poller.start()
+        assert polling.wait(10)
+        assert client.get(CALL, headers=AUTH).status_code == 200
+        poller.join(20)
     assert [e["path"] for e in answers[0].json()["entries"]] == [CALL]
