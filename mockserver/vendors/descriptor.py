@@ -93,6 +93,10 @@ class RateLimit:
         if self.per not in ("credential", "client"):
             raise ValueError(f"RateLimit.per must be 'credential' or 'client', got {self.per!r}")
 
+    def in_force(self, given: str | None) -> str:
+        """The limit enforced: ``given`` (``--rate-limit API=...``) when set, else the vendor's."""
+        return given or self.limit
+
 
 @dataclass(frozen=True, slots=True)
 class ControlAction:

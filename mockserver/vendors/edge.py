@@ -193,7 +193,7 @@ class CredentialEdge:
         self.clock = clock
         self.data = data
         self.rate_limit = rate_limit
-        self.limit = (rate_limit_value or rate_limit.limit) if rate_limit is not None else None
+        self.limit = rate_limit.in_force(rate_limit_value) if rate_limit is not None else None
         self.limiter = RateLimiter(self.limit, clock=clock) if self.limit is not None else None
         self.gateway = gateway
         self.known_subject = known_subject

@@ -68,9 +68,10 @@ def refusal_cases(ctx: VendorContext) -> tuple[RefusalCase, ...]:
         cases += _login(scheme)
     elif isinstance(scheme, SignedScheme):
         cases += _signed(scheme, vendor.known_subject is not None)
-    limit = ctx.options.rate_limits.get(vendor.name) or (vendor.rate_limit and vendor.rate_limit.limit)
-    if vendor.rate_limit is not None:
-        cases.append(RefusalCase("rate-limited", vendor.rate_limit.status, f"its rate limit ({limit})"))
+    limit = vendor.rate_limit
+    if limit is not None:
+        in_force = limit.in_force(ctx.options.rate_limits.get(vendor.name))
+        cases.append(RefusalCase("rate-limited", limit.status, f"its rate limit ({in_force})"))
     for header in vendor.required_headers:
         name, status = header.name, header.status
         cases.append(RefusalCase(f"header-missing:{name}", status, f"a call without {name}"))
