@@ -188,9 +188,9 @@ class Sessions:
         session = _CURRENT.get()
         return session if session is not None and session.owner is self else None
 
-    def open(self, name: str, *, new: bool = True) -> Session:
-        """Session ``name``, made now if it does not exist (``SessionNeedsToken`` instead unless ``new``);
-        its idle time starts again."""
+    def open(self, name: str, *, may_open: Callable[[], bool] = lambda: True) -> Session:
+        """Session ``name``, made now if it does not exist (``SessionNeedsToken`` instead unless
+        ``may_open()``, asked only then); its idle time starts again."""
         check_name(name)
         closing: list[Session] = []
         try:
@@ -199,7 +199,7 @@ class Sessions:
                 closing = self._expired(now)
                 session = self._sessions.get(name)
                 if session is None:
-                    if not new:
+                    if not may_open():
                         raise SessionNeedsToken(
                             f"session {name!r} does not exist, and opening a session needs the control "
                             f"plane's token: send {TOKEN_HEADER}: <token> with the request that opens it "
@@ -355,7 +355,9 @@ class SessionLayer:
             await self.refuse(scope, send, 400, _conflict(names), {})
             return
         try:
-            session = self.sessions.open(name, new=self.token is None or offers_token(scope, self.token))
+            # The token is read only when the request would open a session, not on each call into one.
+            needed = self.token
+            session = self.sessions.open(name, may_open=lambda: needed is None or offers_token(scope, needed))
         except InvalidSessionName as exc:
             await self.refuse(scope, send, 400, str(exc), {})
             return
